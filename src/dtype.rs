@@ -1,0 +1,387 @@
+//! NumPy dtypes the tutor supports: parsing names and codes, and encoding/decoding single elements.
+
+use std::fmt;
+
+/// The kind of an element, independent of its size and byte order.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Kind {
+    Bool,
+    Int,
+    UInt,
+    Float,
+}
+
+/// Byte order of a multi-byte element as stored in the file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum ByteOrder {
+    Little,
+    Big,
+}
+
+impl ByteOrder {
+    /// The byte order of this machine (NumPy's `=`).
+    pub const NATIVE: ByteOrder = if cfg!(target_endian = "little") {
+        ByteOrder::Little
+    } else {
+        ByteOrder::Big
+    };
+}
+
+/// A NumPy dtype: kind, item size in bytes and byte order.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct DType {
+    pub kind: Kind,
+    pub size: usize,
+    pub order: ByteOrder,
+}
+
+/// One element value, wide enough for every supported dtype.
+///
+/// Floats are kept as `f64`; a float32 element is an `f64` that is exactly representable as `f32`,
+/// so printing can recover the float32 shortest digits.
+#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize)]
+#[serde(untagged)]
+pub enum Scalar {
+    Bool(bool),
+    Int(i64),
+    UInt(u64),
+    Float(f64),
+}
+
+/// A dtype string NumPy would reject, with NumPy's message.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("TypeError: data type '{0}' not understood")]
+pub struct DTypeError(pub String);
+
+impl DType {
+    /// Native-order dtype of a kind and size.
+    pub const fn native(kind: Kind, size: usize) -> DType {
+        DType {
+            kind,
+            size,
+            order: ByteOrder::NATIVE,
+        }
+    }
+
+    pub const BOOL: DType = DType::native(Kind::Bool, 1);
+    pub const INT64: DType = DType::native(Kind::Int, 8);
+    pub const FLOAT64: DType = DType::native(Kind::Float, 8);
+    pub const UINT8: DType = DType::native(Kind::UInt, 1);
+
+    /// Parse a dtype as NumPy's `np.dtype(s)` would, for the supported kinds:
+    /// names (`float32`, `int16`, `bool`, `uint8`, `double`, …) and codes with an optional
+    /// byte-order prefix (`<f4`, `>i2`, `=i4`, `|b1`, `u1`, `f8`, `?`, `d`, …).
+    pub fn parse(s: &str) -> Result<DType, DTypeError> {
+        let err = || DTypeError(s.to_string());
+        let named = match s {
+            "bool" | "bool_" | "?" | "b1" => Some((Kind::Bool, 1)),
+            "int8" | "byte" | "b" | "i1" => Some((Kind::Int, 1)),
+            "int16" | "short" | "h" | "i2" => Some((Kind::Int, 2)),
+            "int32" | "intc" | "i" | "i4" => Some((Kind::Int, 4)),
+            "int64" | "int" | "int_" | "long" | "longlong" | "intp" | "l" | "q" | "p" | "i8" => {
+                Some((Kind::Int, 8))
+            }
+            "uint8" | "ubyte" | "B" | "u1" => Some((Kind::UInt, 1)),
+            "uint16" | "ushort" | "H" | "u2" => Some((Kind::UInt, 2)),
+            "uint32" | "uintc" | "I" | "u4" => Some((Kind::UInt, 4)),
+            "uint64" | "uint" | "ulong" | "ulonglong" | "uintp" | "L" | "Q" | "P" | "u8" => {
+                Some((Kind::UInt, 8))
+            }
+            "float32" | "single" | "f" | "f4" => Some((Kind::Float, 4)),
+            "float64" | "double" | "float" | "d" | "f8" => Some((Kind::Float, 8)),
+            _ => None,
+        };
+        if let Some((kind, size)) = named {
+            return Ok(DType::native(kind, size));
+        }
+        let mut chars = s.chars();
+        let order = match chars.next() {
+            Some('<') => ByteOrder::Little,
+            Some('>') => ByteOrder::Big,
+            Some('=') | Some('|') => ByteOrder::NATIVE,
+            _ => return Err(err()),
+        };
+        let rest = chars.as_str();
+        // Only one-letter codes and kind+size codes take a byte-order prefix, never names.
+        if rest.len() > 3 || rest.is_empty() {
+            return Err(err());
+        }
+        let base = DType::parse(rest).map_err(|_| err())?;
+        Ok(DType {
+            order: if base.size == 1 {
+                ByteOrder::NATIVE
+            } else {
+                order
+            },
+            ..base
+        })
+    }
+
+    /// True when the byte order is this machine's (or irrelevant, for 1-byte types).
+    pub fn is_native(&self) -> bool {
+        self.size == 1 || self.order == ByteOrder::NATIVE
+    }
+
+    /// NumPy's plain name: `float32`, `int16`, `bool`, `uint8`.
+    pub fn name(&self) -> String {
+        match self.kind {
+            Kind::Bool => "bool".to_string(),
+            Kind::Int => format!("int{}", self.size * 8),
+            Kind::UInt => format!("uint{}", self.size * 8),
+            Kind::Float => format!("float{}", self.size * 8),
+        }
+    }
+
+    /// NumPy's type code with byte order, e.g. `<f4`, `>i2`, `|u1`, `|b1`.
+    pub fn code(&self) -> String {
+        let kind = match self.kind {
+            Kind::Bool => 'b',
+            Kind::Int => 'i',
+            Kind::UInt => 'u',
+            Kind::Float => 'f',
+        };
+        let order = if self.size == 1 {
+            '|'
+        } else if self.order == ByteOrder::Little {
+            '<'
+        } else {
+            '>'
+        };
+        format!("{order}{kind}{}", self.size)
+    }
+
+    /// How `repr()` names the dtype: plain name when native, quoted code otherwise (`dtype='>f4'`).
+    pub fn repr_name(&self) -> String {
+        if self.is_native() {
+            self.name()
+        } else {
+            format!("'{}'", self.code())
+        }
+    }
+
+    /// True for the dtypes NumPy's repr leaves implicit (no `dtype=` extra).
+    pub fn is_repr_default(&self) -> bool {
+        self.is_native()
+            && matches!(
+                (self.kind, self.size),
+                (Kind::Int, 8) | (Kind::Float, 8) | (Kind::Bool, 1)
+            )
+    }
+
+    /// Decode one element from exactly `self.size` bytes.
+    pub fn decode(&self, bytes: &[u8]) -> Scalar {
+        let mut buf = [0u8; 8];
+        buf[..self.size].copy_from_slice(&bytes[..self.size]);
+        // Normalise to little-endian in the low bytes.
+        if self.order == ByteOrder::Big && self.size > 1 {
+            buf[..self.size].reverse();
+        }
+        let raw = u64::from_le_bytes(buf);
+        match (self.kind, self.size) {
+            (Kind::Bool, _) => Scalar::Bool(raw != 0),
+            (Kind::Int, n) => {
+                let shift = 64 - 8 * n as u32;
+                Scalar::Int(((raw << shift) as i64) >> shift)
+            }
+            (Kind::UInt, _) => Scalar::UInt(raw),
+            (Kind::Float, 4) => Scalar::Float(f32::from_bits(raw as u32) as f64),
+            (Kind::Float, _) => Scalar::Float(f64::from_bits(raw)),
+        }
+    }
+
+    /// Encode one element (already of this dtype's kind, see [`Scalar::cast`]) into `out[..self.size]`.
+    pub fn encode(&self, value: Scalar, out: &mut [u8]) {
+        let raw: u64 = match value.cast(self) {
+            Scalar::Bool(b) => b as u64,
+            Scalar::Int(i) => i as u64,
+            Scalar::UInt(u) => u,
+            Scalar::Float(f) if self.size == 4 => (f as f32).to_bits() as u64,
+            Scalar::Float(f) => f.to_bits(),
+        };
+        let le = raw.to_le_bytes();
+        out[..self.size].copy_from_slice(&le[..self.size]);
+        if self.order == ByteOrder::Big && self.size > 1 {
+            out[..self.size].reverse();
+        }
+    }
+}
+
+impl serde::Serialize for DType {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(self)
+    }
+}
+
+impl fmt::Display for DType {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.is_native() {
+            f.write_str(&self.name())
+        } else {
+            f.write_str(&self.code())
+        }
+    }
+}
+
+impl Scalar {
+    /// NumPy's unsafe cast (`arr[...] = other_array`) of this value to `dtype`'s kind and size:
+    /// integers wrap, floats truncate toward zero, anything non-zero is `True`.
+    pub fn cast(self, dtype: &DType) -> Scalar {
+        let bits = dtype.size as u32 * 8;
+        let wrap_int = |v: i64| -> i64 {
+            if bits == 64 {
+                v
+            } else {
+                let shift = 64 - bits;
+                (v << shift) >> shift
+            }
+        };
+        let wrap_uint = |v: u64| -> u64 {
+            if bits == 64 {
+                v
+            } else {
+                v & ((1u64 << bits) - 1)
+            }
+        };
+        match dtype.kind {
+            Kind::Bool => Scalar::Bool(match self {
+                Scalar::Bool(b) => b,
+                Scalar::Int(i) => i != 0,
+                Scalar::UInt(u) => u != 0,
+                Scalar::Float(f) => f != 0.0,
+            }),
+            Kind::Int => Scalar::Int(match self {
+                Scalar::Bool(b) => b as i64,
+                Scalar::Int(i) => wrap_int(i),
+                Scalar::UInt(u) => wrap_int(u as i64),
+                Scalar::Float(f) => float_to_int(f, bits),
+            }),
+            Kind::UInt => Scalar::UInt(match self {
+                Scalar::Bool(b) => b as u64,
+                Scalar::Int(i) => wrap_uint(i as u64),
+                Scalar::UInt(u) => wrap_uint(u),
+                Scalar::Float(f) => float_to_uint(f, bits),
+            }),
+            Kind::Float => Scalar::Float(match self {
+                Scalar::Bool(b) => b as u8 as f64,
+                Scalar::Int(i) => round_float(i as f64, dtype.size),
+                Scalar::UInt(u) => round_float(u as f64, dtype.size),
+                Scalar::Float(f) => round_float(f, dtype.size),
+            }),
+        }
+    }
+
+    /// The value as f64 (for arithmetic in value expressions and quiz distractors).
+    pub fn as_f64(self) -> f64 {
+        match self {
+            Scalar::Bool(b) => b as u8 as f64,
+            Scalar::Int(i) => i as f64,
+            Scalar::UInt(u) => u as f64,
+            Scalar::Float(f) => f,
+        }
+    }
+}
+
+fn round_float(f: f64, size: usize) -> f64 {
+    if size == 4 {
+        f as f32 as f64
+    } else {
+        f
+    }
+}
+
+/// C's float→int conversion as x86-64 NumPy does it: in range truncates; out of range or NaN
+/// gives the "integer indefinite" value of the 32/64-bit conversion, then wraps to the width.
+fn float_to_int(f: f64, bits: u32) -> i64 {
+    let t = f.trunc();
+    let v = if bits == 64 {
+        if f.is_nan() || !(-9.223_372_036_854_776e18..9.223_372_036_854_776e18).contains(&t) {
+            i64::MIN
+        } else {
+            t as i64
+        }
+    } else if f.is_nan() || !(-2_147_483_648.0..2_147_483_648.0).contains(&t) {
+        // Narrow types go through a 32-bit conversion (cvttsd2si with a 32-bit destination).
+        i32::MIN as i64
+    } else {
+        t as i64
+    };
+    if bits == 64 {
+        v
+    } else {
+        let shift = 64 - bits;
+        (v << shift) >> shift
+    }
+}
+
+fn float_to_uint(f: f64, bits: u32) -> u64 {
+    let t = f.trunc();
+    if bits == 64 {
+        if f.is_nan() {
+            1u64 << 63
+        } else if (0.0..1.8446744073709552e19).contains(&t) {
+            t as u64
+        } else if (-9.223_372_036_854_776e18..0.0).contains(&t) {
+            t as i64 as u64
+        } else {
+            1u64 << 63
+        }
+    } else {
+        float_to_int(f, 64.min(bits.max(33))) as u64 & ((1u64 << bits) - 1)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_names_and_codes() {
+        assert_eq!(DType::parse("float32").unwrap(), DType::native(Kind::Float, 4));
+        assert_eq!(DType::parse("<f4").unwrap().order, ByteOrder::Little);
+        assert_eq!(DType::parse(">i2").unwrap().order, ByteOrder::Big);
+        assert_eq!(DType::parse("u1").unwrap(), DType::UINT8);
+        assert_eq!(DType::parse("f8").unwrap(), DType::FLOAT64);
+        assert_eq!(DType::parse("=i4").unwrap(), DType::native(Kind::Int, 4));
+        assert_eq!(DType::parse("|b1").unwrap(), DType::BOOL);
+        assert_eq!(
+            DType::parse("bogus").unwrap_err().to_string(),
+            "TypeError: data type 'bogus' not understood"
+        );
+        assert!(DType::parse(">float32").is_err());
+    }
+
+    #[test]
+    fn names_and_codes_round_trip() {
+        let be = DType::parse(">f4").unwrap();
+        assert_eq!(be.code(), ">f4");
+        assert_eq!(be.repr_name(), "'>f4'");
+        assert_eq!(DType::parse("float32").unwrap().repr_name(), "float32");
+        assert!(DType::INT64.is_repr_default());
+        assert!(!DType::parse("int32").unwrap().is_repr_default());
+    }
+
+    #[test]
+    fn encodes_and_decodes() {
+        let mut out = [0u8; 4];
+        DType::parse("<i4").unwrap().encode(Scalar::Int(-1), &mut out);
+        assert_eq!(out, [0xff; 4]);
+        let be = DType::parse(">i4").unwrap();
+        be.encode(Scalar::Int(1), &mut out);
+        assert_eq!(out, [0, 0, 0, 1]);
+        assert_eq!(be.decode(&out), Scalar::Int(1));
+        let f = DType::parse("float32").unwrap();
+        f.encode(Scalar::Float(1.0), &mut out);
+        assert_eq!(out, [0x00, 0x00, 0x80, 0x3f]);
+        assert_eq!(f.decode(&out), Scalar::Float(1.0));
+    }
+
+    #[test]
+    fn casts_wrap_and_truncate() {
+        let u8t = DType::UINT8;
+        assert_eq!(Scalar::Int(300).cast(&u8t), Scalar::UInt(44));
+        assert_eq!(Scalar::Float(-1.7).cast(&DType::INT64), Scalar::Int(-1));
+        assert_eq!(Scalar::Float(0.5).cast(&DType::BOOL), Scalar::Bool(true));
+        let f4 = DType::parse("f4").unwrap();
+        assert_eq!(Scalar::Float(0.1).cast(&f4), Scalar::Float(0.1f32 as f64));
+    }
+}

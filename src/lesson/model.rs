@@ -1,0 +1,185 @@
+//! The lesson file's shape as teachers write it (serde structs; strict: unknown keys are errors).
+
+use serde::{Deserialize, Serialize};
+
+/// A whole lesson: the teaching text and the steps to perform.
+#[derive(Debug, Clone, Deserialize, Serialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct Lesson {
+    /// Lesson title, e.g. "Memory-mapped arrays for large data in NumPy".
+    pub title: String,
+    /// Subject line shown above the title, e.g. "NumPy data".
+    #[serde(default)]
+    pub subject: Option<String>,
+    /// Reading time, e.g. "~10 mins".
+    #[serde(default)]
+    pub duration: Option<String>,
+    /// One line for `memmap-tutor list`.
+    #[serde(default)]
+    pub summary: Option<String>,
+    #[serde(default)]
+    pub concept_flow: Option<ConceptFlow>,
+    #[serde(default)]
+    pub sample: Option<Sample>,
+    /// The steps performed for real, in order.
+    pub steps: Vec<Step>,
+    /// Line printed under the execution table (the seed's "💡 All data written to disk and memmap closed").
+    #[serde(default)]
+    pub table_footer: Option<String>,
+    #[serde(default)]
+    pub key_moments: Vec<KeyMoment>,
+    #[serde(default)]
+    pub quiz: Vec<Question>,
+    /// Concept Snapshot: short lines summing up the idea.
+    #[serde(default)]
+    pub snapshot: Vec<String>,
+    /// Full Transcript prose; the run's measured narrative is appended to it.
+    #[serde(default)]
+    pub transcript: Option<String>,
+}
+
+/// The Concept Flow: boxes in order, with a caption.
+#[derive(Debug, Clone, Deserialize, Serialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct ConceptFlow {
+    pub boxes: Vec<String>,
+    #[serde(default)]
+    pub caption: Option<String>,
+}
+
+/// The Execution Sample: code with a caption.
+#[derive(Debug, Clone, Deserialize, Serialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct Sample {
+    #[serde(default)]
+    pub language: Option<String>,
+    pub code: String,
+    #[serde(default)]
+    pub caption: Option<String>,
+}
+
+/// The operation a step performs.
+#[derive(Debug, Clone, Copy, Deserialize, Serialize, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum Op {
+    Open,
+    Assign,
+    Read,
+    Flush,
+    Close,
+}
+
+impl Op {
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            Op::Open => "open",
+            Op::Assign => "assign",
+            Op::Read => "read",
+            Op::Flush => "flush",
+            Op::Close => "close",
+        }
+    }
+}
+
+/// A YAML scalar or nested list used as a value or shape, kept as written.
+pub type Yaml = serde_yaml::Value;
+
+/// One step. Which fields apply depends on `op`; validation rejects fields an op does not use.
+#[derive(Debug, Clone, Deserialize, Serialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct Step {
+    pub op: Op,
+    /// Variable the step acts on (default `arr`).
+    #[serde(default)]
+    pub var: Option<String>,
+    /// open: file name relative to the work directory.
+    #[serde(default)]
+    pub file: Option<String>,
+    /// open: dtype name or code (default `uint8`, as NumPy).
+    #[serde(default)]
+    pub dtype: Option<String>,
+    /// open: `r`, `r+`, `w+`, `c` or a long name (default `r+`, as NumPy).
+    #[serde(default)]
+    pub mode: Option<String>,
+    /// open: an integer or a list of integers; omitted means inferred from the file.
+    #[serde(default)]
+    pub shape: Option<Yaml>,
+    /// open: byte offset of the array in the file.
+    #[serde(default)]
+    pub offset: Option<Yaml>,
+    /// open: `C` or `F`.
+    #[serde(default)]
+    pub order: Option<String>,
+    /// assign/read: NumPy basic-indexing expression, `arr[1, 2]` or `[1, 2]`.
+    #[serde(default)]
+    pub index: Option<String>,
+    /// assign: the value (YAML scalar, nested list, or an expression such as `np.arange(9).reshape(3, 3)`).
+    #[serde(default)]
+    pub value: Option<Yaml>,
+    /// Text for the Action column.
+    #[serde(default)]
+    pub action: Option<String>,
+    /// Text for the Notes column.
+    #[serde(default)]
+    pub note: Option<String>,
+    /// The step is expected to fail (NumPy raises); the run continues.
+    #[serde(default)]
+    pub expect_error: Option<String>,
+}
+
+/// A Key Moment: a question a learner typically asks, with its answer.
+#[derive(Debug, Clone, Deserialize, Serialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct KeyMoment {
+    pub question: String,
+    pub answer: String,
+    /// A measured cell the answer refers to; its live value is shown with the answer.
+    #[serde(default)]
+    pub cites: Option<Cite>,
+}
+
+/// A reference to one measured cell of the trace.
+#[derive(Debug, Clone, Deserialize, Serialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct Cite {
+    pub step: usize,
+    /// `array`, `file`, `disk_write`, `dirty`, `cached`, `error`.
+    pub column: String,
+    #[serde(default)]
+    pub var: Option<String>,
+}
+
+/// A Visual Quiz question.
+#[derive(Debug, Clone, Deserialize, Serialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct Question {
+    pub question: String,
+    #[serde(default)]
+    pub choices: Vec<String>,
+    /// The declared answer letter (`A`–`D`); for trace questions `verify` checks it against the run.
+    #[serde(default)]
+    pub answer: Option<String>,
+    #[serde(default)]
+    pub hint: Option<String>,
+    /// Why the answer is right (conceptual questions); trace questions explain from the measurement.
+    #[serde(default)]
+    pub explanation: Option<String>,
+    /// What in the trace decides the answer; absent for conceptual questions.
+    #[serde(default)]
+    pub about: Option<About>,
+}
+
+/// What a trace question asks about.
+#[derive(Debug, Clone, Deserialize, Serialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct About {
+    /// `value` (an element at a step), `first_disk_write`, `dirty_pages`, `file`.
+    pub kind: String,
+    #[serde(default)]
+    pub step: Option<usize>,
+    /// For `value`: the element, e.g. `arr[1, 2]`.
+    #[serde(default)]
+    pub index: Option<String>,
+    #[serde(default)]
+    pub var: Option<String>,
+}

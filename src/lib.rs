@@ -1,0 +1,9 @@
+//! memmap-tutor: teaches memory-mapped arrays by running them for real and showing what the kernel sees.
+
+pub mod cli;
+pub mod dtype;
+pub mod engine;
+pub mod lesson;
+pub mod numpy_print;
+pub mod probe;
+pub mod trace;
