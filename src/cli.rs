@@ -1,1 +1,157 @@
 //! Command-line definitions (clap derive only).
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+/// Teaches memory-mapped arrays (NumPy's np.memmap) by running them for real and showing what the
+/// program sees, what the file holds, and what has reached the disk.
+#[derive(Debug, Parser)]
+#[command(name = "memmap-tutor", version, about)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+/// The subcommands; none means `run` on the default lesson.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run a lesson and print its views.
+    Run(RunArgs),
+    /// Walk through a lesson one step per Enter, with the live state after each.
+    Step(StepArgs),
+    /// Take a lesson's quiz.
+    Quiz(QuizArgs),
+    /// Check lessons' expectations and answer keys against a live run.
+    Verify(VerifyArgs),
+    /// Parse and validate lessons only; touches no file.
+    Check(CheckArgs),
+    /// List the built-in lessons.
+    List,
+}
+
+/// Output formats.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Format {
+    Text,
+    Markdown,
+    Json,
+}
+
+/// When to colour text output.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ColorChoice {
+    Auto,
+    Always,
+    Never,
+}
+
+/// The nine views, in lesson order.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ViewName {
+    Flow,
+    Sample,
+    Steps,
+    Table,
+    Tracker,
+    Moments,
+    Quiz,
+    Snapshot,
+    Transcript,
+}
+
+impl ViewName {
+    /// All views in lesson order.
+    pub const ALL: [ViewName; 9] = [
+        ViewName::Flow,
+        ViewName::Sample,
+        ViewName::Steps,
+        ViewName::Table,
+        ViewName::Tracker,
+        ViewName::Moments,
+        ViewName::Quiz,
+        ViewName::Snapshot,
+        ViewName::Transcript,
+    ];
+}
+
+/// Options shared by commands that run a lesson.
+#[derive(Debug, Args, Clone)]
+pub struct WorkdirArgs {
+    /// Run in DIR and keep the lesson's files there (default: a fresh temporary directory, removed afterwards).
+    #[arg(long, value_name = "DIR")]
+    pub workdir: Option<PathBuf>,
+}
+
+/// Options of text output.
+#[derive(Debug, Args, Clone)]
+pub struct OutputArgs {
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = Format::Text)]
+    pub format: Format,
+    /// Colour text output: auto (only on a terminal, never with NO_COLOR), always, never.
+    #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
+    pub color: ColorChoice,
+    /// Width of text output in columns (default: the terminal's, or COLUMNS, or 100).
+    #[arg(long, value_name = "N")]
+    pub width: Option<u16>,
+}
+
+/// `run` options.
+#[derive(Debug, Args)]
+pub struct RunArgs {
+    /// A built-in lesson name or a path to a lesson YAML file (default: numpy-memmap-basics).
+    pub lesson: Option<String>,
+    /// Views to print, repeatable (default: all nine in lesson order).
+    #[arg(long = "view", value_enum)]
+    pub views: Vec<ViewName>,
+    #[command(flatten)]
+    pub output: OutputArgs,
+    #[command(flatten)]
+    pub workdir: WorkdirArgs,
+}
+
+/// `step` options.
+#[derive(Debug, Args)]
+pub struct StepArgs {
+    /// A built-in lesson name or a path to a lesson YAML file.
+    pub lesson: Option<String>,
+    #[command(flatten)]
+    pub output: OutputArgs,
+    #[command(flatten)]
+    pub workdir: WorkdirArgs,
+}
+
+/// `quiz` options.
+#[derive(Debug, Args)]
+pub struct QuizArgs {
+    /// A built-in lesson name or a path to a lesson YAML file.
+    pub lesson: Option<String>,
+    /// Answer without a terminal, e.g. `A,C,B`.
+    #[arg(long, value_name = "A,C,B")]
+    pub answers: Option<String>,
+    /// Shuffle questions and choices (reproducibly with --seed).
+    #[arg(long)]
+    pub shuffle: bool,
+    /// Seed for --shuffle.
+    #[arg(long, default_value_t = 0)]
+    pub seed: u64,
+    #[command(flatten)]
+    pub output: OutputArgs,
+    #[command(flatten)]
+    pub workdir: WorkdirArgs,
+}
+
+/// `verify` options.
+#[derive(Debug, Args)]
+pub struct VerifyArgs {
+    /// Lessons (names or paths) or directories of lessons.
+    pub lessons: Vec<String>,
+}
+
+/// `check` options.
+#[derive(Debug, Args)]
+pub struct CheckArgs {
+    /// Lessons (names or paths).
+    pub lessons: Vec<String>,
+}

@@ -1,9 +1,13 @@
 //! memmap-tutor: teaches memory-mapped arrays by running them for real and showing what the kernel sees.
 
 pub mod cli;
+pub mod commands;
 pub mod dtype;
 pub mod engine;
 pub mod lesson;
 pub mod numpy_print;
 pub mod probe;
+pub mod runner;
 pub mod trace;
+pub mod views;
+pub mod workdir;

@@ -1,3 +1,35 @@
 //! Entry point: parse the command line, run the command, map errors to exit codes.
 
-fn main() {}
+use clap::Parser;
+
+use memmap_tutor::cli::{Cli, Command, OutputArgs, RunArgs, WorkdirArgs};
+use memmap_tutor::commands::{self, CommandError};
+
+fn main() {
+    let cli = Cli::parse();
+    let result = match cli.command {
+        None => commands::run::run(&RunArgs {
+            lesson: None,
+            views: Vec::new(),
+            output: OutputArgs {
+                format: memmap_tutor::cli::Format::Text,
+                color: memmap_tutor::cli::ColorChoice::Auto,
+                width: None,
+            },
+            workdir: WorkdirArgs { workdir: None },
+        }),
+        Some(Command::Run(args)) => commands::run::run(&args),
+        Some(Command::Check(args)) => commands::check::run(&args.lessons),
+        Some(Command::List) => commands::list::run(),
+        Some(Command::Step(_)) | Some(Command::Quiz(_)) | Some(Command::Verify(_)) => Err(
+            CommandError::Invalid("this command is not available yet".to_string()),
+        ),
+    };
+    if let Err(e) = result {
+        let code = e.exit_code();
+        if !matches!(e, CommandError::BrokenPipe) {
+            eprintln!("memmap-tutor: {e}");
+        }
+        std::process::exit(code);
+    }
+}

@@ -83,6 +83,8 @@ pub struct StepRecord {
     pub arrays: BTreeMap<String, ArrayState>,
     /// The file of `var` as read(2) sees it (null if the variable never had a file).
     pub file: Option<FileState>,
+    /// Every variable's file as read(2) sees it, decoded with that variable's dtype and shape.
+    pub files: BTreeMap<String, FileState>,
     /// Page-cache state of that file.
     pub pages: Option<PageState>,
     /// Why `pages` is null, when it is.

@@ -1,0 +1,27 @@
+//! `memmap-tutor check`: parse and validate lessons without running them (touches no file).
+
+use super::{emit, CommandError};
+use crate::lesson::{builtin, load};
+
+/// Validate each lesson; the first invalid one is the error (exit 2).
+pub fn run(lessons: &[String]) -> Result<(), CommandError> {
+    let names: Vec<String> = if lessons.is_empty() {
+        builtin::LESSONS.iter().map(|(n, _)| n.to_string()).collect()
+    } else {
+        lessons.to_vec()
+    };
+    let mut failures = Vec::new();
+    let mut out = String::new();
+    for name in &names {
+        match load(name) {
+            Ok(l) => out.push_str(&format!("ok: {} ({} steps)\n", l.source, l.steps.len())),
+            Err(e) => failures.push(e.to_string()),
+        }
+    }
+    emit(&out)?;
+    if failures.is_empty() {
+        Ok(())
+    } else {
+        Err(CommandError::Invalid(failures.join("\n")))
+    }
+}

@@ -1,0 +1,105 @@
+//! `memmap-tutor run`: perform a lesson for real and print the chosen views.
+
+use std::io::IsTerminal;
+
+use super::{emit, CommandError};
+use crate::cli::{ColorChoice, Format, OutputArgs, RunArgs, ViewName};
+use crate::lesson::{self, builtin, LoadedLesson};
+use crate::runner::Runner;
+use crate::trace::Trace;
+use crate::views::render::{MarkdownRender, Render, TextRender};
+use crate::views::{self, ViewContext};
+use crate::workdir::WorkDir;
+
+/// Load the lesson named on the command line (the default lesson when none).
+pub fn load_lesson(name: Option<&str>) -> Result<LoadedLesson, CommandError> {
+    Ok(lesson::load(name.unwrap_or(builtin::DEFAULT))?)
+}
+
+/// Run a loaded lesson in its work directory and return the trace.
+pub fn perform(lesson: &LoadedLesson, workdir: &WorkDir) -> Trace {
+    Runner::new(lesson, workdir.path()).run_all()
+}
+
+/// `run`: load, perform, print.
+pub fn run(args: &RunArgs) -> Result<(), CommandError> {
+    // Validate before touching anything: a bad lesson creates no directory and no file.
+    let lesson = load_lesson(args.lesson.as_deref())?;
+    let workdir = WorkDir::new(args.workdir.workdir.as_deref())
+        .map_err(|e| CommandError::Io(format!("cannot prepare the work directory: {e}")))?;
+    let trace = perform(&lesson, &workdir);
+    let views = if args.views.is_empty() {
+        ViewName::ALL.to_vec()
+    } else {
+        args.views.clone()
+    };
+    emit(&render(&lesson, &trace, &views, &args.output))
+}
+
+/// Render views of a trace in the requested format.
+pub fn render(lesson: &LoadedLesson, trace: &Trace, views: &[ViewName], output: &OutputArgs) -> String {
+    let ctx = ViewContext { lesson, trace };
+    match output.format {
+        Format::Json => json(lesson, trace),
+        Format::Markdown => {
+            let blocks: Vec<_> = views.iter().flat_map(|v| views::build(*v, &ctx)).collect();
+            MarkdownRender.render(&blocks)
+        }
+        Format::Text => {
+            let blocks: Vec<_> = views.iter().flat_map(|v| views::build(*v, &ctx)).collect();
+            text_render(output).render(&blocks)
+        }
+    }
+}
+
+/// The text renderer for these output options (width and colour decided here, once).
+pub fn text_render(output: &OutputArgs) -> TextRender {
+    let tty = std::io::stdout().is_terminal();
+    let color = match output.color {
+        ColorChoice::Always => true,
+        ColorChoice::Never => false,
+        ColorChoice::Auto => tty && std::env::var_os("NO_COLOR").is_none(),
+    };
+    TextRender {
+        width: output.width.unwrap_or_else(|| terminal_width(tty)),
+        color,
+    }
+}
+
+fn terminal_width(tty: bool) -> u16 {
+    if tty {
+        let mut ws = libc::winsize {
+            ws_row: 0,
+            ws_col: 0,
+            ws_xpixel: 0,
+            ws_ypixel: 0,
+        };
+        // SAFETY: TIOCGWINSZ writes one winsize struct into the valid, owned `ws`.
+        let rc = unsafe { libc::ioctl(libc::STDOUT_FILENO, libc::TIOCGWINSZ, &mut ws) };
+        if rc == 0 && ws.ws_col >= 40 {
+            return ws.ws_col;
+        }
+    }
+    std::env::var("COLUMNS")
+        .ok()
+        .and_then(|c| c.parse::<u16>().ok())
+        .filter(|c| *c >= 40)
+        .unwrap_or(100)
+}
+
+/// The JSON trace: `{"lesson": {...}, "environment": {...}, "steps": [...]}`.
+pub fn json(lesson: &LoadedLesson, trace: &Trace) -> String {
+    let value = serde_json::json!({
+        "lesson": {
+            "source": trace.lesson.source,
+            "title": trace.lesson.title,
+            "workdir": trace.lesson.workdir,
+            "text": lesson.lesson,
+        },
+        "environment": trace.environment,
+        "steps": trace.steps,
+    });
+    let mut s = serde_json::to_string_pretty(&value).unwrap_or_else(|e| format!("{{\"error\": \"{e}\"}}"));
+    s.push('\n');
+    s
+}

@@ -1,0 +1,184 @@
+//! Runs a lesson: performs each step with the engine, probes the system around it, and records the trace.
+
+mod disk;
+mod observe;
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use crate::engine::Engine;
+use crate::lesson::{Action, LoadedLesson, ResolvedStep};
+use crate::probe;
+use crate::trace::{Environment, LessonInfo, Measured, StepRecord, Trace};
+
+pub use disk::DiskVerdict;
+
+/// Performs a lesson's steps one at a time, recording a [`StepRecord`] for each.
+pub struct Runner<'a> {
+    lesson: &'a LoadedLesson,
+    engine: Engine,
+    environment: Environment,
+    next: usize,
+    /// The file each variable was last opened on, so closed variables still show their file.
+    files: BTreeMap<String, String>,
+}
+
+impl<'a> Runner<'a> {
+    /// Prepare to run `lesson` inside `workdir` (which must exist).
+    pub fn new(lesson: &'a LoadedLesson, workdir: &Path) -> Runner<'a> {
+        let (filesystem, has_disk) = match probe::fs_info(workdir) {
+            Measured::Value(fs) => (fs.name, fs.has_disk),
+            Measured::Unavailable { unavailable } => (format!("unknown ({unavailable})"), true),
+        };
+        Runner {
+            lesson,
+            engine: Engine::new(workdir),
+            environment: Environment {
+                kernel: probe::kernel_release(),
+                page_size: page_size(),
+                filesystem,
+                has_disk,
+            },
+            next: 0,
+            files: BTreeMap::new(),
+        }
+    }
+
+    /// Where and on what the run happens.
+    pub fn environment(&self) -> &Environment {
+        &self.environment
+    }
+
+    /// The engine (for live views such as `step` showing file paths).
+    pub fn engine(&self) -> &Engine {
+        &self.engine
+    }
+
+    /// The step that `step()` performs next, if any.
+    pub fn peek(&self) -> Option<&'a ResolvedStep> {
+        self.lesson.steps.get(self.next)
+    }
+
+    /// Perform the next step and record what is true afterwards; None when all steps are done.
+    pub fn step(&mut self) -> Option<StepRecord> {
+        let step = self.lesson.steps.get(self.next)?;
+        self.next += 1;
+        let var = action_var(&step.action).to_string();
+        if let Action::Open(spec) = &step.action {
+            self.files.insert(spec.var.clone(), spec.file.clone());
+        }
+        let file = self.files.get(&var).cloned();
+        let path = file.as_ref().map(|f| self.engine.workdir().join(f));
+
+        let before = disk::Sample::take(path.as_deref());
+        let faults_before = probe::faults_now();
+        let outcome = self.engine.perform(&step.action);
+        let faults_after = probe::faults_now();
+        let after = disk::Sample::take(path.as_deref());
+
+        let truncates = matches!(&step.action, Action::Open(s) if s.mode == crate::lesson::Mode::Write);
+        let verdict = disk::decide(&self.environment, &before, &after, truncates);
+        let error = outcome.error.clone();
+        let expected_error = match (&error, &step.expect_error) {
+            (Some(e), Some(want)) => e.contains(want.as_str()),
+            _ => false,
+        };
+        let faults = match (faults_before, faults_after) {
+            (Measured::Value(a), Measured::Value(b)) => Measured::Value(crate::trace::Faults {
+                minor: b.minor.saturating_sub(a.minor),
+                major: b.major.saturating_sub(a.major),
+            }),
+            (Measured::Unavailable { unavailable }, _) | (_, Measured::Unavailable { unavailable }) => {
+                Measured::Unavailable { unavailable }
+            }
+        };
+        let arrays = observe::arrays(&self.engine, &self.files);
+        let files: BTreeMap<String, _> = self
+            .files
+            .iter()
+            .filter_map(|(v, f)| Some((v.clone(), observe::file(&self.engine, v, f)?)))
+            .collect();
+        let file_state = files.get(&var).cloned();
+        let mapping = observe::mapping(&self.engine, &var);
+        let read = outcome
+            .read
+            .as_ref()
+            .map(|r| observe::read_value(step, r));
+        let (pages, pages_unavailable) = match &after.pages {
+            Some(Measured::Value(p)) => (Some(*p), None),
+            Some(Measured::Unavailable { unavailable }) => (None, Some(unavailable.clone())),
+            None => (None, Some("the step's variable has no file".to_string())),
+        };
+        Some(StepRecord {
+            step: step.number,
+            action: step.action_text.clone(),
+            op: op_name(&step.action).to_string(),
+            code: step.code.clone(),
+            ok: error.is_none(),
+            error,
+            expected_error,
+            var,
+            arrays,
+            file: file_state,
+            files,
+            pages,
+            pages_unavailable,
+            disk_write: verdict.wrote,
+            disk_write_detail: verdict.detail,
+            allocation: after.allocation.unwrap_or_else(|| Measured::unavailable("no file")),
+            faults,
+            mapping,
+            read,
+            note: step.note.clone(),
+        })
+    }
+
+    /// Perform every remaining step and return the whole trace.
+    pub fn run_all(mut self) -> Trace {
+        let mut steps = Vec::with_capacity(self.lesson.steps.len());
+        while let Some(record) = self.step() {
+            steps.push(record);
+        }
+        Trace {
+            lesson: LessonInfo {
+                source: self.lesson.source.clone(),
+                title: self.lesson.lesson.title.clone(),
+                workdir: self.engine.workdir().display().to_string(),
+            },
+            environment: self.environment,
+            steps,
+        }
+    }
+}
+
+/// The variable an action acts on.
+pub fn action_var(action: &Action) -> &str {
+    match action {
+        Action::Open(spec) => &spec.var,
+        Action::Assign { var, .. }
+        | Action::Read { var, .. }
+        | Action::Flush { var }
+        | Action::Close { var } => var,
+    }
+}
+
+/// The op name of an action, as the JSON trace spells it.
+pub fn op_name(action: &Action) -> &'static str {
+    match action {
+        Action::Open(_) => "open",
+        Action::Assign { .. } => "assign",
+        Action::Read { .. } => "read",
+        Action::Flush { .. } => "flush",
+        Action::Close { .. } => "close",
+    }
+}
+
+fn page_size() -> usize {
+    // SAFETY: sysconf has no preconditions; it only reads a system constant.
+    let n = unsafe { libc::sysconf(libc::_SC_PAGESIZE) };
+    if n > 0 {
+        n as usize
+    } else {
+        4096
+    }
+}

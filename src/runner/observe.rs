@@ -1,0 +1,112 @@
+//! Records what the program and read(2) see after a step: arrays, the file's bytes, the mapping's memory.
+
+use std::collections::BTreeMap;
+
+use crate::engine::{Engine, ReadResult, Variable};
+use crate::lesson::{Action, ResolvedStep};
+use crate::numpy_print::{array_repr, array_str, scalar_repr, scalar_str};
+use crate::probe::{self, FileElements};
+use crate::trace::{ArrayState, FileState, Measured, MappingState, ReadValue};
+
+/// Hex dump lines shown per file (16 bytes each).
+const HEX_LINES: usize = 4;
+
+/// Every variable the lesson has opened so far, as the program sees it.
+pub fn arrays(engine: &Engine, files: &BTreeMap<String, String>) -> BTreeMap<String, ArrayState> {
+    let mut out = BTreeMap::new();
+    for var in engine.variables() {
+        if !files.contains_key(&var.name) {
+            continue;
+        }
+        out.insert(var.name.clone(), array_state(var));
+    }
+    out
+}
+
+fn array_state(var: &Variable) -> ArrayState {
+    let (state, str, repr) = if !var.is_open() {
+        ("closed".to_string(), String::new(), String::new())
+    } else {
+        match var.check_mapped_range() {
+            Ok(()) => ("open".to_string(), array_str(var), array_repr(var, "memmap")),
+            Err(why) => ("unreadable".to_string(), why.clone(), why),
+        }
+    };
+    ArrayState {
+        dtype: var.dtype.to_string(),
+        shape: var.shape.clone(),
+        mode: var.mode.as_str().to_string(),
+        state,
+        str,
+        repr,
+        file: var.file.clone(),
+        offset: var.offset,
+        order: var.order.to_string(),
+    }
+}
+
+/// The variable's file as read(2) sees it: size, the array region decoded, and a short hex dump.
+pub fn file(engine: &Engine, var: &str, rel: &str) -> Option<FileState> {
+    let path = engine.workdir().join(rel);
+    let meta = std::fs::metadata(&path).ok()?;
+    let size = meta.len();
+    let (str, hex, hex_truncated) = match engine.variable(var) {
+        Some(v) => {
+            let (start, nbytes) = v.array_byte_range();
+            let str = match FileElements::open(&path, v.dtype, &v.shape, &v.strides, v.offset) {
+                Ok(elements) => array_str(&elements),
+                Err(why) => why,
+            };
+            let (hex, truncated) = probe::hex_dump(&path, start, nbytes, HEX_LINES);
+            (str, hex, truncated)
+        }
+        None => {
+            let (hex, truncated) = probe::hex_dump(&path, 0, size, HEX_LINES);
+            (String::new(), hex, truncated)
+        }
+    };
+    Some(FileState {
+        path: rel.to_string(),
+        abs_path: path.display().to_string(),
+        size,
+        str,
+        hex,
+        hex_truncated,
+    })
+}
+
+/// Memory of the variable's mapping, or why there is none.
+pub fn mapping(engine: &Engine, var: &str) -> Measured<MappingState> {
+    match engine.variable(var).and_then(|v| v.mapping_addr()) {
+        Some(addr) => probe::mapping_state(addr),
+        None => Measured::unavailable("no live mapping"),
+    }
+}
+
+/// The value a `read` step produced, printed as NumPy would.
+pub fn read_value(step: &ResolvedStep, result: &ReadResult) -> ReadValue {
+    let expr = match &step.action {
+        Action::Read { var, index } => format!("{var}{}", index_suffix(&step.code, var, index)),
+        _ => String::new(),
+    };
+    let (str, repr) = match result {
+        ReadResult::Scalar(v, dtype) => (scalar_str(*v, *dtype), scalar_repr(*v, *dtype)),
+        ReadResult::View(view) => (array_str(view.as_ref()), array_repr(view.as_ref(), "memmap")),
+    };
+    ReadValue { expr, str, repr }
+}
+
+/// The `[...]` part of a read's code, e.g. `[1, 2]` from `print(arr[1, 2])`.
+fn index_suffix(code: &str, var: &str, _index: &crate::lesson::index::IndexExpr) -> String {
+    let needle = format!("{var}[");
+    match code.find(&needle) {
+        Some(i) => {
+            let rest = &code[i + var.len()..];
+            match rest.rfind(']') {
+                Some(j) => rest[..=j].to_string(),
+                None => rest.to_string(),
+            }
+        }
+        None => String::new(),
+    }
+}
