@@ -228,3 +228,26 @@ fn file_view_helpers_on_known_bytes() {
         .expect("too short");
     assert_eq!(err, "file is 18 bytes; the array needs bytes 4..22");
 }
+
+#[test]
+fn probing_does_not_trigger_ext4_auto_da_alloc_writeback() {
+    // `w+` over an existing file truncates it to 0; ext4 then writes back delalloc pages on the
+    // next close of any fd of the file. Probes keep their fd open so they never do that close.
+    let Some(dir) = ext4_dir() else { return };
+    let path = dir.path().join("again.bin");
+    std::fs::write(&path, [5u8; 100]).expect("first version");
+    let creator = numpy_create(&path, 36);
+    for round in 0..3 {
+        let Some(st) = cachestat_or_skip(&path) else {
+            return;
+        };
+        assert_eq!((st.dirty, st.writeback), (1, 0), "round {round}: {st:?}");
+        let a = allocation(&path);
+        assert!(
+            a.value().is_some_and(|a| a.delalloc_bytes > 0),
+            "round {round}: {a:?}"
+        );
+        assert_eq!(pread_bytes(&path, 0, 1).expect("pread"), vec![0]);
+    }
+    drop(creator);
+}

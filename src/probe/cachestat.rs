@@ -1,6 +1,6 @@
 //! Page-cache counts of a file or byte range with cachestat(2) (Linux ≥ 6.5).
 
-use std::fs::{File, OpenOptions};
+use std::fs::File;
 use std::io;
 use std::os::fd::AsRawFd;
 use std::path::Path;
@@ -9,6 +9,7 @@ use linux_raw_sys::general::{__NR_cachestat, cachestat, cachestat_range};
 
 use crate::trace::{Measured, PageState};
 
+use super::handles::handle;
 use super::system::{kernel_release, page_size};
 
 /// Page-cache state of the whole file (cachestat over [0, EOF)).
@@ -22,16 +23,16 @@ pub fn page_state(path: &Path) -> Measured<PageState> {
 /// `total` is the number of pages of the file the range covers (clipped to the file size),
 /// so `cached <= total` holds unless the file shrank between the two calls.
 pub fn page_state_range(path: &Path, offset: u64, len: u64) -> Measured<PageState> {
-    let (file, rw_refused) = match open_for_cachestat(path) {
-        Ok(v) => v,
+    let h = match handle(path) {
+        Ok(h) => h,
         Err(e) => return Measured::unavailable(format!("cannot open {}: {e}", path.display())),
     };
-    let size = match file.metadata() {
+    let size = match h.file.metadata() {
         Ok(m) => m.len(),
         Err(e) => return Measured::unavailable(format!("fstat({}) failed: {e}", path.display())),
     };
     let total = pages_covered(size, offset, len, page_size());
-    match cachestat_fd(&file, offset, len) {
+    match cachestat_fd(&h.file, offset, len) {
         Ok(cs) => Measured::Value(PageState {
             total,
             cached: cs.nr_cache,
@@ -39,28 +40,8 @@ pub fn page_state_range(path: &Path, offset: u64, len: u64) -> Measured<PageStat
             writeback: cs.nr_writeback,
             evicted: cs.nr_evicted,
         }),
-        Err(e) => Measured::unavailable(explain_error(&e, rw_refused.as_ref())),
+        Err(e) => Measured::unavailable(explain_error(&e, h.rw_refused.as_deref())),
     }
-}
-
-/// Open `path` so that cachestat is allowed on it; also returns why O_RDWR was refused, if it was.
-///
-/// cachestat wants an fd with write permission, so try O_RDWR first. O_RDWR without O_CREAT/O_TRUNC
-/// and without any write(2) changes nothing in the file. If that is refused, a read-only fd is still
-/// accepted for the file's owner, so fall back to it and let cachestat itself decide.
-fn open_for_cachestat(path: &Path) -> io::Result<(File, Option<io::Error>)> {
-    match OpenOptions::new().read(true).write(true).open(path) {
-        Ok(f) => Ok((f, None)),
-        Err(rw_err) if is_permission(&rw_err) => Ok((File::open(path)?, Some(rw_err))),
-        Err(e) => Err(e),
-    }
-}
-
-fn is_permission(e: &io::Error) -> bool {
-    matches!(
-        e.raw_os_error(),
-        Some(libc::EACCES) | Some(libc::EPERM) | Some(libc::EROFS) | Some(libc::ETXTBSY)
-    )
 }
 
 /// The raw syscall on an open file.
@@ -92,11 +73,11 @@ fn cachestat_fd(file: &File, offset: u64, len: u64) -> io::Result<cachestat> {
     Ok(out)
 }
 
-fn explain_error(e: &io::Error, rw_refused: Option<&io::Error>) -> String {
+fn explain_error(e: &io::Error, rw_refused: Option<&str>) -> String {
     match e.raw_os_error() {
         Some(libc::EPERM) | Some(libc::EACCES) if rw_refused.is_some() => format!(
             "cachestat needs an fd opened for writing: opening read-write failed: {}",
-            rw_refused.map(|r| r.to_string()).unwrap_or_default()
+            rw_refused.unwrap_or_default()
         ),
         Some(libc::ENOSYS) => format!(
             "cachestat(2) needs Linux ≥ 6.5; this kernel is {}",
@@ -161,6 +142,23 @@ mod tests {
         assert_eq!(st.cached, 2, "{st:?}");
         let first = page_state_range(&path, 0, 10);
         assert_eq!(first.value().map(|p| p.total), Some(1));
+    }
+
+    #[test]
+    fn errors_are_explained() {
+        let enosys = io::Error::from_raw_os_error(libc::ENOSYS);
+        let why = explain_error(&enosys, None);
+        assert!(
+            why.starts_with("cachestat(2) needs Linux ≥ 6.5; this kernel is "),
+            "{why}"
+        );
+        let eperm = io::Error::from_raw_os_error(libc::EPERM);
+        let why = explain_error(&eperm, Some("Permission denied (os error 13)"));
+        assert_eq!(
+            why,
+            "cachestat needs an fd opened for writing: opening read-write failed: \
+             Permission denied (os error 13)"
+        );
     }
 
     #[test]

@@ -10,6 +10,7 @@ use serde::Serialize;
 use crate::trace::{Allocation, Measured};
 
 use super::fstype::fs_info;
+use super::handles::handle;
 
 /// `_IOWR('f', 11, struct fiemap)`.
 const FS_IOC_FIEMAP: libc::c_ulong = 0xC020_660B;
@@ -83,11 +84,11 @@ impl Extent {
 
 /// All extents of the file, in file order (FIEMAP without FIEMAP_FLAG_SYNC, so nothing is flushed).
 pub fn extents(path: &Path) -> Measured<Vec<Extent>> {
-    let file = match File::open(path) {
-        Ok(f) => f,
+    let h = match handle(path) {
+        Ok(h) => h,
         Err(e) => return Measured::unavailable(format!("cannot open {}: {e}", path.display())),
     };
-    match fiemap_all(&file) {
+    match fiemap_all(&h.file) {
         Ok(v) => Measured::Value(v),
         Err(e) => Measured::unavailable(explain_error(path, &e)),
     }

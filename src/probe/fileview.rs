@@ -5,15 +5,18 @@ use std::fs::File;
 use std::io;
 use std::os::unix::fs::FileExt;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use crate::dtype::{DType, Scalar};
 use crate::numpy_print::ElementSource;
 use crate::trace::HexLine;
 
+use super::handles::handle;
+
 /// Read `len` bytes at `offset` with pread(2); shorter if the file is shorter.
 pub fn pread_bytes(path: &Path, offset: u64, len: usize) -> io::Result<Vec<u8>> {
-    let file = File::open(path)?;
-    pread_file(&file, offset, len)
+    let h = handle(path)?;
+    pread_file(&h.file, offset, len)
 }
 
 /// pread on an open file until `len` bytes or EOF (pread may return less than asked).
@@ -69,7 +72,7 @@ pub fn hex_dump(path: &Path, offset: u64, len: u64, max_lines: usize) -> io::Res
 ///
 /// Only the elements asked for are read, so printing a summarised huge array stays cheap.
 pub struct FileElements {
-    file: File,
+    file: Arc<File>,
     path: PathBuf,
     dtype: DType,
     shape: Vec<usize>,
@@ -96,7 +99,9 @@ impl FileElements {
                 strides.len()
             ));
         }
-        let file = File::open(path).map_err(|e| format!("cannot open {}: {e}", path.display()))?;
+        let file = handle(path)
+            .map_err(|e| format!("cannot open {}: {e}", path.display()))?
+            .file;
         let size = file
             .metadata()
             .map_err(|e| format!("cannot stat {}: {e}", path.display()))?

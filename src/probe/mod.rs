@@ -6,6 +6,7 @@ mod faults;
 mod fiemap;
 mod fileview;
 mod fstype;
+mod handles;
 mod smaps;
 mod softdirty;
 mod system;
@@ -18,6 +19,7 @@ pub use fiemap::{
 };
 pub use fileview::{contiguous_strides, hex_dump, pread_bytes, FileElements, HexDump};
 pub use fstype::{fs_from_magic, fs_info, statfs_magic};
+pub use handles::{release_file, release_files};
 pub use smaps::mapping_state;
 pub use softdirty::soft_dirty_supported;
 pub use system::{kernel_release, page_size};
