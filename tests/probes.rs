@@ -8,7 +8,7 @@ use memmap_tutor::dtype::{DType, Scalar};
 use memmap_tutor::numpy_print::ElementSource;
 use memmap_tutor::probe::{
     allocation, extents, fs_info, hex_dump, mapping_state, page_state, page_state_range,
-    pread_bytes, FileElements,
+    pread_bytes, resident_pages, FileElements,
 };
 use memmap_tutor::trace::Measured;
 
@@ -87,6 +87,11 @@ fn memmap_lifecycle_dirty_delalloc_then_flushed() {
     assert_eq!(
         m.anonymous_kb, 0,
         "a MAP_SHARED store is not anonymous: {m:?}"
+    );
+
+    assert_eq!(
+        resident_pages(map.as_ptr() as usize, map.len()).value(),
+        Some(&vec![true])
     );
 
     // flush() = msync(MS_SYNC): the page is clean and has a disk block.

@@ -183,8 +183,7 @@ fn fiemap_all(file: &File) -> io::Result<Vec<Extent>> {
 fn explain_error(path: &Path, e: &io::Error) -> String {
     match e.raw_os_error() {
         Some(libc::EOPNOTSUPP) | Some(libc::ENOTTY) => {
-            let dir = path.parent().filter(|p| !p.as_os_str().is_empty());
-            let fs = fs_info(dir.unwrap_or(path));
+            let fs = fs_info(path);
             match fs.value() {
                 Some(info) if !info.has_disk => format!(
                     "{} has no block allocation: FIEMAP not supported",

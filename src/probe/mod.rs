@@ -7,6 +7,7 @@ mod fiemap;
 mod fileview;
 mod fstype;
 mod handles;
+mod mincore;
 mod smaps;
 mod softdirty;
 mod system;
@@ -20,6 +21,7 @@ pub use fiemap::{
 pub use fileview::{contiguous_strides, hex_dump, pread_bytes, FileElements, HexDump};
 pub use fstype::{fs_from_magic, fs_info, statfs_magic};
 pub use handles::{release_file, release_files};
+pub use mincore::resident_pages;
 pub use smaps::mapping_state;
 pub use softdirty::soft_dirty_supported;
 pub use system::{kernel_release, page_size};
