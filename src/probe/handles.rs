@@ -1,0 +1,125 @@
+//! Long-lived file handles for the probes, so that probing never closes the first fd of a file.
+//!
+//! Why: ext4 (`auto_da_alloc`, on by default) marks a file that was truncated to size 0 — NumPy's
+//! `w+` over an existing file does that — and the next close of *any* fd of it starts writeback
+//! of its delayed-allocation pages. Measured on this kernel: a probe that opened and closed its
+//! own fd right after such a create turned `dirty 1` into `writeback 1` and gave the file a disk
+//! block. A probe must not cause the disk write it reports, so each file's probe fd stays open
+//! (keyed by path and checked against the inode) until [`release_files`] is called.
+
+use std::collections::HashMap;
+use std::fs::{File, OpenOptions};
+use std::io;
+use std::os::unix::fs::MetadataExt;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex, MutexGuard};
+
+/// An open probe fd for one file.
+#[derive(Clone)]
+pub(crate) struct Handle {
+    pub file: Arc<File>,
+    /// Why O_RDWR was refused when the fd is read-only (cachestat may then be refused too).
+    pub rw_refused: Option<String>,
+}
+
+struct Entry {
+    dev: u64,
+    ino: u64,
+    handle: Handle,
+}
+
+static HANDLES: Mutex<Option<HashMap<PathBuf, Entry>>> = Mutex::new(None);
+
+fn table() -> MutexGuard<'static, Option<HashMap<PathBuf, Entry>>> {
+    // A panic while holding the lock cannot leave the map half-updated in a harmful way.
+    HANDLES
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
+/// The probe fd of the file now at `path` (opened on first use; reopened if the path now names
+/// another inode).
+///
+/// Opened O_RDWR when allowed, because cachestat wants write permission; O_RDWR without
+/// O_CREAT/O_TRUNC and without write(2) changes nothing in the file. Falls back to O_RDONLY.
+pub(crate) fn handle(path: &Path) -> io::Result<Handle> {
+    let meta = std::fs::metadata(path)?;
+    let mut guard = table();
+    let map = guard.get_or_insert_with(HashMap::new);
+    if let Some(e) = map.get(path) {
+        if e.dev == meta.dev() && e.ino == meta.ino() {
+            return Ok(e.handle.clone());
+        }
+    }
+    let handle = match OpenOptions::new().read(true).write(true).open(path) {
+        Ok(f) => Handle {
+            file: Arc::new(f),
+            rw_refused: None,
+        },
+        Err(rw_err) if is_permission(&rw_err) => Handle {
+            file: Arc::new(File::open(path)?),
+            rw_refused: Some(rw_err.to_string()),
+        },
+        Err(e) => return Err(e),
+    };
+    // Check the inode of the fd itself: the path may have been replaced between stat and open.
+    let fmeta = handle.file.metadata()?;
+    map.insert(
+        path.to_path_buf(),
+        Entry {
+            dev: fmeta.dev(),
+            ino: fmeta.ino(),
+            handle: handle.clone(),
+        },
+    );
+    Ok(handle)
+}
+
+fn is_permission(e: &io::Error) -> bool {
+    matches!(
+        e.raw_os_error(),
+        Some(libc::EACCES) | Some(libc::EPERM) | Some(libc::EROFS) | Some(libc::ETXTBSY)
+    )
+}
+
+/// Close the probe fd of `path`, if any (e.g. before deleting a big file, to free its space now).
+///
+/// Closing may itself start ext4's auto_da_alloc writeback (see the module docs), so call it
+/// after the last measurement of the file.
+pub fn release_file(path: &Path) {
+    if let Some(map) = table().as_mut() {
+        map.remove(path);
+    }
+}
+
+/// Close every probe fd (end of a run). Same caveat as [`release_file`].
+pub fn release_files() {
+    *table() = None;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn same_inode_reuses_fd_and_replaced_file_reopens() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("h.bin");
+        std::fs::write(&path, b"one").expect("write");
+        let a = handle(&path).expect("handle");
+        let b = handle(&path).expect("handle");
+        assert!(Arc::ptr_eq(&a.file, &b.file));
+        assert!(a.rw_refused.is_none());
+        // Replace the file with a new inode at the same path.
+        std::fs::remove_file(&path).expect("rm");
+        std::fs::write(&path, b"two!").expect("write");
+        let c = handle(&path).expect("handle");
+        assert!(!Arc::ptr_eq(&a.file, &c.file));
+        assert_eq!(c.file.metadata().expect("fstat").len(), 4);
+        release_file(&path);
+        let d = handle(&path).expect("handle");
+        assert!(!Arc::ptr_eq(&c.file, &d.file));
+        release_file(&path);
+        assert!(handle(&dir.path().join("missing")).is_err());
+    }
+}
