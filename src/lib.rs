@@ -7,6 +7,7 @@ pub mod engine;
 pub mod lesson;
 pub mod numpy_print;
 pub mod probe;
+pub mod quiz;
 pub mod runner;
 pub mod trace;
 pub mod views;

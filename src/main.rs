@@ -21,7 +21,9 @@ fn main() {
         Some(Command::Run(args)) => commands::run::run(&args),
         Some(Command::Check(args)) => commands::check::run(&args.lessons),
         Some(Command::List) => commands::list::run(),
-        Some(Command::Step(_)) | Some(Command::Quiz(_)) | Some(Command::Verify(_)) => Err(
+        Some(Command::Step(args)) => commands::step::run(&args),
+        Some(Command::Quiz(args)) => commands::quiz::run(&args),
+        Some(Command::Verify(_)) => Err(
             CommandError::Invalid("this command is not available yet".to_string()),
         ),
     };

@@ -93,6 +93,8 @@ pub struct StepRecord {
     pub disk_write: bool,
     /// How disk_write was decided, e.g. `1 page written back`, or `unavailable (tmpfs: no disk)`.
     pub disk_write_detail: String,
+    /// Dirty pages of the file cleaned during this step.
+    pub pages_written: u64,
     /// Block allocation of the file (FIEMAP).
     pub allocation: Measured<Allocation>,
     /// Page faults this step caused in the tutor's process.
@@ -101,6 +103,8 @@ pub struct StepRecord {
     pub mapping: Measured<MappingState>,
     /// For `read` steps: the value read.
     pub read: Option<ReadValue>,
+    /// Elements the lesson's quiz asks about at this step, read through the mapping after the step.
+    pub watches: Vec<ReadValue>,
     /// Lesson Notes column text.
     pub note: String,
 }
@@ -117,6 +121,8 @@ pub struct ArrayState {
     pub str: String,
     /// NumPy's `repr(arr)`; empty when closed.
     pub repr: String,
+    /// For a closed variable: its `str()` read just before it was unmapped.
+    pub last_str: Option<String>,
     pub file: String,
     pub offset: u64,
     pub order: String,

@@ -1,8 +1,11 @@
 //! The subcommands: each takes parsed arguments and writes its output through [`Output`].
 
 pub mod check;
+pub mod input;
 pub mod list;
+pub mod quiz;
 pub mod run;
+pub mod step;
 
 use std::io::{self, Write};
 

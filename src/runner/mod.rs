@@ -21,6 +21,8 @@ pub struct Runner<'a> {
     next: usize,
     /// The file each variable was last opened on, so closed variables still show their file.
     files: BTreeMap<String, String>,
+    /// What each closed variable printed just before it was unmapped.
+    last_seen: BTreeMap<String, String>,
 }
 
 impl<'a> Runner<'a> {
@@ -35,12 +37,13 @@ impl<'a> Runner<'a> {
             engine: Engine::new(workdir),
             environment: Environment {
                 kernel: probe::kernel_release(),
-                page_size: page_size(),
+                page_size: probe::page_size() as usize,
                 filesystem,
                 has_disk,
             },
             next: 0,
             files: BTreeMap::new(),
+            last_seen: BTreeMap::new(),
         }
     }
 
@@ -70,6 +73,11 @@ impl<'a> Runner<'a> {
         let file = self.files.get(&var).cloned();
         let path = file.as_ref().map(|f| self.engine.workdir().join(f));
 
+        if let Action::Close { var } = &step.action {
+            if let Some(s) = observe::array_str_now(&self.engine, var) {
+                self.last_seen.insert(var.clone(), s);
+            }
+        }
         let before = disk::Sample::take(path.as_deref());
         let faults_before = probe::faults_now();
         let outcome = self.engine.perform(&step.action);
@@ -92,7 +100,7 @@ impl<'a> Runner<'a> {
                 Measured::Unavailable { unavailable }
             }
         };
-        let arrays = observe::arrays(&self.engine, &self.files);
+        let arrays = observe::arrays(&self.engine, &self.files, &self.last_seen);
         let files: BTreeMap<String, _> = self
             .files
             .iter()
@@ -104,6 +112,7 @@ impl<'a> Runner<'a> {
             .read
             .as_ref()
             .map(|r| observe::read_value(step, r));
+        let watches = self.watch(step.number);
         let (pages, pages_unavailable) = match &after.pages {
             Some(Measured::Value(p)) => (Some(*p), None),
             Some(Measured::Unavailable { unavailable }) => (None, Some(unavailable.clone())),
@@ -125,12 +134,50 @@ impl<'a> Runner<'a> {
             pages_unavailable,
             disk_write: verdict.wrote,
             disk_write_detail: verdict.detail,
+            pages_written: verdict.pages_written,
             allocation: after.allocation.unwrap_or_else(|| Measured::unavailable("no file")),
             faults,
             mapping,
             read,
+            watches,
             note: step.note.clone(),
         })
+    }
+
+    /// Read the elements the quiz asks about after step `number` (a read changes nothing).
+    fn watch(&mut self, number: usize) -> Vec<crate::trace::ReadValue> {
+        let mut out = Vec::new();
+        for q in &self.lesson.lesson.quiz {
+            let Some(about) = &q.about else { continue };
+            if about.kind != "value" || about.step != Some(number) {
+                continue;
+            }
+            let Some(text) = &about.index else { continue };
+            let Ok(index) = crate::lesson::index::parse_index(text) else {
+                continue;
+            };
+            let var = about
+                .var
+                .clone()
+                .or_else(|| index.var.clone())
+                .unwrap_or_else(|| "arr".to_string());
+            let open = self.engine.variable(&var).map(|v| v.is_open()).unwrap_or(false);
+            if !open {
+                continue;
+            }
+            let outcome = self.engine.perform(&Action::Read { var, index });
+            let (str, repr) = match (&outcome.read, &outcome.error) {
+                (Some(r), _) => observe::printed(r),
+                (None, Some(e)) => (e.clone(), e.clone()),
+                (None, None) => continue,
+            };
+            out.push(crate::trace::ReadValue {
+                expr: text.clone(),
+                str,
+                repr,
+            });
+        }
+        out
     }
 
     /// Perform every remaining step and return the whole trace.
@@ -145,7 +192,7 @@ impl<'a> Runner<'a> {
                 title: self.lesson.lesson.title.clone(),
                 workdir: self.engine.workdir().display().to_string(),
             },
-            environment: self.environment,
+            environment: self.environment.clone(),
             steps,
         }
     }
@@ -173,12 +220,11 @@ pub fn op_name(action: &Action) -> &'static str {
     }
 }
 
-fn page_size() -> usize {
-    // SAFETY: sysconf has no preconditions; it only reads a system constant.
-    let n = unsafe { libc::sysconf(libc::_SC_PAGESIZE) };
-    if n > 0 {
-        n as usize
-    } else {
-        4096
+
+impl Drop for Runner<'_> {
+    fn drop(&mut self) {
+        // The probes hold one fd per file so that their own closes never start ext4's
+        // auto_da_alloc writeback mid-lesson; closing them is safe once nothing more is measured.
+        probe::release_files();
     }
 }

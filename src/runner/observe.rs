@@ -12,15 +12,33 @@ use crate::trace::{ArrayState, FileState, Measured, MappingState, ReadValue};
 const HEX_LINES: usize = 4;
 
 /// Every variable the lesson has opened so far, as the program sees it.
-pub fn arrays(engine: &Engine, files: &BTreeMap<String, String>) -> BTreeMap<String, ArrayState> {
+pub fn arrays(
+    engine: &Engine,
+    files: &BTreeMap<String, String>,
+    last_seen: &BTreeMap<String, String>,
+) -> BTreeMap<String, ArrayState> {
     let mut out = BTreeMap::new();
     for var in engine.variables() {
         if !files.contains_key(&var.name) {
             continue;
         }
-        out.insert(var.name.clone(), array_state(var));
+        let mut state = array_state(var);
+        if !var.is_open() {
+            state.last_str = last_seen.get(&var.name).cloned();
+        }
+        out.insert(var.name.clone(), state);
     }
     out
+}
+
+/// `str()` of an open variable right now, if it can be read safely.
+pub fn array_str_now(engine: &Engine, var: &str) -> Option<String> {
+    let v = engine.variable(var)?;
+    if v.is_open() && v.check_mapped_range().is_ok() {
+        Some(array_str(v))
+    } else {
+        None
+    }
 }
 
 fn array_state(var: &Variable) -> ArrayState {
@@ -39,6 +57,7 @@ fn array_state(var: &Variable) -> ArrayState {
         state,
         str,
         repr,
+        last_str: None,
         file: var.file.clone(),
         offset: var.offset,
         order: var.order.to_string(),
@@ -57,11 +76,11 @@ pub fn file(engine: &Engine, var: &str, rel: &str) -> Option<FileState> {
                 Ok(elements) => array_str(&elements),
                 Err(why) => why,
             };
-            let (hex, truncated) = probe::hex_dump(&path, start, nbytes, HEX_LINES);
+            let (hex, truncated) = dump(&path, start, nbytes);
             (str, hex, truncated)
         }
         None => {
-            let (hex, truncated) = probe::hex_dump(&path, 0, size, HEX_LINES);
+            let (hex, truncated) = dump(&path, 0, size);
             (String::new(), hex, truncated)
         }
     };
@@ -73,6 +92,19 @@ pub fn file(engine: &Engine, var: &str, rel: &str) -> Option<FileState> {
         hex,
         hex_truncated,
     })
+}
+
+fn dump(path: &std::path::Path, offset: u64, len: u64) -> (Vec<crate::trace::HexLine>, bool) {
+    match probe::hex_dump(path, offset, len, HEX_LINES) {
+        Ok(d) => (d.lines, d.truncated),
+        Err(e) => (
+            vec![crate::trace::HexLine {
+                offset,
+                hex: format!("unavailable (pread failed: {e})"),
+            }],
+            false,
+        ),
+    }
 }
 
 /// Memory of the variable's mapping, or why there is none.
@@ -89,11 +121,16 @@ pub fn read_value(step: &ResolvedStep, result: &ReadResult) -> ReadValue {
         Action::Read { var, index } => format!("{var}{}", index_suffix(&step.code, var, index)),
         _ => String::new(),
     };
-    let (str, repr) = match result {
+    let (str, repr) = printed(result);
+    ReadValue { expr, str, repr }
+}
+
+/// `str()` and `repr()` of a read result.
+pub fn printed(result: &ReadResult) -> (String, String) {
+    match result {
         ReadResult::Scalar(v, dtype) => (scalar_str(*v, *dtype), scalar_repr(*v, *dtype)),
         ReadResult::View(view) => (array_str(view.as_ref()), array_repr(view.as_ref(), "memmap")),
-    };
-    ReadValue { expr, str, repr }
+    }
 }
 
 /// The `[...]` part of a read's code, e.g. `[1, 2]` from `print(arr[1, 2])`.

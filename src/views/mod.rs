@@ -1,8 +1,17 @@
 //! Views: turn a trace (and the lesson's text) into documents; renderers turn documents into text or Markdown.
 //! Views never touch files: they read only the trace and the lesson.
 
+pub mod cells;
+pub mod flow;
+pub mod moments;
+pub mod quiz;
 pub mod render;
+pub mod sample;
+pub mod snapshot;
 pub mod steps;
+pub mod table;
+pub mod tracker;
+pub mod transcript;
 
 use crate::cli::ViewName;
 use crate::lesson::LoadedLesson;
@@ -39,11 +48,15 @@ pub struct ViewContext<'a> {
 /// Build the blocks of one view.
 pub fn build(view: ViewName, ctx: &ViewContext) -> Vec<Block> {
     match view {
+        ViewName::Flow => flow::build(ctx),
+        ViewName::Sample => sample::build(ctx),
         ViewName::Steps => steps::build(ctx),
-        other => vec![
-            Block::Heading(title(other).to_string()),
-            Block::Text("This view is not available yet.".to_string()),
-        ],
+        ViewName::Table => table::build(ctx),
+        ViewName::Tracker => tracker::build(ctx),
+        ViewName::Moments => moments::build(ctx),
+        ViewName::Quiz => quiz::build(ctx),
+        ViewName::Snapshot => snapshot::build(ctx),
+        ViewName::Transcript => transcript::build(ctx),
     }
 }
 

@@ -1,0 +1,121 @@
+//! `memmap-tutor quiz`: ask the lesson's questions, mark each answer from the live run, print the score.
+
+use super::input::{Input, Scripted, Terminal};
+use super::run::{load_lesson, perform};
+use super::{emit, CommandError};
+use crate::cli::QuizArgs;
+use crate::quiz::{self, Asked};
+use crate::workdir::WorkDir;
+
+/// Run the lesson, then ask its questions (from the terminal, or `--answers`).
+pub fn run(args: &QuizArgs) -> Result<(), CommandError> {
+    let lesson = load_lesson(args.lesson.as_deref())?;
+    let workdir = WorkDir::new(args.workdir.workdir.as_deref())
+        .map_err(|e| CommandError::Io(format!("cannot prepare the work directory: {e}")))?;
+    let trace = perform(&lesson, &workdir);
+    let mut questions = quiz::questions(&lesson, &trace);
+    if args.shuffle {
+        quiz::shuffle::shuffle(&mut questions, args.seed);
+    }
+    if questions.is_empty() {
+        emit("This lesson has no quiz.\n")?;
+        return Ok(());
+    }
+    emit(&format!("{} — quiz ({} questions)\n\n", lesson.lesson.title, questions.len()))?;
+    let score = match &args.answers {
+        Some(list) => ask_all(&questions, &mut Scripted::new(list), true)?,
+        None => ask_all(&questions, &mut Terminal, false)?,
+    };
+    emit(&format!("\nScore: {}/{}\n", score.right, score.total))?;
+    if score.right == score.total {
+        Ok(())
+    } else {
+        Err(CommandError::Failed(String::new()))
+    }
+}
+
+/// Right answers out of the questions that have an answer key.
+pub struct Score {
+    pub right: usize,
+    pub total: usize,
+}
+
+/// Ask every question in turn; stops early on `q` or end of input.
+pub fn ask_all(questions: &[Asked], input: &mut dyn Input, echo: bool) -> Result<Score, CommandError> {
+    let total = questions.iter().filter(|q| q.answer.is_some()).count();
+    let mut right = 0;
+    for (i, q) in questions.iter().enumerate() {
+        emit(&question_text(i, q))?;
+        match ask_one(q, input, echo)? {
+            Outcome::Right => right += 1,
+            Outcome::Wrong | Outcome::Unscored => {}
+            Outcome::Quit => {
+                emit("Quiz ended.\n")?;
+                break;
+            }
+        }
+    }
+    Ok(Score { right, total })
+}
+
+enum Outcome {
+    Right,
+    Wrong,
+    Unscored,
+    Quit,
+}
+
+/// The question and its lettered choices.
+pub fn question_text(i: usize, q: &Asked) -> String {
+    let mut s = format!("{}. {}\n", i + 1, q.question);
+    for (j, c) in q.choices.iter().enumerate() {
+        s.push_str(&format!("   {}  {c}\n", quiz::letter(j)));
+    }
+    s
+}
+
+fn ask_one(q: &Asked, input: &mut dyn Input, echo: bool) -> Result<Outcome, CommandError> {
+    let last = quiz::letter(q.choices.len().saturating_sub(1));
+    let prompt = format!("Your answer (A-{last}, h hint, q quit): ");
+    loop {
+        let Some(line) = input.ask(&prompt) else {
+            emit("\n")?;
+            return Ok(Outcome::Quit);
+        };
+        if echo {
+            emit(&format!("{prompt}{line}\n"))?;
+        }
+        match line.to_lowercase().as_str() {
+            "q" => return Ok(Outcome::Quit),
+            "h" => {
+                let hint = q.hint.as_deref().unwrap_or("No hint for this question.");
+                emit(&format!("💡 Hint: {hint}\n"))?;
+                continue;
+            }
+            _ => {}
+        }
+        let Some(chosen) = quiz::index_of(&line, q.choices.len()) else {
+            emit(&format!("Please type a letter from A to {last}, h for a hint or q to quit.\n"))?;
+            continue;
+        };
+        let Some(answer) = q.answer else {
+            emit(&format!(
+                "No answer key: {}\n\n",
+                if q.explanation.is_empty() { "the run could not measure this." } else { &q.explanation }
+            ))?;
+            return Ok(Outcome::Unscored);
+        };
+        let verdict = if chosen == answer {
+            "✔ Right.".to_string()
+        } else {
+            format!("✘ Wrong — the answer is {}.", quiz::letter(answer))
+        };
+        let explanation = if q.explanation.is_empty() {
+            String::new()
+        } else {
+            format!(" {}", q.explanation)
+        };
+        emit(&format!("{verdict}{explanation}\n\n"))?;
+        return Ok(if chosen == answer { Outcome::Right } else { Outcome::Wrong });
+    }
+}

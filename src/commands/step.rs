@@ -1,0 +1,110 @@
+//! `memmap-tutor step`: one step per Enter with the live state after each; predict-then-check questions.
+
+use super::input::{Input, Terminal};
+use super::run::{load_lesson, text_render};
+use super::{emit, CommandError};
+use crate::cli::StepArgs;
+use crate::quiz;
+use crate::runner::Runner;
+use crate::trace::Trace;
+use crate::views::render::Render;
+use crate::views::steps::step_blocks;
+use crate::workdir::WorkDir;
+
+/// Walk through the lesson interactively.
+pub fn run(args: &StepArgs) -> Result<(), CommandError> {
+    let lesson = load_lesson(args.lesson.as_deref())?;
+    let workdir = WorkDir::new(args.workdir.workdir.as_deref())
+        .map_err(|e| CommandError::Io(format!("cannot prepare the work directory: {e}")))?;
+    let render = text_render(&args.output);
+    let mut input = Terminal;
+    let mut runner = Runner::new(&lesson, workdir.path());
+    let env = runner.environment().clone();
+    emit(&format!(
+        "{}\nWork directory: {} ({}{})\nPress Enter to perform each step, q then Enter to quit.\n\n",
+        lesson.lesson.title,
+        workdir.path().display(),
+        env.filesystem,
+        if workdir.is_temporary() { ", removed when you quit" } else { "" },
+    ))?;
+    let mut records = Vec::new();
+    while let Some(next) = runner.peek() {
+        emit(&format!("Next: step {} · {}\n    {}\n", next.number, next.action_text, next.code))?;
+        // Questions about this step's outcome are asked before it is performed: predict, then check.
+        let predictions = predict_questions(&lesson.lesson.quiz, next.number);
+        let mut guesses = Vec::new();
+        for q in &predictions {
+            emit(&format!("Predict: {}\n", q.question))?;
+            for (j, c) in q.choices.iter().enumerate() {
+                emit(&format!("   {}  {c}\n", quiz::letter(j)))?;
+            }
+            let Some(line) = input.ask("Your prediction (letter, or Enter to skip): ") else {
+                return finish(&workdir);
+            };
+            if line.eq_ignore_ascii_case("q") {
+                return finish(&workdir);
+            }
+            guesses.push(quiz::index_of(&line, q.choices.len()));
+        }
+        let Some(line) = input.ask("[Enter] perform the step, q quit: ") else {
+            return finish(&workdir);
+        };
+        if line.eq_ignore_ascii_case("q") {
+            return finish(&workdir);
+        }
+        let Some(record) = runner.step() else { break };
+        emit(&render.render(&step_blocks(&record)))?;
+        for f in record.files.values() {
+            emit(&format!("File on disk: {} (try `xxd {}` in another terminal)\n", f.abs_path, f.abs_path))?;
+        }
+        records.push(record);
+        if !predictions.is_empty() {
+            let trace = Trace {
+                lesson: crate::trace::LessonInfo {
+                    source: lesson.source.clone(),
+                    title: lesson.lesson.title.clone(),
+                    workdir: workdir.path().display().to_string(),
+                },
+                environment: env.clone(),
+                steps: records.clone(),
+            };
+            reveal(&predictions, &guesses, &trace)?;
+        }
+        emit("\n")?;
+    }
+    emit("All steps done.\n")?;
+    let _ = input.ask("[Enter] to finish: ");
+    finish(&workdir)
+}
+
+/// Lesson questions whose answer is decided by the step about to run.
+fn predict_questions(quiz: &[crate::lesson::model::Question], step: usize) -> Vec<crate::lesson::model::Question> {
+    quiz.iter()
+        .filter(|q| q.about.as_ref().map(|a| a.step == Some(step)).unwrap_or(false) && !q.choices.is_empty())
+        .cloned()
+        .collect()
+}
+
+fn reveal(questions: &[crate::lesson::model::Question], guesses: &[Option<usize>], trace: &Trace) -> Result<(), CommandError> {
+    for (q, guess) in questions.iter().zip(guesses) {
+        let Some(m) = q.about.as_ref().and_then(|a| quiz::derive::measure(a, trace)) else {
+            continue;
+        };
+        let answer = quiz::derive::matching_choice(&m.answer, &q.choices);
+        let verdict = match (guess, answer) {
+            (Some(g), Some(a)) if *g == a => "✔ Your prediction was right.".to_string(),
+            (Some(_), Some(a)) => format!("✘ Not quite — the run measured {}.", quiz::letter(a)),
+            (None, _) => "Measured:".to_string(),
+            (Some(_), None) => "The run measured an answer that is not among the choices:".to_string(),
+        };
+        emit(&format!("{verdict} {}\n", m.citation))?;
+    }
+    Ok(())
+}
+
+fn finish(workdir: &WorkDir) -> Result<(), CommandError> {
+    emit(&format!(
+        "\nMappings closed.{}\n",
+        if workdir.is_temporary() { " Temporary files removed." } else { "" }
+    ))
+}

@@ -1,0 +1,90 @@
+//! Quiz questions with answers derived from the live trace where they are about the run.
+
+pub mod derive;
+pub mod shuffle;
+
+use crate::lesson::LoadedLesson;
+use crate::trace::Trace;
+
+/// A question ready to ask: choices fixed, the right answer known (from the run or the lesson).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Asked {
+    pub question: String,
+    pub choices: Vec<String>,
+    pub hint: Option<String>,
+    /// Index of the right choice: from the trace for questions about the run, else as declared.
+    pub answer: Option<usize>,
+    /// The lesson's declared answer, if any (verify compares it with `answer`).
+    pub declared: Option<usize>,
+    /// For questions about the run: the measured value and the cell it came from.
+    pub measured: Option<derive::Measurement>,
+    /// Why the answer is right.
+    pub explanation: String,
+}
+
+/// Choice letter for an index: 0 → A.
+pub fn letter(i: usize) -> char {
+    (b'A' + (i % 26) as u8) as char
+}
+
+/// Index of a letter answer (`a`, `B`) among `n` choices.
+pub fn index_of(letter: &str, n: usize) -> Option<usize> {
+    let mut chars = letter.trim().chars();
+    let c = chars.next()?.to_ascii_uppercase();
+    if chars.next().is_some() || !c.is_ascii_uppercase() {
+        return None;
+    }
+    let i = (c as u8 - b'A') as usize;
+    (i < n).then_some(i)
+}
+
+/// Every question of the lesson, answered from this run's trace where it asks about the run.
+pub fn questions(lesson: &LoadedLesson, trace: &Trace) -> Vec<Asked> {
+    lesson
+        .lesson
+        .quiz
+        .iter()
+        .map(|q| {
+            let measured = q.about.as_ref().and_then(|a| derive::measure(a, trace));
+            let mut choices = q.choices.clone();
+            if let (Some(m), true) = (&measured, choices.is_empty()) {
+                choices = derive::distractors(m, trace);
+            }
+            let declared = q.answer.as_deref().and_then(|a| index_of(a, choices.len()));
+            let answer = match &measured {
+                Some(m) => derive::matching_choice(&m.answer, &choices),
+                None => declared,
+            };
+            let explanation = match (&measured, &q.explanation) {
+                (Some(m), Some(e)) => format!("{} {e}", m.citation),
+                (Some(m), None) => m.citation.clone(),
+                (None, Some(e)) => e.clone(),
+                (None, None) => String::new(),
+            };
+            Asked {
+                question: q.question.clone(),
+                choices,
+                hint: q.hint.clone(),
+                answer,
+                declared,
+                measured,
+                explanation,
+            }
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn letters_and_indices() {
+        assert_eq!(letter(0), 'A');
+        assert_eq!(letter(3), 'D');
+        assert_eq!(index_of("c", 4), Some(2));
+        assert_eq!(index_of("E", 4), None);
+        assert_eq!(index_of("AB", 4), None);
+        assert_eq!(index_of("", 4), None);
+    }
+}

@@ -1,0 +1,46 @@
+//! Variable Tracker: each variable (and each recorded read) before the run and after every step.
+
+use super::{cells, Block, ViewContext};
+use crate::trace::StepRecord;
+
+/// Blocks of the `tracker` view.
+pub fn build(ctx: &ViewContext) -> Vec<Block> {
+    let steps = &ctx.trace.steps;
+    let mut headers = vec!["Variable".to_string(), "Start".to_string()];
+    headers.extend(steps.iter().map(|s| format!("After Step {}", s.step)));
+
+    let mut rows = Vec::new();
+    for var in variables(steps) {
+        let mut row = vec![var.clone(), "None".to_string()];
+        row.extend(steps.iter().map(|s| cells::tracker_value(s, &var)));
+        rows.push(row);
+    }
+    for (i, read_step) in steps.iter().enumerate() {
+        let Some(read) = &read_step.read else { continue };
+        let mut row = vec![read.expr.clone(), "None".to_string()];
+        row.extend(
+            steps
+                .iter()
+                .enumerate()
+                .map(|(j, _)| if j >= i { read.str.clone() } else { "None".to_string() }),
+        );
+        rows.push(row);
+    }
+    vec![
+        Block::Heading(super::title(crate::cli::ViewName::Tracker).to_string()),
+        Block::Table { headers, rows },
+    ]
+}
+
+/// Variable names in the order they first appear.
+fn variables(steps: &[StepRecord]) -> Vec<String> {
+    let mut seen: Vec<String> = Vec::new();
+    for s in steps {
+        for name in s.arrays.keys() {
+            if !seen.contains(name) {
+                seen.push(name.clone());
+            }
+        }
+    }
+    seen
+}
