@@ -2,6 +2,7 @@
 
 pub mod builtin;
 pub mod index;
+mod lex;
 pub mod model;
 pub mod value;
 
@@ -117,7 +118,10 @@ pub struct LoadedLesson {
 pub enum LessonError {
     /// The file could not be read, or no built-in lesson has that name.
     #[error("{source_name}: {message}")]
-    Unreadable { source_name: String, message: String },
+    Unreadable {
+        source_name: String,
+        message: String,
+    },
     /// YAML syntax or structure (unknown key, wrong type): with line and column.
     #[error("{source_name}:{line}:{column}: {message}")]
     Syntax {

@@ -45,6 +45,8 @@ pub enum ValueExpr {
 }
 
 /// Parse a value from the lesson: a YAML scalar or sequence, or a string holding an expression.
-pub fn parse_value(_yaml: &serde_yaml::Value) -> Result<ValueExpr, crate::lesson::index::ParseError> {
+pub fn parse_value(
+    _yaml: &serde_yaml::Value,
+) -> Result<ValueExpr, crate::lesson::index::ParseError> {
     todo!("lesson helper")
 }
