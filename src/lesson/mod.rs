@@ -4,6 +4,7 @@ pub mod builtin;
 pub mod index;
 mod lex;
 pub mod model;
+pub mod suggest;
 pub mod value;
 
 use std::path::PathBuf;
