@@ -413,13 +413,15 @@ impl<'a> Parser<'a> {
                     let dt = node_dtype(arg, acol)?;
                     node = Node::Val(ValueExpr::AsType(Box::new(recv), dt));
                 }
-                other => return Err(perr(
-                    mcol,
-                    format!(
+                other => {
+                    return Err(perr(
+                        mcol,
+                        format!(
                         "unknown method `.{other}` (supported: `.reshape(...)`, `.astype(...)`){}",
                         suggest::did_you_mean(other, ["reshape", "astype"])
                     ),
-                )),
+                    ))
+                }
             }
         }
         Ok(node)
