@@ -343,6 +343,12 @@ fn reword(msg: &str) -> String {
             );
         }
     }
+    if body.starts_with("invalid type: sequence, expected a string") {
+        // `index: [1, 2]` is a YAML list, not the text NumPy would read.
+        return format!(
+            "{prefix}{body} (put index expressions in quotes: a bare `[...]` is a YAML list, e.g. index: '[1, 2]')"
+        );
+    }
     format!("{prefix}{body}")
 }
 

@@ -403,9 +403,11 @@ pub fn check_path(file: &str) -> Result<(), String> {
     }
     for c in path.components() {
         match c {
-            Component::ParentDir => return Err(format!(
+            Component::ParentDir => {
+                return Err(format!(
                 "`{file}` contains `..`; lessons may only name files inside their work directory"
-            )),
+            ))
+            }
             Component::Normal(_) | Component::CurDir => {}
             Component::RootDir | Component::Prefix(_) => {
                 return Err(format!("`{file}` is not a relative path"))
@@ -506,14 +508,13 @@ fn check_size(dims: &[i64], itemsize: usize, offset: i64) -> Result<(), String> 
                 format!("shape {shape} has too many elements: the product overflows a 64-bit size")
             })?;
     }
-    let bytes = count
+    count
         .checked_mul(itemsize)
         .and_then(|b| i64::try_from(b).ok())
         .and_then(|b| b.checked_add(offset.max(0)))
         .ok_or_else(|| {
             format!("shape {shape} needs more bytes than a file can hold (over 2^63 bytes)")
         })?;
-    let _ = bytes;
     Ok(())
 }
 

@@ -323,7 +323,6 @@ impl<'a> Parser<'a> {
                 Tok::Punct('-') => BinOp::Sub,
                 _ => break,
             };
-            let ocol = self.peek().col;
             self.pos += 1;
             let rcol = self.peek().col;
             let rhs = self.term()?.into_value(rcol)?;
@@ -332,7 +331,6 @@ impl<'a> Parser<'a> {
                 Box::new(lhs.into_value(col)?),
                 Box::new(rhs),
             ));
-            let _ = ocol;
         }
         self.depth -= 1;
         Ok(lhs)
@@ -485,7 +483,7 @@ impl<'a> Parser<'a> {
                     "float" => Ok(Node::Type(DType::FLOAT64)),
                     "int" => Ok(Node::Type(DType::INT64)),
                     "bool" => Ok(Node::Type(DType::BOOL)),
-                    "np" | "numpy" => self.np_member(name, col),
+                    "np" | "numpy" => self.np_member(name),
                     other => Err(perr(
                         col,
                         format!(
@@ -525,7 +523,7 @@ impl<'a> Parser<'a> {
     }
 
     /// `np.<name>` / `numpy.<name>`, possibly called.
-    fn np_member(&mut self, prefix: &str, col: usize) -> Result<Node, ParseError> {
+    fn np_member(&mut self, prefix: &str) -> Result<Node, ParseError> {
         self.expect('.', &format!(" after `{prefix}`"))?;
         let ncol = self.peek().col;
         let name = match &self.peek().kind {
@@ -594,7 +592,6 @@ impl<'a> Parser<'a> {
             "full" | "zeros" | "ones" => full(&name, args)?,
             _ => array(args)?,
         };
-        let _ = col;
         Ok(Node::Val(v))
     }
 
