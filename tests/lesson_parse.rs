@@ -462,3 +462,20 @@ fn w_plus_needs_shape_unless_error_expected() {
     let expected = format!("{no_shape}    expect_error: shape must be given\n");
     assert!(load_str("t", &expected).is_ok());
 }
+
+#[test]
+fn readme_example_and_all_scenarios_load() {
+    let readme = std::fs::read_to_string("scenarios/README.md").unwrap();
+    let (_, rest) = readme.split_once("## Complete example").unwrap();
+    let (_, rest) = rest.split_once("```yaml\n").unwrap();
+    let (example, _) = rest.split_once("```").unwrap();
+    let l = load_str("README example", example).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(l.steps.len(), 9);
+    assert_eq!(l.steps[4].code, "b[0] = 99");
+    for entry in std::fs::read_dir("scenarios").unwrap() {
+        let path = entry.unwrap().path();
+        if path.extension().is_some_and(|e| e == "yaml") {
+            load(path.to_str().unwrap()).unwrap_or_else(|e| panic!("{e}"));
+        }
+    }
+}
