@@ -479,3 +479,92 @@ fn readme_example_and_all_scenarios_load() {
         }
     }
 }
+
+/// A small deterministic PRNG so the no-panic sweeps are reproducible.
+fn xorshift(state: &mut u64) -> u64 {
+    *state ^= *state << 13;
+    *state ^= *state >> 7;
+    *state ^= *state << 17;
+    *state
+}
+
+#[test]
+fn parsers_never_panic_on_token_soup() {
+    use memmap_tutor::lesson::index::parse_index;
+    use memmap_tutor::lesson::value::parse_value_str;
+    let pieces = [
+        "arr",
+        "[",
+        "]",
+        "(",
+        ")",
+        ",",
+        ":",
+        "...",
+        "-",
+        "+",
+        "*",
+        "/",
+        "1",
+        "-1",
+        "2.5",
+        "1e",
+        "np",
+        ".",
+        "arange",
+        "reshape",
+        "astype",
+        "'f4'",
+        "None",
+        "newaxis",
+        "=",
+        "endpoint",
+        "False",
+        "nan",
+        "linspace",
+        "full",
+        "zeros",
+        "9223372036854775808",
+        " ",
+        "'",
+        "np.float32",
+        "ü",
+        "\0",
+    ];
+    let mut s = 0x2545_f491_4f6c_dd1d_u64;
+    for _ in 0..20_000 {
+        let n = (xorshift(&mut s) % 12) as usize;
+        let text: String = (0..n)
+            .map(|_| pieces[(xorshift(&mut s) % pieces.len() as u64) as usize])
+            .collect();
+        let _ = parse_index(&text);
+        if let Ok(v) = parse_value_str(&text) {
+            // Whatever parses must print as code that parses again.
+            let printed = v.to_python();
+            assert!(parse_value_str(&printed).is_ok(), "{text} -> {printed}");
+        }
+    }
+}
+
+#[test]
+fn loader_never_panics_on_mutated_lessons() {
+    let (_, text) = resolve_source(builtin::DEFAULT).unwrap();
+    let bytes = text.as_bytes();
+    let mut s = 0x9e37_79b9_7f4a_7c15_u64;
+    for _ in 0..300 {
+        let mut b = bytes.to_vec();
+        for _ in 0..3 {
+            let i = (xorshift(&mut s) % b.len() as u64) as usize;
+            match xorshift(&mut s) % 3 {
+                0 => {
+                    b.remove(i);
+                }
+                1 => b[i] = b" :-[]{}'\"\n#&*!|>0x"[(xorshift(&mut s) % 18) as usize],
+                _ => b.insert(i, b"\n  - "[(xorshift(&mut s) % 5) as usize]),
+            }
+        }
+        if let Ok(t) = String::from_utf8(b) {
+            let _ = load_str("mutated", &t);
+        }
+    }
+}
