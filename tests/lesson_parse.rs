@@ -568,3 +568,11 @@ fn loader_never_panics_on_mutated_lessons() {
         }
     }
 }
+
+#[test]
+fn order_checks() {
+    let (_, field, msg) = step_err(&format!("{MINIMAL}    order: c\n"));
+    assert_eq!(field, "order");
+    assert!(msg.contains("(got 'c'); did you mean `C`?"), "{msg}");
+    assert!(load_str("t", &format!("{MINIMAL}    order: F\n")).is_ok());
+}

@@ -116,6 +116,13 @@ pub struct LoadedLesson {
     pub steps: Vec<ResolvedStep>,
 }
 
+impl LoadedLesson {
+    /// The lesson as a runnable NumPy script (see [`codegen::numpy_script`]).
+    pub fn numpy_script(&self) -> String {
+        codegen::numpy_script(self)
+    }
+}
+
 /// Why a lesson could not be loaded. Always exit code 2; nothing was touched.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum LessonError {

@@ -347,7 +347,10 @@ fn open_spec(cx: &Ctx, n: usize, step: &Step, var: String) -> Result<OpenSpec, L
         return Err(cx.step_err(
             n,
             "order",
-            format!("order must be one of 'C', 'F', 'A', or 'K' (got '{order}')"),
+            format!(
+                "order must be one of 'C', 'F', 'A', or 'K' (got '{order}'){}",
+                did_you_mean(&order, ["C", "F", "A", "K"])
+            ),
         ));
     }
 
