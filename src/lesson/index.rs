@@ -1,6 +1,10 @@
 //! NumPy basic-indexing expressions (`arr[1, 2]`, `[0:2, ::2]`, `[..., 1]`): syntax tree and parser.
 
+use std::fmt;
+
 use serde::Serialize;
+
+use super::lex::{self, Tok, Token};
 
 /// One item between the brackets.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -40,15 +44,382 @@ impl IndexExpr {
     }
 }
 
-/// A parse failure with the 0-based character column where it happened.
+/// A parse failure with the 0-based character column where it happened
+/// (displayed 1-based, as editors count).
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("column {column}: {message}")]
+#[error("column {}: {message}", column + 1)]
 pub struct ParseError {
     pub column: usize,
     pub message: String,
 }
 
 /// Parse `arr[1, 2]`, `[0:2, ::2]`, `[...]`, `[-1]`, `[..., 1]`, `[None, :]`.
-pub fn parse_index(_text: &str) -> Result<IndexExpr, ParseError> {
-    todo!("lesson helper")
+pub fn parse_index(text: &str) -> Result<IndexExpr, ParseError> {
+    let toks = lex::tokenize(text)?;
+    let mut p = Parser {
+        toks: &toks,
+        pos: 0,
+    };
+    let var = match &p.peek().kind {
+        Tok::Ident(name) => {
+            if !lex::is_identifier(name) {
+                return Err(
+                    p.error_here(format!("`{name}` is a Python keyword, not a variable name"))
+                );
+            }
+            let name = name.clone();
+            p.pos += 1;
+            Some(name)
+        }
+        _ => None,
+    };
+    if !p.eat('[') {
+        return Err(p.error_here(format!(
+            "expected `[` to start the index{}, found {}",
+            if var.is_some() {
+                ""
+            } else {
+                " (e.g. `arr[1, 2]` or `[1, 2]`)"
+            },
+            p.peek().kind.describe()
+        )));
+    }
+    // `[(1, 2)]` is the same tuple as `[1, 2]`; `[()]` is the empty tuple (the whole array, as a 0-d view).
+    let items = if p.peek().kind == Tok::Punct('(') && p.paren_wraps_all() {
+        p.pos += 1;
+        let items = p.items(')')?;
+        p.expect(')')?;
+        items
+    } else {
+        p.items(']')?
+    };
+    p.expect(']')?;
+    if p.peek().kind != Tok::End {
+        return Err(p.error_here(format!(
+            "expected the end of the index after `]`, found {}",
+            p.peek().kind.describe()
+        )));
+    }
+    Ok(IndexExpr { var, items })
+}
+
+struct Parser<'a> {
+    toks: &'a [Token],
+    pos: usize,
+}
+
+impl<'a> Parser<'a> {
+    fn peek(&self) -> &'a Token {
+        // tokenize always ends with End, so the last token is a safe fallback.
+        &self.toks[self.pos.min(self.toks.len() - 1)]
+    }
+
+    fn error_here(&self, message: String) -> ParseError {
+        ParseError {
+            column: self.peek().col,
+            message,
+        }
+    }
+
+    fn eat(&mut self, c: char) -> bool {
+        if self.peek().kind == Tok::Punct(c) {
+            self.pos += 1;
+            true
+        } else {
+            false
+        }
+    }
+
+    fn expect(&mut self, c: char) -> Result<(), ParseError> {
+        if self.eat(c) {
+            Ok(())
+        } else {
+            Err(self.error_here(format!(
+                "expected `{c}`, found {}",
+                self.peek().kind.describe()
+            )))
+        }
+    }
+
+    /// True when the `(` at the cursor closes right before the final `]`.
+    fn paren_wraps_all(&self) -> bool {
+        let mut i = self.pos + 1;
+        while i < self.toks.len() {
+            match self.toks[i].kind {
+                Tok::Punct(')') => {
+                    return self.toks.get(i + 1).map(|t| &t.kind) == Some(&Tok::Punct(']'));
+                }
+                Tok::Punct('(') | Tok::End => return false,
+                _ => i += 1,
+            }
+        }
+        false
+    }
+
+    /// Comma-separated items up to (not including) `close`; a trailing comma is allowed.
+    fn items(&mut self, close: char) -> Result<Vec<IndexItem>, ParseError> {
+        let mut items = Vec::new();
+        let mut ellipsis_at: Option<usize> = None;
+        loop {
+            if self.peek().kind == Tok::Punct(close) {
+                if items.is_empty() && close == ']' {
+                    return Err(self.error_here(
+                        "empty index `[]`: write `[:]` for the whole array or `[()]`".to_string(),
+                    ));
+                }
+                break;
+            }
+            let col = self.peek().col;
+            let item = self.item()?;
+            if item == IndexItem::Ellipsis {
+                if ellipsis_at.is_some() {
+                    return Err(ParseError {
+                        column: col,
+                        message: "an index can only have a single ellipsis ('...')".to_string(),
+                    });
+                }
+                ellipsis_at = Some(col);
+            }
+            items.push(item);
+            if !self.eat(',') {
+                break;
+            }
+        }
+        Ok(items)
+    }
+
+    fn item(&mut self) -> Result<IndexItem, ParseError> {
+        let tok = self.peek().clone();
+        match &tok.kind {
+            Tok::Ellipsis => {
+                self.pos += 1;
+                Ok(IndexItem::Ellipsis)
+            }
+            Tok::Ident(name) if name == "None" => {
+                self.pos += 1;
+                Ok(IndexItem::NewAxis)
+            }
+            Tok::Ident(name) if name == "np" || name == "numpy" => {
+                self.pos += 1;
+                self.expect('.')?;
+                match &self.peek().kind {
+                    Tok::Ident(attr) if attr == "newaxis" => {
+                        self.pos += 1;
+                        Ok(IndexItem::NewAxis)
+                    }
+                    other => Err(self.error_here(format!(
+                        "expected `newaxis` after `{name}.`, found {}",
+                        other.describe()
+                    ))),
+                }
+            }
+            _ => {
+                let start = self.opt_int()?;
+                if !self.eat(':') {
+                    return match start {
+                        Some(i) => Ok(IndexItem::Int(i)),
+                        None => Err(self.error_here(format!(
+                            "expected an integer, `:` or `...`, found {}",
+                            self.peek().kind.describe()
+                        ))),
+                    };
+                }
+                let stop = self.opt_int()?;
+                let mut step = None;
+                if self.eat(':') {
+                    let col = self.peek().col;
+                    step = self.opt_int()?;
+                    if step == Some(0) {
+                        return Err(ParseError {
+                            column: col,
+                            message: "slice step cannot be zero".to_string(),
+                        });
+                    }
+                }
+                Ok(IndexItem::Slice { start, stop, step })
+            }
+        }
+    }
+
+    /// An optionally signed integer, or None when the next token cannot start one.
+    fn opt_int(&mut self) -> Result<Option<i64>, ParseError> {
+        let save = self.pos;
+        let col = self.peek().col;
+        let mut negative = false;
+        while let Tok::Punct(c @ ('-' | '+')) = self.peek().kind {
+            negative ^= c == '-';
+            self.pos += 1;
+        }
+        let signed = self.pos != save;
+        match &self.peek().kind {
+            Tok::Int(digits) => {
+                self.pos += 1;
+                let magnitude: i128 = digits.parse().map_err(|_| ParseError {
+                    column: col,
+                    message: format!("integer `{digits}` is too large"),
+                })?;
+                let v = if negative { -magnitude } else { magnitude };
+                i64::try_from(v).map(Some).map_err(|_| ParseError {
+                    column: col,
+                    message: format!("index {v} does not fit in a 64-bit integer"),
+                })
+            }
+            Tok::Float(f) => Err(ParseError {
+                column: self.peek().col,
+                message: format!(
+                    "float index `{f}`: only integers, slices (`:`), ellipsis (`...`), \
+                     numpy.newaxis (`None`) and integer or boolean arrays are valid indices"
+                ),
+            }),
+            other if signed => Err(self.error_here(format!(
+                "expected an integer after the sign, found {}",
+                other.describe()
+            ))),
+            _ => Ok(None),
+        }
+    }
+}
+
+impl IndexExpr {
+    /// The index as NumPy code on `var`: `arr[1, 2]`, `arr[0:2, ::2]`, `arr[()]`.
+    pub fn to_python(&self, var: &str) -> String {
+        format!("{var}{}", Brackets(&self.items))
+    }
+}
+
+struct Brackets<'a>(&'a [IndexItem]);
+
+impl fmt::Display for Brackets<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.0.is_empty() {
+            return f.write_str("[()]");
+        }
+        f.write_str("[")?;
+        for (i, item) in self.0.iter().enumerate() {
+            if i > 0 {
+                f.write_str(", ")?;
+            }
+            write!(f, "{item}")?;
+        }
+        f.write_str("]")
+    }
+}
+
+impl fmt::Display for IndexItem {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            IndexItem::Int(i) => write!(f, "{i}"),
+            IndexItem::Ellipsis => f.write_str("..."),
+            IndexItem::NewAxis => f.write_str("None"),
+            IndexItem::Slice { start, stop, step } => {
+                if let Some(s) = start {
+                    write!(f, "{s}")?;
+                }
+                f.write_str(":")?;
+                if let Some(s) = stop {
+                    write!(f, "{s}")?;
+                }
+                if let Some(s) = step {
+                    write!(f, ":{s}")?;
+                }
+                Ok(())
+            }
+        }
+    }
+}
+
+/// Canonical NumPy text: `arr[1, 2]` with the written name, or `[1, 2]` without one.
+impl fmt::Display for IndexExpr {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if let Some(v) = &self.var {
+            f.write_str(v)?;
+        }
+        write!(f, "{}", Brackets(&self.items))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn items(s: &str) -> Vec<IndexItem> {
+        parse_index(s).unwrap().items
+    }
+
+    #[test]
+    fn forms() {
+        use IndexItem::*;
+        let all = Slice {
+            start: None,
+            stop: None,
+            step: None,
+        };
+        assert_eq!(
+            parse_index("arr[1, 2]").unwrap().var.as_deref(),
+            Some("arr")
+        );
+        assert_eq!(items("[1,2]"), vec![Int(1), Int(2)]);
+        assert_eq!(items(" [ : ] "), vec![all.clone()]);
+        assert_eq!(items("[-1]"), vec![Int(-1)]);
+        assert_eq!(items("[+3]"), vec![Int(3)]);
+        assert_eq!(items("[..., 1]"), vec![Ellipsis, Int(1)]);
+        assert_eq!(items("[None, :]"), vec![NewAxis, all.clone()]);
+        assert_eq!(items("[np.newaxis]"), vec![NewAxis]);
+        assert_eq!(items("[()]"), vec![]);
+        assert_eq!(items("[(1, 2)]"), vec![Int(1), Int(2)]);
+        assert_eq!(items("[1,]"), vec![Int(1)]);
+        assert_eq!(
+            items("[0:2, ::2]"),
+            vec![
+                Slice {
+                    start: Some(0),
+                    stop: Some(2),
+                    step: None
+                },
+                Slice {
+                    start: None,
+                    stop: None,
+                    step: Some(2)
+                }
+            ]
+        );
+    }
+
+    #[test]
+    fn errors() {
+        let e = parse_index("[x]").unwrap_err();
+        assert_eq!(e.column, 1);
+        assert_eq!(e.message, "expected an integer, `:` or `...`, found `x`");
+        assert!(parse_index("[..., ...]")
+            .unwrap_err()
+            .message
+            .contains("single ellipsis"));
+        assert!(parse_index("[1.5]")
+            .unwrap_err()
+            .message
+            .contains("float index"));
+        assert!(parse_index("[::0]").unwrap_err().message.contains("zero"));
+        assert!(parse_index("arr[1").is_err());
+        assert!(parse_index("arr[1]x").is_err());
+        assert!(parse_index("").is_err());
+        assert!(parse_index("[]").is_err());
+        assert!(parse_index("[99999999999999999999]").is_err());
+    }
+
+    #[test]
+    fn round_trip() {
+        for s in [
+            "arr[1, 2]",
+            "arr[0:2, ::2]",
+            "arr[...]",
+            "arr[()]",
+            "arr[None, -1:]",
+            "arr[1:2:-1]",
+        ] {
+            let e = parse_index(s).unwrap();
+            assert_eq!(e.to_python("arr"), s);
+            assert_eq!(e.to_string(), s);
+            assert_eq!(parse_index(&e.to_string()).unwrap(), e);
+        }
+    }
 }

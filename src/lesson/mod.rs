@@ -1,8 +1,12 @@
 //! Lessons: loading YAML (built-in or from a path), strict validation, and the resolved steps the engine runs.
 
 pub mod builtin;
+pub mod codegen;
 pub mod index;
+mod lex;
 pub mod model;
+pub mod suggest;
+pub mod validate;
 pub mod value;
 
 use std::path::PathBuf;
@@ -112,12 +116,22 @@ pub struct LoadedLesson {
     pub steps: Vec<ResolvedStep>,
 }
 
+impl LoadedLesson {
+    /// The lesson as a runnable NumPy script (see [`codegen::numpy_script`]).
+    pub fn numpy_script(&self) -> String {
+        codegen::numpy_script(self)
+    }
+}
+
 /// Why a lesson could not be loaded. Always exit code 2; nothing was touched.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum LessonError {
     /// The file could not be read, or no built-in lesson has that name.
     #[error("{source_name}: {message}")]
-    Unreadable { source_name: String, message: String },
+    Unreadable {
+        source_name: String,
+        message: String,
+    },
     /// YAML syntax or structure (unknown key, wrong type): with line and column.
     #[error("{source_name}:{line}:{column}: {message}")]
     Syntax {
@@ -143,14 +157,206 @@ pub enum LessonError {
     },
 }
 
-/// Where a lesson comes from: a built-in name or a file path.
-pub fn resolve_source(_name_or_path: &str) -> Result<(String, String), LessonError> {
-    todo!("lesson helper: returns (source name, YAML text)")
+/// Largest lesson file accepted; lessons are hand-written text, so anything bigger is a mistake.
+pub const MAX_LESSON_BYTES: u64 = 4 * 1024 * 1024;
+
+/// Where a lesson comes from: a built-in name or a file path. Returns (source name, YAML text).
+pub fn resolve_source(name_or_path: &str) -> Result<(String, String), LessonError> {
+    if let Some((name, text)) = builtin::LESSONS.iter().find(|(n, _)| *n == name_or_path) {
+        return Ok((name.to_string(), text.to_string()));
+    }
+    let unreadable = |message: String| LessonError::Unreadable {
+        source_name: name_or_path.to_string(),
+        message,
+    };
+    let path = std::path::Path::new(name_or_path);
+    let meta = match std::fs::metadata(path) {
+        Ok(m) => m,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            let names: Vec<&str> = builtin::LESSONS.iter().map(|(n, _)| *n).collect();
+            return Err(unreadable(format!(
+                "no such lesson file, and no built-in lesson has that name{} (built-in lessons: {})",
+                suggest::did_you_mean(name_or_path, names.iter().copied()),
+                names.join(", ")
+            )));
+        }
+        Err(e) => return Err(unreadable(format!("cannot read the lesson: {e}"))),
+    };
+    if meta.is_dir() {
+        return Err(unreadable(
+            "is a directory; give a lesson YAML file or a built-in lesson name".to_string(),
+        ));
+    }
+    if meta.len() > MAX_LESSON_BYTES {
+        return Err(unreadable(format!(
+            "the file is {} bytes; lessons are limited to {MAX_LESSON_BYTES} bytes",
+            meta.len()
+        )));
+    }
+    let bytes =
+        std::fs::read(path).map_err(|e| unreadable(format!("cannot read the lesson: {e}")))?;
+    let text = String::from_utf8(bytes).map_err(|e| {
+        unreadable(format!(
+            "not UTF-8 text (invalid byte at offset {}); a lesson is a YAML text file",
+            e.utf8_error().valid_up_to()
+        ))
+    })?;
+    Ok((name_or_path.to_string(), text))
 }
 
 /// Parse and validate a lesson's YAML text. `source_name` is used in messages.
-pub fn load_str(_source_name: &str, _yaml: &str) -> Result<LoadedLesson, LessonError> {
-    todo!("lesson helper")
+pub fn load_str(source_name: &str, yaml: &str) -> Result<LoadedLesson, LessonError> {
+    let syntax = |line: usize, column: usize, message: String| LessonError::Syntax {
+        source_name: source_name.to_string(),
+        line,
+        column,
+        message,
+    };
+    // A first untyped pass catches empty files and non-mapping documents with a clearer message
+    // than "invalid type: ..., expected struct Lesson".
+    let raw: serde_yaml::Value =
+        serde_yaml::from_str(yaml).map_err(|e| yaml_error(source_name, &e))?;
+    match &raw {
+        serde_yaml::Value::Null => {
+            return Err(syntax(
+                1,
+                1,
+                "the lesson is empty: expected a YAML mapping with at least `title` and `steps`"
+                    .to_string(),
+            ))
+        }
+        serde_yaml::Value::Mapping(_) => {}
+        other => {
+            let kind = match other {
+                serde_yaml::Value::Sequence(_) => "a list",
+                serde_yaml::Value::String(_) => "plain text",
+                serde_yaml::Value::Tagged(_) => "a tagged value",
+                _ => "a single value",
+            };
+            return Err(syntax(
+                1,
+                1,
+                format!(
+                    "a lesson is a YAML mapping (`key: value` lines with `title` and `steps`), found {kind}"
+                ),
+            ));
+        }
+    }
+    let lesson: Lesson = serde_yaml::from_str(yaml).map_err(|e| yaml_error(source_name, &e))?;
+    let steps = validate::validate(source_name, &lesson)?;
+    Ok(LoadedLesson {
+        source: source_name.to_string(),
+        lesson,
+        steps,
+    })
+}
+
+/// Turn a serde_yaml error into `LessonError::Syntax`, rewording serde's messages for teachers.
+fn yaml_error(source_name: &str, e: &serde_yaml::Error) -> LessonError {
+    let (line, column) = e
+        .location()
+        .map(|l| (l.line(), l.column()))
+        .unwrap_or((1, 1));
+    LessonError::Syntax {
+        source_name: source_name.to_string(),
+        line,
+        column,
+        message: reword(&strip_marks(&e.to_string())),
+    }
+}
+
+/// Drop serde_yaml's " at line N column M" / " at position N": the error carries them as fields.
+fn strip_marks(msg: &str) -> String {
+    let mut out = msg.to_string();
+    for pat in [" at line ", " at position "] {
+        while let Some(i) = out.find(pat) {
+            let rest = &out[i + pat.len()..];
+            let mut end = rest
+                .find(|c: char| !c.is_ascii_digit())
+                .unwrap_or(rest.len());
+            if let Some(after) = rest[end..].strip_prefix(" column ") {
+                end += " column ".len()
+                    + after
+                        .find(|c: char| !c.is_ascii_digit())
+                        .unwrap_or(after.len());
+            }
+            if end == 0 {
+                break;
+            }
+            out.replace_range(i..i + pat.len() + end, "");
+        }
+    }
+    out
+}
+
+/// serde's path `steps[2].about` as a teacher reads it: `step 3, about`.
+fn friendly_path(path: &str) -> String {
+    path.split('.')
+        .map(|part| match part.split_once('[') {
+            Some((name, rest)) => {
+                let n = rest
+                    .trim_end_matches(']')
+                    .parse::<usize>()
+                    .map(|i| (i + 1).to_string())
+                    .unwrap_or_else(|_| rest.trim_end_matches(']').to_string());
+                let what = match name {
+                    "steps" => "step",
+                    "quiz" => "quiz question",
+                    "key_moments" => "key moment",
+                    "boxes" => "box",
+                    other => other,
+                };
+                format!("{what} {n}")
+            }
+            None => part.to_string(),
+        })
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// The backtick-quoted words of serde's "expected one of `a`, `b`" list.
+fn quoted_words(s: &str) -> Vec<&str> {
+    s.split('`').skip(1).step_by(2).collect()
+}
+
+/// Reword "unknown field"/"unknown variant" with a did-you-mean; prefix the friendly path.
+fn reword(msg: &str) -> String {
+    // serde_yaml prefixes a path (`steps[0].op: …`) unless the error is at the top level.
+    let (path, body) = match msg.split_once(": ") {
+        Some((p, b)) if !p.contains(' ') && !p.is_empty() => (Some(friendly_path(p)), b),
+        _ => (None, msg),
+    };
+    let prefix = path.map(|p| format!("{p}: ")).unwrap_or_default();
+    for (marker, what) in [("unknown field `", "key"), ("unknown variant `", "op")] {
+        if let Some(rest) = body.strip_prefix(marker) {
+            let (word, tail) = rest.split_once('`').unwrap_or((rest, ""));
+            let expected = quoted_words(tail);
+            let listing = if expected.is_empty() {
+                String::new()
+            } else {
+                format!(
+                    " ({}: {})",
+                    if what == "op" {
+                        "ops"
+                    } else {
+                        "valid keys here"
+                    },
+                    expected.join(", ")
+                )
+            };
+            return format!(
+                "{prefix}unknown {what} `{word}`{}{listing}",
+                suggest::did_you_mean(word, expected.iter().copied())
+            );
+        }
+    }
+    if body.starts_with("invalid type: sequence, expected a string") {
+        // `index: [1, 2]` is a YAML list, not the text NumPy would read.
+        return format!(
+            "{prefix}{body} (put index expressions in quotes: a bare `[...]` is a YAML list, e.g. index: '[1, 2]')"
+        );
+    }
+    format!("{prefix}{body}")
 }
 
 /// Load a built-in lesson by name or a lesson file by path.

@@ -1,0 +1,263 @@
+//! A tiny Python-like tokenizer shared by the index and value parsers; columns are 0-based characters.
+
+use super::index::ParseError;
+
+/// Longest expression text the parsers accept; lessons are hand-written, and this bounds work on hostile input.
+pub const MAX_TEXT: usize = 10_000;
+
+/// One token and the 0-based character column where it starts.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Token {
+    pub kind: Tok,
+    pub col: usize,
+}
+
+/// Token kinds.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Tok {
+    /// An integer literal as written (underscores removed, no sign).
+    Int(String),
+    /// A float literal as written (underscores removed, no sign).
+    Float(String),
+    /// A Python identifier.
+    Ident(String),
+    /// A quoted string, unescaped.
+    Str(String),
+    /// `...`
+    Ellipsis,
+    /// One of `( ) [ ] , : . + - * / =`.
+    Punct(char),
+    /// End of input.
+    End,
+}
+
+impl Tok {
+    /// How the token reads in an error message.
+    pub fn describe(&self) -> String {
+        match self {
+            Tok::Int(s) | Tok::Float(s) => format!("`{s}`"),
+            Tok::Ident(s) => format!("`{s}`"),
+            Tok::Str(s) => format!("the string '{s}'"),
+            Tok::Ellipsis => "`...`".to_string(),
+            Tok::Punct(c) => format!("`{c}`"),
+            Tok::End => "the end of the text".to_string(),
+        }
+    }
+}
+
+fn err(col: usize, message: impl Into<String>) -> ParseError {
+    ParseError {
+        column: col,
+        message: message.into(),
+    }
+}
+
+/// True for characters that may start a Python identifier (ASCII subset, which is all lessons need).
+pub fn is_ident_start(c: char) -> bool {
+    c == '_' || c.is_ascii_alphabetic()
+}
+
+fn is_ident_char(c: char) -> bool {
+    c == '_' || c.is_ascii_alphanumeric()
+}
+
+/// True when `s` is a valid Python identifier and not a keyword (ASCII only).
+pub fn is_identifier(s: &str) -> bool {
+    const KEYWORDS: &[&str] = &[
+        "False", "None", "True", "and", "as", "assert", "async", "await", "break", "class",
+        "continue", "def", "del", "elif", "else", "except", "finally", "for", "from", "global",
+        "if", "import", "in", "is", "lambda", "nonlocal", "not", "or", "pass", "raise", "return",
+        "try", "while", "with", "yield",
+    ];
+    let mut chars = s.chars();
+    match chars.next() {
+        Some(c) if is_ident_start(c) => {}
+        _ => return false,
+    }
+    chars.all(is_ident_char) && !KEYWORDS.contains(&s)
+}
+
+/// Split `text` into tokens, ending with `Tok::End`.
+pub fn tokenize(text: &str) -> Result<Vec<Token>, ParseError> {
+    let chars: Vec<char> = text.chars().collect();
+    if chars.len() > MAX_TEXT {
+        return Err(err(
+            MAX_TEXT,
+            format!("expression is too long (over {MAX_TEXT} characters)"),
+        ));
+    }
+    let mut out = Vec::new();
+    let mut i = 0;
+    while i < chars.len() {
+        let c = chars[i];
+        let start = i;
+        if c.is_whitespace() {
+            i += 1;
+            continue;
+        }
+        if c.is_ascii_digit() || (c == '.' && chars.get(i + 1).is_some_and(|d| d.is_ascii_digit()))
+        {
+            let (tok, next) = number(&chars, i)?;
+            out.push(Token {
+                kind: tok,
+                col: start,
+            });
+            i = next;
+            continue;
+        }
+        if is_ident_start(c) {
+            while i < chars.len() && is_ident_char(chars[i]) {
+                i += 1;
+            }
+            out.push(Token {
+                kind: Tok::Ident(chars[start..i].iter().collect()),
+                col: start,
+            });
+            continue;
+        }
+        if c == '\'' || c == '"' {
+            i += 1;
+            let mut s = String::new();
+            loop {
+                match chars.get(i) {
+                    None => return Err(err(start, "unterminated string")),
+                    Some(&q) if q == c => {
+                        i += 1;
+                        break;
+                    }
+                    Some('\\') => {
+                        match chars.get(i + 1) {
+                            Some(&e) => s.push(e),
+                            None => return Err(err(start, "unterminated string")),
+                        }
+                        i += 2;
+                    }
+                    Some(&ch) => {
+                        s.push(ch);
+                        i += 1;
+                    }
+                }
+            }
+            out.push(Token {
+                kind: Tok::Str(s),
+                col: start,
+            });
+            continue;
+        }
+        if c == '.' && chars.get(i + 1) == Some(&'.') && chars.get(i + 2) == Some(&'.') {
+            out.push(Token {
+                kind: Tok::Ellipsis,
+                col: start,
+            });
+            i += 3;
+            continue;
+        }
+        if "()[],:.+-*/=".contains(c) {
+            // `**` and `//` are Python operators the subset does not have; say so rather than misparse.
+            if (c == '*' || c == '/') && chars.get(i + 1) == Some(&c) {
+                return Err(err(
+                    start,
+                    format!("operator `{c}{c}` is not supported (use + - * /)"),
+                ));
+            }
+            out.push(Token {
+                kind: Tok::Punct(c),
+                col: start,
+            });
+            i += 1;
+            continue;
+        }
+        return Err(err(
+            start,
+            format!("unexpected character `{}`", c.escape_debug()),
+        ));
+    }
+    out.push(Token {
+        kind: Tok::End,
+        col: chars.len(),
+    });
+    Ok(out)
+}
+
+/// Lex a number starting at `i`: digits with `_` separators, optional fraction and exponent.
+fn number(chars: &[char], mut i: usize) -> Result<(Tok, usize), ParseError> {
+    let start = i;
+    let mut s = String::new();
+    let mut is_float = false;
+    let digits = |i: &mut usize, s: &mut String| {
+        while *i < chars.len() && (chars[*i].is_ascii_digit() || chars[*i] == '_') {
+            if chars[*i] != '_' {
+                s.push(chars[*i]);
+            }
+            *i += 1;
+        }
+    };
+    digits(&mut i, &mut s);
+    // A `.` followed by another `.` is the start of `...`, not a fraction.
+    if chars.get(i) == Some(&'.') && chars.get(i + 1) != Some(&'.') {
+        is_float = true;
+        s.push('.');
+        i += 1;
+        digits(&mut i, &mut s);
+    }
+    if matches!(chars.get(i), Some('e') | Some('E')) {
+        let mut j = i + 1;
+        let mut exp = String::from("e");
+        if let Some(&sign @ ('+' | '-')) = chars.get(j) {
+            exp.push(sign);
+            j += 1;
+        }
+        if chars.get(j).is_some_and(|d| d.is_ascii_digit()) {
+            let mut k = j;
+            let mut e = String::new();
+            digits(&mut k, &mut e);
+            exp.push_str(&e);
+            s.push_str(&exp);
+            is_float = true;
+            i = k;
+        } else {
+            return Err(err(j, "expected digits in the exponent of a number"));
+        }
+    }
+    if chars.get(i).is_some_and(|&c| is_ident_char(c)) {
+        return Err(err(
+            start,
+            format!(
+                "invalid number `{}`",
+                chars[start..=i].iter().collect::<String>()
+            ),
+        ));
+    }
+    Ok((if is_float { Tok::Float(s) } else { Tok::Int(s) }, i))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tokens() {
+        let t = tokenize("arr[1.5e-3, ..., 'f4']").unwrap();
+        let kinds: Vec<Tok> = t.into_iter().map(|t| t.kind).collect();
+        assert_eq!(
+            kinds,
+            vec![
+                Tok::Ident("arr".into()),
+                Tok::Punct('['),
+                Tok::Float("1.5e-3".into()),
+                Tok::Punct(','),
+                Tok::Ellipsis,
+                Tok::Punct(','),
+                Tok::Str("f4".into()),
+                Tok::Punct(']'),
+                Tok::End
+            ]
+        );
+        assert!(tokenize("1x").is_err());
+        assert!(tokenize("'abc").is_err());
+        assert!(tokenize("2 ** 3").is_err());
+        assert!(is_identifier("arr_2"));
+        assert!(!is_identifier("2arr"));
+        assert!(!is_identifier("del"));
+    }
+}

@@ -1,0 +1,97 @@
+//! "Did you mean …?" suggestions: the closest valid name by edit distance.
+
+/// Edit distance counting insertions, deletions, substitutions and adjacent swaps
+/// (optimal string alignment), so the common typo `titel` is one edit from `title`.
+pub fn edit_distance(a: &str, b: &str) -> usize {
+    let a: Vec<char> = a.chars().collect();
+    let b: Vec<char> = b.chars().collect();
+    let mut d = vec![vec![0usize; b.len() + 1]; a.len() + 1];
+    for (i, row) in d.iter_mut().enumerate() {
+        row[0] = i;
+    }
+    for (j, cell) in d[0].iter_mut().enumerate() {
+        *cell = j;
+    }
+    for i in 1..=a.len() {
+        for j in 1..=b.len() {
+            let cost = usize::from(a[i - 1] != b[j - 1]);
+            let mut v = (d[i - 1][j - 1] + cost)
+                .min(d[i - 1][j] + 1)
+                .min(d[i][j - 1] + 1);
+            if i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] {
+                v = v.min(d[i - 2][j - 2] + 1);
+            }
+            d[i][j] = v;
+        }
+    }
+    d[a.len()][b.len()]
+}
+
+/// The candidate closest to `word`, if it is close enough to be a plausible typo.
+pub fn closest<'a, I>(word: &str, candidates: I) -> Option<&'a str>
+where
+    I: IntoIterator<Item = &'a str>,
+{
+    // Long hostile input would make the O(n*m) distance slow and no suggestion would help anyway.
+    if word.chars().count() > 64 {
+        return None;
+    }
+    let lower = word.to_ascii_lowercase();
+    let mut best: Option<(usize, &str)> = None;
+    for c in candidates {
+        // Case-only differences (`Flush`, `FLOAT32`) count as the closest possible match.
+        let d = if c.eq_ignore_ascii_case(word) {
+            0
+        } else {
+            edit_distance(&lower, &c.to_ascii_lowercase()) + 1
+        };
+        if best.is_none_or(|(bd, _)| d < bd) {
+            best = Some((d, c));
+        }
+    }
+    let (d, c) = best?;
+    let len = word.chars().count().max(c.chars().count());
+    // Allow about one edit per three characters (at least one), so `flsh`→`flush` but not `x`→`op`.
+    let limit = (len / 3).max(1) + 1;
+    (d <= limit).then_some(c)
+}
+
+/// `"; did you mean `x`?"`, or the empty string when nothing is close.
+pub fn did_you_mean<'a, I>(word: &str, candidates: I) -> String
+where
+    I: IntoIterator<Item = &'a str>,
+{
+    match closest(word, candidates) {
+        Some(c) => format!("; did you mean `{c}`?"),
+        None => String::new(),
+    }
+}
+
+/// The dtype names offered as suggestions (NumPy's plain names plus common aliases and codes).
+pub const DTYPE_NAMES: &[&str] = &[
+    "bool", "int8", "int16", "int32", "int64", "uint8", "uint16", "uint32", "uint64", "float32",
+    "float64", "double", "single", "float", "int", "<f4", "<f8", "<i2", "<i4", "<i8", ">f4", ">f8",
+    ">i2", ">i4", ">i8", "f4", "f8", "i1", "i2", "i4", "i8", "u1", "u2", "u4", "u8",
+];
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn distances_and_suggestions() {
+        assert_eq!(edit_distance("flsh", "flush"), 1);
+        assert_eq!(edit_distance("", "abc"), 3);
+        assert_eq!(closest("flsh", ["op", "flush", "file"]), Some("flush"));
+        assert_eq!(
+            closest("flaot32", DTYPE_NAMES.iter().copied()),
+            Some("float32")
+        );
+        assert_eq!(
+            closest("Float32", DTYPE_NAMES.iter().copied()),
+            Some("float32")
+        );
+        assert_eq!(closest("zzzzzz", ["op", "flush"]), None);
+        assert_eq!(did_you_mean("titel", ["title"]), "; did you mean `title`?");
+    }
+}

@@ -1,0 +1,668 @@
+//! Semantic checks of a parsed lesson: per-op fields, dtypes, modes, shapes, paths, variable lifetimes, quiz keys.
+
+use std::collections::HashMap;
+use std::path::{Component, Path};
+
+use super::codegen;
+use super::index::{parse_index, IndexExpr};
+use super::lex::is_identifier;
+use super::model::{Lesson, Op, Step, Yaml};
+use super::suggest::{did_you_mean, DTYPE_NAMES};
+use super::value::parse_value;
+use super::{Action, LessonError, Mode, OpenSpec, ResolvedStep};
+use crate::dtype::DType;
+
+/// NumPy's accepted mode strings, in the order its error message lists them.
+pub const ALL_MODES: &[&str] = &[
+    "r",
+    "c",
+    "r+",
+    "w+",
+    "readonly",
+    "copyonwrite",
+    "readwrite",
+    "write",
+];
+
+/// Columns a key moment may cite.
+pub const CITE_COLUMNS: &[&str] = &["array", "file", "disk_write", "dirty", "cached", "error"];
+
+/// What a trace quiz question may be about.
+pub const ABOUT_KINDS: &[&str] = &["value", "first_disk_write", "dirty_pages", "file"];
+
+/// Every step field, in the order the model declares them (for "does not apply" messages).
+const COMMON: &[&str] = &["op", "action", "note", "expect_error"];
+
+fn op_fields(op: Op) -> &'static [&'static str] {
+    match op {
+        Op::Open => &["var", "file", "dtype", "mode", "shape", "offset", "order"],
+        Op::Assign => &["var", "index", "value"],
+        Op::Read => &["var", "index"],
+        Op::Flush | Op::Close => &["var"],
+    }
+}
+
+/// The op-specific fields a step actually wrote, by name.
+fn written_fields(step: &Step) -> Vec<&'static str> {
+    let mut v = Vec::new();
+    let mut add = |name: &'static str, present: bool| {
+        if present {
+            v.push(name);
+        }
+    };
+    add("var", step.var.is_some());
+    add("file", step.file.is_some());
+    add("dtype", step.dtype.is_some());
+    add("mode", step.mode.is_some());
+    add("shape", step.shape.as_ref().is_some_and(|y| !y.is_null()));
+    add("offset", step.offset.as_ref().is_some_and(|y| !y.is_null()));
+    add("order", step.order.is_some());
+    add("index", step.index.is_some());
+    add("value", step.value.is_some());
+    v
+}
+
+/// Whether a variable name was opened, and if closed, at which step.
+#[derive(Clone, Copy)]
+enum VarState {
+    Open,
+    Closed(usize),
+}
+
+struct Ctx<'a> {
+    source: &'a str,
+}
+
+impl Ctx<'_> {
+    fn step_err(&self, step: usize, field: &str, message: impl Into<String>) -> LessonError {
+        LessonError::Step {
+            source_name: self.source.to_string(),
+            step,
+            field: field.to_string(),
+            message: message.into(),
+        }
+    }
+
+    fn other(&self, location: impl Into<String>, message: impl Into<String>) -> LessonError {
+        LessonError::Other {
+            source_name: self.source.to_string(),
+            location: location.into(),
+            message: message.into(),
+        }
+    }
+}
+
+/// Validate the lesson and resolve its steps.
+pub fn validate(source: &str, lesson: &Lesson) -> Result<Vec<ResolvedStep>, LessonError> {
+    let cx = Ctx { source };
+    if lesson.title.trim().is_empty() {
+        return Err(cx.other("title", "the lesson needs a non-empty `title`"));
+    }
+    if lesson.steps.is_empty() {
+        return Err(cx.other(
+            "steps",
+            "the lesson has no steps; add at least one (e.g. `- op: open`)",
+        ));
+    }
+    let mut vars: HashMap<String, VarState> = HashMap::new();
+    let mut out = Vec::with_capacity(lesson.steps.len());
+    for (i, step) in lesson.steps.iter().enumerate() {
+        let n = i + 1;
+        let resolved = resolve_step(&cx, n, step, &mut vars)?;
+        out.push(resolved);
+    }
+    check_key_moments(&cx, lesson)?;
+    check_quiz(&cx, lesson)?;
+    Ok(out)
+}
+
+fn resolve_step(
+    cx: &Ctx,
+    n: usize,
+    step: &Step,
+    vars: &mut HashMap<String, VarState>,
+) -> Result<ResolvedStep, LessonError> {
+    let allowed = op_fields(step.op);
+    for field in written_fields(step) {
+        if !allowed.contains(&field) {
+            return Err(cx.step_err(
+                n,
+                field,
+                format!(
+                    "`{field}` does not apply to a `{}` step (it takes: {})",
+                    step.op.as_str(),
+                    allowed
+                        .iter()
+                        .chain(COMMON.iter())
+                        .copied()
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ),
+            ));
+        }
+    }
+
+    // The index may name the variable (`arr2[1, 2]`); it must agree with `var` when both are written.
+    let index = match &step.index {
+        Some(text) => Some(
+            parse_index(text)
+                .map_err(|e| cx.step_err(n, "index", format!("cannot parse `{text}`: {e}")))?,
+        ),
+        None => None,
+    };
+    let index_var = index.as_ref().and_then(|i| i.var.clone());
+    let var = match (&step.var, &index_var) {
+        (Some(v), Some(iv)) if v != iv => {
+            return Err(cx.step_err(
+                n,
+                "index",
+                format!("the index names `{iv}` but the step's `var` is `{v}`"),
+            ))
+        }
+        (Some(v), _) => v.clone(),
+        (None, Some(iv)) => iv.clone(),
+        (None, None) => "arr".to_string(),
+    };
+    if !is_identifier(&var) {
+        return Err(cx.step_err(
+            n,
+            "var",
+            format!("`{var}` is not a valid Python variable name"),
+        ));
+    }
+
+    let action = match step.op {
+        Op::Open => Action::Open(open_spec(cx, n, step, var.clone())?),
+        Op::Assign => {
+            let value_yaml = step.value.as_ref().ok_or_else(|| {
+                cx.step_err(
+                    n,
+                    "value",
+                    "an `assign` step needs a `value` (e.g. `value: np.arange(9).reshape(3, 3)`)",
+                )
+            })?;
+            let value = parse_value(value_yaml).map_err(|e| {
+                let shown = match value_yaml {
+                    Yaml::String(s) => format!(" `{s}`"),
+                    _ => String::new(),
+                };
+                cx.step_err(n, "value", format!("cannot parse the value{shown}: {e}"))
+            })?;
+            Action::Assign {
+                var: var.clone(),
+                index: strip_var(index.unwrap_or_else(IndexExpr::all)),
+                value,
+            }
+        }
+        Op::Read => {
+            let index = index.ok_or_else(|| {
+                cx.step_err(
+                    n,
+                    "index",
+                    "a `read` step needs an `index` (e.g. `index: arr[1, 2]` or `[:]`)",
+                )
+            })?;
+            Action::Read {
+                var: var.clone(),
+                index: strip_var(index),
+            }
+        }
+        Op::Flush => Action::Flush { var: var.clone() },
+        Op::Close => Action::Close { var: var.clone() },
+    };
+
+    // Variable lifetimes: a failing open binds nothing, as in Python.
+    match step.op {
+        Op::Open => {
+            if step.expect_error.is_none() {
+                vars.insert(var.clone(), VarState::Open);
+            }
+        }
+        _ => {
+            match vars.get(&var) {
+                Some(VarState::Open) => {}
+                Some(VarState::Closed(at)) => {
+                    return Err(cx.step_err(
+                        n,
+                        "var",
+                        format!(
+                            "`{var}` was closed at step {at} (`del {var}`); open it again before this `{}`",
+                            step.op.as_str()
+                        ),
+                    ))
+                }
+                None => {
+                    let open: Vec<&str> = vars
+                        .iter()
+                        .filter(|(_, s)| matches!(s, VarState::Open))
+                        .map(|(k, _)| k.as_str())
+                        .collect();
+                    return Err(cx.step_err(
+                        n,
+                        "var",
+                        format!(
+                            "no variable `{var}` is open at this point; open it first{}",
+                            did_you_mean(&var, open)
+                        ),
+                    ));
+                }
+            }
+            if step.op == Op::Close {
+                vars.insert(var.clone(), VarState::Closed(n));
+            }
+        }
+    }
+
+    let code = codegen::action_code(&action);
+    let action_text = match &step.action {
+        Some(t) => t.clone(),
+        None => codegen::action_text(&action),
+    };
+    Ok(ResolvedStep {
+        number: n,
+        action,
+        action_text,
+        note: step.note.clone().unwrap_or_default(),
+        expect_error: step.expect_error.clone(),
+        code,
+    })
+}
+
+/// The resolved action names its variable separately; the index keeps only the brackets.
+fn strip_var(mut index: IndexExpr) -> IndexExpr {
+    index.var = None;
+    index
+}
+
+fn open_spec(cx: &Ctx, n: usize, step: &Step, var: String) -> Result<OpenSpec, LessonError> {
+    let file = step.file.as_deref().ok_or_else(|| {
+        cx.step_err(
+            n,
+            "file",
+            "an `open` step needs a `file` (e.g. `file: large_data.dat`)",
+        )
+    })?;
+    check_path(file).map_err(|m| cx.step_err(n, "file", m))?;
+
+    let dtype_text = step.dtype.as_deref().unwrap_or("uint8");
+    let dtype = DType::parse(dtype_text).map_err(|e| {
+        cx.step_err(
+            n,
+            "dtype",
+            format!(
+                "{e}{}",
+                did_you_mean(dtype_text, DTYPE_NAMES.iter().copied())
+            ),
+        )
+    })?;
+
+    let mode_text = step.mode.as_deref().unwrap_or("r+");
+    let mode = Mode::parse(mode_text).ok_or_else(|| {
+        cx.step_err(
+            n,
+            "mode",
+            format!(
+                "mode must be one of {} (got '{mode_text}'){}",
+                python_list(ALL_MODES),
+                did_you_mean(mode_text, ALL_MODES.iter().copied())
+            ),
+        )
+    })?;
+
+    let shape = match &step.shape {
+        None | Some(Yaml::Null) => None,
+        Some(y) => Some(shape_of(y).map_err(|m| cx.step_err(n, "shape", m))?),
+    };
+
+    let offset = match &step.offset {
+        None | Some(Yaml::Null) => 0,
+        Some(Yaml::Number(num)) => match num.as_i64() {
+            Some(o) => o,
+            None if num.is_f64() => {
+                return Err(cx.step_err(
+                    n,
+                    "offset",
+                    "offset must be a whole number of bytes ('float' object cannot be interpreted as an integer)",
+                ))
+            }
+            None => {
+                return Err(cx.step_err(
+                    n,
+                    "offset",
+                    format!("offset {num} does not fit in a 64-bit integer"),
+                ))
+            }
+        },
+        Some(_) => {
+            return Err(cx.step_err(
+                n,
+                "offset",
+                "offset must be an integer number of bytes",
+            ))
+        }
+    };
+
+    let order = step.order.clone().unwrap_or_else(|| "C".to_string());
+    if !matches!(order.as_str(), "C" | "F" | "A" | "K") {
+        return Err(cx.step_err(
+            n,
+            "order",
+            format!(
+                "order must be one of 'C', 'F', 'A', or 'K' (got '{order}'){}",
+                did_you_mean(&order, ["C", "F", "A", "K"])
+            ),
+        ));
+    }
+
+    if let Some(dims) = &shape {
+        check_size(dims, dtype.size, offset).map_err(|m| cx.step_err(n, "shape", m))?;
+    }
+
+    if mode == Mode::Write && shape.is_none() && step.expect_error.is_none() {
+        return Err(cx.step_err(
+            n,
+            "shape",
+            "shape must be given if mode == 'w+' (NumPy raises ValueError); add `shape`, \
+             or set `expect_error` to show the error",
+        ));
+    }
+
+    Ok(OpenSpec {
+        var,
+        file: file.to_string(),
+        dtype,
+        mode,
+        shape,
+        offset,
+        order,
+    })
+}
+
+fn python_list(items: &[&str]) -> String {
+    format!(
+        "[{}]",
+        items
+            .iter()
+            .map(|s| format!("'{s}'"))
+            .collect::<Vec<_>>()
+            .join(", ")
+    )
+}
+
+/// A lesson's file must stay inside the work directory: relative, no `..`, naming a file.
+pub fn check_path(file: &str) -> Result<(), String> {
+    if file.trim().is_empty() {
+        return Err("the file name is empty".to_string());
+    }
+    if file.contains('\0') {
+        return Err("the file name contains a NUL byte".to_string());
+    }
+    let path = Path::new(file);
+    if path.is_absolute() || file.starts_with('~') {
+        return Err(format!(
+            "`{file}` is an absolute path; lessons may only name files inside their work directory \
+             (write a relative name such as `large_data.dat`)"
+        ));
+    }
+    for c in path.components() {
+        match c {
+            Component::ParentDir => {
+                return Err(format!(
+                "`{file}` contains `..`; lessons may only name files inside their work directory"
+            ))
+            }
+            Component::Normal(_) | Component::CurDir => {}
+            Component::RootDir | Component::Prefix(_) => {
+                return Err(format!("`{file}` is not a relative path"))
+            }
+        }
+    }
+    if file.ends_with('/') || !path.components().any(|c| matches!(c, Component::Normal(_))) {
+        return Err(format!("`{file}` names a directory, not a file"));
+    }
+    Ok(())
+}
+
+/// `shape:` as an int, a list of ints, or a Python tuple written as text (`(3, 3)`).
+fn shape_of(y: &Yaml) -> Result<Vec<i64>, String> {
+    let dim = |y: &Yaml| -> Result<i64, String> {
+        match y {
+            Yaml::Number(num) => match num.as_i64() {
+                Some(d) => Ok(d),
+                None if num.is_f64() => Err(format!(
+                    "dimension {num} is not an integer ('float' object cannot be interpreted as an integer)"
+                )),
+                None => Err(format!("dimension {num} does not fit in a 64-bit integer")),
+            },
+            other => Err(format!(
+                "each dimension must be an integer, found {}",
+                describe(other)
+            )),
+        }
+    };
+    match y {
+        Yaml::Number(num) if num.is_f64() => Err(
+            "shape must be an integer or a list of integers ('float' object is not iterable)"
+                .to_string(),
+        ),
+        Yaml::Number(_) => Ok(vec![dim(y)?]),
+        Yaml::Sequence(items) => items.iter().map(dim).collect(),
+        Yaml::String(s) => shape_text(s),
+        other => Err(format!(
+            "shape must be an integer or a list of integers such as [3, 3], found {}",
+            describe(other)
+        )),
+    }
+}
+
+/// `(3, 3)`, `3, 3`, `(9,)`, `9`, `()`: how teachers may write a tuple in YAML.
+fn shape_text(s: &str) -> Result<Vec<i64>, String> {
+    let t = s.trim();
+    let inner = t
+        .strip_prefix('(')
+        .and_then(|r| r.strip_suffix(')'))
+        .or_else(|| t.strip_prefix('[').and_then(|r| r.strip_suffix(']')))
+        .unwrap_or(t);
+    let mut dims = Vec::new();
+    for (i, part) in inner.split(',').enumerate() {
+        let p = part.trim();
+        if p.is_empty() {
+            // A trailing comma (`(9,)`) or the empty tuple is fine; an empty middle item is not.
+            if i == 0 && inner.trim().is_empty() || i > 0 {
+                continue;
+            }
+        }
+        match p.parse::<i64>() {
+            Ok(d) => dims.push(d),
+            Err(_) => {
+                return Err(format!(
+                    "shape `{s}` is not an integer or a tuple of integers such as (3, 3)"
+                ))
+            }
+        }
+    }
+    Ok(dims)
+}
+
+fn describe(y: &Yaml) -> &'static str {
+    match y {
+        Yaml::Null => "nothing",
+        Yaml::Bool(_) => "a boolean",
+        Yaml::Number(_) => "a number",
+        Yaml::String(_) => "a string",
+        Yaml::Sequence(_) => "a list",
+        Yaml::Mapping(_) => "a mapping",
+        Yaml::Tagged(_) => "a tagged value",
+    }
+}
+
+/// The array's element count and byte size must be addressable; negative dims are NumPy's run-time error.
+fn check_size(dims: &[i64], itemsize: usize, offset: i64) -> Result<(), String> {
+    if dims.iter().any(|&d| d < 0) {
+        return Ok(());
+    }
+    let shape = codegen::py_tuple(dims);
+    let mut count: usize = 1;
+    for &d in dims {
+        count = usize::try_from(d)
+            .ok()
+            .and_then(|d| count.checked_mul(d))
+            .ok_or_else(|| {
+                format!("shape {shape} has too many elements: the product overflows a 64-bit size")
+            })?;
+    }
+    count
+        .checked_mul(itemsize)
+        .and_then(|b| i64::try_from(b).ok())
+        .and_then(|b| b.checked_add(offset.max(0)))
+        .ok_or_else(|| {
+            format!("shape {shape} needs more bytes than a file can hold (over 2^63 bytes)")
+        })?;
+    Ok(())
+}
+
+fn check_key_moments(cx: &Ctx, lesson: &Lesson) -> Result<(), LessonError> {
+    let n = lesson.steps.len();
+    for (i, km) in lesson.key_moments.iter().enumerate() {
+        let loc = |f: &str| format!("key moment {}, field `{f}`", i + 1);
+        if let Some(c) = &km.cites {
+            if c.step == 0 || c.step > n {
+                return Err(cx.other(
+                    loc("cites.step"),
+                    format!(
+                        "step {} does not exist (the lesson has steps 1 to {n})",
+                        c.step
+                    ),
+                ));
+            }
+            if !CITE_COLUMNS.contains(&c.column.as_str()) {
+                return Err(cx.other(
+                    loc("cites.column"),
+                    format!(
+                        "unknown column `{}` (columns: {}){}",
+                        c.column,
+                        CITE_COLUMNS.join(", "),
+                        did_you_mean(&c.column, CITE_COLUMNS.iter().copied())
+                    ),
+                ));
+            }
+            check_var_name(cx, &c.var, loc("cites.var"))?;
+        }
+    }
+    Ok(())
+}
+
+fn check_var_name(cx: &Ctx, var: &Option<String>, location: String) -> Result<(), LessonError> {
+    match var {
+        Some(v) if !is_identifier(v) => Err(cx.other(
+            location,
+            format!("`{v}` is not a valid Python variable name"),
+        )),
+        _ => Ok(()),
+    }
+}
+
+fn check_quiz(cx: &Ctx, lesson: &Lesson) -> Result<(), LessonError> {
+    let n = lesson.steps.len();
+    for (i, q) in lesson.quiz.iter().enumerate() {
+        let loc = |f: &str| format!("quiz question {}, field `{f}`", i + 1);
+        if q.choices.len() > 26 {
+            return Err(cx.other(loc("choices"), "at most 26 choices (A to Z)"));
+        }
+        if let Some(a) = &q.answer {
+            let last = (b'A' + q.choices.len().saturating_sub(1) as u8) as char;
+            let ok = a.len() == 1
+                && a.chars()
+                    .next()
+                    .is_some_and(|c| c.is_ascii_uppercase() && c <= last)
+                && !q.choices.is_empty();
+            if !ok {
+                return Err(cx.other(
+                    loc("answer"),
+                    if q.choices.is_empty() {
+                        format!("answer `{a}` given but the question has no `choices`")
+                    } else {
+                        format!("answer must be a letter from A to {last} (one per choice), found `{a}`")
+                    },
+                ));
+            }
+        }
+        if let Some(about) = &q.about {
+            if !ABOUT_KINDS.contains(&about.kind.as_str()) {
+                return Err(cx.other(
+                    loc("about.kind"),
+                    format!(
+                        "unknown kind `{}` (kinds: {}){}",
+                        about.kind,
+                        ABOUT_KINDS.join(", "),
+                        did_you_mean(&about.kind, ABOUT_KINDS.iter().copied())
+                    ),
+                ));
+            }
+            if let Some(s) = about.step {
+                if s == 0 || s > n {
+                    return Err(cx.other(
+                        loc("about.step"),
+                        format!("step {s} does not exist (the lesson has steps 1 to {n})"),
+                    ));
+                }
+            }
+            if let Some(text) = &about.index {
+                parse_index(text).map_err(|e| {
+                    cx.other(loc("about.index"), format!("cannot parse `{text}`: {e}"))
+                })?;
+            }
+            if about.kind == "value" {
+                if about.step.is_none() {
+                    return Err(cx.other(
+                        loc("about.step"),
+                        "a `value` question needs the `step` whose array it asks about",
+                    ));
+                }
+                if about.index.is_none() {
+                    return Err(cx.other(
+                        loc("about.index"),
+                        "a `value` question needs the element's `index`, e.g. `arr[1, 2]`",
+                    ));
+                }
+            }
+            check_var_name(cx, &about.var, loc("about.var"))?;
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn paths() {
+        assert!(check_path("large_data.dat").is_ok());
+        assert!(check_path("sub/x.dat").is_ok());
+        assert!(check_path("./x.dat").is_ok());
+        assert!(check_path("/etc/passwd").is_err());
+        assert!(check_path("../x").is_err());
+        assert!(check_path("a/../../x").is_err());
+        assert!(check_path("").is_err());
+        assert!(check_path("dir/").is_err());
+        assert!(check_path(".").is_err());
+    }
+
+    #[test]
+    fn shapes() {
+        let y = |s: &str| serde_yaml::from_str::<Yaml>(s).unwrap();
+        assert_eq!(shape_of(&y("9")).unwrap(), vec![9]);
+        assert_eq!(shape_of(&y("[3, 3]")).unwrap(), vec![3, 3]);
+        assert_eq!(shape_of(&y("'(3, 3)'")).unwrap(), vec![3, 3]);
+        assert_eq!(shape_of(&y("'(9,)'")).unwrap(), vec![9]);
+        assert_eq!(shape_of(&y("'()'")).unwrap(), Vec::<i64>::new());
+        assert!(shape_of(&y("2.5")).is_err());
+        assert!(shape_of(&y("abc")).is_err());
+        assert!(shape_of(&y("[3, x]")).is_err());
+        assert!(check_size(&[1 << 40, 1 << 40], 4, 0).is_err());
+        assert!(check_size(&[1 << 31, 1 << 31], 4, 0).is_err());
+        assert!(check_size(&[3, 3], 4, 0).is_ok());
+        assert!(check_size(&[-1, 1 << 62], 4, 0).is_ok());
+    }
+}
