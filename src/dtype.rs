@@ -336,7 +336,10 @@ mod tests {
 
     #[test]
     fn parses_names_and_codes() {
-        assert_eq!(DType::parse("float32").unwrap(), DType::native(Kind::Float, 4));
+        assert_eq!(
+            DType::parse("float32").unwrap(),
+            DType::native(Kind::Float, 4)
+        );
         assert_eq!(DType::parse("<f4").unwrap().order, ByteOrder::Little);
         assert_eq!(DType::parse(">i2").unwrap().order, ByteOrder::Big);
         assert_eq!(DType::parse("u1").unwrap(), DType::UINT8);
@@ -363,7 +366,9 @@ mod tests {
     #[test]
     fn encodes_and_decodes() {
         let mut out = [0u8; 4];
-        DType::parse("<i4").unwrap().encode(Scalar::Int(-1), &mut out);
+        DType::parse("<i4")
+            .unwrap()
+            .encode(Scalar::Int(-1), &mut out);
         assert_eq!(out, [0xff; 4]);
         let be = DType::parse(">i4").unwrap();
         be.encode(Scalar::Int(1), &mut out);

@@ -19,11 +19,16 @@ fn run_bad(yaml: &str) -> (i32, String) {
         .unwrap();
     assert_eq!(listing(cwd.path()), ["lesson.yaml"], "a file was created");
     let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
-    assert!(out.stdout.is_empty(), "stdout: {}", String::from_utf8_lossy(&out.stdout));
+    assert!(
+        out.stdout.is_empty(),
+        "stdout: {}",
+        String::from_utf8_lossy(&out.stdout)
+    );
     (out.status.code().unwrap_or(-1), stderr)
 }
 
-const GOOD_OPEN: &str = "  - op: open\n    file: a.dat\n    dtype: float32\n    mode: w+\n    shape: [3, 3]\n";
+const GOOD_OPEN: &str =
+    "  - op: open\n    file: a.dat\n    dtype: float32\n    mode: w+\n    shape: [3, 3]\n";
 
 #[test]
 fn invalid_yaml_syntax_gives_line_and_column() {
@@ -93,7 +98,9 @@ fn shape_whose_product_overflows_is_rejected() {
 
 #[test]
 fn index_that_does_not_parse_gives_step_and_field() {
-    let yaml = format!("title: x\nsteps:\n{GOOD_OPEN}  - op: assign\n    index: \"[1,, 2]\"\n    value: 5\n");
+    let yaml = format!(
+        "title: x\nsteps:\n{GOOD_OPEN}  - op: assign\n    index: \"[1,, 2]\"\n    value: 5\n"
+    );
     let (code, err) = run_bad(&yaml);
     assert_eq!(code, 2, "{err}");
     assert!(err.contains("step 2") && err.contains("index"), "{err}");
@@ -125,7 +132,10 @@ fn missing_lesson_file_is_invalid_usage() {
             .output()
             .unwrap();
         assert!(listing(cwd.path()).is_empty());
-        (out.status.code().unwrap_or(-1), String::from_utf8_lossy(&out.stderr).into_owned())
+        (
+            out.status.code().unwrap_or(-1),
+            String::from_utf8_lossy(&out.stderr).into_owned(),
+        )
     };
     assert_eq!(code, 2, "{err}");
     assert!(err.contains("no-such-lesson.yaml"), "{err}");
@@ -143,7 +153,11 @@ fn numpy_runtime_error_is_recorded_and_the_run_continues() {
         .arg(&work)
         .output()
         .unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let trace: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(trace["steps"][0]["ok"], false);
     assert_eq!(

@@ -7,10 +7,17 @@ use common::{has_disk, run_json, tutor};
 #[test]
 fn default_lesson_prints_four_steps_with_numpy_arrays() {
     let out = tutor().output().expect("runs");
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let text = String::from_utf8_lossy(&out.stdout);
     for n in 1..=4 {
-        assert!(text.contains(&format!("Step {n} · ")), "step {n} missing:\n{text}");
+        assert!(
+            text.contains(&format!("Step {n} · ")),
+            "step {n} missing:\n{text}"
+        );
     }
     assert!(text.contains("Step 2 · Assign values 0 to 8 reshaped"));
     assert!(text.contains("[[0. 1. 2.]"), "{text}");
@@ -28,7 +35,16 @@ fn json_trace_has_the_contract_keys_and_measured_disk_writes() {
     assert!(trace["lesson"].is_object());
     for (i, s) in steps.iter().enumerate() {
         for key in [
-            "step", "action", "op", "ok", "error", "arrays", "file", "pages", "disk_write", "note",
+            "step",
+            "action",
+            "op",
+            "ok",
+            "error",
+            "arrays",
+            "file",
+            "pages",
+            "disk_write",
+            "note",
         ] {
             assert!(s.get(key).is_some(), "step {} lacks {key}", i + 1);
         }
@@ -44,7 +60,10 @@ fn json_trace_has_the_contract_keys_and_measured_disk_writes() {
     }
     let ops: Vec<&str> = steps.iter().map(|s| s["op"].as_str().unwrap()).collect();
     assert_eq!(ops, ["open", "assign", "flush", "close"]);
-    assert_eq!(steps[0]["arrays"]["arr"]["str"], "[[0. 0. 0.]\n [0. 0. 0.]\n [0. 0. 0.]]");
+    assert_eq!(
+        steps[0]["arrays"]["arr"]["str"],
+        "[[0. 0. 0.]\n [0. 0. 0.]\n [0. 0. 0.]]"
+    );
     let full = "[[0. 1. 2.]\n [3. 4. 5.]\n [6. 7. 8.]]";
     assert_eq!(steps[1]["arrays"]["arr"]["str"], full);
     // MAP_SHARED: read(2) sees the stores before any flush.
@@ -66,12 +85,19 @@ fn json_trace_has_the_contract_keys_and_measured_disk_writes() {
     }
     let dirty: Vec<u64> = steps
         .iter()
-        .map(|s| s["pages"]["dirty"].as_u64().expect("cachestat available on this kernel"))
+        .map(|s| {
+            s["pages"]["dirty"]
+                .as_u64()
+                .expect("cachestat available on this kernel")
+        })
         .collect();
     assert!(dirty[0] >= 1, "dirty after create: {dirty:?}");
     assert!(dirty[1] >= 1, "dirty after assign: {dirty:?}");
     assert_eq!(dirty[2], 0, "dirty after flush: {dirty:?}");
-    let writes: Vec<bool> = steps.iter().map(|s| s["disk_write"].as_bool().unwrap()).collect();
+    let writes: Vec<bool> = steps
+        .iter()
+        .map(|s| s["disk_write"].as_bool().unwrap())
+        .collect();
     assert_eq!(writes, [false, false, true, false]);
 }
 
@@ -79,7 +105,11 @@ fn json_trace_has_the_contract_keys_and_measured_disk_writes() {
 fn default_run_leaves_no_temporary_directory() {
     let tmp = tempfile::tempdir().unwrap();
     tutor().env("TMPDIR", tmp.path()).assert().success();
-    assert!(common::listing(tmp.path()).is_empty(), "{:?}", common::listing(tmp.path()));
+    assert!(
+        common::listing(tmp.path()).is_empty(),
+        "{:?}",
+        common::listing(tmp.path())
+    );
 }
 
 #[test]
@@ -102,6 +132,15 @@ fn piping_into_a_closed_reader_exits_quietly() {
     // Close our end of the pipe at once, as `| head -0` would.
     drop(child.stdout.take());
     let out = child.wait_with_output().unwrap();
-    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
-    assert!(out.stderr.is_empty(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        out.stderr.is_empty(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
 }

@@ -6,7 +6,10 @@ use crate::lesson::{builtin, load};
 /// Validate each lesson; the first invalid one is the error (exit 2).
 pub fn run(lessons: &[String]) -> Result<(), CommandError> {
     let names: Vec<String> = if lessons.is_empty() {
-        builtin::LESSONS.iter().map(|(n, _)| n.to_string()).collect()
+        builtin::LESSONS
+            .iter()
+            .map(|(n, _)| n.to_string())
+            .collect()
     } else {
         lessons.to_vec()
     };

@@ -15,7 +15,11 @@ impl Input for Terminal {
     fn ask(&mut self, prompt: &str) -> Option<String> {
         let mut out = io::stdout().lock();
         // A prompt that cannot be written means nobody is reading: end the session.
-        if out.write_all(prompt.as_bytes()).and_then(|_| out.flush()).is_err() {
+        if out
+            .write_all(prompt.as_bytes())
+            .and_then(|_| out.flush())
+            .is_err()
+        {
             return None;
         }
         drop(out);

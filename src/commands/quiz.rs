@@ -21,7 +21,11 @@ pub fn run(args: &QuizArgs) -> Result<(), CommandError> {
         emit("This lesson has no quiz.\n")?;
         return Ok(());
     }
-    emit(&format!("{} — quiz ({} questions)\n\n", lesson.lesson.title, questions.len()))?;
+    emit(&format!(
+        "{} — quiz ({} questions)\n\n",
+        lesson.lesson.title,
+        questions.len()
+    ))?;
     let score = match &args.answers {
         Some(list) => ask_all(&questions, &mut Scripted::new(list), true)?,
         None => ask_all(&questions, &mut Terminal, false)?,
@@ -41,7 +45,11 @@ pub struct Score {
 }
 
 /// Ask every question in turn; stops early on `q` or end of input.
-pub fn ask_all(questions: &[Asked], input: &mut dyn Input, echo: bool) -> Result<Score, CommandError> {
+pub fn ask_all(
+    questions: &[Asked],
+    input: &mut dyn Input,
+    echo: bool,
+) -> Result<Score, CommandError> {
     let total = questions.iter().filter(|q| q.answer.is_some()).count();
     let mut right = 0;
     for (i, q) in questions.iter().enumerate() {
@@ -95,13 +103,19 @@ fn ask_one(q: &Asked, input: &mut dyn Input, echo: bool) -> Result<Outcome, Comm
             _ => {}
         }
         let Some(chosen) = quiz::index_of(&line, q.choices.len()) else {
-            emit(&format!("Please type a letter from A to {last}, h for a hint or q to quit.\n"))?;
+            emit(&format!(
+                "Please type a letter from A to {last}, h for a hint or q to quit.\n"
+            ))?;
             continue;
         };
         let Some(answer) = q.answer else {
             emit(&format!(
                 "No answer key: {}\n\n",
-                if q.explanation.is_empty() { "the run could not measure this." } else { &q.explanation }
+                if q.explanation.is_empty() {
+                    "the run could not measure this."
+                } else {
+                    &q.explanation
+                }
             ))?;
             return Ok(Outcome::Unscored);
         };
@@ -116,6 +130,10 @@ fn ask_one(q: &Asked, input: &mut dyn Input, echo: bool) -> Result<Outcome, Comm
             format!(" {}", q.explanation)
         };
         emit(&format!("{verdict}{explanation}\n\n"))?;
-        return Ok(if chosen == answer { Outcome::Right } else { Outcome::Wrong });
+        return Ok(if chosen == answer {
+            Outcome::Right
+        } else {
+            Outcome::Wrong
+        });
     }
 }

@@ -37,7 +37,12 @@ pub fn run(args: &RunArgs) -> Result<(), CommandError> {
 }
 
 /// Render views of a trace in the requested format.
-pub fn render(lesson: &LoadedLesson, trace: &Trace, views: &[ViewName], output: &OutputArgs) -> String {
+pub fn render(
+    lesson: &LoadedLesson,
+    trace: &Trace,
+    views: &[ViewName],
+    output: &OutputArgs,
+) -> String {
     let ctx = ViewContext { lesson, trace };
     match output.format {
         Format::Json => json(lesson, trace),
@@ -99,7 +104,8 @@ pub fn json(lesson: &LoadedLesson, trace: &Trace) -> String {
         "environment": trace.environment,
         "steps": trace.steps,
     });
-    let mut s = serde_json::to_string_pretty(&value).unwrap_or_else(|e| format!("{{\"error\": \"{e}\"}}"));
+    let mut s =
+        serde_json::to_string_pretty(&value).unwrap_or_else(|e| format!("{{\"error\": \"{e}\"}}"));
     s.push('\n');
     s
 }

@@ -29,7 +29,10 @@ pub fn run(args: &StepArgs) -> Result<(), CommandError> {
     ))?;
     let mut records = Vec::new();
     while let Some(next) = runner.peek() {
-        emit(&format!("Next: step {} · {}\n    {}\n", next.number, next.action_text, next.code))?;
+        emit(&format!(
+            "Next: step {} · {}\n    {}\n",
+            next.number, next.action_text, next.code
+        ))?;
         // Questions about this step's outcome are asked before it is performed: predict, then check.
         let predictions = predict_questions(&lesson.lesson.quiz, next.number);
         let mut guesses = Vec::new();
@@ -55,7 +58,10 @@ pub fn run(args: &StepArgs) -> Result<(), CommandError> {
         let Some(record) = runner.step() else { break };
         emit(&render.render(&step_blocks(&record)))?;
         for f in record.files.values() {
-            emit(&format!("File on disk: {} (try `xxd {}` in another terminal)\n", f.abs_path, f.abs_path))?;
+            emit(&format!(
+                "File on disk: {} (try `xxd {}` in another terminal)\n",
+                f.abs_path, f.abs_path
+            ))?;
         }
         records.push(record);
         if !predictions.is_empty() {
@@ -78,16 +84,33 @@ pub fn run(args: &StepArgs) -> Result<(), CommandError> {
 }
 
 /// Lesson questions whose answer is decided by the step about to run.
-fn predict_questions(quiz: &[crate::lesson::model::Question], step: usize) -> Vec<crate::lesson::model::Question> {
+fn predict_questions(
+    quiz: &[crate::lesson::model::Question],
+    step: usize,
+) -> Vec<crate::lesson::model::Question> {
     quiz.iter()
-        .filter(|q| q.about.as_ref().map(|a| a.step == Some(step)).unwrap_or(false) && !q.choices.is_empty())
+        .filter(|q| {
+            q.about
+                .as_ref()
+                .map(|a| a.step == Some(step))
+                .unwrap_or(false)
+                && !q.choices.is_empty()
+        })
         .cloned()
         .collect()
 }
 
-fn reveal(questions: &[crate::lesson::model::Question], guesses: &[Option<usize>], trace: &Trace) -> Result<(), CommandError> {
+fn reveal(
+    questions: &[crate::lesson::model::Question],
+    guesses: &[Option<usize>],
+    trace: &Trace,
+) -> Result<(), CommandError> {
     for (q, guess) in questions.iter().zip(guesses) {
-        let Some(m) = q.about.as_ref().and_then(|a| quiz::derive::measure(a, trace)) else {
+        let Some(m) = q
+            .about
+            .as_ref()
+            .and_then(|a| quiz::derive::measure(a, trace))
+        else {
             continue;
         };
         let answer = quiz::derive::matching_choice(&m.answer, &q.choices);
@@ -95,7 +118,9 @@ fn reveal(questions: &[crate::lesson::model::Question], guesses: &[Option<usize>
             (Some(g), Some(a)) if *g == a => "✔ Your prediction was right.".to_string(),
             (Some(_), Some(a)) => format!("✘ Not quite — the run measured {}.", quiz::letter(a)),
             (None, _) => "Measured:".to_string(),
-            (Some(_), None) => "The run measured an answer that is not among the choices:".to_string(),
+            (Some(_), None) => {
+                "The run measured an answer that is not among the choices:".to_string()
+            }
         };
         emit(&format!("{verdict} {}\n", m.citation))?;
     }
@@ -105,6 +130,10 @@ fn reveal(questions: &[crate::lesson::model::Question], guesses: &[Option<usize>
 fn finish(workdir: &WorkDir) -> Result<(), CommandError> {
     emit(&format!(
         "\nMappings closed.{}\n",
-        if workdir.is_temporary() { " Temporary files removed." } else { "" }
+        if workdir.is_temporary() {
+            " Temporary files removed."
+        } else {
+            ""
+        }
     ))
 }

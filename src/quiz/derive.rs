@@ -51,7 +51,10 @@ pub fn measure(about: &About, trace: &Trace) -> Option<Measurement> {
             let p = step.pages?;
             Some(Measurement {
                 answer: p.dirty.to_string(),
-                citation: format!("cachestat after step {n} counted {} dirty page(s).", p.dirty),
+                citation: format!(
+                    "cachestat after step {n} counted {} dirty page(s).",
+                    p.dirty
+                ),
                 kind: about.kind.clone(),
             })
         }
@@ -90,7 +93,11 @@ pub fn matching_choice(answer: &str, choices: &[String]) -> Option<usize> {
 /// Four choices when a lesson gives none: the measured answer and three other cells of the trace.
 pub fn distractors(m: &Measurement, trace: &Trace) -> Vec<String> {
     let mut pool: Vec<String> = match m.kind.as_str() {
-        "first_disk_write" => trace.steps.iter().map(|s| format!("Step {}", s.step)).collect(),
+        "first_disk_write" => trace
+            .steps
+            .iter()
+            .map(|s| format!("Step {}", s.step))
+            .collect(),
         "dirty_pages" => {
             let mut v: Vec<String> = trace
                 .steps

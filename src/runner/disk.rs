@@ -99,7 +99,9 @@ pub fn decide(env: &Environment, before: &Sample, after: &Sample, truncates: boo
         }
     } else if pending_after > 0 {
         let s = if pending_after == 1 { "" } else { "s" };
-        no(format!("No ({pending_after} page{s} dirty in the page cache)"))
+        no(format!(
+            "No ({pending_after} page{s} dirty in the page cache)"
+        ))
     } else {
         no("No".to_string())
     }
@@ -138,7 +140,12 @@ mod tests {
 
     #[test]
     fn cleaned_pages_are_a_disk_write() {
-        let v = decide(&env(true), &sample(1, 0, 4096, 0), &sample(0, 0, 0, 4096), false);
+        let v = decide(
+            &env(true),
+            &sample(1, 0, 4096, 0),
+            &sample(0, 0, 0, 4096),
+            false,
+        );
         assert!(v.wrote);
         assert_eq!(v.pages_written, 1);
         assert_eq!(v.detail, "Yes (1 page written back)");
@@ -146,7 +153,12 @@ mod tests {
 
     #[test]
     fn dirtying_is_not_a_disk_write() {
-        let v = decide(&env(true), &sample(0, 0, 0, 0), &sample(1, 0, 4096, 0), false);
+        let v = decide(
+            &env(true),
+            &sample(0, 0, 0, 0),
+            &sample(1, 0, 4096, 0),
+            false,
+        );
         assert!(!v.wrote);
         assert_eq!(v.detail, "No (1 page dirty in the page cache)");
     }

@@ -84,7 +84,8 @@ impl<'a> Runner<'a> {
         let faults_after = probe::faults_now();
         let after = disk::Sample::take(path.as_deref());
 
-        let truncates = matches!(&step.action, Action::Open(s) if s.mode == crate::lesson::Mode::Write);
+        let truncates =
+            matches!(&step.action, Action::Open(s) if s.mode == crate::lesson::Mode::Write);
         let verdict = disk::decide(&self.environment, &before, &after, truncates);
         let error = outcome.error.clone();
         let expected_error = match (&error, &step.expect_error) {
@@ -96,9 +97,8 @@ impl<'a> Runner<'a> {
                 minor: b.minor.saturating_sub(a.minor),
                 major: b.major.saturating_sub(a.major),
             }),
-            (Measured::Unavailable { unavailable }, _) | (_, Measured::Unavailable { unavailable }) => {
-                Measured::Unavailable { unavailable }
-            }
+            (Measured::Unavailable { unavailable }, _)
+            | (_, Measured::Unavailable { unavailable }) => Measured::Unavailable { unavailable },
         };
         let arrays = observe::arrays(&self.engine, &self.files, &self.last_seen);
         let files: BTreeMap<String, _> = self
@@ -108,10 +108,7 @@ impl<'a> Runner<'a> {
             .collect();
         let file_state = files.get(&var).cloned();
         let mapping = observe::mapping(&self.engine, &var);
-        let read = outcome
-            .read
-            .as_ref()
-            .map(|r| observe::read_value(step, r));
+        let read = outcome.read.as_ref().map(|r| observe::read_value(step, r));
         let watches = self.watch(step.number);
         let (pages, pages_unavailable) = match &after.pages {
             Some(Measured::Value(p)) => (Some(*p), None),
@@ -135,7 +132,9 @@ impl<'a> Runner<'a> {
             disk_write: verdict.wrote,
             disk_write_detail: verdict.detail,
             pages_written: verdict.pages_written,
-            allocation: after.allocation.unwrap_or_else(|| Measured::unavailable("no file")),
+            allocation: after
+                .allocation
+                .unwrap_or_else(|| Measured::unavailable("no file")),
             faults,
             mapping,
             read,
@@ -161,7 +160,11 @@ impl<'a> Runner<'a> {
                 .clone()
                 .or_else(|| index.var.clone())
                 .unwrap_or_else(|| "arr".to_string());
-            let open = self.engine.variable(&var).map(|v| v.is_open()).unwrap_or(false);
+            let open = self
+                .engine
+                .variable(&var)
+                .map(|v| v.is_open())
+                .unwrap_or(false);
             if !open {
                 continue;
             }
@@ -219,7 +222,6 @@ pub fn op_name(action: &Action) -> &'static str {
         Action::Close { .. } => "close",
     }
 }
-
 
 impl Drop for Runner<'_> {
     fn drop(&mut self) {

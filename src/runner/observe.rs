@@ -6,7 +6,7 @@ use crate::engine::{Engine, ReadResult, Variable};
 use crate::lesson::{Action, ResolvedStep};
 use crate::numpy_print::{array_repr, array_str, scalar_repr, scalar_str};
 use crate::probe::{self, FileElements};
-use crate::trace::{ArrayState, FileState, Measured, MappingState, ReadValue};
+use crate::trace::{ArrayState, FileState, MappingState, Measured, ReadValue};
 
 /// Hex dump lines shown per file (16 bytes each).
 const HEX_LINES: usize = 4;
@@ -46,7 +46,11 @@ fn array_state(var: &Variable) -> ArrayState {
         ("closed".to_string(), String::new(), String::new())
     } else {
         match var.check_mapped_range() {
-            Ok(()) => ("open".to_string(), array_str(var), array_repr(var, "memmap")),
+            Ok(()) => (
+                "open".to_string(),
+                array_str(var),
+                array_repr(var, "memmap"),
+            ),
             Err(why) => ("unreadable".to_string(), why.clone(), why),
         }
     };
@@ -129,7 +133,10 @@ pub fn read_value(step: &ResolvedStep, result: &ReadResult) -> ReadValue {
 pub fn printed(result: &ReadResult) -> (String, String) {
     match result {
         ReadResult::Scalar(v, dtype) => (scalar_str(*v, *dtype), scalar_repr(*v, *dtype)),
-        ReadResult::View(view) => (array_str(view.as_ref()), array_repr(view.as_ref(), "memmap")),
+        ReadResult::View(view) => (
+            array_str(view.as_ref()),
+            array_repr(view.as_ref(), "memmap"),
+        ),
     }
 }
 

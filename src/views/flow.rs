@@ -14,7 +14,12 @@ pub fn build(ctx: &ViewContext) -> Vec<Block> {
         }
         _ => {
             // No flow written: draw the steps themselves.
-            let boxes: Vec<String> = ctx.lesson.steps.iter().map(|s| s.action_text.clone()).collect();
+            let boxes: Vec<String> = ctx
+                .lesson
+                .steps
+                .iter()
+                .map(|s| s.action_text.clone())
+                .collect();
             blocks.push(Block::Pre(picture(&boxes)));
             blocks.push(Block::Text("The lesson's steps in order.".to_string()));
         }

@@ -17,7 +17,10 @@ pub fn build(ctx: &ViewContext) -> Vec<Block> {
         blocks.push(Block::Subheading(format!("{}. {}", i + 1, m.question)));
         blocks.push(Block::Text(m.answer.clone()));
         if let Some(cite) = &m.cites {
-            blocks.push(Block::Text(format!("Measured in this run: {}", cited_cell(ctx.trace, cite))));
+            blocks.push(Block::Text(format!(
+                "Measured in this run: {}",
+                cited_cell(ctx.trace, cite)
+            )));
         }
     }
     blocks
@@ -32,13 +35,21 @@ pub fn cited_cell(trace: &Trace, cite: &Cite) -> String {
     let (column, value) = match cite.column.as_str() {
         "array" => ("Array Content", cells::array_content(step, &var)),
         "file" => ("File (read(2))", cells::file_content(step, &var)),
-        "disk_write" => ("Disk Write", format!("{} — {}", cells::disk_write(step), step.disk_write_detail)),
+        "disk_write" => (
+            "Disk Write",
+            format!("{} — {}", cells::disk_write(step), step.disk_write_detail),
+        ),
         "dirty" => ("Dirty pages", cells::dirty(step)),
         "cached" => (
             "Cached pages",
-            step.pages.map(|p| p.cached.to_string()).unwrap_or_else(|| cells::dirty(step)),
+            step.pages
+                .map(|p| p.cached.to_string())
+                .unwrap_or_else(|| cells::dirty(step)),
         ),
-        "error" => ("Error", step.error.clone().unwrap_or_else(|| "none".to_string())),
+        "error" => (
+            "Error",
+            step.error.clone().unwrap_or_else(|| "none".to_string()),
+        ),
         other => (other, "unknown column".to_string()),
     };
     format!("step {}, {column} = {value}", step.step)

@@ -68,11 +68,18 @@ impl Render for TextRender {
                     out.push_str("\n\n");
                 }
                 Block::Facts(facts) => {
-                    let key_width = facts.iter().map(|(k, _)| k.chars().count()).max().unwrap_or(0);
+                    let key_width = facts
+                        .iter()
+                        .map(|(k, _)| k.chars().count())
+                        .max()
+                        .unwrap_or(0);
                     for (k, v) in facts {
                         let pad = " ".repeat(key_width - k.chars().count());
                         let indent = " ".repeat(key_width + 2);
-                        let value = wrap(v, (self.width as usize).saturating_sub(key_width + 2).max(20));
+                        let value = wrap(
+                            v,
+                            (self.width as usize).saturating_sub(key_width + 2).max(20),
+                        );
                         let value = value.replace('\n', &format!("\n{indent}"));
                         out.push_str(&format!("{k}{pad}  {value}\n"));
                     }
@@ -104,7 +111,11 @@ impl Render for MarkdownRender {
                 Block::Text(t) => out.push_str(&format!("{t}\n\n")),
                 Block::Code { language, code } => {
                     let lang = language.to_lowercase();
-                    let lang = if lang == "numpy" { "python".to_string() } else { lang };
+                    let lang = if lang == "numpy" {
+                        "python".to_string()
+                    } else {
+                        lang
+                    };
                     out.push_str(&format!("```{lang}\n{}\n```\n\n", code.trim_end()));
                 }
                 Block::Pre(p) => out.push_str(&format!("```text\n{}\n```\n\n", p.trim_end())),
@@ -164,7 +175,10 @@ mod tests {
 
     #[test]
     fn wraps_at_width() {
-        assert_eq!(wrap("aaaa bbbb cccc dddd eeee ffff", 20), "aaaa bbbb cccc dddd\neeee ffff");
+        assert_eq!(
+            wrap("aaaa bbbb cccc dddd eeee ffff", 20),
+            "aaaa bbbb cccc dddd\neeee ffff"
+        );
     }
 
     #[test]
@@ -178,7 +192,11 @@ mod tests {
 
     #[test]
     fn text_table_fits_width() {
-        let text = TextRender { width: 40, color: false }.render(&[Block::Table {
+        let text = TextRender {
+            width: 40,
+            color: false,
+        }
+        .render(&[Block::Table {
             headers: vec!["col".into()],
             rows: vec![vec!["word ".repeat(30)]],
         }]);

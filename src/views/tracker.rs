@@ -16,14 +16,17 @@ pub fn build(ctx: &ViewContext) -> Vec<Block> {
         rows.push(row);
     }
     for (i, read_step) in steps.iter().enumerate() {
-        let Some(read) = &read_step.read else { continue };
+        let Some(read) = &read_step.read else {
+            continue;
+        };
         let mut row = vec![read.expr.clone(), "None".to_string()];
-        row.extend(
-            steps
-                .iter()
-                .enumerate()
-                .map(|(j, _)| if j >= i { read.str.clone() } else { "None".to_string() }),
-        );
+        row.extend(steps.iter().enumerate().map(|(j, _)| {
+            if j >= i {
+                read.str.clone()
+            } else {
+                "None".to_string()
+            }
+        }));
         rows.push(row);
     }
     vec![

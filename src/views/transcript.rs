@@ -5,7 +5,9 @@ use crate::trace::StepRecord;
 
 /// Blocks of the `transcript` view.
 pub fn build(ctx: &ViewContext) -> Vec<Block> {
-    let mut blocks = vec![Block::Heading(super::title(crate::cli::ViewName::Transcript).to_string())];
+    let mut blocks = vec![Block::Heading(
+        super::title(crate::cli::ViewName::Transcript).to_string(),
+    )];
     if let Some(t) = &ctx.lesson.lesson.transcript {
         blocks.push(Block::Text(t.trim().to_string()));
     }
@@ -32,16 +34,30 @@ pub fn narrate(step: &StepRecord) -> String {
     }
     let array = step.arrays.get(&step.var);
     match array {
-        Some(a) if a.state == "closed" => s.push_str(&format!(" — `{}` is closed (unmapped without msync)", step.var)),
-        Some(a) => s.push_str(&format!(" — `{}` reads {}", step.var, cells::one_line(&a.str))),
+        Some(a) if a.state == "closed" => s.push_str(&format!(
+            " — `{}` is closed (unmapped without msync)",
+            step.var
+        )),
+        Some(a) => s.push_str(&format!(
+            " — `{}` reads {}",
+            step.var,
+            cells::one_line(&a.str)
+        )),
         None => {}
     }
     if let Some(f) = step.files.get(&step.var) {
         let same = array.map(|a| a.str == f.str).unwrap_or(false);
         if same {
-            s.push_str(&format!("; the file ({} bytes) already reads the same through read(2)", f.size));
+            s.push_str(&format!(
+                "; the file ({} bytes) already reads the same through read(2)",
+                f.size
+            ));
         } else {
-            s.push_str(&format!("; read(2) of the file ({} bytes) gives {}", f.size, cells::one_line(&f.str)));
+            s.push_str(&format!(
+                "; read(2) of the file ({} bytes) gives {}",
+                f.size,
+                cells::one_line(&f.str)
+            ));
         }
     }
     match &step.pages {
@@ -58,7 +74,10 @@ pub fn narrate(step: &StepRecord) -> String {
         }
     }
     if step.disk_write {
-        s.push_str(&format!("; written to disk during this step ({})", step.disk_write_detail));
+        s.push_str(&format!(
+            "; written to disk during this step ({})",
+            step.disk_write_detail
+        ));
     } else if step.pages.map(|p| p.dirty > 0).unwrap_or(false) {
         s.push_str("; not yet on disk");
     } else {
