@@ -293,98 +293,439 @@ fn int_str(v: Scalar) -> String {
     }
 }
 
-/// A float as decimal digits: value = (-1)^neg * d0.d1d2... * 10^exp.
-#[derive(Debug, Clone, PartialEq)]
-struct Decimal {
-    neg: bool,
-    digits: Vec<u8>,
-    exp: i32,
+/// Arbitrary-precision unsigned integer (little-endian 32-bit limbs), just what Dragon4 needs.
+#[derive(Clone, Debug)]
+struct Big(Vec<u32>);
+
+impl Big {
+    fn from_u64(v: u64) -> Big {
+        let mut b = Big(vec![v as u32, (v >> 32) as u32]);
+        b.trim();
+        b
+    }
+
+    fn pow2(e: u32) -> Big {
+        let mut b = Big::from_u64(1);
+        b.shl(e);
+        b
+    }
+
+    fn trim(&mut self) {
+        while self.0.last() == Some(&0) {
+            self.0.pop();
+        }
+    }
+
+    fn shl(&mut self, n: u32) {
+        let limbs = (n / 32) as usize;
+        let bits = n % 32;
+        if bits != 0 {
+            let mut carry = 0u32;
+            for limb in self.0.iter_mut() {
+                let next = *limb >> (32 - bits);
+                *limb = (*limb << bits) | carry;
+                carry = next;
+            }
+            if carry != 0 {
+                self.0.push(carry);
+            }
+        }
+        if limbs != 0 && !self.0.is_empty() {
+            let mut v = vec![0u32; limbs];
+            v.extend_from_slice(&self.0);
+            self.0 = v;
+        }
+    }
+
+    fn mul_small(&mut self, m: u32) {
+        let mut carry = 0u64;
+        for limb in self.0.iter_mut() {
+            let p = *limb as u64 * m as u64 + carry;
+            *limb = p as u32;
+            carry = p >> 32;
+        }
+        if carry != 0 {
+            self.0.push(carry as u32);
+        }
+        self.trim();
+    }
+
+    fn mul_pow10(&mut self, mut n: u32) {
+        while n >= 9 {
+            self.mul_small(1_000_000_000);
+            n -= 9;
+        }
+        self.mul_small(10u32.pow(n));
+    }
+
+    fn add(&self, o: &Big) -> Big {
+        let n = self.0.len().max(o.0.len());
+        let mut out = Vec::with_capacity(n + 1);
+        let mut carry = 0u64;
+        for i in 0..n {
+            let s = *self.0.get(i).unwrap_or(&0) as u64 + *o.0.get(i).unwrap_or(&0) as u64 + carry;
+            out.push(s as u32);
+            carry = s >> 32;
+        }
+        if carry != 0 {
+            out.push(carry as u32);
+        }
+        Big(out)
+    }
+
+    /// `self -= o`; callers guarantee `self >= o`.
+    fn sub_assign(&mut self, o: &Big) {
+        let mut borrow = 0i64;
+        for i in 0..self.0.len() {
+            let d = self.0[i] as i64 - *o.0.get(i).unwrap_or(&0) as i64 - borrow;
+            borrow = (d < 0) as i64;
+            self.0[i] = d.rem_euclid(1 << 32) as u32;
+        }
+        self.trim();
+    }
+
+    fn cmp(&self, o: &Big) -> std::cmp::Ordering {
+        self.0
+            .len()
+            .cmp(&o.0.len())
+            .then_with(|| self.0.iter().rev().cmp(o.0.iter().rev()))
+    }
+
+    /// Quotient (at most 9 by Dragon4's scaling) of `self / d`, leaving the remainder in `self`.
+    fn div_digit(&mut self, d: &Big) -> u8 {
+        let mut q = 0u8;
+        while q < 9 && self.cmp(d).is_ge() {
+            self.sub_assign(d);
+            q += 1;
+        }
+        q
+    }
 }
 
-impl Decimal {
-    /// Parses Rust's `{:e}` / `{:.Ne}` output, e.g. `-1.25e-7`.
-    fn parse_sci(s: &str) -> Decimal {
-        let (neg, rest) = match s.strip_prefix('-') {
-            Some(r) => (true, r),
-            None => (false, s),
+/// How dragon4's `precision` counts digits.
+#[derive(Clone, Copy, PartialEq)]
+enum Cutoff {
+    /// Significant digits (scientific).
+    Total,
+    /// Digits after the decimal point (positional).
+    Fraction,
+}
+
+/// Trailing-zero handling, as NumPy's `trim` argument: `k`, `.`, `0`, `-`.
+#[derive(Clone, Copy, PartialEq)]
+enum Trim {
+    None,
+    Zeros,
+    LeaveOneZero,
+    DptZeros,
+}
+
+/// A finite float split into integer mantissa and binary exponent, as NumPy's Dragon4 takes it.
+struct Parts {
+    neg: bool,
+    mantissa: u64,
+    exponent: i32,
+    mantissa_bit: i32,
+    unequal_margins: bool,
+}
+
+impl Parts {
+    fn of(x: f64, is_f32: bool) -> Parts {
+        let (neg, frac, bexp, frac_bits, bias) = if is_f32 {
+            let b = (x as f32).to_bits();
+            ((b >> 31) != 0, (b & 0x7f_ffff) as u64, ((b >> 23) & 0xff) as i32, 23, 127)
+        } else {
+            let b = x.to_bits();
+            ((b >> 63) != 0, b & ((1u64 << 52) - 1), ((b >> 52) & 0x7ff) as i32, 52, 1023)
         };
-        let (mant, exp) = rest.split_once('e').unwrap_or((rest, "0"));
-        let exp: i32 = exp.parse().unwrap_or(0);
-        let mut digits: Vec<u8> = mant.bytes().filter(u8::is_ascii_digit).collect();
-        // Shortest output never has trailing zeros except for zero itself; keep at least one digit.
-        while digits.len() > 1 && digits.last() == Some(&b'0') {
+        if bexp != 0 {
+            Parts {
+                neg,
+                mantissa: (1u64 << frac_bits) | frac,
+                exponent: bexp - bias - frac_bits,
+                mantissa_bit: frac_bits,
+                unequal_margins: bexp != 1 && frac == 0,
+            }
+        } else {
+            Parts {
+                neg,
+                mantissa: frac,
+                exponent: 1 - bias - frac_bits,
+                mantissa_bit: 63 - frac.leading_zeros() as i32,
+                unequal_margins: false,
+            }
+        }
+    }
+}
+
+/// Dragon4 in NumPy's "unique" digit mode: the shortest digits that round-trip, stopping early at
+/// `cutoff_max` digits and going on (with the exact value's digits) to at least `cutoff_min`.
+/// Returns the digits and the decimal exponent of the first one.
+fn dragon4(p: &Parts, mode: Cutoff, cutoff_max: i32, cutoff_min: i32) -> (Vec<u8>, i32) {
+    if p.mantissa == 0 {
+        return (vec![0], 0);
+    }
+    let is_even = p.mantissa % 2 == 0;
+    let e = p.exponent;
+    // value = scaled_value / scale; the margins are half the distance to the neighbouring floats.
+    let (mut value, mut scale, mut low, mut high) = if p.unequal_margins {
+        if e > 0 {
+            let mut v = Big::from_u64(p.mantissa);
+            v.shl(e as u32 + 2);
+            (v, Big::from_u64(4), Big::pow2(e as u32), Some(Big::pow2(e as u32 + 1)))
+        } else {
+            let mut v = Big::from_u64(p.mantissa);
+            v.shl(2);
+            (v, Big::pow2((-e) as u32 + 2), Big::from_u64(1), Some(Big::from_u64(2)))
+        }
+    } else if e > 0 {
+        let mut v = Big::from_u64(p.mantissa);
+        v.shl(e as u32 + 1);
+        (v, Big::from_u64(2), Big::pow2(e as u32), None)
+    } else {
+        let mut v = Big::from_u64(p.mantissa);
+        v.shl(1);
+        (v, Big::pow2((-e) as u32 + 1), Big::from_u64(1), None)
+    };
+    let double = |low: &Big| {
+        let mut h = low.clone();
+        h.shl(1);
+        h
+    };
+    let log10_2 = std::f64::consts::LOG10_2;
+    let mut digit_exp = (((p.mantissa_bit + e) as f64) * log10_2 - 0.69).ceil() as i32;
+    if cutoff_max >= 0 && mode == Cutoff::Fraction && digit_exp <= -cutoff_max {
+        digit_exp = -cutoff_max + 1;
+    }
+    if digit_exp > 0 {
+        scale.mul_pow10(digit_exp as u32);
+    } else if digit_exp < 0 {
+        value.mul_pow10((-digit_exp) as u32);
+        low.mul_pow10((-digit_exp) as u32);
+        if high.is_some() {
+            high = Some(double(&low));
+        }
+    }
+    if value.cmp(&scale).is_ge() {
+        digit_exp += 1;
+    } else {
+        value.mul_small(10);
+        low.mul_small(10);
+        if high.is_some() {
+            high = Some(double(&low));
+        }
+    }
+    // NumPy's output buffer bounds the digit count when there is no cutoff.
+    let mut cutoff_max_exp = digit_exp - 16384;
+    if cutoff_max >= 0 {
+        let desired = match mode {
+            Cutoff::Total => digit_exp - cutoff_max,
+            Cutoff::Fraction => -cutoff_max,
+        };
+        cutoff_max_exp = cutoff_max_exp.max(desired);
+    }
+    let mut cutoff_min_exp = digit_exp;
+    if cutoff_min >= 0 {
+        let desired = match mode {
+            Cutoff::Total => digit_exp - cutoff_min,
+            Cutoff::Fraction => -cutoff_min,
+        };
+        cutoff_min_exp = cutoff_min_exp.min(desired);
+    }
+    let mut out_exp = digit_exp - 1;
+    let mut digits = Vec::new();
+    let (mut is_low, mut is_high, mut digit);
+    loop {
+        digit_exp -= 1;
+        digit = value.div_digit(&scale);
+        let value_high = value.add(high.as_ref().unwrap_or(&low));
+        let c = value.cmp(&low);
+        is_low = if is_even { c.is_le() } else { c.is_lt() };
+        let c = value_high.cmp(&scale);
+        is_high = if is_even { c.is_ge() } else { c.is_gt() };
+        if ((is_low || is_high) && digit_exp <= cutoff_min_exp) || digit_exp <= cutoff_max_exp {
+            break;
+        }
+        digits.push(digit);
+        value.mul_small(10);
+        low.mul_small(10);
+        if high.is_some() {
+            high = Some(double(&low));
+        }
+    }
+    let mut round_down = is_low;
+    if is_low == is_high {
+        value.shl(1);
+        round_down = match value.cmp(&scale) {
+            std::cmp::Ordering::Less => true,
+            std::cmp::Ordering::Greater => false,
+            std::cmp::Ordering::Equal => digit % 2 == 0,
+        };
+    }
+    if round_down {
+        digits.push(digit);
+    } else if digit < 9 {
+        digits.push(digit + 1);
+    } else {
+        while digits.last() == Some(&9) {
             digits.pop();
         }
-        if digits.is_empty() {
-            digits.push(b'0');
-        }
-        Decimal { neg, digits, exp }
-    }
-
-    /// Shortest round-trip digits of the value in its own dtype (dragon4 `unique=True`).
-    fn shortest(x: f64, is_f32: bool) -> Decimal {
-        if is_f32 {
-            Decimal::parse_sci(&format!("{:e}", x as f32))
-        } else {
-            Decimal::parse_sci(&format!("{x:e}"))
+        match digits.last_mut() {
+            Some(d) => *d += 1,
+            None => {
+                digits.push(1);
+                out_exp += 1;
+            }
         }
     }
+    (digits, out_exp)
+}
 
-    /// Fraction digits the positional form needs.
-    fn frac_len(&self) -> usize {
-        (self.digits.len() as i64 - 1 - self.exp as i64).max(0) as usize
-    }
+fn digit_char(d: u8) -> char {
+    (b'0' + d) as char
+}
 
-    /// Integer part (with sign) and fraction digits in positional notation, trailing zeros trimmed.
-    fn positional_parts(&self) -> (String, String) {
-        let mut int = String::new();
-        if self.neg {
-            int.push('-');
+/// Strips trailing zeros of `s` (which holds `frac` fraction digits) as `trim` asks.
+fn apply_trim(s: &mut String, frac: &mut usize, trim: Trim) {
+    if trim != Trim::None && *frac > 0 {
+        while s.ends_with('0') && *frac > 0 {
+            s.pop();
+            *frac -= 1;
         }
-        let d = &self.digits;
-        let mut frac = String::new();
-        if self.exp >= 0 {
-            let n_int = self.exp as usize + 1;
-            for i in 0..n_int {
-                int.push(*d.get(i).unwrap_or(&b'0') as char);
-            }
-            for &c in d.iter().skip(n_int) {
-                frac.push(c as char);
-            }
-        } else {
-            int.push('0');
-            for _ in 0..(-(self.exp as i64) - 1) {
-                frac.push('0');
-            }
-            for &c in d {
-                frac.push(c as char);
+        if s.ends_with('.') {
+            match trim {
+                Trim::LeaveOneZero => {
+                    s.push('0');
+                    *frac += 1;
+                }
+                Trim::DptZeros => {
+                    s.pop();
+                }
+                _ => {}
             }
         }
-        let trimmed = frac.trim_end_matches('0').len();
-        frac.truncate(trimmed);
-        (int, frac)
     }
 }
 
-/// Positional digits rounded as dragon4 does with `precision=8, unique=True`: the shortest
-/// digits when they fit, else the exact binary value correctly rounded to 8 fraction digits.
-fn positional_maxprec(x: f64, is_f32: bool) -> (String, String) {
-    let d = Decimal::shortest(x, is_f32);
-    if d.frac_len() <= PRECISION {
-        return d.positional_parts();
+/// NumPy's `dragon4_positional` (`-1` means "not given" for the integer arguments).
+fn format_positional(
+    x: f64,
+    is_f32: bool,
+    precision: i32,
+    min_digits: i32,
+    trim: Trim,
+    pad_left: i32,
+    pad_right: i32,
+) -> String {
+    let p = Parts::of(x, is_f32);
+    let (digits, exp) = dragon4(&p, Cutoff::Fraction, precision, min_digits);
+    let mut s = String::new();
+    let has_sign = p.neg as i32;
+    if p.neg {
+        s.push('-');
     }
-    let s = format!("{x:.prec$}", prec = PRECISION);
-    let (int, frac) = s.split_once('.').unwrap_or((&s, ""));
-    (int.to_string(), frac.trim_end_matches('0').to_string())
+    let (whole, mut frac);
+    if exp >= 0 {
+        whole = exp as usize + 1;
+        for i in 0..whole {
+            s.push(digit_char(*digits.get(i).unwrap_or(&0)));
+        }
+        frac = digits.len().saturating_sub(whole);
+        if frac > 0 {
+            s.push('.');
+            s.extend(digits[whole..].iter().map(|&d| digit_char(d)));
+        }
+    } else {
+        whole = 1;
+        let zeros = (-(exp + 1)) as usize;
+        s.push_str("0.");
+        s.extend(std::iter::repeat_n('0', zeros));
+        s.extend(digits.iter().map(|&d| digit_char(d)));
+        frac = zeros + digits.len();
+    }
+    if trim != Trim::DptZeros && frac == 0 {
+        s.push('.');
+    }
+    let wanted = min_digits.max(0) as usize;
+    match trim {
+        Trim::LeaveOneZero if frac == 0 => {
+            s.push('0');
+            frac += 1;
+        }
+        Trim::None if wanted > frac => {
+            s.extend(std::iter::repeat_n('0', wanted - frac));
+            frac = wanted;
+        }
+        _ => {}
+    }
+    apply_trim(&mut s, &mut frac, trim);
+    if pad_right >= 0 && pad_right as usize >= frac {
+        if trim == Trim::DptZeros && frac == 0 {
+            s.push(' ');
+        }
+        s.extend(std::iter::repeat_n(' ', pad_right as usize - frac));
+    }
+    let left = whole as i32 + has_sign;
+    if pad_left > left {
+        s.insert_str(0, &" ".repeat((pad_left - left) as usize));
+    }
+    s
 }
 
-/// Scientific digits rounded as dragon4 does with `precision=8, unique=True`.
-fn scientific_maxprec(x: f64, is_f32: bool) -> Decimal {
-    let d = Decimal::shortest(x, is_f32);
-    if d.digits.len() <= PRECISION + 1 {
-        return d;
+/// NumPy's `dragon4_scientific` (`-1` means "not given" for the integer arguments).
+fn format_scientific(
+    x: f64,
+    is_f32: bool,
+    precision: i32,
+    min_digits: i32,
+    trim: Trim,
+    pad_left: i32,
+    exp_digits: i32,
+) -> String {
+    let p = Parts::of(x, is_f32);
+    let plus_one = |v: i32| if v < 0 { -1 } else { v + 1 };
+    let (digits, exp) = dragon4(&p, Cutoff::Total, plus_one(precision), plus_one(min_digits));
+    let mut s = String::new();
+    let left = 1 + p.neg as i32;
+    if pad_left > left {
+        s.push_str(&" ".repeat((pad_left - left) as usize));
     }
-    Decimal::parse_sci(&format!("{x:.prec$e}", prec = PRECISION))
+    if p.neg {
+        s.push('-');
+    }
+    s.push(digit_char(digits[0]));
+    let mut frac = digits.len() - 1;
+    if frac > 0 {
+        s.push('.');
+        s.extend(digits[1..].iter().map(|&d| digit_char(d)));
+    } else if trim != Trim::DptZeros {
+        s.push('.');
+    }
+    let wanted = min_digits.max(0) as usize;
+    match trim {
+        Trim::LeaveOneZero if frac == 0 => {
+            s.push('0');
+            frac += 1;
+        }
+        Trim::None if wanted > frac => {
+            s.extend(std::iter::repeat_n('0', wanted - frac));
+            frac = wanted;
+        }
+        _ => {}
+    }
+    if trim != Trim::None && frac > 0 {
+        while s.ends_with('0') {
+            s.pop();
+        }
+        if trim == Trim::LeaveOneZero && s.ends_with('.') {
+            s.push('0');
+        }
+    }
+    let exp_digits = if exp_digits < 0 { 2 } else { exp_digits.min(5) } as usize;
+    s.push('e');
+    s.push(if exp < 0 { '-' } else { '+' });
+    s.push_str(&format!("{:0>exp_digits$}", exp.unsigned_abs()));
+    s
 }
 
 /// `FloatingFormat` for floatmode `maxprec`.
@@ -418,6 +759,7 @@ impl FloatFormat {
                 max >= 1e8 || min < 1e-4 || max / min > 1000.0
             };
         }
+        let prec = PRECISION as i32;
         let mut f = FloatFormat {
             is_f32,
             exp_format,
@@ -429,25 +771,21 @@ impl FloatFormat {
         if finite.is_empty() {
             // Only nan/inf: widths come from the non-finite padding below.
         } else if exp_format {
-            let decs: Vec<Decimal> = finite
-                .iter()
-                .map(|&x| scientific_maxprec(x, is_f32))
-                .collect();
-            f.exp_size = decs
-                .iter()
-                .map(|d| d.exp.unsigned_abs().to_string().len().max(2))
-                .max()
-                .unwrap_or(2);
-            f.precision = decs
-                .iter()
-                .map(|d| d.digits.len() - 1)
-                .max()
-                .unwrap_or(0);
-            f.pad_left = if decs.iter().any(|d| d.neg) { 2 } else { 1 };
+            let mut exp_len = 0;
+            for &x in &finite {
+                let s = format_scientific(x, is_f32, prec, -1, Trim::Zeros, -1, -1);
+                let (mant, exp) = s.split_once('e').unwrap_or((&s, ""));
+                let (int, frac) = mant.split_once('.').unwrap_or((mant, ""));
+                exp_len = exp_len.max(exp.len());
+                f.precision = f.precision.max(frac.len());
+                f.pad_left = f.pad_left.max(int.len());
+            }
+            f.exp_size = exp_len.saturating_sub(1);
             f.pad_right = f.exp_size + 2 + f.precision;
         } else {
             for &x in &finite {
-                let (int, frac) = positional_maxprec(x, is_f32);
+                let s = format_positional(x, is_f32, prec, -1, Trim::Zeros, -1, -1);
+                let (int, frac) = s.split_once('.').unwrap_or((&s, ""));
                 f.pad_left = f.pad_left.max(int.len());
                 f.pad_right = f.pad_right.max(frac.len());
             }
@@ -476,37 +814,32 @@ impl FloatFormat {
             return format!("{ret:>width$}");
         }
         if self.exp_format {
-            let d = scientific_maxprec(x, self.is_f32);
-            let mut mant = String::new();
-            if d.neg {
-                mant.push('-');
-            }
-            mant.push(d.digits[0] as char);
-            let mut out = format!("{mant:>w$}.", w = self.pad_left);
-            for i in 1..=self.precision {
-                out.push(*d.digits.get(i).unwrap_or(&b'0') as char);
-            }
-            let sign = if d.exp < 0 { '-' } else { '+' };
-            out.push('e');
-            out.push(sign);
-            out.push_str(&format!(
-                "{:0>w$}",
-                d.exp.unsigned_abs(),
-                w = self.exp_size
-            ));
-            out
+            let p = self.precision as i32;
+            format_scientific(
+                x,
+                self.is_f32,
+                p,
+                p,
+                Trim::None,
+                self.pad_left as i32,
+                self.exp_size as i32,
+            )
         } else {
-            let (int, frac) = positional_maxprec(x, self.is_f32);
-            format!(
-                "{int:>l$}.{frac:<r$}",
-                l = self.pad_left,
-                r = self.pad_right
+            format_positional(
+                x,
+                self.is_f32,
+                PRECISION as i32,
+                0,
+                Trim::Zeros,
+                self.pad_left as i32,
+                self.pad_right as i32,
             )
         }
     }
 }
 
-/// `str()` of a float scalar: positional for 1e-4 <= |x| < 1e16 (or zero), else scientific.
+/// `str()` of a float scalar: positional for 1e-4 <= |x| < cutoff (or zero), else scientific.
+/// The cutoff is 1e16 for float64 and 1e6 for float32.
 fn float_scalar_str(x: f64, is_f32: bool) -> String {
     if x.is_nan() {
         return "nan".to_string();
@@ -514,25 +847,12 @@ fn float_scalar_str(x: f64, is_f32: bool) -> String {
     if x.is_infinite() {
         return if x < 0.0 { "-inf" } else { "inf" }.to_string();
     }
-    let d = Decimal::shortest(x, is_f32);
     let a = x.abs();
-    if a == 0.0 || (1e-4..1e16).contains(&a) {
-        let (int, frac) = d.positional_parts();
-        let frac = if frac.is_empty() { "0".to_string() } else { frac };
-        format!("{int}.{frac}")
+    let upper = if is_f32 { 1e6 } else { 1e16 };
+    if a == 0.0 || (1e-4 <= a && a < upper) {
+        format_positional(x, is_f32, -1, -1, Trim::LeaveOneZero, -1, -1)
     } else {
-        let mut out = String::new();
-        if d.neg {
-            out.push('-');
-        }
-        out.push(d.digits[0] as char);
-        if d.digits.len() > 1 {
-            out.push('.');
-            out.extend(d.digits[1..].iter().map(|&c| c as char));
-        }
-        let sign = if d.exp < 0 { '-' } else { '+' };
-        out.push_str(&format!("e{sign}{:02}", d.exp.unsigned_abs()));
-        out
+        format_scientific(x, is_f32, -1, -1, Trim::DptZeros, -1, -1)
     }
 }
 
