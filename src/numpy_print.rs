@@ -201,7 +201,10 @@ impl Layout<'_> {
                     extend_line(&mut s, &mut line, "...", elem_width, hanging);
                     line.push_str(self.separator);
                 }
-                let word = self.words.get(offset + i * stride).map_or("", String::as_str);
+                let word = self
+                    .words
+                    .get(offset + i * stride)
+                    .map_or("", String::as_str);
                 extend_line(&mut s, &mut line, word, elem_width, hanging);
                 if i + 1 < n {
                     line.push_str(self.separator);
@@ -433,10 +436,22 @@ impl Parts {
     fn of(x: f64, is_f32: bool) -> Parts {
         let (neg, frac, bexp, frac_bits, bias) = if is_f32 {
             let b = (x as f32).to_bits();
-            ((b >> 31) != 0, (b & 0x7f_ffff) as u64, ((b >> 23) & 0xff) as i32, 23, 127)
+            (
+                (b >> 31) != 0,
+                (b & 0x7f_ffff) as u64,
+                ((b >> 23) & 0xff) as i32,
+                23,
+                127,
+            )
         } else {
             let b = x.to_bits();
-            ((b >> 63) != 0, b & ((1u64 << 52) - 1), ((b >> 52) & 0x7ff) as i32, 52, 1023)
+            (
+                (b >> 63) != 0,
+                b & ((1u64 << 52) - 1),
+                ((b >> 52) & 0x7ff) as i32,
+                52,
+                1023,
+            )
         };
         if bexp != 0 {
             Parts {
@@ -465,18 +480,28 @@ fn dragon4(p: &Parts, mode: Cutoff, cutoff_max: i32, cutoff_min: i32) -> (Vec<u8
     if p.mantissa == 0 {
         return (vec![0], 0);
     }
-    let is_even = p.mantissa % 2 == 0;
+    let is_even = p.mantissa.is_multiple_of(2);
     let e = p.exponent;
     // value = scaled_value / scale; the margins are half the distance to the neighbouring floats.
     let (mut value, mut scale, mut low, mut high) = if p.unequal_margins {
         if e > 0 {
             let mut v = Big::from_u64(p.mantissa);
             v.shl(e as u32 + 2);
-            (v, Big::from_u64(4), Big::pow2(e as u32), Some(Big::pow2(e as u32 + 1)))
+            (
+                v,
+                Big::from_u64(4),
+                Big::pow2(e as u32),
+                Some(Big::pow2(e as u32 + 1)),
+            )
         } else {
             let mut v = Big::from_u64(p.mantissa);
             v.shl(2);
-            (v, Big::pow2((-e) as u32 + 2), Big::from_u64(1), Some(Big::from_u64(2)))
+            (
+                v,
+                Big::pow2((-e) as u32 + 2),
+                Big::from_u64(1),
+                Some(Big::from_u64(2)),
+            )
         }
     } else if e > 0 {
         let mut v = Big::from_u64(p.mantissa);
@@ -929,7 +954,11 @@ mod tests {
 
     #[test]
     fn huge_source_fetches_only_shown_elements() {
-        for shape in [vec![1_000_000_000], vec![1000, 1000, 1000], vec![31623, 31623]] {
+        for shape in [
+            vec![1_000_000_000],
+            vec![1000, 1000, 1000],
+            vec![31623, 31623],
+        ] {
             let src = Counting {
                 dtype: DType::native(Kind::Float, 4),
                 shape: shape.clone(),
@@ -967,14 +996,17 @@ mod tests {
         assert_eq!(array_str(&f64s(&[1e-5, 1.0])), "[1.e-05 1.e+00]");
         assert_eq!(array_str(&f64s(&[1.0, 1001.0])), "[1.000e+00 1.001e+03]");
         assert_eq!(
-            array_repr(&f64s(&[f64::NAN, f64::INFINITY, f64::NEG_INFINITY, 1.5]), "array"),
+            array_repr(
+                &f64s(&[f64::NAN, f64::INFINITY, f64::NEG_INFINITY, 1.5]),
+                "array"
+            ),
             "array([ nan,  inf, -inf,  1.5])"
         );
         assert_eq!(array_str(&f64s(&[-0.0, 0.0, 1.0])), "[-0.  0.  1.]");
         assert_eq!(array_str(&f64s(&[1e-300, 1e300])), "[1.e-300 1.e+300]");
         assert_eq!(array_str(&f32s(&[f32::NAN, f32::NAN])), "[nan nan]");
         assert_eq!(
-            array_str(&f32s(&[3.14159265, 1e-3])),
+            array_str(&f32s(&[std::f32::consts::PI, 1e-3])),
             "[3.1415927e+00 1.0000000e-03]"
         );
     }
@@ -1045,6 +1077,9 @@ mod tests {
             shape: vec![0, 5],
             vals: vec![],
         };
-        assert_eq!(array_repr(&odd, "array"), "array([], shape=(0, 5), dtype=int16)");
+        assert_eq!(
+            array_repr(&odd, "array"),
+            "array([], shape=(0, 5), dtype=int16)"
+        );
     }
 }

@@ -93,7 +93,10 @@ fn run(path: &str) -> (usize, Vec<String>) {
             (array_str(&src), array_repr(&src, &case.class))
         };
         count += 1;
-        for (what, expected, got) in [("str", &case.str, &got_str), ("repr", &case.repr, &got_repr)] {
+        for (what, expected, got) in [
+            ("str", &case.str, &got_str),
+            ("repr", &case.repr, &got_repr),
+        ] {
             if expected != got {
                 failures.push(format!(
                     "case {} ({}, {} {:?}) {what}:\n--- expected\n{expected}\n--- got\n{got}\n",
@@ -107,7 +110,10 @@ fn run(path: &str) -> (usize, Vec<String>) {
 
 #[test]
 fn matches_numpy_fixtures() {
-    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/printing/cases.json");
+    let path = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/fixtures/printing/cases.json"
+    );
     let (count, failures) = run(path);
     assert!(count >= 350, "only {count} fixture cases");
     for f in &failures {
