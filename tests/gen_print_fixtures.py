@@ -317,6 +317,21 @@ def sweep(n, out):
         v = random_floats(rng, dt, k, mode)
         c.array(f"sweep-{i}", v, dt, cls="array")
         c.scalar(f"sweep-s-{i}", v[:1].tobytes(), dt)
+    # Random layouts: every dtype, 1-d to 3-d, some past the summarisation threshold.
+    for i in range(n // 20):
+        dt = ALL_DTYPES[int(rng.integers(0, len(ALL_DTYPES)))]
+        d = np.dtype(dt)
+        ndim = int(rng.integers(1, 4))
+        big = rng.random() < 0.3
+        shape = tuple(int(x) for x in rng.integers(1, (1500 if big else 12) ** (1 / ndim) + 2, size=ndim))
+        size = int(np.prod(shape))
+        if d.kind == "f":
+            v = random_floats(rng, dt, size, ["bits", "wide", "pool", "normal", "mixed", "ints"][i % 6])
+        elif d.kind == "b":
+            v = rng.integers(0, 2, size=size).astype(bool)
+        else:
+            v = random_ints(rng, dt, size, ["small", "full", "digits"][i % 3])
+        c.array(f"sweep-layout-{i}", v, dt, shape, "array" if i % 2 else "memmap")
     with open(out, "w") as fh:
         json.dump({"numpy": np.__version__, "cases": c.cases}, fh)
     print(f"{len(c.cases)} sweep cases -> {out}")
