@@ -718,7 +718,7 @@ fn format_scientific(
     if p.neg {
         s.push('-');
     }
-    s.push(digit_char(digits[0]));
+    s.push(digit_char(digits.first().copied().unwrap_or(0)));
     let mut frac = digits.len() - 1;
     if frac > 0 {
         s.push('.');
