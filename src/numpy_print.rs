@@ -719,7 +719,7 @@ fn format_scientific(
         s.push('-');
     }
     s.push(digit_char(digits.first().copied().unwrap_or(0)));
-    let mut frac = digits.len() - 1;
+    let mut frac = digits.len().saturating_sub(1);
     if frac > 0 {
         s.push('.');
         s.extend(digits[1..].iter().map(|&d| digit_char(d)));
