@@ -59,6 +59,8 @@ pub struct Environment {
     pub filesystem: String,
     /// False on tmpfs/ramfs: no disk behind the page cache, so nothing is ever "written to disk".
     pub has_disk: bool,
+    /// `vm.dirty_expire_centisecs`: age at which the kernel writes a dirty page back by itself.
+    pub dirty_expire_centisecs: Option<u64>,
 }
 
 /// The state after one step.

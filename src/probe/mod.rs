@@ -24,7 +24,7 @@ pub use handles::{release_file, release_files};
 pub use mincore::resident_pages;
 pub use smaps::mapping_state;
 pub use softdirty::soft_dirty_supported;
-pub use system::{kernel_release, page_size};
+pub use system::{dirty_expire_centisecs, kernel_release, page_size};
 
 /// Filesystem facts for a path (statfs).
 #[derive(Debug, Clone, PartialEq, Eq)]

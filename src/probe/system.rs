@@ -49,3 +49,12 @@ mod tests {
         assert!(ps >= 4096 && ps.is_power_of_two(), "{ps}");
     }
 }
+
+/// `vm.dirty_expire_centisecs`: how old a dirty page gets before the kernel's flusher writes it back.
+pub fn dirty_expire_centisecs() -> Option<u64> {
+    std::fs::read_to_string("/proc/sys/vm/dirty_expire_centisecs")
+        .ok()?
+        .trim()
+        .parse()
+        .ok()
+}

@@ -22,6 +22,15 @@ pub struct Asked {
     pub explanation: String,
 }
 
+/// Replace `{dirty_expire_seconds}` in lesson text with this machine's measured setting.
+pub fn fill_in(text: &str, trace: &Trace) -> String {
+    let secs = match trace.environment.dirty_expire_centisecs {
+        Some(c) => format!("{}", c as f64 / 100.0),
+        None => "unknown".to_string(),
+    };
+    text.replace("{dirty_expire_seconds}", &secs)
+}
+
 /// Choice letter for an index: 0 → A.
 pub fn letter(i: usize) -> char {
     (b'A' + (i % 26) as u8) as char
@@ -55,7 +64,8 @@ pub fn questions(lesson: &LoadedLesson, trace: &Trace) -> Vec<Asked> {
                 Some(m) => derive::matching_choice(&m.answer, &choices),
                 None => declared,
             };
-            let explanation = match (&measured, &q.explanation) {
+            let lesson_text = q.explanation.as_deref().map(|e| fill_in(e, trace));
+            let explanation = match (&measured, &lesson_text) {
                 (Some(m), Some(e)) => format!("{} {e}", m.citation),
                 (Some(m), None) => m.citation.clone(),
                 (None, Some(e)) => e.clone(),

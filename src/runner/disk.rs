@@ -117,6 +117,7 @@ mod tests {
             page_size: 4096,
             filesystem: if has_disk { "ext4" } else { "tmpfs" }.into(),
             has_disk,
+            dirty_expire_centisecs: Some(3000),
         }
     }
 

@@ -40,6 +40,7 @@ impl<'a> Runner<'a> {
                 page_size: probe::page_size() as usize,
                 filesystem,
                 has_disk,
+                dirty_expire_centisecs: probe::dirty_expire_centisecs(),
             },
             next: 0,
             files: BTreeMap::new(),
