@@ -661,7 +661,8 @@ pub fn compile(expr: &ValueExpr) -> Result<Value, String> {
                 let shown = if shown.len() == 1 {
                     format!("({},)", shown[0])
                 } else {
-                    format!("({})", shown.join(", "))
+                    // NumPy's compact form: `(4,newaxis)`.
+                    format!("({})", shown.join(","))
                 };
                 format!("ValueError: cannot reshape array of size {size} into shape {shown}")
             };
