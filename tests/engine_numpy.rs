@@ -300,7 +300,11 @@ fn run_case(case: &J) -> Vec<String> {
                 if r["scalar"].as_bool().unwrap() || v.shape() != shape.as_slice() {
                     fail(format!("view shape {:?}, NumPy {r}", v.shape()));
                 } else if source_hex(v.as_ref()) != r["hex"].as_str().unwrap() {
-                    fail(format!("view {} , NumPy {}", source_hex(v.as_ref()), r["hex"]));
+                    fail(format!(
+                        "view {} , NumPy {}",
+                        source_hex(v.as_ref()),
+                        r["hex"]
+                    ));
                 }
             }
             (want, got) => fail(format!(
@@ -329,4 +333,101 @@ fn engine_matches_numpy_fixtures() {
         failures.len(),
         failures.join("\n")
     );
+}
+
+// ---- allocation measurement for big fills ---------------------------------------------------
+
+use std::alloc::{GlobalAlloc, Layout, System};
+use std::cell::Cell;
+
+/// Counts the bytes live on the current thread (other tests run on other threads).
+struct Counting;
+
+thread_local! {
+    static LIVE: Cell<isize> = const { Cell::new(0) };
+    static PEAK: Cell<isize> = const { Cell::new(0) };
+}
+
+fn track(delta: isize) {
+    let _ = LIVE.try_with(|l| {
+        let v = l.get() + delta;
+        l.set(v);
+        let _ = PEAK.try_with(|p| p.set(p.get().max(v)));
+    });
+}
+
+// SAFETY: forwards to the system allocator unchanged; only counts sizes.
+unsafe impl GlobalAlloc for Counting {
+    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
+        track(layout.size() as isize);
+        // SAFETY: same layout contract as the caller's.
+        unsafe { System.alloc(layout) }
+    }
+    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
+        track(-(layout.size() as isize));
+        // SAFETY: ptr came from System.alloc with this layout.
+        unsafe { System.dealloc(ptr, layout) }
+    }
+}
+
+#[global_allocator]
+static ALLOC: Counting = Counting;
+
+/// Fill a float32 memmap of `n` elements with arange and with a scalar; return the peak
+/// number of bytes allocated on this thread during the assignments.
+fn fill_peak(n: i64) -> isize {
+    let dir = tempfile::tempdir().unwrap();
+    let mut e = Engine::new(dir.path());
+    let out = e.perform(&Action::Open(OpenSpec {
+        var: "a".into(),
+        file: "big.dat".into(),
+        dtype: DType::parse("float32").unwrap(),
+        mode: Mode::Write,
+        shape: Some(vec![n]),
+        offset: 0,
+        order: "C".into(),
+    }));
+    assert!(out.error.is_none());
+    let base = LIVE.with(|l| l.get());
+    PEAK.with(|p| p.set(base));
+    for value in [
+        ValueExpr::Arange {
+            start: Scalar::Int(0),
+            stop: Scalar::Int(n),
+            step: Scalar::Int(1),
+        },
+        ValueExpr::Scalar(Scalar::Float(1.5)),
+    ] {
+        let out = e.perform(&Action::Assign {
+            var: "a".into(),
+            index: IndexExpr {
+                var: None,
+                items: vec![IndexItem::Slice {
+                    start: None,
+                    stop: None,
+                    step: None,
+                }],
+            },
+            value,
+        });
+        assert!(out.error.is_none());
+    }
+    let peak = PEAK.with(|p| p.get()) - base;
+    let v = e.variable("a").unwrap();
+    assert_eq!(v.get(&[(n - 1) as usize]), Scalar::Float(1.5));
+    peak
+}
+
+#[test]
+fn big_fill_does_not_allocate_the_array() {
+    // 64 MiB of float32: a materialised arange would need 128 MiB (int64).
+    let peak = fill_peak(16 << 20);
+    assert!(peak < 64 << 10, "peak allocation {peak} bytes");
+}
+
+#[test]
+#[ignore = "writes 1 GiB into the page cache; run with --ignored"]
+fn one_gib_float32_fill_does_not_allocate() {
+    let peak = fill_peak(1 << 28);
+    assert!(peak < 64 << 10, "peak allocation {peak} bytes");
 }

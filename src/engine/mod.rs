@@ -256,3 +256,6 @@ impl Engine {
         self.vars.values()
     }
 }
+
+#[cfg(test)]
+mod tests;

@@ -71,7 +71,11 @@ impl Lazy {
 
     /// Number of elements.
     pub fn size(&self) -> usize {
-        self.shape.iter().product()
+        // Saturates: every shape is checked when built, this is only a second line of defence.
+        self.shape
+            .iter()
+            .try_fold(1usize, |a, &d| a.checked_mul(d))
+            .unwrap_or(usize::MAX)
     }
 
     /// True for a single value repeated over the whole shape (lets assignment fill fast).
@@ -486,11 +490,11 @@ fn weak_to_array(s: Scalar, other: DType) -> Result<Lazy, String> {
     Ok(Lazy::new(vec![], dt, Node::Fill(py_convert(s, &dt)?)))
 }
 
+/// Result shape plus each operand's flat strides over it.
+type Broadcast = (Vec<usize>, Vec<usize>, Vec<usize>);
+
 /// Broadcast two shapes (NumPy's rules); the flat strides of each operand over the result.
-fn broadcast_pair(
-    a: &[usize],
-    b: &[usize],
-) -> Result<(Vec<usize>, Vec<usize>, Vec<usize>), String> {
+fn broadcast_pair(a: &[usize], b: &[usize]) -> Result<Broadcast, String> {
     let n = a.len().max(b.len());
     let pad = |s: &[usize]| -> Vec<usize> {
         let mut v = vec![1; n - s.len()];
@@ -513,6 +517,9 @@ fn broadcast_pair(
             }
         };
         out.push(d);
+    }
+    if crate::engine::array::checked_size(&out).is_none() {
+        return Err("ValueError: array is too big.".to_string());
     }
     Ok((
         out.clone(),

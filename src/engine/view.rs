@@ -134,7 +134,8 @@ pub fn apply_index(
                     pos += s as isize * strides[axis];
                 }
                 out_shape.push(count);
-                out_strides.push(strides[axis] * st as isize);
+                // Saturating: a huge step only ever yields count <= 1, whose stride is never used.
+                out_strides.push(strides[axis].saturating_mul(st as isize));
                 axis += 1;
             }
             IndexItem::NewAxis => {
