@@ -332,6 +332,10 @@ pub fn list_shape(expr: &ValueExpr, maxdims: usize) -> Result<Vec<usize>, String
         if lens.iter().all(|l| l.is_none()) {
             return Ok(shape);
         }
+        if maxdims == 0 {
+            // A 0-d target takes no sequence at all; NumPy's message is the short form.
+            return Err("ValueError: setting an array element with a sequence.".to_string());
+        }
         if shape.len() >= maxdims {
             return Err(format!(
                 "ValueError: setting an array element with a sequence. The requested array would exceed the maximum number of dimension of {maxdims}."
