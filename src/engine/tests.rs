@@ -173,3 +173,35 @@ fn big_fill_writes_straight_into_the_mapping() {
         Scalar::Float((n - 1) as f32 as f64)
     );
 }
+
+#[test]
+fn shape_product_overflow_is_an_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut e = Engine::new(dir.path());
+    let big = 1i64 << 40;
+    let err = e
+        .perform(&open(
+            "a",
+            "o.dat",
+            Mode::Write,
+            "float64",
+            Some(vec![big, big]),
+        ))
+        .error
+        .unwrap();
+    assert!(err.starts_with("ValueError: array is too big"), "{err}");
+    // A full() value whose shape product overflows is an error too, not a panic.
+    e.perform(&open("b", "p.dat", Mode::Write, "uint8", Some(vec![2])));
+    let err = e
+        .perform(&Action::Assign {
+            var: "b".into(),
+            index: IndexExpr::all(),
+            value: ValueExpr::Full {
+                shape: vec![u64::MAX, 4],
+                fill: Scalar::Int(1),
+            },
+        })
+        .error
+        .unwrap();
+    assert!(err.contains("too big"), "{err}");
+}
