@@ -1,0 +1,937 @@
+//! Lazy evaluation of `ValueExpr`: NumPy dtype inference and promotion, element by element.
+//!
+//! Nothing the size of an `arange`/`linspace`/`full` is ever built: a compiled [`Lazy`] computes
+//! the element at a flat (C-order) position on demand. Only list literals (small) are materialised.
+
+use crate::dtype::{DType, Kind, Scalar};
+use crate::lesson::value::{BinOp, ValueExpr};
+
+/// Elements a list literal nested inside an expression may hold once materialised.
+const MAX_MATERIALISED: usize = 1 << 24;
+
+/// A compiled value: Python objects (converted at assignment with Python's rules) or a NumPy array.
+#[derive(Debug, Clone)]
+pub enum Value {
+    /// A Python scalar (also the result of arithmetic between Python scalars).
+    PyScalar(Scalar),
+    /// A (nested) Python list literal; kept as written until the target dtype is known.
+    PyList(ValueExpr),
+    /// A NumPy array computed lazily.
+    Array(Lazy),
+}
+
+/// A lazily evaluated NumPy array of `shape` and `dtype`.
+#[derive(Debug, Clone)]
+pub struct Lazy {
+    pub shape: Vec<usize>,
+    pub dtype: DType,
+    node: Node,
+}
+
+#[derive(Debug, Clone)]
+enum Node {
+    /// One value broadcast everywhere (0-d, or `np.full`).
+    Fill(Scalar),
+    /// Materialised elements in C order (list literals only).
+    Data(Vec<Scalar>),
+    /// `np.arange` with int64 arithmetic: `start + i*step`.
+    ArangeInt { start: i64, step: i64 },
+    /// `np.arange` with float64 arithmetic as NumPy fills it: `start + i*((start+step)-start)`.
+    ArangeFloat { start: f64, delta: f64 },
+    /// `np.linspace`: `start + i*step` (or `i/div*delta` when step is 0), last element `stop`.
+    Linspace {
+        start: f64,
+        stop: f64,
+        step: f64,
+        div: f64,
+        delta: f64,
+        num: usize,
+        endpoint: bool,
+    },
+    /// Same elements, new shape (C order both sides).
+    Reshape(Box<Lazy>),
+    /// `astype`: unsafe cast of every element.
+    Cast(Box<Lazy>),
+    /// Element-wise arithmetic; operands broadcast via flat strides (0 on broadcast axes).
+    Binary {
+        op: BinOp,
+        a: Box<Lazy>,
+        a_strides: Vec<usize>,
+        b: Box<Lazy>,
+        b_strides: Vec<usize>,
+        /// dtype both operands are cast to before the operation.
+        compute: DType,
+    },
+}
+
+impl Lazy {
+    fn new(shape: Vec<usize>, dtype: DType, node: Node) -> Lazy {
+        Lazy { shape, dtype, node }
+    }
+
+    /// Number of elements.
+    pub fn size(&self) -> usize {
+        // Saturates: every shape is checked when built, this is only a second line of defence.
+        self.shape
+            .iter()
+            .try_fold(1usize, |a, &d| a.checked_mul(d))
+            .unwrap_or(usize::MAX)
+    }
+
+    /// True for a single value repeated over the whole shape (lets assignment fill fast).
+    pub fn fill_value(&self) -> Option<Scalar> {
+        match self.node {
+            Node::Fill(s) => Some(s),
+            _ => None,
+        }
+    }
+
+    /// True for `np.arange` (possibly reshaped): element `i` is cheap to compute.
+    pub fn is_arange(&self) -> bool {
+        match &self.node {
+            Node::ArangeInt { .. } | Node::ArangeFloat { .. } => true,
+            Node::Reshape(inner) => inner.is_arange(),
+            _ => false,
+        }
+    }
+
+    /// The element at C-order position `flat` (in range), of this array's dtype kind.
+    pub fn at(&self, flat: usize) -> Scalar {
+        match &self.node {
+            Node::Fill(s) => *s,
+            Node::Data(v) => v.get(flat).copied().unwrap_or(Scalar::Int(0)),
+            Node::ArangeInt { start, step } => {
+                Scalar::Int(start.wrapping_add((flat as i64).wrapping_mul(*step)))
+            }
+            Node::ArangeFloat { start, delta } => Scalar::Float(start + flat as f64 * delta),
+            Node::Linspace {
+                start,
+                stop,
+                step,
+                div,
+                delta,
+                num,
+                endpoint,
+            } => {
+                if *endpoint && *num > 1 && flat == num - 1 {
+                    return Scalar::Float(*stop);
+                }
+                let i = flat as f64;
+                let y = if *div > 0.0 {
+                    if *step == 0.0 {
+                        i / div * delta
+                    } else {
+                        i * step
+                    }
+                } else {
+                    i * delta
+                };
+                Scalar::Float(y + start)
+            }
+            Node::Reshape(inner) => inner.at(flat),
+            Node::Cast(inner) => inner.at(flat).cast(&self.dtype),
+            Node::Binary {
+                op,
+                a,
+                a_strides,
+                b,
+                b_strides,
+                compute,
+            } => {
+                // Decompose `flat` over the result shape, re-compose for each operand.
+                let (mut ia, mut ib, mut rest) = (0usize, 0usize, flat);
+                for ax in (0..self.shape.len()).rev() {
+                    let d = self.shape[ax].max(1);
+                    let i = rest % d;
+                    rest /= d;
+                    ia += i * a_strides[ax];
+                    ib += i * b_strides[ax];
+                }
+                let x = a.at(ia).cast(compute);
+                let y = b.at(ib).cast(compute);
+                arith(*op, x, y, compute).cast(&self.dtype)
+            }
+        }
+    }
+}
+
+/// NumPy arithmetic on two values already of `dt`'s kind: integers wrap, floats round to `dt`.
+fn arith(op: BinOp, x: Scalar, y: Scalar, dt: &DType) -> Scalar {
+    match (x, y) {
+        (Scalar::Int(a), Scalar::Int(b)) => Scalar::Int(match op {
+            BinOp::Add => a.wrapping_add(b),
+            BinOp::Sub => a.wrapping_sub(b),
+            BinOp::Mul => a.wrapping_mul(b),
+            BinOp::Div => return Scalar::Float(a as f64 / b as f64),
+        })
+        .cast(dt),
+        (Scalar::UInt(a), Scalar::UInt(b)) => Scalar::UInt(match op {
+            BinOp::Add => a.wrapping_add(b),
+            BinOp::Sub => a.wrapping_sub(b),
+            BinOp::Mul => a.wrapping_mul(b),
+            BinOp::Div => return Scalar::Float(a as f64 / b as f64),
+        })
+        .cast(dt),
+        (Scalar::Bool(a), Scalar::Bool(b)) => match op {
+            BinOp::Add => Scalar::Bool(a || b),
+            BinOp::Mul => Scalar::Bool(a && b),
+            BinOp::Sub => Scalar::Bool(a != b),
+            BinOp::Div => Scalar::Float(a as u8 as f64 / b as u8 as f64),
+        },
+        _ => {
+            let (a, b) = (x.as_f64(), y.as_f64());
+            Scalar::Float(match op {
+                BinOp::Add => a + b,
+                BinOp::Sub => a - b,
+                BinOp::Mul => a * b,
+                BinOp::Div => a / b,
+            })
+            .cast(dt)
+        }
+    }
+}
+
+/// Python's tuple repr of a shape: `(2,)`, `(2, 3)`.
+pub fn py_shape(shape: &[usize]) -> String {
+    match shape.len() {
+        1 => format!("({},)", shape[0]),
+        _ => format!(
+            "({})",
+            shape
+                .iter()
+                .map(|d| d.to_string())
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
+    }
+}
+
+/// NumPy's compact shape string in broadcast messages: `(3,)`, `(2,3)`, `()`.
+pub fn np_shape(shape: &[usize]) -> String {
+    match shape.len() {
+        1 => format!("({},)", shape[0]),
+        _ => format!(
+            "({})",
+            shape
+                .iter()
+                .map(|d| d.to_string())
+                .collect::<Vec<_>>()
+                .join(",")
+        ),
+    }
+}
+
+/// Default NumPy dtype of a Python scalar (`np.array(x).dtype`).
+fn py_dtype(s: Scalar) -> DType {
+    match s {
+        Scalar::Bool(_) => DType::BOOL,
+        Scalar::Int(_) => DType::INT64,
+        Scalar::UInt(_) => DType::native(Kind::UInt, 8),
+        Scalar::Float(_) => DType::FLOAT64,
+    }
+}
+
+/// NumPy's `promote_types` for the supported kinds (result in native byte order).
+pub fn promote(a: DType, b: DType) -> DType {
+    use Kind::*;
+    let (ka, kb) = (a.kind, b.kind);
+    let native = |k, s| DType::native(k, s);
+    match (ka, kb) {
+        _ if ka == kb => native(ka, a.size.max(b.size)),
+        (Bool, _) => native(kb, b.size),
+        (_, Bool) => native(ka, a.size),
+        (Float, _) | (_, Float) => {
+            let (f, i) = if ka == Float { (a, b) } else { (b, a) };
+            // float32 holds every 8/16-bit integer exactly; anything wider needs float64.
+            if f.size >= 8 || i.size >= 4 {
+                DType::FLOAT64
+            } else {
+                native(Float, 4)
+            }
+        }
+        _ => {
+            let (s, u) = if ka == Int { (a, b) } else { (b, a) };
+            if u.size < s.size {
+                native(Int, s.size)
+            } else if u.size < 8 {
+                native(Int, u.size * 2)
+            } else {
+                DType::FLOAT64
+            }
+        }
+    }
+}
+
+/// Convert a Python scalar into `dt` the way `arr[...] = x` does (Python's int()/float()/bool()).
+pub fn py_convert(s: Scalar, dt: &DType) -> Result<Scalar, String> {
+    let too_large = || "OverflowError: Python int too large to convert to C long".to_string();
+    match dt.kind {
+        Kind::Bool => Ok(s.cast(dt)),
+        Kind::Float => Ok(Scalar::Float(s.as_f64()).cast(dt)),
+        Kind::Int | Kind::UInt => {
+            let v: i128 = match s {
+                Scalar::Bool(b) => b as i128,
+                Scalar::Int(i) => i as i128,
+                Scalar::UInt(u) => u as i128,
+                Scalar::Float(f) => {
+                    if f.is_nan() {
+                        return Err("ValueError: cannot convert float NaN to integer".to_string());
+                    }
+                    if f.is_infinite() {
+                        return Err(
+                            "OverflowError: cannot convert float infinity to integer".to_string()
+                        );
+                    }
+                    let t = f.trunc();
+                    if t.abs() >= 1.8446744073709552e19 {
+                        return Err(too_large());
+                    }
+                    t as i128
+                }
+            };
+            let bits = dt.size as u32 * 8;
+            if v > i64::MAX as i128 || v < i64::MIN as i128 {
+                // Python goes through a C long first; only uint64 accepts the range above it.
+                if dt.kind == Kind::UInt && bits == 64 && v >= 0 && v <= u64::MAX as i128 {
+                    return Ok(Scalar::UInt(v as u64));
+                }
+                return Err(too_large());
+            }
+            let (lo, hi) = if dt.kind == Kind::Int {
+                (-(1i128 << (bits - 1)), (1i128 << (bits - 1)) - 1)
+            } else {
+                (0, (1i128 << bits) - 1)
+            };
+            if v < lo || v > hi {
+                return Err(format!(
+                    "OverflowError: Python integer {v} out of bounds for {}",
+                    dt.name()
+                ));
+            }
+            Ok(if dt.kind == Kind::Int {
+                Scalar::Int(v as i64)
+            } else {
+                Scalar::UInt(v as u64)
+            })
+        }
+    }
+}
+
+/// Discover the shape of a nested list literal as NumPy does, limited to `maxdims` levels.
+pub fn list_shape(expr: &ValueExpr, maxdims: usize) -> Result<Vec<usize>, String> {
+    let mut shape = Vec::new();
+    let mut level: Vec<&ValueExpr> = vec![expr];
+    loop {
+        let lens: Vec<Option<usize>> = level
+            .iter()
+            .map(|e| match e {
+                ValueExpr::List(v) => Some(v.len()),
+                _ => None,
+            })
+            .collect();
+        if lens.iter().all(|l| l.is_none()) {
+            return Ok(shape);
+        }
+        if maxdims == 0 {
+            // A 0-d target takes no sequence at all; NumPy's message is the short form.
+            return Err("ValueError: setting an array element with a sequence.".to_string());
+        }
+        if shape.len() >= maxdims {
+            return Err(format!(
+                "ValueError: setting an array element with a sequence. The requested array would exceed the maximum number of dimension of {maxdims}."
+            ));
+        }
+        let first = lens[0];
+        if lens.iter().any(|l| *l != first) {
+            return Err(format!(
+                "ValueError: setting an array element with a sequence. The requested array has an inhomogeneous shape after {} dimensions. The detected shape was {} + inhomogeneous part.",
+                shape.len(),
+                py_shape(&shape)
+            ));
+        }
+        shape.push(first.unwrap_or(0));
+        let mut next = Vec::new();
+        for e in level {
+            if let ValueExpr::List(v) = e {
+                next.extend(v.iter());
+            }
+        }
+        if next.is_empty() {
+            return Ok(shape);
+        }
+        level = next;
+    }
+}
+
+/// The leaves of a list literal in C order, each a Python scalar.
+pub fn list_leaves(expr: &ValueExpr, out: &mut Vec<Scalar>) -> Result<(), String> {
+    match expr {
+        ValueExpr::List(v) => {
+            for e in v {
+                list_leaves(e, out)?;
+            }
+            Ok(())
+        }
+        ValueExpr::Scalar(s) => {
+            if out.len() >= MAX_MATERIALISED {
+                return Err("ValueError: list literal too large".to_string());
+            }
+            out.push(*s);
+            Ok(())
+        }
+        _ => Err(
+            "ValueError: only numbers and nested lists may appear inside a list literal"
+                .to_string(),
+        ),
+    }
+}
+
+/// `np.array(list)`: bool if all bools, float64 if any float, else int64 (uint64 above int64).
+fn list_to_array(expr: &ValueExpr) -> Result<Lazy, String> {
+    let shape = list_shape(expr, 64)?;
+    let mut leaves = Vec::new();
+    list_leaves(expr, &mut leaves)?;
+    let dtype = if leaves.iter().all(|s| matches!(s, Scalar::Bool(_))) {
+        DType::BOOL
+    } else if leaves.iter().any(|s| matches!(s, Scalar::Float(_))) {
+        DType::FLOAT64
+    } else if leaves.iter().any(|s| matches!(s, Scalar::UInt(_))) {
+        if leaves.iter().any(|s| matches!(s, Scalar::Int(i) if *i < 0)) {
+            return Err("OverflowError: Python int too large to convert to C long".to_string());
+        }
+        DType::native(Kind::UInt, 8)
+    } else {
+        DType::INT64
+    };
+    let data = leaves
+        .into_iter()
+        .map(|s| py_convert(s, &dtype))
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(Lazy::new(shape, dtype, Node::Data(data)))
+}
+
+/// Turn a compiled value into a NumPy array (`np.asarray(x)`).
+fn to_array(v: Value) -> Result<Lazy, String> {
+    match v {
+        Value::Array(l) => Ok(l),
+        Value::PyScalar(s) => {
+            let dt = py_dtype(s);
+            Ok(Lazy::new(vec![], dt, Node::Fill(py_convert(s, &dt)?)))
+        }
+        Value::PyList(e) => list_to_array(&e),
+    }
+}
+
+fn shape_from_u64(dims: &[u64]) -> Result<Vec<usize>, String> {
+    let shape: Vec<usize> = dims
+        .iter()
+        .map(|&d| usize::try_from(d))
+        .collect::<Result<_, _>>()
+        .map_err(|_| "ValueError: array is too big.".to_string())?;
+    if crate::engine::array::checked_size(&shape).is_none() {
+        return Err("ValueError: array is too big.".to_string());
+    }
+    Ok(shape)
+}
+
+/// Python arithmetic between two Python scalars (the result is again a Python scalar).
+fn py_arith(op: BinOp, a: Scalar, b: Scalar) -> Result<Scalar, String> {
+    let as_int = |s: Scalar| -> Option<i128> {
+        match s {
+            Scalar::Bool(b) => Some(b as i128),
+            Scalar::Int(i) => Some(i as i128),
+            Scalar::UInt(u) => Some(u as i128),
+            Scalar::Float(_) => None,
+        }
+    };
+    match (as_int(a), as_int(b), op) {
+        (Some(x), Some(y), BinOp::Add | BinOp::Sub | BinOp::Mul) => {
+            let r = match op {
+                BinOp::Add => x.checked_add(y),
+                BinOp::Sub => x.checked_sub(y),
+                _ => x.checked_mul(y),
+            };
+            match r {
+                Some(r) if r >= i64::MIN as i128 && r <= i64::MAX as i128 => {
+                    Ok(Scalar::Int(r as i64))
+                }
+                Some(r) if r >= 0 && r <= u64::MAX as i128 => Ok(Scalar::UInt(r as u64)),
+                _ => Err("OverflowError: Python int too large to convert to C long".to_string()),
+            }
+        }
+        (Some(x), Some(y), BinOp::Div) => {
+            if y == 0 {
+                return Err("ZeroDivisionError: division by zero".to_string());
+            }
+            Ok(Scalar::Float(x as f64 / y as f64))
+        }
+        _ => {
+            let (x, y) = (a.as_f64(), b.as_f64());
+            Ok(Scalar::Float(match op {
+                BinOp::Add => x + y,
+                BinOp::Sub => x - y,
+                BinOp::Mul => x * y,
+                BinOp::Div => {
+                    if y == 0.0 {
+                        return Err("ZeroDivisionError: float division by zero".to_string());
+                    }
+                    x / y
+                }
+            }))
+        }
+    }
+}
+
+/// NEP 50: a Python scalar next to an array takes the array's dtype when its kind allows.
+fn weak_to_array(s: Scalar, other: DType) -> Result<Lazy, String> {
+    let dt = match (s, other.kind) {
+        (Scalar::Bool(_), _) => DType::BOOL,
+        (Scalar::Float(_), Kind::Float) => DType::native(Kind::Float, other.size),
+        (Scalar::Float(_), _) => DType::FLOAT64,
+        (_, Kind::Bool) => DType::INT64,
+        (_, _) => DType::native(other.kind, other.size),
+    };
+    Ok(Lazy::new(vec![], dt, Node::Fill(py_convert(s, &dt)?)))
+}
+
+/// Result shape plus each operand's flat strides over it.
+type Broadcast = (Vec<usize>, Vec<usize>, Vec<usize>);
+
+/// Broadcast two shapes (NumPy's rules); the flat strides of each operand over the result.
+fn broadcast_pair(a: &[usize], b: &[usize]) -> Result<Broadcast, String> {
+    let n = a.len().max(b.len());
+    let pad = |s: &[usize]| -> Vec<usize> {
+        let mut v = vec![1; n - s.len()];
+        v.extend_from_slice(s);
+        v
+    };
+    let (pa, pb) = (pad(a), pad(b));
+    let mut out = Vec::with_capacity(n);
+    for i in 0..n {
+        let d = match (pa[i], pb[i]) {
+            (x, y) if x == y => x,
+            (1, y) => y,
+            (x, 1) => x,
+            _ => {
+                return Err(format!(
+                    "ValueError: operands could not be broadcast together with shapes {} {} ",
+                    np_shape(a),
+                    np_shape(b)
+                ))
+            }
+        };
+        out.push(d);
+    }
+    if crate::engine::array::checked_size(&out).is_none() {
+        return Err("ValueError: array is too big.".to_string());
+    }
+    Ok((
+        out.clone(),
+        flat_strides(&pa, &out),
+        flat_strides(&pb, &out),
+    ))
+}
+
+/// C-order element strides of `shape`, 0 where it is broadcast to `target`.
+pub fn flat_strides(shape: &[usize], target: &[usize]) -> Vec<usize> {
+    let mut strides = vec![0; shape.len()];
+    let mut acc = 1usize;
+    for ax in (0..shape.len()).rev() {
+        strides[ax] = if shape[ax] == 1 && target[ax] != 1 {
+            0
+        } else {
+            acc
+        };
+        acc = acc.saturating_mul(shape[ax].max(1));
+    }
+    strides
+}
+
+/// Compile a value expression (errors are NumPy's, raised while evaluating the right-hand side).
+pub fn compile(expr: &ValueExpr) -> Result<Value, String> {
+    match expr {
+        ValueExpr::Scalar(s) => Ok(Value::PyScalar(*s)),
+        ValueExpr::List(_) => Ok(Value::PyList(expr.clone())),
+        ValueExpr::Arange { start, stop, step } => {
+            let is_int = |s: &Scalar| !matches!(s, Scalar::Float(_));
+            if is_int(start) && is_int(stop) && is_int(step) {
+                let to_i = |s: &Scalar| -> Result<i128, String> {
+                    match *s {
+                        Scalar::Bool(b) => Ok(b as i128),
+                        Scalar::Int(i) => Ok(i as i128),
+                        Scalar::UInt(u) => Ok(u as i128),
+                        Scalar::Float(_) => Err(String::new()),
+                    }
+                };
+                let (a, b, st) = (to_i(start)?, to_i(stop)?, to_i(step)?);
+                if st == 0 {
+                    return Err("ZeroDivisionError: division by zero".to_string());
+                }
+                let n = (b - a).div_euclid(st) + i128::from((b - a).rem_euclid(st) != 0);
+                let n = usize::try_from(n.max(0))
+                    .map_err(|_| "ValueError: Maximum allowed size exceeded".to_string())?;
+                let (a, st) = (
+                    i64::try_from(a).map_err(|_| {
+                        "OverflowError: Python int too large to convert to C long".to_string()
+                    })?,
+                    i64::try_from(st).map_err(|_| {
+                        "OverflowError: Python int too large to convert to C long".to_string()
+                    })?,
+                );
+                Ok(Value::Array(Lazy::new(
+                    vec![n],
+                    DType::INT64,
+                    Node::ArangeInt { start: a, step: st },
+                )))
+            } else {
+                let (a, b, st) = (start.as_f64(), stop.as_f64(), step.as_f64());
+                if st == 0.0 {
+                    return Err("ZeroDivisionError: division by zero".to_string());
+                }
+                let len = ((b - a) / st).ceil();
+                if len.is_nan() {
+                    return Err("ValueError: arange: cannot compute length".to_string());
+                }
+                if len > 1e18 {
+                    return Err("ValueError: Maximum allowed size exceeded".to_string());
+                }
+                let n = if len > 0.0 { len as usize } else { 0 };
+                Ok(Value::Array(Lazy::new(
+                    vec![n],
+                    DType::FLOAT64,
+                    Node::ArangeFloat {
+                        start: a,
+                        delta: (a + st) - a,
+                    },
+                )))
+            }
+        }
+        ValueExpr::Linspace {
+            start,
+            stop,
+            num,
+            endpoint,
+        } => {
+            let num = usize::try_from(*num)
+                .map_err(|_| "ValueError: Maximum allowed size exceeded".to_string())?;
+            let div = if *endpoint {
+                num.saturating_sub(1)
+            } else {
+                num
+            } as f64;
+            let delta = stop - start;
+            let step = if div > 0.0 { delta / div } else { f64::NAN };
+            Ok(Value::Array(Lazy::new(
+                vec![num],
+                DType::FLOAT64,
+                Node::Linspace {
+                    start: *start,
+                    stop: *stop,
+                    step,
+                    div,
+                    delta,
+                    num,
+                    endpoint: *endpoint,
+                },
+            )))
+        }
+        ValueExpr::Full { shape, fill } => {
+            let dt = py_dtype(*fill);
+            let shape = shape_from_u64(shape)?;
+            Ok(Value::Array(Lazy::new(
+                shape,
+                dt,
+                Node::Fill(py_convert(*fill, &dt)?),
+            )))
+        }
+        ValueExpr::Reshape(inner, dims) => {
+            let a = to_array(compile(inner)?)?;
+            let size = a.size();
+            let unknown = dims.iter().filter(|&&d| d == -1).count();
+            if unknown > 1 {
+                return Err("ValueError: can only specify one unknown dimension".to_string());
+            }
+            if dims.iter().any(|&d| d < -1) {
+                return Err("ValueError: negative dimensions not allowed".to_string());
+            }
+            let known: Option<usize> = dims
+                .iter()
+                .filter(|&&d| d != -1)
+                .try_fold(1usize, |acc, &d| acc.checked_mul(d as usize));
+            let bad = || {
+                let shown: Vec<String> = dims
+                    .iter()
+                    .map(|&d| {
+                        if d == -1 {
+                            "newaxis".to_string()
+                        } else {
+                            d.to_string()
+                        }
+                    })
+                    .collect();
+                let shown = if shown.len() == 1 {
+                    format!("({},)", shown[0])
+                } else {
+                    // NumPy's compact form: `(4,newaxis)`.
+                    format!("({})", shown.join(","))
+                };
+                format!("ValueError: cannot reshape array of size {size} into shape {shown}")
+            };
+            let known = known.ok_or_else(bad)?;
+            let shape: Vec<usize> = if unknown == 1 {
+                if known == 0 || size % known != 0 {
+                    return Err(bad());
+                }
+                dims.iter()
+                    .map(|&d| if d == -1 { size / known } else { d as usize })
+                    .collect()
+            } else {
+                if known != size {
+                    return Err(bad());
+                }
+                dims.iter().map(|&d| d as usize).collect()
+            };
+            let dt = a.dtype;
+            Ok(Value::Array(Lazy::new(
+                shape,
+                dt,
+                Node::Reshape(Box::new(a)),
+            )))
+        }
+        ValueExpr::AsType(inner, dt) => {
+            let a = to_array(compile(inner)?)?;
+            Ok(Value::Array(Lazy::new(
+                a.shape.clone(),
+                *dt,
+                Node::Cast(Box::new(a)),
+            )))
+        }
+        ValueExpr::Binary(op, x, y) => {
+            let (vx, vy) = (compile(x)?, compile(y)?);
+            let (ax, ay) = match (vx, vy) {
+                (Value::PyScalar(a), Value::PyScalar(b)) => {
+                    return Ok(Value::PyScalar(py_arith(*op, a, b)?))
+                }
+                (Value::PyScalar(a), other) => {
+                    let o = to_array(other)?;
+                    (weak_to_array(a, o.dtype)?, o)
+                }
+                (other, Value::PyScalar(b)) => {
+                    let o = to_array(other)?;
+                    let w = weak_to_array(b, o.dtype)?;
+                    (o, w)
+                }
+                (p, q) => (to_array(p)?, to_array(q)?),
+            };
+            let common = promote(ax.dtype, ay.dtype);
+            if common.kind == Kind::Bool && *op == BinOp::Sub {
+                return Err("TypeError: numpy boolean subtract, the `-` operator, is not supported, use the bitwise_xor, the `^` operator, or the logical_xor function instead.".to_string());
+            }
+            let (compute, result) = match op {
+                BinOp::Div if common.kind != Kind::Float => (DType::FLOAT64, DType::FLOAT64),
+                _ => (common, common),
+            };
+            let (shape, sa, sb) = broadcast_pair(&ax.shape, &ay.shape)?;
+            Ok(Value::Array(Lazy::new(
+                shape,
+                result,
+                Node::Binary {
+                    op: *op,
+                    a: Box::new(ax),
+                    a_strides: sa,
+                    b: Box::new(ay),
+                    b_strides: sb,
+                    compute,
+                },
+            )))
+        }
+    }
+}
+
+/// A value ready to be written into a target of `dtype` with `ndim` axes.
+pub struct Source {
+    pub lazy: Lazy,
+    /// True when elements still need NumPy's unsafe cast to the target (arrays); Python
+    /// objects were already converted with Python's rules.
+    pub needs_cast: bool,
+}
+
+/// Convert a compiled value for assignment into a target: Python objects with Python's rules
+/// (and their OverflowErrors), arrays unchanged (cast on write).
+pub fn into_source(v: Value, dtype: &DType, ndim: usize) -> Result<Source, String> {
+    match v {
+        Value::PyScalar(s) => Ok(Source {
+            lazy: Lazy::new(vec![], *dtype, Node::Fill(py_convert(s, dtype)?)),
+            needs_cast: false,
+        }),
+        Value::PyList(e) => {
+            let shape = list_shape(&e, ndim)?;
+            let mut leaves = Vec::new();
+            list_leaves(&e, &mut leaves)?;
+            let data = leaves
+                .into_iter()
+                .map(|s| py_convert(s, dtype))
+                .collect::<Result<Vec<_>, _>>()?;
+            Ok(Source {
+                lazy: Lazy::new(shape, *dtype, Node::Data(data)),
+                needs_cast: false,
+            })
+        }
+        Value::Array(l) => Ok(Source {
+            lazy: l,
+            needs_cast: true,
+        }),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn arr(v: Value) -> Lazy {
+        to_array(v).unwrap()
+    }
+
+    #[test]
+    fn arange_is_lazy() {
+        // 10^9 int64 elements: 8 GB if materialised; evaluated at one index without allocation.
+        let v = compile(&ValueExpr::Arange {
+            start: Scalar::Int(0),
+            stop: Scalar::Int(1_000_000_000),
+            step: Scalar::Int(1),
+        })
+        .unwrap();
+        let a = arr(v);
+        assert_eq!(a.shape, vec![1_000_000_000]);
+        assert_eq!(a.dtype, DType::INT64);
+        assert_eq!(a.at(999_999_999), Scalar::Int(999_999_999));
+        // Arithmetic on it stays lazy too.
+        let e = ValueExpr::Binary(
+            BinOp::Mul,
+            Box::new(ValueExpr::Arange {
+                start: Scalar::Int(0),
+                stop: Scalar::Int(1_000_000_000),
+                step: Scalar::Int(1),
+            }),
+            Box::new(ValueExpr::Scalar(Scalar::Float(0.5))),
+        );
+        let b = arr(compile(&e).unwrap());
+        assert_eq!(b.dtype, DType::FLOAT64);
+        assert_eq!(b.at(7), Scalar::Float(3.5));
+    }
+
+    #[test]
+    fn float_arange_and_linspace() {
+        let a = arr(compile(&ValueExpr::Arange {
+            start: Scalar::Float(1.0),
+            stop: Scalar::Float(2.0),
+            step: Scalar::Float(0.3),
+        })
+        .unwrap());
+        assert_eq!(a.shape, vec![4]);
+        let l = arr(compile(&ValueExpr::Linspace {
+            start: 0.0,
+            stop: 1.0,
+            num: 5,
+            endpoint: true,
+        })
+        .unwrap());
+        assert_eq!(l.at(1), Scalar::Float(0.25));
+        assert_eq!(l.at(4), Scalar::Float(1.0));
+    }
+
+    #[test]
+    fn promotion_rules() {
+        let p = |a: &str, b: &str| promote(DType::parse(a).unwrap(), DType::parse(b).unwrap());
+        assert_eq!(p("int8", "uint8"), DType::parse("int16").unwrap());
+        assert_eq!(p("int64", "uint64"), DType::FLOAT64);
+        assert_eq!(p("int16", "float32"), DType::parse("float32").unwrap());
+        assert_eq!(p("int32", "float32"), DType::FLOAT64);
+        assert_eq!(p("bool", "uint16"), DType::parse("uint16").unwrap());
+        // Weak Python int keeps the array's dtype, and overflows with NumPy 2's message.
+        let e = ValueExpr::Binary(
+            BinOp::Add,
+            Box::new(ValueExpr::AsType(
+                Box::new(ValueExpr::Scalar(Scalar::Int(1))),
+                DType::UINT8,
+            )),
+            Box::new(ValueExpr::Scalar(Scalar::Int(300))),
+        );
+        assert_eq!(
+            compile(&e).unwrap_err(),
+            "OverflowError: Python integer 300 out of bounds for uint8"
+        );
+        // True division of ints is float64.
+        let d = ValueExpr::Binary(
+            BinOp::Div,
+            Box::new(ValueExpr::List(vec![ValueExpr::Scalar(Scalar::Int(1))])),
+            Box::new(ValueExpr::Scalar(Scalar::Int(2))),
+        );
+        let d = arr(compile(&d).unwrap());
+        assert_eq!(d.dtype, DType::FLOAT64);
+        assert_eq!(d.at(0), Scalar::Float(0.5));
+    }
+
+    #[test]
+    fn broadcasting_in_binary() {
+        let col = ValueExpr::Reshape(
+            Box::new(ValueExpr::Arange {
+                start: Scalar::Int(0),
+                stop: Scalar::Int(3),
+                step: Scalar::Int(1),
+            }),
+            vec![3, 1],
+        );
+        let row = ValueExpr::Arange {
+            start: Scalar::Int(0),
+            stop: Scalar::Int(4),
+            step: Scalar::Int(1),
+        };
+        let e = ValueExpr::Binary(BinOp::Mul, Box::new(col), Box::new(row));
+        let a = arr(compile(&e).unwrap());
+        assert_eq!(a.shape, vec![3, 4]);
+        assert_eq!(a.at(2 * 4 + 3), Scalar::Int(6));
+        let bad = ValueExpr::Binary(
+            BinOp::Add,
+            Box::new(ValueExpr::Arange {
+                start: Scalar::Int(0),
+                stop: Scalar::Int(2),
+                step: Scalar::Int(1),
+            }),
+            Box::new(ValueExpr::Arange {
+                start: Scalar::Int(0),
+                stop: Scalar::Int(3),
+                step: Scalar::Int(1),
+            }),
+        );
+        assert_eq!(
+            compile(&bad).unwrap_err(),
+            "ValueError: operands could not be broadcast together with shapes (2,) (3,) "
+        );
+    }
+
+    #[test]
+    fn python_conversion_rules() {
+        let u8t = DType::UINT8;
+        assert_eq!(
+            py_convert(Scalar::Int(300), &u8t).unwrap_err(),
+            "OverflowError: Python integer 300 out of bounds for uint8"
+        );
+        assert_eq!(
+            py_convert(Scalar::Float(255.9), &u8t).unwrap(),
+            Scalar::UInt(255)
+        );
+        assert!(py_convert(Scalar::Float(f64::NAN), &u8t).is_err());
+        let ragged = ValueExpr::List(vec![
+            ValueExpr::List(vec![
+                ValueExpr::Scalar(Scalar::Int(1)),
+                ValueExpr::Scalar(Scalar::Int(2)),
+            ]),
+            ValueExpr::List(vec![ValueExpr::Scalar(Scalar::Int(3))]),
+        ]);
+        assert_eq!(list_shape(&ragged, 2).unwrap_err(), "ValueError: setting an array element with a sequence. The requested array has an inhomogeneous shape after 1 dimensions. The detected shape was (2,) + inhomogeneous part.");
+        assert!(list_shape(&ragged, 1)
+            .unwrap_err()
+            .contains("maximum number of dimension of 1"));
+    }
+}

@@ -1,0 +1,579 @@
+#!/usr/bin/env python3
+"""Generate tests/fixtures/engine/cases.json by running scenarios with real NumPy np.memmap.
+
+Each scenario is a list of ops (JSON the Rust test turns into Actions). After every op we record
+the exception (`f"{type(e).__name__}: {e}"`), the bytes of every file in the scratch directory,
+and for reads the result's shape and raw C-order bytes. Deterministic: run with python3.
+"""
+import json
+import operator
+import os
+import sys
+import tempfile
+
+import numpy as np
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+OUT = os.path.join(HERE, "fixtures", "engine", "cases.json")
+
+
+# ---- tiny builders for the JSON forms --------------------------------------------------------
+def I(n):
+    return {"int": n}
+
+
+def S(start=None, stop=None, step=None):
+    return {"slice": [start, stop, step]}
+
+
+E = "..."
+N = "newaxis"
+ALL = [S()]
+
+
+def sc(x):
+    if isinstance(x, bool):
+        return {"bool": x}
+    if isinstance(x, int):
+        return {"int": x}
+    if x != x or x in (float("inf"), float("-inf")):
+        return {"float": repr(x)}
+    return {"float": x}
+
+
+def lst(x):
+    if isinstance(x, list):
+        return {"list": [lst(e) for e in x]}
+    return {"scalar": sc(x)}
+
+
+def V(x):
+    """A Python literal value (scalar or nested list)."""
+    return lst(x)
+
+
+def arange(*args):
+    if len(args) == 1:
+        args = (0, args[0], 1)
+    elif len(args) == 2:
+        args = (args[0], args[1], 1)
+    return {"arange": [sc(a) for a in args]}
+
+
+def linspace(start, stop, num=50, endpoint=True):
+    return {"linspace": [start, stop, num, endpoint]}
+
+
+def full(shape, fill):
+    return {"full": [list(shape), sc(fill)]}
+
+
+def reshape(v, *dims):
+    return {"reshape": [v, list(dims)]}
+
+
+def astype(v, dt):
+    return {"astype": [v, dt]}
+
+
+def binop(op, a, b):
+    return {"bin": [op, a, b]}
+
+
+def open_(var, file, mode="r+", dtype="uint8", shape=None, offset=0, order="C"):
+    if isinstance(shape, int):
+        shape = [shape]
+    return {"op": "open", "var": var, "file": file, "mode": mode, "dtype": dtype,
+            "shape": shape, "offset": offset, "order": order}
+
+
+def assign(var, index, value):
+    return {"op": "assign", "var": var, "index": index, "value": value}
+
+
+def read(var, index):
+    return {"op": "read", "var": var, "index": index}
+
+
+def flush(var):
+    return {"op": "flush", "var": var}
+
+
+def close(var):
+    return {"op": "close", "var": var}
+
+
+def setup(file, hexbytes):
+    return {"op": "setup", "file": file, "hex": hexbytes}
+
+
+def mkdir(d):
+    return {"op": "mkdir", "dir": d}
+
+
+# ---- evaluation with NumPy -------------------------------------------------------------------
+def py_scalar(s):
+    (k, v), = s.items()
+    if k == "float" and isinstance(v, str):
+        return float(v)
+    return {"int": int, "float": float, "bool": bool}[k](v)
+
+
+def ev(v):
+    (k, a), = v.items()
+    if k == "scalar":
+        return py_scalar(a)
+    if k == "list":
+        return [ev(e) for e in a]
+    if k == "arange":
+        return np.arange(*[py_scalar(x) for x in a])
+    if k == "linspace":
+        return np.linspace(a[0], a[1], a[2], endpoint=a[3])
+    if k == "full":
+        return np.full(tuple(a[0]), py_scalar(a[1]))
+    if k == "reshape":
+        return np.asarray(ev(a[0])).reshape(*a[1])
+    if k == "astype":
+        # `np.int64([...])` style: a list becomes np.array(list) first.
+        return np.asarray(ev(a[0])).astype(a[1])
+    if k == "bin":
+        ops = {"+": operator.add, "-": operator.sub, "*": operator.mul, "/": operator.truediv}
+        x, y = ev(a[1]), ev(a[2])
+        # A list operand means np.array(list) in the tutor's value language.
+        if isinstance(x, list):
+            x = np.array(x)
+        if isinstance(y, list):
+            y = np.array(y)
+        return ops[a[0]](x, y)
+    raise ValueError(k)
+
+
+def idx(items):
+    out = []
+    for it in items:
+        if it == "...":
+            out.append(Ellipsis)
+        elif it == "newaxis":
+            out.append(None)
+        elif "int" in it:
+            out.append(it["int"])
+        else:
+            out.append(slice(*it["slice"]))
+    return tuple(out)
+
+
+def files_state(d):
+    out = {}
+    for name in sorted(os.listdir(d)):
+        p = os.path.join(d, name)
+        if os.path.isfile(p):
+            with open(p, "rb") as f:
+                out[name] = sparse(f.read())
+    return out
+
+
+def sparse(data):
+    """A file as its length plus the spans that are not NUL: [len, [[offset, hex], ...]]."""
+    spans = []
+    i, n = 0, len(data)
+    while i < n:
+        if data[i] == 0:
+            i += 1
+            continue
+        j = i
+        # Merge spans separated by short NUL gaps.
+        while j < n and (data[j] != 0 or any(data[j:j + 8])):
+            j += 1
+        spans.append([i, data[i:j].hex()])
+        i = j
+    return [n, spans]
+
+
+def run(ops):
+    records = []
+    env = {}
+    last_files = {}
+    with tempfile.TemporaryDirectory() as d:
+        old = os.getcwd()
+        os.chdir(d)
+        try:
+            for op in ops:
+                rec = {"error": None}
+                try:
+                    kind = op["op"]
+                    if kind == "setup":
+                        with open(op["file"], "wb") as f:
+                            f.write(bytes.fromhex(op["hex"]))
+                    elif kind == "mkdir":
+                        os.mkdir(op["dir"])
+                    elif kind == "open":
+                        shape = op["shape"]
+                        if shape is not None:
+                            shape = tuple(shape) if len(shape) != 1 else shape[0]
+                        m = np.memmap(op["file"], dtype=op["dtype"], mode=op["mode"],
+                                      offset=op["offset"], shape=shape, order=op["order"])
+                        env[op["var"]] = m
+                        rec["state"] = {"shape": list(m.shape), "strides": list(m.strides),
+                                        "offset": m.offset, "mode": m.mode,
+                                        "mmap_len": len(m._mmap)}
+                    elif kind == "assign":
+                        value = ev(op["value"])
+                        env[op["var"]][idx(op["index"])] = value
+                    elif kind == "read":
+                        m = env[op["var"]]
+                        r = m[idx(op["index"])]
+                        if isinstance(r, np.ndarray):
+                            rec["read"] = {"scalar": False, "shape": list(r.shape),
+                                           "hex": np.ascontiguousarray(r).tobytes().hex()}
+                        else:
+                            rec["read"] = {"scalar": True, "shape": [],
+                                           "hex": np.array(r, dtype=m.dtype).tobytes().hex()}
+                    elif kind == "flush":
+                        env[op["var"]].flush()
+                    elif kind == "close":
+                        # np.memmap has no close(); dropping the last reference unmaps without msync.
+                        del env[op["var"]]
+                except Exception as e:  # noqa: BLE001 - recording NumPy's error is the point
+                    rec["error"] = f"{type(e).__name__}: {e}"
+                files = files_state(d)
+                # Only record the directory when it changed (absent key: unchanged).
+                if files != last_files:
+                    rec["files"] = files
+                    last_files = files
+                records.append(rec)
+        finally:
+            env.clear()
+            os.chdir(old)
+    return records
+
+
+# ---- scenarios ------------------------------------------------------------------------------
+def scenarios():
+    sc_ = []
+
+    def add(name, ops):
+        sc_.append({"name": name, "ops": ops})
+
+    for dt in ["bool", "int8", "int16", "int32", "int64", "uint8", "uint16", "uint32", "uint64",
+               "float32", "float64", ">i4", ">f8", "<u2"]:
+        add(f"dtype {dt}", [
+            open_("a", "d.dat", "w+", dt, [2, 3]),
+            assign("a", ALL, reshape(arange(6), 2, 3)),
+            assign("a", [I(0), I(1)], V(7)),
+            assign("a", [I(1)], V([1, 0, 1])),
+            read("a", [E]),
+            read("a", [I(1), I(2)]),
+            flush("a"),
+            open_("b", "d.dat", "r", dt),
+            read("b", ALL),
+        ])
+
+    for order in ["C", "F"]:
+        other = "F" if order == "C" else "C"
+        add(f"order {order} 2-D", [
+            open_("f", "o.dat", "w+", "float32", [2, 3], order=order),
+            assign("f", ALL, V([[0, 1, 2], [3, 4, 5]])),
+            read("f", [I(1)]),
+            read("f", [S(), I(1)]),
+            read("f", [I(0), I(2)]),
+            open_("g", "o.dat", "r", "float32", [2, 3], order=other),
+            read("g", ALL),
+        ])
+        add(f"order {order} 3-D", [
+            open_("f", "o3.dat", "w+", "int16", [2, 3, 4], order=order),
+            assign("f", ALL, reshape(arange(24), 2, 3, 4)),
+            assign("f", [E, I(2)], V(-1)),
+            assign("f", [I(1), S(None, None, -1), S(1, 3)], reshape(arange(6), 3, 2)),
+            read("f", [I(1)]),
+            read("f", [E, S(None, None, 2)]),
+            read("f", [S(), I(-1), N]),
+            open_("g", "o3.dat", "r", "int16", [2, 3, 4], order=other),
+            read("g", [E]),
+        ])
+    add("order A and K behave as C", [
+        open_("f", "a.dat", "w+", "uint8", [2, 3], order="A"),
+        assign("f", ALL, reshape(arange(6), 2, 3)),
+        open_("g", "a.dat", "r", "uint8", [3, 2], order="K"),
+        read("g", ALL),
+    ])
+
+    ten = bytes(range(10)).hex()
+    add("shape inference float64 16 bytes", [setup("s.dat", "00" * 8 + "0000000000000040"),
+                                              open_("m", "s.dat", "r+", "float64"), read("m", ALL)])
+    add("shape inference offset 8", [setup("ten.dat", ten), open_("m", "ten.dat", "r", offset=8),
+                                      read("m", ALL)])
+    add("shape inference offset 10", [setup("ten.dat", ten), open_("m", "ten.dat", "r", offset=10),
+                                       read("m", ALL)])
+    add("shape inference not a multiple", [setup("ten.dat", ten),
+                                            open_("m", "ten.dat", "r", "float64")])
+    add("shape inference float64 offset 2", [setup("ten.dat", ten),
+                                              open_("m", "ten.dat", "r", "float64", offset=2),
+                                              read("m", ALL)])
+    add("shape inference offset past EOF divisible", [setup("ten.dat", ten),
+                                                       open_("m", "ten.dat", "r", offset=12),
+                                                       open_("m", "ten.dat", "r+", offset=12),
+                                                       open_("m", "ten.dat", "r+", "uint16", offset=14)])
+    add("shape inference offset past EOF not divisible", [setup("ten.dat", ten),
+                                                           open_("m", "ten.dat", "r+", "uint16", offset=13)])
+    add("shape inference r+ empty file grows", [setup("e.dat", ""), open_("m", "e.dat", "r+"),
+                                                 read("m", ALL)])
+
+    add("offset 3 gap", [open_("m", "g.dat", "w+", "<u2", [2], offset=3),
+                         assign("m", ALL, V([0x0102, 0xA0B0])), flush("m")])
+    add("offset 5000", [open_("m", "g.dat", "w+", "uint8", [10], offset=5000),
+                        assign("m", ALL, arange(10)), flush("m"),
+                        open_("r", "g.dat", "r", "uint8", offset=4998), read("r", ALL)])
+    add("offset 4097 float32", [open_("m", "g.dat", "w+", "float32", [5], offset=4097),
+                                assign("m", ALL, arange(0.5, 3.0, 0.5)), read("m", [I(-1)]),
+                                open_("c", "g.dat", "c", "float32", [5], offset=4097),
+                                read("c", ALL)])
+    add("offset 4096 and 8192", [open_("m", "g.dat", "w+", "int32", [3], offset=4096),
+                                 assign("m", ALL, V([1, -1, 256])),
+                                 open_("n", "g.dat", "r+", "int32", [2], offset=8192),
+                                 assign("n", ALL, V(-2)),
+                                 open_("z", "g.dat", "w+", "uint8", [0], offset=8192),
+                                 read("z", ALL)])
+    add("empty array at offset G on G-byte file", [setup("g.dat", "61" * 4096),
+                                                   open_("z", "g.dat", "r", "uint8", [0], offset=4096),
+                                                   read("z", ALL),
+                                                   open_("z", "g.dat", "c", "uint8", [0], offset=4096)])
+    add("w+ shape (0,4)", [open_("m", "z.dat", "w+", "uint8", [0, 4]), read("m", ALL),
+                           open_("m", "z.dat", "w+", "uint8", [0, 4])])
+
+    add("growth r+ 0707", [setup("g.dat", "0707"), open_("m", "g.dat", "r+", "uint8", 6),
+                           read("m", ALL), flush("m")])
+    add("r+ never shrinks", [setup("g.dat", "01" * 20), open_("m", "g.dat", "r+", "uint8", 4),
+                             assign("m", ALL, V(9)), read("m", ALL)])
+    add("w+ truncates existing", [setup("t.dat", "ff" * 40), open_("m", "t.dat", "w+", "uint8", 4),
+                                  read("m", ALL)])
+    add("reopen same var replaces", [open_("a", "x.dat", "w+", "uint8", 4), assign("a", ALL, V(1)),
+                                     open_("a", "y.dat", "w+", "uint8", 2), assign("a", ALL, V(2)),
+                                     read("a", ALL)])
+
+    add("copy-on-write isolation", [setup("c.dat", "00" * 8), open_("m", "c.dat", "c"),
+                                    assign("m", ALL, V(9)), assign("m", [I(0)], V(1)),
+                                    flush("m"), read("m", ALL),
+                                    open_("r", "c.dat", "r"), read("r", ALL), close("m"),
+                                    read("r", ALL)])
+
+    add("read back via r", [open_("w", "rb.dat", "w+", "float32", [3, 3]),
+                            assign("w", ALL, reshape(astype(arange(9), "float32"), 3, 3)),
+                            flush("w"), close("w"),
+                            open_("r", "rb.dat", "r", "float32", [3, 3]),
+                            read("r", ALL), read("r", [S(1), S(None, -1)]), read("r", [I(2), I(0)]),
+                            assign("r", [I(0), I(0)], V(1)), assign("r", ALL, V(5)),
+                            assign("r", [I(7)], V(5)), flush("r"), close("r")])
+
+    add("slices 1-D", [open_("m", "s.dat", "w+", "int32", [10]),
+                       assign("m", [S(None, None, 2)], V(1)),
+                       assign("m", [S(None, None, -3)], arange(4)),
+                       assign("m", [S(-3)], V([7, 8, 9])),
+                       assign("m", [S(5, 1, -2)], V(5)),
+                       assign("m", [S(100)], V(3)),
+                       assign("m", [S(-100, 2)], V([-4, -5])),
+                       read("m", [E]), read("m", [S(None, None, -1)]), read("m", [S(8, 2, -3)]),
+                       read("m", [I(-1)]), read("m", []), read("m", [N, S(2, 4)])])
+    add("slices 2-D", [open_("m", "s2.dat", "w+", "int16", [4, 5]),
+                       assign("m", [S(1, 3), S(None, None, -2)], reshape(arange(6), 2, 3)),
+                       assign("m", [E, I(0)], V(-1)),
+                       assign("m", [N, I(3)], arange(5)),
+                       assign("m", [I(0), E], V([9, 8, 7, 6, 5])),
+                       read("m", [S(), N, I(2)]), read("m", [E, S(None, None, 2)]),
+                       read("m", [S(None, None, -1), S(3, 0, -1)]), read("m", ALL)])
+
+    add("broadcasting", [open_("m", "b.dat", "w+", "float64", [3, 4]),
+                         assign("m", ALL, arange(4)),
+                         assign("m", [S(1)], V([[1], [2]])),
+                         assign("m", ALL, binop("*", reshape(arange(3), 3, 1), arange(4))),
+                         read("m", ALL),
+                         assign("m", ALL, full([1, 3, 4], 2.5)), read("m", [I(0)]),
+                         assign("m", [S(), N], reshape(arange(12), 3, 1, 4)),
+                         read("m", [I(2)]),
+                         assign("m", ALL, arange(3)),
+                         assign("m", [I(0)], arange(3)),
+                         assign("m", ALL, full([2, 3, 4], 1)),
+                         assign("m", ALL, V([1, 2, 3])),
+                         assign("m", [S(), N], arange(4)),
+                         assign("m", ALL, binop("+", arange(2), arange(3))),
+                         read("m", ALL)])
+
+    add("casting", [open_("i", "c16.dat", "w+", "int16", [6]),
+                    assign("i", ALL, linspace(-2.5, 2.5, 6)),
+                    read("i", ALL),
+                    assign("i", ALL, V(2.7)), read("i", ALL),
+                    assign("i", ALL, V(-70000)),
+                    assign("i", ALL, binop("*", arange(6), V(20000))), read("i", ALL),
+                    assign("i", ALL, V(float("nan"))),
+                    assign("i", ALL, V(float("inf"))),
+                    assign("i", ALL, V([1.5, -1.5, 2, True, 0, 32767])), read("i", ALL),
+                    open_("u", "c8.dat", "w+", "uint8", [6]),
+                    assign("u", ALL, arange(250, 256)), read("u", ALL),
+                    assign("u", ALL, arange(254, 260)), read("u", ALL),
+                    assign("u", [I(0)], V(300)),
+                    assign("u", ALL, V([300, 1, 2, 3, 4, 5])),
+                    assign("u", ALL, V(-1)),
+                    assign("u", ALL, binop("+", astype(arange(6), "uint8"), V(300))),
+                    assign("u", ALL, binop("+", astype(arange(6), "uint8"), V(200))), read("u", ALL),
+                    assign("u", ALL, binop("/", binop("+", arange(6), V(1)), V(2))), read("u", ALL),
+                    assign("u", ALL, binop("+", V(200), V(100))),
+                    assign("u", ALL, binop("-", V(200), V(100))), read("u", ALL),
+                    assign("u", ALL, astype(V([300, -1, 2, 3, 4, 5]), "int64")), read("u", ALL),
+                    assign("u", ALL, V(255.9)), read("u", ALL),
+                    assign("u", ALL, V(1e300)),
+                    open_("f", "cf.dat", "w+", "float32", [10]),
+                    assign("f", ALL, arange(0, 1, 0.1)), read("f", ALL),
+                    assign("f", ALL, binop("/", V(1), V(3))), read("f", ALL),
+                    assign("f", ALL, linspace(0, 1, 10, False)), read("f", ALL),
+                    assign("f", ALL, binop("-", V(0), linspace(0, 1, 10))), read("f", ALL),
+                    open_("b", "cb.dat", "w+", "bool", [3]),
+                    assign("b", ALL, V([2, 0, 1])), read("b", ALL),
+                    assign("b", ALL, binop("-", V([True]), V([False]))),
+                    open_("x", "cx.dat", "w+", ">i4", [2]),
+                    assign("x", ALL, V(2 ** 40)),
+                    assign("x", ALL, V(-(2 ** 31))), read("x", ALL),
+                    open_("y", "cy.dat", "w+", "uint64", [2]),
+                    assign("y", ALL, V(2 ** 63)), read("y", ALL),
+                    assign("y", ALL, binop("*", arange(2), V(-1))), read("y", ALL)])
+
+    add("value errors", [open_("m", "v.dat", "w+", "int32", [2, 3]),
+                         assign("m", ALL, reshape(arange(6), 4)),
+                         assign("m", ALL, reshape(arange(6), -1, -1)),
+                         assign("m", ALL, reshape(arange(6), 4, -1)),
+                         assign("m", ALL, reshape(arange(6), -1, 3)), read("m", ALL),
+                         assign("m", ALL, V([[[1, 2, 3]]])),
+                         assign("m", ALL, V([[[1, 2, 3], [4, 5, 6]]])),
+                         assign("m", ALL, V([[1, 2], [3]])),
+                         assign("m", ALL, V([[1, 2, 3], [4, 5, 6], [7, 8, 9]])),
+                         assign("m", ALL, binop("/", V(1), V(0))),
+                         read("m", ALL)])
+
+    add("index errors", [open_("m", "ix.dat", "w+", "uint8", [2]),
+                         read("m", [I(5)]), read("m", [I(-5)]), assign("m", [I(2)], V(1)),
+                         read("m", [I(0), I(0)]), read("m", [E, E]),
+                         read("m", [S(None, None, 0)]),
+                         open_("n", "ix2.dat", "w+", "uint8", [2, 2]),
+                         read("n", [I(0), I(0), I(0)]), read("n", [I(1), I(-3)]),
+                         read("n", [E, I(1), I(1)]), read("n", [N, I(1), N, I(1), N])])
+
+    add("missing file r", [open_("m", "missing.dat", "r")])
+    add("missing file r+", [open_("m", "missing.dat", "r+")])
+    add("missing file c", [open_("m", "missing.dat", "c")])
+    add("w+ in a missing directory", [open_("m", "nope_dir_x/a.dat", "w+", shape=[2])])
+    add("w+ without shape", [open_("m", "n.dat", "w+")])
+    for mode in ["r", "r+", "c", "w+"]:
+        add(f"directory {mode}", [mkdir("somedir"), open_("m", "somedir", mode, shape=[2])])
+    for mode in ["r", "c"]:
+        add(f"empty file {mode}", [setup("e.dat", ""), open_("m", "e.dat", mode),
+                                   open_("m", "e.dat", mode, shape=[0, 4]),
+                                   open_("m", "e.dat", mode, shape=[3])])
+        add(f"range past EOF {mode}", [setup("ten.dat", ten),
+                                       open_("m", "ten.dat", mode, shape=20),
+                                       open_("m", "ten.dat", mode, shape=[2, 6]),
+                                       open_("m", "ten.dat", mode, shape=2, offset=4096),
+                                       open_("m", "ten.dat", mode, shape=0, offset=4096),
+                                       open_("m", "ten.dat", mode, shape=[2, 3]), read("m", ALL)])
+        add(f"negative dims {mode}", [setup("ten.dat", ten),
+                                      open_("m", "ten.dat", mode, shape=-1),
+                                      open_("m", "ten.dat", mode, shape=[2, -1]),
+                                      open_("m", "ten.dat", mode, shape=[0, -1])])
+    for mode in ["r", "r+", "c", "w+"]:
+        add(f"negative offset {mode}", [setup("ten.dat", ten) if mode != "w+" else setup("o.dat", "aa"),
+                                        open_("m", "ten.dat" if mode != "w+" else "neg.dat", mode,
+                                              shape=2, offset=-1),
+                                        open_("m", "ten.dat" if mode != "w+" else "neg2.dat", mode,
+                                              shape=[2, 2], offset=-4097)])
+    add("negative dims r+", [setup("ten.dat", "0102"), open_("m", "ten.dat", "r+", shape=[2, -3])])
+    add("negative dims w+", [open_("m", "nd.dat", "w+", shape=[2, -3])])
+    add("quirk w+ shape -1", [open_("m", "q.dat", "w+", shape=-1), read("m", ALL),
+                              open_("m", "q8.dat", "w+", "float64", shape=-1), read("m", ALL),
+                              open_("m", "q2.dat", "w+", "uint16", shape=-1, offset=3),
+                              open_("m", "q3.dat", "w+", "uint8", shape=-1, offset=4097)])
+    add("bad order after growth", [setup("bo.dat", "010203"),
+                                   open_("m", "bo.dat", "r+", "uint8", [2, 3], order="X")])
+    add("close then reopen", [open_("m", "cl.dat", "w+", "uint8", [4]),
+                              assign("m", ALL, arange(4)), close("m"),
+                              open_("m", "cl.dat", "r"), read("m", ALL)])
+    add("0-d memmap", [open_("z", "z0.dat", "w+", "float32", []),
+                       assign("z", [], V(2.5)), read("z", []), read("z", [E]),
+                       assign("z", [E], V(3)), read("z", [N]), read("z", [S()]),
+                       assign("z", [], V([1, 2]))])
+    add("r+ growth with offset", [setup("ten.dat", ten),
+                                  open_("m", "ten.dat", "r+", "int16", [3], offset=5000),
+                                  assign("m", ALL, V([-1, 2, -3])), flush("m"),
+                                  open_("f", "ten.dat", "r", "int16", [2, 3], offset=4, order="F"),
+                                  read("f", ALL), read("f", [I(1), S(None, None, -1)])])
+    add("shared mappings see each other", [open_("w", "sh.dat", "w+", "uint16", [4]),
+                                           open_("r", "sh.dat", "r", "uint16", [4]),
+                                           open_("c", "sh.dat", "c", "uint16", [4]),
+                                           assign("c", [I(0)], V(9)),
+                                           assign("w", ALL, arange(4)),
+                                           read("r", ALL), read("c", ALL)])
+    add("error order", [open_("u", "eo.dat", "w+", "uint8", [2]),
+                        assign("u", [I(5)], V(300)),
+                        assign("u", ALL, V([300, 1, 2])),
+                        assign("u", [I(5)], reshape(arange(6), 4)),
+                        flush("u"), close("u"),
+                        open_("r", "eo.dat", "r", "uint8", [2]),
+                        assign("r", ALL, V(300)),
+                        assign("r", [I(9)], V(1)),
+                        assign("r", ALL, reshape(arange(6), 4)),
+                        assign("r", ALL, V([[1, 2], [3]]))])
+    add("promotion", [open_("d", "p.dat", "w+", "float64", [3]),
+                      assign("d", ALL, binop("*", astype(arange(3), "float32"), V(0.1))), read("d", ALL),
+                      assign("d", ALL, binop("*", arange(3), V(0.1))), read("d", ALL),
+                      assign("d", ALL, binop("/", astype(arange(3), "float32"), V(3))), read("d", ALL),
+                      assign("d", ALL, binop("/", arange(3), V(3))), read("d", ALL),
+                      assign("d", ALL, binop("+", astype(arange(3), "uint64"), astype(arange(3), "int64"))),
+                      read("d", ALL),
+                      assign("d", ALL, binop("-", V(0), astype(arange(1, 4), "uint8"))), read("d", ALL),
+                      assign("d", ALL, binop("-", astype(V([0, 0, 0]), "uint8"), astype(arange(1, 4), "uint8"))),
+                      read("d", ALL),
+                      assign("d", ALL, binop("+", astype(arange(3), "int8"), astype(arange(3), "uint8"))),
+                      read("d", ALL),
+                      assign("d", ALL, binop("+", V([True, False, True]), V([True, True, False]))),
+                      read("d", ALL),
+                      assign("d", ALL, binop("*", V([True, False, True]), V(2.5))), read("d", ALL),
+                      assign("d", ALL, binop("*", astype(V([1, 2, 3]), "int16"), astype(V([1, 2, 3]), "float32"))),
+                      read("d", ALL),
+                      assign("d", ALL, binop("*", astype(V([100, 100, 100]), "int8"), V(2))), read("d", ALL),
+                      assign("d", ALL, binop("+", astype(arange(3), ">i4"), astype(arange(3), ">f4"))),
+                      read("d", ALL),
+                      assign("d", ALL, binop("*", astype(arange(3), "uint8"), V(-1))),
+                      assign("d", ALL, binop("*", astype(arange(3), "bool"), V(7))), read("d", ALL)])
+    add("arange and linspace shapes", [open_("a", "al.dat", "w+", "float64", [5]),
+                                       assign("a", ALL, arange(5, 0, -1)), read("a", ALL),
+                                       assign("a", ALL, arange(2.5, -0.1, -0.6)), read("a", ALL),
+                                       assign("a", [S(3, 1)], arange(5, 1)), read("a", ALL),
+                                       assign("a", ALL, linspace(3, 3, 1)), read("a", ALL),
+                                       assign("a", [S(0, 0)], linspace(0, 1, 0)),
+                                       assign("a", ALL, linspace(-1, 1, 5)), read("a", ALL),
+                                       assign("a", ALL, linspace(1, 0, 5, False)), read("a", ALL),
+                                       assign("a", ALL, arange(0, 10, 0)),
+                                       assign("a", ALL, full([5], True)), read("a", ALL),
+                                       assign("a", ALL, binop("*", full([5], 3), V(0.5))), read("a", ALL),
+                                       assign("a", ALL, V([1, 2.5, True, 4, 2 ** 63])), read("a", ALL)])
+    add("uint64 and big ints", [open_("u", "u64.dat", "w+", "uint64", [2]),
+                                assign("u", ALL, V([2 ** 63, 2 ** 64 - 1])), read("u", ALL),
+                                assign("u", ALL, V(2 ** 64 - 1)), read("u", ALL),
+                                open_("i", "i64.dat", "w+", "int64", [2]),
+                                assign("i", ALL, V(2 ** 63)),
+                                assign("i", ALL, V([-(2 ** 63), 2 ** 63 - 1])), read("i", ALL),
+                                assign("i", ALL, binop("+", V(2 ** 62), V(2 ** 62))),
+                                assign("i", ALL, astype(V([2 ** 63]), "int64")), read("i", ALL)])
+    return sc_
+
+
+def main():
+    cases = []
+    for s in scenarios():
+        cases.append({"name": s["name"], "ops": s["ops"], "expect": run(s["ops"])})
+    data = {"numpy": np.__version__, "python": sys.version.split()[0], "cases": cases}
+    os.makedirs(os.path.dirname(OUT), exist_ok=True)
+    with open(OUT, "w") as f:
+        json.dump(data, f, indent=None, separators=(",", ":"))
+        f.write("\n")
+    print(f"{len(cases)} scenarios -> {OUT}")
+
+
+if __name__ == "__main__":
+    main()
