@@ -33,6 +33,15 @@ pub fn page_size() -> u64 {
     }
 }
 
+/// `vm.dirty_expire_centisecs`: how old a dirty page gets before the kernel's flusher writes it back.
+pub fn dirty_expire_centisecs() -> Option<u64> {
+    std::fs::read_to_string("/proc/sys/vm/dirty_expire_centisecs")
+        .ok()?
+        .trim()
+        .parse()
+        .ok()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -48,13 +57,4 @@ mod tests {
         let ps = page_size();
         assert!(ps >= 4096 && ps.is_power_of_two(), "{ps}");
     }
-}
-
-/// `vm.dirty_expire_centisecs`: how old a dirty page gets before the kernel's flusher writes it back.
-pub fn dirty_expire_centisecs() -> Option<u64> {
-    std::fs::read_to_string("/proc/sys/vm/dirty_expire_centisecs")
-        .ok()?
-        .trim()
-        .parse()
-        .ok()
 }

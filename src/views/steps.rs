@@ -74,6 +74,9 @@ pub fn step_blocks(step: &StepRecord) -> Vec<Block> {
             ],
             rows,
         });
+        for f in dedup_files(step) {
+            blocks.push(Block::Pre(hex_text(f)));
+        }
     }
     blocks.push(Block::Facts(facts(step)));
     blocks
@@ -95,12 +98,30 @@ pub fn shape_text(shape: &[usize]) -> String {
 }
 
 fn file_text(f: &FileState) -> String {
-    let mut s = format!("{}, {} bytes\n{}\n", f.path, f.size, f.str);
+    format!("{}, {} bytes\n{}", f.path, f.size, f.str)
+}
+
+/// Each file once, even when several variables map it.
+fn dedup_files(step: &StepRecord) -> Vec<&FileState> {
+    let mut seen: Vec<&FileState> = Vec::new();
+    for f in step.files.values() {
+        if !seen.iter().any(|s| {
+            s.path == f.path && s.hex.first().map(|l| l.offset) == f.hex.first().map(|l| l.offset)
+        }) {
+            seen.push(f);
+        }
+    }
+    seen
+}
+
+/// The array region's first bytes as read(2) returns them, xxd style.
+fn hex_text(f: &FileState) -> String {
+    let mut s = format!("{} bytes as read(2) returns them:", f.path);
     for line in &f.hex {
-        s.push_str(&format!("\n{:08x}  {}", line.offset, line.hex));
+        s.push_str(&format!("\n  {:08x}  {}", line.offset, line.hex));
     }
     if f.hex_truncated {
-        s.push_str("\n…");
+        s.push_str("\n  …");
     }
     s
 }
