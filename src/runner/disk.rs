@@ -77,12 +77,10 @@ pub fn decide(env: &Environment, before: &Sample, after: &Sample, truncates: boo
         }
         _ => false,
     };
-    if truncates {
-        return no(if cleaned > 0 {
-            format!("No ({cleaned} dirty page(s) discarded by truncation, not written)")
-        } else {
-            "No".to_string()
-        });
+    if truncates && cleaned > 0 {
+        return no(format!(
+            "No ({cleaned} dirty page(s) discarded by truncation, not written)"
+        ));
     }
     if cleaned > 0 {
         let s = if cleaned == 1 { "" } else { "s" };
