@@ -1,0 +1,64 @@
+//! `quiz --answers`: scripted answers, marks, score and exit code.
+
+mod common;
+
+use common::tutor;
+
+#[test]
+fn all_right_scores_three_and_exits_zero() {
+    let out = tutor()
+        .args(["quiz", "--answers", "A,C,B"])
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(0), "{text}");
+    assert_eq!(text.matches("✔ Right.").count(), 3, "{text}");
+    assert!(text.contains("Score: 3/3"), "{text}");
+    // The third answer's explanation says when "unchanged" holds, with this machine's setting.
+    assert!(text.contains("vm.dirty_expire_centisecs"), "{text}");
+    assert!(!text.contains("{dirty_expire_seconds}"), "{text}");
+}
+
+#[test]
+fn one_wrong_scores_two_and_exits_one() {
+    let out = tutor()
+        .args(["quiz", "--answers", "B,C,B"])
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(1), "{text}");
+    assert!(text.contains("✘ Wrong — the answer is A."), "{text}");
+    assert!(text.contains("Score: 2/3"), "{text}");
+}
+
+#[test]
+fn unreadable_answer_reprompts_and_end_of_input_keeps_the_score() {
+    let out = tutor().args(["quiz", "--answers", "z,A"]).output().unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("Please type a letter from A to D"), "{text}");
+    assert!(text.contains("Score: 1/3"), "{text}");
+    assert_eq!(out.status.code(), Some(1));
+}
+
+#[test]
+fn shuffle_is_reproducible_and_keeps_answers_right() {
+    let run = |seed: &str| {
+        let out = tutor()
+            .args(["quiz", "--shuffle", "--seed", seed, "--answers", "A,A,A"])
+            .output()
+            .unwrap();
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    };
+    assert_eq!(run("3"), run("3"));
+    let text = run("3");
+    // Each question still has exactly one right answer among its letters.
+    assert!(text.contains("Score: "), "{text}");
+}
+
+#[test]
+fn quiz_on_stdin_without_terminal_ends_at_end_of_input() {
+    let out = tutor().arg("quiz").write_stdin("A\nC\n").output().unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("Score: 2/3"), "{text}");
+    assert_eq!(out.status.code(), Some(1));
+}

@@ -1,0 +1,122 @@
+//! `quiz` and `step` driven through a pseudo-terminal as a person would use them.
+
+mod common;
+
+use std::process::Command;
+
+use rexpect::session::spawn_command;
+
+/// The binary in a pseudo-terminal, with its temporary files under `tmpdir`.
+fn spawn(args: &[&str], tmpdir: &std::path::Path) -> rexpect::session::PtySession {
+    let mut cmd = Command::new(assert_cmd::cargo::cargo_bin("memmap-tutor"));
+    cmd.args(args).env("NO_COLOR", "1").env("TMPDIR", tmpdir);
+    spawn_command(cmd, Some(20_000)).expect("spawn in a pty")
+}
+
+/// rexpect reads the terminal byte by byte as Latin-1; spell UTF-8 text the same way to match it.
+fn l1(s: &str) -> String {
+    s.bytes().map(char::from).collect()
+}
+
+#[test]
+fn quiz_marks_a_wrong_answer_gives_a_hint_and_quits_midway() {
+    let tmp = tempfile::tempdir().unwrap();
+    let mut p = spawn(&["quiz"], tmp.path());
+    p.exp_string(&l1(
+        "1. Look at the execution_table at step 2, what is the value of arr[1,2]?",
+    ))
+    .unwrap();
+    p.exp_string(&l1("Your answer (A-D, h hint, q quit): "))
+        .unwrap();
+    p.send_line("b").unwrap();
+    p.exp_string(&l1("✘ Wrong — the answer is A.")).unwrap();
+    // The explanation cites the measured cell.
+    p.exp_string(&l1("At step 2 the Array Content column shows [[0. 1. 2.] [3. 4. 5.] [6. 7. 8.]], so arr[1, 2] = 5.0."))
+        .unwrap();
+    p.exp_string(&l1("2. At which step are the changes saved to disk?"))
+        .unwrap();
+    p.exp_string(&l1("Your answer")).unwrap();
+    p.send_line("h").unwrap();
+    p.exp_string(&l1(
+        "Hint: Look at the Disk Write column in execution_table",
+    ))
+    .unwrap();
+    p.exp_string(&l1("Your answer")).unwrap();
+    p.send_line("x").unwrap();
+    p.exp_string(&l1("Please type a letter from A to D"))
+        .unwrap();
+    p.send_line("C").unwrap();
+    p.exp_string(&l1("✔ Right.")).unwrap();
+    p.exp_string(&l1("3. If we skip calling flush()")).unwrap();
+    p.exp_string(&l1("Your answer")).unwrap();
+    p.send_line("q").unwrap();
+    p.exp_string(&l1("Quiz ended.")).unwrap();
+    p.exp_string(&l1("Score: 1/3")).unwrap();
+    p.exp_eof().unwrap();
+    let status = format!("{:?}", p.process().wait().unwrap());
+    assert!(
+        status.contains("Exited") && status.ends_with(", 1)"),
+        "{status}"
+    );
+    assert!(
+        common::listing(tmp.path()).is_empty(),
+        "left behind: {:?}",
+        common::listing(tmp.path())
+    );
+}
+
+#[test]
+fn step_walks_predicts_and_quits_cleanly() {
+    let tmp = tempfile::tempdir().unwrap();
+    let mut p = spawn(&["step", "--width", "100"], tmp.path());
+    p.exp_string(&l1("Next: step 1 · Create memmap array with zeros"))
+        .unwrap();
+    p.exp_string(&l1("[Enter] perform the step, q quit: "))
+        .unwrap();
+    p.send_line("").unwrap();
+    p.exp_string(&l1("Step 1 · Create memmap array with zeros"))
+        .unwrap();
+    p.exp_string(&l1("File on disk: ")).unwrap();
+    let path = p.exp_string(&l1(" (try `xxd")).unwrap();
+    let path = std::path::PathBuf::from(path.trim());
+    assert!(path.ends_with("large_data.dat"), "{path:?}");
+    // While the lesson is live, the file exists for a learner to inspect.
+    assert_eq!(std::fs::metadata(&path).unwrap().len(), 36);
+
+    // Step 2 has a quiz question about its outcome: predict first, then the run checks it.
+    p.exp_string(&l1("Next: step 2 · Assign values 0 to 8 reshaped"))
+        .unwrap();
+    p.exp_string(&l1(
+        "Predict: Look at the execution_table at step 2, what is the value of arr[1,2]?",
+    ))
+    .unwrap();
+    p.exp_string(&l1("Your prediction (letter, or Enter to skip): "))
+        .unwrap();
+    p.send_line("c").unwrap();
+    p.exp_string(&l1("[Enter] perform the step, q quit: "))
+        .unwrap();
+    p.send_line("").unwrap();
+    p.exp_string(&l1("[[0. 1. 2.]")).unwrap();
+    p.exp_string(&l1("✘ Not quite — the run measured A."))
+        .unwrap();
+
+    p.exp_string(&l1("Next: step 3 · Flush changes to disk"))
+        .unwrap();
+    p.exp_string(&l1("[Enter] perform the step, q quit: "))
+        .unwrap();
+    p.send_line("q").unwrap();
+    p.exp_string(&l1("Mappings closed. Temporary files removed."))
+        .unwrap();
+    p.exp_eof().unwrap();
+    let status = format!("{:?}", p.process().wait().unwrap());
+    assert!(
+        status.contains("Exited") && status.ends_with(", 0)"),
+        "{status}"
+    );
+    assert!(!path.exists(), "{path:?} left behind");
+    assert!(
+        common::listing(tmp.path()).is_empty(),
+        "left behind: {:?}",
+        common::listing(tmp.path())
+    );
+}
