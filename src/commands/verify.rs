@@ -13,7 +13,10 @@ use crate::workdir::WorkDir;
 /// expanded to their `*.yaml` files (sorted, README skipped); none means every built-in lesson.
 pub fn expand(args: &[String]) -> Result<Vec<String>, CommandError> {
     if args.is_empty() {
-        return Ok(builtin::LESSONS.iter().map(|(n, _)| n.to_string()).collect());
+        return Ok(builtin::LESSONS
+            .iter()
+            .map(|(n, _)| n.to_string())
+            .collect());
     }
     let mut out = Vec::new();
     for a in args {
@@ -110,9 +113,7 @@ fn verify_one(lesson: &LoadedLesson) -> Result<(usize, usize, usize, String), Co
         match &c.outcome {
             Outcome::Pass => {}
             Outcome::Fail(m) => block.push_str(&format!("  FAIL {src}: {}: {m}\n", c.place)),
-            Outcome::Skip(why) => {
-                block.push_str(&format!("  SKIPPED {src}: {}: {why}\n", c.place))
-            }
+            Outcome::Skip(why) => block.push_str(&format!("  SKIPPED {src}: {}: {why}\n", c.place)),
         }
     }
     Ok((p, f, s, block))

@@ -295,7 +295,7 @@ pub fn parse_hex(text: &str) -> Result<Vec<u8>, String> {
             "`{c}` is not a hex digit; give bytes such as \"00 00 80 3f\""
         ));
     }
-    if digits.len() % 2 != 0 {
+    if !digits.len().is_multiple_of(2) {
         return Err(format!(
             "odd number of hex digits ({}); each byte is two digits, e.g. \"0a\"",
             digits.len()

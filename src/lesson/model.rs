@@ -124,7 +124,8 @@ pub struct Step {
     pub note: Option<String>,
     /// The step is expected to fail (NumPy raises); the run continues.
     #[serde(default)]
-    pub expect_error: Option<String>,    /// What the run should measure after this step; checked by `verify` (see [`super::expect`]).
+    pub expect_error: Option<String>,
+    /// What the run should measure after this step; checked by `verify` (see [`super::expect`]).
     #[serde(default)]
     pub expect: Option<super::expect::Expect>,
 }

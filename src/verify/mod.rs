@@ -41,7 +41,9 @@ pub fn check_steps(lesson: &LoadedLesson, trace: &Trace) -> Vec<Check> {
             let place = format!("step {}, expect_error", rec.step);
             let outcome = match &rec.error {
                 Some(e) if e.contains(want.as_str()) => Outcome::Pass,
-                Some(e) => Outcome::Fail(format!("expected an error containing `{want}`, measured `{e}`")),
+                Some(e) => Outcome::Fail(format!(
+                    "expected an error containing `{want}`, measured `{e}`"
+                )),
                 None => Outcome::Fail(format!(
                     "expected an error containing `{want}`, measured no error"
                 )),
@@ -133,21 +135,19 @@ pub fn check_step(e: &Expect, rec: &StepRecord, env: &Environment, out: &mut Vec
         push("file_bytes", bytes_outcome(hex, file));
     }
 
-    let pages = |pick: fn(&crate::trace::PageState) -> u64,
-                 want: &Range,
-                 needs_disk: bool|
-     -> Outcome {
-        if needs_disk && !env.has_disk {
-            return Outcome::Skip(no_disk(env));
-        }
-        match (&rec.pages, &rec.pages_unavailable) {
-            (Some(p), _) => range_outcome(want, pick(p), " (cachestat)"),
-            (None, why) => Outcome::Skip(
-                why.clone()
-                    .unwrap_or_else(|| "page-cache counts unavailable".to_string()),
-            ),
-        }
-    };
+    let pages =
+        |pick: fn(&crate::trace::PageState) -> u64, want: &Range, needs_disk: bool| -> Outcome {
+            if needs_disk && !env.has_disk {
+                return Outcome::Skip(no_disk(env));
+            }
+            match (&rec.pages, &rec.pages_unavailable) {
+                (Some(p), _) => range_outcome(want, pick(p), " (cachestat)"),
+                (None, why) => Outcome::Skip(
+                    why.clone()
+                        .unwrap_or_else(|| "page-cache counts unavailable".to_string()),
+                ),
+            }
+        };
     if let Some(want) = &e.dirty {
         push("dirty", pages(|p| p.dirty, want, true));
     }
@@ -362,9 +362,9 @@ fn unanswered(about: &crate::lesson::model::About, trace: &Trace, declared: &str
     let env = &trace.environment;
     match about.kind.as_str() {
         "first_disk_write" if !env.has_disk => Outcome::Skip(no_disk(env)),
-        "first_disk_write" => {
-            Outcome::Fail(format!("{declared} but the run measured no disk write at any step"))
-        }
+        "first_disk_write" => Outcome::Fail(format!(
+            "{declared} but the run measured no disk write at any step"
+        )),
         "dirty_pages" => {
             let why = about
                 .step
@@ -386,11 +386,13 @@ fn unanswered(about: &crate::lesson::model::About, trace: &Trace, declared: &str
 
 /// Counts of a list of checks: (passed, failed, skipped).
 pub fn tally(checks: &[Check]) -> (usize, usize, usize) {
-    checks.iter().fold((0, 0, 0), |(p, f, s), c| match c.outcome {
-        Outcome::Pass => (p + 1, f, s),
-        Outcome::Fail(_) => (p, f + 1, s),
-        Outcome::Skip(_) => (p, f, s + 1),
-    })
+    checks
+        .iter()
+        .fold((0, 0, 0), |(p, f, s), c| match c.outcome {
+            Outcome::Pass => (p + 1, f, s),
+            Outcome::Fail(_) => (p, f + 1, s),
+            Outcome::Skip(_) => (p, f, s + 1),
+        })
 }
 
 /// `N passed, M failed` plus `, K skipped` when K > 0 — the summary line's exact form.
