@@ -231,3 +231,19 @@ fn a_directory_without_lessons_is_invalid() {
     assert_eq!(code, 2);
     assert!(err.contains("no lesson files"), "{err}");
 }
+
+#[test]
+fn readme_expect_example_loads_and_verifies() {
+    let readme = std::fs::read_to_string("scenarios/README.md").expect("README");
+    let (_, rest) = readme
+        .split_once("## Expectations and `memmap-tutor verify`")
+        .expect("section");
+    let (_, rest) = rest.split_once("```yaml\n").expect("yaml block");
+    let (example, _) = rest.split_once("```").expect("block end");
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("example.yaml");
+    std::fs::write(&path, format!("title: README example\n{example}")).expect("write");
+    let (code, out, err) = verify(&[&path.display().to_string()], &[]);
+    assert_eq!(code, 0, "stdout:\n{out}\nstderr:\n{err}");
+    assert_eq!(counts(last_line(&out)).1, 0, "{out}");
+}
