@@ -10,5 +10,6 @@ pub mod probe;
 pub mod quiz;
 pub mod runner;
 pub mod trace;
+pub mod verify;
 pub mod views;
 pub mod workdir;

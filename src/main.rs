@@ -23,9 +23,7 @@ fn main() {
         Some(Command::List) => commands::list::run(),
         Some(Command::Step(args)) => commands::step::run(&args),
         Some(Command::Quiz(args)) => commands::quiz::run(&args),
-        Some(Command::Verify(_)) => Err(CommandError::Invalid(
-            "this command is not available yet".to_string(),
-        )),
+        Some(Command::Verify(args)) => commands::verify::run(&args),
     };
     if let Err(e) = result {
         let code = e.exit_code();

@@ -2,6 +2,7 @@
 
 pub mod builtin;
 pub mod codegen;
+pub mod expect;
 pub mod index;
 mod lex;
 pub mod model;
@@ -103,6 +104,8 @@ pub struct ResolvedStep {
     pub note: String,
     /// Substring of the NumPy error this step is expected to raise.
     pub expect_error: Option<String>,
+    /// What `verify` checks after this step.
+    pub expect: Option<expect::Expect>,
     /// The step written as NumPy code, e.g. `arr[:] = np.arange(9).reshape(3, 3)`.
     pub code: String,
 }

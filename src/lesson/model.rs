@@ -125,6 +125,9 @@ pub struct Step {
     /// The step is expected to fail (NumPy raises); the run continues.
     #[serde(default)]
     pub expect_error: Option<String>,
+    /// What the run should measure after this step; checked by `verify` (see [`super::expect`]).
+    #[serde(default)]
+    pub expect: Option<super::expect::Expect>,
 }
 
 /// A Key Moment: a question a learner typically asks, with its answer.

@@ -31,7 +31,7 @@ pub const CITE_COLUMNS: &[&str] = &["array", "file", "disk_write", "dirty", "cac
 pub const ABOUT_KINDS: &[&str] = &["value", "first_disk_write", "dirty_pages", "file"];
 
 /// Every step field, in the order the model declares them (for "does not apply" messages).
-const COMMON: &[&str] = &["op", "action", "note", "expect_error"];
+const COMMON: &[&str] = &["op", "action", "note", "expect_error", "expect"];
 
 fn op_fields(op: Op) -> &'static [&'static str] {
     match op {
@@ -253,6 +253,11 @@ fn resolve_step(
         }
     }
 
+    if let Some(e) = &step.expect {
+        super::expect::check(step.op, step.expect_error.as_deref(), e)
+            .map_err(|(field, message)| cx.step_err(n, &field, message))?;
+    }
+
     let code = codegen::action_code(&action);
     let action_text = match &step.action {
         Some(t) => t.clone(),
@@ -264,6 +269,7 @@ fn resolve_step(
         action_text,
         note: step.note.clone().unwrap_or_default(),
         expect_error: step.expect_error.clone(),
+        expect: step.expect.clone(),
         code,
     })
 }

@@ -1,0 +1,120 @@
+//! `memmap-tutor verify`: run lessons for real and check their expectations and answer keys.
+
+use std::path::Path;
+
+use super::{emit, CommandError};
+use crate::cli::VerifyArgs;
+use crate::lesson::{self, builtin, LoadedLesson};
+use crate::runner::Runner;
+use crate::verify::{self, Outcome};
+use crate::workdir::WorkDir;
+
+/// The lessons named on the command line: built-in names and files as given, directories
+/// expanded to their `*.yaml` files (sorted, README skipped); none means every built-in lesson.
+pub fn expand(args: &[String]) -> Result<Vec<String>, CommandError> {
+    if args.is_empty() {
+        return Ok(builtin::LESSONS
+            .iter()
+            .map(|(n, _)| n.to_string())
+            .collect());
+    }
+    let mut out = Vec::new();
+    for a in args {
+        let path = Path::new(a);
+        if !path.is_dir() {
+            out.push(a.clone());
+            continue;
+        }
+        let entries = std::fs::read_dir(path)
+            .map_err(|e| CommandError::Invalid(format!("{a}: cannot list the directory: {e}")))?;
+        let mut found: Vec<String> = entries
+            .filter_map(|e| e.ok())
+            .map(|e| e.path())
+            .filter(|p| {
+                p.is_file()
+                    && p.extension().is_some_and(|x| x == "yaml")
+                    && !p
+                        .file_name()
+                        .and_then(|n| n.to_str())
+                        .is_some_and(|n| n.to_ascii_lowercase().starts_with("readme"))
+            })
+            .map(|p| p.display().to_string())
+            .collect();
+        if found.is_empty() {
+            return Err(CommandError::Invalid(format!(
+                "{a}: no lesson files (*.yaml) in this directory"
+            )));
+        }
+        found.sort();
+        out.extend(found);
+    }
+    Ok(out)
+}
+
+/// `verify`: load every lesson, run the valid ones, print per-lesson results and the summary line.
+pub fn run(args: &VerifyArgs) -> Result<(), CommandError> {
+    let names = expand(&args.lessons)?;
+    let mut text = String::new();
+    let mut invalid = Vec::new();
+    let (mut passed, mut failed, mut skipped) = (0, 0, 0);
+    for name in &names {
+        let lesson = match lesson::load(name) {
+            Ok(l) => l,
+            Err(e) => {
+                text.push_str(&format!("INVALID {e}\n"));
+                invalid.push(name.clone());
+                continue;
+            }
+        };
+        let (p, f, s, block) = verify_one(&lesson)?;
+        text.push_str(&block);
+        passed += p;
+        failed += f;
+        skipped += s;
+    }
+    text.push_str(&verify::summary(passed, failed, skipped));
+    text.push('\n');
+    emit(&text)?;
+    if !invalid.is_empty() {
+        return Err(CommandError::Invalid(format!(
+            "invalid lesson{}: {}",
+            if invalid.len() == 1 { "" } else { "s" },
+            invalid.join(", ")
+        )));
+    }
+    if failed > 0 {
+        return Err(CommandError::Failed(format!(
+            "{failed} check{} failed",
+            if failed == 1 { "" } else { "s" }
+        )));
+    }
+    Ok(())
+}
+
+/// Run one lesson in a fresh temporary directory; its counts and printed block.
+fn verify_one(lesson: &LoadedLesson) -> Result<(usize, usize, usize, String), CommandError> {
+    let workdir = WorkDir::new(None)
+        .map_err(|e| CommandError::Io(format!("cannot prepare a work directory: {e}")))?;
+    let trace = Runner::new(lesson, workdir.path()).run_all();
+    let checks = verify::check_lesson(lesson, &trace);
+    let (p, f, s) = verify::tally(&checks);
+    let src = &lesson.source;
+    let status = if f > 0 { "FAIL" } else { "PASS" };
+    let counts = if checks.is_empty() {
+        "nothing to check (no expectations or answer keys)".to_string()
+    } else {
+        verify::summary(p, f, s)
+    };
+    let mut block = format!(
+        "{status} {src} (on {}): {counts}\n",
+        trace.environment.filesystem
+    );
+    for c in &checks {
+        match &c.outcome {
+            Outcome::Pass => {}
+            Outcome::Fail(m) => block.push_str(&format!("  FAIL {src}: {}: {m}\n", c.place)),
+            Outcome::Skip(why) => block.push_str(&format!("  SKIPPED {src}: {}: {why}\n", c.place)),
+        }
+    }
+    Ok((p, f, s, block))
+}

@@ -1,0 +1,463 @@
+//! Checks a lesson's expectations and quiz answer keys against the trace of a live run.
+
+use crate::lesson::expect::{normalise, parse_hex, Expect, Range, Text};
+use crate::lesson::LoadedLesson;
+use crate::quiz;
+use crate::trace::{Environment, Measured, StepRecord, Trace};
+
+/// How one check came out.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Outcome {
+    Pass,
+    /// What was expected and what was measured, as one sentence.
+    Fail(String),
+    /// The probe that would decide it is unavailable here; the reason.
+    Skip(String),
+}
+
+/// One expectation or answer key, checked.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Check {
+    /// Where in the lesson: `step 2, dirty` or `quiz question 1`.
+    pub place: String,
+    pub outcome: Outcome,
+}
+
+/// Every check of a lesson against its run: step expectations first, then answer keys.
+pub fn check_lesson(lesson: &LoadedLesson, trace: &Trace) -> Vec<Check> {
+    let mut out = check_steps(lesson, trace);
+    out.extend(check_answers(lesson, trace));
+    out
+}
+
+/// The `expect:` blocks (and `expect_error`) of every step.
+pub fn check_steps(lesson: &LoadedLesson, trace: &Trace) -> Vec<Check> {
+    let mut out = Vec::new();
+    for step in &lesson.steps {
+        let Some(rec) = trace.steps.iter().find(|r| r.step == step.number) else {
+            continue;
+        };
+        if let Some(want) = &step.expect_error {
+            let place = format!("step {}, expect_error", rec.step);
+            let outcome = match &rec.error {
+                Some(e) if e.contains(want.as_str()) => Outcome::Pass,
+                Some(e) => Outcome::Fail(format!(
+                    "expected an error containing `{want}`, measured `{e}`"
+                )),
+                None => Outcome::Fail(format!(
+                    "expected an error containing `{want}`, measured no error"
+                )),
+            };
+            out.push(Check { place, outcome });
+        }
+        if let Some(e) = &step.expect {
+            check_step(e, rec, &trace.environment, &mut out);
+        }
+    }
+    out
+}
+
+/// Why a dirty/writeback/disk expectation cannot be decided on a filesystem without a disk.
+fn no_disk(env: &Environment) -> String {
+    format!(
+        "{} has no disk behind the page cache: the kernel keeps no dirty or writeback state for its pages",
+        env.filesystem
+    )
+}
+
+/// `unavailable (why)` → `why`, for skip reasons.
+fn reason(detail: &str) -> String {
+    detail
+        .strip_prefix("unavailable (")
+        .and_then(|r| r.strip_suffix(')'))
+        .unwrap_or(detail)
+        .to_string()
+}
+
+fn range_outcome(want: &Range, got: u64, unit: &str) -> Outcome {
+    if want.contains(got) {
+        Outcome::Pass
+    } else {
+        Outcome::Fail(format!("expected {want}, measured {got}{unit}"))
+    }
+}
+
+fn text_outcome(want: &Text, got: Result<&str, String>) -> Outcome {
+    match got {
+        Ok(g) if normalise(g) == normalise(&want.0) => Outcome::Pass,
+        Ok(g) => Outcome::Fail(format!(
+            "expected {}, measured {}",
+            normalise(&want.0),
+            normalise(g)
+        )),
+        Err(why) => Outcome::Fail(format!("expected {}, measured {why}", normalise(&want.0))),
+    }
+}
+
+fn yes_no(b: bool) -> &'static str {
+    if b {
+        "true"
+    } else {
+        "false"
+    }
+}
+
+/// Check one step's `expect:` block against its record.
+pub fn check_step(e: &Expect, rec: &StepRecord, env: &Environment, out: &mut Vec<Check>) {
+    let mut push = |key: &str, outcome: Outcome| {
+        out.push(Check {
+            place: format!("step {}, {key}", rec.step),
+            outcome,
+        })
+    };
+    let var = e.var.clone().unwrap_or_else(|| rec.var.clone());
+
+    if let Some(want) = &e.array {
+        let got = match rec.arrays.get(&var) {
+            None => Err(format!("no variable `{var}` (None)")),
+            // A closed variable is compared with what it held when it was closed, as the table shows.
+            Some(a) if a.state == "closed" => a
+                .last_str
+                .as_deref()
+                .ok_or_else(|| format!("`{var}` closed")),
+            Some(a) => Ok(a.str.as_str()),
+        };
+        push("array", text_outcome(want, got));
+    }
+    let file = rec.files.get(&var);
+    if let Some(want) = &e.file {
+        let got = file
+            .map(|f| f.str.as_str())
+            .ok_or_else(|| format!("no file for `{var}`"));
+        push("file", text_outcome(want, got));
+    }
+    if let Some(Text(hex)) = &e.file_bytes {
+        push("file_bytes", bytes_outcome(hex, file));
+    }
+
+    let pages =
+        |pick: fn(&crate::trace::PageState) -> u64, want: &Range, needs_disk: bool| -> Outcome {
+            if needs_disk && !env.has_disk {
+                return Outcome::Skip(no_disk(env));
+            }
+            match (&rec.pages, &rec.pages_unavailable) {
+                (Some(p), _) => range_outcome(want, pick(p), " (cachestat)"),
+                (None, why) => Outcome::Skip(
+                    why.clone()
+                        .unwrap_or_else(|| "page-cache counts unavailable".to_string()),
+                ),
+            }
+        };
+    if let Some(want) = &e.dirty {
+        push("dirty", pages(|p| p.dirty, want, true));
+    }
+    if let Some(want) = &e.cached {
+        push("cached", pages(|p| p.cached, want, false));
+    }
+    if let Some(want) = &e.writeback {
+        push("writeback", pages(|p| p.writeback, want, true));
+    }
+    if let Some(want) = e.disk_write {
+        let outcome = if !env.has_disk {
+            Outcome::Skip(no_disk(env))
+        } else if rec.disk_write_detail.starts_with("unavailable") {
+            Outcome::Skip(reason(&rec.disk_write_detail))
+        } else if rec.disk_write == want {
+            Outcome::Pass
+        } else {
+            Outcome::Fail(format!(
+                "expected {}, measured {} ({})",
+                yes_no(want),
+                yes_no(rec.disk_write),
+                rec.disk_write_detail
+            ))
+        };
+        push("disk_write", outcome);
+    }
+    for (key, want, bytes) in [
+        (
+            "allocated",
+            e.allocated,
+            rec.allocation.value().map(|a| a.allocated_bytes),
+        ),
+        (
+            "delalloc",
+            e.delalloc,
+            rec.allocation.value().map(|a| a.delalloc_bytes),
+        ),
+    ] {
+        let Some(want) = want else { continue };
+        let outcome = match (bytes, &rec.allocation) {
+            (Some(b), _) if (b > 0) == want => Outcome::Pass,
+            (Some(b), _) => Outcome::Fail(format!(
+                "expected {}, measured {} ({b} bytes, FIEMAP)",
+                yes_no(want),
+                yes_no(b > 0)
+            )),
+            (None, Measured::Unavailable { unavailable }) => Outcome::Skip(unavailable.clone()),
+            (None, _) => Outcome::Skip("allocation unavailable".to_string()),
+        };
+        push(key, outcome);
+    }
+    if let Some(want) = e.ok {
+        let outcome = match (&rec.error, want) {
+            (None, true) | (Some(_), false) => Outcome::Pass,
+            (Some(err), true) => Outcome::Fail(format!("expected no error, measured `{err}`")),
+            (None, false) => Outcome::Fail("expected an error, measured none".to_string()),
+        };
+        push("ok", outcome);
+    }
+    if let Some(want) = &e.error {
+        let outcome = match (want, &rec.error) {
+            (None, None) => Outcome::Pass,
+            (None, Some(err)) => Outcome::Fail(format!("expected no error, measured `{err}`")),
+            (Some(sub), Some(err)) if err.contains(sub.as_str()) => Outcome::Pass,
+            (Some(sub), Some(err)) => Outcome::Fail(format!(
+                "expected an error containing `{sub}`, measured `{err}`"
+            )),
+            (Some(sub), None) => Outcome::Fail(format!(
+                "expected an error containing `{sub}`, measured no error"
+            )),
+        };
+        push("error", outcome);
+    }
+    if let Some(want) = &e.resident {
+        let outcome = match &rec.mapping {
+            Measured::Value(m) => {
+                let page_kb = (env.page_size as u64 / 1024).max(1);
+                let pages = m.rss_kb / page_kb;
+                range_outcome(
+                    want,
+                    pages,
+                    &format!(" page(s) (smaps Rss {} kB)", m.rss_kb),
+                )
+            }
+            Measured::Unavailable { unavailable } => Outcome::Skip(unavailable.clone()),
+        };
+        push("resident", outcome);
+    }
+    if let Some(f) = &e.faults {
+        for (key, want) in [("faults.major", &f.major), ("faults.minor", &f.minor)] {
+            let Some(want) = want else { continue };
+            let outcome = match &rec.faults {
+                Measured::Value(got) => {
+                    let n = if key == "faults.major" {
+                        got.major
+                    } else {
+                        got.minor
+                    };
+                    range_outcome(want, n, "")
+                }
+                Measured::Unavailable { unavailable } => Outcome::Skip(unavailable.clone()),
+            };
+            push(key, outcome);
+        }
+    }
+    if let Some(want) = &e.read {
+        let got = match (&rec.read, &rec.error) {
+            (Some(r), _) => Ok(r.str.as_str()),
+            (None, Some(err)) => Err(format!("nothing read (the step raised `{err}`)")),
+            (None, None) => Err("nothing read".to_string()),
+        };
+        push("read", text_outcome(want, got));
+    }
+}
+
+/// Compare expected leading bytes with the trace's hex dump of the array region.
+fn bytes_outcome(hex: &str, file: Option<&crate::trace::FileState>) -> Outcome {
+    let want = match parse_hex(hex) {
+        Ok(w) => w,
+        // Validated at load; a bad value here can only come from a hand-built Expect.
+        Err(e) => return Outcome::Fail(e),
+    };
+    let Some(f) = file else {
+        return Outcome::Fail(format!("expected {}, measured no file", hex_str(&want)));
+    };
+    let got: Vec<u8> = f
+        .hex
+        .iter()
+        .flat_map(|l| l.hex.split_whitespace())
+        .filter_map(|b| u8::from_str_radix(b, 16).ok())
+        .collect();
+    if want.len() > got.len() && f.hex_truncated {
+        // The trace keeps only the first lines of the dump (large data stays cheap).
+        return Outcome::Skip(format!(
+            "the trace records only the first {} bytes of the array region",
+            got.len()
+        ));
+    }
+    let shown = &got[..got.len().min(want.len())];
+    if shown == want.as_slice() {
+        Outcome::Pass
+    } else {
+        Outcome::Fail(format!(
+            "expected {}, measured {}",
+            hex_str(&want),
+            if shown.is_empty() {
+                "no bytes".to_string()
+            } else {
+                hex_str(shown)
+            }
+        ))
+    }
+}
+
+fn hex_str(b: &[u8]) -> String {
+    b.iter()
+        .map(|x| format!("{x:02x}"))
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+/// The answer keys of questions about the run: the declared letter must be the measured one.
+pub fn check_answers(lesson: &LoadedLesson, trace: &Trace) -> Vec<Check> {
+    let asked = quiz::questions(lesson, trace);
+    let mut out = Vec::new();
+    for (i, (q, a)) in lesson.lesson.quiz.iter().zip(&asked).enumerate() {
+        let Some(about) = &q.about else { continue };
+        let place = format!("quiz question {}", i + 1);
+        let choice = |k: usize| {
+            format!(
+                "{} ({})",
+                quiz::letter(k),
+                a.choices.get(k).map(String::as_str).unwrap_or("?")
+            )
+        };
+        let declared = a
+            .declared
+            .map(|d| format!("declared {}", choice(d)))
+            .unwrap_or_else(|| "no declared answer".to_string());
+        let outcome = if about.kind == "dirty_pages" && !trace.environment.has_disk {
+            // tmpfs reports 0 dirty pages whatever happened: the count means nothing there.
+            Outcome::Skip(no_disk(&trace.environment))
+        } else {
+            match (&a.measured, a.answer) {
+                (None, _) => unanswered(about, trace, &declared),
+                (Some(m), None) => Outcome::Fail(format!(
+                    "the run measured {}, which is none of the choices ({})",
+                    m.answer,
+                    (0..a.choices.len())
+                        .map(|k| format!("{}: {}", quiz::letter(k), a.choices[k]))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                )),
+                (Some(m), Some(ans)) => match a.declared {
+                    Some(d) if d != ans => Outcome::Fail(format!(
+                        "{declared} but the run measured {} ({})",
+                        m.answer,
+                        quiz::letter(ans)
+                    )),
+                    _ => Outcome::Pass,
+                },
+            }
+        };
+        out.push(Check { place, outcome });
+    }
+    out
+}
+
+/// A question about the run that the trace could not answer: a failure where the run should
+/// have answered it, a skip where a probe was unavailable.
+fn unanswered(about: &crate::lesson::model::About, trace: &Trace, declared: &str) -> Outcome {
+    let env = &trace.environment;
+    match about.kind.as_str() {
+        "first_disk_write" if !env.has_disk => Outcome::Skip(no_disk(env)),
+        "first_disk_write" => Outcome::Fail(format!(
+            "{declared} but the run measured no disk write at any step"
+        )),
+        "dirty_pages" => {
+            let why = about
+                .step
+                .and_then(|n| trace.steps.iter().find(|s| s.step == n))
+                .and_then(|s| s.pages_unavailable.clone())
+                .unwrap_or_else(|| "page-cache counts unavailable".to_string());
+            Outcome::Skip(why)
+        }
+        _ => Outcome::Fail(format!(
+            "{declared} but the run could not measure it (is `{}` open at step {}?)",
+            about.index.as_deref().unwrap_or("the variable"),
+            about
+                .step
+                .map(|s| s.to_string())
+                .unwrap_or_else(|| "?".to_string())
+        )),
+    }
+}
+
+/// Counts of a list of checks: (passed, failed, skipped).
+pub fn tally(checks: &[Check]) -> (usize, usize, usize) {
+    checks
+        .iter()
+        .fold((0, 0, 0), |(p, f, s), c| match c.outcome {
+            Outcome::Pass => (p + 1, f, s),
+            Outcome::Fail(_) => (p, f + 1, s),
+            Outcome::Skip(_) => (p, f, s + 1),
+        })
+}
+
+/// `N passed, M failed` plus `, K skipped` when K > 0 — the summary line's exact form.
+pub fn summary(passed: usize, failed: usize, skipped: usize) -> String {
+    let mut s = format!("{passed} passed, {failed} failed");
+    if skipped > 0 {
+        s.push_str(&format!(", {skipped} skipped"));
+    }
+    s
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn summary_line() {
+        assert_eq!(summary(3, 0, 0), "3 passed, 0 failed");
+        assert_eq!(summary(3, 1, 2), "3 passed, 1 failed, 2 skipped");
+    }
+
+    #[test]
+    fn ranges_and_text() {
+        assert_eq!(range_outcome(&Range::exactly(0), 0, ""), Outcome::Pass);
+        assert_eq!(
+            range_outcome(&Range::exactly(0), 1, " (cachestat)"),
+            Outcome::Fail("expected 0, measured 1 (cachestat)".into())
+        );
+        let t = Text("[[0. 1.] [2. 3.]]".into());
+        assert_eq!(text_outcome(&t, Ok("[[0. 1.]\n [2. 3.]]")), Outcome::Pass);
+        assert_eq!(
+            text_outcome(&t, Ok("[[0. 1.]\n [2. 4.]]")),
+            Outcome::Fail("expected [[0. 1.] [2. 3.]], measured [[0. 1.] [2. 4.]]".into())
+        );
+        assert_eq!(reason("unavailable (tmpfs x)"), "tmpfs x");
+    }
+
+    #[test]
+    fn leading_bytes() {
+        let f = crate::trace::FileState {
+            path: "a".into(),
+            abs_path: "/a".into(),
+            size: 4,
+            str: String::new(),
+            hex: vec![crate::trace::HexLine {
+                offset: 0,
+                hex: "00 00 80 3f".into(),
+            }],
+            hex_truncated: false,
+        };
+        assert_eq!(bytes_outcome("0000", Some(&f)), Outcome::Pass);
+        assert_eq!(bytes_outcome("00 00 80 3f", Some(&f)), Outcome::Pass);
+        assert!(matches!(
+            bytes_outcome("00 01", Some(&f)),
+            Outcome::Fail(m) if m == "expected 00 01, measured 00 00"
+        ));
+        assert!(matches!(
+            bytes_outcome("00 00 80 3f 00", Some(&f)),
+            Outcome::Fail(_)
+        ));
+        let mut t = f.clone();
+        t.hex_truncated = true;
+        assert!(matches!(
+            bytes_outcome("00 00 80 3f 00", Some(&t)),
+            Outcome::Skip(_)
+        ));
+    }
+}
