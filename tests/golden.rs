@@ -20,12 +20,27 @@ const VIEWS: [&str; 9] = [
 ];
 const LESSONS: [&str; 2] = ["numpy-memmap-basics", "copy-on-write"];
 
-/// Replace what differs between runs and machines of this kind: the work directory and kernel release.
+/// Replace what differs between runs and machines of this kind: the work directory, the kernel release,
+/// and page-fault counts (getrusage counts the whole process, so an allocation can add a minor fault).
 fn normalise(out: &str, work: &std::path::Path) -> String {
     let kernel = std::fs::read_to_string("/proc/sys/kernel/osrelease").unwrap_or_default();
     let workdir = work.canonicalize().unwrap_or_else(|_| work.to_path_buf());
-    out.replace(&workdir.display().to_string(), "<WORKDIR>")
-        .replace(kernel.trim(), "<KERNEL>")
+    let out = out
+        .replace(&workdir.display().to_string(), "<WORKDIR>")
+        .replace(kernel.trim(), "<KERNEL>");
+    out.lines()
+        .map(|line| {
+            if line.contains("Page faults") {
+                line.chars()
+                    .map(|c| if c.is_ascii_digit() { 'N' } else { c })
+                    .collect()
+            } else {
+                line.to_string()
+            }
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
+        + if out.ends_with('\n') { "\n" } else { "" }
 }
 
 fn render(lesson: &str, view: &str, format: &str, work: &std::path::Path) -> String {
