@@ -23,6 +23,9 @@ fn main() {
         Some(Command::List) => commands::list::run(),
         Some(Command::Step(args)) => commands::step::run(&args),
         Some(Command::Quiz(args)) => commands::quiz::run(&args),
+        Some(Command::Child(args)) => {
+            std::process::exit(memmap_tutor::engine::child::child_main(&args.task))
+        }
         Some(Command::Verify(_)) => Err(CommandError::Invalid(
             "this command is not available yet".to_string(),
         )),
