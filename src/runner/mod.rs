@@ -67,7 +67,18 @@ impl<'a> Runner<'a> {
     pub fn step(&mut self) -> Option<StepRecord> {
         let step = self.lesson.steps.get(self.next)?;
         self.next += 1;
-        let var = action_var(&step.action).to_string();
+        let mut var = action_var(&step.action).to_string();
+        if var.is_empty() {
+            // A file named directly: show it through a variable that maps it, if any.
+            if let Some(f) = action_file(&step.action) {
+                let mapped = self.files.iter().find(|(v, vf)| {
+                    vf.as_str() == f && self.engine.variable(v).is_some_and(|x| x.is_open())
+                });
+                if let Some((v, _)) = mapped {
+                    var = v.clone();
+                }
+            }
+        }
         if let Action::Open(spec) | Action::Reopen(spec) = &step.action {
             self.files.insert(spec.var.clone(), spec.file.clone());
         }
