@@ -354,3 +354,31 @@ pub fn data_line(lines: &[String]) -> Option<String> {
         .iter()
         .find_map(|l| l.strip_prefix("data ").map(|s| s.to_string()))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tasks_round_trip_and_signals_are_named() {
+        let t = ChildTask::Truncate {
+            size: 0,
+            touch: true,
+        };
+        let json = serde_json::to_string(&t).expect("serialise");
+        assert_eq!(json, r#"{"task":"truncate","size":0,"touch":true}"#);
+        assert!(matches!(
+            serde_json::from_str::<ChildTask>(&json),
+            Ok(ChildTask::Truncate {
+                size: 0,
+                touch: true
+            })
+        ));
+        assert_eq!(signal_name(libc::SIGBUS), "SIGBUS");
+        assert_eq!(signal_name(libc::SIGKILL), "SIGKILL");
+        assert_eq!(
+            data_line(&["pid 1: x".to_string(), "data 00ff".to_string()]),
+            Some("00ff".to_string())
+        );
+    }
+}

@@ -254,3 +254,49 @@ pub fn flush_range(
     });
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn no_disk_means_nothing_to_wait_for() {
+        let mut r = OpReport::default();
+        let start = Instant::now();
+        wait_writeback(
+            Path::new("/nonexistent"),
+            false,
+            "tmpfs",
+            Duration::from_secs(30),
+            &mut r,
+        )
+        .expect("no error");
+        assert!(start.elapsed() < Duration::from_secs(1));
+        assert_eq!(r.writeback_wait_ms, Some(0));
+        assert_eq!(r.writeback_timed_out, Some(false));
+        assert!(r
+            .outcome
+            .unwrap_or_default()
+            .starts_with("tmpfs has no disk"));
+    }
+
+    #[test]
+    fn clean_file_returns_at_once() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("clean.bin");
+        std::fs::write(&path, b"x").expect("write");
+        // Make it clean first: fsync through a probe-independent handle.
+        std::fs::File::open(&path)
+            .and_then(|f| f.sync_all())
+            .expect("fsync");
+        let mut r = OpReport::default();
+        match wait_writeback(&path, true, "ext4", Duration::from_millis(300), &mut r) {
+            Ok(()) => {
+                assert_eq!(r.writeback_timed_out, Some(false), "{r:?}");
+                assert_eq!(r.dirty_after, Some(0));
+            }
+            Err(e) => eprintln!("skip: cachestat unavailable here: {e}"),
+        }
+        crate::probe::release_file(&path);
+    }
+}

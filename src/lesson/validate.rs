@@ -1077,6 +1077,16 @@ mod tests {
     }
 
     #[test]
+    fn hex_bytes() {
+        assert_eq!(parse_hex("00 00 c6 42").unwrap(), vec![0, 0, 0xc6, 0x42]);
+        assert_eq!(parse_hex("0xFF01").unwrap(), vec![0xff, 1]);
+        assert!(parse_hex("").is_err());
+        assert!(parse_hex("abc").unwrap_err().contains("odd"));
+        assert!(parse_hex("zz").unwrap_err().contains("not a hex digit"));
+        assert_eq!(hex_string(&[0, 0xab]), "00ab");
+    }
+
+    #[test]
     fn shapes() {
         let y = |s: &str| serde_yaml::from_str::<Yaml>(s).unwrap();
         assert_eq!(shape_of(&y("9")).unwrap(), vec![9]);
