@@ -179,7 +179,15 @@ pub fn child_main(task_json: &str) -> i32 {
             return 2;
         }
     };
-    // SAFETY: the parent passed the file as fd 3 (see `spawn`); nothing else in this process owns it.
+    // SAFETY: fcntl(F_GETFD) only asks whether fd 3 is open; no memory is involved.
+    if unsafe { libc::fcntl(CHILD_FD, libc::F_GETFD) } == -1 {
+        println!(
+            "error: no file on fd {CHILD_FD} (this subcommand is started by the tutor itself)"
+        );
+        return 2;
+    }
+    // SAFETY: fd 3 is open (checked above): the parent passed the file there (see `spawn`), and
+    // nothing else in this process owns it.
     let file = unsafe { File::from_raw_fd(CHILD_FD) };
     match run_task(&file, &task) {
         Ok(()) => 0,

@@ -601,7 +601,7 @@ impl Engine {
         }
         if !private.is_empty() {
             s.push_str(&format!(
-                "; copy-on-write {} keep{} their private copy of any page already written to",
+                "; copy-on-write {} see{} it only on pages not yet written through them (written pages are private copies)",
                 private.join(", "),
                 if private.len() == 1 { "s" } else { "" }
             ));
