@@ -102,14 +102,16 @@ pub fn evict(var: &Variable, fd: &std::fs::File, report: &mut OpReport) -> Resul
             var.name
         ));
     }
-    if after.cached > 0 && dropped == 0 {
+    if dropped == 0 {
         line.push_str(
-            "; nothing could be dropped (pages still mapped, or no disk behind the file)",
+            "; nothing could be dropped (pages still mapped, or no disk behind the file: \
+             on tmpfs the page cache is the only copy)",
+        );
+    } else {
+        line.push_str(
+            ". Those pages are on disk only now: the next read of them must fetch them (major page faults)",
         );
     }
-    line.push_str(
-        ". The data is on disk only now: the next read must fetch it (major page faults)",
-    );
     report.outcome = Some(line);
     Ok(())
 }
