@@ -28,6 +28,15 @@ pub enum Command {
     Check(CheckArgs),
     /// List the built-in lessons.
     List,
+    /// Internal: the child process of outside-process steps (external_write, crash, truncate …).
+    #[command(name = "__child", hide = true)]
+    Child(ChildArgs),
+}
+
+/// Internal `__child` arguments: one JSON task; the file is inherited as fd 3.
+#[derive(Debug, Args)]
+pub struct ChildArgs {
+    pub task: String,
 }
 
 /// Output formats.

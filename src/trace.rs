@@ -109,6 +109,68 @@ pub struct StepRecord {
     pub watches: Vec<ReadValue>,
     /// Lesson Notes column text.
     pub note: String,
+    /// What the new ops (reopen, external_*, crash, evict, wait_writeback, flush_async,
+    /// flush_range, truncate) measured; absent fields are omitted from the JSON.
+    #[serde(flatten)]
+    pub report: OpReport,
+}
+
+/// Measured results of a step beyond the common columns (only the fields the op produced are set).
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct OpReport {
+    /// One human line on what happened, e.g. `the child died of SIGKILL (signal 9) before any flush`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub outcome: Option<String>,
+    /// The child process that performed the step (external_write/read, crash, truncate).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub child: Option<ChildRecord>,
+    /// Dirty pages of the file right before the op (cachestat).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub dirty_before: Option<u64>,
+    /// Dirty pages of the file right after the op (cachestat).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub dirty_after: Option<u64>,
+    /// Cached pages of the file right before the op (cachestat; evict).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub cached_before: Option<u64>,
+    /// Cached pages of the file right after the op (cachestat; evict).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub cached_after: Option<u64>,
+    /// evict: pages that left the page cache (cached before − cached after).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub pages_dropped: Option<u64>,
+    /// wait_writeback: milliseconds waited, measured.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub writeback_wait_ms: Option<u64>,
+    /// wait_writeback: true when the timeout passed with pages still dirty or under writeback.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub writeback_timed_out: Option<bool>,
+    /// flush_range: the file byte range msync covered, page aligned as memmap2 does it: `[start, end)`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub flushed_range: Option<[u64; 2]>,
+}
+
+/// A child process the tutor started for a step, and how it ended.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct ChildRecord {
+    pub pid: u32,
+    /// Exit code when it exited normally.
+    pub exit_code: Option<i32>,
+    /// Signal number when a signal killed it (9 SIGKILL, 7 SIGBUS).
+    pub signal: Option<i32>,
+    /// `SIGKILL`, `SIGBUS`, …
+    pub signal_name: Option<String>,
+    /// Bytes it wrote (hex, e.g. `0000c642`) and where.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub wrote: Option<String>,
+    /// Bytes it read (hex).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub read: Option<String>,
+    /// What it read decoded with the array's dtype, printed like NumPy.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub read_values: Option<String>,
+    /// Its own report, one line per event, e.g. `stored arr[0] = 42` or `truncated 36 -> 0`.
+    pub said: Vec<String>,
 }
 
 /// One variable as the program sees it.

@@ -2,17 +2,21 @@
 
 pub mod array;
 pub mod assign;
+pub mod child;
+pub mod kernel;
 pub mod open;
 pub mod values;
 pub mod view;
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::fs::File;
 use std::path::{Path, PathBuf};
+use std::time::Duration;
 
 use crate::dtype::{DType, Scalar};
-use crate::lesson::{Action, Mode};
+use crate::lesson::{Action, Mode, Target};
 use crate::numpy_print::ElementSource;
+use crate::trace::{Measured, OpReport};
 use array::{element_pos, read_element, MapView, Mapping, SharedMap};
 
 /// A variable of the lesson: an open mapping, or one that was closed.
@@ -142,6 +146,39 @@ impl ElementSource for Variable {
     }
 }
 
+/// Bytes read by a child, decoded as a 1-d array for printing.
+struct BytesElements {
+    dtype: DType,
+    shape: Vec<usize>,
+    bytes: Vec<u8>,
+}
+
+impl ElementSource for BytesElements {
+    fn dtype(&self) -> DType {
+        self.dtype
+    }
+    fn shape(&self) -> &[usize] {
+        &self.shape
+    }
+    fn get(&self, index: &[usize]) -> Scalar {
+        let pos = index.first().copied().unwrap_or(0) * self.dtype.size;
+        read_element(&self.bytes, pos, self.dtype)
+    }
+}
+
+/// `00 00 c6 42`.
+fn spaced_hex(data: &[u8]) -> String {
+    data.iter()
+        .map(|b| format!("{b:02x}"))
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+/// A printed array on one line.
+fn one_line(s: &str) -> String {
+    s.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
 /// The result of a `read` step: a scalar or a view.
 pub enum ReadResult {
     Scalar(Scalar, DType),
@@ -154,15 +191,22 @@ pub struct StepOutcome {
     /// NumPy's message (`ValueError: ...`) when NumPy would raise.
     pub error: Option<String>,
     pub read: Option<ReadResult>,
+    /// What the new ops measured (child process, pages dropped, wait time, …).
+    pub report: OpReport,
 }
 
 impl StepOutcome {
-    fn from_result(r: Result<Option<ReadResult>, String>) -> StepOutcome {
+    fn from_result(r: Result<Option<ReadResult>, String>, report: OpReport) -> StepOutcome {
         match r {
-            Ok(read) => StepOutcome { error: None, read },
+            Ok(read) => StepOutcome {
+                error: None,
+                read,
+                report,
+            },
             Err(e) => StepOutcome {
                 error: Some(e),
                 read: None,
+                report,
             },
         }
     }
@@ -172,13 +216,21 @@ impl StepOutcome {
 pub struct Engine {
     workdir: PathBuf,
     vars: BTreeMap<String, Variable>,
+    /// Read-write fds of files that child processes act on, kept open until the engine is dropped
+    /// (handed to each child as fd 3, so a child's exit never closes a file; see `child`).
+    aux_fds: HashMap<PathBuf, File>,
+    /// The report of the step being performed.
+    report: OpReport,
 }
 
 impl Engine {
+    /// An engine acting on files under `workdir`.
     pub fn new(workdir: &Path) -> Engine {
         Engine {
             workdir: workdir.to_path_buf(),
             vars: BTreeMap::new(),
+            aux_fds: HashMap::new(),
+            report: OpReport::default(),
         }
     }
 
@@ -189,7 +241,38 @@ impl Engine {
 
     /// Perform one action for real.
     pub fn perform(&mut self, action: &Action) -> StepOutcome {
-        StepOutcome::from_result(self.perform_inner(action))
+        self.report = OpReport::default();
+        let r = self.perform_inner(action);
+        StepOutcome::from_result(r, std::mem::take(&mut self.report))
+    }
+
+    /// The absolute path of a target's file (confined to the work directory).
+    fn target_path(&self, target: &Target) -> Result<PathBuf, String> {
+        if let Some(v) = target.var().and_then(|v| self.vars.get(v)) {
+            return Ok(v.path.clone());
+        }
+        open::confine(&self.workdir, target.file())
+    }
+
+    /// The engine's own long-lived read-write fd of `path` (opened once, never created).
+    fn aux_fd(&mut self, path: &Path, shown: &str) -> Result<&File, String> {
+        if !self.aux_fds.contains_key(path) {
+            let f = std::fs::OpenOptions::new()
+                .read(true)
+                .write(true)
+                .open(path)
+                .map_err(|e| open::os_error(&e, Some(shown)))?;
+            self.aux_fds.insert(path.to_path_buf(), f);
+        }
+        self.aux_fds
+            .get(path)
+            .ok_or_else(|| "internal: fd table lost an entry".to_string())
+    }
+
+    fn known_var(&self, name: &str) -> Result<&Variable, String> {
+        self.vars
+            .get(name)
+            .ok_or_else(|| format!("NameError: name '{name}' is not defined"))
     }
 
     fn open_var(&self, name: &str) -> Result<&Variable, String> {
@@ -245,7 +328,285 @@ impl Engine {
                 v.closed = true;
                 Ok(None)
             }
+            Action::Reopen(spec) => {
+                let var = open::open(&self.workdir, spec)?;
+                self.report.outcome = Some(format!(
+                    "mapped {} again (mode {}): the array shows what the file holds now",
+                    spec.file,
+                    spec.mode.as_str()
+                ));
+                self.vars.insert(spec.var.clone(), var);
+                Ok(None)
+            }
+            Action::ExternalWrite {
+                target,
+                offset,
+                data,
+                ..
+            } => {
+                let path = self.target_path(target)?;
+                let file = self.aux_fd(&path, target.file())?;
+                let task = child::ChildTask::Write {
+                    offset: *offset,
+                    hex: data.iter().map(|b| format!("{b:02x}")).collect(),
+                };
+                let run = child::spawn(file, &task, false)?;
+                let mut record = run.record;
+                record.wrote = child::data_line(&run.lines);
+                let ok = record.exit_code == Some(0);
+                self.report.outcome = Some(if ok {
+                    format!(
+                        "another process (pid {}) wrote {} byte{} at offset {offset} with pwrite(2){}",
+                        record.pid,
+                        data.len(),
+                        if data.len() == 1 { "" } else { "s" },
+                        self.visibility_note(target)
+                    )
+                } else {
+                    format!("the child process failed: {}", record.said.join("; "))
+                });
+                let failed = (!ok).then(|| record.said.join("; "));
+                self.report.child = Some(record);
+                match failed {
+                    Some(why) => Err(format!("OSError: the writing process failed: {why}")),
+                    None => Ok(None),
+                }
+            }
+            Action::ExternalRead {
+                target,
+                offset,
+                length,
+                dtype,
+            } => {
+                let path = self.target_path(target)?;
+                let file = self.aux_fd(&path, target.file())?;
+                let task = child::ChildTask::Read {
+                    offset: *offset,
+                    length: *length,
+                };
+                let run = child::spawn(file, &task, false)?;
+                let mut record = run.record;
+                record.read = child::data_line(&run.lines);
+                let bytes = record
+                    .read
+                    .as_deref()
+                    .and_then(|h| crate::lesson::validate::parse_hex(h).ok())
+                    .unwrap_or_default();
+                if let Some(dt) = dtype {
+                    let n = bytes.len() / dt.size;
+                    if n > 0 {
+                        let src = BytesElements {
+                            dtype: *dt,
+                            shape: vec![n],
+                            bytes: bytes[..n * dt.size].to_vec(),
+                        };
+                        record.read_values = Some(crate::numpy_print::array_str(&src));
+                    }
+                }
+                let ok = record.exit_code == Some(0);
+                self.report.outcome = Some(if ok {
+                    format!(
+                        "another process (pid {}) read {} byte{} at offset {offset} with pread(2): {}{}",
+                        record.pid,
+                        bytes.len(),
+                        if bytes.len() == 1 { "" } else { "s" },
+                        spaced_hex(&bytes),
+                        record
+                            .read_values
+                            .as_ref()
+                            .map(|v| format!(" = {}", one_line(v)))
+                            .unwrap_or_default()
+                    )
+                } else {
+                    format!("the child process failed: {}", record.said.join("; "))
+                });
+                let failed = (!ok).then(|| record.said.join("; "));
+                self.report.child = Some(record);
+                match failed {
+                    Some(why) => Err(format!("OSError: the reading process failed: {why}")),
+                    None => Ok(None),
+                }
+            }
+            Action::Crash {
+                var,
+                index,
+                value_yaml,
+                ..
+            } => {
+                let v = self.known_var(var)?;
+                let task = child::ChildTask::Crash {
+                    dtype: v.dtype.code(),
+                    shape: v.shape.clone(),
+                    strides: v.strides.clone(),
+                    offset: v.offset,
+                    index: index.to_python("arr"),
+                    value_yaml: value_yaml.clone(),
+                };
+                let (path, shown) = (v.path.clone(), v.file.clone());
+                let file = self.aux_fd(&path, &shown)?;
+                let run = child::spawn(file, &task, true)?;
+                let record = run.record;
+                let stored = record.said.iter().any(|l| l.contains("stored"));
+                let killed = record.signal == Some(libc::SIGKILL);
+                self.report.outcome = Some(match (stored, killed) {
+                    (true, true) => format!(
+                        "the child (pid {}) stored through its MAP_SHARED mapping and was killed by SIGKILL (signal 9) before any msync; its store is in the page cache, so the file still holds it",
+                        record.pid
+                    ),
+                    _ => format!(
+                        "the child (pid {}) did not store and die as planned: {}",
+                        record.pid,
+                        record.said.join("; ")
+                    ),
+                });
+                let failed = (!stored).then(|| record.said.join("; "));
+                self.report.child = Some(record);
+                match failed {
+                    Some(why) => Err(format!("the crashing process failed before storing: {why}")),
+                    None => Ok(None),
+                }
+            }
+            Action::Evict { var } => {
+                let v = self.known_var(var)?;
+                let (path, shown, open) = (v.path.clone(), v.file.clone(), v.is_open());
+                if !open {
+                    self.aux_fd(&path, &shown)?;
+                }
+                let v = self.known_var(var)?;
+                let fd = match v.handle.as_ref().filter(|_| v.is_open()) {
+                    Some(h) => h,
+                    None => self
+                        .aux_fds
+                        .get(&path)
+                        .ok_or_else(|| "internal: fd table lost an entry".to_string())?,
+                };
+                let mut report = OpReport::default();
+                let r = kernel::evict(v, fd, &mut report);
+                self.report = report;
+                r.map(|_| None)
+            }
+            Action::WaitWriteback { var, timeout_ms } => {
+                let path = self.known_var(var)?.path.clone();
+                let (fs_name, has_disk) = match crate::probe::fs_info(&self.workdir) {
+                    Measured::Value(fs) => (fs.name, fs.has_disk),
+                    Measured::Unavailable { unavailable } => {
+                        (format!("unknown filesystem ({unavailable})"), true)
+                    }
+                };
+                kernel::wait_writeback(
+                    &path,
+                    has_disk,
+                    &fs_name,
+                    Duration::from_millis(*timeout_ms),
+                    &mut self.report,
+                )?;
+                Ok(None)
+            }
+            Action::FlushAsync { var } => {
+                let v = self.open_var(var)?;
+                let mut report = OpReport::default();
+                let r = kernel::flush_async(v, &mut report);
+                self.report = report;
+                r.map(|_| None)
+            }
+            Action::FlushRange {
+                var,
+                offset,
+                length,
+            } => {
+                let v = self.open_var(var)?;
+                let mut report = OpReport::default();
+                let r = kernel::flush_range(v, *offset, *length, &mut report);
+                self.report = report;
+                r.map(|_| None)
+            }
+            Action::Truncate {
+                target,
+                size,
+                touch,
+            } => {
+                let path = self.target_path(target)?;
+                let file = self.aux_fd(&path, target.file())?;
+                let task = child::ChildTask::Truncate {
+                    size: *size,
+                    touch: *touch,
+                };
+                let run = child::spawn(file, &task, false)?;
+                let record = run.record;
+                let truncated = record.said.iter().any(|l| l.contains("ftruncate(2) from"));
+                let mut line = if truncated {
+                    format!(
+                        "another process (pid {}) shrank the file to {size} bytes with ftruncate(2)",
+                        record.pid
+                    )
+                } else {
+                    format!("the truncating process failed: {}", record.said.join("; "))
+                };
+                for v in self.vars.values().filter(|v| v.path == path && v.is_open()) {
+                    if let Err(why) = v.check_mapped_range() {
+                        line.push_str(&format!(
+                            "; `{}` maps bytes {}..{}: {why} — the tutor checks the length (fstat) before every touch, so its next use is an error instead of a crash",
+                            v.name,
+                            v.map_start,
+                            v.map_start + v.map_len as u64
+                        ));
+                    }
+                }
+                if *touch {
+                    match record.signal {
+                        Some(libc::SIGBUS) => line.push_str(&format!(
+                            "; a second mapping of the old length in the child touched a page past the new end: the kernel has no file data for it, so it sent SIGBUS (signal {}) and the child died",
+                            libc::SIGBUS
+                        )),
+                        Some(sig) => line.push_str(&format!(
+                            "; the child died of {} (signal {sig})",
+                            child::signal_name(sig)
+                        )),
+                        None => line.push_str(
+                            "; the child's touch raised no SIGBUS (no whole page of the old length lies past the new end)",
+                        ),
+                    }
+                }
+                self.report.outcome = Some(line);
+                let failed = (!truncated).then(|| record.said.join("; "));
+                self.report.child = Some(record);
+                match failed {
+                    Some(why) => Err(format!("OSError: the truncating process failed: {why}")),
+                    None => Ok(None),
+                }
+            }
         }
+    }
+
+    /// Which open variables on the target's file see an outside write at once, and which may not.
+    fn visibility_note(&self, target: &Target) -> String {
+        let Ok(path) = self.target_path(target) else {
+            return String::new();
+        };
+        let mut shared = Vec::new();
+        let mut private = Vec::new();
+        for v in self.vars.values().filter(|v| v.path == path && v.is_open()) {
+            match v.mode {
+                Mode::CopyOnWrite => private.push(format!("`{}`", v.name)),
+                _ => shared.push(format!("`{}`", v.name)),
+            }
+        }
+        let mut s = String::new();
+        if !shared.is_empty() {
+            s.push_str(&format!(
+                "; MAP_SHARED {} see{} it at once (same page-cache pages)",
+                shared.join(", "),
+                if shared.len() == 1 { "s" } else { "" }
+            ));
+        }
+        if !private.is_empty() {
+            s.push_str(&format!(
+                "; copy-on-write {} see{} it only on pages not yet written through them (written pages are private copies)",
+                private.join(", "),
+                if private.len() == 1 { "s" } else { "" }
+            ));
+        }
+        s
     }
 
     pub fn variable(&self, name: &str) -> Option<&Variable> {

@@ -1,6 +1,6 @@
 //! NumPy code for resolved steps: one line per step, and the whole lesson as a runnable NumPy script.
 
-use super::{Action, LoadedLesson, OpenSpec};
+use super::{Action, LoadedLesson, OpenSpec, Target};
 
 /// A Python string literal for `s` (single-quoted, like `repr`).
 pub fn py_str(s: &str) -> String {
@@ -66,6 +66,81 @@ pub fn action_code(action: &Action) -> String {
         Action::Read { var, index } => format!("print({})", index.to_python(var)),
         Action::Flush { var } => format!("{var}.flush()"),
         Action::Close { var } => format!("del {var}"),
+        Action::Reopen(spec) => format!("{}  # reopen: same file, dtype, shape, offset and order", open_code(spec)),
+        Action::ExternalWrite {
+            target,
+            offset,
+            shown,
+            ..
+        } => format!(
+            "# another process: fd = os.open({}, os.O_WRONLY); os.pwrite(fd, {shown}, {offset})",
+            py_str(target.file())
+        ),
+        Action::ExternalRead {
+            target,
+            offset,
+            length,
+            ..
+        } => format!(
+            "# another process: fd = os.open({}, os.O_RDONLY); print(os.pread(fd, {length}, {offset}))",
+            py_str(target.file())
+        ),
+        Action::Crash {
+            var, index, value, ..
+        } => format!(
+            "# another process maps the file, stores, then dies of SIGKILL before any flush:\n# {} = {}; os.kill(os.getpid(), signal.SIGKILL)",
+            index.to_python(var),
+            value.to_python()
+        ),
+        Action::Evict { var } => format!(
+            "# drop the file's clean pages: os.posix_fadvise(fd, 0, 0, os.POSIX_FADV_DONTNEED) (and {var}._mmap.madvise(mmap.MADV_DONTNEED) for a shared mapping)"
+        ),
+        Action::WaitWriteback { timeout_ms, .. } => format!(
+            "# wait (at most {}) for the kernel to write the dirty pages back on its own: no flush, no fsync",
+            seconds(*timeout_ms)
+        ),
+        Action::FlushAsync { var } => format!(
+            "# msync(MS_ASYNC) of {var}'s mapping (memmap2 flush_async; Python's mmap has no MS_ASYNC flush)"
+        ),
+        Action::FlushRange {
+            var,
+            offset,
+            length,
+        } => format!(
+            "# msync(MS_SYNC) of bytes {offset}..{} of {var}'s data only: {var}._mmap.flush(start, size) with start page aligned",
+            offset.saturating_add(*length)
+        ),
+        Action::Truncate { target, size, touch } => {
+            let mut s = format!(
+                "# another process: os.truncate({}, {size})",
+                py_str(target.file())
+            );
+            if *touch {
+                s.push_str(
+                    "
+# another process: maps the old length and reads past the new end -> SIGBUS kills it",
+                );
+            }
+            s
+        }
+    }
+}
+
+/// `40 s`, `0.5 s`.
+fn seconds(ms: u64) -> String {
+    if ms.is_multiple_of(1000) {
+        format!("{} s", ms / 1000)
+    } else {
+        format!("{} s", ms as f64 / 1000.0)
+    }
+}
+
+/// What a [`Target`] names, for action text: `arr's file large_data.dat` or `large_data.dat`.
+fn target_text(target: &Target) -> String {
+    match target {
+        Target::Var { var, file } if !file.is_empty() => format!("{file} (the file of {var})"),
+        Target::Var { var, .. } => format!("the file of {var}"),
+        Target::File(f) => f.clone(),
     }
 }
 
@@ -98,6 +173,68 @@ pub fn action_text(action: &Action) -> String {
         Action::Read { var, index } => format!("Read {}", index.to_python(var)),
         Action::Flush { var } => format!("Flush {var} to disk"),
         Action::Close { var } => format!("Close {var}"),
+        Action::Reopen(spec) => format!(
+            "Reopen {} as {} on {}, mode {}",
+            spec.var,
+            spec.dtype,
+            spec.file,
+            spec.mode.as_str()
+        ),
+        Action::ExternalWrite {
+            target,
+            offset,
+            data,
+            ..
+        } => format!(
+            "Another process writes {} byte{} at offset {offset} of {}",
+            data.len(),
+            if data.len() == 1 { "" } else { "s" },
+            target_text(target)
+        ),
+        Action::ExternalRead {
+            target,
+            offset,
+            length,
+            ..
+        } => format!(
+            "Another process reads {length} byte{} at offset {offset} of {}",
+            if *length == 1 { "" } else { "s" },
+            target_text(target)
+        ),
+        Action::Crash {
+            var, index, value, ..
+        } => format!(
+            "A child process stores {} = {} and is killed (SIGKILL) before any flush",
+            index.to_python(var),
+            value.to_python()
+        ),
+        Action::Evict { var } => format!("Drop the page cache of {var}'s file"),
+        Action::WaitWriteback { var, timeout_ms } => format!(
+            "Wait (up to {}) for the kernel to write {var}'s dirty pages back",
+            seconds(*timeout_ms)
+        ),
+        Action::FlushAsync { var } => format!("Flush {var} asynchronously (MS_ASYNC)"),
+        Action::FlushRange {
+            var,
+            offset,
+            length,
+        } => format!(
+            "Flush bytes {offset}..{} of {var} only",
+            offset.saturating_add(*length)
+        ),
+        Action::Truncate {
+            target,
+            size,
+            touch,
+        } => format!(
+            "Another process truncates {} to {size} bytes{}",
+            target_text(target),
+            if *touch {
+                " and touches its old mapping past the end"
+            } else {
+                ""
+            }
+        ),
     }
 }
 
@@ -112,15 +249,17 @@ pub fn numpy_script(lesson: &LoadedLesson) -> String {
             step.number,
             step.action_text.replace('\n', " ")
         ));
+        // A step with no NumPy equivalent is only comments: nothing to wrap in try/except.
+        let only_comments = step.code.lines().all(|l| l.trim_start().starts_with('#'));
         match &step.expect_error {
-            Some(expected) => {
+            Some(expected) if !only_comments => {
                 out.push_str(&format!(
                     "try:\n    {}\nexcept Exception as e:  # expected: {}\n    print(type(e).__name__ + ': ' + str(e))\n",
                     step.code,
                     expected.replace('\n', " ")
                 ));
             }
-            None => {
+            _ => {
                 out.push_str(&step.code);
                 out.push('\n');
             }

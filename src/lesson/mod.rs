@@ -91,6 +91,82 @@ pub enum Action {
     Close {
         var: String,
     },
+    /// Open a closed variable again: its previous spec, with the mode of the `reopen` step.
+    Reopen(OpenSpec),
+    /// A child process writes `data` at byte `offset` of the file with pwrite(2).
+    ExternalWrite {
+        target: Target,
+        offset: u64,
+        data: Vec<u8>,
+        /// How the lesson wrote the data, as Python (`np.float32(99.0).tobytes()`, `b'\\x01'`).
+        shown: String,
+    },
+    /// A child process reads `length` bytes at `offset` with pread(2); decoded with `dtype` when known.
+    ExternalRead {
+        target: Target,
+        offset: u64,
+        length: u64,
+        dtype: Option<DType>,
+    },
+    /// A child maps the variable's file MAP_SHARED, performs `arr[index] = value`, and is SIGKILLed.
+    Crash {
+        var: String,
+        index: IndexExpr,
+        value: ValueExpr,
+        /// The value as the lesson wrote it (YAML), re-parsed by the child.
+        value_yaml: String,
+    },
+    /// Drop the file's clean pages (madvise + posix_fadvise DONTNEED).
+    Evict {
+        var: String,
+    },
+    /// Poll cachestat until the file has no dirty/writeback pages, at most `timeout_ms`.
+    WaitWriteback {
+        var: String,
+        timeout_ms: u64,
+    },
+    /// msync(MS_ASYNC) over the whole mapping.
+    FlushAsync {
+        var: String,
+    },
+    /// msync(MS_SYNC) of bytes `[offset, offset + length)` of the array (page aligned).
+    FlushRange {
+        var: String,
+        offset: u64,
+        length: u64,
+    },
+    /// A child shrinks the file to `size` bytes; with `touch`, another mapping past EOF in the child.
+    Truncate {
+        target: Target,
+        size: u64,
+        touch: bool,
+    },
+}
+
+/// The file an outside-process step acts on: a variable's file, or a file named directly.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub enum Target {
+    /// The file of this variable (open or closed).
+    Var { var: String, file: String },
+    /// A file relative to the work directory.
+    File(String),
+}
+
+impl Target {
+    /// The file as the lesson names it.
+    pub fn file(&self) -> &str {
+        match self {
+            Target::Var { file, .. } | Target::File(file) => file,
+        }
+    }
+
+    /// The variable, when the step names one.
+    pub fn var(&self) -> Option<&str> {
+        match self {
+            Target::Var { var, .. } => Some(var),
+            Target::File(_) => None,
+        }
+    }
 }
 
 /// A validated step: the action plus its lesson text.

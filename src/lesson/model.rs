@@ -67,9 +67,28 @@ pub enum Op {
     Read,
     Flush,
     Close,
+    /// Open a closed variable again with its previous file/dtype/shape/offset/order.
+    Reopen,
+    /// Another process writes bytes into the file with write(2).
+    ExternalWrite,
+    /// Another process reads bytes of the file with read(2).
+    ExternalRead,
+    /// A child maps the file, stores, and is killed with SIGKILL before any flush.
+    Crash,
+    /// Drop the file's clean pages from the page cache.
+    Evict,
+    /// Wait until the kernel's flusher has written the dirty pages back on its own.
+    WaitWriteback,
+    /// msync(MS_ASYNC) of the whole mapping (memmap2 `flush_async`).
+    FlushAsync,
+    /// msync(MS_SYNC) of a byte range of the array only.
+    FlushRange,
+    /// Another process shrinks the file with ftruncate(2) while it is mapped.
+    Truncate,
 }
 
 impl Op {
+    /// The op as lessons spell it.
     pub fn as_str(&self) -> &'static str {
         match self {
             Op::Open => "open",
@@ -77,6 +96,15 @@ impl Op {
             Op::Read => "read",
             Op::Flush => "flush",
             Op::Close => "close",
+            Op::Reopen => "reopen",
+            Op::ExternalWrite => "external_write",
+            Op::ExternalRead => "external_read",
+            Op::Crash => "crash",
+            Op::Evict => "evict",
+            Op::WaitWriteback => "wait_writeback",
+            Op::FlushAsync => "flush_async",
+            Op::FlushRange => "flush_range",
+            Op::Truncate => "truncate",
         }
     }
 }
@@ -116,6 +144,21 @@ pub struct Step {
     /// assign: the value (YAML scalar, nested list, or an expression such as `np.arange(9).reshape(3, 3)`).
     #[serde(default)]
     pub value: Option<Yaml>,
+    /// external_write: the bytes to write as a hex string (`"00 00 c6 42"`), instead of `value`.
+    #[serde(default)]
+    pub bytes: Option<String>,
+    /// external_read / flush_range: number of bytes.
+    #[serde(default)]
+    pub length: Option<Yaml>,
+    /// wait_writeback: seconds to wait at most.
+    #[serde(default)]
+    pub timeout: Option<Yaml>,
+    /// truncate: the new file size in bytes.
+    #[serde(default)]
+    pub size: Option<Yaml>,
+    /// truncate: a child also touches the old mapping past the new end (SIGBUS, in the child only).
+    #[serde(default)]
+    pub touch: Option<bool>,
     /// Text for the Action column.
     #[serde(default)]
     pub action: Option<String>,

@@ -9,8 +9,9 @@ use super::lex::is_identifier;
 use super::model::{Lesson, Op, Step, Yaml};
 use super::suggest::{did_you_mean, DTYPE_NAMES};
 use super::value::parse_value;
-use super::{Action, LessonError, Mode, OpenSpec, ResolvedStep};
-use crate::dtype::DType;
+use super::value::py_scalar;
+use super::{Action, LessonError, Mode, OpenSpec, ResolvedStep, Target};
+use crate::dtype::{DType, Scalar};
 
 /// NumPy's accepted mode strings, in the order its error message lists them.
 pub const ALL_MODES: &[&str] = &[
@@ -38,7 +39,14 @@ fn op_fields(op: Op) -> &'static [&'static str] {
         Op::Open => &["var", "file", "dtype", "mode", "shape", "offset", "order"],
         Op::Assign => &["var", "index", "value"],
         Op::Read => &["var", "index"],
-        Op::Flush | Op::Close => &["var"],
+        Op::Flush | Op::Close | Op::Evict | Op::FlushAsync => &["var"],
+        Op::Reopen => &["var", "mode"],
+        Op::ExternalWrite => &["var", "file", "offset", "value", "dtype", "bytes"],
+        Op::ExternalRead => &["var", "file", "offset", "length", "dtype"],
+        Op::Crash => &["var", "index", "value"],
+        Op::WaitWriteback => &["var", "timeout"],
+        Op::FlushRange => &["var", "offset", "length"],
+        Op::Truncate => &["var", "file", "size", "touch"],
     }
 }
 
@@ -59,6 +67,14 @@ fn written_fields(step: &Step) -> Vec<&'static str> {
     add("order", step.order.is_some());
     add("index", step.index.is_some());
     add("value", step.value.is_some());
+    add("bytes", step.bytes.is_some());
+    add("length", step.length.as_ref().is_some_and(|y| !y.is_null()));
+    add(
+        "timeout",
+        step.timeout.as_ref().is_some_and(|y| !y.is_null()),
+    );
+    add("size", step.size.as_ref().is_some_and(|y| !y.is_null()));
+    add("touch", step.touch.is_some());
     v
 }
 
@@ -105,10 +121,11 @@ pub fn validate(source: &str, lesson: &Lesson) -> Result<Vec<ResolvedStep>, Less
         ));
     }
     let mut vars: HashMap<String, VarState> = HashMap::new();
+    let mut specs: HashMap<String, OpenSpec> = HashMap::new();
     let mut out = Vec::with_capacity(lesson.steps.len());
     for (i, step) in lesson.steps.iter().enumerate() {
         let n = i + 1;
-        let resolved = resolve_step(&cx, n, step, &mut vars)?;
+        let resolved = resolve_step(&cx, n, step, &mut vars, &mut specs)?;
         out.push(resolved);
     }
     check_key_moments(&cx, lesson)?;
@@ -121,6 +138,7 @@ fn resolve_step(
     n: usize,
     step: &Step,
     vars: &mut HashMap<String, VarState>,
+    specs: &mut HashMap<String, OpenSpec>,
 ) -> Result<ResolvedStep, LessonError> {
     let allowed = op_fields(step.op);
     for field in written_fields(step) {
@@ -171,8 +189,254 @@ fn resolve_step(
         ));
     }
 
+    // Outside-process steps may name a file directly instead of a variable.
+    let file_target = match (&step.file, &step.var, step.op) {
+        (Some(f), None, Op::ExternalWrite | Op::ExternalRead | Op::Truncate) => {
+            check_path(f).map_err(|m| cx.step_err(n, "file", m))?;
+            Some(Target::File(f.clone()))
+        }
+        (Some(_), Some(_), Op::ExternalWrite | Op::ExternalRead | Op::Truncate) => {
+            return Err(cx.step_err(
+                n,
+                "file",
+                "give either `file` (a file in the work directory) or `var` (that variable's file), not both",
+            ))
+        }
+        _ => None,
+    };
+    let var_target = || -> Result<Target, LessonError> {
+        let file = specs.get(&var).map(|s| s.file.clone()).unwrap_or_default();
+        Ok(Target::Var {
+            var: var.clone(),
+            file,
+        })
+    };
+    let target = |var_target: &dyn Fn() -> Result<Target, LessonError>| match &file_target {
+        Some(t) => Ok(t.clone()),
+        None => var_target(),
+    };
+
     let action = match step.op {
         Op::Open => Action::Open(open_spec(cx, n, step, var.clone())?),
+        Op::Reopen => {
+            let mut spec = match (vars.get(&var), specs.get(&var)) {
+                (Some(VarState::Closed(_)), Some(spec)) => spec.clone(),
+                (Some(VarState::Open), _) => {
+                    return Err(cx.step_err(
+                        n,
+                        "var",
+                        format!(
+                            "`{var}` is still open; `reopen` maps a closed variable again (to map the same file a second time, `open` it under another name)"
+                        ),
+                    ))
+                }
+                _ => {
+                    return Err(cx.step_err(
+                        n,
+                        "var",
+                        format!(
+                            "no variable `{var}` was opened and closed before this step; `reopen` needs an earlier `open` and `close` of it{}",
+                            did_you_mean(&var, specs.keys().map(|k| k.as_str()))
+                        ),
+                    ))
+                }
+            };
+            let mode_text = step.mode.as_deref().unwrap_or("r+");
+            spec.mode = parse_mode(cx, n, mode_text)?;
+            Action::Reopen(spec)
+        }
+        Op::ExternalWrite => {
+            let target = target(&var_target)?;
+            let offset = uint_field(cx, n, "offset", step.offset.as_ref())?.unwrap_or(0);
+            let (data, shown) = match (&step.bytes, &step.value) {
+                (Some(_), Some(_)) => {
+                    return Err(cx.step_err(
+                        n,
+                        "bytes",
+                        "give either `bytes` (hex) or `value` (with a dtype), not both",
+                    ))
+                }
+                (Some(hex), None) => {
+                    if step.dtype.is_some() {
+                        return Err(cx.step_err(
+                            n,
+                            "dtype",
+                            "`dtype` applies to `value`; `bytes` are written as they are",
+                        ));
+                    }
+                    let data = parse_hex(hex).map_err(|m| cx.step_err(n, "bytes", m))?;
+                    let shown = format!("bytes.fromhex({})", codegen::py_str(&hex_string(&data)));
+                    (data, shown)
+                }
+                (None, Some(value)) => {
+                    let dtype = match (&step.dtype, target.var()) {
+                        (Some(text), _) => parse_dtype(cx, n, text)?,
+                        (None, Some(v)) => match specs.get(v) {
+                            Some(spec) => spec.dtype,
+                            None => parse_dtype(cx, n, "uint8")?,
+                        },
+                        (None, None) => {
+                            return Err(cx.step_err(
+                                n,
+                                "dtype",
+                                "writing a `value` to a `file` needs its `dtype` (e.g. `dtype: float32`), or write `bytes` as hex",
+                            ))
+                        }
+                    };
+                    let scalars = scalars_of(value).map_err(|m| cx.step_err(n, "value", m))?;
+                    let mut data = vec![0u8; scalars.len() * dtype.size];
+                    for (i, s) in scalars.iter().enumerate() {
+                        dtype.encode(*s, &mut data[i * dtype.size..]);
+                    }
+                    let items: Vec<String> = scalars.iter().map(py_scalar).collect();
+                    let literal = if matches!(value, Yaml::Sequence(_)) {
+                        format!("[{}]", items.join(", "))
+                    } else {
+                        items.join(", ")
+                    };
+                    let shown = format!(
+                        "np.array({literal}, dtype={}).tobytes()",
+                        codegen::py_str(&dtype.to_string())
+                    );
+                    (data, shown)
+                }
+                (None, None) => {
+                    return Err(cx.step_err(
+                        n,
+                        "value",
+                        "an `external_write` step needs a `value` (with the variable's or a given `dtype`) or `bytes` as hex (e.g. `bytes: \"00 00 c6 42\"`)",
+                    ))
+                }
+            };
+            if data.is_empty() {
+                return Err(cx.step_err(n, "value", "nothing to write (the value is empty)"));
+            }
+            offset
+                .checked_add(data.len() as u64)
+                .filter(|&e| e <= i64::MAX as u64)
+                .ok_or_else(|| {
+                    cx.step_err(
+                        n,
+                        "offset",
+                        "offset + length of the data does not fit in a file",
+                    )
+                })?;
+            Action::ExternalWrite {
+                target,
+                offset,
+                data,
+                shown,
+            }
+        }
+        Op::ExternalRead => {
+            let target = target(&var_target)?;
+            let offset = uint_field(cx, n, "offset", step.offset.as_ref())?.unwrap_or(0);
+            let length = uint_field(cx, n, "length", step.length.as_ref())?.unwrap_or(16);
+            if length == 0 || length > MAX_EXTERNAL_BYTES {
+                return Err(cx.step_err(
+                    n,
+                    "length",
+                    format!(
+                        "length must be between 1 and {MAX_EXTERNAL_BYTES} bytes (got {length})"
+                    ),
+                ));
+            }
+            let dtype = match (&step.dtype, target.var()) {
+                (Some(text), _) => Some(parse_dtype(cx, n, text)?),
+                (None, Some(v)) => specs.get(v).map(|s| s.dtype),
+                (None, None) => None,
+            };
+            Action::ExternalRead {
+                target,
+                offset,
+                length,
+                dtype,
+            }
+        }
+        Op::Crash => {
+            let value_yaml = step.value.as_ref().ok_or_else(|| {
+                cx.step_err(
+                    n,
+                    "value",
+                    "a `crash` step needs the `value` the child stores before it is killed (e.g. `value: 42`)",
+                )
+            })?;
+            let value = parse_value(value_yaml)
+                .map_err(|e| cx.step_err(n, "value", format!("cannot parse the value: {e}")))?;
+            let text = serde_yaml::to_string(value_yaml).map_err(|e| {
+                cx.step_err(n, "value", format!("cannot re-serialise the value: {e}"))
+            })?;
+            Action::Crash {
+                var: var.clone(),
+                index: strip_var(index.clone().unwrap_or_else(IndexExpr::all)),
+                value,
+                value_yaml: text,
+            }
+        }
+        Op::Evict => Action::Evict { var: var.clone() },
+        Op::FlushAsync => Action::FlushAsync { var: var.clone() },
+        Op::WaitWriteback => {
+            let secs = match &step.timeout {
+                None | Some(Yaml::Null) => DEFAULT_WAIT_SECS,
+                Some(Yaml::Number(num)) => num.as_f64().unwrap_or(f64::NAN),
+                Some(_) => f64::NAN,
+            };
+            if !(secs > 0.0 && secs <= MAX_WAIT_SECS) {
+                return Err(cx.step_err(
+                    n,
+                    "timeout",
+                    format!(
+                        "timeout must be a number of seconds greater than 0 and at most {MAX_WAIT_SECS} (default {DEFAULT_WAIT_SECS})"
+                    ),
+                ));
+            }
+            Action::WaitWriteback {
+                var: var.clone(),
+                timeout_ms: (secs * 1000.0).round() as u64,
+            }
+        }
+        Op::FlushRange => {
+            let offset = uint_field(cx, n, "offset", step.offset.as_ref())?.unwrap_or(0);
+            let length = uint_field(cx, n, "length", step.length.as_ref())?.ok_or_else(|| {
+                cx.step_err(
+                    n,
+                    "length",
+                    "a `flush_range` step needs a `length` in bytes (e.g. `length: 4096`)",
+                )
+            })?;
+            if length == 0 {
+                return Err(cx.step_err(n, "length", "length must be at least 1 byte"));
+            }
+            offset
+                .checked_add(length)
+                .filter(|&e| e <= i64::MAX as u64)
+                .ok_or_else(|| {
+                    cx.step_err(n, "length", "offset + length does not fit in a file")
+                })?;
+            Action::FlushRange {
+                var: var.clone(),
+                offset,
+                length,
+            }
+        }
+        Op::Truncate => {
+            let target = target(&var_target)?;
+            let size = uint_field(cx, n, "size", step.size.as_ref())?.ok_or_else(|| {
+                cx.step_err(
+                    n,
+                    "size",
+                    "a `truncate` step needs the new file `size` in bytes (e.g. `size: 0`)",
+                )
+            })?;
+            if size > i64::MAX as u64 {
+                return Err(cx.step_err(n, "size", "size does not fit in a file length"));
+            }
+            Action::Truncate {
+                target,
+                size,
+                touch: step.touch.unwrap_or(false),
+            }
+        }
         Op::Assign => {
             let value_yaml = step.value.as_ref().ok_or_else(|| {
                 cx.step_err(
@@ -216,8 +480,19 @@ fn resolve_step(
         Op::Open => {
             if step.expect_error.is_none() {
                 vars.insert(var.clone(), VarState::Open);
+                if let Action::Open(spec) = &action {
+                    specs.insert(var.clone(), spec.clone());
+                }
             }
         }
+        Op::Reopen => {
+            // Checked above: the variable is closed and its spec known.
+            if step.expect_error.is_none() {
+                vars.insert(var.clone(), VarState::Open);
+            }
+        }
+        _ if file_target.is_some() => {}
+        _ if accepts_closed(step.op) && matches!(vars.get(&var), Some(VarState::Closed(_))) => {}
         _ => {
             match vars.get(&var) {
                 Some(VarState::Open) => {}
@@ -272,6 +547,158 @@ fn resolve_step(
         expect: step.expect.clone(),
         code,
     })
+}
+
+/// Default and largest `timeout` of `wait_writeback`, in seconds.
+pub const DEFAULT_WAIT_SECS: f64 = 40.0;
+/// Largest `timeout` of `wait_writeback`: the kernel's own writeback happens within about 35 s here.
+pub const MAX_WAIT_SECS: f64 = 120.0;
+/// Largest `external_read` length and `external_write` data, in bytes (lessons show bytes, not bulk data).
+pub const MAX_EXTERNAL_BYTES: u64 = 4096;
+
+/// Ops that act on a variable's file (or what is known of it) even after `close`.
+fn accepts_closed(op: Op) -> bool {
+    matches!(
+        op,
+        Op::ExternalWrite
+            | Op::ExternalRead
+            | Op::Crash
+            | Op::Evict
+            | Op::WaitWriteback
+            | Op::Truncate
+    )
+}
+
+fn parse_mode(cx: &Ctx, n: usize, mode_text: &str) -> Result<Mode, LessonError> {
+    Mode::parse(mode_text).ok_or_else(|| {
+        cx.step_err(
+            n,
+            "mode",
+            format!(
+                "mode must be one of {} (got '{mode_text}'){}",
+                python_list(ALL_MODES),
+                did_you_mean(mode_text, ALL_MODES.iter().copied())
+            ),
+        )
+    })
+}
+
+fn parse_dtype(cx: &Ctx, n: usize, dtype_text: &str) -> Result<DType, LessonError> {
+    DType::parse(dtype_text).map_err(|e| {
+        cx.step_err(
+            n,
+            "dtype",
+            format!(
+                "{e}{}",
+                did_you_mean(dtype_text, DTYPE_NAMES.iter().copied())
+            ),
+        )
+    })
+}
+
+/// A non-negative whole number of bytes (None when the field is absent).
+fn uint_field(
+    cx: &Ctx,
+    n: usize,
+    field: &str,
+    y: Option<&Yaml>,
+) -> Result<Option<u64>, LessonError> {
+    match y {
+        None | Some(Yaml::Null) => Ok(None),
+        Some(Yaml::Number(num)) => match (num.as_u64(), num.as_i64()) {
+            (Some(v), _) => Ok(Some(v)),
+            (None, Some(v)) => Err(cx.step_err(
+                n,
+                field,
+                format!("{field} must be a non-negative number of bytes (got {v})"),
+            )),
+            _ => Err(cx.step_err(
+                n,
+                field,
+                format!("{field} must be a whole number of bytes (got {num})"),
+            )),
+        },
+        Some(other) => Err(cx.step_err(
+            n,
+            field,
+            format!(
+                "{field} must be a whole number of bytes, found {}",
+                describe(other)
+            ),
+        )),
+    }
+}
+
+/// `"00 00 c6 42"`, `"0000c642"` or `"0x0000c642"`: bytes written as hex digits.
+pub fn parse_hex(text: &str) -> Result<Vec<u8>, String> {
+    let t = text.trim();
+    let t = t
+        .strip_prefix("0x")
+        .or_else(|| t.strip_prefix("0X"))
+        .unwrap_or(t);
+    let digits: Vec<u8> = t.bytes().filter(|b| !b.is_ascii_whitespace()).collect();
+    if digits.is_empty() {
+        return Err("no bytes given: write hex digits such as \"00 00 c6 42\"".to_string());
+    }
+    if let Some(bad) = digits.iter().find(|b| !b.is_ascii_hexdigit()) {
+        return Err(format!(
+            "`{}` is not a hex digit; write bytes as hex such as \"00 00 c6 42\"",
+            *bad as char
+        ));
+    }
+    if !digits.len().is_multiple_of(2) {
+        return Err(format!(
+            "an odd number of hex digits ({}); each byte takes two",
+            digits.len()
+        ));
+    }
+    if digits.len() / 2 > MAX_EXTERNAL_BYTES as usize {
+        return Err(format!("at most {MAX_EXTERNAL_BYTES} bytes"));
+    }
+    Ok(digits
+        .chunks(2)
+        .map(|c| {
+            let hi = (c[0] as char).to_digit(16).unwrap_or(0);
+            let lo = (c[1] as char).to_digit(16).unwrap_or(0);
+            (hi * 16 + lo) as u8
+        })
+        .collect())
+}
+
+/// Bytes as lowercase hex without spaces (Python's `bytes.hex()`).
+pub fn hex_string(data: &[u8]) -> String {
+    data.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// An `external_write` value: a number, a boolean, or a flat list of them.
+fn scalars_of(y: &Yaml) -> Result<Vec<Scalar>, String> {
+    let one = |y: &Yaml| -> Result<Scalar, String> {
+        match y {
+            Yaml::Bool(b) => Ok(Scalar::Bool(*b)),
+            Yaml::Number(num) => {
+                if let Some(i) = num.as_i64() {
+                    Ok(Scalar::Int(i))
+                } else if let Some(u) = num.as_u64() {
+                    Ok(Scalar::UInt(u))
+                } else {
+                    Ok(Scalar::Float(num.as_f64().unwrap_or(f64::NAN)))
+                }
+            }
+            other => Err(format!(
+                "an `external_write` value is a number, a boolean or a flat list of them, found {}",
+                describe(other)
+            )),
+        }
+    };
+    match y {
+        Yaml::Sequence(items) => {
+            if items.len() > MAX_EXTERNAL_BYTES as usize {
+                return Err(format!("at most {MAX_EXTERNAL_BYTES} values"));
+            }
+            items.iter().map(one).collect()
+        }
+        other => Ok(vec![one(other)?]),
+    }
 }
 
 /// The resolved action names its variable separately; the index keeps only the brackets.
@@ -653,6 +1080,16 @@ mod tests {
         assert!(check_path("").is_err());
         assert!(check_path("dir/").is_err());
         assert!(check_path(".").is_err());
+    }
+
+    #[test]
+    fn hex_bytes() {
+        assert_eq!(parse_hex("00 00 c6 42").unwrap(), vec![0, 0, 0xc6, 0x42]);
+        assert_eq!(parse_hex("0xFF01").unwrap(), vec![0xff, 1]);
+        assert!(parse_hex("").is_err());
+        assert!(parse_hex("abc").unwrap_err().contains("odd"));
+        assert!(parse_hex("zz").unwrap_err().contains("not a hex digit"));
+        assert_eq!(hex_string(&[0, 0xab]), "00ab");
     }
 
     #[test]

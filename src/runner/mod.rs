@@ -67,11 +67,27 @@ impl<'a> Runner<'a> {
     pub fn step(&mut self) -> Option<StepRecord> {
         let step = self.lesson.steps.get(self.next)?;
         self.next += 1;
-        let var = action_var(&step.action).to_string();
-        if let Action::Open(spec) = &step.action {
+        let mut var = action_var(&step.action).to_string();
+        if var.is_empty() {
+            // A file named directly: show it through a variable that maps it, if any.
+            if let Some(f) = action_file(&step.action) {
+                let mapped = self.files.iter().find(|(v, vf)| {
+                    vf.as_str() == f && self.engine.variable(v).is_some_and(|x| x.is_open())
+                });
+                if let Some((v, _)) = mapped {
+                    var = v.clone();
+                }
+            }
+        }
+        if let Action::Open(spec) | Action::Reopen(spec) = &step.action {
             self.files.insert(spec.var.clone(), spec.file.clone());
         }
-        let file = self.files.get(&var).cloned();
+        // Outside-process steps may name a file that no variable maps.
+        let file = self
+            .files
+            .get(&var)
+            .cloned()
+            .or_else(|| action_file(&step.action).map(str::to_string));
         let path = file.as_ref().map(|f| self.engine.workdir().join(f));
 
         if let Action::Close { var } = &step.action {
@@ -85,8 +101,8 @@ impl<'a> Runner<'a> {
         let faults_after = probe::faults_now();
         let after = disk::Sample::take(path.as_deref());
 
-        let truncates =
-            matches!(&step.action, Action::Open(s) if s.mode == crate::lesson::Mode::Write);
+        let truncates = matches!(&step.action, Action::Open(s) | Action::Reopen(s) if s.mode == crate::lesson::Mode::Write)
+            || matches!(&step.action, Action::Truncate { .. });
         let verdict = disk::decide(&self.environment, &before, &after, truncates);
         let error = outcome.error.clone();
         let expected_error = match (&error, &step.expect_error) {
@@ -101,16 +117,42 @@ impl<'a> Runner<'a> {
             (Measured::Unavailable { unavailable }, _)
             | (_, Measured::Unavailable { unavailable }) => Measured::Unavailable { unavailable },
         };
-        let arrays = observe::arrays(&self.engine, &self.files, &self.last_seen);
-        let files: BTreeMap<String, _> = self
+        // After an eviction, reading the array or the file would bring the pages right back
+        // (and the next read would show no major faults): leave that file's contents unread.
+        let untouched = match (&step.action, &outcome.error) {
+            (Action::Evict { .. }, None) => path.clone(),
+            _ => None,
+        };
+        let arrays = observe::arrays(
+            &self.engine,
+            &self.files,
+            &self.last_seen,
+            untouched.as_deref(),
+        );
+        let mut files: BTreeMap<String, _> = self
             .files
             .iter()
-            .filter_map(|(v, f)| Some((v.clone(), observe::file(&self.engine, v, f)?)))
+            .filter_map(|(v, f)| {
+                Some((
+                    v.clone(),
+                    observe::file(&self.engine, v, f, untouched.as_deref())?,
+                ))
+            })
             .collect();
+        if let (Some(f), true) = (action_file(&step.action), var.is_empty()) {
+            // A file named directly (no variable): show it under its own name.
+            if let Some(state) = observe::file(&self.engine, "", f, None) {
+                files.insert(String::new(), state);
+            }
+        }
         let file_state = files.get(&var).cloned();
         let mapping = observe::mapping(&self.engine, &var);
         let read = outcome.read.as_ref().map(|r| observe::read_value(step, r));
-        let watches = self.watch(step.number);
+        let watches = if untouched.is_some() {
+            Vec::new()
+        } else {
+            self.watch(step.number)
+        };
         let (pages, pages_unavailable) = match &after.pages {
             Some(Measured::Value(p)) => (Some(*p), None),
             Some(Measured::Unavailable { unavailable }) => (None, Some(unavailable.clone())),
@@ -141,6 +183,7 @@ impl<'a> Runner<'a> {
             read,
             watches,
             note: step.note.clone(),
+            report: outcome.report,
         })
     }
 
@@ -202,14 +245,35 @@ impl<'a> Runner<'a> {
     }
 }
 
-/// The variable an action acts on.
+/// The variable an action acts on (empty for an outside-process step that names a file directly).
 pub fn action_var(action: &Action) -> &str {
     match action {
-        Action::Open(spec) => &spec.var,
+        Action::Open(spec) | Action::Reopen(spec) => &spec.var,
         Action::Assign { var, .. }
         | Action::Read { var, .. }
         | Action::Flush { var }
-        | Action::Close { var } => var,
+        | Action::Close { var }
+        | Action::Crash { var, .. }
+        | Action::Evict { var }
+        | Action::WaitWriteback { var, .. }
+        | Action::FlushAsync { var }
+        | Action::FlushRange { var, .. } => var,
+        Action::ExternalWrite { target, .. }
+        | Action::ExternalRead { target, .. }
+        | Action::Truncate { target, .. } => target.var().unwrap_or(""),
+    }
+}
+
+/// The file an outside-process step names directly (`file:` instead of `var:`).
+pub fn action_file(action: &Action) -> Option<&str> {
+    match action {
+        Action::ExternalWrite { target, .. }
+        | Action::ExternalRead { target, .. }
+        | Action::Truncate { target, .. } => match target {
+            crate::lesson::Target::File(f) => Some(f),
+            crate::lesson::Target::Var { .. } => None,
+        },
+        _ => None,
     }
 }
 
@@ -221,6 +285,15 @@ pub fn op_name(action: &Action) -> &'static str {
         Action::Read { .. } => "read",
         Action::Flush { .. } => "flush",
         Action::Close { .. } => "close",
+        Action::Reopen(_) => "reopen",
+        Action::ExternalWrite { .. } => "external_write",
+        Action::ExternalRead { .. } => "external_read",
+        Action::Crash { .. } => "crash",
+        Action::Evict { .. } => "evict",
+        Action::WaitWriteback { .. } => "wait_writeback",
+        Action::FlushAsync { .. } => "flush_async",
+        Action::FlushRange { .. } => "flush_range",
+        Action::Truncate { .. } => "truncate",
     }
 }
 

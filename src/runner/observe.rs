@@ -1,6 +1,7 @@
 //! Records what the program and read(2) see after a step: arrays, the file's bytes, the mapping's memory.
 
 use std::collections::BTreeMap;
+use std::path::Path;
 
 use crate::engine::{Engine, ReadResult, Variable};
 use crate::lesson::{Action, ResolvedStep};
@@ -16,13 +17,15 @@ pub fn arrays(
     engine: &Engine,
     files: &BTreeMap<String, String>,
     last_seen: &BTreeMap<String, String>,
+    untouched: Option<&Path>,
 ) -> BTreeMap<String, ArrayState> {
     let mut out = BTreeMap::new();
     for var in engine.variables() {
         if !files.contains_key(&var.name) {
             continue;
         }
-        let mut state = array_state(var);
+        let skip = var.is_open() && untouched.is_some_and(|p| same_file(p, &var.path));
+        let mut state = array_state(var, !skip);
         if !var.is_open() {
             state.last_str = last_seen.get(&var.name).cloned();
         }
@@ -41,9 +44,24 @@ pub fn array_str_now(engine: &Engine, var: &str) -> Option<String> {
     }
 }
 
-fn array_state(var: &Variable) -> ArrayState {
+/// What a view shows instead of contents it must not read (reading would undo an eviction).
+pub const NOT_READ: &str =
+    "(not read after the eviction: reading would bring the pages back before the next step measures it)";
+
+fn same_file(a: &Path, b: &Path) -> bool {
+    a == b || matches!((a.canonicalize(), b.canonicalize()), (Ok(x), Ok(y)) if x == y)
+}
+
+/// The variable's state; with `read` false its contents are not touched (see [`NOT_READ`]).
+fn array_state(var: &Variable, read: bool) -> ArrayState {
     let (state, str, repr) = if !var.is_open() {
         ("closed".to_string(), String::new(), String::new())
+    } else if !read {
+        (
+            "open".to_string(),
+            NOT_READ.to_string(),
+            NOT_READ.to_string(),
+        )
     } else {
         match var.check_mapped_range() {
             Ok(()) => (
@@ -69,10 +87,20 @@ fn array_state(var: &Variable) -> ArrayState {
 }
 
 /// The variable's file as read(2) sees it: size, the array region decoded, and a short hex dump.
-pub fn file(engine: &Engine, var: &str, rel: &str) -> Option<FileState> {
+pub fn file(engine: &Engine, var: &str, rel: &str, untouched: Option<&Path>) -> Option<FileState> {
     let path = engine.workdir().join(rel);
     let meta = std::fs::metadata(&path).ok()?;
     let size = meta.len();
+    if untouched.is_some_and(|p| same_file(p, &path)) {
+        return Some(FileState {
+            path: rel.to_string(),
+            abs_path: path.display().to_string(),
+            size,
+            str: NOT_READ.to_string(),
+            hex: Vec::new(),
+            hex_truncated: false,
+        });
+    }
     let (str, hex, hex_truncated) = match engine.variable(var) {
         Some(v) => {
             let (start, nbytes) = v.array_byte_range();

@@ -163,11 +163,40 @@ pub fn facts(step: &StepRecord) -> Vec<(String, String)> {
     if let Some(r) = &step.read {
         facts.push(("Read".to_string(), format!("{} → {}", r.expr, r.str)));
     }
+    if let Some(outcome) = &step.report.outcome {
+        facts.push(("Outcome".to_string(), outcome.clone()));
+    }
+    if let Some(child) = &step.report.child {
+        facts.push(("Child process".to_string(), child_text(child)));
+    }
     facts.push(("Disk Write".to_string(), step.disk_write_detail.clone()));
     if !step.note.is_empty() {
         facts.push(("Note".to_string(), step.note.clone()));
     }
     facts
+}
+
+/// How a step's child process ended, and what it wrote or read.
+pub fn child_text(c: &crate::trace::ChildRecord) -> String {
+    let ended = match (c.signal, c.exit_code) {
+        (Some(sig), _) => format!(
+            "killed by {} (signal {sig})",
+            c.signal_name.as_deref().unwrap_or("a signal")
+        ),
+        (None, Some(code)) => format!("exited with code {code}"),
+        (None, None) => "ended".to_string(),
+    };
+    let mut s = format!("pid {}, {ended}", c.pid);
+    if let Some(w) = &c.wrote {
+        s.push_str(&format!("; wrote {w} (hex)"));
+    }
+    if let Some(r) = &c.read {
+        s.push_str(&format!("; read {r} (hex)"));
+    }
+    if let Some(v) = &c.read_values {
+        s.push_str(&format!(" = {}", super::cells::one_line(v)));
+    }
+    s
 }
 
 /// FIEMAP summary in words.

@@ -23,7 +23,15 @@ pub fn build(ctx: &ViewContext) -> Vec<Block> {
 
 /// One sentence or two about a step, from its measurements only.
 pub fn narrate(step: &StepRecord) -> String {
-    let mut s = format!("Step {} ({}): `{}`", step.step, step.action, step.code);
+    let mut s = format!(
+        "Step {} ({}): `{}`",
+        step.step,
+        step.action,
+        step.code.replace('\n', " ")
+    );
+    if let Some(outcome) = &step.report.outcome {
+        s.push_str(&format!(" — {outcome}"));
+    }
     if let Some(e) = &step.error {
         s.push_str(&format!(" raised {e}"));
         if step.expected_error {
@@ -47,7 +55,9 @@ pub fn narrate(step: &StepRecord) -> String {
     }
     if let Some(f) = step.files.get(&step.var) {
         let same = array.map(|a| a.str == f.str).unwrap_or(false);
-        if same {
+        if f.str.is_empty() {
+            s.push_str(&format!("; the file is {} bytes", f.size));
+        } else if same {
             s.push_str(&format!(
                 "; the file ({} bytes) already reads the same through read(2)",
                 f.size

@@ -1,0 +1,304 @@
+//! Steps that act on the page cache rather than on the array: evict, wait_writeback, flush_async, flush_range.
+
+use std::os::fd::AsRawFd;
+use std::path::Path;
+use std::time::{Duration, Instant};
+
+use super::array::Mapping;
+use super::{open, Variable};
+use crate::lesson::Mode;
+use crate::probe;
+use crate::trace::{Measured, OpReport, PageState};
+
+/// How often `wait_writeback` asks cachestat (cheap: one syscall).
+const POLL: Duration = Duration::from_millis(100);
+
+/// cachestat of the whole file, or why not.
+fn pages(path: &Path) -> Result<PageState, String> {
+    match probe::page_state(path) {
+        Measured::Value(p) => Ok(p),
+        Measured::Unavailable { unavailable } => Err(unavailable),
+    }
+}
+
+fn plural(n: u64, word: &str) -> String {
+    format!("{n} {word}{}", if n == 1 { "" } else { "s" })
+}
+
+/// Drop the file's clean pages from the page cache.
+///
+/// `fd` is an open descriptor of the file that is kept open afterwards (closing an fd of a
+/// just-truncated ext4 file would start writeback, see `probe::handles`).
+pub fn evict(var: &Variable, fd: &std::fs::File, report: &mut OpReport) -> Result<(), String> {
+    let before =
+        pages(&var.path).map_err(|why| format!("evict: cannot measure the page cache ({why})"))?;
+    report.cached_before = Some(before.cached);
+    report.dirty_before = Some(before.dirty);
+    let pending = before.dirty + before.writeback;
+    if pending > 0 {
+        // POSIX_FADV_DONTNEED starts writeback of dirty pages: evicting would itself write to disk.
+        return Err(format!(
+            "evict: {} of the file {} not yet on disk; POSIX_FADV_DONTNEED would start writing them back itself. \
+             Flush first (or wait_writeback), then evict",
+            plural(pending, "page"),
+            if pending == 1 { "is" } else { "are" }
+        ));
+    }
+    let mut madvised = false;
+    if var.is_open() && var.mode != Mode::CopyOnWrite {
+        if let Some(map) = &var.map {
+            let map = map.borrow();
+            if matches!(&*map, Mapping::Shared(_) | Mapping::ReadOnly(_)) && var.map_len > 0 {
+                // SAFETY: addr/len are exactly our own live MAP_SHARED mapping (page aligned by mmap).
+                // MADV_DONTNEED on a shared file mapping only removes our page-table entries; the data
+                // stays in the file and the page cache, and the next touch faults it back in. Never
+                // done for MAP_PRIVATE (mode `c`), where it would discard the private copies.
+                let rc = unsafe {
+                    libc::madvise(
+                        map.addr() as *mut libc::c_void,
+                        var.map_len,
+                        libc::MADV_DONTNEED,
+                    )
+                };
+                if rc != 0 {
+                    return Err(format!(
+                        "evict: madvise(MADV_DONTNEED) failed: {}",
+                        std::io::Error::last_os_error()
+                    ));
+                }
+                madvised = true;
+            }
+        }
+    }
+    // SAFETY: plain syscall on a valid open fd; no memory is passed.
+    let rc = unsafe { libc::posix_fadvise(fd.as_raw_fd(), 0, 0, libc::POSIX_FADV_DONTNEED) };
+    if rc != 0 {
+        return Err(format!(
+            "evict: posix_fadvise(POSIX_FADV_DONTNEED) failed: {}",
+            std::io::Error::from_raw_os_error(rc)
+        ));
+    }
+    let after =
+        pages(&var.path).map_err(|why| format!("evict: cannot measure the page cache ({why})"))?;
+    report.cached_after = Some(after.cached);
+    report.dirty_after = Some(after.dirty);
+    let dropped = before.cached.saturating_sub(after.cached);
+    report.pages_dropped = Some(dropped);
+    let mut line = format!(
+        "{} dropped from the page cache ({} cached before, {} after)",
+        plural(dropped, "page"),
+        before.cached,
+        after.cached
+    );
+    if madvised {
+        line.push_str(&format!(
+            "; madvise(MADV_DONTNEED) first unmapped `{}`'s pages so the kernel could drop them",
+            var.name
+        ));
+    } else if var.is_open() && var.mode == Mode::CopyOnWrite {
+        line.push_str(&format!(
+            "; `{}` is copy-on-write: its mapping was left alone (MADV_DONTNEED would discard private changes), \
+             so pages it still maps stay cached",
+            var.name
+        ));
+    }
+    if dropped == 0 {
+        line.push_str(
+            "; nothing could be dropped (pages still mapped, or no disk behind the file: \
+             on tmpfs the page cache is the only copy)",
+        );
+    } else {
+        line.push_str(
+            ". Those pages are on disk only now: the next read of them must fetch them (major page faults)",
+        );
+    }
+    report.outcome = Some(line);
+    Ok(())
+}
+
+/// Poll cachestat until the file has no dirty or writeback pages, up to `timeout`; no msync, no fsync.
+pub fn wait_writeback(
+    path: &Path,
+    has_disk: bool,
+    fs_name: &str,
+    timeout: Duration,
+    report: &mut OpReport,
+) -> Result<(), String> {
+    if !has_disk {
+        report.writeback_wait_ms = Some(0);
+        report.writeback_timed_out = Some(false);
+        report.outcome = Some(format!(
+            "{fs_name} has no disk behind the page cache: there is no writeback to wait for"
+        ));
+        return Ok(());
+    }
+    let start = Instant::now();
+    let first = pages(path).map_err(|why| format!("wait_writeback: unavailable ({why})"))?;
+    report.dirty_before = Some(first.dirty);
+    let mut last = first;
+    loop {
+        let elapsed = start.elapsed();
+        if last.dirty + last.writeback == 0 {
+            let ms = elapsed.as_millis() as u64;
+            report.writeback_wait_ms = Some(ms);
+            report.writeback_timed_out = Some(false);
+            report.dirty_after = Some(last.dirty);
+            report.outcome = Some(if first.dirty + first.writeback == 0 {
+                "no dirty pages: nothing to wait for".to_string()
+            } else {
+                format!(
+                    "the kernel's flusher wrote {} back on its own after {:.1} s (measured; no msync, no fsync)",
+                    plural(first.dirty + first.writeback, "page"),
+                    ms as f64 / 1000.0
+                )
+            });
+            return Ok(());
+        }
+        if elapsed >= timeout {
+            report.writeback_wait_ms = Some(elapsed.as_millis() as u64);
+            report.writeback_timed_out = Some(true);
+            report.dirty_after = Some(last.dirty);
+            report.outcome = Some(format!(
+                "timed out after {:.1} s: {} dirty and {} under writeback still (the kernel writes a dirty page back \
+                 once it is older than vm.dirty_expire_centisecs)",
+                elapsed.as_secs_f64(),
+                plural(last.dirty, "page"),
+                last.writeback
+            ));
+            return Ok(());
+        }
+        std::thread::sleep(POLL.min(timeout.saturating_sub(elapsed)));
+        last = pages(path).map_err(|why| format!("wait_writeback: unavailable ({why})"))?;
+    }
+}
+
+/// msync(MS_ASYNC) over the whole mapping, with the dirty count before and after.
+pub fn flush_async(var: &Variable, report: &mut OpReport) -> Result<(), String> {
+    var.check_mapped_range()?;
+    let map = var.map.as_ref().ok_or_else(|| var.closed_error())?;
+    let map = map.borrow();
+    let Mapping::Shared(m) = &*map else {
+        report.outcome = Some(format!(
+            "`{}` is mode {}: nothing of it can reach the file, so there is nothing to flush",
+            var.name,
+            var.mode.as_str()
+        ));
+        return Ok(());
+    };
+    let before = pages(&var.path).ok();
+    m.flush_async().map_err(|e| open::os_error(&e, None))?;
+    let after = pages(&var.path).ok();
+    report.dirty_before = before.map(|p| p.dirty);
+    report.dirty_after = after.map(|p| p.dirty);
+    report.outcome = Some(match (before, after) {
+        (Some(b), Some(a)) if b.dirty == a.dirty && a.writeback == 0 => format!(
+            "msync(MS_ASYNC) returned; dirty pages {} before and {} after, none under writeback: \
+             on Linux MS_ASYNC schedules nothing",
+            b.dirty, a.dirty
+        ),
+        (Some(b), Some(a)) => format!(
+            "msync(MS_ASYNC) returned; dirty pages {} before, {} after, {} under writeback \
+             (the kernel's own flusher may have run meanwhile: MS_ASYNC itself schedules nothing on Linux)",
+            b.dirty, a.dirty, a.writeback
+        ),
+        _ => "msync(MS_ASYNC) returned (page cache unavailable here, so its effect is not measured)"
+            .to_string(),
+    });
+    Ok(())
+}
+
+/// msync(MS_SYNC) of bytes `[offset, offset + length)` of the array, page aligned as memmap2 does it.
+pub fn flush_range(
+    var: &Variable,
+    offset: u64,
+    length: u64,
+    report: &mut OpReport,
+) -> Result<(), String> {
+    let (_, nbytes) = var.array_byte_range();
+    let end = offset.saturating_add(length);
+    if end > nbytes {
+        return Err(format!(
+            "ValueError: flush range {offset}..{end} is outside `{}`'s {nbytes} bytes",
+            var.name
+        ));
+    }
+    var.check_mapped_range()?;
+    let map = var.map.as_ref().ok_or_else(|| var.closed_error())?;
+    let map = map.borrow();
+    let Mapping::Shared(m) = &*map else {
+        report.outcome = Some(format!(
+            "`{}` is mode {}: nothing of it can reach the file, so there is nothing to flush",
+            var.name,
+            var.mode.as_str()
+        ));
+        return Ok(());
+    };
+    let in_map = var.array_offset + offset as usize;
+    let page = open::page_size() as u64;
+    // memmap2 moves the start down to a page boundary and lengthens the range to match;
+    // msync itself covers whole pages up to the end.
+    let start = var.map_start + (in_map as u64 / page) * page;
+    let stop = (var.map_start + in_map as u64 + length).div_ceil(page) * page;
+    let before = pages(&var.path).ok();
+    m.flush_range(in_map, length as usize)
+        .map_err(|e| open::os_error(&e, None))?;
+    let after = pages(&var.path).ok();
+    report.flushed_range = Some([start, stop]);
+    report.dirty_before = before.map(|p| p.dirty);
+    report.dirty_after = after.map(|p| p.dirty);
+    let pages_text = plural((stop - start) / page, "page");
+    report.outcome = Some(match (before, after) {
+        (Some(b), Some(a)) => format!(
+            "msync(MS_SYNC) of file bytes {start}..{stop} ({pages_text}); dirty pages of the file {} before, {} after",
+            b.dirty, a.dirty
+        ),
+        _ => format!("msync(MS_SYNC) of file bytes {start}..{stop} ({pages_text})"),
+    });
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn no_disk_means_nothing_to_wait_for() {
+        let mut r = OpReport::default();
+        let start = Instant::now();
+        wait_writeback(
+            Path::new("/nonexistent"),
+            false,
+            "tmpfs",
+            Duration::from_secs(30),
+            &mut r,
+        )
+        .expect("no error");
+        assert!(start.elapsed() < Duration::from_secs(1));
+        assert_eq!(r.writeback_wait_ms, Some(0));
+        assert_eq!(r.writeback_timed_out, Some(false));
+        assert!(r
+            .outcome
+            .unwrap_or_default()
+            .starts_with("tmpfs has no disk"));
+    }
+
+    #[test]
+    fn clean_file_returns_at_once() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("clean.bin");
+        std::fs::write(&path, b"x").expect("write");
+        // Make it clean first: fsync through a probe-independent handle.
+        std::fs::File::open(&path)
+            .and_then(|f| f.sync_all())
+            .expect("fsync");
+        let mut r = OpReport::default();
+        match wait_writeback(&path, true, "ext4", Duration::from_millis(300), &mut r) {
+            Ok(()) => {
+                assert_eq!(r.writeback_timed_out, Some(false), "{r:?}");
+                assert_eq!(r.dirty_after, Some(0));
+            }
+            Err(e) => eprintln!("skip: cachestat unavailable here: {e}"),
+        }
+        crate::probe::release_file(&path);
+    }
+}
