@@ -10,6 +10,33 @@ pub const LESSONS: &[(&str, &str)] = &[
         "copy-on-write",
         include_str!("../../scenarios/copy-on-write.yaml"),
     ),
+    (
+        "skip-flush",
+        include_str!("../../scenarios/skip-flush.yaml"),
+    ),
+    ("read-only", include_str!("../../scenarios/read-only.yaml")),
+    (
+        "missing-file",
+        include_str!("../../scenarios/missing-file.yaml"),
+    ),
+    (
+        "persistence",
+        include_str!("../../scenarios/persistence.yaml"),
+    ),
+    (
+        "two-mappings",
+        include_str!("../../scenarios/two-mappings.yaml"),
+    ),
+    ("crash", include_str!("../../scenarios/crash.yaml")),
+    ("eviction", include_str!("../../scenarios/eviction.yaml")),
+    (
+        "byte-layout",
+        include_str!("../../scenarios/byte-layout.yaml"),
+    ),
+    (
+        "truncation",
+        include_str!("../../scenarios/truncation.yaml"),
+    ),
 ];
 
 /// The default lesson's name.
