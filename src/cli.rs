@@ -28,6 +28,8 @@ pub enum Command {
     Check(CheckArgs),
     /// List the built-in lessons.
     List,
+    /// Write a lesson as an equivalent script (NumPy: `export python LESSON`).
+    Export(ExportArgs),
     /// Internal: the child process of outside-process steps (external_write, crash, truncate …).
     #[command(name = "__child", hide = true)]
     Child(ChildArgs),
@@ -163,4 +165,27 @@ pub struct VerifyArgs {
 pub struct CheckArgs {
     /// Lessons (names or paths).
     pub lessons: Vec<String>,
+}
+
+/// Languages `export` writes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ExportLanguage {
+    /// A plain NumPy script (python3 + numpy).
+    Python,
+}
+
+/// `export` options.
+#[derive(Debug, Args)]
+pub struct ExportArgs {
+    /// What to write: `python` (a NumPy script).
+    #[arg(value_enum)]
+    pub language: ExportLanguage,
+    /// A built-in lesson name or a path to a lesson YAML file.
+    pub lesson: String,
+    /// Write to FILE instead of standard output.
+    #[arg(short = 'o', long = "output", value_name = "FILE")]
+    pub output: Option<PathBuf>,
+    /// Make the script print a machine-readable `@@STEP {json}` line after every step (for the NumPy cross-check).
+    #[arg(long, hide = true)]
+    pub instrument: bool,
 }

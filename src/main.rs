@@ -21,6 +21,7 @@ fn main() {
         Some(Command::Run(args)) => commands::run::run(&args),
         Some(Command::Check(args)) => commands::check::run(&args.lessons),
         Some(Command::List) => commands::list::run(),
+        Some(Command::Export(args)) => commands::export::run(&args),
         Some(Command::Step(args)) => commands::step::run(&args),
         Some(Command::Quiz(args)) => commands::quiz::run(&args),
         Some(Command::Verify(args)) => commands::verify::run(&args),

@@ -1,6 +1,7 @@
 //! The subcommands: each takes parsed arguments and writes its output through [`Output`].
 
 pub mod check;
+pub mod export;
 pub mod input;
 pub mod list;
 pub mod quiz;

@@ -238,33 +238,429 @@ pub fn action_text(action: &Action) -> String {
     }
 }
 
-/// The whole lesson as a NumPy script: `import numpy as np` and one line per step, each commented with its action.
-///
-/// Steps that expect an error are wrapped in `try`/`except` so the script runs to the end like the tutor does.
+/// How [`python_script`] writes the script.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct ScriptOptions {
+    /// After every step print one `@@STEP {json}` line (arrays, files as read(2) sees them, error), so a test can
+    /// compare the script's run with the tutor's trace step by step.
+    pub instrument: bool,
+}
+
+/// The whole lesson as a plain NumPy script (see [`python_script`]).
 pub fn numpy_script(lesson: &LoadedLesson) -> String {
-    let mut out = String::from("import numpy as np\n");
+    python_script(lesson, ScriptOptions::default())
+}
+
+/// What a step of the script needs besides NumPy, to import it and define helpers only when used.
+#[derive(Default)]
+struct Needs {
+    os: bool,
+    child: bool,
+    mmap: bool,
+    signal: bool,
+    time: bool,
+    truncation_guard: bool,
+}
+
+/// Helper: run a function in another process, as the tutor's outside-process steps do.
+const CHILD_HELPER: &str = r#"
+def in_another_process(work):
+    """Run work() in a child process (os.fork), wait for it, and say how it ended."""
+    sys.stdout.flush()  # else the child would print our buffered output a second time
+    pid = os.fork()
+    if pid == 0:
+        code = 0
+        try:
+            work()
+        except BaseException as e:
+            print('the other process failed:', type(e).__name__ + ': ' + str(e))
+            code = 1
+        sys.stdout.flush()
+        os._exit(code)
+    _, status = os.waitpid(pid, 0)
+    if os.WIFSIGNALED(status):
+        print('the other process was killed by', signal.Signals(os.WTERMSIG(status)).name)
+    return status
+"#;
+
+/// Helper: the tutor's guard against SIGBUS after another process shrank a mapped file.
+const TRUNCATION_HELPER: &str = r#"
+class TruncatedError(Exception):
+    """The tutor's guard, not NumPy's: see check_not_truncated."""
+
+
+def check_not_truncated(a):
+    """NumPy has no such check: touching a mapping past the end of its file kills the program with SIGBUS.
+    The tutor compares the file's size with the mapped range before every touch and reports an error instead;
+    this script does the same so that it runs to the end too."""
+    size = os.path.getsize(a.filename)
+    if size < a.offset + a.nbytes:
+        raise TruncatedError(f'the file was truncated to {size} bytes while mapped; '
+                             'touching the mapping past EOF would raise SIGBUS')
+"#;
+
+/// Helper: how long the kernel lets a dirty page wait before its flusher writes it back.
+const WRITEBACK_HELPER: &str = r#"
+def kernel_writeback_delay():
+    """vm.dirty_expire_centisecs (age at which dirty pages are written back) plus one flusher wake-up
+    (vm.dirty_writeback_centisecs), in seconds."""
+    def centisecs(name):
+        with open('/proc/sys/vm/' + name) as f:
+            return int(f.read()) / 100
+    return centisecs('dirty_expire_centisecs') + centisecs('dirty_writeback_centisecs')
+"#;
+
+/// Helpers of `--instrument`: print what the program and read(2) see after each step, as one JSON line.
+const INSTRUMENT_HELPER: &str = r#"
+# --- instrumentation (memmap-tutor export --instrument): one '@@STEP {json}' line after every step ---------
+import json
+
+_SPECS = {}        # variable -> (path, dtype, shape, offset, order) of its latest mapping
+_HEX_BYTES = 64    # the tutor's trace shows the first 64 bytes of each array region
+
+
+def _describe(e):
+    return str(e) if type(e).__name__ == 'TruncatedError' else type(e).__name__ + ': ' + str(e)
+
+
+def _file_view(path, dtype, shape, offset, order):
+    """The array region of the file as read(2) sees it: (size, str of the decoded elements, hex of its start)."""
+    if not os.path.exists(path):
+        return None
+    size = os.path.getsize(path)
+    nbytes = dtype.itemsize * int(np.prod(shape))
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        head = os.pread(fd, min(_HEX_BYTES, nbytes), offset)
+        if size < offset + nbytes:
+            text = None                      # too short to decode: compared by size and bytes only
+        elif nbytes <= 1 << 20:
+            data = os.pread(fd, nbytes, offset)
+            text = str(np.frombuffer(data, dtype=dtype).reshape(shape, order=order))
+        else:                                # large: let NumPy read only the elements it prints
+            view = np.memmap(path, dtype=dtype, mode='r', shape=shape, offset=offset, order=order)
+            text = str(view)
+            del view
+    finally:
+        os.close(fd)
+    return {'size': size, 'str': text, 'hex': head.hex(' ')}
+
+
+def _report(step, names, error, read):
+    arrays, files = {}, {}
+    for name in names:
+        a = globals().get(name)
+        if isinstance(a, np.memmap):
+            order = 'F' if a.ndim > 1 and a.flags.f_contiguous and not a.flags.c_contiguous else 'C'
+            _SPECS[name] = (a.filename, a.dtype, a.shape, a.offset, order)
+            if os.path.getsize(a.filename) < a.offset + a.nbytes:
+                arrays[name] = {'state': 'unreadable', 'str': None}
+            else:
+                arrays[name] = {'state': 'open', 'str': str(a)}
+        elif name in _SPECS:
+            arrays[name] = {'state': 'closed', 'str': None}
+        if name in _SPECS:
+            view = _file_view(*_SPECS[name])
+            if view is not None:
+                files[name] = view
+    record = {'step': step, 'error': error, 'read': read, 'arrays': arrays, 'files': files}
+    sys.stdout.flush()
+    print('@@STEP ' + json.dumps(record), flush=True)
+# --- end of instrumentation ------------------------------------------------------------------------------
+"#;
+
+/// Indent every line of `code` by `n` spaces.
+fn indent(code: &str, n: usize) -> String {
+    let pad = " ".repeat(n);
+    code.lines()
+        .map(|l| {
+            if l.is_empty() {
+                String::new()
+            } else {
+                format!("{pad}{l}")
+            }
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+/// The Python for one step: runnable code, using `os` (and a child process) where NumPy has no equivalent.
+/// `specs` holds each variable's latest `np.memmap` arguments, for steps that map its file again.
+fn step_python(
+    action: &Action,
+    specs: &std::collections::BTreeMap<String, OpenSpec>,
+    needs: &mut Needs,
+    instrument: bool,
+) -> String {
+    let guard = |var: &str, needs: &Needs| {
+        if needs.truncation_guard {
+            format!("check_not_truncated({var})\n")
+        } else {
+            String::new()
+        }
+    };
+    match action {
+        Action::Open(_) | Action::Close { .. } => action_code(action),
+        Action::Reopen(spec) => format!(
+            "{}  # reopen: the same file, dtype, shape, offset and order",
+            open_code(spec)
+        ),
+        Action::Assign { var, .. } | Action::Flush { var } => {
+            format!("{}{}", guard(var, needs), action_code(action))
+        }
+        Action::Read { var, index } => {
+            let expr = index.to_python(var);
+            if instrument {
+                format!("{}_read = {expr}\nprint(_read)", guard(var, needs))
+            } else {
+                format!("{}print({expr})", guard(var, needs))
+            }
+        }
+        Action::ExternalWrite {
+            target,
+            offset,
+            shown,
+            ..
+        } => {
+            needs.child = true;
+            format!(
+                "def other_process():\n    fd = os.open({}, os.O_WRONLY)\n    os.pwrite(fd, {shown}, {offset})\n    os.close(fd)\n\n\nin_another_process(other_process)",
+                py_str(target.file())
+            )
+        }
+        Action::ExternalRead {
+            target,
+            offset,
+            length,
+            dtype,
+        } => {
+            needs.child = true;
+            let mut s = format!(
+                "def other_process():\n    fd = os.open({}, os.O_RDONLY)\n    data = os.pread(fd, {length}, {offset})\n    os.close(fd)\n    print('another process read', data.hex(' '))\n",
+                py_str(target.file())
+            );
+            if let Some(dt) = dtype {
+                s.push_str(&format!(
+                    "    usable = len(data) // {size} * {size}\n    print('as {dt}:', np.frombuffer(data[:usable], dtype={}))\n",
+                    py_str(&dt.to_string()),
+                    size = dt.size,
+                ));
+            }
+            if instrument {
+                s.push_str("    print('@@CHILDREAD ' + data.hex())\n");
+            }
+            s.push_str("\n\nin_another_process(other_process)");
+            s
+        }
+        Action::Crash { var, index, value, .. } => {
+            needs.child = true;
+            needs.signal = true;
+            let open = match specs.get(var) {
+                Some(spec) => {
+                    let mut own = spec.clone();
+                    own.mode = super::Mode::ReadWrite;
+                    format!("{}  # its own MAP_SHARED mapping", open_code(&own))
+                }
+                None => format!("# ({var} was never opened)"),
+            };
+            format!(
+                "def other_process():\n    {open}\n    {} = {}\n    os.kill(os.getpid(), signal.SIGKILL)  # killed before any flush\n\n\nin_another_process(other_process)",
+                index.to_python(var),
+                value.to_python()
+            )
+        }
+        Action::Evict { var } => {
+            needs.mmap = true;
+            needs.os = true;
+            let shared = specs
+                .get(var)
+                .is_some_and(|s| s.mode != super::Mode::CopyOnWrite);
+            let file = specs.get(var).map(|s| s.file.as_str()).unwrap_or("");
+            let mut s = String::from(
+                "# The tutor first checks (cachestat) that no page is dirty; Python cannot, so flush before this.\n",
+            );
+            if shared {
+                s.push_str(&format!(
+                    "if '{var}' in globals():\n    {var}._mmap.madvise(mmap.MADV_DONTNEED)  # unmap the pages from this array\n"
+                ));
+            }
+            s.push_str(&format!(
+                "fd = os.open({}, os.O_RDONLY)\nos.posix_fadvise(fd, 0, 0, os.POSIX_FADV_DONTNEED)  # drop clean pages from the page cache\nos.close(fd)",
+                py_str(file)
+            ));
+            s
+        }
+        Action::WaitWriteback { timeout_ms, .. } => {
+            needs.time = true;
+            format!(
+                "# Python cannot see one file's dirty pages (the tutor polls cachestat(2) every 100 ms), so this waits\n# as long as the kernel lets a dirty page age before writing it back - without flush() or fsync().\ntime.sleep(min({}, kernel_writeback_delay()))",
+                python_seconds(*timeout_ms)
+            )
+        }
+        Action::FlushAsync { var } => format!(
+            "# {var}: msync(MS_ASYNC). Python's mmap.flush() is always MS_SYNC and has no asynchronous form; on Linux\n# MS_ASYNC starts no writeback at all (the tutor measures that), so doing nothing is the faithful equivalent.\npass"
+        ),
+        Action::FlushRange {
+            var,
+            offset,
+            length,
+        } => {
+            needs.mmap = true;
+            format!(
+                "{}# msync(MS_SYNC) of bytes {offset}..{} of {var}'s data only. NumPy maps from the allocation boundary\n# below {var}.offset, and mmap.flush() needs a page-aligned start, as msync does.\nstart = {var}.offset % mmap.ALLOCATIONGRANULARITY + {offset}\naligned = start - start % mmap.PAGESIZE\n{var}._mmap.flush(aligned, start + {length} - aligned)",
+                guard(var, needs),
+                offset.saturating_add(*length)
+            )
+        }
+        Action::Truncate {
+            target,
+            size,
+            touch,
+        } => {
+            needs.child = true;
+            let mut s = format!(
+                "def other_process():\n    fd = os.open({}, os.O_RDWR)\n",
+                py_str(target.file())
+            );
+            if *touch {
+                needs.mmap = true;
+                s.push_str(&format!(
+                    "    old = mmap.mmap(fd, 0, prot=mmap.PROT_READ)  # map the old length first\n    os.ftruncate(fd, {size})\n    past_end = ({size} + mmap.PAGESIZE - 1) // mmap.PAGESIZE * mmap.PAGESIZE\n    old[past_end]  # touch a page past the new end: SIGBUS kills this process\n"
+                ));
+            } else {
+                s.push_str(&format!("    os.ftruncate(fd, {size})\n"));
+            }
+            s.push_str("    os.close(fd)\n\n\nin_another_process(other_process)");
+            s
+        }
+    }
+}
+
+/// Seconds as a Python number: `40`, `0.5`.
+fn python_seconds(ms: u64) -> String {
+    if ms.is_multiple_of(1000) {
+        (ms / 1000).to_string()
+    } else {
+        (ms as f64 / 1000.0).to_string()
+    }
+}
+
+/// The whole lesson as a runnable Python script: plain NumPy for the array steps, `os` (in a child process
+/// made with `os.fork`) for the steps another process performs, and comments where Python has no exact
+/// equivalent. Steps that expect an error are wrapped in `try`/`except` so the script runs to the end like the
+/// tutor does; with [`ScriptOptions::instrument`] every step is, and reports what it saw.
+pub fn python_script(lesson: &LoadedLesson, opts: ScriptOptions) -> String {
+    let mut needs = Needs {
+        truncation_guard: lesson
+            .steps
+            .iter()
+            .any(|s| matches!(s.action, Action::Truncate { .. })),
+        ..Needs::default()
+    };
+    let mut names: Vec<String> = Vec::new();
+    let mut specs = std::collections::BTreeMap::new();
+    let mut body = String::new();
     for step in &lesson.steps {
-        out.push_str(&format!(
+        if let Action::Open(spec) | Action::Reopen(spec) = &step.action {
+            if !names.contains(&spec.var) {
+                names.push(spec.var.clone());
+            }
+        }
+        let code = step_python(&step.action, &specs, &mut needs, opts.instrument);
+        if let Action::Open(spec) | Action::Reopen(spec) = &step.action {
+            specs.insert(spec.var.clone(), spec.clone());
+        }
+        body.push_str(&format!(
             "\n# Step {}: {}\n",
             step.number,
             step.action_text.replace('\n', " ")
         ));
-        // A step with no NumPy equivalent is only comments: nothing to wrap in try/except.
-        let only_comments = step.code.lines().all(|l| l.trim_start().starts_with('#'));
+        if !step.note.is_empty() {
+            body.push_str(&format!("# ({})\n", step.note.replace('\n', " ")));
+        }
+        if opts.instrument {
+            let names_py = format!(
+                "[{}]",
+                names.iter().map(|n| py_str(n)).collect::<Vec<_>>().join(", ")
+            );
+            body.push_str(&format!(
+                "_read = None\ntry:\n{}\n    _error = None\nexcept Exception as e:\n    _error = _describe(e)\n    print(_error)\n_report({}, {names_py}, _error, None if _read is None else str(_read))\n",
+                indent(&code, 4),
+                step.number
+            ));
+            continue;
+        }
+        let only_comments = code.lines().all(|l| l.trim_start().starts_with('#'));
         match &step.expect_error {
             Some(expected) if !only_comments => {
-                out.push_str(&format!(
-                    "try:\n    {}\nexcept Exception as e:  # expected: {}\n    print(type(e).__name__ + ': ' + str(e))\n",
-                    step.code,
+                let shown = if needs.truncation_guard {
+                    "str(e) if isinstance(e, TruncatedError) else type(e).__name__ + ': ' + str(e)"
+                } else {
+                    "type(e).__name__ + ': ' + str(e)"
+                };
+                body.push_str(&format!(
+                    "try:\n{}\nexcept Exception as e:  # expected: {}\n    print({shown})\n",
+                    indent(&code, 4),
                     expected.replace('\n', " ")
                 ));
             }
             _ => {
-                out.push_str(&step.code);
-                out.push('\n');
+                body.push_str(&code);
+                body.push('\n');
             }
         }
     }
+
+    let mut out = String::new();
+    out.push_str(&format!(
+        "# {}\n#\n# Exported by `memmap-tutor export python {}`: the lesson's steps as plain NumPy.\n",
+        lesson.lesson.title.replace('\n', " "),
+        lesson.source
+    ));
+    out.push_str(
+        "# Run it in an empty directory: it creates the lesson's files there. Steps that another process performs\n# in the lesson run in a child process made with os.fork(); comments say where Python has no exact equivalent.\n",
+    );
+    if opts.instrument {
+        out.push_str("# Instrumented: after every step it prints one '@@STEP {json}' line for memmap-tutor's cross-check.\n");
+    }
+    out.push('\n');
+    let mut imports = Vec::new();
+    if needs.os || needs.child || needs.truncation_guard || opts.instrument {
+        imports.push("import os");
+    }
+    if needs.mmap {
+        imports.push("import mmap");
+    }
+    if needs.child || needs.signal {
+        imports.push("import signal");
+    }
+    if needs.child || opts.instrument {
+        imports.push("import sys");
+    }
+    if needs.time {
+        imports.push("import time");
+    }
+    for i in &imports {
+        out.push_str(i);
+        out.push('\n');
+    }
+    if !imports.is_empty() {
+        out.push('\n');
+    }
+    out.push_str("import numpy as np\n");
+    if needs.child {
+        out.push_str(&format!("\n{CHILD_HELPER}"));
+    }
+    if needs.truncation_guard {
+        out.push_str(&format!("\n{TRUNCATION_HELPER}"));
+    }
+    if needs.time {
+        out.push_str(&format!("\n{WRITEBACK_HELPER}"));
+    }
+    if opts.instrument {
+        out.push_str(&format!("\n{INSTRUMENT_HELPER}"));
+    }
+    out.push_str(&body);
     out
 }
 

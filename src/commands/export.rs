@@ -1,0 +1,24 @@
+//! `memmap-tutor export python LESSON`: the lesson as an equivalent NumPy script, on stdout or in a file.
+
+use super::{emit, CommandError};
+use crate::cli::{ExportArgs, ExportLanguage};
+use crate::lesson::codegen::{python_script, ScriptOptions};
+use crate::lesson::load;
+
+/// Write the script for `args.lesson` to stdout, or to `-o FILE`. An invalid lesson is exit 2, as for `run`.
+pub fn run(args: &ExportArgs) -> Result<(), CommandError> {
+    let lesson = load(&args.lesson)?;
+    let script = match args.language {
+        ExportLanguage::Python => python_script(
+            &lesson,
+            ScriptOptions {
+                instrument: args.instrument,
+            },
+        ),
+    };
+    match &args.output {
+        None => emit(&script),
+        Some(path) => std::fs::write(path, script)
+            .map_err(|e| CommandError::Io(format!("cannot write {}: {e}", path.display()))),
+    }
+}
