@@ -581,7 +581,11 @@ pub fn python_script(lesson: &LoadedLesson, opts: ScriptOptions) -> String {
         if opts.instrument {
             let names_py = format!(
                 "[{}]",
-                names.iter().map(|n| py_str(n)).collect::<Vec<_>>().join(", ")
+                names
+                    .iter()
+                    .map(|n| py_str(n))
+                    .collect::<Vec<_>>()
+                    .join(", ")
             );
             body.push_str(&format!(
                 "_read = None\ntry:\n{}\n    _error = None\nexcept Exception as e:\n    _error = _describe(e)\n    print(_error)\n_report({}, {names_py}, _error, None if _read is None else str(_read))\n",
