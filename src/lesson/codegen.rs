@@ -385,10 +385,12 @@ fn indent(code: &str, n: usize) -> String {
 }
 
 /// The Python for one step: runnable code, using `os` (and a child process) where NumPy has no equivalent.
-/// `specs` holds each variable's latest `np.memmap` arguments, for steps that map its file again.
+/// `specs` holds each variable's latest `np.memmap` arguments, for steps that map its file again; `open` names
+/// the variables bound right now.
 fn step_python(
     action: &Action,
     specs: &std::collections::BTreeMap<String, OpenSpec>,
+    open: &std::collections::BTreeSet<String>,
     needs: &mut Needs,
     instrument: bool,
 ) -> String {
@@ -472,16 +474,18 @@ fn step_python(
         Action::Evict { var } => {
             needs.mmap = true;
             needs.os = true;
-            let shared = specs
-                .get(var)
-                .is_some_and(|s| s.mode != super::Mode::CopyOnWrite);
+            // madvise only on a live shared map: on a copy-on-write one it would discard private changes.
+            let shared = open.contains(var)
+                && specs
+                    .get(var)
+                    .is_some_and(|s| s.mode != super::Mode::CopyOnWrite);
             let file = specs.get(var).map(|s| s.file.as_str()).unwrap_or("");
             let mut s = String::from(
                 "# The tutor first checks (cachestat) that no page is dirty; Python cannot, so flush before this.\n",
             );
             if shared {
                 s.push_str(&format!(
-                    "if '{var}' in globals():\n    {var}._mmap.madvise(mmap.MADV_DONTNEED)  # unmap the pages from this array\n"
+                    "{var}._mmap.madvise(mmap.MADV_DONTNEED)  # unmap the pages from this array\n"
                 ));
             }
             s.push_str(&format!(
@@ -507,9 +511,10 @@ fn step_python(
         } => {
             needs.mmap = true;
             format!(
-                "{}# msync(MS_SYNC) of bytes {offset}..{} of {var}'s data only. NumPy maps from the allocation boundary\n# below {var}.offset, and mmap.flush() needs a page-aligned start, as msync does.\nstart = {var}.offset % mmap.ALLOCATIONGRANULARITY + {offset}\naligned = start - start % mmap.PAGESIZE\n{var}._mmap.flush(aligned, start + {length} - aligned)",
+                "{}# msync(MS_SYNC) of bytes {offset}..{} of {var}'s data only. NumPy maps from the allocation boundary\n# below {var}.offset, and mmap.flush() needs a page-aligned start, as msync does.\nstart = {var}.offset % mmap.ALLOCATIONGRANULARITY{}\naligned = start - start % mmap.PAGESIZE\n{var}._mmap.flush(aligned, start + {length} - aligned)",
                 guard(var, needs),
-                offset.saturating_add(*length)
+                offset.saturating_add(*length),
+                if *offset == 0 { String::new() } else { format!(" + {offset}") }
             )
         }
         Action::Truncate {
@@ -559,6 +564,7 @@ pub fn python_script(lesson: &LoadedLesson, opts: ScriptOptions) -> String {
     };
     let mut names: Vec<String> = Vec::new();
     let mut specs = std::collections::BTreeMap::new();
+    let mut open = std::collections::BTreeSet::new();
     let mut body = String::new();
     for step in &lesson.steps {
         if let Action::Open(spec) | Action::Reopen(spec) = &step.action {
@@ -566,9 +572,19 @@ pub fn python_script(lesson: &LoadedLesson, opts: ScriptOptions) -> String {
                 names.push(spec.var.clone());
             }
         }
-        let code = step_python(&step.action, &specs, &mut needs, opts.instrument);
-        if let Action::Open(spec) | Action::Reopen(spec) = &step.action {
-            specs.insert(spec.var.clone(), spec.clone());
+        let code = step_python(&step.action, &specs, &open, &mut needs, opts.instrument);
+        match &step.action {
+            // A failing open binds nothing, as in Python.
+            Action::Open(spec) | Action::Reopen(spec) => {
+                specs.insert(spec.var.clone(), spec.clone());
+                if step.expect_error.is_none() {
+                    open.insert(spec.var.clone());
+                }
+            }
+            Action::Close { var } => {
+                open.remove(var);
+            }
+            _ => {}
         }
         body.push_str(&format!(
             "\n# Step {}: {}\n",
@@ -678,5 +694,64 @@ mod tests {
         assert_eq!(py_tuple(&[3, 3]), "(3, 3)");
         assert_eq!(py_tuple(&[9]), "(9,)");
         assert_eq!(py_tuple(&[]), "()");
+    }
+
+    fn script(yaml: &str, instrument: bool) -> String {
+        let lesson = crate::lesson::load_str("t.yaml", yaml).expect("valid lesson");
+        python_script(&lesson, ScriptOptions { instrument })
+    }
+
+    const OPS: &str = "title: t\nsteps:\n  - {op: open, file: a.dat, dtype: int16, mode: w+, shape: 4}\n  - {op: assign, value: 1}\n  - {op: flush}\n  - {op: evict}\n  - {op: crash, index: \"arr[1]\", value: 7}\n  - {op: flush_range, offset: 2, length: 2}\n  - {op: close}\n  - {op: evict}\n";
+
+    #[test]
+    fn plain_script_uses_os_for_outside_steps_and_no_markers() {
+        let s = script(OPS, false);
+        assert!(s.contains("\nimport numpy as np\n"), "{s}");
+        assert!(!s.contains("@@STEP") && !s.contains("_report("), "{s}");
+        // The crash child maps the file read-write, whatever the lesson's mode was.
+        assert!(
+            s.contains("    arr = np.memmap('a.dat', dtype='int16', mode='r+', shape=(4,))"),
+            "{s}"
+        );
+        assert!(s.contains("os.kill(os.getpid(), signal.SIGKILL)"), "{s}");
+        // madvise only while the map is live (step 4), fadvise both times.
+        assert_eq!(
+            s.matches("arr._mmap.madvise(mmap.MADV_DONTNEED)").count(),
+            1,
+            "{s}"
+        );
+        assert_eq!(s.matches("os.POSIX_FADV_DONTNEED)").count(), 2, "{s}");
+        assert!(
+            s.contains("start = arr.offset % mmap.ALLOCATIONGRANULARITY + 2\n"),
+            "{s}"
+        );
+        // No truncate step: no SIGBUS guard clutters the script.
+        assert!(!s.contains("check_not_truncated"), "{s}");
+    }
+
+    #[test]
+    fn instrumented_script_reports_after_every_step() {
+        let s = script(OPS, true);
+        assert_eq!(s.matches("\n_report(").count(), 8, "{s}");
+        assert!(s.contains("_report(8, ['arr'], _error"), "{s}");
+        assert!(
+            s.contains("print('@@STEP ' + json.dumps(record), flush=True)"),
+            "{s}"
+        );
+    }
+
+    #[test]
+    fn truncation_lessons_get_the_sigbus_guard() {
+        let yaml = "title: t\nsteps:\n  - {op: open, file: a.dat, dtype: uint8, mode: w+, shape: 8192}\n  - {op: truncate, size: 0, touch: true}\n  - {op: read, index: \"[0]\", expect_error: truncated}\n";
+        let s = script(yaml, false);
+        assert!(s.contains("def check_not_truncated(a):"), "{s}");
+        assert!(
+            s.contains("try:\n    check_not_truncated(arr)\n    print(arr[0])\n"),
+            "{s}"
+        );
+        assert!(
+            s.contains("os.ftruncate(fd, 0)") && s.contains("old[past_end]"),
+            "{s}"
+        );
     }
 }
