@@ -144,3 +144,42 @@ fn piping_into_a_closed_reader_exits_quietly() {
         String::from_utf8_lossy(&out.stderr)
     );
 }
+
+#[test]
+fn colour_only_when_asked_or_on_a_terminal() {
+    let piped = tutor().args(["run", "--view", "flow"]).output().unwrap();
+    assert!(
+        !piped.stdout.contains(&0x1b),
+        "escape codes in piped output"
+    );
+    let always = tutor()
+        .args(["run", "--view", "flow", "--color", "always"])
+        .output()
+        .unwrap();
+    assert!(
+        always.stdout.contains(&0x1b),
+        "no escape codes with --color always"
+    );
+    let never = tutor()
+        .args(["run", "--view", "flow", "--color", "never"])
+        .output()
+        .unwrap();
+    assert!(!never.stdout.contains(&0x1b));
+}
+
+#[test]
+fn text_output_fits_the_requested_width() {
+    for width in ["60", "100"] {
+        let out = tutor()
+            .args([
+                "run", "--view", "table", "--view", "steps", "--width", width,
+            ])
+            .output()
+            .unwrap();
+        let text = String::from_utf8_lossy(&out.stdout);
+        let w: usize = width.parse().unwrap();
+        for line in text.lines() {
+            assert!(line.chars().count() <= w, "line wider than {w}: {line}");
+        }
+    }
+}

@@ -35,6 +35,8 @@ pub enum Block {
         headers: Vec<String>,
         rows: Vec<Vec<String>>,
     },
+    /// The concept flow: boxes joined by arrows, drawn to fit the output width.
+    Flow(Vec<String>),
     /// `key: value` facts, one per line.
     Facts(Vec<(String, String)>),
 }

@@ -25,14 +25,15 @@ impl Render for TextRender {
         for block in blocks {
             match block {
                 Block::Heading(h) => {
-                    let line = "═".repeat(h.chars().count().min(self.width as usize));
-                    out.push_str(&self.bold(h));
+                    let h = wrap_exact(h, self.width as usize).join("\n");
+                    let longest = h.lines().map(|l| l.chars().count()).max().unwrap_or(0);
+                    out.push_str(&self.bold(&h));
                     out.push('\n');
-                    out.push_str(&line);
+                    out.push_str(&"═".repeat(longest));
                     out.push_str("\n\n");
                 }
                 Block::Subheading(h) => {
-                    out.push_str(&self.bold(h));
+                    out.push_str(&self.bold(&wrap_exact(h, self.width as usize).join("\n")));
                     out.push('\n');
                 }
                 Block::Text(t) => {
@@ -41,10 +42,16 @@ impl Render for TextRender {
                 }
                 Block::Code { code, .. } => {
                     for line in code.lines() {
-                        out.push_str("    ");
-                        out.push_str(line);
-                        out.push('\n');
+                        for part in wrap_code(line, (self.width as usize).saturating_sub(4)) {
+                            out.push_str("    ");
+                            out.push_str(&part);
+                            out.push('\n');
+                        }
                     }
+                    out.push('\n');
+                }
+                Block::Flow(boxes) => {
+                    out.push_str(&super::flow::picture(boxes, self.width as usize));
                     out.push('\n');
                 }
                 Block::Pre(p) => {
@@ -76,10 +83,11 @@ impl Render for TextRender {
                     for (k, v) in facts {
                         let pad = " ".repeat(key_width - k.chars().count());
                         let indent = " ".repeat(key_width + 2);
-                        let value = wrap(
+                        let value = wrap_exact(
                             v,
                             (self.width as usize).saturating_sub(key_width + 2).max(20),
-                        );
+                        )
+                        .join("\n");
                         let value = value.replace('\n', &format!("\n{indent}"));
                         out.push_str(&format!("{k}{pad}  {value}\n"));
                     }
@@ -119,6 +127,10 @@ impl Render for MarkdownRender {
                     out.push_str(&format!("```{lang}\n{}\n```\n\n", code.trim_end()));
                 }
                 Block::Pre(p) => out.push_str(&format!("```text\n{}\n```\n\n", p.trim_end())),
+                Block::Flow(boxes) => out.push_str(&format!(
+                    "```text\n{}```\n\n",
+                    super::flow::picture(boxes, MARKDOWN_PICTURE_WIDTH)
+                )),
                 Block::Table { headers, rows } => {
                     out.push_str(&md_row(headers));
                     out.push_str(&md_row(&vec!["---".to_string(); headers.len()]));
@@ -138,6 +150,9 @@ impl Render for MarkdownRender {
         out
     }
 }
+
+/// Pictures in Markdown are drawn for a typical page width.
+const MARKDOWN_PICTURE_WIDTH: usize = 80;
 
 fn md_row(cells: &[String]) -> String {
     let cells: Vec<String> = cells.iter().map(|c| md_cell(c)).collect();
@@ -169,9 +184,80 @@ pub fn wrap(text: &str, width: usize) -> String {
     out.join("\n")
 }
 
+/// Greedy word wrap into lines of at most `width` characters; a longer word is cut.
+pub fn wrap_exact(text: &str, width: usize) -> Vec<String> {
+    let width = width.max(1);
+    let mut lines = Vec::new();
+    for line in wrap(text, width).lines() {
+        let chars: Vec<char> = line.chars().collect();
+        for chunk in chars.chunks(width) {
+            lines.push(chunk.iter().collect());
+        }
+        if chars.is_empty() {
+            lines.push(String::new());
+        }
+    }
+    lines
+}
+
+/// Break a long line of Python so it fits and stays valid Python: code breaks after `, ` (the continuation is
+/// indented, which Python accepts inside the call's parentheses); a comment breaks at a space and continues as
+/// a comment. A line with no such break stays whole.
+pub fn wrap_code(line: &str, width: usize) -> Vec<String> {
+    let mut parts = Vec::new();
+    let mut rest = line.to_string();
+    let lead = line.len() - line.trim_start().len();
+    while rest.chars().count() > width {
+        let limit: usize = rest
+            .char_indices()
+            .nth(width)
+            .map(|(i, _)| i)
+            .unwrap_or(rest.len());
+        let (cut, next_prefix) = match rest.find('#') {
+            Some(c) if c < limit => match rest[..limit].rfind(' ') {
+                Some(cut) if cut > c + 1 => (cut, format!("{}# ", " ".repeat(lead))),
+                _ => break,
+            },
+            _ => match rest[..limit].rfind(", ") {
+                Some(cut) if cut > lead + 8 => (cut + 1, " ".repeat(lead + 8)),
+                _ => break,
+            },
+        };
+        parts.push(rest[..cut].trim_end().to_string());
+        rest = format!("{next_prefix}{}", rest[cut..].trim_start());
+    }
+    parts.push(rest);
+    parts
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn long_code_breaks_after_commas() {
+        let parts = wrap_code(
+            "arr = np.memmap('large_data.dat', dtype='float32', mode='w+', shape=(3, 3))",
+            56,
+        );
+        assert_eq!(
+            parts,
+            [
+                "arr = np.memmap('large_data.dat', dtype='float32',",
+                "        mode='w+', shape=(3, 3))"
+            ]
+        );
+    }
+
+    #[test]
+    fn long_comments_continue_as_comments() {
+        let parts = wrap_code(
+            "x = 1  # a fairly long comment that will not fit in the width",
+            40,
+        );
+        assert!(parts.iter().all(|p| p.chars().count() <= 40), "{parts:?}");
+        assert!(parts[1].starts_with("# "), "{parts:?}");
+    }
 
     #[test]
     fn wraps_at_width() {

@@ -29,10 +29,36 @@ pub fn build(ctx: &ViewContext) -> Vec<Block> {
         }));
         rows.push(row);
     }
+    let table = if steps.len() <= SEED_LAYOUT_MAX_STEPS {
+        Block::Table { headers, rows }
+    } else {
+        transpose(headers, rows)
+    };
     vec![
         Block::Heading(super::title(crate::cli::ViewName::Tracker).to_string()),
-        Block::Table { headers, rows },
+        table,
     ]
+}
+
+/// Up to this many steps the tracker has the seed's layout (a column per step); beyond it a column per
+/// step would be too narrow to read, so steps become rows.
+const SEED_LAYOUT_MAX_STEPS: usize = 6;
+
+/// Rows become columns: `When | var1 | var2 …`, one row for Start and one per step.
+fn transpose(headers: Vec<String>, rows: Vec<Vec<String>>) -> Block {
+    let mut new_headers = vec!["When".to_string()];
+    new_headers.extend(rows.iter().map(|r| r[0].clone()));
+    let new_rows = (1..headers.len())
+        .map(|c| {
+            let mut row = vec![headers[c].clone()];
+            row.extend(rows.iter().map(|r| r[c].clone()));
+            row
+        })
+        .collect();
+    Block::Table {
+        headers: new_headers,
+        rows: new_rows,
+    }
 }
 
 /// Variable names in the order they first appear.
