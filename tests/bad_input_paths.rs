@@ -277,3 +277,46 @@ fn ctrl_c_with_workdir_keeps_the_users_directory() {
     assert!(cwd.path().join("mine").is_dir());
     assert!(listing(tmp.path()).is_empty());
 }
+
+#[test]
+fn file_shrunk_by_another_process_between_steps_is_an_error_not_sigbus() {
+    // `step` waits for Enter between steps, so this test can truncate the mapped file in between,
+    // as another process would.
+    let cwd = tempfile::tempdir().unwrap();
+    let yaml = "title: shrink\nsteps:\n  - op: open\n    file: s.dat\n    mode: w+\n    shape: 8192\n  - op: assign\n    value: 7\n  - op: read\n    index: \"[8000]\"\n  - op: flush\n";
+    std::fs::write(cwd.path().join("s.yaml"), yaml).unwrap();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_memmap-tutor"))
+        .current_dir(cwd.path())
+        .env("NO_COLOR", "1")
+        .args(["step", "s.yaml", "--workdir", "w"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stdin = child.stdin.take().unwrap();
+    use std::io::Write;
+    stdin.write_all(b"\n").unwrap();
+    let file = cwd.path().join("w/s.dat");
+    wait_for("s.dat", || {
+        std::fs::metadata(&file).is_ok_and(|m| m.len() == 8192)
+    });
+    std::thread::sleep(Duration::from_millis(200));
+    std::fs::OpenOptions::new()
+        .write(true)
+        .open(&file)
+        .unwrap()
+        .set_len(100)
+        .unwrap();
+    stdin.write_all(b"\n\n\n").unwrap();
+    drop(stdin);
+    let out = child.wait_with_output().unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    // Exited normally (a SIGBUS would leave no exit code) and said what happened.
+    assert_eq!(out.status.code(), Some(0), "{stderr}\n{stdout}");
+    assert!(
+        stdout.contains("truncated to 100 bytes while mapped"),
+        "{stdout}"
+    );
+}
