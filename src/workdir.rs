@@ -43,10 +43,12 @@ impl WorkDir {
         lesson: &LoadedLesson,
         overwrite: bool,
     ) -> Result<WorkDir, PrepareError> {
-        let target = dir
-            .map(Path::to_path_buf)
-            .unwrap_or_else(std::env::temp_dir);
-        preflight(&target, lesson, overwrite)?;
+        match dir {
+            Some(d) => preflight(d, lesson, overwrite)?,
+            // A fresh temporary directory holds nothing to escape through or overwrite: only
+            // the free space of the filesystem it will be made on matters.
+            None => check_free_space(&std::env::temp_dir(), lesson)?,
+        }
         WorkDir::new(dir).map_err(PrepareError::Io)
     }
 
@@ -102,21 +104,14 @@ impl From<PrepareError> for crate::commands::CommandError {
 /// `dir` need not exist (a new `--workdir`): then only the free space is checked, on the
 /// nearest existing ancestor.
 pub fn preflight(dir: &Path, lesson: &LoadedLesson, overwrite: bool) -> Result<(), LessonError> {
-    let refuse = |step: usize, field: &str, message: String| LessonError::Step {
-        source_name: lesson.source.clone(),
-        step,
-        field: field.to_string(),
-        message,
-    };
-    let exists = dir.is_dir();
-    let free = free_bytes(dir);
-    for step in &lesson.steps {
-        let Action::Open(spec) = &step.action else {
-            continue;
-        };
-        if exists {
+    if dir.is_dir() {
+        for step in &lesson.steps {
+            let Action::Open(spec) = &step.action else {
+                continue;
+            };
             let path = confine(dir, &spec.file).map_err(|_| {
                 refuse(
+                    lesson,
                     step.number,
                     "file",
                     format!(
@@ -128,6 +123,7 @@ pub fn preflight(dir: &Path, lesson: &LoadedLesson, overwrite: bool) -> Result<(
             })?;
             if spec.mode == Mode::Write && !overwrite && std::fs::symlink_metadata(&path).is_ok() {
                 return Err(refuse(
+                    lesson,
                     step.number,
                     "mode",
                     format!(
@@ -139,9 +135,23 @@ pub fn preflight(dir: &Path, lesson: &LoadedLesson, overwrite: bool) -> Result<(
                 ));
             }
         }
-        if let (Some(need), Some(free)) = (write_size(spec), free) {
+    }
+    check_free_space(dir, lesson)
+}
+
+/// Refuse a `w+` whose size exceeds the free space of the filesystem holding `dir`.
+fn check_free_space(dir: &Path, lesson: &LoadedLesson) -> Result<(), LessonError> {
+    let Some(free) = free_bytes(dir) else {
+        return Ok(());
+    };
+    for step in &lesson.steps {
+        let Action::Open(spec) = &step.action else {
+            continue;
+        };
+        if let Some(need) = write_size(spec) {
             if need > free as i128 {
                 return Err(refuse(
+                    lesson,
                     step.number,
                     "shape",
                     format!(
@@ -155,6 +165,16 @@ pub fn preflight(dir: &Path, lesson: &LoadedLesson, overwrite: bool) -> Result<(
         }
     }
     Ok(())
+}
+
+/// A refusal located at a step and field, like validation errors.
+fn refuse(lesson: &LoadedLesson, step: usize, field: &str, message: String) -> LessonError {
+    LessonError::Step {
+        source_name: lesson.source.clone(),
+        step,
+        field: field.to_string(),
+        message,
+    }
 }
 
 /// The file size a `w+` open asks for (offset + size * itemsize), when the shape is known,

@@ -320,3 +320,29 @@ fn file_shrunk_by_another_process_between_steps_is_an_error_not_sigbus() {
         "{stdout}"
     );
 }
+
+#[test]
+fn files_in_tmpdir_itself_are_not_the_lessons_concern() {
+    // Without --workdir the lesson runs in a fresh subdirectory of TMPDIR: a same-named file
+    // directly in TMPDIR is neither overwritten nor a reason to refuse.
+    let tmp = tempfile::tempdir().unwrap();
+    std::fs::write(tmp.path().join("a.dat"), b"not yours").unwrap();
+    let cwd = tempfile::tempdir().unwrap();
+    std::fs::write(cwd.path().join("l.yaml"), open_step("a.dat", "w+")).unwrap();
+    let out = tutor()
+        .current_dir(cwd.path())
+        .env("TMPDIR", tmp.path())
+        .args(["run", "l.yaml", "--format", "json"])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(listing(tmp.path()), ["a.dat"]);
+    assert_eq!(
+        std::fs::read(tmp.path().join("a.dat")).unwrap(),
+        b"not yours"
+    );
+}
