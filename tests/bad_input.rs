@@ -193,13 +193,18 @@ fn ten_megabyte_single_line_is_refused_by_size() {
 
 #[test]
 fn long_single_line_under_the_limit_still_gets_a_location() {
-    // 3.5 MB of one flow sequence of numbers: parsed, then located as a wrong type.
+    // A 3.5 MB title on one line, then a mistake on line 2: located past the long line.
+    let mut text = b"title: \"".to_vec();
+    text.resize(3_500_000, b'x');
+    text.extend_from_slice(b"\"\nsteps: 5\n");
+    generated("long_line", &text, ":2:8:", "expected a sequence");
+    // A long flow list of numbers (many tokens) on one line.
     let mut text = b"title: x\nsteps: [".to_vec();
-    while text.len() < 3_500_000 {
+    while text.len() < 300_000 {
         text.extend_from_slice(b"1, ");
     }
     text.extend_from_slice(b"1]\n");
-    generated("long_line", &text, ":2:9:", "step 1");
+    generated("long_list", &text, ":2:9:", "step 1");
 }
 
 #[test]
