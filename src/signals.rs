@@ -68,3 +68,12 @@ pub fn install() {
         eprintln!("memmap-tutor: this is a bug; please report it with the lesson that caused it");
     }));
 }
+
+/// Debug builds only: panic here when `MEMMAP_TUTOR_TEST_PANIC` is set, so the tests can check
+/// through the real binary that a panic (a bug) still removes the temporary work directory.
+pub fn test_panic_point() {
+    #[cfg(debug_assertions)]
+    if std::env::var_os("MEMMAP_TUTOR_TEST_PANIC").is_some() {
+        panic!("MEMMAP_TUTOR_TEST_PANIC is set: simulated bug");
+    }
+}

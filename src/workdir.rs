@@ -28,6 +28,7 @@ impl WorkDir {
                 let temp = tempfile::Builder::new().prefix("memmap-tutor-").tempdir()?;
                 // Registered so Ctrl-C or a panic removes it too (Drop does not run on exit()).
                 crate::signals::register_temp_dir(temp.path().to_path_buf());
+                crate::signals::test_panic_point();
                 Ok(WorkDir {
                     path: temp.path().canonicalize()?,
                     temp: Some(temp),

@@ -346,3 +346,27 @@ fn files_in_tmpdir_itself_are_not_the_lessons_concern() {
         b"not yours"
     );
 }
+
+#[test]
+fn a_panic_removes_the_temp_dir() {
+    // Debug builds panic right after creating the temporary work directory when asked to.
+    let tmp = tempfile::tempdir().unwrap();
+    let cwd = tempfile::tempdir().unwrap();
+    let out = tutor()
+        .current_dir(cwd.path())
+        .env("TMPDIR", tmp.path())
+        .env("MEMMAP_TUTOR_TEST_PANIC", "1")
+        .args(["run", "--format", "json"])
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    if !stderr.contains("simulated bug") {
+        // A release build has no panic point; nothing to check.
+        assert!(out.status.success(), "{stderr}");
+        return;
+    }
+    assert_eq!(out.status.code(), Some(101), "{stderr}");
+    assert!(stderr.contains("this is a bug"), "{stderr}");
+    assert!(listing(tmp.path()).is_empty(), "{:?}", listing(tmp.path()));
+    assert!(listing(cwd.path()).is_empty());
+}
