@@ -92,6 +92,10 @@ pub struct WorkdirArgs {
     /// Run in DIR and keep the lesson's files there (default: a fresh temporary directory, removed afterwards).
     #[arg(long, value_name = "DIR")]
     pub workdir: Option<PathBuf>,
+    /// Let mode w+ truncate files that already exist in --workdir (refused otherwise, so a
+    /// lesson cannot empty a user's file).
+    #[arg(long)]
+    pub overwrite: bool,
 }
 
 /// Options of text output.

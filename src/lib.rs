@@ -9,6 +9,7 @@ pub mod numpy_print;
 pub mod probe;
 pub mod quiz;
 pub mod runner;
+pub mod signals;
 pub mod trace;
 pub mod verify;
 pub mod views;

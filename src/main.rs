@@ -6,6 +6,7 @@ use memmap_tutor::cli::{Cli, Command, OutputArgs, RunArgs, WorkdirArgs};
 use memmap_tutor::commands::{self, CommandError};
 
 fn main() {
+    memmap_tutor::signals::install();
     let cli = Cli::parse();
     let result = match cli.command {
         None => commands::run::run(&RunArgs {
@@ -16,7 +17,10 @@ fn main() {
                 color: memmap_tutor::cli::ColorChoice::Auto,
                 width: None,
             },
-            workdir: WorkdirArgs { workdir: None },
+            workdir: WorkdirArgs {
+                workdir: None,
+                overwrite: false,
+            },
         }),
         Some(Command::Run(args)) => commands::run::run(&args),
         Some(Command::Check(args)) => commands::check::run(&args.lessons),

@@ -10,8 +10,11 @@ use crate::workdir::WorkDir;
 /// Run the lesson, then ask its questions (from the terminal, or `--answers`).
 pub fn run(args: &QuizArgs) -> Result<(), CommandError> {
     let lesson = load_lesson(args.lesson.as_deref())?;
-    let workdir = WorkDir::new(args.workdir.workdir.as_deref())
-        .map_err(|e| CommandError::Io(format!("cannot prepare the work directory: {e}")))?;
+    let workdir = WorkDir::prepare(
+        args.workdir.workdir.as_deref(),
+        &lesson,
+        args.workdir.overwrite,
+    )?;
     let trace = perform(&lesson, &workdir);
     let mut questions = quiz::questions(&lesson, &trace);
     if args.shuffle {

@@ -25,8 +25,11 @@ pub fn perform(lesson: &LoadedLesson, workdir: &WorkDir) -> Trace {
 pub fn run(args: &RunArgs) -> Result<(), CommandError> {
     // Validate before touching anything: a bad lesson creates no directory and no file.
     let lesson = load_lesson(args.lesson.as_deref())?;
-    let workdir = WorkDir::new(args.workdir.workdir.as_deref())
-        .map_err(|e| CommandError::Io(format!("cannot prepare the work directory: {e}")))?;
+    let workdir = WorkDir::prepare(
+        args.workdir.workdir.as_deref(),
+        &lesson,
+        args.workdir.overwrite,
+    )?;
     let trace = perform(&lesson, &workdir);
     let views = if args.views.is_empty() {
         ViewName::ALL.to_vec()

@@ -14,8 +14,11 @@ use crate::workdir::WorkDir;
 /// Walk through the lesson interactively.
 pub fn run(args: &StepArgs) -> Result<(), CommandError> {
     let lesson = load_lesson(args.lesson.as_deref())?;
-    let workdir = WorkDir::new(args.workdir.workdir.as_deref())
-        .map_err(|e| CommandError::Io(format!("cannot prepare the work directory: {e}")))?;
+    let workdir = WorkDir::prepare(
+        args.workdir.workdir.as_deref(),
+        &lesson,
+        args.workdir.overwrite,
+    )?;
     let render = text_render(&args.output);
     let mut input = Terminal;
     let mut runner = Runner::new(&lesson, workdir.path());

@@ -291,6 +291,7 @@ pub fn load_str(source_name: &str, yaml: &str) -> Result<LoadedLesson, LessonErr
         column,
         message,
     };
+    flow_depth_guard(yaml).map_err(|(line, column, message)| syntax(line, column, message))?;
     // A first untyped pass catches empty files and non-mapping documents with a clearer message
     // than "invalid type: ..., expected struct Lesson".
     let raw: serde_yaml::Value =
@@ -328,6 +329,89 @@ pub fn load_str(source_name: &str, yaml: &str) -> Result<LoadedLesson, LessonErr
         lesson,
         steps,
     })
+}
+
+/// Deepest run of unclosed `[`/`{` accepted before YAML parsing. The YAML parser refuses more
+/// than 128 levels anyway, but only after scanning the whole text, in time quadratic in the
+/// nesting (100 000 brackets take minutes), so deeper text is refused here in one linear pass.
+const MAX_FLOW_DEPTH: usize = 128;
+
+/// Count the brackets outside quoted scalars and comments (a quoted expression such as
+/// `'np.array([[...]])'` is the expression parser's to judge) and report the line and column
+/// (1-based) where the nesting passes [`MAX_FLOW_DEPTH`]. Approximate on purpose: brackets in
+/// block scalars and plain text count too, and no real lesson has 128 unclosed ones.
+fn flow_depth_guard(yaml: &str) -> Result<(), (usize, usize, String)> {
+    enum In {
+        Plain,
+        Single,
+        Double,
+        Comment,
+    }
+    let (mut depth, mut line, mut column) = (0usize, 1usize, 0usize);
+    let mut state = In::Plain;
+    // The previous character in plain text: a quote or `#` only opens after a separator.
+    let mut prev = '\n';
+    let mut chars = yaml.chars().peekable();
+    while let Some(c) = chars.next() {
+        column += 1;
+        if c == '\n' {
+            line += 1;
+            column = 0;
+        }
+        match state {
+            In::Comment => {
+                if c == '\n' {
+                    state = In::Plain;
+                }
+            }
+            In::Single => {
+                if c == '\'' {
+                    if chars.peek() == Some(&'\'') {
+                        chars.next();
+                        column += 1;
+                    } else {
+                        state = In::Plain;
+                    }
+                }
+            }
+            In::Double => {
+                if c == '\\' {
+                    if chars.next() == Some('\n') {
+                        line += 1;
+                        column = 0;
+                    } else {
+                        column += 1;
+                    }
+                } else if c == '"' {
+                    state = In::Plain;
+                }
+            }
+            In::Plain => {
+                let after_separator = matches!(prev, '\n' | ' ' | '\t' | '[' | '{' | ',');
+                match c {
+                    '#' if matches!(prev, '\n' | ' ' | '\t') => state = In::Comment,
+                    '\'' if after_separator => state = In::Single,
+                    '"' if after_separator => state = In::Double,
+                    '[' | '{' => {
+                        depth += 1;
+                        if depth > MAX_FLOW_DEPTH {
+                            return Err((
+                                line,
+                                column,
+                                format!(
+                                    "recursion limit exceeded: brackets nested more than {MAX_FLOW_DEPTH} deep"
+                                ),
+                            ));
+                        }
+                    }
+                    ']' | '}' => depth = depth.saturating_sub(1),
+                    _ => {}
+                }
+                prev = c;
+            }
+        }
+    }
+    Ok(())
 }
 
 /// Turn a serde_yaml error into `LessonError::Syntax`, rewording serde's messages for teachers.
@@ -429,13 +513,32 @@ fn reword(msg: &str) -> String {
             );
         }
     }
-    if body.starts_with("invalid type: sequence, expected a string") {
+    if let Some(rest) = body.strip_prefix("invalid type: integer `") {
+        // serde_yaml reports integers beyond 64 bits as a 128-bit "invalid type".
+        if let Some((num, tail)) = rest.split_once('`') {
+            if tail.starts_with(" as u128") || tail.starts_with(" as i128") {
+                return format!(
+                    "{prefix}the number {num} is too large: integers in a lesson must fit in 64 bits"
+                );
+            }
+        }
+    }
+    let about_index = path_ends_with(msg, "index");
+    if about_index && body.starts_with("invalid type: sequence, expected a string") {
         // `index: [1, 2]` is a YAML list, not the text NumPy would read.
         return format!(
             "{prefix}{body} (put index expressions in quotes: a bare `[...]` is a YAML list, e.g. index: '[1, 2]')"
         );
     }
     format!("{prefix}{body}")
+}
+
+/// True when serde's path (`steps[1].index: …`) ends with the field `name`.
+fn path_ends_with(msg: &str, name: &str) -> bool {
+    match msg.split_once(": ") {
+        Some((p, _)) if !p.contains(' ') => p.rsplit('.').next() == Some(name),
+        _ => false,
+    }
 }
 
 /// Load a built-in lesson by name or a lesson file by path.

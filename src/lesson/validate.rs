@@ -162,10 +162,9 @@ fn resolve_step(
 
     // The index may name the variable (`arr2[1, 2]`); it must agree with `var` when both are written.
     let index = match &step.index {
-        Some(text) => Some(
-            parse_index(text)
-                .map_err(|e| cx.step_err(n, "index", format!("cannot parse `{text}`: {e}")))?,
-        ),
+        Some(text) => Some(parse_index(text).map_err(|e| {
+            cx.step_err(n, "index", format!("cannot parse `{}`: {e}", excerpt(text)))
+        })?),
         None => None,
     };
     let index_var = index.as_ref().and_then(|i| i.var.clone());
@@ -447,7 +446,7 @@ fn resolve_step(
             })?;
             let value = parse_value(value_yaml).map_err(|e| {
                 let shown = match value_yaml {
-                    Yaml::String(s) => format!(" `{s}`"),
+                    Yaml::String(s) => format!(" `{}`", excerpt(s)),
                     _ => String::new(),
                 };
                 cx.step_err(n, "value", format!("cannot parse the value{shown}: {e}"))
@@ -1042,7 +1041,10 @@ fn check_quiz(cx: &Ctx, lesson: &Lesson) -> Result<(), LessonError> {
             }
             if let Some(text) = &about.index {
                 parse_index(text).map_err(|e| {
-                    cx.other(loc("about.index"), format!("cannot parse `{text}`: {e}"))
+                    cx.other(
+                        loc("about.index"),
+                        format!("cannot parse `{}`: {e}", excerpt(text)),
+                    )
                 })?;
             }
             if about.kind == "value" {
@@ -1063,6 +1065,16 @@ fn check_quiz(cx: &Ctx, lesson: &Lesson) -> Result<(), LessonError> {
         }
     }
     Ok(())
+}
+
+/// The start of an expression quoted in an error message: a 200 KB expression must not be
+/// echoed whole (the column in the message points into the full text).
+fn excerpt(text: &str) -> String {
+    const MAX: usize = 80;
+    match text.char_indices().nth(MAX) {
+        Some((i, _)) => format!("{}…", &text[..i]),
+        None => text.to_string(),
+    }
 }
 
 #[cfg(test)]
