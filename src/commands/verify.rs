@@ -93,8 +93,7 @@ pub fn run(args: &VerifyArgs) -> Result<(), CommandError> {
 
 /// Run one lesson in a fresh temporary directory; its counts and printed block.
 fn verify_one(lesson: &LoadedLesson) -> Result<(usize, usize, usize, String), CommandError> {
-    let workdir = WorkDir::new(None)
-        .map_err(|e| CommandError::Io(format!("cannot prepare a work directory: {e}")))?;
+    let workdir = WorkDir::prepare(None, lesson, false)?;
     let trace = Runner::new(lesson, workdir.path()).run_all();
     let checks = verify::check_lesson(lesson, &trace);
     let (p, f, s) = verify::tally(&checks);
