@@ -109,6 +109,13 @@ pub struct StepRecord {
     pub watches: Vec<ReadValue>,
     /// Lesson Notes column text.
     pub note: String,
+    /// Page map of every file the lesson has opened so far, keyed by its path as the lesson names it
+    /// (cachestat per cell + FIEMAP; never reads the data).
+    pub page_map: BTreeMap<String, Measured<crate::probe::PageMap>>,
+    /// Wall time of the step's own work (the engine), in milliseconds; probes are not included.
+    pub elapsed_ms: f64,
+    /// Wall time the probes took after the step, in milliseconds.
+    pub probe_ms: f64,
 }
 
 /// One variable as the program sees it.

@@ -13,6 +13,14 @@ pub struct Sample {
 }
 
 impl Sample {
+    /// No measurement (probes turned off).
+    pub fn off() -> Sample {
+        Sample {
+            pages: None,
+            allocation: None,
+        }
+    }
+
     /// Probe `path` now. A file that does not exist yet has no pages and no blocks.
     pub fn take(path: Option<&Path>) -> Sample {
         match path {
