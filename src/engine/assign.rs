@@ -1,9 +1,12 @@
 //! `arr[index] = value`: basic-indexing target, lazy value, NumPy broadcasting, cast on write.
 
 use super::array::{contiguous_strides, element_pos, next_index};
-use super::values::{self, flat_strides, np_shape, Source};
+use std::cell::RefCell;
+
+use super::values::{self, flat_strides, np_shape, Linear, Source};
 use super::view::apply_index;
 use super::Variable;
+use crate::dtype::{DType, Kind};
 use crate::lesson::index::IndexExpr;
 use crate::lesson::value::ValueExpr;
 use crate::lesson::Mode;
@@ -63,8 +66,35 @@ pub fn assign(var: &Variable, index: &IndexExpr, value: &ValueExpr) -> Result<()
     Ok(())
 }
 
-/// Write every element of the target; a C-contiguous target with a scalar or `arange` value
-/// is filled in a tight loop straight into the mapping.
+/// Fills of at least this many bytes report progress (smaller ones finish too fast to need it).
+pub const PROGRESS_MIN_BYTES: usize = 100 << 20;
+/// Bytes written between two progress reports: the fast path works in chunks of this size.
+pub const PROGRESS_CHUNK_BYTES: usize = 64 << 20;
+
+/// Called as `hook(bytes_done, bytes_total)` after each chunk of a long fast-path fill.
+pub type ProgressHook = Box<dyn FnMut(u64, u64)>;
+
+thread_local! {
+    // Per thread (the engine is single-threaded), so no lock on the hot path and no global state
+    // shared between tests.
+    static PROGRESS: RefCell<Option<ProgressHook>> = const { RefCell::new(None) };
+}
+
+/// Install a progress hook for long fills on this thread (None removes it); returns the old one.
+pub fn set_progress_hook(hook: Option<ProgressHook>) -> Option<ProgressHook> {
+    PROGRESS.with(|p| std::mem::replace(&mut *p.borrow_mut(), hook))
+}
+
+fn report_progress(done: usize, total: usize) {
+    PROGRESS.with(|p| {
+        if let Some(hook) = p.borrow_mut().as_mut() {
+            hook(done as u64, total as u64);
+        }
+    });
+}
+
+/// Write every element of the target; a C-contiguous target with a scalar, or with a value of
+/// the same size (no broadcasting), is filled chunk by chunk straight into the mapping.
 fn write(
     bytes: &mut [u8],
     var: &Variable,
@@ -82,19 +112,9 @@ fn write(
     let contiguous = contiguous_strides(shape, dt.size, false).as_deref() == Some(strides);
     if contiguous {
         if let Some(region) = bytes.get_mut(base..base + n * dt.size) {
-            if let Some(fill) = src.lazy.fill_value() {
-                let mut one = [0u8; 8];
-                dt.encode(fill, &mut one);
-                for chunk in region.chunks_exact_mut(dt.size) {
-                    chunk.copy_from_slice(&one[..dt.size]);
-                }
-                return;
-            }
-            // Same number of elements and no broadcast: flat positions line up one to one.
-            if src.lazy.is_arange() && src.lazy.size() == n && vstrides.iter().all(|&s| s != 0) {
-                for (i, chunk) in region.chunks_exact_mut(dt.size).enumerate() {
-                    dt.encode(src.lazy.at(i), chunk);
-                }
+            let one_to_one = src.lazy.size() == n && vstrides.iter().all(|&s| s != 0);
+            if src.lazy.fill_value().is_some() || one_to_one {
+                fast_fill(region, dt, src);
                 return;
             }
         }
@@ -110,6 +130,109 @@ fn write(
             break;
         }
     }
+}
+
+/// How the fast path computes element `i` of a contiguous region.
+enum Fill {
+    /// One encoded element repeated (`arr[:] = 0`).
+    Repeat(Vec<u8>),
+    /// Native float32 target from an arange: `(x as f32)` of the arange's f64 value.
+    F32(Linear),
+    /// Native float64 target from an arange.
+    F64(Linear),
+    /// Anything else: `at(i)` then encode, still chunked.
+    Each,
+}
+
+/// Fill a C-contiguous region whose element `i` is the value's flat element `i` (or its only
+/// element), in chunks of [`PROGRESS_CHUNK_BYTES`]; each chunk's pages are populated first.
+fn fast_fill(region: &mut [u8], dt: DType, src: &Source) {
+    let fill = fill_kind(dt, src);
+    let total = region.len();
+    let per = (PROGRESS_CHUNK_BYTES / dt.size).max(1);
+    let report = total >= PROGRESS_MIN_BYTES;
+    let mut done = 0usize;
+    for (ci, chunk) in region.chunks_mut(per * dt.size).enumerate() {
+        if report {
+            populate_write(chunk);
+        }
+        let first = ci * per;
+        match &fill {
+            Fill::Repeat(pattern) => {
+                for piece in chunk.chunks_mut(pattern.len()) {
+                    piece.copy_from_slice(&pattern[..piece.len()]);
+                }
+            }
+            Fill::F32(l) => {
+                for (k, out) in chunk.chunks_exact_mut(4).enumerate() {
+                    out.copy_from_slice(&(linear_at(*l, first + k) as f32).to_ne_bytes());
+                }
+            }
+            Fill::F64(l) => {
+                for (k, out) in chunk.chunks_exact_mut(8).enumerate() {
+                    out.copy_from_slice(&linear_at(*l, first + k).to_ne_bytes());
+                }
+            }
+            Fill::Each => {
+                for (k, out) in chunk.chunks_exact_mut(dt.size).enumerate() {
+                    dt.encode(src.lazy.at(first + k), out);
+                }
+            }
+        }
+        done += chunk.len();
+        if report {
+            report_progress(done, total);
+        }
+    }
+}
+
+/// Pick the cheapest exact way to compute the elements (each the same bits `at` + `encode` give).
+fn fill_kind(dt: DType, src: &Source) -> Fill {
+    if let Some(v) = src.lazy.fill_value() {
+        let mut one = [0u8; 8];
+        dt.encode(v, &mut one);
+        let elem = &one[..dt.size.min(8)];
+        // A 4 KiB pattern turns the fill into memcpy calls.
+        let reps = (4096 / elem.len().max(1)).max(1);
+        return Fill::Repeat(elem.repeat(reps));
+    }
+    let Some((linear, cast)) = src.lazy.linear() else {
+        return Fill::Each;
+    };
+    if !dt.is_native() || dt.kind != Kind::Float {
+        return Fill::Each;
+    }
+    // A cast to float64 changes nothing; a cast to float32 rounds once, as the store does.
+    let cast_ok =
+        |allowed: &[usize]| cast.is_none_or(|c| c.kind == Kind::Float && allowed.contains(&c.size));
+    match dt.size {
+        4 if cast_ok(&[4, 8]) => Fill::F32(linear),
+        8 if cast_ok(&[8]) => Fill::F64(linear),
+        _ => Fill::Each,
+    }
+}
+
+/// Element `i` of an arange as a float64, as `Lazy::at` then a float cast computes it.
+#[inline]
+fn linear_at(l: Linear, i: usize) -> f64 {
+    match l {
+        Linear::Int { start, step } => start.wrapping_add((i as i64).wrapping_mul(step)) as f64,
+        Linear::Float { start, delta } => start + i as f64 * delta,
+    }
+}
+
+/// Ask the kernel to fault in a chunk's pages for writing in one call (MADV_POPULATE_WRITE,
+/// Linux ≥ 5.14) instead of one page fault per page. Only a hint: on failure the stores fault
+/// the pages in as usual.
+fn populate_write(chunk: &mut [u8]) {
+    let page = crate::probe::page_size() as usize;
+    let addr = chunk.as_mut_ptr() as usize;
+    let start = addr - addr % page.max(1);
+    let len = addr + chunk.len() - start;
+    // SAFETY: [start, start+len) lies within the pages of `chunk`, which is part of a live
+    // writable mapping we hold mutably; MADV_POPULATE_WRITE only faults those pages in (as
+    // writing them would) and never changes their contents.
+    let _ = unsafe { libc::madvise(start as *mut libc::c_void, len, libc::MADV_POPULATE_WRITE) };
 }
 
 #[cfg(test)]
