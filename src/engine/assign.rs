@@ -239,6 +239,76 @@ fn populate_write(chunk: &mut [u8]) {
 mod tests {
     use super::*;
 
+    /// What the general path writes: `at(i)` then encode, element by element.
+    fn slow(dt: DType, src: &Source, n: usize) -> Vec<u8> {
+        let mut out = vec![0u8; n * dt.size];
+        for (i, c) in out.chunks_exact_mut(dt.size).enumerate() {
+            dt.encode(src.lazy.at(i), c);
+        }
+        out
+    }
+
+    fn source(expr: &str, dt: DType) -> Source {
+        let v = crate::lesson::value::parse_value_str(expr).unwrap();
+        values::into_source(values::compile(&v).unwrap(), &dt, 1).unwrap()
+    }
+
+    #[test]
+    fn fast_fill_writes_the_same_bits_as_the_general_path() {
+        let n = 5000;
+        let cases = [
+            ("np.arange(5000)", "float32"),
+            ("np.arange(5000, dtype=np.float32)", "float32"),
+            ("np.arange(5000).astype('float64')", "float32"),
+            ("np.arange(16777000, 16782000)", "float32"),
+            ("np.arange(0, 1, 0.0002)", "float32"),
+            ("np.arange(0, 1, 0.0002)", "float64"),
+            ("np.arange(-2500, 2500)", "float64"),
+            ("np.arange(5000, dtype=np.float32)", "float64"),
+            ("np.arange(5000)", "int16"),
+            ("np.arange(5000)", ">f4"),
+            ("np.linspace(0, 1, 5000)", "float32"),
+            ("7", "int32"),
+            ("2.5", "float32"),
+            ("np.full(5000, 3)", "uint8"),
+        ];
+        for (expr, dtype) in cases {
+            let dt = DType::parse(dtype).unwrap();
+            let src = source(expr, dt);
+            let want = if src.lazy.fill_value().is_some() {
+                let mut one = vec![0u8; dt.size];
+                dt.encode(src.lazy.at(0), &mut one);
+                one.repeat(n)
+            } else {
+                slow(dt, &src, n)
+            };
+            let mut got = vec![0u8; n * dt.size];
+            fast_fill(&mut got, dt, &src);
+            assert!(got == want, "{expr} into {dtype}");
+        }
+    }
+
+    #[test]
+    fn long_fills_report_progress_in_chunks_short_ones_never() {
+        use std::rc::Rc;
+        let seen: Rc<RefCell<Vec<(u64, u64)>>> = Rc::default();
+        let log = seen.clone();
+        let old = set_progress_hook(Some(Box::new(move |d, t| log.borrow_mut().push((d, t)))));
+        let dt = DType::parse("uint8").unwrap();
+        let src = source("1", dt);
+        let mut small = vec![0u8; 1 << 20];
+        fast_fill(&mut small, dt, &src);
+        assert!(seen.borrow().is_empty());
+        let total = PROGRESS_MIN_BYTES + 1;
+        let mut big = vec![0u8; total];
+        fast_fill(&mut big, dt, &src);
+        set_progress_hook(old);
+        let t = total as u64;
+        let c = PROGRESS_CHUNK_BYTES as u64;
+        assert_eq!(*seen.borrow(), vec![(c, t), (t, t)]);
+        assert!(big.iter().all(|&b| b == 1));
+    }
+
     #[test]
     fn setitem_broadcasting() {
         assert_eq!(broadcast_into(&[1, 4], &[4]).unwrap(), vec![1]);

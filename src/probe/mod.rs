@@ -23,9 +23,7 @@ pub use fileview::{contiguous_strides, hex_dump, pread_bytes, FileElements, HexD
 pub use fstype::{fs_from_magic, fs_info, statfs_magic};
 pub use handles::{release_file, release_files};
 pub use mincore::resident_pages;
-pub use pagemap::{
-    cachestat_calls as page_map_cachestat_calls, page_map, PageMap, CELLS as PAGE_MAP_CELLS,
-};
+pub use pagemap::{page_map, probe_work, PageMap, ProbeWork, CELLS as PAGE_MAP_CELLS};
 pub use smaps::mapping_state;
 pub use softdirty::soft_dirty_supported;
 pub use system::{dirty_expire_centisecs, kernel_release, page_size};

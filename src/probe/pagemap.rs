@@ -58,14 +58,48 @@ impl PageMap {
     }
 }
 
-thread_local! {
-    // Per thread, so parallel tests each see only their own work.
-    static CACHESTAT_CALLS: Cell<u64> = const { Cell::new(0) };
+/// Work the probes did on this thread: system calls that touch a file's data or page cache.
+///
+/// Cost tests compare these between a small and a huge file (counts, not wall time, which is noisy).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct ProbeWork {
+    /// pread(2) calls (file view, printing, hex dumps).
+    pub preads: u64,
+    /// Bytes those preads returned.
+    pub pread_bytes: u64,
+    /// cachestat(2) calls (page counts and page maps).
+    pub cachestat_calls: u64,
 }
 
-/// cachestat calls the page map made on this thread so far (for tests that bound probe cost).
-pub fn cachestat_calls() -> u64 {
-    CACHESTAT_CALLS.with(|c| c.get())
+thread_local! {
+    // Per thread, so parallel tests each see only their own work; a Cell costs nothing to bump.
+    static WORK: Cell<ProbeWork> = const {
+        Cell::new(ProbeWork { preads: 0, pread_bytes: 0, cachestat_calls: 0 })
+    };
+}
+
+/// The probe work done on this thread so far.
+pub fn probe_work() -> ProbeWork {
+    WORK.with(|w| w.get())
+}
+
+/// Count one pread that returned `bytes` bytes.
+pub(crate) fn count_pread(bytes: usize) {
+    WORK.with(|w| {
+        let mut v = w.get();
+        v.preads += 1;
+        v.pread_bytes += bytes as u64;
+        w.set(v);
+    });
+}
+
+/// Count one cachestat call.
+pub(crate) fn count_cachestat() {
+    WORK.with(|w| {
+        let mut v = w.get();
+        v.cachestat_calls += 1;
+        w.set(v);
+    });
 }
 
 /// The page map of the file at `path`, in at most [`CELLS`] cells.
@@ -90,7 +124,6 @@ pub fn page_map(path: &Path) -> Measured<PageMap> {
         let start = i * cell_bytes;
         let end = (start + cell_bytes).min(size);
         let len = end - start;
-        CACHESTAT_CALLS.with(|c| c.set(c.get() + 1));
         let state = match page_state_range(path, start, len) {
             Measured::Value(s) => s,
             Measured::Unavailable { unavailable } => return Measured::Unavailable { unavailable },
