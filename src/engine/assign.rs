@@ -145,19 +145,34 @@ enum Fill {
 }
 
 /// Fill a C-contiguous region whose element `i` is the value's flat element `i` (or its only
-/// element), in chunks of [`PROGRESS_CHUNK_BYTES`]; each chunk's pages are populated first.
+/// element), in chunks of [`PROGRESS_CHUNK_BYTES`]. A long fill has a helper thread fault the
+/// pages in ahead (MADV_POPULATE_WRITE) on the other core while this one computes the values.
 fn fast_fill(region: &mut [u8], dt: DType, src: &Source) {
     let fill = fill_kind(dt, src);
+    if region.len() < PROGRESS_MIN_BYTES {
+        fill_chunks(region, dt, src, &fill, false);
+        return;
+    }
+    // Only the address travels to the helper: it never reads or writes the memory itself.
+    let (addr, len) = (region.as_mut_ptr() as usize, region.len());
+    std::thread::scope(|s| {
+        let helper = std::thread::Builder::new()
+            .name("populate".to_string())
+            .spawn_scoped(s, move || populate_ahead(addr, len));
+        // Without a helper (no threads left) the stores below fault the pages in themselves.
+        drop(helper);
+        fill_chunks(region, dt, src, &fill, true);
+    });
+}
+
+/// Compute and store every element of `region`, reporting progress after each chunk.
+fn fill_chunks(region: &mut [u8], dt: DType, src: &Source, fill: &Fill, report: bool) {
     let total = region.len();
     let per = (PROGRESS_CHUNK_BYTES / dt.size).max(1);
-    let report = total >= PROGRESS_MIN_BYTES;
     let mut done = 0usize;
     for (ci, chunk) in region.chunks_mut(per * dt.size).enumerate() {
-        if report {
-            populate_write(chunk);
-        }
         let first = ci * per;
-        match &fill {
+        match fill {
             Fill::Repeat(pattern) => {
                 for piece in chunk.chunks_mut(pattern.len()) {
                     piece.copy_from_slice(&pattern[..piece.len()]);
@@ -221,18 +236,26 @@ fn linear_at(l: Linear, i: usize) -> f64 {
     }
 }
 
-/// Ask the kernel to fault in a chunk's pages for writing in one call (MADV_POPULATE_WRITE,
-/// Linux ≥ 5.14) instead of one page fault per page. Only a hint: on failure the stores fault
-/// the pages in as usual.
-fn populate_write(chunk: &mut [u8]) {
-    let page = crate::probe::page_size() as usize;
-    let addr = chunk.as_mut_ptr() as usize;
-    let start = addr - addr % page.max(1);
-    let len = addr + chunk.len() - start;
-    // SAFETY: [start, start+len) lies within the pages of `chunk`, which is part of a live
-    // writable mapping we hold mutably; MADV_POPULATE_WRITE only faults those pages in (as
-    // writing them would) and never changes their contents.
-    let _ = unsafe { libc::madvise(start as *mut libc::c_void, len, libc::MADV_POPULATE_WRITE) };
+/// Ask the kernel to fault in `[addr, addr + len)` for writing, chunk by chunk
+/// (MADV_POPULATE_WRITE, Linux ≥ 5.14), instead of one page fault per page in the filling loop.
+/// Only a hint: where it fails or falls behind, the stores fault the pages in as usual.
+fn populate_ahead(addr: usize, len: usize) {
+    let page = (crate::probe::page_size() as usize).max(1);
+    let start = addr - addr % page;
+    let end = addr + len;
+    let mut at = start;
+    while at < end {
+        let n = PROGRESS_CHUNK_BYTES.min(end - at);
+        // SAFETY: [at, at+n) lies within the pages of the region being filled, part of a live
+        // writable mapping that the caller borrows mutably until this thread is joined (scoped).
+        // MADV_POPULATE_WRITE only installs writable page-table entries, as a store would; it
+        // never reads or changes the memory's contents, so it cannot race with the stores.
+        let rc = unsafe { libc::madvise(at as *mut libc::c_void, n, libc::MADV_POPULATE_WRITE) };
+        if rc != 0 {
+            return;
+        }
+        at += n;
+    }
 }
 
 #[cfg(test)]
