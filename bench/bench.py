@@ -7,7 +7,7 @@
 
 Every contender runs once per round, interleaved, with the page cache dropped before each run
 (when this user may write /proc/sys/vm/drop_caches) so no run inherits another's dirty pages;
-the medians of the rounds are reported. Peak RSS comes from wait4() of each child process.
+the medians of the rounds are reported. Peak RSS comes from GNU time (or wait4()).
 """
 import json
 import os
@@ -48,8 +48,20 @@ def settle():
     time.sleep(0.5)
 
 
+TIME = "/usr/bin/time"
+
+
 def run(cmd, env=None):
-    """Run a child; return (wall seconds, peak RSS in KiB, stdout)."""
+    """Run a child; return (wall seconds, peak RSS in KiB, stdout).
+
+    Peak RSS comes from GNU time when installed: wait4() of a child forked from Python would
+    also count the ~15 MiB of the Python process the child was until it called exec.
+    """
+    rss_file = None
+    if os.path.exists(TIME):
+        fd, rss_file = tempfile.mkstemp(prefix="bench-rss-")
+        os.close(fd)
+        cmd = [TIME, "-f", "%M", "-o", rss_file] + cmd
     t0 = time.perf_counter()
     p = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                          env=env, text=True)
@@ -62,7 +74,12 @@ def run(cmd, env=None):
     err = p.stderr.read()
     if p.returncode != 0:
         sys.exit(f"{cmd[0]} failed ({p.returncode}): {err}")
-    return wall, ru.ru_maxrss, "".join(out_chunks)
+    rss = ru.ru_maxrss
+    if rss_file:
+        with open(rss_file) as f:
+            rss = int(f.read().split()[-1])
+        os.unlink(rss_file)
+    return wall, rss, "".join(out_chunks)
 
 
 def tutor(lesson, probes=True):
