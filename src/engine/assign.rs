@@ -179,8 +179,10 @@ fn fill_chunks(region: &mut [u8], dt: DType, src: &Source, fill: &Fill, report: 
                 }
             }
             Fill::F32(l) => {
-                for (k, out) in chunk.chunks_exact_mut(4).enumerate() {
-                    out.copy_from_slice(&(linear_at(*l, first + k) as f32).to_ne_bytes());
+                if !fill_f32_i32(chunk, *l, first) {
+                    for (k, out) in chunk.chunks_exact_mut(4).enumerate() {
+                        out.copy_from_slice(&(linear_at(*l, first + k) as f32).to_ne_bytes());
+                    }
                 }
             }
             Fill::F64(l) => {
@@ -199,6 +201,38 @@ fn fill_chunks(region: &mut [u8], dt: DType, src: &Source, fill: &Fill, report: 
             report_progress(done, total);
         }
     }
+}
+
+/// The common case of `np.arange(n)` into float32, in 32-bit integer arithmetic that the
+/// compiler vectorises: every value of the chunk fits in i32, so `v as f32` rounds exactly as
+/// `(v as f64) as f32` does (i32 → f64 is exact). False (nothing written) when it does not apply.
+fn fill_f32_i32(chunk: &mut [u8], l: Linear, first: usize) -> bool {
+    let Linear::Int { start, step } = l else {
+        return false;
+    };
+    let count = chunk.len() / 4;
+    if count == 0 {
+        return true;
+    }
+    let at = |i: usize| start as i128 + i as i128 * step as i128;
+    let fits = |v: i128| v >= i32::MIN as i128 && v <= i32::MAX as i128;
+    if !fits(at(first)) || !fits(at(first + count - 1)) || i32::try_from(step).is_err() {
+        return false;
+    }
+    // SAFETY: every bit pattern is a valid f32, so viewing initialised bytes as f32 is sound;
+    // align_to_mut only hands out the correctly aligned middle part.
+    let (head, mid, tail) = unsafe { chunk.align_to_mut::<f32>() };
+    if !head.is_empty() || !tail.is_empty() {
+        // An array offset that is not a multiple of 4: the byte-wise loop handles it.
+        return false;
+    }
+    let base = at(first) as i32;
+    let step = step as i32;
+    for (k, out) in mid.iter_mut().enumerate() {
+        // Wrapping is exact here: the true value fits in i32, so it equals the value mod 2^32.
+        *out = base.wrapping_add((k as i32).wrapping_mul(step)) as f32;
+    }
+    true
 }
 
 /// Pick the cheapest exact way to compute the elements (each the same bits `at` + `encode` give).
@@ -284,6 +318,10 @@ mod tests {
             ("np.arange(5000, dtype=np.float32)", "float32"),
             ("np.arange(5000).astype('float64')", "float32"),
             ("np.arange(16777000, 16782000)", "float32"),
+            ("np.arange(-2500, 2500)", "float32"),
+            ("np.arange(0, 15000, 3)", "float32"),
+            ("np.arange(5000, 0, -1)", "float32"),
+            ("np.arange(2147480000, 2147485000)", "float32"),
             ("np.arange(0, 1, 0.0002)", "float32"),
             ("np.arange(0, 1, 0.0002)", "float64"),
             ("np.arange(-2500, 2500)", "float64"),
@@ -308,6 +346,10 @@ mod tests {
             let mut got = vec![0u8; n * dt.size];
             fast_fill(&mut got, dt, &src);
             assert!(got == want, "{expr} into {dtype}");
+            // An array offset that is not a multiple of the item size (NumPy allows it).
+            let mut shifted = vec![0u8; n * dt.size + 1];
+            fast_fill(&mut shifted[1..], dt, &src);
+            assert!(shifted[1..] == want[..], "{expr} into {dtype}, unaligned");
         }
     }
 
