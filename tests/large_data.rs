@@ -164,3 +164,61 @@ fn large_builtin_lessons_run() {
         }
     }
 }
+
+#[test]
+fn no_probes_env_turns_the_probes_off_and_says_so() {
+    let run = |off: bool| -> serde_json::Value {
+        let mut cmd = assert_cmd::Command::cargo_bin("memmap-tutor").expect("binary");
+        cmd.args(["run", "--format", "json"]);
+        if off {
+            cmd.env("MEMMAP_TUTOR_NO_PROBES", "1");
+        } else {
+            cmd.env_remove("MEMMAP_TUTOR_NO_PROBES");
+        }
+        let out = cmd.assert().success().get_output().stdout.clone();
+        serde_json::from_slice(&out).expect("json")
+    };
+    let on = run(false);
+    let off = run(true);
+    let step2 = |v: &serde_json::Value| v["steps"][1].clone();
+    assert!(step2(&on)["page_map"]["large_data.dat"]["cells"].is_string());
+    assert!(step2(&on)["elapsed_ms"].is_number());
+    assert_eq!(step2(&off)["page_map"], serde_json::json!({}));
+    assert!(step2(&off)["pages"].is_null());
+    assert!(step2(&off)["disk_write_detail"]
+        .as_str()
+        .is_some_and(|d| d.contains("probes off")));
+    // The program's view is still recorded.
+    assert_eq!(
+        step2(&off)["arrays"]["arr"]["str"],
+        step2(&on)["arrays"]["arr"]["str"]
+    );
+}
+
+/// A fill above the progress threshold (128 MiB): no progress bar when stderr is not a terminal.
+#[test]
+fn long_fill_draws_no_progress_bar_when_piped() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let text = lesson_text(1 << 25).replace(
+        "    index: \"[0:1000]\"\n    value: np.arange(1000)",
+        "    index: \"[:]\"\n    value: np.arange(33554432)",
+    );
+    assert!(text.contains("np.arange(33554432)"));
+    let path = dir.path().join("fill.yaml");
+    std::fs::write(&path, text).expect("write");
+    let out = assert_cmd::Command::cargo_bin("memmap-tutor")
+        .expect("binary")
+        .args(["run", "--view", "table", "--workdir"])
+        .arg(dir.path().join("work"))
+        .arg(&path)
+        .assert()
+        .success()
+        .get_output()
+        .clone();
+    assert!(
+        out.stderr.is_empty(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(String::from_utf8_lossy(&out.stdout).contains("Page map"));
+}

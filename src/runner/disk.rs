@@ -15,9 +15,10 @@ pub struct Sample {
 impl Sample {
     /// No measurement (probes turned off).
     pub fn off() -> Sample {
+        let why = "probes off (MEMMAP_TUTOR_NO_PROBES is set)";
         Sample {
-            pages: None,
-            allocation: None,
+            pages: Some(Measured::unavailable(why)),
+            allocation: Some(Measured::unavailable(why)),
         }
     }
 
