@@ -113,6 +113,13 @@ pub struct StepRecord {
     /// flush_range, truncate) measured; absent fields are omitted from the JSON.
     #[serde(flatten)]
     pub report: OpReport,
+    /// Page map of every file the lesson has opened so far, keyed by its path as the lesson names it
+    /// (cachestat per cell + FIEMAP; never reads the data).
+    pub page_map: BTreeMap<String, Measured<crate::probe::PageMap>>,
+    /// Wall time of the step's own work (the engine), in milliseconds; probes are not included.
+    pub elapsed_ms: f64,
+    /// Wall time the probes took after the step, in milliseconds.
+    pub probe_ms: f64,
 }
 
 /// Measured results of a step beyond the common columns (only the fields the op produced are set).

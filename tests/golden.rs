@@ -123,7 +123,7 @@ fn markdown_table_reproduces_the_seed_rows() {
     let rows: Vec<&str> = out.lines().filter(|l| l.starts_with("| ")).collect();
     assert_eq!(
         rows[0],
-        "| Step | Action | Array Content | Disk Write | Notes | File (read(2)) | Dirty pages |"
+        "| Step | Action | Array Content | Disk Write | Notes | File (read(2)) | Dirty pages | Page map |"
     );
     let cells = |row: &str| -> Vec<String> {
         row.trim_matches('|')

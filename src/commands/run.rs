@@ -30,13 +30,44 @@ pub fn run(args: &RunArgs) -> Result<(), CommandError> {
         &lesson,
         args.workdir.overwrite,
     )?;
+    let previous = install_progress_bar();
     let trace = perform(&lesson, &workdir);
+    crate::engine::assign::set_progress_hook(previous);
     let views = if args.views.is_empty() {
         ViewName::ALL.to_vec()
     } else {
         args.views.clone()
     };
     emit(&render(&lesson, &trace, &views, &args.output))
+}
+
+/// On a terminal, show long fills (≥ 100 MB) as a progress bar on stderr; nothing when stderr is
+/// piped or redirected, so output files and test captures stay clean. Returns the previous hook.
+fn install_progress_bar() -> Option<crate::engine::assign::ProgressHook> {
+    if !std::io::stderr().is_terminal() {
+        return crate::engine::assign::set_progress_hook(None);
+    }
+    let mut bar: Option<indicatif::ProgressBar> = None;
+    crate::engine::assign::set_progress_hook(Some(Box::new(move |done, total| {
+        let b = bar.get_or_insert_with(|| {
+            let b = indicatif::ProgressBar::with_draw_target(
+                Some(total),
+                indicatif::ProgressDrawTarget::stderr(),
+            );
+            if let Ok(style) = indicatif::ProgressStyle::with_template(
+                "filling {wide_bar} {binary_bytes}/{binary_total_bytes}",
+            ) {
+                b.set_style(style);
+            }
+            b
+        });
+        b.set_position(done);
+        if done >= total {
+            b.finish_and_clear();
+            // The next long fill gets a fresh bar.
+            bar = None;
+        }
+    })))
 }
 
 /// Render views of a trace in the requested format.

@@ -20,6 +20,15 @@ pub enum Value {
     Array(Lazy),
 }
 
+/// The arithmetic of an `np.arange`, as [`Lazy::at`] evaluates it.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Linear {
+    /// int64: `start + i*step` (wrapping).
+    Int { start: i64, step: i64 },
+    /// float64: `start + i*delta`.
+    Float { start: f64, delta: f64 },
+}
+
 /// A lazily evaluated NumPy array of `shape` and `dtype`.
 #[derive(Debug, Clone)]
 pub struct Lazy {
@@ -92,6 +101,34 @@ impl Lazy {
             Node::ArangeInt { .. } | Node::ArangeFloat { .. } => true,
             Node::Reshape(inner) => inner.is_arange(),
             _ => false,
+        }
+    }
+
+    /// `np.arange` seen through reshapes and at most one cast, for the assignment fast path:
+    /// the arange's arithmetic and the dtype it was cast to (None when not cast).
+    pub fn linear(&self) -> Option<(Linear, Option<DType>)> {
+        match &self.node {
+            Node::ArangeInt { start, step } => Some((
+                Linear::Int {
+                    start: *start,
+                    step: *step,
+                },
+                None,
+            )),
+            Node::ArangeFloat { start, delta } => Some((
+                Linear::Float {
+                    start: *start,
+                    delta: *delta,
+                },
+                None,
+            )),
+            Node::Reshape(inner) => inner.linear(),
+            Node::Cast(inner) => match inner.linear()? {
+                (l, None) => Some((l, Some(self.dtype))),
+                // Two casts in a row: leave it to the general path.
+                (_, Some(_)) => None,
+            },
+            _ => None,
         }
     }
 

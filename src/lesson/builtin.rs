@@ -37,6 +37,14 @@ pub const LESSONS: &[(&str, &str)] = &[
         "truncation",
         include_str!("../../scenarios/truncation.yaml"),
     ),
+    (
+        "large-array",
+        include_str!("../../scenarios/large/large-array.yaml"),
+    ),
+    (
+        "bigger-than-ram",
+        include_str!("../../scenarios/large/bigger-than-ram.yaml"),
+    ),
 ];
 
 /// The default lesson's name.

@@ -25,8 +25,14 @@ fn pread_file(file: &File, offset: u64, len: usize) -> io::Result<Vec<u8>> {
     let mut done = 0usize;
     while done < len {
         match file.read_at(&mut buf[done..], offset + done as u64) {
-            Ok(0) => break,
-            Ok(n) => done += n,
+            Ok(0) => {
+                super::pagemap::count_pread(0);
+                break;
+            }
+            Ok(n) => {
+                super::pagemap::count_pread(n);
+                done += n
+            }
             Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
             Err(e) => return Err(e),
         }

@@ -8,6 +8,7 @@ mod fileview;
 mod fstype;
 mod handles;
 mod mincore;
+mod pagemap;
 mod smaps;
 mod softdirty;
 mod system;
@@ -22,6 +23,7 @@ pub use fileview::{contiguous_strides, hex_dump, pread_bytes, FileElements, HexD
 pub use fstype::{fs_from_magic, fs_info, statfs_magic};
 pub use handles::{release_file, release_files};
 pub use mincore::resident_pages;
+pub use pagemap::{page_map, probe_work, PageMap, ProbeWork, CELLS as PAGE_MAP_CELLS};
 pub use smaps::mapping_state;
 pub use softdirty::soft_dirty_supported;
 pub use system::{dirty_expire_centisecs, kernel_release, page_size};

@@ -13,6 +13,15 @@ pub struct Sample {
 }
 
 impl Sample {
+    /// No measurement (probes turned off).
+    pub fn off() -> Sample {
+        let why = "probes off (MEMMAP_TUTOR_NO_PROBES is set)";
+        Sample {
+            pages: Some(Measured::unavailable(why)),
+            allocation: Some(Measured::unavailable(why)),
+        }
+    }
+
     /// Probe `path` now. A file that does not exist yet has no pages and no blocks.
     pub fn take(path: Option<&Path>) -> Sample {
         match path {

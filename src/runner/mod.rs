@@ -23,7 +23,12 @@ pub struct Runner<'a> {
     files: BTreeMap<String, String>,
     /// What each closed variable printed just before it was unmapped.
     last_seen: BTreeMap<String, String>,
+    /// False when `MEMMAP_TUTOR_NO_PROBES` is set (benchmarks measure the tracer's overhead).
+    probes: bool,
 }
+
+/// Environment variable that turns the system probes off (for the tracer-overhead benchmark).
+pub const NO_PROBES_ENV: &str = "MEMMAP_TUTOR_NO_PROBES";
 
 impl<'a> Runner<'a> {
     /// Prepare to run `lesson` inside `workdir` (which must exist).
@@ -45,6 +50,7 @@ impl<'a> Runner<'a> {
             next: 0,
             files: BTreeMap::new(),
             last_seen: BTreeMap::new(),
+            probes: std::env::var_os(NO_PROBES_ENV).is_none_or(|v| v.is_empty() || v == "0"),
         }
     }
 
@@ -95,11 +101,21 @@ impl<'a> Runner<'a> {
                 self.last_seen.insert(var.clone(), s);
             }
         }
-        let before = disk::Sample::take(path.as_deref());
+        let sample = |p: Option<&Path>| {
+            if self.probes {
+                disk::Sample::take(p)
+            } else {
+                disk::Sample::off()
+            }
+        };
+        let before = sample(path.as_deref());
         let faults_before = probe::faults_now();
+        let started = std::time::Instant::now();
         let outcome = self.engine.perform(&step.action);
+        let elapsed_ms = started.elapsed().as_secs_f64() * 1e3;
         let faults_after = probe::faults_now();
-        let after = disk::Sample::take(path.as_deref());
+        let probe_started = std::time::Instant::now();
+        let after = sample(path.as_deref());
 
         let truncates = matches!(&step.action, Action::Open(s) | Action::Reopen(s) if s.mode == crate::lesson::Mode::Write)
             || matches!(&step.action, Action::Truncate { .. });
@@ -132,6 +148,7 @@ impl<'a> Runner<'a> {
         let mut files: BTreeMap<String, _> = self
             .files
             .iter()
+            .filter(|_| self.probes)
             .filter_map(|(v, f)| {
                 Some((
                     v.clone(),
@@ -146,7 +163,21 @@ impl<'a> Runner<'a> {
             }
         }
         let file_state = files.get(&var).cloned();
-        let mapping = observe::mapping(&self.engine, &var);
+        let mapping = if self.probes {
+            observe::mapping(&self.engine, &var)
+        } else {
+            Measured::unavailable("probes off")
+        };
+        // One map per file (several variables may map the same file); O(cells + extents) each.
+        let page_map: BTreeMap<String, _> = self
+            .files
+            .values()
+            .filter(|_| self.probes)
+            .map(|f| (f.clone(), self.engine.workdir().join(f)))
+            .filter(|(_, p)| p.exists())
+            .map(|(f, p)| (f, probe::page_map(&p)))
+            .collect();
+        let probe_ms = probe_started.elapsed().as_secs_f64() * 1e3;
         let read = outcome.read.as_ref().map(|r| observe::read_value(step, r));
         let watches = if untouched.is_some() {
             Vec::new()
@@ -184,6 +215,9 @@ impl<'a> Runner<'a> {
             watches,
             note: step.note.clone(),
             report: outcome.report,
+            page_map,
+            elapsed_ms,
+            probe_ms,
         })
     }
 

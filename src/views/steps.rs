@@ -78,6 +78,13 @@ pub fn step_blocks(step: &StepRecord) -> Vec<Block> {
             blocks.push(Block::Pre(hex_text(f)));
         }
     }
+    if let Some((maps, legend)) = page_map_text(step) {
+        blocks.push(Block::Pre(maps));
+        if let Some(legend) = legend {
+            // Prose, so it wraps to the width; the strips above must stay verbatim.
+            blocks.push(Block::Text(format!("Page map legend: {legend}")));
+        }
+    }
     blocks.push(Block::Facts(facts(step)));
     blocks
 }
@@ -124,6 +131,63 @@ fn hex_text(f: &FileState) -> String {
         s.push_str("\n  …");
     }
     s
+}
+
+/// Every file's page map strip with its scale, and the legend (None when no file has a map).
+pub fn page_map_text(step: &StepRecord) -> Option<(String, Option<String>)> {
+    if step.page_map.is_empty() {
+        return None;
+    }
+    let mut lines = Vec::new();
+    let mut legend = None;
+    for (file, m) in &step.page_map {
+        match m {
+            Measured::Value(m) => {
+                let scale = if m.pages_per_cell == 1 {
+                    "1 page per cell".to_string()
+                } else {
+                    format!(
+                        "{} pages ({}) per cell",
+                        m.pages_per_cell,
+                        bytes_text(m.bytes_per_cell)
+                    )
+                };
+                lines.push(format!(
+                    "Page map of {file}: {} page{}, {scale}",
+                    m.total_pages,
+                    if m.total_pages == 1 { "" } else { "s" }
+                ));
+                lines.push(format!("  {}", m.strip()));
+                if let Some(why) = &m.holes_unknown {
+                    lines.push(format!("  (holes not shown: {why})"));
+                }
+                legend.get_or_insert_with(|| m.legend.clone());
+            }
+            other => lines.push(format!(
+                "Page map of {file}: {}",
+                other.why().unwrap_or_default()
+            )),
+        }
+    }
+    Some((lines.join("\n"), legend))
+}
+
+/// `16 MiB`, `4 KiB`, `1.5 GiB`: binary units as `ls -h` prints them.
+pub fn bytes_text(n: u64) -> String {
+    const UNITS: [&str; 5] = ["bytes", "KiB", "MiB", "GiB", "TiB"];
+    let mut v = n as f64;
+    let mut u = 0;
+    while v >= 1024.0 && u + 1 < UNITS.len() {
+        v /= 1024.0;
+        u += 1;
+    }
+    if u == 0 {
+        format!("{n} bytes")
+    } else if v.fract() == 0.0 {
+        format!("{v:.0} {}", UNITS[u])
+    } else {
+        format!("{v:.1} {}", UNITS[u])
+    }
 }
 
 /// The measured facts of a step, one per line.

@@ -1,0 +1,262 @@
+//! A one-line picture of a file's pages (dirty / cached / not cached / hole), bucketed into a fixed number of cells.
+//!
+//! Built from one cachestat(2) call per cell and one FIEMAP walk, never by reading the data: the
+//! cost is O(cells + extents) whatever the file's size.
+
+use std::cell::Cell;
+use std::path::Path;
+
+use serde::Serialize;
+
+use crate::trace::Measured;
+
+use super::cachestat::page_state_range;
+use super::fiemap::{extents, Extent};
+use super::system::page_size;
+
+/// Cells of the strip for a large file; a file of fewer pages gets one cell per page.
+pub const CELLS: u64 = 64;
+
+/// Some page of the cell is dirty (changed in the page cache, not yet on disk).
+pub const DIRTY: char = 'D';
+/// Some page is being written back right now (none dirty).
+pub const WRITEBACK: char = 'W';
+/// Every page of the cell is in the page cache, clean.
+pub const CACHED: char = '#';
+/// Some pages are in the page cache, clean; others are not.
+pub const PARTLY_CACHED: char = '+';
+/// No page in the page cache; the data has disk blocks (reading it would go to disk).
+pub const NOT_CACHED: char = '.';
+/// No page in the page cache and no disk block: a hole, which reads as zeros.
+pub const HOLE: char = '-';
+
+/// The legend printed under every strip (ASCII, so it survives Markdown and any terminal).
+pub const LEGEND: &str =
+    "D dirty · W writeback · # cached · + partly cached · . on disk, not cached · - hole (no disk block)";
+
+/// The page map of one file at one moment.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct PageMap {
+    /// One character per cell, file order, e.g. `D---------------D--------------D`.
+    pub cells: String,
+    /// Pages each cell covers (the last cell may cover fewer).
+    pub pages_per_cell: u64,
+    /// Bytes each cell covers (`pages_per_cell` × the page size).
+    pub bytes_per_cell: u64,
+    /// Pages in the file.
+    pub total_pages: u64,
+    /// What each character means.
+    pub legend: String,
+    /// Why the hole/not-cached distinction is missing (FIEMAP unavailable), if it is.
+    pub holes_unknown: Option<String>,
+}
+
+impl PageMap {
+    /// `[DD--…--D]`, the strip as the views print it.
+    pub fn strip(&self) -> String {
+        format!("[{}]", self.cells)
+    }
+}
+
+/// Work the probes did on this thread: system calls that touch a file's data or page cache.
+///
+/// Cost tests compare these between a small and a huge file (counts, not wall time, which is noisy).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct ProbeWork {
+    /// pread(2) calls (file view, printing, hex dumps).
+    pub preads: u64,
+    /// Bytes those preads returned.
+    pub pread_bytes: u64,
+    /// cachestat(2) calls (page counts and page maps).
+    pub cachestat_calls: u64,
+}
+
+thread_local! {
+    // Per thread, so parallel tests each see only their own work; a Cell costs nothing to bump.
+    static WORK: Cell<ProbeWork> = const {
+        Cell::new(ProbeWork { preads: 0, pread_bytes: 0, cachestat_calls: 0 })
+    };
+}
+
+/// The probe work done on this thread so far.
+pub fn probe_work() -> ProbeWork {
+    WORK.with(|w| w.get())
+}
+
+/// Count one pread that returned `bytes` bytes.
+pub(crate) fn count_pread(bytes: usize) {
+    WORK.with(|w| {
+        let mut v = w.get();
+        v.preads += 1;
+        v.pread_bytes += bytes as u64;
+        w.set(v);
+    });
+}
+
+/// Count one cachestat call.
+pub(crate) fn count_cachestat() {
+    WORK.with(|w| {
+        let mut v = w.get();
+        v.cachestat_calls += 1;
+        w.set(v);
+    });
+}
+
+/// The page map of the file at `path`, in at most [`CELLS`] cells.
+pub fn page_map(path: &Path) -> Measured<PageMap> {
+    let size = match std::fs::metadata(path) {
+        Ok(m) => m.len(),
+        Err(e) => return Measured::unavailable(format!("cannot stat {}: {e}", path.display())),
+    };
+    let page = page_size().max(1);
+    let total_pages = size.div_ceil(page);
+    let pages_per_cell = total_pages.div_ceil(CELLS).max(1);
+    let ncells = total_pages.div_ceil(pages_per_cell);
+    let (extent_list, holes_unknown) = match extents(path) {
+        Measured::Value(v) => (Some(v), None),
+        Measured::Unavailable { unavailable } => (None, Some(unavailable)),
+    };
+    let cell_bytes = pages_per_cell * page;
+    let mut cells = String::with_capacity(ncells as usize);
+    // Extents come in file order, so one cursor walks them once over all cells: O(cells + extents).
+    let mut cursor = 0usize;
+    for i in 0..ncells {
+        let start = i * cell_bytes;
+        let end = (start + cell_bytes).min(size);
+        let len = end - start;
+        let state = match page_state_range(path, start, len) {
+            Measured::Value(s) => s,
+            Measured::Unavailable { unavailable } => return Measured::Unavailable { unavailable },
+        };
+        let has_blocks = match &extent_list {
+            Some(list) => overlaps(list, &mut cursor, start, end),
+            // Without FIEMAP we cannot tell a hole from data on disk; say "not cached".
+            None => true,
+        };
+        cells.push(cell_char(
+            state.dirty,
+            state.writeback,
+            state.cached,
+            state.total,
+            has_blocks,
+        ));
+    }
+    Measured::Value(PageMap {
+        cells,
+        pages_per_cell,
+        bytes_per_cell: cell_bytes,
+        total_pages,
+        legend: LEGEND.to_string(),
+        holes_unknown,
+    })
+}
+
+/// True when some extent covers part of `[start, end)`; advances `cursor` past extents that end
+/// before `start` (cells are visited in increasing order).
+fn overlaps(list: &[Extent], cursor: &mut usize, start: u64, end: u64) -> bool {
+    while let Some(e) = list.get(*cursor) {
+        if e.logical.saturating_add(e.length) <= start {
+            *cursor += 1;
+        } else {
+            break;
+        }
+    }
+    list.get(*cursor).is_some_and(|e| e.logical < end)
+}
+
+/// The character of one cell from its page counts.
+fn cell_char(dirty: u64, writeback: u64, cached: u64, total: u64, has_blocks: bool) -> char {
+    if dirty > 0 {
+        DIRTY
+    } else if writeback > 0 {
+        WRITEBACK
+    } else if cached > 0 && cached >= total {
+        CACHED
+    } else if cached > 0 {
+        PARTLY_CACHED
+    } else if has_blocks {
+        NOT_CACHED
+    } else {
+        HOLE
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ext(logical: u64, length: u64) -> Extent {
+        Extent {
+            logical,
+            physical: 0,
+            length,
+            flags: 0,
+        }
+    }
+
+    #[test]
+    fn cell_characters_by_priority() {
+        assert_eq!(cell_char(1, 1, 4, 4, true), DIRTY);
+        assert_eq!(cell_char(0, 1, 4, 4, true), WRITEBACK);
+        assert_eq!(cell_char(0, 0, 4, 4, true), CACHED);
+        assert_eq!(cell_char(0, 0, 2, 4, true), PARTLY_CACHED);
+        assert_eq!(cell_char(0, 0, 0, 4, true), NOT_CACHED);
+        assert_eq!(cell_char(0, 0, 0, 4, false), HOLE);
+    }
+
+    #[test]
+    fn extent_cursor_walks_once() {
+        let list = [ext(0, 4096), ext(1 << 20, 4096)];
+        let mut c = 0;
+        assert!(overlaps(&list, &mut c, 0, 4096));
+        assert!(!overlaps(&list, &mut c, 4096, 1 << 20));
+        assert_eq!(c, 1);
+        assert!(overlaps(&list, &mut c, 1 << 20, (1 << 20) + 10));
+        assert!(!overlaps(&list, &mut c, 2 << 20, 3 << 20));
+        assert_eq!(c, 2);
+    }
+
+    #[test]
+    fn sparse_file_shows_touched_cells_only() {
+        use std::os::unix::fs::FileExt;
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("sparse.bin");
+        let f = std::fs::File::create(&path).expect("create");
+        let size = 256 * page_size();
+        f.set_len(size).expect("set_len");
+        f.write_all_at(&[1u8; 16], 0).expect("write");
+        f.write_all_at(&[1u8; 16], size - 16).expect("write");
+        drop(f);
+        let m = page_map(&path);
+        let Some(m) = m.value() else {
+            eprintln!("skip: page map unavailable here: {m:?}");
+            return;
+        };
+        assert_eq!(m.total_pages, 256);
+        assert_eq!(m.pages_per_cell, 4);
+        assert_eq!(m.cells.len(), 64);
+        // Written by write(2), not flushed: dirty at both ends (or already written back / cached).
+        let first = m.cells.chars().next();
+        assert!(
+            matches!(first, Some(DIRTY | WRITEBACK | CACHED | PARTLY_CACHED)),
+            "{m:?}"
+        );
+        let middle: String = m.cells.chars().skip(1).take(62).collect();
+        if m.holes_unknown.is_none() {
+            assert!(middle.chars().all(|c| c == HOLE), "{m:?}");
+        }
+        assert_eq!(m.strip().len(), 66);
+    }
+
+    #[test]
+    fn small_file_gets_a_cell_per_page() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("small.bin");
+        std::fs::write(&path, vec![0u8; 3 * page_size() as usize + 1]).expect("write");
+        if let Measured::Value(m) = page_map(&path) {
+            assert_eq!(m.pages_per_cell, 1);
+            assert_eq!(m.cells.len(), 4);
+        }
+        assert!(page_map(&dir.path().join("nope")).why().is_some());
+    }
+}
