@@ -62,3 +62,40 @@ fn quiz_on_stdin_without_terminal_ends_at_end_of_input() {
     assert!(text.contains("Score: 2/3"), "{text}");
     assert_eq!(out.status.code(), Some(1));
 }
+
+#[test]
+fn a_trace_question_without_choices_gets_distractors_from_the_run() {
+    let dir = tempfile::tempdir().unwrap();
+    let lesson = dir.path().join("q.yaml");
+    std::fs::write(
+        &lesson,
+        "title: t\nsteps:\n  - op: open\n    file: a.dat\n    dtype: int16\n    mode: w+\n    shape: 3\n  \
+         - op: assign\n    value: [4, 5, 6]\n  - op: flush\nquiz:\n  - question: What is arr[1] after step 2?\n    \
+         about: {kind: value, step: 2, index: \"arr[1]\"}\n  - question: First disk write?\n    \
+         about: {kind: first_disk_write}\n",
+    )
+    .unwrap();
+    let out = tutor()
+        .current_dir(dir.path())
+        .args(["quiz", "q.yaml", "--answers", "q"])
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    // Four generated choices, one of which is the measured value 5.
+    let choices: Vec<&str> = text.lines().filter(|l| l.starts_with("   ")).collect();
+    assert_eq!(choices.len(), 4, "{text}");
+    assert!(choices.iter().any(|c| c.trim_end().ends_with("  5")), "{text}");
+    // Answering by the measured value scores it.
+    let letter = choices
+        .iter()
+        .find(|c| c.trim_end().ends_with("  5"))
+        .map(|c| c.trim().chars().next().unwrap())
+        .unwrap();
+    let out = tutor()
+        .current_dir(dir.path())
+        .args(["quiz", "q.yaml", "--answers", &format!("{letter},q")])
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("✔ Right."), "{text}");
+}
