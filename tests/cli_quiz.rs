@@ -84,7 +84,10 @@ fn a_trace_question_without_choices_gets_distractors_from_the_run() {
     // Four generated choices, one of which is the measured value 5.
     let choices: Vec<&str> = text.lines().filter(|l| l.starts_with("   ")).collect();
     assert_eq!(choices.len(), 4, "{text}");
-    assert!(choices.iter().any(|c| c.trim_end().ends_with("  5")), "{text}");
+    assert!(
+        choices.iter().any(|c| c.trim_end().ends_with("  5")),
+        "{text}"
+    );
     // Answering by the measured value scores it.
     let letter = choices
         .iter()

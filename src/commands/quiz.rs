@@ -1,20 +1,14 @@
 //! `memmap-tutor quiz`: ask the lesson's questions, mark each answer from the live run, print the score.
 
 use super::input::{Input, Scripted, Terminal};
-use super::run::{load_lesson, perform};
+use super::run::{load_and_prepare, perform};
 use super::{emit, CommandError};
 use crate::cli::QuizArgs;
 use crate::quiz::{self, Asked};
-use crate::workdir::WorkDir;
 
 /// Run the lesson, then ask its questions (from the terminal, or `--answers`).
 pub fn run(args: &QuizArgs) -> Result<(), CommandError> {
-    let lesson = load_lesson(args.lesson.as_deref())?;
-    let workdir = WorkDir::prepare(
-        args.workdir.workdir.as_deref(),
-        &lesson,
-        args.workdir.overwrite,
-    )?;
+    let (lesson, workdir) = load_and_prepare(args.lesson.as_deref(), &args.workdir)?;
     let trace = perform(&lesson, &workdir);
     let mut questions = quiz::questions(&lesson, &trace);
     if args.shuffle {

@@ -3,7 +3,7 @@
 use std::io::IsTerminal;
 
 use super::{emit, CommandError};
-use crate::cli::{ColorChoice, Format, OutputArgs, RunArgs, ViewName};
+use crate::cli::{ColorChoice, Format, OutputArgs, RunArgs, ViewName, WorkdirArgs};
 use crate::lesson::{self, builtin, LoadedLesson};
 use crate::runner::Runner;
 use crate::trace::Trace;
@@ -16,6 +16,17 @@ pub fn load_lesson(name: Option<&str>) -> Result<LoadedLesson, CommandError> {
     Ok(lesson::load(name.unwrap_or(builtin::DEFAULT))?)
 }
 
+/// Load the lesson and prepare its work directory, in that order: a bad lesson, or one the pre-flight
+/// checks refuse, creates no directory and touches no file.
+pub fn load_and_prepare(
+    lesson: Option<&str>,
+    workdir: &WorkdirArgs,
+) -> Result<(LoadedLesson, WorkDir), CommandError> {
+    let lesson = load_lesson(lesson)?;
+    let dir = WorkDir::prepare(workdir.workdir.as_deref(), &lesson, workdir.overwrite)?;
+    Ok((lesson, dir))
+}
+
 /// Run a loaded lesson in its work directory and return the trace.
 pub fn perform(lesson: &LoadedLesson, workdir: &WorkDir) -> Trace {
     Runner::new(lesson, workdir.path()).run_all()
@@ -23,13 +34,7 @@ pub fn perform(lesson: &LoadedLesson, workdir: &WorkDir) -> Trace {
 
 /// `run`: load, perform, print.
 pub fn run(args: &RunArgs) -> Result<(), CommandError> {
-    // Validate before touching anything: a bad lesson creates no directory and no file.
-    let lesson = load_lesson(args.lesson.as_deref())?;
-    let workdir = WorkDir::prepare(
-        args.workdir.workdir.as_deref(),
-        &lesson,
-        args.workdir.overwrite,
-    )?;
+    let (lesson, workdir) = load_and_prepare(args.lesson.as_deref(), &args.workdir)?;
     let previous = install_progress_bar();
     let trace = perform(&lesson, &workdir);
     crate::engine::assign::set_progress_hook(previous);

@@ -1,7 +1,7 @@
 //! `memmap-tutor step`: one step per Enter with the live state after each; predict-then-check questions.
 
 use super::input::{Input, Terminal};
-use super::run::{load_lesson, text_render};
+use super::run::{load_and_prepare, text_render};
 use super::{emit, CommandError};
 use crate::cli::StepArgs;
 use crate::quiz;
@@ -13,12 +13,7 @@ use crate::workdir::WorkDir;
 
 /// Walk through the lesson interactively.
 pub fn run(args: &StepArgs) -> Result<(), CommandError> {
-    let lesson = load_lesson(args.lesson.as_deref())?;
-    let workdir = WorkDir::prepare(
-        args.workdir.workdir.as_deref(),
-        &lesson,
-        args.workdir.overwrite,
-    )?;
+    let (lesson, workdir) = load_and_prepare(args.lesson.as_deref(), &args.workdir)?;
     let render = text_render(&args.output);
     let mut input = Terminal;
     let mut runner = Runner::new(&lesson, workdir.path());
