@@ -35,8 +35,10 @@ fn main() {
     };
     if let Err(e) = result {
         let code = e.exit_code();
-        if !matches!(e, CommandError::BrokenPipe) {
-            eprintln!("memmap-tutor: {e}");
+        // A failed quiz or verify has already said why on stdout; its error carries no text.
+        let message = e.to_string();
+        if !matches!(e, CommandError::BrokenPipe) && !message.is_empty() {
+            eprintln!("memmap-tutor: {message}");
         }
         std::process::exit(code);
     }

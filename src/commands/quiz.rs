@@ -27,7 +27,7 @@ pub fn run(args: &QuizArgs) -> Result<(), CommandError> {
         Some(list) => ask_all(&questions, &mut Scripted::new(list), true)?,
         None => ask_all(&questions, &mut Terminal, false)?,
     };
-    emit(&format!("\nScore: {}/{}\n", score.right, score.total))?;
+    emit(&format!("Score: {}/{}\n", score.right, score.total))?;
     if score.right == score.total {
         Ok(())
     } else {
