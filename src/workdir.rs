@@ -140,32 +140,104 @@ pub fn preflight(dir: &Path, lesson: &LoadedLesson, overwrite: bool) -> Result<(
     check_free_space(dir, lesson)
 }
 
-/// Refuse a `w+` whose size exceeds the free space of the filesystem holding `dir`.
+/// Refuse a lesson whose stores would fill the filesystem holding `dir`.
+///
+/// A `w+` file is created sparse (NumPy writes one NUL at the end), so its apparent size alone costs no
+/// space: the 64 GiB `bigger-than-ram` lesson needs only the pages it writes. What fills the disk is the
+/// stores; a store to a page the filesystem cannot allocate kills the process with SIGBUS. So the check
+/// adds up, per file, the bytes the lesson's assignments (and a crash's stores) can dirty, page rounded,
+/// and refuses when that exceeds the free space.
 fn check_free_space(dir: &Path, lesson: &LoadedLesson) -> Result<(), LessonError> {
     let Some(free) = free_bytes(dir) else {
         return Ok(());
     };
-    for step in &lesson.steps {
-        let Action::Open(spec) = &step.action else {
-            continue;
-        };
-        if let Some(need) = write_size(spec) {
-            if need > free as i128 {
-                return Err(refuse(
-                    lesson,
-                    step.number,
-                    "shape",
-                    format!(
-                        "mode w+ would make `{}` {need} bytes, more than the {free} bytes free on the work directory's filesystem; \
-                         NumPy would create it sparse, but writing to it once the disk is full kills the process (SIGBUS), \
-                         so the tutor refuses: use a smaller shape",
-                        spec.file
-                    ),
-                ));
-            }
+    for (file, w) in planned_writes(lesson) {
+        if w.bytes > free as u128 {
+            return Err(refuse(
+                lesson,
+                w.open_step,
+                "shape",
+                format!(
+                    "mode w+ makes `{file}` {} bytes and the lesson's assignments write up to {} bytes of it,                      more than the {free} bytes free on the work directory's filesystem; NumPy would create the                      file sparse, but a store to a page the full disk cannot hold kills the process (SIGBUS),                      so the tutor refuses: use a smaller shape or write less",
+                    w.size, w.bytes
+                ),
+            ));
         }
     }
     Ok(())
+}
+
+/// What a lesson will write to one `w+` file at most.
+struct PlannedWrite {
+    /// The step that created the file.
+    open_step: usize,
+    /// Its apparent size.
+    size: u128,
+    /// Bytes the lesson's stores can dirty, page rounded, at most `size` (plus the NUL NumPy writes).
+    bytes: u128,
+}
+
+/// Per `w+` file: the bytes its shared maps' assignments and crash stores can dirty.
+fn planned_writes(lesson: &LoadedLesson) -> std::collections::BTreeMap<String, PlannedWrite> {
+    use std::collections::BTreeMap;
+    const PAGE: u128 = 4096;
+    // var -> (file, shape, itemsize, shared)
+    let mut vars: BTreeMap<String, (String, Vec<usize>, usize, bool)> = BTreeMap::new();
+    let mut files: BTreeMap<String, PlannedWrite> = BTreeMap::new();
+    for step in &lesson.steps {
+        match &step.action {
+            Action::Open(spec) => {
+                vars.remove(&spec.var);
+                let shape: Option<Vec<usize>> = spec
+                    .shape
+                    .as_ref()
+                    .and_then(|s| s.iter().map(|&d| usize::try_from(d).ok()).collect());
+                let Some(shape) = shape else { continue };
+                if let Some(size) = write_size(spec) {
+                    files.insert(
+                        spec.file.clone(),
+                        PlannedWrite {
+                            open_step: step.number,
+                            size: size as u128,
+                            bytes: PAGE.min(size as u128),
+                        },
+                    );
+                    vars.insert(
+                        spec.var.clone(),
+                        (spec.file.clone(), shape, spec.dtype.size, true),
+                    );
+                } else {
+                    let shared = matches!(spec.mode, Mode::ReadWrite | Mode::Write);
+                    vars.insert(
+                        spec.var.clone(),
+                        (spec.file.clone(), shape, spec.dtype.size, shared),
+                    );
+                }
+            }
+            Action::Assign { var, index, .. } | Action::Crash { var, index, .. } => {
+                let Some((file, shape, itemsize, shared)) = vars.get(var) else {
+                    continue;
+                };
+                let Some(w) = files.get_mut(file) else {
+                    continue;
+                };
+                // A crash's child maps the file shared whatever the variable's mode.
+                if !*shared && matches!(step.action, Action::Assign { .. }) {
+                    continue;
+                }
+                let strides = crate::probe::contiguous_strides(shape, *itemsize, false);
+                let Ok(view) = crate::engine::view::apply_index(shape, &strides, 0, &index.items)
+                else {
+                    continue;
+                };
+                let count: u128 = view.shape.iter().map(|&d| d as u128).product();
+                let bytes = (count * *itemsize as u128).div_ceil(PAGE) * PAGE + PAGE;
+                w.bytes = (w.bytes + bytes).min(w.size.div_ceil(PAGE) * PAGE);
+            }
+            _ => {}
+        }
+    }
+    files
 }
 
 /// A refusal located at a step and field, like validation errors.

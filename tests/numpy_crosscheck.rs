@@ -20,6 +20,25 @@ const MAX_FILE_BYTES: u64 = 256 << 20;
 /// What the tutor shows instead of contents it did not read (after an eviction).
 const NOT_READ_PREFIX: &str = "(not read after the eviction";
 
+/// The largest file a lesson's `open` steps ask for (offset + size * itemsize), from the lesson alone.
+fn largest_created_file(name: &str, text: &str) -> Option<(String, i128)> {
+    let lesson = memmap_tutor::lesson::load_str(name, text).ok()?;
+    lesson
+        .steps
+        .iter()
+        .filter_map(|s| match &s.action {
+            memmap_tutor::lesson::Action::Open(spec) => {
+                let n: i128 = spec.shape.as_ref()?.iter().map(|&d| d as i128).product();
+                Some((
+                    spec.file.clone(),
+                    spec.offset as i128 + n * spec.dtype.size as i128,
+                ))
+            }
+            _ => None,
+        })
+        .max_by_key(|(_, size)| *size)
+}
+
 /// `python3` when it exists and `import numpy` works there; else why not.
 fn python_with_numpy() -> Result<String, String> {
     let python = std::env::var("PYTHON").unwrap_or_else(|_| "python3".to_string());
@@ -212,6 +231,15 @@ enum Outcome {
 }
 
 fn cross_check(python: &str, name: &str, text: &str, root: &Path) -> Outcome {
+    // Decide from the lesson itself, before running anything: a large lesson must not write its
+    // gigabytes only to be skipped afterwards.
+    if let Some((file, size)) = largest_created_file(name, text) {
+        if size > MAX_FILE_BYTES as i128 {
+            return Outcome::Skipped(format!(
+                "{file} would be {size} bytes; the cross-check compares files in full and stops at {MAX_FILE_BYTES}"
+            ));
+        }
+    }
     let (d1, d2) = (root.join("tutor"), root.join("numpy"));
     for d in [&d1, &d2] {
         std::fs::create_dir_all(d).expect("work dirs");
