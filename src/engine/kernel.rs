@@ -172,8 +172,17 @@ pub fn wait_writeback(
     }
 }
 
-/// msync(MS_ASYNC) over the whole mapping, with the dirty count before and after.
-pub fn flush_async(var: &Variable, report: &mut OpReport) -> Result<(), String> {
+/// The file's page-cache state before and after an operation (None where cachestat cannot tell).
+type BeforeAfter = (Option<PageState>, Option<PageState>);
+
+/// Run `op` on the variable's shared mapping after checking it still fits its file, with the file's
+/// page-cache state before and after. A copy-on-write or read-only map has nothing that can reach the
+/// file: that is reported in `report` and None is returned.
+fn with_shared_map(
+    var: &Variable,
+    report: &mut OpReport,
+    op: impl FnOnce(&memmap2::MmapMut) -> std::io::Result<()>,
+) -> Result<Option<BeforeAfter>, String> {
     var.check_mapped_range()?;
     let map = var.map.as_ref().ok_or_else(|| var.closed_error())?;
     let map = map.borrow();
@@ -183,11 +192,19 @@ pub fn flush_async(var: &Variable, report: &mut OpReport) -> Result<(), String> 
             var.name,
             var.mode.as_str()
         ));
-        return Ok(());
+        return Ok(None);
     };
     let before = pages(&var.path).ok();
-    m.flush_async().map_err(|e| open::os_error(&e, None))?;
+    op(m).map_err(|e| open::os_error(&e, None))?;
     let after = pages(&var.path).ok();
+    Ok(Some((before, after)))
+}
+
+/// msync(MS_ASYNC) over the whole mapping, with the dirty count before and after.
+pub fn flush_async(var: &Variable, report: &mut OpReport) -> Result<(), String> {
+    let Some((before, after)) = with_shared_map(var, report, |m| m.flush_async())? else {
+        return Ok(());
+    };
     report.dirty_before = before.map(|p| p.dirty);
     report.dirty_after = after.map(|p| p.dirty);
     report.outcome = Some(match (before, after) {
@@ -222,27 +239,17 @@ pub fn flush_range(
             var.name
         ));
     }
-    var.check_mapped_range()?;
-    let map = var.map.as_ref().ok_or_else(|| var.closed_error())?;
-    let map = map.borrow();
-    let Mapping::Shared(m) = &*map else {
-        report.outcome = Some(format!(
-            "`{}` is mode {}: nothing of it can reach the file, so there is nothing to flush",
-            var.name,
-            var.mode.as_str()
-        ));
-        return Ok(());
-    };
     let in_map = var.array_offset + offset as usize;
     let page = open::page_size() as u64;
     // memmap2 moves the start down to a page boundary and lengthens the range to match;
     // msync itself covers whole pages up to the end.
     let start = var.map_start + (in_map as u64 / page) * page;
     let stop = (var.map_start + in_map as u64 + length).div_ceil(page) * page;
-    let before = pages(&var.path).ok();
-    m.flush_range(in_map, length as usize)
-        .map_err(|e| open::os_error(&e, None))?;
-    let after = pages(&var.path).ok();
+    let Some((before, after)) =
+        with_shared_map(var, report, |m| m.flush_range(in_map, length as usize))?
+    else {
+        return Ok(());
+    };
     report.flushed_range = Some([start, stop]);
     report.dirty_before = before.map(|p| p.dirty);
     report.dirty_after = after.map(|p| p.dirty);

@@ -230,30 +230,24 @@ fn arith(op: BinOp, x: Scalar, y: Scalar, dt: &DType) -> Scalar {
 
 /// Python's tuple repr of a shape: `(2,)`, `(2, 3)`.
 pub fn py_shape(shape: &[usize]) -> String {
-    match shape.len() {
-        1 => format!("({},)", shape[0]),
-        _ => format!(
-            "({})",
-            shape
-                .iter()
-                .map(|d| d.to_string())
-                .collect::<Vec<_>>()
-                .join(", ")
-        ),
-    }
+    tuple(shape, ", ")
 }
 
 /// NumPy's compact shape string in broadcast messages: `(3,)`, `(2,3)`, `()`.
 pub fn np_shape(shape: &[usize]) -> String {
-    match shape.len() {
-        1 => format!("({},)", shape[0]),
+    tuple(shape, ",")
+}
+
+fn tuple(shape: &[usize], sep: &str) -> String {
+    match shape {
+        [one] => format!("({one},)"),
         _ => format!(
             "({})",
             shape
                 .iter()
                 .map(|d| d.to_string())
                 .collect::<Vec<_>>()
-                .join(",")
+                .join(sep)
         ),
     }
 }

@@ -729,17 +729,7 @@ fn open_spec(cx: &Ctx, n: usize, step: &Step, var: String) -> Result<OpenSpec, L
     })?;
 
     let mode_text = step.mode.as_deref().unwrap_or("r+");
-    let mode = Mode::parse(mode_text).ok_or_else(|| {
-        cx.step_err(
-            n,
-            "mode",
-            format!(
-                "mode must be one of {} (got '{mode_text}'){}",
-                python_list(ALL_MODES),
-                did_you_mean(mode_text, ALL_MODES.iter().copied())
-            ),
-        )
-    })?;
+    let mode = parse_mode(cx, n, mode_text)?;
 
     let shape = match &step.shape {
         None | Some(Yaml::Null) => None,

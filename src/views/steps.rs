@@ -91,17 +91,7 @@ pub fn step_blocks(step: &StepRecord) -> Vec<Block> {
 
 /// `(3, 3)` like Python prints a shape tuple.
 pub fn shape_text(shape: &[usize]) -> String {
-    match shape {
-        [one] => format!("({one},)"),
-        _ => format!(
-            "({})",
-            shape
-                .iter()
-                .map(|d| d.to_string())
-                .collect::<Vec<_>>()
-                .join(", ")
-        ),
-    }
+    crate::engine::values::py_shape(shape)
 }
 
 fn file_text(f: &FileState) -> String {
