@@ -289,22 +289,26 @@ fn round_float(f: f64, size: usize) -> f64 {
     }
 }
 
-/// C's float→int conversion as x86-64 NumPy does it: in range truncates; out of range or NaN
-/// gives the "integer indefinite" value of the 32/64-bit conversion, then wraps to the width.
-fn float_to_int(f: f64, bits: u32) -> i64 {
+/// x86-64's `cvttsd2si` with a `bits`-wide signed destination (32 or 64): truncates; NaN and
+/// out-of-range values give the "integer indefinite" value, the destination's minimum.
+fn cvtt(f: f64, bits: u32) -> i64 {
+    let lim = 2f64.powi(bits as i32 - 1);
     let t = f.trunc();
-    let v = if bits == 64 {
-        if f.is_nan() || !(-9.223_372_036_854_776e18..9.223_372_036_854_776e18).contains(&t) {
+    if f.is_nan() || !(-lim..lim).contains(&t) {
+        if bits == 64 {
             i64::MIN
         } else {
-            t as i64
+            i32::MIN as i64
         }
-    } else if f.is_nan() || !(-2_147_483_648.0..2_147_483_648.0).contains(&t) {
-        // Narrow types go through a 32-bit conversion (cvttsd2si with a 32-bit destination).
-        i32::MIN as i64
     } else {
         t as i64
-    };
+    }
+}
+
+/// C's float→signed conversion as NumPy 2.4 compiled for x86-64 does it: through a 32-bit
+/// conversion for 8/16/32-bit types (then the low bits), a 64-bit one for int64.
+fn float_to_int(f: f64, bits: u32) -> i64 {
+    let v = cvtt(f, if bits == 64 { 64 } else { 32 });
     if bits == 64 {
         v
     } else {
@@ -313,20 +317,24 @@ fn float_to_int(f: f64, bits: u32) -> i64 {
     }
 }
 
+/// C's float→unsigned conversion as compiled for x86-64: 8/16-bit through the signed 32-bit
+/// conversion; 32/64-bit as `x < 2^(w-1) ? cvtt(x) : cvtt(x - 2^(w-1)) ^ 2^(w-1)`, where NaN
+/// takes the first branch (measured: NaN → 2^(w-1), inf → 0, -1.0 → all ones).
 fn float_to_uint(f: f64, bits: u32) -> u64 {
-    let t = f.trunc();
-    if bits == 64 {
-        if f.is_nan() {
-            1u64 << 63
-        } else if (0.0..1.8446744073709552e19).contains(&t) {
-            t as u64
-        } else if (-9.223_372_036_854_776e18..0.0).contains(&t) {
-            t as i64 as u64
-        } else {
-            1u64 << 63
-        }
+    if bits < 32 {
+        return cvtt(f, 32) as u64 & ((1u64 << bits) - 1);
+    }
+    let half = 2f64.powi(bits as i32 - 1);
+    let top = 1u64 << (bits - 1);
+    let raw = if f >= half {
+        (cvtt(f - half, bits) as u64) ^ top
     } else {
-        float_to_int(f, 64.min(bits.max(33))) as u64 & ((1u64 << bits) - 1)
+        cvtt(f, bits) as u64
+    };
+    if bits == 64 {
+        raw
+    } else {
+        raw & ((1u64 << bits) - 1)
     }
 }
 
