@@ -3,13 +3,13 @@
 use super::array::{contiguous_strides, element_pos, next_index};
 use std::cell::RefCell;
 
-use super::values::{self, flat_strides, np_shape, Linear, Source};
 use super::view::apply_index;
 use super::Variable;
-use crate::dtype::{DType, Kind};
-use crate::lesson::index::IndexExpr;
-use crate::lesson::value::ValueExpr;
+use crate::expr::eval::{self as values, flat_strides, np_shape, Linear, Source};
+use crate::expr::index::IndexExpr;
+use crate::expr::value::ValueExpr;
 use crate::lesson::Mode;
+use crate::numpy::dtype::{DType, Kind};
 
 /// NumPy's setitem broadcast: the value's leading 1s may be dropped, then each axis must match or be 1.
 /// Returns the value's flat strides over the target shape.
@@ -93,7 +93,7 @@ fn write_converting(
     shape: &[usize],
     strides: &[isize],
     base: usize,
-    leaves: &[crate::dtype::Scalar],
+    leaves: &[crate::numpy::dtype::Scalar],
 ) -> Result<(), String> {
     if shape.iter().product::<usize>() == 0 {
         return Ok(());
@@ -352,7 +352,7 @@ mod tests {
     }
 
     fn source(expr: &str, dt: DType) -> Source {
-        let v = crate::lesson::value::parse_value_str(expr).unwrap();
+        let v = crate::expr::value::parse_value_str(expr).unwrap();
         values::into_source(values::compile(&v).unwrap(), &dt, &[n_of(expr)], false).unwrap()
     }
 
