@@ -71,7 +71,14 @@ pub fn assign_compiled(
         .bytes_mut()
         .ok_or_else(|| "ValueError: assignment destination is read-only".to_string())?;
     if let Some(pending) = &src.pending {
-        return write_converting(bytes, var.dtype, &view.shape, &view.strides, view.base, pending);
+        return write_converting(
+            bytes,
+            var.dtype,
+            &view.shape,
+            &view.strides,
+            view.base,
+            pending,
+        );
     }
     write(
         bytes,

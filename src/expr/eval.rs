@@ -3,8 +3,8 @@
 //! Nothing the size of an `arange`/`linspace`/`full` is ever built: a compiled [`Lazy`] computes
 //! the element at a flat (C-order) position on demand. Only list literals (small) are materialised.
 
-use crate::numpy::dtype::{DType, Kind, Scalar};
 use crate::expr::value::{BinOp, UnOp, ValueExpr};
+use crate::numpy::dtype::{DType, Kind, Scalar};
 
 /// Elements a list literal nested inside an expression may hold once materialised.
 const MAX_MATERIALISED: usize = 1 << 24;
@@ -694,16 +694,16 @@ fn list_op(op: BinOp, x: &Value, y: &Value) -> Result<Value, String> {
         )),
         (BinOp::Mul, Value::PyList(l), Value::PyScalar(s))
         | (BinOp::Mul, Value::PyScalar(s), Value::PyList(l)) => match s {
-            Scalar::Float(_) => Err(
-                "TypeError: can't multiply sequence by non-int of type 'float'".to_string(),
-            ),
+            Scalar::Float(_) => {
+                Err("TypeError: can't multiply sequence by non-int of type 'float'".to_string())
+            }
             Scalar::Bool(b) => repeat_list(list_items(l), *b as i128),
             Scalar::Int(i) => repeat_list(list_items(l), *i as i128),
             Scalar::UInt(u) => repeat_list(list_items(l), *u as i128),
         },
-        (BinOp::Mul, Value::PyList(_), Value::PyList(_)) => Err(
-            "TypeError: can't multiply sequence by non-int of type 'list'".to_string(),
-        ),
+        (BinOp::Mul, Value::PyList(_), Value::PyList(_)) => {
+            Err("TypeError: can't multiply sequence by non-int of type 'list'".to_string())
+        }
         _ => unsupported(),
     }
 }
@@ -718,7 +718,9 @@ fn binary(op: BinOp, vx: Value, vy: Value) -> Result<Value, String> {
             return list_op(op, &x, &y)
         }
         // list.__mul__ takes any integer with __index__, NumPy integers included.
-        (PyList(l), NpScalar(s, dt)) if op == BinOp::Mul && matches!(dt.kind, Kind::Int | Kind::UInt) => {
+        (PyList(l), NpScalar(s, dt))
+            if op == BinOp::Mul && matches!(dt.kind, Kind::Int | Kind::UInt) =>
+        {
             let n = match s {
                 Scalar::Int(i) => i as i128,
                 Scalar::UInt(u) => u as i128,
@@ -1180,7 +1182,7 @@ mod tests {
         // Weak Python int keeps the array's dtype, and overflows with NumPy 2's message.
         let e = ValueExpr::Binary(
             BinOp::Add,
-            Box::new(ValueExpr::AsType(
+            Box::new(ValueExpr::ScalarCall(
                 Box::new(ValueExpr::Scalar(Scalar::Int(1))),
                 DType::UINT8,
             )),
@@ -1193,7 +1195,9 @@ mod tests {
         // True division of ints is float64.
         let d = ValueExpr::Binary(
             BinOp::Div,
-            Box::new(ValueExpr::List(vec![ValueExpr::Scalar(Scalar::Int(1))])),
+            Box::new(ValueExpr::Array(Box::new(ValueExpr::List(vec![
+                ValueExpr::Scalar(Scalar::Int(1)),
+            ])))),
             Box::new(ValueExpr::Scalar(Scalar::Int(2))),
         );
         let d = arr(compile(&d).unwrap());

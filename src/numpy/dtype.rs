@@ -318,23 +318,26 @@ fn float_to_int(f: f64, bits: u32) -> i64 {
 }
 
 /// C's float→unsigned conversion as compiled for x86-64: 8/16-bit through the signed 32-bit
-/// conversion; 32/64-bit as `x < 2^(w-1) ? cvtt(x) : cvtt(x - 2^(w-1)) ^ 2^(w-1)`, where NaN
-/// takes the first branch (measured: NaN → 2^(w-1), inf → 0, -1.0 → all ones).
+/// conversion; uint64 as `x < 2^63 ? cvtt64(x) : cvtt64(x - 2^63) ^ 2^63` and uint32 as
+/// `x < 2^31 ? cvtt32(x) : cvtt64(x)`, low bits kept, NaN taking the first branch
+/// (measured with NumPy 2.4.6: NaN → 2^(w-1), inf → 0, -1.0 → all ones).
 fn float_to_uint(f: f64, bits: u32) -> u64 {
     if bits < 32 {
         return cvtt(f, 32) as u64 & ((1u64 << bits) - 1);
     }
     let half = 2f64.powi(bits as i32 - 1);
-    let top = 1u64 << (bits - 1);
-    let raw = if f >= half {
-        (cvtt(f - half, bits) as u64) ^ top
-    } else {
-        cvtt(f, bits) as u64
-    };
     if bits == 64 {
-        raw
+        if f >= half {
+            (cvtt(f - half, 64) as u64) ^ (1u64 << 63)
+        } else {
+            cvtt(f, 64) as u64
+        }
+    } else if f >= half {
+        // uint32 from 2^31 up: the 64-bit conversion, then the low 32 bits (measured:
+        // 4294967301.0 → 5, 1e19 → 0).
+        cvtt(f, 64) as u64 & 0xffff_ffff
     } else {
-        raw & ((1u64 << bits) - 1)
+        cvtt(f, 32) as u64 & 0xffff_ffff
     }
 }
 
