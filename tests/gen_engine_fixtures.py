@@ -282,7 +282,8 @@ def scenarios():
         sc_.append({"name": name, "ops": ops})
 
     for dt in ["bool", "int8", "int16", "int32", "int64", "uint8", "uint16", "uint32", "uint64",
-               "float32", "float64", ">i4", ">f8", "<u2"]:
+               "float32", "float64", ">i4", ">f8", "<u2", "q", "longlong", "<q", ">q", "=q", "Q",
+               "ulonglong", "l", "p", "int_"]:
         add(f"dtype {dt}", [
             open_("a", "d.dat", "w+", dt, [2, 3]),
             assign("a", ALL, reshape(arange(6), 2, 3)),

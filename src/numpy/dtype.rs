@@ -33,6 +33,9 @@ pub struct DType {
     pub kind: Kind,
     pub size: usize,
     pub order: ByteOrder,
+    /// `np.longlong` / `'q'`: on Linux a type of its own beside `np.int64` (which is C long),
+    /// so NumPy's repr names it (`dtype=int64`) where it leaves the default integer implicit.
+    pub longlong: bool,
 }
 
 /// One element value, wide enough for every supported dtype.
@@ -48,10 +51,30 @@ pub enum Scalar {
     Float(f64),
 }
 
-/// A dtype string NumPy would reject, with NumPy's message.
+/// A dtype string the tutor cannot use: NumPy's message when NumPy rejects it too, or a
+/// refusal that says NumPy has the dtype but the tutor does not support it.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("TypeError: data type '{0}' not understood")]
-pub struct DTypeError(pub String);
+pub enum DTypeError {
+    #[error("TypeError: data type '{0}' not understood")]
+    NotUnderstood(String),
+    #[error("dtype '{0}' is a NumPy {1} dtype that the tutor does not support (it supports bool, int8-64, uint8-64, float32 and float64)")]
+    Unsupported(String, &'static str),
+}
+
+/// NumPy dtype spellings of the kinds the tutor does not model, and what they are.
+fn unsupported_kind(s: &str) -> Option<&'static str> {
+    let code = s.trim_start_matches(['<', '>', '=', '|']);
+    match code {
+        "float16" | "half" | "e" | "f2" => Some("float16 (half precision)"),
+        "complex64" | "csingle" | "F" | "c8" => Some("complex64"),
+        "complex128" | "complex" | "cdouble" | "D" | "c16" | "complex_" => Some("complex128"),
+        "longdouble" | "float128" | "g" | "f16" | "longfloat" => {
+            Some("longdouble (80-bit x87 extended precision stored in 16 bytes on x86-64 Linux)")
+        }
+        "clongdouble" | "complex256" | "G" | "c32" => Some("clongdouble"),
+        _ => None,
+    }
+}
 
 impl DType {
     /// Native-order dtype of a kind and size.
@@ -60,6 +83,7 @@ impl DType {
             kind,
             size,
             order: ByteOrder::NATIVE,
+            longlong: false,
         }
     }
 
@@ -72,7 +96,16 @@ impl DType {
     /// names (`float32`, `int16`, `bool`, `uint8`, `double`, …) and codes with an optional
     /// byte-order prefix (`<f4`, `>i2`, `=i4`, `|b1`, `u1`, `f8`, `?`, `d`, …).
     pub fn parse(s: &str) -> Result<DType, DTypeError> {
-        let err = || DTypeError(s.to_string());
+        if let Some(what) = unsupported_kind(s) {
+            return Err(DTypeError::Unsupported(s.to_string(), what));
+        }
+        if matches!(s, "longlong" | "q" | "=q") {
+            return Ok(DType {
+                longlong: true,
+                ..DType::native(Kind::Int, 8)
+            });
+        }
+        let err = || DTypeError::NotUnderstood(s.to_string());
         let named = match s {
             "bool" | "bool_" | "?" | "b1" => Some((Kind::Bool, 1)),
             "int8" | "byte" | "b" | "i1" => Some((Kind::Int, 1)),
@@ -107,12 +140,15 @@ impl DType {
             return Err(err());
         }
         let base = DType::parse(rest).map_err(|_| err())?;
+        let order = if base.size == 1 {
+            ByteOrder::NATIVE
+        } else {
+            order
+        };
         Ok(DType {
-            order: if base.size == 1 {
-                ByteOrder::NATIVE
-            } else {
-                order
-            },
+            order,
+            // `>q` on a little-endian machine is `>i8`; in native order the type stays longlong.
+            longlong: base.longlong && order == ByteOrder::NATIVE,
             ..base
         })
     }
@@ -161,7 +197,8 @@ impl DType {
 
     /// True for the dtypes NumPy's repr leaves implicit (no `dtype=` extra).
     pub fn is_repr_default(&self) -> bool {
-        self.is_native()
+        !self.longlong
+            && self.is_native()
             && matches!(
                 (self.kind, self.size),
                 (Kind::Int, 8) | (Kind::Float, 8) | (Kind::Bool, 1)
