@@ -833,7 +833,7 @@ fn reshape(a: Lazy, dims: &[i64]) -> Result<Lazy, String> {
         .try_fold(1usize, |acc, &d| acc.checked_mul(d as usize))
         .ok_or_else(bad)?;
     let shape: Vec<usize> = if unknown == 1 {
-        if known == 0 || size % known != 0 {
+        if known == 0 || !size.is_multiple_of(known) {
             return Err(bad());
         }
         dims.iter()
@@ -1063,12 +1063,11 @@ pub fn into_source(
         )),
         // A NumPy scalar into a signed integer array goes through Python's int() and its
         // range check; into any other dtype it is cast.
-        Value::NpScalar(s, sdt) if signed => {
+        Value::NpScalar(s, _) if signed => {
             let py = match s {
                 Scalar::Bool(b) => Scalar::Int(b as i64),
                 other => other,
             };
-            let _ = sdt;
             Ok(Source::ready(
                 Lazy::new(vec![], *dtype, Node::Fill(py_convert(py, dtype)?)),
                 false,
