@@ -435,6 +435,7 @@ fn step_python(
             offset,
             length,
             dtype,
+            ..
         } => {
             needs.child = true;
             let mut s = format!(
