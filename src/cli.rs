@@ -47,6 +47,8 @@ pub enum Format {
     Text,
     Markdown,
     Json,
+    /// One self-contained web page (`run` only).
+    Html,
 }
 
 /// When to colour text output.
@@ -124,6 +126,9 @@ pub struct RunArgs {
     pub output: OutputArgs,
     #[command(flatten)]
     pub workdir: WorkdirArgs,
+    /// Write the output to FILE instead of standard output.
+    #[arg(short = 'o', long = "output", value_name = "FILE")]
+    pub out_file: Option<PathBuf>,
 }
 
 /// `step` options.

@@ -43,7 +43,19 @@ pub fn run(args: &RunArgs) -> Result<(), CommandError> {
     } else {
         args.views.clone()
     };
-    emit(&render(&lesson, &trace, &views, &args.output))
+    let out = render(&lesson, &trace, &views, &args.output);
+    match &args.out_file {
+        Some(path) => write_file(path, &out),
+        None => emit(&out),
+    }
+}
+
+/// `-o FILE`: write the output there (replacing the file), and say so on stderr.
+fn write_file(path: &std::path::Path, text: &str) -> Result<(), CommandError> {
+    std::fs::write(path, text)
+        .map_err(|e| CommandError::Io(format!("cannot write {}: {e}", path.display())))?;
+    eprintln!("wrote {} ({} bytes)", path.display(), text.len());
+    Ok(())
 }
 
 /// On a terminal, show long fills (≥ 100 MB) as a progress bar on stderr; nothing when stderr is
@@ -85,6 +97,7 @@ pub fn render(
     let ctx = ViewContext { lesson, trace };
     match output.format {
         Format::Json => json(lesson, trace),
+        Format::Html => views::html::page(&json_value(lesson, trace), &ctx),
         Format::Markdown => {
             let blocks: Vec<_> = views.iter().flat_map(|v| views::build(*v, &ctx)).collect();
             MarkdownRender.render(&blocks)
@@ -131,9 +144,18 @@ fn terminal_width(tty: bool) -> u16 {
         .unwrap_or(100)
 }
 
-/// The JSON trace: `{"lesson": {...}, "environment": {...}, "steps": [...]}`.
+/// The JSON trace: `{"lesson": {...}, "environment": {...}, "steps": [...], "quiz": [...]}`.
 pub fn json(lesson: &LoadedLesson, trace: &Trace) -> String {
-    let value = serde_json::json!({
+    let value = json_value(lesson, trace);
+    let mut s =
+        serde_json::to_string_pretty(&value).unwrap_or_else(|e| format!("{{\"error\": \"{e}\"}}"));
+    s.push('\n');
+    s
+}
+
+/// The JSON trace as a value; `quiz` holds each question's answer derived from this run.
+pub fn json_value(lesson: &LoadedLesson, trace: &Trace) -> serde_json::Value {
+    serde_json::json!({
         "lesson": {
             "source": trace.lesson.source,
             "title": trace.lesson.title,
@@ -142,9 +164,6 @@ pub fn json(lesson: &LoadedLesson, trace: &Trace) -> String {
         },
         "environment": trace.environment,
         "steps": trace.steps,
-    });
-    let mut s =
-        serde_json::to_string_pretty(&value).unwrap_or_else(|e| format!("{{\"error\": \"{e}\"}}"));
-    s.push('\n');
-    s
+        "quiz": crate::quiz::answers::to_json(lesson, trace),
+    })
 }

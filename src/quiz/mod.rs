@@ -1,5 +1,6 @@
 //! Quiz questions with answers derived from the live trace where they are about the run.
 
+pub mod answers;
 pub mod derive;
 pub mod shuffle;
 

@@ -3,6 +3,7 @@
 
 pub mod cells;
 pub mod flow;
+pub mod html;
 pub mod moments;
 pub mod quiz;
 pub mod render;
