@@ -225,6 +225,19 @@ class TabsMatchTheTrace(BrowserTest):
         p.tab("sample")
         self.assertEqual(p.texts("#panel-sample .run-line pre"), [s["code"] for s in steps])
         self.assertEqual(p.texts("#panel-sample .run-line.current .run-n"), [f"Step {steps[0]['step']}"])
+        # Each step's line of the lesson's sample is highlighted in turn, in order, and only lines with its code.
+        if lesson.get("sample"):
+            last = 0
+            for i, s in enumerate(steps):
+                p.js(f"const r = document.getElementById('slider-sample'); r.value = {i + 1}; r.dispatchEvent(new Event('input'));")
+                lit = p.js("return Array.from(document.querySelectorAll('#panel-sample .numbered .line.current')).map(e => [+e.dataset.line, e.textContent])")
+                self.assertLessEqual(len(lit), 1)
+                if lit:
+                    self.assertGreater(lit[0][0], last, f"step {s['step']}")
+                    last = lit[0][0]
+                    head = lambda c: c.split("#")[0].replace(" ", "").split("(")[0]
+                    self.assertIn(head(lit[0][1]), [head(c) for c in s["code"].split(chr(10))], f"step {s['step']}")
+            p.js("const r = document.getElementById('slider-sample'); r.value = 1; r.dispatchEvent(new Event('input'));")
         if lesson.get("sample"):
             self.assertEqual(
                 "\n".join(p.texts("#panel-sample .numbered .line")).rstrip(),
@@ -307,7 +320,7 @@ class TabsMatchTheTrace(BrowserTest):
         narr = p.texts("#panel-transcript .narration li")
         self.assertEqual(len(narr), len(steps))
         for s, n in zip(steps, narr):
-            self.assertTrue(n.startswith(f"Step {s['step']} Step {s['step']} ({s['action']})"), n)
+            self.assertTrue(n.startswith(f"Step {s['step']} ({s['action']}): {s['code'].replace(chr(10), ' ')}"), n)
 
     def test_every_lesson(self):
         for name in LESSONS:

@@ -158,16 +158,32 @@
     });
     p.appendChild(ol);
   }
+  // Which line of the lesson's sample each step performs: in order, the first later line with the same code,
+  // else the same statement head (`arr = np.memmap`), else none.
+  var sampleOf = null;
+  function alignSample() {
+    var heads = sampleLines.map(function (l) { return l.key.split("(")[0]; });
+    var last = -1;
+    sampleOf = STEPS.map(function (s) {
+      var keys = s.code.split("\n").map(normalizeCode).filter(function (k) { return k !== ""; });
+      if (!keys.length) return -1;
+      var head = keys[0].split("(")[0];
+      var found = -1;
+      for (var j = last + 1; j < sampleLines.length && found < 0; j++) if (keys.indexOf(sampleLines[j].key) >= 0) found = j;
+      for (var k = last + 1; k < sampleLines.length && found < 0; k++) if (head.indexOf("=") > 0 && heads[k] === head) found = k;
+      if (found >= 0) last = found;
+      return found;
+    });
+  }
   function updateSample() {
-    var s = STEPS[state.step];
+    if (!sampleOf) alignSample();
     runLines.forEach(function (li, i) {
       li.classList.toggle("current", i === state.step);
       if (i === state.step) li.setAttribute("aria-current", "step"); else li.removeAttribute("aria-current");
     });
-    var keys = s ? s.code.split("\n").map(normalizeCode).filter(function (k) { return k !== ""; }) : [];
-    sampleLines.forEach(function (l) {
-      var on = l.key !== "" && keys.indexOf(l.key) >= 0;
-      l.node.classList.toggle("current", on);
+    var line = sampleOf[state.step];
+    sampleLines.forEach(function (l, j) {
+      l.node.classList.toggle("current", j === line);
     });
   }
 
@@ -664,12 +680,26 @@
       });
     }
     p.appendChild(el("h3", { text: "What this run measured (on " + (ENV.filesystem || "?") + ", Linux " + (ENV.kernel || "?") + "):" }));
-    var ol = el("ol", { class: "narration" });
+    var ol = el("ul", { class: "narration" });
     (P.steps || []).forEach(function (x, i) {
       var s = STEPS[i];
-      ol.appendChild(el("li", { "data-step": s.step }, [stepLink(s.step, "Step " + s.step), " ", el("span", { class: "narr", text: x.narration })]));
+      ol.appendChild(el("li", { "data-step": s.step }, narration(s.step, x.narration || "")));
     });
     p.appendChild(ol);
+  }
+
+  // A narration sentence: its leading `Step N` links to the step, `code` in backquotes shows as code.
+  function narration(n, text) {
+    var out = [];
+    var prefix = "Step " + n;
+    if (text.indexOf(prefix) === 0) {
+      out.push(stepLink(n, prefix));
+      text = text.slice(prefix.length);
+    }
+    text.split("`").forEach(function (part, k) {
+      if (part) out.push(k % 2 ? el("code", { text: part }) : part);
+    });
+    return out;
   }
 
   // ---- routing: #step-N, #cell-N-col, #<view> ----
