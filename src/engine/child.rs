@@ -21,10 +21,10 @@ use serde::{Deserialize, Serialize};
 
 use super::array::{check_range, Mapping};
 use super::{assign, open, Variable};
-use crate::dtype::DType;
-use crate::lesson::index::parse_index;
-use crate::lesson::value::parse_value;
+use crate::expr::index::parse_index;
+use crate::expr::value::parse_value;
 use crate::lesson::Mode;
+use crate::numpy::dtype::DType;
 use crate::trace::ChildRecord;
 
 /// The hidden subcommand name.

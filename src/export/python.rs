@@ -1,6 +1,6 @@
 //! NumPy code for resolved steps: one line per step, and the whole lesson as a runnable NumPy script.
 
-use super::{Action, LoadedLesson, OpenSpec, Target};
+use crate::lesson::{Action, LoadedLesson, OpenSpec, Target};
 
 /// A Python string literal for `s` (single-quoted, like `repr`).
 pub fn py_str(s: &str) -> String {
@@ -460,7 +460,7 @@ fn step_python(
             let open = match specs.get(var) {
                 Some(spec) => {
                     let mut own = spec.clone();
-                    own.mode = super::Mode::ReadWrite;
+                    own.mode = crate::lesson::Mode::ReadWrite;
                     format!("{}  # its own MAP_SHARED mapping", open_code(&own))
                 }
                 None => format!("# ({var} was never opened)"),
@@ -478,7 +478,7 @@ fn step_python(
             let shared = open.contains(var)
                 && specs
                     .get(var)
-                    .is_some_and(|s| s.mode != super::Mode::CopyOnWrite);
+                    .is_some_and(|s| s.mode != crate::lesson::Mode::CopyOnWrite);
             let file = specs.get(var).map(|s| s.file.as_str()).unwrap_or("");
             let mut s = String::from(
                 "# The tutor first checks (cachestat) that no page is dirty; Python cannot, so flush before this.\n",
