@@ -9,23 +9,23 @@ mod sha256;
 
 use serde_json::{json, Value};
 
-use super::{cells, moments, steps, table, tracker, transcript, Block, ViewContext};
-use crate::cli::ViewName;
+use super::{table, tracker, Block, View, ViewContext};
+use crate::present::{cells, cite, facts, narrate};
 
 const TEMPLATE: &str = include_str!("html/page.html");
 const STYLE: &str = include_str!("html/style.css");
 const SCRIPT: &str = include_str!("html/app.js");
 
-/// The whole page for a run. `trace_json` is the JSON trace exactly as `run --format json` prints it.
-pub fn page(trace_json: &Value, ctx: &ViewContext) -> String {
-    let data = json!({ "trace": trace_json, "page": extras(ctx) });
+/// The whole page for a run: the JSON trace exactly as `run --format json` prints it, plus [`extras`].
+pub fn page(ctx: &ViewContext) -> String {
+    let data = json!({ "trace": super::json::value(ctx), "page": extras(ctx) });
     let data = script_safe_json(&data);
     let script_hash = sha256::base64_digest(SCRIPT.as_bytes());
     let csp = format!(
         "default-src 'none'; script-src 'sha256-{script_hash}'; style-src 'unsafe-inline'; \
          img-src data:; base-uri 'none'; form-action 'none'"
     );
-    let tabs: String = ViewName::ALL
+    let tabs: String = View::ALL
         .iter()
         .map(|v| {
             let id = view_id(*v);
@@ -36,7 +36,7 @@ pub fn page(trace_json: &Value, ctx: &ViewContext) -> String {
             )
         })
         .collect();
-    let panels: String = ViewName::ALL
+    let panels: String = View::ALL
         .iter()
         .map(|v| {
             let id = view_id(*v);
@@ -59,23 +59,23 @@ pub fn page(trace_json: &Value, ctx: &ViewContext) -> String {
 }
 
 /// The id the page uses for a view (tab `tab-<id>`, panel `panel-<id>`): the `--view` name.
-fn view_id(v: ViewName) -> &'static str {
+fn view_id(v: View) -> &'static str {
     match v {
-        ViewName::Flow => "flow",
-        ViewName::Sample => "sample",
-        ViewName::Steps => "steps",
-        ViewName::Table => "table",
-        ViewName::Tracker => "tracker",
-        ViewName::Moments => "moments",
-        ViewName::Quiz => "quiz",
-        ViewName::Snapshot => "snapshot",
-        ViewName::Transcript => "transcript",
+        View::Flow => "flow",
+        View::Sample => "sample",
+        View::Steps => "steps",
+        View::Table => "table",
+        View::Tracker => "tracker",
+        View::Moments => "moments",
+        View::Quiz => "quiz",
+        View::Snapshot => "snapshot",
+        View::Transcript => "transcript",
     }
 }
 
 /// What the page needs beyond the JSON trace: the sentences and cells the views make from it.
 fn extras(ctx: &ViewContext) -> Value {
-    let views: Vec<Value> = ViewName::ALL
+    let views: Vec<Value> = View::ALL
         .iter()
         .map(|v| json!({ "id": view_id(*v), "title": super::title(*v) }))
         .collect();
@@ -91,8 +91,8 @@ fn extras(ctx: &ViewContext) -> Value {
                     "file": cells::file_content(s, &s.var),
                     "dirty": cells::dirty(s),
                 },
-                "facts": steps::facts(s),
-                "narration": transcript::narrate(s),
+                "facts": facts::facts(s),
+                "narration": narrate::narrate(s),
             })
         })
         .collect();
@@ -102,7 +102,7 @@ fn extras(ctx: &ViewContext) -> Value {
         .key_moments
         .iter()
         .map(|m| match &m.cites {
-            Some(c) => json!(moments::cited_cell(ctx.trace, c)),
+            Some(c) => json!(cite::cited_cell(ctx.trace, c)),
             None => Value::Null,
         })
         .collect();
