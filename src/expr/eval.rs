@@ -504,7 +504,7 @@ fn shape_from_u64(dims: &[u64]) -> Result<Vec<usize>, String> {
             shape.len()
         ));
     }
-    if crate::engine::array::checked_size(&shape).is_none() {
+    if crate::numpy::layout::checked_size(&shape).is_none() {
         return Err("ValueError: array is too big.".to_string());
     }
     Ok(shape)
@@ -609,7 +609,7 @@ fn broadcast_pair(a: &[usize], b: &[usize]) -> Result<Broadcast, String> {
         };
         out.push(d);
     }
-    if crate::engine::array::checked_size(&out).is_none() {
+    if crate::numpy::layout::checked_size(&out).is_none() {
         return Err("ValueError: array is too big.".to_string());
     }
     Ok((
