@@ -134,7 +134,7 @@ def compare(lesson, npres, tres):
         how = "NumPy runs it" if first_np_err is None else (
             "NumPy raises %s at that step" % err_type(np_err) if np_err else "NumPy raises at another step")
         add(at or 0, "-", "refused at load (exit %d)" % tres["exit"], msg, np_err,
-            "refused at load [%s]: %s" % ("NumPy raises there" if np_err else "NumPy runs it", refusal_kind(msg)))
+            "refused at load: %s" % refusal_kind(msg))
         diffs[-1]["numpy_at_that_step"] = how
         return diffs
     tsteps = tres["trace"]["steps"]

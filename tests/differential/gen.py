@@ -486,6 +486,14 @@ class Gen:
                         if self.chance(0.2):
                             st["dtype"] = self.pick(["uint8", "int16", "float32", ">i2"])
                             st["value"] = [r.randint(0, 100) for _ in range(2)]
+                if self.chance(0.15):  # by file name instead of variable
+                    del st["var"]
+                    st["file"] = spec["file"]
+                    if st["op"] == "external_write" and "value" in st:
+                        st["dtype"] = self.pick(["uint8", "int16", "float32", ">i2", "int32"])
+                        st["value"] = [r.randint(0, 100) for _ in range(r.randint(1, 3))]
+                    elif st["op"] == "external_read" and self.chance(0.5):
+                        st["dtype"] = self.pick(["uint8", "int16", "float32", ">i2"])
                 steps.append(st)
             elif k < 0.92 and self.ok("crash") and spec["mode"] not in ("r", "readonly"):
                 idx = self.index(var, shape)

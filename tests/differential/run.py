@@ -161,7 +161,9 @@ def run(a, tutor_path, tutor):
     for r in skipped:
         print("  skipped seed %d: %s" % (r["seed"], r["bucket"]))
     for b, rs in ordered:
-        print("  %5d  %s   e.g. seed %d" % (len(rs), b, rs[0]["seed"]))
+        runs = sum(1 for r in rs if r["refused"] and r["diffs"][0].get("numpy_at_that_step") == "NumPy runs it")
+        print("  %5d  %s%s   e.g. seed %d" % (len(rs), b, " (NumPy runs %d of them without any error)" % runs if runs else "",
+                                             rs[0]["seed"]))
     if a.json:
         with open(a.json, "w") as f:
             for r in bad:
