@@ -69,7 +69,12 @@ fn run_lesson(name: &str, text: &str, root: &Path) -> Value {
     let yaml = root.join(format!("{name}.yaml"));
     std::fs::write(&yaml, shorten_waits(text)).expect("lesson copy");
     let out = tutor()
-        .args(["run", yaml.to_str().expect("utf-8 path"), "--format", "json"])
+        .args([
+            "run",
+            yaml.to_str().expect("utf-8 path"),
+            "--format",
+            "json",
+        ])
         .arg("--workdir")
         .arg(&dir)
         .output()
@@ -92,7 +97,9 @@ fn disagreements(step: &Value, page_size: u64) -> Vec<String> {
     let mut out = Vec::new();
     let obs = &step["observer"];
     if u(&obs["cached_pages"]) != 0 || u(&obs["resident_kb"]) != 0 {
-        out.push(format!("step {n}: the tutor's display reads left a footprint: {obs}"));
+        out.push(format!(
+            "step {n}: the tutor's display reads left a footprint: {obs}"
+        ));
     }
     let Some(file) = step["file"]["path"].as_str() else {
         return out;
@@ -108,7 +115,8 @@ fn disagreements(step: &Value, page_size: u64) -> Vec<String> {
         u(&pages["cached"]),
         u(&pages["writeback"]),
     );
-    let mut bad = |what: &str| out.push(format!("step {n}: {what}: map [{cells}], pages {pages:?}"));
+    let mut bad =
+        |what: &str| out.push(format!("step {n}: {what}: map [{cells}], pages {pages:?}"));
     if u(&map["total_pages"]) != u(&pages["total"]) {
         bad("page map and cachestat count different pages");
     }
@@ -131,7 +139,10 @@ fn disagreements(step: &Value, page_size: u64) -> Vec<String> {
             bad("cached pages outside what the cells allow");
         }
     }
-    if let (Some(a), true) = (step["allocation"].as_object(), map["holes_unknown"].is_null()) {
+    if let (Some(a), true) = (
+        step["allocation"].as_object(),
+        map["holes_unknown"].is_null(),
+    ) {
         let holes = u(&a["hole_bytes"]).div_ceil(page_size);
         // A hole cell has no extent and no cached page: all its pages are holes (the last cell may be short).
         if count("-").saturating_sub(1) * ppc + count("-").min(1) > holes {
@@ -153,7 +164,9 @@ fn check_every_lesson(root: &Path, label: &str) {
     for (name, text) in LESSONS {
         let filled = filled_bytes(name, text);
         if filled > MAX_FILLED_BYTES {
-            eprintln!("{label}: not run: {name} writes {filled} bytes (cargo test -- --ignored runs it)");
+            eprintln!(
+                "{label}: not run: {name} writes {filled} bytes (cargo test -- --ignored runs it)"
+            );
             continue;
         }
         let trace = run_lesson(name, text, root);
@@ -218,13 +231,18 @@ fn eviction_step_1_shows_one_cached_page_and_nothing_resident() {
     let trace = run_lesson("eviction", text, root.path());
     let step = &trace["steps"][0];
     if step["pages"].is_null() {
-        eprintln!("SKIPPED: cachestat unavailable: {}", step["pages_unavailable"]);
+        eprintln!(
+            "SKIPPED: cachestat unavailable: {}",
+            step["pages_unavailable"]
+        );
         return;
     }
     assert_eq!(step["pages"]["cached"], 1, "{step}");
     assert_eq!(step["pages"]["dirty"], 1, "{step}");
     assert_eq!(step["mapping"]["rss_kb"], 0, "{}", step["mapping"]);
-    let cells = step["page_map"]["evict.dat"]["cells"].as_str().expect("cells");
+    let cells = step["page_map"]["evict.dat"]["cells"]
+        .as_str()
+        .expect("cells");
     if trace["environment"]["has_disk"] == true {
         // Three holes (w+ wrote only the last byte) and the dirty last page.
         assert_eq!(cells, "---D");
@@ -235,7 +253,11 @@ fn eviction_step_1_shows_one_cached_page_and_nothing_resident() {
         .as_str()
         .is_some_and(|s| s.starts_with("[[0. 0. 0.")));
     // Step 5's read is the first touch since the eviction: a major fault.
-    assert!(u(&trace["steps"][4]["faults"]["major"]) >= 1, "{}", trace["steps"][4]);
+    assert!(
+        u(&trace["steps"][4]["faults"]["major"]) >= 1,
+        "{}",
+        trace["steps"][4]
+    );
 }
 
 #[test]

@@ -86,7 +86,8 @@ impl FileElements {
         strides: &[isize],
         offset: u64,
     ) -> Result<FileElements, String> {
-        let file = QuietFile::open(path).map_err(|e| format!("cannot open {}: {e}", path.display()))?;
+        let file =
+            QuietFile::open(path).map_err(|e| format!("cannot open {}: {e}", path.display()))?;
         FileElements::on(Rc::new(file), path, dtype, shape, strides, offset)
     }
 

@@ -104,7 +104,9 @@ pub(crate) fn direct_handle(path: &Path) -> io::Result<Arc<File>> {
         .open(path)?;
     let fmeta = f.metadata()?;
     if fmeta.dev() != entry.dev || fmeta.ino() != entry.ino {
-        return Err(io::Error::other("the file was replaced while it was probed"));
+        return Err(io::Error::other(
+            "the file was replaced while it was probed",
+        ));
     }
     let f = Arc::new(f);
     entry.direct = Some(f.clone());

@@ -278,9 +278,9 @@ impl<'a> Runner<'a> {
             let path = self.engine.workdir().join(rel);
             match probe::page_state(&path) {
                 Measured::Value(now) => cached_pages += now.cached.saturating_sub(then.cached),
-                Measured::Unavailable { unavailable } => {
-                    notes.push(format!("{rel}: not checked after the display reads ({unavailable})"))
-                }
+                Measured::Unavailable { unavailable } => notes.push(format!(
+                    "{rel}: not checked after the display reads ({unavailable})"
+                )),
             }
         }
         let mut resident_kb = 0;

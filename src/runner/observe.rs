@@ -178,14 +178,17 @@ impl ElementSource for QuietArray<'_> {
             pos += i as i128 * s as i128;
         }
         let Ok(pos) = u64::try_from(pos) else {
-            self.record_error(format!("element {index:?} lies before the start of the file"));
+            self.record_error(format!(
+                "element {index:?} lies before the start of the file"
+            ));
             return zero;
         };
         let size = self.var.dtype.size;
         let bytes = match self.private_copy(pos) {
-            Some(in_map) => self.var.mapped_bytes(in_map, size).ok_or_else(|| {
-                format!("element {index:?} lies outside the mapping")
-            }),
+            Some(in_map) => self
+                .var
+                .mapped_bytes(in_map, size)
+                .ok_or_else(|| format!("element {index:?} lies outside the mapping")),
             None => self
                 .file
                 .read_at(pos, size)
@@ -271,7 +274,12 @@ fn array_state(var: &Variable, readers: &Readers) -> ArrayState {
 /// `str()` and `repr()` of `var[index]` read quietly (the quiz's watched elements), or the error NumPy raises.
 pub fn watched(var: &Variable, index: &IndexExpr, readers: &Readers) -> (String, String) {
     let view = var.check_mapped_range().and_then(|()| {
-        crate::engine::view::apply_index(&var.shape, &var.strides, var.offset as usize, &index.items)
+        crate::engine::view::apply_index(
+            &var.shape,
+            &var.strides,
+            var.offset as usize,
+            &index.items,
+        )
     });
     let view = match view {
         Ok(v) => v,
