@@ -84,15 +84,6 @@ pub enum PrepareError {
     Io(io::Error),
 }
 
-impl From<PrepareError> for crate::commands::CommandError {
-    fn from(e: PrepareError) -> Self {
-        match e {
-            PrepareError::Refused(l) => crate::commands::CommandError::Lesson(l),
-            PrepareError::Io(_) => crate::commands::CommandError::Io(e.to_string()),
-        }
-    }
-}
-
 /// Checks made before the first step, so a refused lesson touches nothing:
 /// - every `open` names a file that resolves inside `dir` — validation already refused `..` and
 ///   absolute paths; here symlinks already in a `--workdir` are followed (a lesson cannot create
@@ -158,7 +149,10 @@ fn check_free_space(dir: &Path, lesson: &LoadedLesson) -> Result<(), LessonError
                 w.open_step,
                 "shape",
                 format!(
-                    "mode w+ makes `{file}` {} bytes and the lesson's assignments write up to {} bytes of it,                      more than the {free} bytes free on the work directory's filesystem; NumPy would create the                      file sparse, but a store to a page the full disk cannot hold kills the process (SIGBUS),                      so the tutor refuses: use a smaller shape or write less",
+                    "mode w+ makes `{file}` {} bytes and the lesson's assignments write up to {} bytes of it, \
+                     more than the {free} bytes free on the work directory's filesystem; NumPy would create the \
+                     file sparse, but a store to a page the full disk cannot hold kills the process (SIGBUS), \
+                     so the tutor refuses: use a smaller shape or write less",
                     w.size, w.bytes
                 ),
             ));

@@ -43,6 +43,15 @@ impl CommandError {
     }
 }
 
+impl From<crate::workdir::PrepareError> for CommandError {
+    fn from(e: crate::workdir::PrepareError) -> Self {
+        match e {
+            crate::workdir::PrepareError::Refused(l) => CommandError::Lesson(l),
+            crate::workdir::PrepareError::Io(_) => CommandError::Io(e.to_string()),
+        }
+    }
+}
+
 /// Write text to stdout, turning a closed pipe into [`CommandError::BrokenPipe`].
 pub fn emit(text: &str) -> Result<(), CommandError> {
     let mut out = io::stdout().lock();

@@ -15,7 +15,7 @@ use std::time::Duration;
 use crate::lesson::{Action, Mode, Target};
 use crate::numpy::dtype::{DType, Scalar};
 use crate::numpy::print::ElementSource;
-use crate::trace::{Measured, OpReport};
+use crate::trace::{MapOverrun, Measured, OpReport, StepEvent, TouchResult};
 use array::{element_pos, read_element, MapView, Mapping, SharedMap};
 
 /// A variable of the lesson: an open mapping, or one that was closed.
@@ -104,11 +104,9 @@ impl Variable {
         }
     }
 
+    /// A closed variable is `del`eted in NumPy terms: using the name raises NameError.
     fn closed_error(&self) -> String {
-        format!(
-            "error: `{}` was closed (its mapping is unmapped); NumPy would crash touching it",
-            self.name
-        )
+        format!("NameError: name '{}' is not defined", self.name)
     }
 
     /// A view of the whole array sharing the mapping (no copy).
@@ -176,24 +174,23 @@ impl ElementSource for BytesElements {
     }
 }
 
-/// `00 00 c6 42`.
-fn spaced_hex(data: &[u8]) -> String {
-    data.iter()
-        .map(|b| format!("{b:02x}"))
-        .collect::<Vec<_>>()
-        .join(" ")
-}
-
-/// A printed array on one line.
-fn one_line(s: &str) -> String {
-    s.split_whitespace().collect::<Vec<_>>().join(" ")
-}
-
 /// The result of a `read` step: a scalar or a view.
 pub enum ReadResult {
     Scalar(Scalar, DType),
-    /// A view of the mapping; printed through ElementSource (class `memmap`).
+    /// A view of the mapping; printed through ElementSource (class from [`ReadResult::class_name`]).
     View(Box<dyn ElementSource>),
+}
+
+impl ReadResult {
+    /// The class NumPy gives the result: `memmap.__array_finalize__` keeps `_mmap` only when
+    /// `np.may_share_memory(view, base)`, which is False for a view without elements, and
+    /// `memmap.__getitem__` turns a memmap without `_mmap` into a plain `ndarray`.
+    pub fn class_name(&self) -> &'static str {
+        match self {
+            ReadResult::View(v) if v.shape().iter().product::<usize>() > 0 => "memmap",
+            _ => "array",
+        }
+    }
 }
 
 /// What performing one step produced.
@@ -296,6 +293,7 @@ impl Engine {
         Ok(v)
     }
 
+    /// One arm per op; each op's work is its own method below.
     fn perform_inner(&mut self, action: &Action) -> Result<Option<ReadResult>, String> {
         match action {
             Action::Open(spec) => {
@@ -305,24 +303,13 @@ impl Engine {
                 Ok(None)
             }
             Action::Assign { var, index, value } => {
+                // Python evaluates the right-hand side before looking the name up.
+                let compiled = assign::compile_value(value)?;
                 let v = self.open_var(var)?;
-                assign::assign(v, index, value)?;
+                assign::assign_compiled(v, index, compiled)?;
                 Ok(None)
             }
-            Action::Read { var, index } => {
-                let v = self.open_var(var)?;
-                v.check_mapped_range()?;
-                let view = view::apply_index(&v.shape, &v.strides, v.array_offset, &index.items)?;
-                if view.is_scalar {
-                    let m = v.map.as_ref().ok_or_else(|| v.closed_error())?;
-                    let s = read_element(m.borrow().bytes(), view.base, v.dtype);
-                    return Ok(Some(ReadResult::Scalar(s, v.dtype)));
-                }
-                let mv = v
-                    .view(view.shape, view.strides, view.base)
-                    .ok_or_else(|| v.closed_error())?;
-                Ok(Some(ReadResult::View(Box::new(mv))))
-            }
+            Action::Read { var, index } => self.read(var, index).map(Some),
             Action::Flush { var } => {
                 self.open_var(var)?.flush()?;
                 Ok(None)
@@ -331,6 +318,7 @@ impl Engine {
                 let v = self
                     .vars
                     .get_mut(var)
+                    .filter(|v| !v.closed)
                     .ok_or_else(|| format!("NameError: name '{var}' is not defined"))?;
                 // munmap without msync; views already handed out keep their own reference.
                 v.map = None;
@@ -340,11 +328,10 @@ impl Engine {
             }
             Action::Reopen(spec) => {
                 let var = open::open(&self.workdir, spec)?;
-                self.report.outcome = Some(format!(
-                    "mapped {} again (mode {}): the array shows what the file holds now",
-                    spec.file,
-                    spec.mode.as_str()
-                ));
+                self.report.event = Some(StepEvent::Reopened {
+                    file: spec.file.clone(),
+                    mode: spec.mode.as_str().to_string(),
+                });
                 self.vars.insert(spec.var.clone(), var);
                 Ok(None)
             }
@@ -353,148 +340,22 @@ impl Engine {
                 offset,
                 data,
                 ..
-            } => {
-                let path = self.target_path(target)?;
-                let file = self.aux_fd(&path, target.file())?;
-                let task = child::ChildTask::Write {
-                    offset: *offset,
-                    hex: data.iter().map(|b| format!("{b:02x}")).collect(),
-                };
-                let run = child::spawn(file, &task, false)?;
-                let mut record = run.record;
-                record.wrote = child::data_line(&run.lines);
-                let ok = record.exit_code == Some(0);
-                self.report.outcome = Some(if ok {
-                    format!(
-                        "another process (pid {}) wrote {} byte{} at offset {offset} with pwrite(2){}",
-                        record.pid,
-                        data.len(),
-                        if data.len() == 1 { "" } else { "s" },
-                        self.visibility_note(target)
-                    )
-                } else {
-                    format!("the child process failed: {}", record.said.join("; "))
-                });
-                let failed = (!ok).then(|| record.said.join("; "));
-                self.report.child = Some(record);
-                match failed {
-                    Some(why) => Err(format!("OSError: the writing process failed: {why}")),
-                    None => Ok(None),
-                }
-            }
+            } => self.external_write(target, *offset, data).map(|_| None),
             Action::ExternalRead {
                 target,
                 offset,
                 length,
                 dtype,
-            } => {
-                let path = self.target_path(target)?;
-                let file = self.aux_fd(&path, target.file())?;
-                let task = child::ChildTask::Read {
-                    offset: *offset,
-                    length: *length,
-                };
-                let run = child::spawn(file, &task, false)?;
-                let mut record = run.record;
-                record.read = child::data_line(&run.lines);
-                let bytes = record
-                    .read
-                    .as_deref()
-                    .and_then(|h| crate::lesson::validate::parse_hex(h).ok())
-                    .unwrap_or_default();
-                if let Some(dt) = dtype {
-                    let n = bytes.len() / dt.size;
-                    if n > 0 {
-                        let src = BytesElements {
-                            dtype: *dt,
-                            shape: vec![n],
-                            bytes: bytes[..n * dt.size].to_vec(),
-                        };
-                        record.read_values = Some(crate::numpy::print::array_str(&src));
-                    }
-                }
-                let ok = record.exit_code == Some(0);
-                self.report.outcome = Some(if ok {
-                    format!(
-                        "another process (pid {}) read {} byte{} at offset {offset} with pread(2): {}{}",
-                        record.pid,
-                        bytes.len(),
-                        if bytes.len() == 1 { "" } else { "s" },
-                        spaced_hex(&bytes),
-                        record
-                            .read_values
-                            .as_ref()
-                            .map(|v| format!(" = {}", one_line(v)))
-                            .unwrap_or_default()
-                    )
-                } else {
-                    format!("the child process failed: {}", record.said.join("; "))
-                });
-                let failed = (!ok).then(|| record.said.join("; "));
-                self.report.child = Some(record);
-                match failed {
-                    Some(why) => Err(format!("OSError: the reading process failed: {why}")),
-                    None => Ok(None),
-                }
-            }
+            } => self
+                .external_read(target, *offset, *length, dtype.as_ref())
+                .map(|_| None),
             Action::Crash {
                 var,
                 index,
                 value_yaml,
                 ..
-            } => {
-                let v = self.known_var(var)?;
-                let task = child::ChildTask::Crash {
-                    dtype: v.dtype.code(),
-                    shape: v.shape.clone(),
-                    strides: v.strides.clone(),
-                    offset: v.offset,
-                    index: index.to_python("arr"),
-                    value_yaml: value_yaml.clone(),
-                };
-                let (path, shown) = (v.path.clone(), v.file.clone());
-                let file = self.aux_fd(&path, &shown)?;
-                let run = child::spawn(file, &task, true)?;
-                let record = run.record;
-                let stored = record.said.iter().any(|l| l.contains("stored"));
-                let killed = record.signal == Some(libc::SIGKILL);
-                self.report.outcome = Some(match (stored, killed) {
-                    (true, true) => format!(
-                        "the child (pid {}) stored through its MAP_SHARED mapping and was killed by SIGKILL (signal 9) before any msync; its store is in the page cache, so the file still holds it",
-                        record.pid
-                    ),
-                    _ => format!(
-                        "the child (pid {}) did not store and die as planned: {}",
-                        record.pid,
-                        record.said.join("; ")
-                    ),
-                });
-                let failed = (!stored).then(|| record.said.join("; "));
-                self.report.child = Some(record);
-                match failed {
-                    Some(why) => Err(format!("the crashing process failed before storing: {why}")),
-                    None => Ok(None),
-                }
-            }
-            Action::Evict { var } => {
-                let v = self.known_var(var)?;
-                let (path, shown, open) = (v.path.clone(), v.file.clone(), v.is_open());
-                if !open {
-                    self.aux_fd(&path, &shown)?;
-                }
-                let v = self.known_var(var)?;
-                let fd = match v.handle.as_ref().filter(|_| v.is_open()) {
-                    Some(h) => h,
-                    None => self
-                        .aux_fds
-                        .get(&path)
-                        .ok_or_else(|| "internal: fd table lost an entry".to_string())?,
-                };
-                let mut report = OpReport::default();
-                let r = kernel::evict(v, fd, &mut report);
-                self.report = report;
-                r.map(|_| None)
-            }
+            } => self.crash(var, index, value_yaml).map(|_| None),
+            Action::Evict { var } => self.evict(var).map(|_| None),
             Action::WaitWriteback { var, timeout_ms } => {
                 let path = self.known_var(var)?.path.clone();
                 let (fs_name, has_disk) = match crate::probe::fs_info(&self.workdir) {
@@ -534,91 +395,238 @@ impl Engine {
                 target,
                 size,
                 touch,
-            } => {
-                let path = self.target_path(target)?;
-                let file = self.aux_fd(&path, target.file())?;
-                let task = child::ChildTask::Truncate {
-                    size: *size,
-                    touch: *touch,
-                };
-                let run = child::spawn(file, &task, false)?;
-                let record = run.record;
-                let truncated = record.said.iter().any(|l| l.contains("ftruncate(2) from"));
-                let mut line = if truncated {
-                    format!(
-                        "another process (pid {}) shrank the file to {size} bytes with ftruncate(2)",
-                        record.pid
-                    )
-                } else {
-                    format!("the truncating process failed: {}", record.said.join("; "))
-                };
-                for v in self.vars.values().filter(|v| v.path == path && v.is_open()) {
-                    if let Err(why) = v.check_mapped_range() {
-                        line.push_str(&format!(
-                            "; `{}` maps bytes {}..{}: {why} — the tutor checks the length (fstat) before every touch, so its next use is an error instead of a crash",
-                            v.name,
-                            v.map_start,
-                            v.map_start + v.map_len as u64
-                        ));
-                    }
-                }
-                if *touch {
-                    match record.signal {
-                        Some(libc::SIGBUS) => line.push_str(&format!(
-                            "; a second mapping of the old length in the child touched a page past the new end: the kernel has no file data for it, so it sent SIGBUS (signal {}) and the child died",
-                            libc::SIGBUS
-                        )),
-                        Some(sig) => line.push_str(&format!(
-                            "; the child died of {} (signal {sig})",
-                            child::signal_name(sig)
-                        )),
-                        None => line.push_str(
-                            "; the child's touch raised no SIGBUS (no whole page of the old length lies past the new end)",
-                        ),
-                    }
-                }
-                self.report.outcome = Some(line);
-                let failed = (!truncated).then(|| record.said.join("; "));
-                self.report.child = Some(record);
-                match failed {
-                    Some(why) => Err(format!("OSError: the truncating process failed: {why}")),
-                    None => Ok(None),
-                }
-            }
+            } => self.truncate(target, *size, *touch).map(|_| None),
         }
     }
 
-    /// Which open variables on the target's file see an outside write at once, and which may not.
-    fn visibility_note(&self, target: &Target) -> String {
-        let Ok(path) = self.target_path(target) else {
-            return String::new();
+    /// `arr[index]`: a scalar, or a view sharing the mapping.
+    fn read(&self, var: &str, index: &crate::expr::index::IndexExpr) -> Result<ReadResult, String> {
+        let v = self.open_var(var)?;
+        v.check_mapped_range()?;
+        let view = view::apply_index(&v.shape, &v.strides, v.array_offset, &index.items)?;
+        if view.is_scalar {
+            let m = v.map.as_ref().ok_or_else(|| v.closed_error())?;
+            let s = read_element(m.borrow().bytes(), view.base, v.dtype);
+            return Ok(ReadResult::Scalar(s, v.dtype));
+        }
+        let mv = v
+            .view(view.shape, view.strides, view.base)
+            .ok_or_else(|| v.closed_error())?;
+        Ok(ReadResult::View(Box::new(mv)))
+    }
+
+    /// Another process pwrite(2)s `data` at `offset`.
+    fn external_write(&mut self, target: &Target, offset: u64, data: &[u8]) -> Result<(), String> {
+        let path = self.target_path(target)?;
+        let file = self.aux_fd(&path, target.file())?;
+        let task = child::ChildTask::Write {
+            offset,
+            hex: crate::python::hex(data),
         };
+        let run = child::spawn(file, &task, false)?;
+        let mut record = run.record;
+        record.wrote = child::data_line(&run.lines);
+        let ok = record.exit_code == Some(0);
+        let (shared, private) = self.sharers(&path);
+        self.report.event = Some(if ok {
+            StepEvent::ExternalWrote {
+                pid: record.pid,
+                bytes: data.len(),
+                offset,
+                shared,
+                private,
+            }
+        } else {
+            StepEvent::ChildFailed {
+                said: record.said.clone(),
+            }
+        });
+        let failed = (!ok).then(|| record.said.join("; "));
+        self.report.child = Some(record);
+        match failed {
+            Some(why) => Err(format!("OSError: the writing process failed: {why}")),
+            None => Ok(()),
+        }
+    }
+
+    /// Another process pread(2)s `length` bytes at `offset`, decoded with `dtype` when given.
+    fn external_read(
+        &mut self,
+        target: &Target,
+        offset: u64,
+        length: u64,
+        dtype: Option<&DType>,
+    ) -> Result<(), String> {
+        let path = self.target_path(target)?;
+        let file = self.aux_fd(&path, target.file())?;
+        let task = child::ChildTask::Read { offset, length };
+        let run = child::spawn(file, &task, false)?;
+        let mut record = run.record;
+        record.read = child::data_line(&run.lines);
+        let bytes = record
+            .read
+            .as_deref()
+            .and_then(|h| crate::python::parse_hex(h).ok())
+            .unwrap_or_default();
+        if let Some(dt) = dtype {
+            let n = bytes.len() / dt.size;
+            if n > 0 {
+                let src = BytesElements {
+                    dtype: *dt,
+                    shape: vec![n],
+                    bytes: bytes[..n * dt.size].to_vec(),
+                };
+                record.read_values = Some(crate::numpy::print::array_str(&src));
+            }
+        }
+        let ok = record.exit_code == Some(0);
+        self.report.event = Some(if ok {
+            StepEvent::ExternalRead {
+                pid: record.pid,
+                offset,
+                bytes,
+                values: record.read_values.clone(),
+            }
+        } else {
+            StepEvent::ChildFailed {
+                said: record.said.clone(),
+            }
+        });
+        let failed = (!ok).then(|| record.said.join("; "));
+        self.report.child = Some(record);
+        match failed {
+            Some(why) => Err(format!("OSError: the reading process failed: {why}")),
+            None => Ok(()),
+        }
+    }
+
+    /// A child maps the array, stores `arr[index] = value` and is SIGKILLed before any msync.
+    fn crash(
+        &mut self,
+        var: &str,
+        index: &crate::expr::index::IndexExpr,
+        value_yaml: &str,
+    ) -> Result<(), String> {
+        let v = self.known_var(var)?;
+        let task = child::ChildTask::Crash {
+            dtype: v.dtype.code(),
+            shape: v.shape.clone(),
+            strides: v.strides.clone(),
+            offset: v.offset,
+            index: index.to_python("arr"),
+            value_yaml: value_yaml.to_string(),
+        };
+        let (path, shown) = (v.path.clone(), v.file.clone());
+        let file = self.aux_fd(&path, &shown)?;
+        let run = child::spawn(file, &task, true)?;
+        let record = run.record;
+        let stored = record.said.iter().any(|l| l.contains("stored"));
+        let killed = record.signal == Some(libc::SIGKILL);
+        self.report.event = Some(if stored && killed {
+            StepEvent::CrashStored { pid: record.pid }
+        } else {
+            StepEvent::CrashFailed {
+                pid: record.pid,
+                said: record.said.clone(),
+            }
+        });
+        let failed = (!stored).then(|| record.said.join("; "));
+        self.report.child = Some(record);
+        match failed {
+            Some(why) => Err(format!("the crashing process failed before storing: {why}")),
+            None => Ok(()),
+        }
+    }
+
+    /// Drop the variable's file's clean pages from the page cache.
+    fn evict(&mut self, var: &str) -> Result<(), String> {
+        let v = self.known_var(var)?;
+        let (path, shown, open) = (v.path.clone(), v.file.clone(), v.is_open());
+        if !open {
+            self.aux_fd(&path, &shown)?;
+        }
+        let v = self.known_var(var)?;
+        let fd = match v.handle.as_ref().filter(|_| v.is_open()) {
+            Some(h) => h,
+            None => self
+                .aux_fds
+                .get(&path)
+                .ok_or_else(|| "internal: fd table lost an entry".to_string())?,
+        };
+        let mut report = OpReport::default();
+        let r = kernel::evict(v, fd, &mut report);
+        self.report = report;
+        r
+    }
+
+    /// Another process shrinks the file to `size`; with `touch` it also touches its old mapping past the end.
+    fn truncate(&mut self, target: &Target, size: u64, touch: bool) -> Result<(), String> {
+        let path = self.target_path(target)?;
+        let file = self.aux_fd(&path, target.file())?;
+        let task = child::ChildTask::Truncate { size, touch };
+        let run = child::spawn(file, &task, false)?;
+        let record = run.record;
+        let truncated = record.said.iter().any(|l| l.contains("ftruncate(2) from"));
+        let overruns = self
+            .vars
+            .values()
+            .filter(|v| v.path == path && v.is_open())
+            .filter_map(|v| {
+                v.check_mapped_range().err().map(|why| MapOverrun {
+                    var: v.name.clone(),
+                    start: v.map_start,
+                    end: v.map_start + v.map_len as u64,
+                    why,
+                })
+            })
+            .collect();
+        let touch = touch.then(|| match record.signal {
+            Some(libc::SIGBUS) => TouchResult::Sigbus {
+                signal: libc::SIGBUS,
+            },
+            Some(sig) => TouchResult::Signal {
+                name: child::signal_name(sig),
+                signal: sig,
+            },
+            None => TouchResult::NoSignal,
+        });
+        self.report.event = Some(if truncated {
+            StepEvent::Truncated {
+                pid: record.pid,
+                size,
+                overruns,
+                touch,
+            }
+        } else {
+            StepEvent::TruncateFailed {
+                said: record.said.clone(),
+                overruns,
+                touch,
+            }
+        });
+        let failed = (!truncated).then(|| record.said.join("; "));
+        self.report.child = Some(record);
+        match failed {
+            Some(why) => Err(format!("OSError: the truncating process failed: {why}")),
+            None => Ok(()),
+        }
+    }
+
+    /// The open variables on `path` that see an outside write at once (MAP_SHARED) and those that
+    /// may not (copy-on-write: written pages are private copies), as `` `name` ``.
+    fn sharers(&self, path: &Path) -> (Vec<String>, Vec<String>) {
         let mut shared = Vec::new();
         let mut private = Vec::new();
         for v in self.vars.values().filter(|v| v.path == path && v.is_open()) {
             match v.mode {
-                Mode::CopyOnWrite => private.push(format!("`{}`", v.name)),
-                _ => shared.push(format!("`{}`", v.name)),
+                Mode::CopyOnWrite => private.push(v.name.clone()),
+                _ => shared.push(v.name.clone()),
             }
         }
-        let mut s = String::new();
-        if !shared.is_empty() {
-            s.push_str(&format!(
-                "; MAP_SHARED {} see{} it at once (same page-cache pages)",
-                shared.join(", "),
-                if shared.len() == 1 { "s" } else { "" }
-            ));
-        }
-        if !private.is_empty() {
-            s.push_str(&format!(
-                "; copy-on-write {} see{} it only on pages not yet written through them (written pages are private copies)",
-                private.join(", "),
-                if private.len() == 1 { "s" } else { "" }
-            ));
-        }
-        s
+        (shared, private)
     }
 
+    /// The variable named `name`, open or closed.
     pub fn variable(&self, name: &str) -> Option<&Variable> {
         self.vars.get(name)
     }

@@ -46,14 +46,7 @@ pub fn hex_dump_quiet(
     let lines = bytes
         .chunks(16)
         .enumerate()
-        .map(|(i, chunk)| HexLine {
-            offset: offset + 16 * i as u64,
-            hex: chunk
-                .iter()
-                .map(|b| format!("{b:02x}"))
-                .collect::<Vec<_>>()
-                .join(" "),
-        })
+        .map(|(i, chunk)| HexLine::new(offset + 16 * i as u64, chunk.to_vec()))
         .collect();
     Ok(HexDump {
         lines,

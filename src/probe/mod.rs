@@ -14,8 +14,8 @@ mod ptes;
 mod quiet;
 mod smaps;
 mod snapshot;
-mod softdirty;
 mod system;
+mod work;
 
 pub use cachestat::{page_state, page_state_range};
 pub use faults::{faults_between, faults_now};
@@ -29,13 +29,13 @@ pub use fileview::{
 pub use fstype::{fs_from_magic, fs_info, statfs_magic};
 pub use handles::{release_file, release_files};
 pub use mincore::resident_pages;
-pub use pagemap::{page_map, probe_work, PageMap, ProbeWork, CELLS as PAGE_MAP_CELLS};
+pub use pagemap::page_map;
 pub use ptes::{page_entry, PageEntry};
 pub use quiet::QuietFile;
 pub use smaps::mapping_state;
 pub use snapshot::{snapshot, FileSnapshot};
-pub use softdirty::soft_dirty_supported;
 pub use system::{dirty_expire_centisecs, kernel_release, page_size};
+pub use work::{probe_work, ProbeWork};
 
 /// Filesystem facts for a path (statfs).
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -18,7 +18,7 @@ use crate::trace::Measured;
 
 use super::cachestat::page_state_range;
 use super::handles::{direct_handle, handle};
-use super::pagemap::count_pread;
+use super::work::count_pread;
 use super::system::page_size;
 
 /// Pages kept after an O_DIRECT read, so printing several elements of one page reads it once.

@@ -3,12 +3,12 @@
 
 use std::path::Path;
 
-use crate::trace::{Allocation, Measured, PageState};
+use crate::trace::{Allocation, Measured, PageMap, PageState};
 
 use super::cachestat::{page_state, page_state_range};
 use super::fiemap::{extents, summarise};
 use super::handles::handle;
-use super::pagemap::{build, PageMap};
+use super::pagemap::build;
 
 /// The kernel's view of one file at one moment (taken before anything reads the file for display).
 #[derive(Debug, Clone, PartialEq)]

@@ -7,11 +7,10 @@ use std::collections::BTreeMap;
 use std::path::Path;
 
 use crate::engine::Engine;
+use crate::lesson::model::AboutKind;
 use crate::lesson::{Action, LoadedLesson, ResolvedStep};
 use crate::probe;
 use crate::trace::{Environment, LessonInfo, Measured, StepRecord, Trace};
-
-pub use disk::DiskVerdict;
 
 /// Performs a lesson's steps one at a time, recording a [`StepRecord`] for each.
 pub struct Runner<'a> {
@@ -76,10 +75,10 @@ impl<'a> Runner<'a> {
     pub fn step(&mut self) -> Option<StepRecord> {
         let step = self.lesson.steps.get(self.next)?;
         self.next += 1;
-        let mut var = action_var(&step.action).to_string();
+        let mut var = step.action.var().to_string();
         if var.is_empty() {
             // A file named directly: show it through a variable that maps it, if any.
-            if let Some(f) = action_file(&step.action) {
+            if let Some(f) = step.action.named_file() {
                 let mapped = self.files.iter().find(|(v, vf)| {
                     vf.as_str() == f && self.engine.variable(v).is_some_and(|x| x.is_open())
                 });
@@ -88,15 +87,21 @@ impl<'a> Runner<'a> {
                 }
             }
         }
+        // The file being opened is sampled around the step; the name is bound to it only if
+        // the open succeeds (a failed `np.memmap(...)` leaves the old binding, as in Python).
+        let mut rebound = None;
         if let Action::Open(spec) | Action::Reopen(spec) = &step.action {
-            self.files.insert(spec.var.clone(), spec.file.clone());
+            rebound = Some((
+                spec.var.clone(),
+                self.files.insert(spec.var.clone(), spec.file.clone()),
+            ));
         }
         // Outside-process steps may name a file that no variable maps.
         let file = self
             .files
             .get(&var)
             .cloned()
-            .or_else(|| action_file(&step.action).map(str::to_string));
+            .or_else(|| step.action.named_file().map(str::to_string));
         let path = file.as_ref().map(|f| self.engine.workdir().join(f));
 
         if let Action::Close { var } = &step.action {
@@ -150,6 +155,12 @@ impl<'a> Runner<'a> {
             || matches!(&step.action, Action::Truncate { .. });
         let verdict = disk::decide(&self.environment, &before, &after, truncates);
         let error = outcome.error.clone();
+        if let (Some((v, previous)), Some(_)) = (rebound, &error) {
+            match previous {
+                Some(f) => self.files.insert(v, f),
+                None => self.files.remove(&v),
+            };
+        }
         let expected_error = match (&error, &step.expect_error) {
             (Some(e), Some(want)) => e.contains(want.as_str()),
             _ => false,
@@ -165,7 +176,7 @@ impl<'a> Runner<'a> {
             .filter(|_| self.probes)
             .filter_map(|(v, f)| Some((v.clone(), observe::file(&self.engine, v, f, &readers)?)))
             .collect();
-        if let (Some(f), true) = (action_file(&step.action), var.is_empty()) {
+        if let (Some(f), true) = (step.action.named_file(), var.is_empty()) {
             // A file named directly (no variable): show it under its own name.
             if let Some(state) = observe::file(&self.engine, "", f, &readers) {
                 files.insert(String::new(), state);
@@ -182,7 +193,7 @@ impl<'a> Runner<'a> {
         };
         self.last_str = arrays
             .iter()
-            .filter(|(_, a)| a.state == "open")
+            .filter(|(_, a)| a.state == crate::trace::ArrayLife::Open)
             .map(|(n, a)| (n.clone(), a.str.clone()))
             .collect();
         // One map per file (several variables may map the same file); O(cells + extents) each.
@@ -192,15 +203,14 @@ impl<'a> Runner<'a> {
             .filter_map(|f| Some((f.clone(), snaps.get(f)?.page_map.clone())))
             .collect();
         let probe_ms = probe_started.elapsed().as_secs_f64() * 1e3;
-        let (pages, pages_unavailable) = match &after.pages {
-            Some(Measured::Value(p)) => (Some(*p), None),
-            Some(Measured::Unavailable { unavailable }) => (None, Some(unavailable.clone())),
-            None => (None, Some("the step's variable has no file".to_string())),
-        };
+        let pages = after
+            .pages
+            .clone()
+            .unwrap_or_else(|| Measured::unavailable("the step's variable has no file"));
         Some(StepRecord {
             step: step.number,
             action: step.action_text.clone(),
-            op: op_name(&step.action).to_string(),
+            op: step.action.op(),
             code: step.code.clone(),
             ok: error.is_none(),
             error,
@@ -210,10 +220,7 @@ impl<'a> Runner<'a> {
             file: file_state,
             files,
             pages,
-            pages_unavailable,
-            disk_write: verdict.wrote,
-            disk_write_detail: verdict.detail,
-            pages_written: verdict.pages_written,
+            disk_write: verdict,
             allocation: after
                 .allocation
                 .unwrap_or_else(|| Measured::unavailable("no file")),
@@ -235,7 +242,7 @@ impl<'a> Runner<'a> {
         let mut out = Vec::new();
         for q in &self.lesson.lesson.quiz {
             let Some(about) = &q.about else { continue };
-            if about.kind != "value" || about.step != Some(number) {
+            if about.kind() != Some(AboutKind::Value) || about.step != Some(number) {
                 continue;
             }
             let Some(text) = &about.index else { continue };
@@ -314,58 +321,6 @@ impl<'a> Runner<'a> {
             environment: self.environment.clone(),
             steps,
         }
-    }
-}
-
-/// The variable an action acts on (empty for an outside-process step that names a file directly).
-pub fn action_var(action: &Action) -> &str {
-    match action {
-        Action::Open(spec) | Action::Reopen(spec) => &spec.var,
-        Action::Assign { var, .. }
-        | Action::Read { var, .. }
-        | Action::Flush { var }
-        | Action::Close { var }
-        | Action::Crash { var, .. }
-        | Action::Evict { var }
-        | Action::WaitWriteback { var, .. }
-        | Action::FlushAsync { var }
-        | Action::FlushRange { var, .. } => var,
-        Action::ExternalWrite { target, .. }
-        | Action::ExternalRead { target, .. }
-        | Action::Truncate { target, .. } => target.var().unwrap_or(""),
-    }
-}
-
-/// The file an outside-process step names directly (`file:` instead of `var:`).
-pub fn action_file(action: &Action) -> Option<&str> {
-    match action {
-        Action::ExternalWrite { target, .. }
-        | Action::ExternalRead { target, .. }
-        | Action::Truncate { target, .. } => match target {
-            crate::lesson::Target::File(f) => Some(f),
-            crate::lesson::Target::Var { .. } => None,
-        },
-        _ => None,
-    }
-}
-
-/// The op name of an action, as the JSON trace spells it.
-pub fn op_name(action: &Action) -> &'static str {
-    match action {
-        Action::Open(_) => "open",
-        Action::Assign { .. } => "assign",
-        Action::Read { .. } => "read",
-        Action::Flush { .. } => "flush",
-        Action::Close { .. } => "close",
-        Action::Reopen(_) => "reopen",
-        Action::ExternalWrite { .. } => "external_write",
-        Action::ExternalRead { .. } => "external_read",
-        Action::Crash { .. } => "crash",
-        Action::Evict { .. } => "evict",
-        Action::WaitWriteback { .. } => "wait_writeback",
-        Action::FlushAsync { .. } => "flush_async",
-        Action::FlushRange { .. } => "flush_range",
-        Action::Truncate { .. } => "truncate",
     }
 }
 

@@ -7,15 +7,13 @@ use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
 use std::rc::Rc;
 
-use crate::engine::{ReadResult, Variable};
+use crate::engine::{Engine, ReadResult, Variable};
 use crate::expr::index::IndexExpr;
 use crate::lesson::{Action, Mode, ResolvedStep};
 use crate::numpy::dtype::{DType, Scalar};
 use crate::numpy::print::{array_repr, array_str, scalar_repr, scalar_str, ElementSource};
 use crate::probe::{self, FileElements, QuietFile};
-use crate::trace::{ArrayState, FileState, MappingState, Measured, ReadValue};
-
-use crate::engine::Engine;
+use crate::trace::{ArrayLife, ArrayState, FileState, MappingState, Measured, ReadValue};
 
 /// Hex dump lines shown per file (16 bytes each).
 const HEX_LINES: usize = 4;
@@ -235,7 +233,7 @@ pub fn arrays(
 /// The variable's state, its contents read quietly.
 fn array_state(var: &Variable, readers: &Readers) -> ArrayState {
     let (state, str, repr) = if !var.is_open() {
-        ("closed".to_string(), String::new(), String::new())
+        (ArrayLife::Closed, String::new(), String::new())
     } else {
         let whole = var.check_mapped_range().and_then(|()| {
             QuietArray::new(
@@ -250,11 +248,11 @@ fn array_state(var: &Variable, readers: &Readers) -> ArrayState {
             Ok(q) => {
                 let (s, r) = (array_str(&q), array_repr(&q, "memmap"));
                 match q.error.borrow().clone() {
-                    Some(why) => ("unreadable".to_string(), why.clone(), why),
-                    None => ("open".to_string(), s, r),
+                    Some(why) => (ArrayLife::Unreadable, why.clone(), why),
+                    None => (ArrayLife::Open, s, r),
                 }
             }
-            Err(why) => ("unreadable".to_string(), why.clone(), why),
+            Err(why) => (ArrayLife::Unreadable, why.clone(), why),
         }
     };
     ArrayState {
@@ -352,10 +350,10 @@ fn dump(reader: &QuietFile, offset: u64, len: u64) -> (Vec<crate::trace::HexLine
     match probe::hex_dump_quiet(reader, offset, len, HEX_LINES) {
         Ok(d) => (d.lines, d.truncated),
         Err(e) => (
-            vec![crate::trace::HexLine {
+            vec![crate::trace::HexLine::unavailable(
                 offset,
-                hex: format!("unavailable (pread failed: {e})"),
-            }],
+                &format!("pread failed: {e}"),
+            )],
             false,
         ),
     }
@@ -372,7 +370,7 @@ pub fn mapping(engine: &Engine, var: &str) -> Measured<MappingState> {
 /// The value a `read` step produced, printed as NumPy would.
 pub fn read_value(step: &ResolvedStep, result: &ReadResult) -> ReadValue {
     let expr = match &step.action {
-        Action::Read { var, index } => format!("{var}{}", index_suffix(&step.code, var, index)),
+        Action::Read { var, index } => index.to_python(var),
         _ => String::new(),
     };
     let (str, repr) = printed(result);
@@ -385,22 +383,7 @@ pub fn printed(result: &ReadResult) -> (String, String) {
         ReadResult::Scalar(v, dtype) => (scalar_str(*v, *dtype), scalar_repr(*v, *dtype)),
         ReadResult::View(view) => (
             array_str(view.as_ref()),
-            array_repr(view.as_ref(), "memmap"),
+            array_repr(view.as_ref(), result.class_name()),
         ),
-    }
-}
-
-/// The `[...]` part of a read's code, e.g. `[1, 2]` from `print(arr[1, 2])`.
-fn index_suffix(code: &str, var: &str, _index: &crate::expr::index::IndexExpr) -> String {
-    let needle = format!("{var}[");
-    match code.find(&needle) {
-        Some(i) => {
-            let rest = &code[i + var.len()..];
-            match rest.rfind(']') {
-                Some(j) => rest[..=j].to_string(),
-                None => rest.to_string(),
-            }
-        }
-        None => String::new(),
     }
 }
