@@ -18,8 +18,8 @@ use crate::trace::Measured;
 
 use super::cachestat::page_state_range;
 use super::handles::{direct_handle, handle};
-use super::work::count_pread;
 use super::system::page_size;
+use super::work::count_pread;
 
 /// Pages kept after an O_DIRECT read, so printing several elements of one page reads it once.
 const KEPT_PAGES: usize = 64;
