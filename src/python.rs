@@ -1,6 +1,24 @@
-//! Python spellings: tuples, byte strings as hex (one grammar both ways), list literals.
+//! Python spellings: string reprs, tuples, byte strings as hex (one grammar both ways), list literals.
 
 use std::fmt::Display;
+
+/// A Python string literal for `s` (single-quoted, like `repr`).
+pub fn py_str(s: &str) -> String {
+    let mut out = String::with_capacity(s.len() + 2);
+    out.push('\'');
+    for c in s.chars() {
+        match c {
+            '\\' => out.push_str("\\\\"),
+            '\'' => out.push_str("\\'"),
+            '\n' => out.push_str("\\n"),
+            '\t' => out.push_str("\\t"),
+            c if c.is_control() => out.push_str(&format!("\\x{:02x}", c as u32)),
+            c => out.push(c),
+        }
+    }
+    out.push('\'');
+    out
+}
 
 /// Python's tuple repr: `()`, `(9,)`, `(3, 3)`.
 pub fn tuple<T: Display>(items: &[T]) -> String {

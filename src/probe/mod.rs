@@ -23,9 +23,7 @@ pub use fiemap::{
     allocation, extents, summarise as summarise_extents, Extent, FIEMAP_EXTENT_DELALLOC,
     FIEMAP_EXTENT_LAST, FIEMAP_EXTENT_UNKNOWN, FIEMAP_EXTENT_UNWRITTEN,
 };
-pub use fileview::{
-    contiguous_strides, hex_dump, hex_dump_quiet, pread_bytes, FileElements, HexDump,
-};
+pub use fileview::{hex_dump, hex_dump_quiet, pread_bytes, FileElements, HexDump};
 pub use fstype::{fs_from_magic, fs_info, statfs_magic};
 pub use handles::{release_file, release_files};
 pub use mincore::resident_pages;
