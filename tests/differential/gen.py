@@ -33,6 +33,7 @@ KNOWN_TAGS = {
     "zero_size": "shapes with a 0 dimension and 0-d shapes on open",
     "bool_arith": "unary minus/plus on bool values",
     "scalar_ctor": "np.int32(...)-style scalar constructors",
+    "scalar_in_list": "a NumPy scalar constructor or cast inside a list literal or as np.full's fill value",
     "nonfinite": "nan / inf / -0.0 values",
 }
 
@@ -142,7 +143,7 @@ class Gen:
             return self.pick(["1e20", "-1e20", "3.4e38", "1e300", "65504.0", "70000.5", "2.0**0" if False else "1.5e10"])
         return self.pick(["nan", "np.nan", "inf", "-inf", "np.inf", "-np.inf", "-0.0", "np.pi", "np.e", "numpy.nan"])
 
-    def scalar_text(self):
+    def scalar_text(self, nested=False):
         k = self.r.random()
         if k < 0.5:
             return self.int_literal()
@@ -150,7 +151,7 @@ class Gen:
             return self.float_literal()
         if k < 0.9:
             return self.pick(["True", "False"])
-        if self.ok("scalar_ctor"):
+        if self.ok("scalar_ctor") and (not nested or self.ok("scalar_in_list")):
             return "np.%s(%s)" % (self.np_scalar_name(), self.pick([self.int_literal(), self.float_literal()]))
         return self.int_literal()
 
@@ -170,7 +171,7 @@ class Gen:
 
     def list_text(self, shape):
         if not shape:
-            return self.scalar_text() if self.chance(0.5) else str(self.r.randint(-3, 20))
+            return self.scalar_text(nested=True) if self.chance(0.5) else str(self.r.randint(-3, 20))
         return "[" + ", ".join(self.list_text(shape[1:]) for _ in range(shape[0])) + "]"
 
     # ---- values ----
@@ -216,8 +217,8 @@ class Gen:
             return self.pick([
                 "np.zeros(%s%s)" % (st, dtype_kw),
                 "np.ones(%s%s)" % (st, dtype_kw),
-                "np.full(%s, %s%s)" % (st, self.scalar_text(), dtype_kw),
-                "np.full(%s, fill_value=%s)" % (st, self.scalar_text()),
+                "np.full(%s, %s%s)" % (st, self.scalar_text(nested=True), dtype_kw),
+                "np.full(%s, fill_value=%s)" % (st, self.scalar_text(nested=True)),
             ])
         if k < 0.65:
             return "np.%s(%s%s)" % (self.pick(["array", "array", "asarray"]), self.list_text(shape), dtype_kw)
