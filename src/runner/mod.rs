@@ -2,6 +2,7 @@
 
 mod disk;
 mod observe;
+pub mod script;
 
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -218,6 +219,7 @@ impl<'a> Runner<'a> {
             page_map,
             elapsed_ms,
             probe_ms,
+            script: None,
         })
     }
 
@@ -275,6 +277,7 @@ impl<'a> Runner<'a> {
             },
             environment: self.environment.clone(),
             steps,
+            script: None,
         }
     }
 }

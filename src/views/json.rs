@@ -26,7 +26,7 @@ pub fn document(ctx: &ViewContext) -> String {
             v
         })
         .collect();
-    let value = json!({
+    let mut value = json!({
         "lesson": {
             "source": trace.lesson.source,
             "title": trace.lesson.title,
@@ -36,6 +36,9 @@ pub fn document(ctx: &ViewContext) -> String {
         "environment": trace.environment,
         "steps": steps,
     });
+    if let (Some(script), Value::Object(map)) = (&trace.script, &mut value) {
+        map.insert("script".to_string(), json!(script));
+    }
     let mut s =
         serde_json::to_string_pretty(&value).unwrap_or_else(|e| format!("{{\"error\": \"{e}\"}}"));
     s.push('\n');
