@@ -26,8 +26,8 @@ pub use handles::{release_file, release_files};
 pub use mincore::resident_pages;
 pub use pagemap::page_map;
 pub use proc_pid::{
-    parse_maps_line, parse_stat_faults, proc_faults, proc_mapping_state, proc_maps, PidPage, ProcMapping,
-    ProcessPages,
+    parse_maps_line, parse_stat_faults, proc_faults, proc_mapping_state, proc_maps, PidPage,
+    ProcMapping, ProcessPages,
 };
 pub use smaps::mapping_state;
 pub use system::{dirty_expire_centisecs, kernel_release, page_size};

@@ -92,7 +92,9 @@ pub fn proc_mapping_state(pid: u32, addr: usize) -> Measured<MappingState> {
     };
     match find_mapping(BufReader::new(file), addr) {
         Ok(Some(m)) => Measured::Value(m),
-        Ok(None) => Measured::unavailable(format!("no mapping of process {pid} contains 0x{addr:x}")),
+        Ok(None) => {
+            Measured::unavailable(format!("no mapping of process {pid} contains 0x{addr:x}"))
+        }
         Err(e) => Measured::unavailable(format!("cannot read {path}: {e}")),
     }
 }
@@ -213,13 +215,18 @@ mod tests {
 
     #[test]
     fn maps_lines_parse_with_and_without_paths() {
-        let m = parse_maps_line("7f0000000000-7f0000002000 rw-s 00003000 08:01 456 /tmp/my data.bin")
-            .expect("parses");
-        assert_eq!((m.start, m.end, m.offset), (0x7f00_0000_0000, 0x7f00_0000_2000, 0x3000));
+        let m =
+            parse_maps_line("7f0000000000-7f0000002000 rw-s 00003000 08:01 456 /tmp/my data.bin")
+                .expect("parses");
+        assert_eq!(
+            (m.start, m.end, m.offset),
+            (0x7f00_0000_0000, 0x7f00_0000_2000, 0x3000)
+        );
         assert!(m.shared());
         assert_eq!(m.path, Some(PathBuf::from("/tmp/my data.bin")));
         assert_eq!(m.file_offset(0x7f00_0000_0010), 0x3010);
-        let anon = parse_maps_line("7f0000002000-7f0000003000 rw-p 00000000 00:00 0").expect("anon");
+        let anon =
+            parse_maps_line("7f0000002000-7f0000003000 rw-p 00000000 00:00 0").expect("anon");
         assert!(!anon.shared() && anon.path.is_none());
         let heap = parse_maps_line("55d0-55e0 rw-p 00000000 00:00 0    [heap]").expect("heap");
         assert!(heap.path.is_none());
@@ -255,6 +262,8 @@ mod tests {
         assert!(proc_faults(pid).value().is_some());
         let maps = proc_maps(pid).expect("maps");
         assert!(maps.iter().any(|m| m.contains(base)));
-        assert!(proc_mapping_state(pid, base).value().is_some_and(|s| s.rss_kb >= 4));
+        assert!(proc_mapping_state(pid, base)
+            .value()
+            .is_some_and(|s| s.rss_kb >= 4));
     }
 }

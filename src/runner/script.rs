@@ -30,7 +30,7 @@ pub fn trace_script(opts: &ScriptOptions, max_steps: usize) -> Result<Trace, Scr
     let cwd = std::env::current_dir()
         .map_err(|e| ScriptError::Io(format!("cannot tell the current directory: {e}")))?;
     let mut child = ScriptChild::spawn(opts)?;
-    let (pid, python, numpy) = match child.next()? {
+    let (pid, python, numpy) = match child.receive()? {
         Some(Message::Hello { pid, python, numpy }) => (pid, python, numpy),
         Some(Message::NoNumpy { error }) => {
             let _ = child.wait();
@@ -68,7 +68,7 @@ pub fn trace_script(opts: &ScriptOptions, max_steps: usize) -> Result<Trace, Scr
         if crate::signals::interrupted() {
             break;
         }
-        match child.next()? {
+        match child.receive()? {
             Some(Message::Line {
                 line,
                 func,
@@ -499,7 +499,9 @@ fn step_var(text: &str, metas: &[ArrayMeta], last: &str) -> String {
     if let Some(n) = named {
         return n;
     }
-    if !last.is_empty() && (metas.iter().any(|m| m.name == last) || identifiers(code).contains(&last.to_string())) {
+    if !last.is_empty()
+        && (metas.iter().any(|m| m.name == last) || identifiers(code).contains(&last.to_string()))
+    {
         return last.to_string();
     }
     metas.first().map(|m| m.name.clone()).unwrap_or_default()

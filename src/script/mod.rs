@@ -139,7 +139,10 @@ impl ScriptChild {
             .env("MEMMAP_TUTOR_OUT", out_fd.to_string())
             .env("MEMMAP_TUTOR_IN", in_fd.to_string())
             .env("MEMMAP_TUTOR_EVERY", opts.every.max(1).to_string())
-            .env("MEMMAP_TUTOR_TOP_LEVEL", if opts.top_level { "1" } else { "0" })
+            .env(
+                "MEMMAP_TUTOR_TOP_LEVEL",
+                if opts.top_level { "1" } else { "0" },
+            )
             // fd 1 writes that bypass sys.stdout (C code, subprocesses) go to stderr, never into the trace.
             .stdout(Stdio::from(io::stderr()));
         // SAFETY: between fork and exec only async-signal-safe calls (fcntl, prctl, getppid) run, on fds
@@ -183,14 +186,18 @@ impl ScriptChild {
     }
 
     /// The next message, or None when the child closed its pipe (it ended or was killed).
-    pub fn next(&mut self) -> Result<Option<Message>, ScriptError> {
+    pub fn receive(&mut self) -> Result<Option<Message>, ScriptError> {
         let mut line = String::new();
         match self.from.read_line(&mut line) {
             Ok(0) => Ok(None),
             Ok(_) => serde_json::from_str(&line).map(Some).map_err(|e| {
-                ScriptError::Io(format!("the tracer sent a message the tutor cannot read: {e}"))
+                ScriptError::Io(format!(
+                    "the tracer sent a message the tutor cannot read: {e}"
+                ))
             }),
-            Err(e) => Err(ScriptError::Io(format!("reading from the tracer failed: {e}"))),
+            Err(e) => Err(ScriptError::Io(format!(
+                "reading from the tracer failed: {e}"
+            ))),
         }
     }
 
@@ -201,7 +208,9 @@ impl ScriptChild {
             Ok(()) => Ok(()),
             // The child already ended: the next read says so.
             Err(e) if e.kind() == io::ErrorKind::BrokenPipe => Ok(()),
-            Err(e) => Err(ScriptError::Io(format!("writing to the tracer failed: {e}"))),
+            Err(e) => Err(ScriptError::Io(format!(
+                "writing to the tracer failed: {e}"
+            ))),
         }
     }
 
@@ -230,8 +239,9 @@ impl Drop for ScriptChild {
 
 /// The script's source lines (for the Action column), or why it cannot be read.
 pub fn read_source(script: &Path) -> Result<Vec<String>, ScriptError> {
-    let bytes = std::fs::read(script)
-        .map_err(|e| ScriptError::Missing(format!("{}: cannot read the script: {e}", script.display())))?;
+    let bytes = std::fs::read(script).map_err(|e| {
+        ScriptError::Missing(format!("{}: cannot read the script: {e}", script.display()))
+    })?;
     Ok(String::from_utf8_lossy(&bytes)
         .lines()
         .map(str::to_string)

@@ -259,6 +259,8 @@ def main():
         exit_code = e.code if isinstance(e.code, int) else (0 if e.code is None else 1)
     except BaseException as e:  # noqa: BLE001 - the script's error is the trace's last step
         line, frame = _failing_line(e.__traceback__)
+        if isinstance(e, SyntaxError) and e.filename == _script:
+            line = e.lineno
         message = "".join(traceback.format_exception_only(type(e), e)).strip()
         if not _stopped:
             _send(
