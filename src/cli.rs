@@ -188,6 +188,9 @@ pub struct QuizArgs {
     /// Seed for --shuffle.
     #[arg(long, default_value_t = 0)]
     pub seed: u64,
+    /// Quiz on your own NumPy script instead of a lesson: trace it (as `trace SCRIPT.py`) and ask about its run.
+    #[arg(long, value_name = "SCRIPT.py", conflicts_with = "lesson")]
+    pub trace: Option<PathBuf>,
     #[command(flatten)]
     pub output: OutputArgs,
     #[command(flatten)]
@@ -251,9 +254,12 @@ pub struct TraceArgs {
     /// The Python interpreter (default: $PYTHON, else python3).
     #[arg(long, value_name = "PATH")]
     pub python: Option<String>,
-    /// Views to print, repeatable (default: table and tracker).
+    /// Views to print, repeatable (default: sample, table and tracker).
     #[arg(long = "view", value_enum)]
     pub views: Vec<ViewName>,
     #[command(flatten)]
     pub output: OutputArgs,
+    /// Write the output to FILE instead of standard output (never the script or a file it maps).
+    #[arg(short = 'o', long = "output", value_name = "FILE")]
+    pub out_file: Option<PathBuf>,
 }

@@ -302,3 +302,44 @@ fn script_arguments_reach_sys_argv() {
     );
     assert_eq!(v["script"]["max_steps"], 1000);
 }
+
+#[test]
+fn quiz_on_a_traced_script_is_answered_from_its_run() {
+    need_numpy!();
+    let dir = tempfile::tempdir().expect("tempdir");
+    let script = "import numpy as np\n\
+a = np.memmap('q.bin', dtype='int32', mode='w+', shape=(2, 2))\n\
+a[1, 0] = 77\n\
+a.flush()\n";
+    std::fs::write(dir.path().join("q.py"), script).expect("write");
+    let quiz = |answers: &str| {
+        tutor()
+            .current_dir(dir.path())
+            .args(["quiz", "--trace", "q.py", "--answers", answers])
+            .output()
+            .expect("runs")
+    };
+    let first = quiz("A,A,A");
+    let text = String::from_utf8_lossy(&first.stdout).into_owned();
+    assert!(text.contains("what does `a[1, 0]` hold?"), "{text}");
+    assert!(text.contains("77"), "{text}");
+    // The key of each question, from the run: the letter a right answer has, or the one a wrong answer names.
+    let mut keys = Vec::new();
+    for block in text.split("Your answer").skip(1) {
+        if block.contains("✔") {
+            keys.push("A".to_string());
+        } else if let Some(rest) = block.split("the answer is ").nth(1) {
+            keys.push(rest[..1].to_string());
+        }
+    }
+    let asked = text.matches("Your answer").count();
+    assert_eq!(keys.len(), asked, "{text}");
+    assert!(asked >= 2, "{text}");
+    let second = quiz(&keys.join(","));
+    let out = String::from_utf8_lossy(&second.stdout);
+    assert_eq!(second.status.code(), Some(0), "{out}");
+    assert!(
+        out.contains(&format!("Score: {0}/{0}", keys.len())),
+        "{out}"
+    );
+}

@@ -2,11 +2,11 @@
 
 use super::{emit, CommandError};
 use crate::cli::{TraceArgs, ViewName};
-use crate::lesson::model::{Lesson, Sample};
+use crate::lesson::model::{About, Lesson, Question, Sample};
 use crate::lesson::LoadedLesson;
 use crate::runner::script::trace_script;
 use crate::script::{ScriptError, ScriptOptions};
-use crate::trace::{ScriptInfo, Trace};
+use crate::trace::{DiskWrite, Op, ScriptInfo, StepRecord, Trace};
 
 /// Views printed when none is asked for.
 const DEFAULT_VIEWS: [ViewName; 3] = [ViewName::Sample, ViewName::Table, ViewName::Tracker];
@@ -44,6 +44,19 @@ pub fn perform(args: &TraceArgs) -> Result<(LoadedLesson, Trace), CommandError> 
     Ok((lesson, trace))
 }
 
+/// Trace `script` with the default options (no script arguments), as `quiz --trace` does.
+pub fn perform_default(script: &std::path::Path) -> Result<(LoadedLesson, Trace), CommandError> {
+    let opts = ScriptOptions {
+        script: script.to_path_buf(),
+        args: Vec::new(),
+        python: python(None),
+        every: 1,
+        top_level: false,
+    };
+    let trace = trace_script(&opts, crate::runner::script::DEFAULT_MAX_STEPS)?;
+    Ok((lesson_for(&trace), trace))
+}
+
 /// `trace`: run, then print the views.
 pub fn run(args: &TraceArgs) -> Result<(), CommandError> {
     let (lesson, trace) = perform(args)?;
@@ -52,7 +65,23 @@ pub fn run(args: &TraceArgs) -> Result<(), CommandError> {
     } else {
         args.views.clone()
     };
-    emit(&super::run::render(&lesson, &trace, &views, &args.output))
+    let out = super::run::render(&lesson, &trace, &views, &args.output);
+    match &args.out_file {
+        Some(path) => {
+            if same_file(path, &args.script) {
+                return Err(CommandError::Invalid(format!(
+                    "{}: refusing to write the output over the traced script",
+                    path.display()
+                )));
+            }
+            super::run::write_file(path, &out)
+        }
+        None => emit(&out),
+    }
+}
+
+fn same_file(a: &std::path::Path, b: &std::path::Path) -> bool {
+    matches!((a.canonicalize(), b.canonicalize()), (Ok(x), Ok(y)) if x == y)
 }
 
 /// The teaching text the views show for a script: its source as the sample, how it ended as the table footer.
@@ -89,7 +118,7 @@ pub fn lesson_for(trace: &Trace) -> LoadedLesson {
             steps: Vec::new(),
             table_footer: trace.script.as_ref().map(how_it_ran),
             key_moments: Vec::new(),
-            quiz: Vec::new(),
+            quiz: questions_for(trace),
             snapshot: Vec::new(),
             transcript: None,
         },
@@ -128,4 +157,85 @@ pub fn how_it_ran(s: &ScriptInfo) -> String {
         ));
     }
     format!("{}.", parts.join("; "))
+}
+
+/// Questions about the learner's own program, each answered from this trace (the quiz derives the choices and
+/// the key): the first line that wrote to disk, an element's value after the last store, and the dirty pages
+/// after the first store. Only questions the trace can decide are asked.
+pub fn questions_for(trace: &Trace) -> Vec<Question> {
+    let line_of = |s: &StepRecord| {
+        format!(
+            "step {} (`{}`)",
+            s.step,
+            s.script
+                .as_ref()
+                .map(|l| format!("line {}: {}", l.line, s.code))
+                .unwrap_or_else(|| s.action.clone())
+        )
+    };
+    let about =
+        |kind: &str, step: Option<usize>, index: Option<String>, var: Option<String>| About {
+            kind: kind.to_string(),
+            step,
+            index,
+            var,
+        };
+    let question = |q: String, hint: &str, about: About| Question {
+        question: q,
+        choices: Vec::new(),
+        answer: None,
+        hint: Some(hint.to_string()),
+        explanation: None,
+        about: Some(about),
+    };
+    let mut out = Vec::new();
+    if trace.environment.has_disk
+        && trace
+            .steps
+            .iter()
+            .any(|s| s.disk_write.value().is_some_and(DiskWrite::wrote))
+    {
+        out.push(question(
+            "At which step did your script first get a file's data written to disk?".to_string(),
+            "Look at the Disk Write column of the execution table.",
+            about("first_disk_write", None, None, None),
+        ));
+    }
+    if let Some(s) = trace
+        .steps
+        .iter()
+        .rev()
+        .find(|s| s.op == Op::Assign && !s.watches.is_empty())
+    {
+        let w = &s.watches[0];
+        out.push(question(
+            format!("After {}, what does `{}` hold?", line_of(s), w.expr),
+            "Look at the Array Content column of that step.",
+            about(
+                "value",
+                Some(s.step),
+                Some(w.expr.clone()),
+                Some(s.var.clone()),
+            ),
+        ));
+    }
+    if let Some(s) = trace
+        .steps
+        .iter()
+        .find(|s| s.op == Op::Assign && s.pages.value().is_some())
+    {
+        out.push(question(
+            format!(
+                "How many pages of `{}` were dirty in the page cache after {}?",
+                s.file
+                    .as_ref()
+                    .map(|f| f.path.as_str())
+                    .unwrap_or("the file"),
+                line_of(s)
+            ),
+            "Look at the Dirty pages column (cachestat).",
+            about("dirty_pages", Some(s.step), None, Some(s.var.clone())),
+        ));
+    }
+    out
 }

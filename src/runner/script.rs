@@ -9,12 +9,12 @@ use std::time::Instant;
 
 use super::disk::{self, Sample};
 use crate::numpy::dtype::{DType, Scalar};
-use crate::numpy::print::{array_repr, array_str, ElementSource};
+use crate::numpy::print::{array_repr, array_str, scalar_repr, scalar_str, ElementSource};
 use crate::probe::{self, FileElements, ProcMapping, ProcessPages};
 use crate::script::{read_source, ArrayMeta, Message, ScriptChild, ScriptError, ScriptOptions};
 use crate::trace::{
     ArrayLife, ArrayState, Environment, Faults, FileState, HexLine, LessonInfo, Measured, Op,
-    OpReport, ScriptInfo, ScriptStep, StepRecord, Trace,
+    OpReport, ReadValue, ScriptInfo, ScriptStep, StepRecord, Trace,
 };
 
 /// Steps recorded by default before the script runs on untraced (as Python Tutor does).
@@ -372,6 +372,10 @@ impl Stepper {
             }
         }
         self.seen.clone_from(&arrays);
+        let watches = match (op, resolved.iter().find(|r| r.meta.name == var)) {
+            (Op::Assign, Some(r)) => self.watch(r, &text).into_iter().collect(),
+            _ => Vec::new(),
+        };
         let mut note = String::new();
         if !out.is_empty() {
             note = format!("printed: {}", keep(out).trim_end());
@@ -395,7 +399,7 @@ impl Stepper {
             faults,
             mapping,
             read: None,
-            watches: Vec::new(),
+            watches,
             note,
             report: OpReport::default(),
             page_map,
@@ -454,6 +458,43 @@ impl Stepper {
         }
     }
 
+    /// The element a store line wrote (`arr[1, 2] = …` with integer indexes; else the first element), read
+    /// like the array itself, so a quiz can ask for its value after the line.
+    fn watch(&mut self, r: &Resolved, text: &str) -> Option<ReadValue> {
+        let m = r.meta;
+        let (Ok(dtype), Some(mapping)) = (&r.dtype, &r.mapping) else {
+            return None;
+        };
+        if m.shape.contains(&0) {
+            return None;
+        }
+        let index = stored_index(text, &m.name, &m.shape).unwrap_or_else(|| vec![0; m.shape.len()]);
+        let elements = ProgramElements {
+            dtype: *dtype,
+            shape: &m.shape,
+            strides: &m.strides,
+            addr: m.addr,
+            mapping,
+            pages: RefCell::new(&mut self.pages),
+            error: RefCell::new(None),
+        };
+        let value = elements.get(&index);
+        if elements.error.into_inner().is_some() {
+            return None;
+        }
+        let expr = if index.is_empty() {
+            format!("{}[()]", m.name)
+        } else {
+            let parts: Vec<String> = index.iter().map(usize::to_string).collect();
+            format!("{}[{}]", m.name, parts.join(", "))
+        };
+        Some(ReadValue {
+            expr,
+            str: scalar_str(value, *dtype),
+            repr: scalar_repr(value, *dtype),
+        })
+    }
+
     /// The array's bytes in its file as read(2) sees them, and a hex dump from the start of the file
     /// when the data begins near it (a `.npy` header is shown before the data).
     fn file_state(&self, r: &Resolved) -> Option<FileState> {
@@ -487,6 +528,24 @@ impl Stepper {
             hex_truncated,
         })
     }
+}
+
+/// `[1, 2]` for a line `name[1, 2] = …` whose index is non-negative integer literals within `shape`.
+fn stored_index(text: &str, name: &str, shape: &[usize]) -> Option<Vec<usize>> {
+    let rest = text
+        .trim()
+        .strip_prefix(name)?
+        .trim_start()
+        .strip_prefix('[')?;
+    let (inside, after) = rest.split_once(']')?;
+    if !after.trim_start().starts_with('=') || after.trim_start().starts_with("==") {
+        return None;
+    }
+    let index: Vec<usize> = inside
+        .split(',')
+        .map(|p| p.trim().parse().ok())
+        .collect::<Option<_>>()?;
+    (index.len() == shape.len() && index.iter().zip(shape).all(|(i, n)| i < n)).then_some(index)
 }
 
 /// The variable a line is about: the first mapped array the line names, else the previous step's, else the
@@ -723,6 +782,15 @@ mod tests {
         assert_eq!(step_var("np.arr = 3", &m, ""), "arr");
         assert_eq!(step_var("x = 1", &[], ""), "");
         assert_eq!(identifiers("a.b(c, 'd e')[f]"), vec!["a", "c", "f"]);
+    }
+
+    #[test]
+    fn stored_index_reads_integer_stores_only() {
+        assert_eq!(stored_index("a[1, 2] = 5", "a", &[3, 3]), Some(vec![1, 2]));
+        assert_eq!(stored_index("a[3] = 5", "a", &[3]), None);
+        assert_eq!(stored_index("a[i] = 5", "a", &[3]), None);
+        assert_eq!(stored_index("a[1] == 5", "a", &[3]), None);
+        assert_eq!(stored_index("ab[1] = 5", "a", &[3]), None);
     }
 
     #[test]
