@@ -119,7 +119,16 @@ fn compare_lesson(name: &str, yaml: &str, dir: &Path) -> (usize, Vec<String>) {
     let line_step = step_of_lines(&script);
     // The last traced line of each lesson step is the state after that step.
     let mut after: BTreeMap<usize, &Value> = BTreeMap::new();
+    let mut diffs = Vec::new();
     for s in traced["steps"].as_array().expect("steps") {
+        // The tutor's own display reads must leave nothing behind in any traced step.
+        let o = &s["observer"];
+        if o["cached_pages"] != 0 || o["resident_kb"] != 0 {
+            diffs.push(format!(
+                "{name} traced step {}: the display reads left a footprint {o}",
+                s["step"]
+            ));
+        }
         let line = s["script"]["line"].as_u64().unwrap_or(0) as usize;
         if s["script"]["function"] != "<module>" {
             continue;
@@ -130,7 +139,6 @@ fn compare_lesson(name: &str, yaml: &str, dir: &Path) -> (usize, Vec<String>) {
             }
         }
     }
-    let mut diffs = Vec::new();
     let mut compared = 0;
     for r in run["steps"].as_array().expect("steps") {
         let n = r["step"].as_u64().unwrap_or(0) as usize;

@@ -1,5 +1,6 @@
 //! Observes the real system around a file: bytes via pread, page cache, block allocation, faults, fs type.
-//! Every probe is feature-detected and says why when it cannot answer.
+//! Every probe is feature-detected and says why when it cannot answer; none of them disturbs what the others
+//! measure (see `snapshot` and `quiet`).
 
 mod cachestat;
 mod faults;
@@ -10,7 +11,10 @@ mod handles;
 mod mincore;
 mod pagemap;
 mod proc_pid;
+mod ptes;
+mod quiet;
 mod smaps;
+mod snapshot;
 mod system;
 mod work;
 
@@ -20,7 +24,7 @@ pub use fiemap::{
     allocation, extents, summarise as summarise_extents, Extent, FIEMAP_EXTENT_DELALLOC,
     FIEMAP_EXTENT_LAST, FIEMAP_EXTENT_UNKNOWN, FIEMAP_EXTENT_UNWRITTEN,
 };
-pub use fileview::{hex_dump, pread_bytes, FileElements, HexDump};
+pub use fileview::{hex_dump, hex_dump_quiet, pread_bytes, FileElements, HexDump};
 pub use fstype::{fs_from_magic, fs_info, statfs_magic};
 pub use handles::{release_file, release_files};
 pub use mincore::resident_pages;
@@ -29,7 +33,10 @@ pub use proc_pid::{
     parse_maps_line, parse_stat_faults, proc_faults, proc_mapping_state, proc_maps, PidPage,
     ProcMapping, ProcessPages,
 };
+pub use ptes::{page_entry, PageEntry};
+pub use quiet::QuietFile;
 pub use smaps::mapping_state;
+pub use snapshot::{snapshot, FileSnapshot};
 pub use system::{dirty_expire_centisecs, kernel_release, page_size};
 pub use work::{probe_work, ProbeWork};
 

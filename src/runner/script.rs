@@ -5,16 +5,18 @@
 use std::cell::RefCell;
 use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
+use std::rc::Rc;
 use std::time::Instant;
 
 use super::disk::{self, Sample};
 use crate::numpy::dtype::{DType, Scalar};
 use crate::numpy::print::{array_repr, array_str, scalar_repr, scalar_str, ElementSource};
-use crate::probe::{self, FileElements, ProcMapping, ProcessPages};
+use crate::probe::{self, FileElements, ProcMapping, ProcessPages, QuietFile};
 use crate::script::{read_source, ArrayMeta, Message, ScriptChild, ScriptError, ScriptOptions};
 use crate::trace::{
-    ArrayLife, ArrayState, Environment, Faults, FileState, HexLine, LessonInfo, Measured, Op,
-    OpReport, ReadValue, ScriptInfo, ScriptStep, StepRecord, Trace,
+    ArrayLife, ArrayState, Environment, Faults, FileState, HexLine, LessonInfo, MappingState,
+    Measured, ObserverFootprint, Op, OpReport, ReadValue, ScriptInfo, ScriptStep, StepRecord,
+    Trace,
 };
 
 /// Steps recorded by default before the script runs on untraced (as Python Tutor does).
@@ -180,6 +182,8 @@ struct Stepper {
     source: Vec<String>,
     environment: Environment,
     pages: ProcessPages,
+    /// This step's display readers of the files (observer-free reads).
+    readers: Readers,
     /// Every file the script has mapped so far -> its sample just before the child last resumed.
     files: BTreeMap<PathBuf, Option<Sample>>,
     /// Filesystem facts per file (a script may map files on several filesystems).
@@ -209,6 +213,7 @@ impl Stepper {
                 dirty_expire_centisecs: probe::dirty_expire_centisecs(),
             },
             pages: ProcessPages::open(pid),
+            readers: Readers::default(),
             files: BTreeMap::new(),
             fs: HashMap::new(),
             faults: probe::proc_faults(pid),
@@ -298,12 +303,16 @@ impl Stepper {
             .and_then(|r| r.path().map(Path::to_path_buf));
         let mut afters: BTreeMap<PathBuf, Sample> = BTreeMap::new();
         let mut page_map = BTreeMap::new();
+        let mut snaps: BTreeMap<PathBuf, probe::FileSnapshot> = BTreeMap::new();
         for p in self.files.keys() {
             if !p.exists() {
                 continue;
             }
-            afters.insert(p.clone(), Sample::take(Some(p)));
-            page_map.insert(self.name(p), probe::page_map(p));
+            // One snapshot per file: the page map, the counts and FIEMAP agree by construction.
+            let snap = probe::snapshot(p);
+            afters.insert(p.clone(), Sample::of(&snap));
+            page_map.insert(self.name(p), snap.page_map.clone());
+            snaps.insert(p.clone(), snap);
         }
         let mapping = match resolved.iter().find(|r| r.meta.name == var) {
             Some(r) => probe::proc_mapping_state(self.pid, r.meta.addr),
@@ -351,6 +360,7 @@ impl Stepper {
         };
         // 2. Display reads: never a page of the child that is not present, never a fault in its mapping.
         self.pages.clear();
+        self.readers.clear();
         let mut arrays = BTreeMap::new();
         let mut files = BTreeMap::new();
         for r in &resolved {
@@ -376,6 +386,8 @@ impl Stepper {
             (Op::Assign, Some(r)) => self.watch(r, &text).into_iter().collect(),
             _ => Vec::new(),
         };
+        // 3. What the display reads left behind (nothing, unless O_DIRECT was refused), kept apart.
+        let observer = self.footprint(&snaps, &var_addr(&resolved, &var), &mapping);
         let mut note = String::new();
         if !out.is_empty() {
             note = format!("printed: {}", keep(out).trim_end());
@@ -403,6 +415,7 @@ impl Stepper {
             note,
             report: OpReport::default(),
             page_map,
+            observer,
             elapsed_ms,
             probe_ms,
             script: Some(ScriptStep {
@@ -430,6 +443,7 @@ impl Stepper {
                     addr: m.addr,
                     mapping,
                     pages: RefCell::new(&mut self.pages),
+                    readers: &self.readers,
                     error: RefCell::new(None),
                 };
                 let s = array_str(&elements);
@@ -458,6 +472,50 @@ impl Stepper {
         }
     }
 
+    /// What this step's display reads left behind: page-cache pages of every file (probed again and compared
+    /// with the snapshot) and residency of the step's mapping in the child (smaps again).
+    fn footprint(
+        &self,
+        snaps: &BTreeMap<PathBuf, probe::FileSnapshot>,
+        addr: &Option<usize>,
+        mapping: &Measured<MappingState>,
+    ) -> ObserverFootprint {
+        let mut notes = Vec::new();
+        let mut added = 0;
+        for f in self.readers.files.borrow().values() {
+            added += f.footprint();
+            if let Some(why) = f.footprint_why() {
+                if !notes.contains(&why) {
+                    notes.push(why);
+                }
+            }
+        }
+        let mut cached_pages = 0;
+        for (path, snap) in snaps {
+            let Some(then) = snap.pages.value() else {
+                continue;
+            };
+            match probe::page_state(path) {
+                Measured::Value(now) => cached_pages += now.cached.saturating_sub(then.cached),
+                Measured::Unavailable { unavailable } => notes.push(format!(
+                    "{}: not checked after the display reads ({unavailable})",
+                    self.name(path)
+                )),
+            }
+        }
+        let mut resident_kb = 0;
+        if let (Some(then), Some(addr)) = (mapping.value(), addr) {
+            if let Measured::Value(now) = probe::proc_mapping_state(self.pid, *addr) {
+                resident_kb = now.rss_kb.saturating_sub(then.rss_kb);
+            }
+        }
+        ObserverFootprint {
+            cached_pages: cached_pages.max(added),
+            resident_kb,
+            notes,
+        }
+    }
+
     /// The element a store line wrote (`arr[1, 2] = …` with integer indexes; else the first element), read
     /// like the array itself, so a quiz can ask for its value after the line.
     fn watch(&mut self, r: &Resolved, text: &str) -> Option<ReadValue> {
@@ -476,6 +534,7 @@ impl Stepper {
             addr: m.addr,
             mapping,
             pages: RefCell::new(&mut self.pages),
+            readers: &self.readers,
             error: RefCell::new(None),
         };
         let value = elements.get(&index);
@@ -504,7 +563,13 @@ impl Stepper {
         let str = match &r.dtype {
             Err(why) => why.clone(),
             Ok(dtype) => {
-                match FileElements::open(path, *dtype, &r.meta.shape, &r.meta.strides, offset) {
+                match self
+                    .readers
+                    .get(path)
+                    .map_err(|e| e.to_string())
+                    .and_then(|q| {
+                        FileElements::on(q, path, *dtype, &r.meta.shape, &r.meta.strides, offset)
+                    }) {
                     Ok(e) => array_str(&e),
                     Err(why) => why,
                 }
@@ -512,7 +577,11 @@ impl Stepper {
         };
         let start = if offset <= 256 { 0 } else { offset };
         let len = (offset - start) + r.meta.nbytes.min(64);
-        let (hex, hex_truncated) = match probe::hex_dump(path, start, len, HEX_LINES) {
+        let dump = self
+            .readers
+            .get(path)
+            .and_then(|q| probe::hex_dump_quiet(&q, start, len, HEX_LINES));
+        let (hex, hex_truncated) = match dump {
             Ok(d) => (d.lines, d.truncated),
             Err(e) => (
                 vec![HexLine::unavailable(start, &format!("pread failed: {e}"))],
@@ -528,6 +597,36 @@ impl Stepper {
             hex_truncated,
         })
     }
+}
+
+/// One [`QuietFile`] per file for a step's display reads (no page enters the page cache).
+#[derive(Default)]
+struct Readers {
+    files: RefCell<HashMap<PathBuf, Rc<QuietFile>>>,
+}
+
+impl Readers {
+    fn get(&self, path: &Path) -> std::io::Result<Rc<QuietFile>> {
+        if let Some(f) = self.files.borrow().get(path) {
+            return Ok(f.clone());
+        }
+        let f = Rc::new(QuietFile::open(path)?);
+        self.files
+            .borrow_mut()
+            .insert(path.to_path_buf(), f.clone());
+        Ok(f)
+    }
+    fn clear(&self) {
+        self.files.borrow_mut().clear();
+    }
+}
+
+/// The address of the step variable's data, if it has one.
+fn var_addr(resolved: &[Resolved], var: &str) -> Option<usize> {
+    resolved
+        .iter()
+        .find(|r| r.meta.name == var)
+        .map(|r| r.meta.addr)
 }
 
 /// `[1, 2]` for a line `name[1, 2] = …` whose index is non-negative integer literals within `shape`.
@@ -670,6 +769,7 @@ struct ProgramElements<'a> {
     addr: usize,
     mapping: &'a ProcMapping,
     pages: RefCell<&'a mut ProcessPages>,
+    readers: &'a Readers,
     error: RefCell<Option<String>>,
 }
 
@@ -696,7 +796,10 @@ impl ProgramElements<'_> {
             None => Ok(vec![0u8; n]),
             Some(path) => {
                 let off = self.mapping.file_offset(addr);
-                let b = probe::pread_bytes(path, off, n)
+                let b = self
+                    .readers
+                    .get(path)
+                    .and_then(|q| q.read_at(off, n))
                     .map_err(|e| format!("reading {} failed: {e}", path.display()))?;
                 if b.len() < n {
                     return Err(format!(
