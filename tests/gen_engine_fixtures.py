@@ -766,6 +766,14 @@ def half(add):
         open_("i", "i.dat", "w+", "int16", [4]),
         assign("i", ALL, X("np.array([np.inf, -2.7, 300.5, 65504], dtype='float16')")), read("i", ALL),
         assign("i", ALL, X("np.full(4, 2.7, dtype='float16')")), read("i", ALL)])
+    add("empty lists are float64; arange checks start", [
+        open_("a", "e.dat", "w+", "float64", [2, 2]),
+        assign("a", ALL, X("-(np.array([[], []]))")), assign("a", ALL, X("+(np.array([]))")),
+        assign("a", ALL, X("np.array([]) + 1")),
+        assign("a", ALL, X("np.arange(-2, -1, dtype='uint32')")),
+        assign("a", [I(0)], X("np.arange(250, 252, dtype=np.uint8)")),
+        assign("a", [I(1)], X("np.arange(-2.5, -0.5, dtype=np.uint8)")),
+        assign("a", [I(1)], X("np.arange(-129, -127, dtype=np.int8)")), read("a", ALL)])
     add("np.full with dtype casts floats, checks ints", [
         open_("u", "f.dat", "w+", "uint64", [2]),
         assign("u", ALL, X("np.full((), -np.inf, dtype=np.ulonglong)")), read("u", ALL),

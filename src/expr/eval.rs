@@ -431,6 +431,8 @@ fn list_to_array(expr: &ValueExpr, dtype: Option<DType>) -> Result<Lazy, String>
     list_leaves(expr, &mut leaves)?;
     let dtype = match dtype {
         Some(d) => d,
+        // An empty list makes a float64 array, as in NumPy.
+        None if leaves.is_empty() => DType::FLOAT64,
         None if leaves.iter().all(|s| matches!(s, Scalar::Bool(_))) => DType::BOOL,
         None if leaves.iter().any(|s| matches!(s, Scalar::Float(_))) => DType::FLOAT64,
         None if leaves.iter().any(|s| matches!(s, Scalar::UInt(_))) => {
@@ -925,6 +927,11 @@ fn with_dtype(inner: &ValueExpr, dt: DType) -> Result<Value, String> {
             let a = arange(start, stop, step)?;
             if dt.kind == Kind::Bool && a.size() > 2 {
                 return Err("TypeError: arange() is only supported for booleans when the result has at most length 2.".to_string());
+            }
+            if matches!(dt.kind, Kind::Int | Kind::UInt) {
+                // NumPy stores `start` into the dtype with Python's range check (measured:
+                // `np.arange(-2, 5, dtype=np.uint8)` raises; later values wrap).
+                py_convert(*start, &dt)?;
             }
             Ok(Value::Array(cast(a, dt)))
         }
