@@ -33,6 +33,9 @@ KNOWN_TAGS = {
     "zero_size": "shapes with a 0 dimension and 0-d shapes on open",
     "bool_arith": "unary minus/plus on bool values",
     "scalar_ctor": "np.int32(...)-style scalar constructors",
+    "empty_list": "empty list literals ([], np.array([]), np.asarray([]))",
+    "unsigned_arange": "np.arange with a negative start and a dtype= (unsigned dtypes overflow)",
+    "full_cast": "np.full with a dtype= (float fills cast into integer dtypes)",
     "scalar_in_list": "a NumPy scalar constructor or cast inside a list literal or as np.full's fill value",
     "nonfinite": "nan / inf / -0.0 values",
 }
@@ -129,7 +132,8 @@ class Gen:
         if k < 0.5:
             return str(self.r.randint(-5, 20))
         if k < 0.8:
-            return str(self.pick([127, 128, 255, 256, -128, -129, 32767, 32768, 65535, 65536, -1, 1000, 300]))
+            return str(self.pick([127, 128, 255, 256, -128, -129, 32767, 32768, 65535, 65536, -1, 1000, 300,
+                                  "1_000", "0"]))
         vals = [2**31 - 1, 2**31, 2**32, -(2**31), 2**63 - 1, 2**63, 2**64 - 1, -(2**63)]
         if self.ok("bigint"):
             vals += [2**64, 2**70, -(2**64), -(2**70), 10**30]
@@ -188,7 +192,7 @@ class Gen:
         for d in shape:
             n *= d
         k = self.r.random()
-        if depth > 2 or (n > 64 and 0.5 <= k < 0.75):
+        if depth > 2 or (n > 64 and 0.5 <= k < 0.75) or (n == 0 and 0.5 <= k < 0.75 and not self.ok("empty_list")):
             k = 0.0  # (long lists would pass the tutor's 10,000-character limit on an expression)
         dtype_kw = ""
         if self.chance(0.2):
@@ -197,10 +201,13 @@ class Gen:
             if len(shape) == 1:
                 body = self.pick([
                     "np.arange(%d%s)" % (n, dtype_kw),
-                    "np.arange(%d, %d%s)" % (-2, n - 2, dtype_kw),
+                    "np.arange(%d, %d%s)" % (-2, n - 2, dtype_kw) if self.ok("unsigned_arange") or not dtype_kw
+                    else "np.arange(%d%s)" % (n, dtype_kw),
                     "np.arange(0, %s, %s)" % (n * 0.5, 0.5),
                     "np.arange(%d, 0, -1)" % n,
                     "numpy.arange(%d)" % n,
+                    "np.arange(0, %d, step=2)" % (2 * n),
+                    "np.linspace(1, 2, %d, endpoint=True)" % n,
                 ])
             else:
                 body = "np.arange(%d)%s" % (n, self.reshape_suffix(shape))
@@ -217,7 +224,7 @@ class Gen:
             return self.pick([
                 "np.zeros(%s%s)" % (st, dtype_kw),
                 "np.ones(%s%s)" % (st, dtype_kw),
-                "np.full(%s, %s%s)" % (st, self.scalar_text(nested=True), dtype_kw),
+                "np.full(%s, %s%s)" % (st, self.scalar_text(nested=True), dtype_kw if self.ok("full_cast") else ""),
                 "np.full(%s, fill_value=%s)" % (st, self.scalar_text(nested=True)),
             ])
         if k < 0.65:
@@ -264,7 +271,8 @@ class Gen:
             shape = shape + [1] if self.chance(0.5) else [1] + shape
         elif self.chance(0.06):
             shape = [self.r.randint(0, 4)]  # likely a broadcast error
-        if self.chance(0.15) and all(d <= 4 for d in shape) and len(shape) <= 3:
+        if self.chance(0.15) and all(d <= 4 for d in shape) and len(shape) <= 3 and (
+                all(shape) or self.ok("empty_list")):
             return self.list_native(shape)
         if self.chance(0.06):
             return self.odd_value(shape)
