@@ -11,6 +11,7 @@ use serde_json::{json, Value};
 
 use super::{table, tracker, Block, View, ViewContext};
 use crate::present::{cells, cite, facts, narrate};
+use crate::trace::{DiskWrite, Measured};
 
 const TEMPLATE: &str = include_str!("html/page.html");
 const STYLE: &str = include_str!("html/style.css");
@@ -123,6 +124,7 @@ fn extras(ctx: &ViewContext) -> Value {
                     "file": cells::file_content(s, &s.var),
                     "dirty": cells::dirty(s),
                 },
+                "disk_write_state": disk_write_state(&s.disk_write),
                 "facts": facts::facts(s),
                 "narration": narrate::narrate(s),
             })
@@ -155,6 +157,15 @@ fn extras(ctx: &ViewContext) -> Value {
         "moments": moments,
         "flow": flow,
     })
+}
+
+/// How the Disk Write badge looks: `yes`, `no`, or `na` (no disk behind the filesystem, or not measured).
+fn disk_write_state(verdict: &Measured<DiskWrite>) -> &'static str {
+    match verdict {
+        Measured::Value(d) if d.wrote() => "yes",
+        Measured::Value(DiskWrite::NoDisk { .. }) | Measured::Unavailable { .. } => "na",
+        Measured::Value(_) => "no",
+    }
 }
 
 /// The execution table exactly as the terminal prints it, with a key per column so cells can be cited.
