@@ -24,7 +24,7 @@ pub fn page(ctx: &ViewContext) -> String {
     let script_hash = sha256::base64_digest(SCRIPT.as_bytes());
     let csp = format!(
         "default-src 'none'; script-src 'sha256-{script_hash}'; style-src 'unsafe-inline'; \
-         img-src data:; base-uri 'none'; form-action 'none'"
+         base-uri 'none'; form-action 'none'"
     );
     let tabs: String = View::ALL
         .iter()
