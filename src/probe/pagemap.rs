@@ -15,9 +15,9 @@ use super::fiemap::{extents, Extent};
 use super::system::page_size;
 
 /// Cells of the strip for a large file; a file of fewer pages gets one cell per page.
-pub const CELLS: u64 = PAGE_MAP_CELLS;
+pub(crate) const CELLS: u64 = PAGE_MAP_CELLS;
 
-/// The page map of the file at `path`, in at most [`CELLS`] cells.
+/// The page map of the file at `path`, in at most `PAGE_MAP_CELLS` (64) cells.
 pub fn page_map(path: &Path) -> Measured<PageMap> {
     let size = match std::fs::metadata(path) {
         Ok(m) => m.len(),

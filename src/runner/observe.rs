@@ -35,7 +35,7 @@ pub fn arrays(
 }
 
 /// `str()` of an open variable right now, if it can be read safely.
-pub fn array_str_now(engine: &Engine, var: &str) -> Option<String> {
+pub(crate) fn array_str_now(engine: &Engine, var: &str) -> Option<String> {
     let v = engine.variable(var)?;
     if v.is_open() && v.check_mapped_range().is_ok() {
         Some(array_str(v))
@@ -45,7 +45,7 @@ pub fn array_str_now(engine: &Engine, var: &str) -> Option<String> {
 }
 
 /// What a view shows instead of contents it must not read (reading would undo an eviction).
-pub const NOT_READ: &str =
+pub(crate) const NOT_READ: &str =
     "(not read after the eviction: reading would bring the pages back before the next step measures it)";
 
 fn same_file(a: &Path, b: &Path) -> bool {
@@ -140,7 +140,7 @@ pub fn mapping(engine: &Engine, var: &str) -> Measured<MappingState> {
 }
 
 /// The value a `read` step produced, printed as NumPy would.
-pub fn read_value(step: &ResolvedStep, result: &ReadResult) -> ReadValue {
+pub(crate) fn read_value(step: &ResolvedStep, result: &ReadResult) -> ReadValue {
     let expr = match &step.action {
         Action::Read { var, index } => index.to_python(var),
         _ => String::new(),

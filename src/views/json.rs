@@ -7,7 +7,7 @@ use super::ViewContext;
 use crate::present;
 
 /// `{"lesson": {...}, "environment": {...}, "steps": [...]}`, pretty printed, ending in a newline.
-pub fn document(ctx: &ViewContext) -> String {
+pub(crate) fn document(ctx: &ViewContext) -> String {
     let trace = ctx.trace;
     let steps: Vec<Value> = trace
         .steps
