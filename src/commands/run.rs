@@ -43,7 +43,19 @@ pub fn run(args: &RunArgs) -> Result<(), CommandError> {
     } else {
         args.views.clone()
     };
-    emit(&render(&lesson, &trace, &views, &args.output))
+    let out = render(&lesson, &trace, &views, &args.output);
+    match &args.out_file {
+        Some(path) => write_file(path, &out),
+        None => emit(&out),
+    }
+}
+
+/// `-o FILE`: write the output there (replacing the file), and say so on stderr.
+fn write_file(path: &std::path::Path, text: &str) -> Result<(), CommandError> {
+    std::fs::write(path, text)
+        .map_err(|e| CommandError::Io(format!("cannot write {}: {e}", path.display())))?;
+    eprintln!("wrote {} ({} bytes)", path.display(), text.len());
+    Ok(())
 }
 
 /// On a terminal, show long fills (≥ 100 MB) as a progress bar on stderr; nothing when stderr is
@@ -82,14 +94,7 @@ pub fn render(
     views: &[ViewName],
     output: &OutputArgs,
 ) -> String {
-    let quiz: Vec<QuizItem> = quiz::questions(lesson, trace)
-        .into_iter()
-        .map(|q| QuizItem {
-            question: q.question,
-            choices: q.choices,
-            hint: q.hint,
-        })
-        .collect();
+    let quiz: Vec<QuizItem> = quiz::items(lesson, trace);
     let ctx = ViewContext {
         lesson,
         trace,
