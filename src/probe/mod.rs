@@ -1,5 +1,6 @@
 //! Observes the real system around a file: bytes via pread, page cache, block allocation, faults, fs type.
-//! Every probe is feature-detected and says why when it cannot answer.
+//! Every probe is feature-detected and says why when it cannot answer; none of them disturbs what the others
+//! measure (see `snapshot` and `quiet`).
 
 mod cachestat;
 mod faults;
@@ -9,21 +10,28 @@ mod fstype;
 mod handles;
 mod mincore;
 mod pagemap;
+mod ptes;
+mod quiet;
 mod smaps;
+mod snapshot;
 mod system;
 mod work;
 
 pub use cachestat::{page_state, page_state_range};
 pub(crate) use faults::{faults_between, faults_now};
 pub use fiemap::{allocation, extents};
+pub(crate) use fileview::hex_dump_quiet;
 pub use fileview::{hex_dump, pread_bytes, FileElements};
 pub use fstype::fs_info;
 #[cfg(test)]
 pub(crate) use handles::release_file;
-pub(crate) use handles::release_files;
+pub use handles::release_files;
 pub use mincore::resident_pages;
 pub use pagemap::page_map;
+pub(crate) use ptes::{page_entry, PageEntry};
+pub use quiet::QuietFile;
 pub use smaps::mapping_state;
+pub use snapshot::{snapshot, FileSnapshot};
 pub use system::dirty_expire_centisecs;
 pub(crate) use system::{kernel_release, page_size};
 pub use work::{probe_work, ProbeWork};
