@@ -12,6 +12,7 @@ pub mod probe;
 pub(crate) mod python;
 pub(crate) mod quiz;
 pub mod runner;
+pub mod script;
 pub mod signals;
 pub mod trace;
 pub(crate) mod verify;

@@ -2,6 +2,7 @@
 
 mod disk;
 mod observe;
+pub mod script;
 
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -234,6 +235,7 @@ impl<'a> Runner<'a> {
             observer,
             elapsed_ms,
             probe_ms,
+            script: None,
         })
     }
 
@@ -320,6 +322,7 @@ impl<'a> Runner<'a> {
             },
             environment: self.environment.clone(),
             steps,
+            script: None,
         }
     }
 }
