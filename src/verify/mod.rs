@@ -55,8 +55,27 @@ pub fn check_steps(lesson: &LoadedLesson, trace: &Trace) -> Vec<Check> {
         if let Some(e) = &step.expect {
             check_step(e, rec, &trace.environment, &mut out);
         }
+        out.extend(unexpected_error(step, rec));
     }
     out
+}
+
+/// A step that raised although the lesson does not say it would (no `expect_error`, no `expect: {ok: false}` or
+/// `error:`): the lesson's text would teach over an error the learner never sees coming.
+fn unexpected_error(step: &crate::lesson::ResolvedStep, rec: &StepRecord) -> Option<Check> {
+    let err = rec.error.as_ref()?;
+    let expected = step.expect_error.is_some()
+        || step
+            .expect
+            .as_ref()
+            .is_some_and(|e| e.ok == Some(false) || matches!(e.error, Some(Some(_))));
+    (!expected).then(|| Check {
+        place: format!("step {}, error", rec.step),
+        outcome: Outcome::Fail(format!(
+            "step {} raised {err} and has no expect_error",
+            rec.step
+        )),
+    })
 }
 
 /// Why a dirty/writeback/disk expectation cannot be decided on a filesystem without a disk.
