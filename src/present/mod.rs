@@ -4,6 +4,7 @@
 
 pub mod cells;
 pub mod cite;
+pub mod claims;
 pub mod disk;
 pub mod facts;
 pub mod narrate;

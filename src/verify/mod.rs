@@ -28,7 +28,44 @@ pub struct Check {
 /// Every check of a lesson against its run: step expectations first, then answer keys.
 pub fn check_lesson(lesson: &LoadedLesson, trace: &Trace) -> Vec<Check> {
     let mut out = check_steps(lesson, trace);
+    out.extend(check_claims(lesson, trace));
     out.extend(check_answers(lesson, trace));
+    out
+}
+
+/// The lesson's `claims`: each is decided by its step's record like an `expect` block, one check per claim
+/// (failed if any key fails, skipped if a probe could not decide it).
+pub fn check_claims(lesson: &LoadedLesson, trace: &Trace) -> Vec<Check> {
+    let mut out = Vec::new();
+    for claim in &lesson.lesson.claims {
+        let place = format!("claim on {} (\"{}\")", claim.on, claim.says.trim());
+        let Some(rec) = trace.steps.iter().find(|r| r.step == claim.step) else {
+            out.push(Check {
+                place,
+                outcome: Outcome::Fail(format!("step {} did not run", claim.step)),
+            });
+            continue;
+        };
+        let mut parts = Vec::new();
+        check_step(&claim.expect, rec, &trace.environment, &mut parts);
+        let failed = parts.iter().find_map(|c| match &c.outcome {
+            Outcome::Fail(why) => Some(format!("{}: {why}", c.place)),
+            _ => None,
+        });
+        let skipped = parts.iter().find_map(|c| match &c.outcome {
+            Outcome::Skip(why) => Some(why.clone()),
+            _ => None,
+        });
+        let outcome = match (failed, skipped) {
+            (Some(why), _) => Outcome::Fail(format!("the run disproves it: {why}")),
+            (None, Some(why)) => Outcome::Skip(why),
+            (None, None) if parts.is_empty() => {
+                Outcome::Fail("the claim checks nothing (its `expect` is empty)".to_string())
+            }
+            (None, None) => Outcome::Pass,
+        };
+        out.push(Check { place, outcome });
+    }
     out
 }
 
