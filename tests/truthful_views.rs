@@ -150,3 +150,97 @@ steps:
     assert!(outcome.contains("the file had been dirty for"), "{outcome}");
     assert!(outcome.contains("since step 1 dirtied it"), "{outcome}");
 }
+
+const CLAIMED: &str = "title: claims
+steps:
+  - {op: open, file: a.dat, dtype: uint8, mode: w+, shape: 3, note: Zeros}
+  - {op: assign, value: 7, note: Stored in memory only}
+snapshot:
+  - The file changes only when you flush
+claims:
+  - on: note 2
+    corrects: true
+    says: read(2) of the file already returns the 7s
+    step: 2
+    expect: {file: '[7 7 7]'}
+    cites: {step: 2, column: file}
+  - on: snapshot 1
+    says: the file still holds zeros after the store
+    step: 2
+    expect: {file: '[0 0 0]'}
+";
+
+#[test]
+fn verify_fails_a_claim_the_run_disproves_and_counts_claims() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let l = lesson(dir.path(), CLAIMED);
+    let out = tutor().args(["verify", &l]).output().expect("runs");
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(1), "{text}");
+    assert!(
+        text.contains("(2 of them claims about the lesson's text)"),
+        "{text}"
+    );
+    assert!(
+        text.contains("claim on snapshot 1 (\"the file still holds zeros after the store\"): the run disproves it"),
+        "{text}"
+    );
+    assert!(
+        !text.contains("claim on note 2"),
+        "the true claim passes: {text}"
+    );
+}
+
+#[test]
+fn a_correcting_claim_is_shown_beside_its_line_with_the_live_cell() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let l = lesson(dir.path(), CLAIMED);
+    let out = tutor()
+        .args([
+            "run", &l, "--view", "table", "--view", "steps", "--format", "markdown",
+        ])
+        .output()
+        .expect("runs");
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        text.contains("Note of step 2 — Measured: read(2) of the file already returns the 7s (step 2, File (read(2)) = [7 7 7])"),
+        "{text}"
+    );
+}
+
+#[test]
+fn a_claim_on_a_missing_line_is_an_invalid_lesson() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let l = lesson(
+        dir.path(),
+        &CLAIMED.replace("on: snapshot 1", "on: snapshot 4"),
+    );
+    let out = tutor().args(["check", &l]).output().expect("runs");
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("claim 2") && err.contains("snapshot 4"),
+        "{err}"
+    );
+}
+
+#[test]
+fn default_lesson_question_3_is_graded_by_the_measurement() {
+    let out = tutor()
+        .args(["quiz", "--answers", "A,C,A"])
+        .output()
+        .expect("runs");
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(0), "{text}");
+    assert!(text.contains("Score: 3/3"), "{text}");
+    assert!(
+        text.contains("Measured: the page written at step 2 is dirty"),
+        "{text}"
+    );
+    assert!(text.contains("(step 2, Dirty pages = "), "{text}");
+    let out = tutor()
+        .args(["quiz", "--answers", "A,C,B"])
+        .output()
+        .expect("runs");
+    assert!(String::from_utf8_lossy(&out.stdout).contains("Score: 2/3"));
+}

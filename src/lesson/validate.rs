@@ -165,7 +165,10 @@ fn check_claims(cx: &Ctx, lesson: &Lesson) -> Result<(), LessonError> {
         if c.step == 0 || c.step > n {
             return Err(cx.other(
                 loc("step"),
-                format!("step {} does not exist (the lesson has steps 1 to {n})", c.step),
+                format!(
+                    "step {} does not exist (the lesson has steps 1 to {n})",
+                    c.step
+                ),
             ));
         }
         super::expect::check(lesson.steps[c.step - 1].op, None, &c.expect)

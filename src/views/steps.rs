@@ -1,8 +1,8 @@
 //! The step-by-step trace: after every step, the array beside the file's bytes and the measured page/disk state.
 
+use super::{Block, ViewContext};
 use crate::lesson::model::TextRef;
 use crate::present::claims::measured_lines;
-use super::{Block, ViewContext};
 use crate::present::facts::{facts, page_map_text};
 use crate::trace::{ArrayLife, FileState, StepRecord};
 
