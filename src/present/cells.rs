@@ -4,7 +4,7 @@ use crate::trace::{ArrayLife, StepRecord};
 
 /// NumPy's multi-line `str()` on one line, as the seed's table prints it:
 /// `[[0. 1. 2.] [3. 4. 5.] [6. 7. 8.]]`.
-pub fn one_line(s: &str) -> String {
+pub(crate) fn one_line(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
     for (i, line) in s.split('\n').enumerate() {
         if i > 0 && !line.is_empty() && !line.starts_with(' ') {
@@ -19,7 +19,7 @@ pub fn one_line(s: &str) -> String {
 ///
 /// A step that raised says so first (with NumPy's message), a `read` row starts with the value read, and a
 /// closed variable says `Closed` with what it held when it was closed (the seed's table shows that array).
-pub fn array_content(step: &StepRecord, var: &str) -> String {
+pub(crate) fn array_content(step: &StepRecord, var: &str) -> String {
     let held = match step.arrays.get(var) {
         None => "None".to_string(),
         Some(a) if a.state == ArrayLife::Closed => match &a.last_str {
@@ -47,7 +47,7 @@ pub fn array_content(step: &StepRecord, var: &str) -> String {
 
 /// The tracker's value of a variable after a step: `None`, the one-line array, or `Closed`; the variable a
 /// step acted on says when that step raised.
-pub fn tracker_value(step: &StepRecord, var: &str) -> String {
+pub(crate) fn tracker_value(step: &StepRecord, var: &str) -> String {
     let value = match step.arrays.get(var) {
         None => "None".to_string(),
         Some(a) if a.state == ArrayLife::Closed => "Closed".to_string(),
@@ -77,7 +77,7 @@ pub fn cached(step: &StepRecord) -> String {
 }
 
 /// The file cell: the step's file decoded as read(2) sees it, on one line.
-pub fn file_content(step: &StepRecord, var: &str) -> String {
+pub(crate) fn file_content(step: &StepRecord, var: &str) -> String {
     match step.files.get(var) {
         Some(f) => one_line(&f.str),
         None => "(no file)".to_string(),
@@ -85,7 +85,7 @@ pub fn file_content(step: &StepRecord, var: &str) -> String {
 }
 
 /// `ValueError: x` → `ValueError`; keeps table cells short.
-pub fn short_error(e: &str) -> String {
+pub(crate) fn short_error(e: &str) -> String {
     e.split(':').next().unwrap_or(e).to_string()
 }
 

@@ -3,16 +3,16 @@
 //! Views, the quiz, verify and the JSON output take their wording from here and decide nothing from it.
 
 pub mod cells;
-pub mod cite;
-pub mod claims;
+pub(crate) mod cite;
+pub(crate) mod claims;
 pub mod disk;
-pub mod facts;
-pub mod narrate;
+pub(crate) mod facts;
+pub(crate) mod narrate;
 mod outcome;
 
-pub use cells::one_line;
-pub use disk::{disk_write_cell, disk_write_detail};
-pub use outcome::outcome;
+pub(crate) use cells::one_line;
+pub(crate) use disk::{disk_write_cell, disk_write_detail};
+pub(crate) use outcome::outcome;
 
 /// `unavailable (<why>)`: how every cell says a probe could not answer.
 pub fn unavailable(why: &str) -> String {
@@ -28,7 +28,7 @@ pub fn measured<T>(m: &crate::trace::Measured<T>, words: impl FnOnce(&T) -> Stri
 }
 
 /// `1 page`, `3 pages`.
-pub fn plural(n: u64, word: &str) -> String {
+pub(crate) fn plural(n: u64, word: &str) -> String {
     format!("{n} {word}{}", if n == 1 { "" } else { "s" })
 }
 
@@ -36,7 +36,7 @@ pub fn plural(n: u64, word: &str) -> String {
 ///
 /// A wait for writeback also says how long the pages had been dirty: the flusher goes by that age, not by the
 /// wait, so a short wait after a long-dirty page is the kernel keeping its schedule.
-pub fn step_outcome(step: &crate::trace::StepRecord) -> Option<String> {
+pub(crate) fn step_outcome(step: &crate::trace::StepRecord) -> Option<String> {
     let mut s = step.report.event.as_ref().map(outcome)?;
     if let (Some(ms), Some(n)) = (step.report.dirty_for_ms, step.report.dirtied_at_step) {
         s.push_str(&format!(
