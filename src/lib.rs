@@ -10,6 +10,7 @@ pub mod probe;
 pub mod quiz;
 pub mod runner;
 pub mod signals;
+pub mod term_safe;
 pub mod trace;
 pub mod verify;
 pub mod views;

@@ -43,8 +43,15 @@ impl CommandError {
     }
 }
 
-/// Write text to stdout, turning a closed pipe into [`CommandError::BrokenPipe`].
+/// Write text for a terminal to stdout: lesson text in it has its control characters shown
+/// escaped ([`crate::term_safe`]). A closed pipe becomes [`CommandError::BrokenPipe`].
 pub fn emit(text: &str) -> Result<(), CommandError> {
+    emit_exact(&crate::term_safe::clean(text))
+}
+
+/// Write already-safe output exactly: JSON, an export script, or blocks a renderer sanitised
+/// (which may carry the renderer's own colour sequences).
+pub fn emit_exact(text: &str) -> Result<(), CommandError> {
     let mut out = io::stdout().lock();
     out.write_all(text.as_bytes())
         .and_then(|_| out.flush())

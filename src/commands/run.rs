@@ -2,7 +2,7 @@
 
 use std::io::IsTerminal;
 
-use super::{emit, CommandError};
+use super::{emit_exact, CommandError};
 use crate::cli::{ColorChoice, Format, OutputArgs, RunArgs, ViewName, WorkdirArgs};
 use crate::lesson::{self, builtin, LoadedLesson};
 use crate::runner::Runner;
@@ -43,7 +43,7 @@ pub fn run(args: &RunArgs) -> Result<(), CommandError> {
     } else {
         args.views.clone()
     };
-    emit(&render(&lesson, &trace, &views, &args.output))
+    emit_exact(&render(&lesson, &trace, &views, &args.output))
 }
 
 /// On a terminal, show long fills (≥ 100 MB) as a progress bar on stderr; nothing when stderr is

@@ -2,7 +2,7 @@
 
 use super::input::{Input, Terminal};
 use super::run::{load_and_prepare, text_render};
-use super::{emit, CommandError};
+use super::{emit, emit_exact, CommandError};
 use crate::cli::StepArgs;
 use crate::quiz;
 use crate::runner::Runner;
@@ -54,7 +54,7 @@ pub fn run(args: &StepArgs) -> Result<(), CommandError> {
             return finish(&workdir);
         }
         let Some(record) = runner.step() else { break };
-        emit(&render.render(&step_blocks(&record)))?;
+        emit_exact(&render.render(&step_blocks(&record)))?;
         for f in record.files.values() {
             emit(&format!(
                 "File on disk: {} (try `xxd {}` in another terminal)\n",

@@ -2,7 +2,9 @@
 
 use super::{Action, LoadedLesson, OpenSpec, Target};
 
-/// A Python string literal for `s` (single-quoted, like `repr`).
+/// A Python string literal for `s` (single-quoted, like `repr`). Every character that could end
+/// the literal or the line (CR, LF, VT, FF, NUL, U+0085, U+2028, U+2029, …) or reorder the text on
+/// screen (bidi controls) is written as an escape, so a lesson string can never become code.
 pub fn py_str(s: &str) -> String {
     let mut out = String::with_capacity(s.len() + 2);
     out.push('\'');
@@ -11,13 +13,19 @@ pub fn py_str(s: &str) -> String {
             '\\' => out.push_str("\\\\"),
             '\'' => out.push_str("\\'"),
             '\n' => out.push_str("\\n"),
-            '\t' => out.push_str("\\t"),
-            c if c.is_control() => out.push_str(&format!("\\x{:02x}", c as u32)),
+            c if crate::term_safe::is_unsafe(c) => out.push_str(&crate::term_safe::escaped(c)),
             c => out.push(c),
         }
     }
     out.push('\'');
     out
+}
+
+/// Lesson text made safe to follow a `#`: nothing in it can end the comment (Python ends one at
+/// LF or a bare CR) or hide what follows from `cat`. Line feeds become spaces, every other
+/// control or separator character a visible escape such as `\r`.
+pub fn py_comment(s: &str) -> String {
+    crate::term_safe::cleaned(&s.replace('\n', " "))
 }
 
 /// A shape as a Python tuple: `(3, 3)`, `(9,)`, `()`.
@@ -589,10 +597,10 @@ pub fn python_script(lesson: &LoadedLesson, opts: ScriptOptions) -> String {
         body.push_str(&format!(
             "\n# Step {}: {}\n",
             step.number,
-            step.action_text.replace('\n', " ")
+            py_comment(&step.action_text)
         ));
         if !step.note.is_empty() {
-            body.push_str(&format!("# ({})\n", step.note.replace('\n', " ")));
+            body.push_str(&format!("# ({})\n", py_comment(&step.note)));
         }
         if opts.instrument {
             let names_py = format!(
@@ -621,7 +629,7 @@ pub fn python_script(lesson: &LoadedLesson, opts: ScriptOptions) -> String {
                 body.push_str(&format!(
                     "try:\n{}\nexcept Exception as e:  # expected: {}\n    print({shown})\n",
                     indent(&code, 4),
-                    expected.replace('\n', " ")
+                    py_comment(expected)
                 ));
             }
             _ => {
@@ -634,8 +642,8 @@ pub fn python_script(lesson: &LoadedLesson, opts: ScriptOptions) -> String {
     let mut out = String::new();
     out.push_str(&format!(
         "# {}\n#\n# Exported by `memmap-tutor export python {}`: the lesson's steps as plain NumPy.\n",
-        lesson.lesson.title.replace('\n', " "),
-        lesson.source
+        py_comment(&lesson.lesson.title),
+        py_comment(&lesson.source)
     ));
     out.push_str(
         "# Run it in an empty directory: it creates the lesson's files there. Steps that another process performs\n# in the lesson run in a child process made with os.fork(); comments say where Python has no exact equivalent.\n",
