@@ -2,10 +2,11 @@
 
 pub mod cli;
 pub mod commands;
-pub mod dtype;
 pub mod engine;
+pub mod export;
+pub mod expr;
 pub mod lesson;
-pub mod numpy_print;
+pub mod numpy;
 pub mod probe;
 pub mod quiz;
 pub mod runner;

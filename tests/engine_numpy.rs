@@ -3,12 +3,12 @@
 use std::collections::BTreeMap;
 use std::path::Path;
 
-use memmap_tutor::dtype::{DType, Scalar};
 use memmap_tutor::engine::{Engine, ReadResult};
-use memmap_tutor::lesson::index::{IndexExpr, IndexItem};
-use memmap_tutor::lesson::value::{BinOp, ValueExpr};
+use memmap_tutor::expr::index::{IndexExpr, IndexItem};
+use memmap_tutor::expr::value::{BinOp, ValueExpr};
 use memmap_tutor::lesson::{Action, Mode, OpenSpec};
-use memmap_tutor::numpy_print::ElementSource;
+use memmap_tutor::numpy::dtype::{DType, Scalar};
+use memmap_tutor::numpy::print::ElementSource;
 use serde_json::Value as J;
 
 fn scalar(j: &J) -> Scalar {

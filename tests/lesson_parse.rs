@@ -1,11 +1,10 @@
 //! Lesson loading and validation: the default lesson, and one test per error class.
 
-use memmap_tutor::dtype::DType;
-use memmap_tutor::lesson::index::{IndexExpr, IndexItem};
-use memmap_tutor::lesson::value::ValueExpr;
-use memmap_tutor::lesson::{
-    builtin, codegen, load, load_str, resolve_source, Action, LessonError, Mode,
-};
+use memmap_tutor::export::python;
+use memmap_tutor::expr::index::{IndexExpr, IndexItem};
+use memmap_tutor::expr::value::ValueExpr;
+use memmap_tutor::lesson::{builtin, load, load_str, resolve_source, Action, LessonError, Mode};
+use memmap_tutor::numpy::dtype::DType;
 
 const MINIMAL: &str = "\
 title: t
@@ -170,7 +169,7 @@ fn default_lesson_loads() {
         .as_deref()
         .unwrap()
         .starts_with("Memory-mapped arrays allow numpy to work with large data files"));
-    let script = codegen::numpy_script(&l);
+    let script = python::numpy_script(&l);
     assert!(script.contains("\nimport numpy as np\n"));
     assert!(script.contains("\narr.flush()\n"));
 }
@@ -490,8 +489,8 @@ fn xorshift(state: &mut u64) -> u64 {
 
 #[test]
 fn parsers_never_panic_on_token_soup() {
-    use memmap_tutor::lesson::index::parse_index;
-    use memmap_tutor::lesson::value::parse_value_str;
+    use memmap_tutor::expr::index::parse_index;
+    use memmap_tutor::expr::value::parse_value_str;
     let pieces = [
         "arr",
         "[",

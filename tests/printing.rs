@@ -1,7 +1,7 @@
-//! Replays NumPy 2.4.6 `str`/`repr` fixtures (tests/fixtures/printing/cases.json) against `numpy_print`.
+//! Replays NumPy 2.4.6 `str`/`repr` fixtures (tests/fixtures/printing/cases.json) against `numpy::print`.
 
-use memmap_tutor::dtype::{DType, Scalar};
-use memmap_tutor::numpy_print::{array_repr, array_str, scalar_repr, scalar_str, ElementSource};
+use memmap_tutor::numpy::dtype::{DType, Scalar};
+use memmap_tutor::numpy::print::{array_repr, array_str, scalar_repr, scalar_str, ElementSource};
 use serde::Deserialize;
 
 #[derive(Deserialize)]

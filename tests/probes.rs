@@ -4,8 +4,8 @@ use std::fs::{File, OpenOptions};
 use std::io::{Seek, SeekFrom, Write};
 use std::path::Path;
 
-use memmap_tutor::dtype::{DType, Scalar};
-use memmap_tutor::numpy_print::ElementSource;
+use memmap_tutor::numpy::dtype::{DType, Scalar};
+use memmap_tutor::numpy::print::ElementSource;
 use memmap_tutor::probe::{
     allocation, extents, fs_info, hex_dump, mapping_state, page_state, page_state_range,
     pread_bytes, resident_pages, FileElements,

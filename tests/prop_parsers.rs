@@ -1,7 +1,8 @@
 //! Property tests: the lesson loader and the index/value expression parsers never panic, on any
 //! text and on text assembled from their own vocabulary (which reaches far deeper than noise).
 
-use memmap_tutor::lesson::{index::parse_index, load_str, value::parse_value_str};
+use memmap_tutor::expr::{index::parse_index, value::parse_value_str};
+use memmap_tutor::lesson::load_str;
 use proptest::prelude::*;
 
 /// Pieces of index and value expressions, so generated text is often almost valid.

@@ -1,8 +1,8 @@
 //! Property tests: NumPy printing never panics, for any float bit pattern (NaN payloads,
 //! subnormals, infinities, -0.0) and any integer, as scalars and in small arrays.
 
-use memmap_tutor::dtype::{DType, Scalar};
-use memmap_tutor::numpy_print::{array_repr, array_str, scalar_repr, scalar_str, ElementSource};
+use memmap_tutor::numpy::dtype::{DType, Scalar};
+use memmap_tutor::numpy::print::{array_repr, array_str, scalar_repr, scalar_str, ElementSource};
 use proptest::prelude::*;
 
 /// A small in-memory array in C order.

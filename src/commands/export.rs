@@ -2,7 +2,7 @@
 
 use super::{emit_exact, CommandError};
 use crate::cli::{ExportArgs, ExportLanguage};
-use crate::lesson::codegen::{python_script, ScriptOptions};
+use crate::export::python::{python_script, ScriptOptions};
 use crate::lesson::load;
 
 /// Write the script for `args.lesson` to stdout, or to `-o FILE`. An invalid lesson is exit 2, as for `run`.

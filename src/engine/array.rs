@@ -6,7 +6,7 @@ use std::rc::Rc;
 
 use memmap2::{Mmap, MmapMut};
 
-use crate::dtype::{DType, Scalar};
+use crate::numpy::dtype::{DType, Scalar};
 
 /// One live mapping: read-only (`r`), shared writable (`r+`/`w+`) or private copy-on-write (`c`).
 pub enum Mapping {
@@ -121,7 +121,7 @@ pub struct MapView {
     pub base: usize,
 }
 
-impl crate::numpy_print::ElementSource for MapView {
+impl crate::numpy::print::ElementSource for MapView {
     fn dtype(&self) -> DType {
         self.dtype
     }

@@ -3,13 +3,13 @@
 use super::array::{contiguous_strides, element_pos, next_index};
 use std::cell::RefCell;
 
-use super::values::{self, flat_strides, np_shape, Linear, Source};
 use super::view::apply_index;
 use super::Variable;
-use crate::dtype::{DType, Kind};
-use crate::lesson::index::IndexExpr;
-use crate::lesson::value::ValueExpr;
+use crate::expr::eval::{self as values, flat_strides, np_shape, Linear, Source};
+use crate::expr::index::IndexExpr;
+use crate::expr::value::ValueExpr;
 use crate::lesson::Mode;
+use crate::numpy::dtype::{DType, Kind};
 
 /// NumPy's setitem broadcast: the value's leading 1s may be dropped, then each axis must match or be 1.
 /// Returns the value's flat strides over the target shape.
@@ -306,7 +306,7 @@ mod tests {
     }
 
     fn source(expr: &str, dt: DType) -> Source {
-        let v = crate::lesson::value::parse_value_str(expr).unwrap();
+        let v = crate::expr::value::parse_value_str(expr).unwrap();
         values::into_source(values::compile(&v).unwrap(), &dt, 1).unwrap()
     }
 

@@ -5,7 +5,6 @@ pub mod assign;
 pub mod child;
 pub mod kernel;
 pub mod open;
-pub mod values;
 pub mod view;
 
 use std::collections::{BTreeMap, HashMap};
@@ -13,9 +12,9 @@ use std::fs::File;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use crate::dtype::{DType, Scalar};
 use crate::lesson::{Action, Mode, Target};
-use crate::numpy_print::ElementSource;
+use crate::numpy::dtype::{DType, Scalar};
+use crate::numpy::print::ElementSource;
 use crate::trace::{Measured, OpReport};
 use array::{element_pos, read_element, MapView, Mapping, SharedMap};
 
@@ -400,7 +399,7 @@ impl Engine {
                             shape: vec![n],
                             bytes: bytes[..n * dt.size].to_vec(),
                         };
-                        record.read_values = Some(crate::numpy_print::array_str(&src));
+                        record.read_values = Some(crate::numpy::print::array_str(&src));
                     }
                 }
                 let ok = record.exit_code == Some(0);

@@ -1,8 +1,8 @@
 //! Engine-level unit tests: truncation guard, close, confinement, laziness of big fills.
 
 use super::*;
-use crate::lesson::index::{IndexExpr, IndexItem};
-use crate::lesson::value::ValueExpr;
+use crate::expr::index::{IndexExpr, IndexItem};
+use crate::expr::value::ValueExpr;
 use crate::lesson::OpenSpec;
 
 fn open(var: &str, file: &str, mode: Mode, dtype: &str, shape: Option<Vec<i64>>) -> Action {

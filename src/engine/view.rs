@@ -1,6 +1,6 @@
 //! NumPy basic indexing (ints, slices, `...`, `newaxis`) turned into a strided view.
 
-use crate::lesson::index::IndexItem;
+use crate::expr::index::IndexItem;
 
 /// The result of basic indexing: a strided window relative to the indexed array.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -233,7 +233,7 @@ pub fn check(op: Op, expect_error: Option<&str>, e: &Expect) -> Result<(), (Stri
         );
     }
     if let Some(v) = &e.var {
-        if !super::lex::is_identifier(v) {
+        if !crate::expr::lex::is_identifier(v) {
             return bad("var", format!("`{v}` is not a valid Python variable name"));
         }
     }

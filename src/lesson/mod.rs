@@ -1,21 +1,16 @@
 //! Lessons: loading YAML (built-in or from a path), strict validation, and the resolved steps the engine runs.
 
 pub mod builtin;
-pub mod codegen;
 pub mod expect;
-pub mod index;
-mod lex;
 pub mod model;
-pub mod suggest;
 pub mod validate;
-pub mod value;
 
 use std::path::PathBuf;
 
-use crate::dtype::DType;
-use index::IndexExpr;
+use crate::expr::index::IndexExpr;
+use crate::expr::value::ValueExpr;
+use crate::numpy::dtype::DType;
 use model::Lesson;
-use value::ValueExpr;
 
 /// NumPy memmap modes (short form, as `.mode` stores it).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
@@ -196,9 +191,9 @@ pub struct LoadedLesson {
 }
 
 impl LoadedLesson {
-    /// The lesson as a runnable NumPy script (see [`codegen::numpy_script`]).
+    /// The lesson as a runnable NumPy script (see [`crate::export::python::numpy_script`]).
     pub fn numpy_script(&self) -> String {
-        codegen::numpy_script(self)
+        crate::export::python::numpy_script(self)
     }
 }
 
@@ -255,7 +250,7 @@ pub fn resolve_source(name_or_path: &str) -> Result<(String, String), LessonErro
             let names: Vec<&str> = builtin::LESSONS.iter().map(|(n, _)| *n).collect();
             return Err(unreadable(format!(
                 "no such lesson file, and no built-in lesson has that name{} (built-in lessons: {})",
-                suggest::did_you_mean(name_or_path, names.iter().copied()),
+                crate::expr::suggest::did_you_mean(name_or_path, names.iter().copied()),
                 names.join(", ")
             )));
         }
@@ -509,7 +504,7 @@ fn reword(msg: &str) -> String {
             };
             return format!(
                 "{prefix}unknown {what} `{word}`{}{listing}",
-                suggest::did_you_mean(word, expected.iter().copied())
+                crate::expr::suggest::did_you_mean(word, expected.iter().copied())
             );
         }
     }

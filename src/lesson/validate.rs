@@ -3,15 +3,15 @@
 use std::collections::HashMap;
 use std::path::{Component, Path};
 
-use super::codegen;
-use super::index::{parse_index, IndexExpr};
-use super::lex::is_identifier;
 use super::model::{Lesson, Op, Step, Yaml};
-use super::suggest::{did_you_mean, DTYPE_NAMES};
-use super::value::parse_value;
-use super::value::py_scalar;
 use super::{Action, LessonError, Mode, OpenSpec, ResolvedStep, Target};
-use crate::dtype::{DType, Scalar};
+use crate::export::python as codegen;
+use crate::expr::index::{parse_index, IndexExpr};
+use crate::expr::lex::is_identifier;
+use crate::expr::suggest::{did_you_mean, DTYPE_NAMES};
+use crate::expr::value::parse_value;
+use crate::expr::value::py_scalar;
+use crate::numpy::dtype::{DType, Scalar};
 
 /// NumPy's accepted mode strings, in the order its error message lists them.
 pub const ALL_MODES: &[&str] = &[

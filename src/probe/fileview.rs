@@ -7,8 +7,8 @@ use std::os::unix::fs::FileExt;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use crate::dtype::{DType, Scalar};
-use crate::numpy_print::ElementSource;
+use crate::numpy::dtype::{DType, Scalar};
+use crate::numpy::print::ElementSource;
 use crate::trace::HexLine;
 
 use super::handles::handle;
@@ -260,7 +260,7 @@ fn byte_region(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::dtype::Kind;
+    use crate::numpy::dtype::Kind;
 
     fn known_file(dir: &Path) -> PathBuf {
         let path = dir.join("known.bin");

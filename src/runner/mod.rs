@@ -230,7 +230,7 @@ impl<'a> Runner<'a> {
                 continue;
             }
             let Some(text) = &about.index else { continue };
-            let Ok(index) = crate::lesson::index::parse_index(text) else {
+            let Ok(index) = crate::expr::index::parse_index(text) else {
                 continue;
             };
             let var = about

@@ -5,7 +5,7 @@ use std::path::Path;
 
 use crate::engine::{Engine, ReadResult, Variable};
 use crate::lesson::{Action, ResolvedStep};
-use crate::numpy_print::{array_repr, array_str, scalar_repr, scalar_str};
+use crate::numpy::print::{array_repr, array_str, scalar_repr, scalar_str};
 use crate::probe::{self, FileElements};
 use crate::trace::{ArrayState, FileState, MappingState, Measured, ReadValue};
 
@@ -169,7 +169,7 @@ pub fn printed(result: &ReadResult) -> (String, String) {
 }
 
 /// The `[...]` part of a read's code, e.g. `[1, 2]` from `print(arr[1, 2])`.
-fn index_suffix(code: &str, var: &str, _index: &crate::lesson::index::IndexExpr) -> String {
+fn index_suffix(code: &str, var: &str, _index: &crate::expr::index::IndexExpr) -> String {
     let needle = format!("{var}[");
     match code.find(&needle) {
         Some(i) => {

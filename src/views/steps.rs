@@ -91,7 +91,7 @@ pub fn step_blocks(step: &StepRecord) -> Vec<Block> {
 
 /// `(3, 3)` like Python prints a shape tuple.
 pub fn shape_text(shape: &[usize]) -> String {
-    crate::engine::values::py_shape(shape)
+    crate::expr::eval::py_shape(shape)
 }
 
 fn file_text(f: &FileState) -> String {

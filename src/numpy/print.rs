@@ -4,7 +4,7 @@
 //! Mirrors NumPy 2.4.6 with default print options: precision 8, threshold 1000, edgeitems 3,
 //! linewidth 75, floatmode `maxprec`, sign `-`, legacy off.
 
-use crate::dtype::{DType, Kind, Scalar};
+use crate::numpy::dtype::{DType, Kind, Scalar};
 
 /// Anything whose elements can be fetched one at a time by N-d index (a mapping, a file, a test vector).
 pub trait ElementSource {
@@ -884,7 +884,7 @@ fn float_scalar_str(x: f64, is_f32: bool) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::dtype::ByteOrder;
+    use crate::numpy::dtype::ByteOrder;
     use std::cell::Cell;
 
     /// A source whose element is computed from its index and which counts `get` calls.

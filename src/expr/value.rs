@@ -8,7 +8,7 @@ use super::index::ParseError;
 use super::lex::{self, Tok, Token};
 use super::suggest;
 
-use crate::dtype::{DType, Scalar};
+use crate::numpy::dtype::{DType, Scalar};
 
 /// Binary arithmetic between values, with NumPy broadcasting and type promotion.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]

@@ -3,8 +3,8 @@
 //! Nothing the size of an `arange`/`linspace`/`full` is ever built: a compiled [`Lazy`] computes
 //! the element at a flat (C-order) position on demand. Only list literals (small) are materialised.
 
-use crate::dtype::{DType, Kind, Scalar};
-use crate::lesson::value::{BinOp, ValueExpr};
+use crate::expr::value::{BinOp, ValueExpr};
+use crate::numpy::dtype::{DType, Kind, Scalar};
 
 /// Elements a list literal nested inside an expression may hold once materialised.
 const MAX_MATERIALISED: usize = 1 << 24;

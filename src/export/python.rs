@@ -1,6 +1,6 @@
 //! NumPy code for resolved steps: one line per step, and the whole lesson as a runnable NumPy script.
 
-use super::{Action, LoadedLesson, OpenSpec, Target};
+use crate::lesson::{Action, LoadedLesson, OpenSpec, Target};
 
 /// A Python string literal for `s` (single-quoted, like `repr`). Every character that could end
 /// the literal or the line (CR, LF, VT, FF, NUL, U+0085, U+2028, U+2029, …) or reorder the text on
@@ -468,7 +468,7 @@ fn step_python(
             let open = match specs.get(var) {
                 Some(spec) => {
                     let mut own = spec.clone();
-                    own.mode = super::Mode::ReadWrite;
+                    own.mode = crate::lesson::Mode::ReadWrite;
                     format!("{}  # its own MAP_SHARED mapping", open_code(&own))
                 }
                 None => format!("# ({var} was never opened)"),
@@ -486,7 +486,7 @@ fn step_python(
             let shared = open.contains(var)
                 && specs
                     .get(var)
-                    .is_some_and(|s| s.mode != super::Mode::CopyOnWrite);
+                    .is_some_and(|s| s.mode != crate::lesson::Mode::CopyOnWrite);
             let file = specs.get(var).map(|s| s.file.as_str()).unwrap_or("");
             let mut s = String::from(
                 "# The tutor first checks (cachestat) that no page is dirty; Python cannot, so flush before this.\n",

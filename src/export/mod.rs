@@ -1,0 +1,3 @@
+//! Exports of a lesson: the lesson as a runnable NumPy script.
+
+pub mod python;
