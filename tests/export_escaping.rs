@@ -7,7 +7,7 @@ mod common;
 use std::io::Write;
 use std::process::{Command, Stdio};
 
-use memmap_tutor::lesson::codegen::{python_script, ScriptOptions};
+use memmap_tutor::export::python::{python_script, ScriptOptions};
 use memmap_tutor::lesson::load_str;
 use proptest::prelude::*;
 

@@ -29,7 +29,9 @@ pub fn load_and_prepare(
 
 /// Run a loaded lesson in its work directory and return the trace.
 pub fn perform(lesson: &LoadedLesson, workdir: &WorkDir) -> Trace {
-    Runner::new(lesson, workdir.path()).run_all()
+    let mut runner = Runner::new(lesson, workdir.path());
+    runner.allow_overwrite(workdir.overwrite());
+    runner.run_all()
 }
 
 /// `run`: load, perform, print.

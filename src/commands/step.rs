@@ -17,6 +17,7 @@ pub fn run(args: &StepArgs) -> Result<(), CommandError> {
     let render = text_render(&args.output);
     let mut input = Terminal;
     let mut runner = Runner::new(&lesson, workdir.path());
+    runner.allow_overwrite(workdir.overwrite());
     let env = runner.environment().clone();
     emit(&format!(
         "{}\nWork directory: {} ({}{})\nPress Enter to perform each step, q then Enter to quit.\n\n",

@@ -286,6 +286,9 @@ pub fn spawn(
 
 /// Entry point of `memmap-tutor __child -`; returns the exit code. The task comes on stdin.
 pub fn child_main(task_arg: &str) -> i32 {
+    // The tutor's SIGBUS handler was installed before the command line was read; the child of a
+    // `truncate` with `touch` must die of SIGBUS, as the demonstration says.
+    crate::signals::default_sigbus();
     let mut text = String::new();
     let task: Result<ChildTask, String> = if task_arg == TASK_ON_STDIN {
         std::io::stdin()

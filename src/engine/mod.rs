@@ -18,6 +18,7 @@ use crate::numpy::print::ElementSource;
 use crate::trace::{Measured, OpReport};
 use array::{element_pos, read_element, MapView, Mapping, SharedMap};
 
+
 /// A variable of the lesson: an open mapping, or one that was closed.
 pub struct Variable {
     pub name: String,
@@ -165,6 +166,78 @@ impl ElementSource for BytesElements {
     }
 }
 
+/// `0000c642`: the trace's spelling of bytes a child wrote or read.
+fn hex(data: &[u8]) -> String {
+    data.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// `arr[index] = value` evaluated by the tutor, as the bytes the crashing child stores and where
+/// (offsets inside the variable's mapping, contiguous runs merged). The assignment runs on a
+/// private anonymous copy of the mapping's length, so NumPy's errors (broadcast, cast) come out
+/// exactly as for `assign` and nothing of the file is touched.
+fn crash_stores(
+    v: &Variable,
+    file: &File,
+    index: &crate::expr::index::IndexExpr,
+    value: &crate::expr::value::ValueExpr,
+) -> Result<Vec<child::Store>, String> {
+    let target = view::apply_index(&v.shape, &v.strides, v.array_offset, &index.items)?;
+    let count = array::checked_size(&target.shape).unwrap_or(usize::MAX);
+    if count.saturating_mul(v.dtype.size) > MAX_CHILD_BYTES {
+        return Err(format!(
+            "the crashing process would store {count} elements; this tutor hands a child at most {MAX_CHILD_BYTES} bytes"
+        ));
+    }
+    // SAFETY: an anonymous private mapping: no file behind it, so no SIGBUS; MAP_NORESERVE so a
+    // large array's length costs address space only, and only the stored elements' pages are touched.
+    let anon = memmap2::MmapOptions::new()
+        .len(v.map_len.max(1))
+        .no_reserve_swap()
+        .map_anon()
+        .map_err(|e| open::os_error(&e, None))?;
+    let scratch = Variable {
+        name: v.name.clone(),
+        file: v.file.clone(),
+        path: v.path.clone(),
+        dtype: v.dtype,
+        shape: v.shape.clone(),
+        strides: v.strides.clone(),
+        offset: v.offset,
+        mode: Mode::ReadWrite,
+        order: v.order,
+        closed: false,
+        map: Some(std::rc::Rc::new(std::cell::RefCell::new(Mapping::Private(anon)))),
+        handle: Some(file.try_clone().map_err(|e| open::os_error(&e, None))?),
+        map_start: v.map_start,
+        map_len: v.map_len,
+        array_offset: v.array_offset,
+    };
+    assign::assign(&scratch, index, value)?;
+    let map = scratch.map.as_ref().ok_or_else(|| scratch.closed_error())?;
+    let map = map.borrow();
+    let bytes = map.bytes();
+    let size = v.dtype.size;
+    let mut stores: Vec<child::Store> = Vec::new();
+    if count > 0 {
+        let mut idx = vec![0usize; target.shape.len()];
+        loop {
+            let pos = element_pos(target.base, &target.strides, &idx);
+            let data = bytes.get(pos..pos + size).ok_or("internal: store outside the mapping")?;
+            match stores.last_mut() {
+                Some(last) if last.at + last.data.len() == pos => last.data.extend_from_slice(data),
+                _ => stores.push(child::Store {
+                    at: pos,
+                    data: data.to_vec(),
+                }),
+            }
+            if !array::next_index(&mut idx, &target.shape) {
+                break;
+            }
+        }
+    }
+    Ok(stores)
+}
+
 /// `00 00 c6 42`.
 fn spaced_hex(data: &[u8]) -> String {
     data.iter()
@@ -211,26 +284,152 @@ impl StepOutcome {
     }
 }
 
+/// Most bytes a child process reads or stores in one step (a crash's evaluated store travels to
+/// the child as bytes; a hostile lesson must not make the tutor allocate without bound).
+pub const MAX_CHILD_BYTES: usize = 16 << 20;
+
+/// `madvise(MADV_POPULATE_WRITE)` of `[at, at + len)` of the mapping starting at `base`: the pages a
+/// store is about to touch are faulted in writable first, so a page the filesystem cannot give
+/// (disk full) is an error here instead of a SIGBUS at the store. Only those pages are touched, so
+/// what the probes see afterwards is what the store itself would have caused.
+pub fn populate_write(base: usize, at: usize, len: usize) -> std::io::Result<()> {
+    if len == 0 {
+        return Ok(());
+    }
+    let page = open::page_size() as usize;
+    let start = (base + at) / page * page;
+    let end = (base + at + len).div_ceil(page) * page;
+    // SAFETY: the range lies inside a live mapping owned by the caller (page-rounded outward, and a
+    // mapping always covers whole pages); MADV_POPULATE_WRITE only prefaults, it changes no data.
+    let rc = unsafe {
+        libc::madvise(
+            start as *mut libc::c_void,
+            end - start,
+            MADV_POPULATE_WRITE,
+        )
+    };
+    if rc == 0 {
+        return Ok(());
+    }
+    let e = std::io::Error::last_os_error();
+    match e.raw_os_error() {
+        // Kernels before 5.14 do not know it: the store goes ahead (the SIGBUS handler remains).
+        Some(libc::EINVAL) => Ok(()),
+        _ => Err(e),
+    }
+}
+
+/// Linux's `MADV_POPULATE_WRITE` (5.14); not in every libc.
+const MADV_POPULATE_WRITE: libc::c_int = 23;
+
+/// The error step for a store whose pages could not be populated.
+fn populate_error(e: &std::io::Error) -> String {
+    match e.raw_os_error() {
+        Some(libc::EFAULT) | Some(libc::ENOSPC) | Some(libc::EIO) => format!(
+            "OSError: [Errno {}] No space left on device: the filesystem cannot give this store a page \
+             (the disk is full or the file shrank); NumPy would be killed by SIGBUS here, the tutor stops the store",
+            libc::ENOSPC
+        ),
+        _ => open::os_error(e, None),
+    }
+}
+
+/// Populate (see [`populate_write`]) exactly the pages of `var`'s shared mapping that a store to the
+/// view `shape`/`strides`/`base` touches; a private or read-only mapping needs nothing (its writes
+/// never need a page of the file's filesystem).
+pub(crate) fn populate_target(
+    var: &Variable,
+    shape: &[usize],
+    strides: &[isize],
+    base: usize,
+) -> Result<(), String> {
+    let Some(map) = var.map.as_ref() else {
+        return Ok(());
+    };
+    let map = map.borrow();
+    if !matches!(&*map, Mapping::Shared(_)) {
+        return Ok(());
+    }
+    let addr = map.addr();
+    let size = var.dtype.size;
+    let Some(n) = array::checked_size(shape).filter(|&n| n > 0) else {
+        return Ok(());
+    };
+    let (mut lo, mut hi) = (base as isize, base as isize);
+    for (&d, &s) in shape.iter().zip(strides) {
+        let reach = (d as isize - 1) * s;
+        if reach < 0 {
+            lo += reach;
+        } else {
+            hi += reach;
+        }
+    }
+    let span = (hi - lo) as usize + size;
+    if span == n.saturating_mul(size) {
+        return populate_write(addr, lo as usize, span).map_err(|e| populate_error(&e));
+    }
+    // Strided: one call per run of consecutive pages the elements fall in.
+    let page = open::page_size() as usize;
+    let mut run: Option<(usize, usize)> = None;
+    let mut idx = vec![0usize; shape.len()];
+    loop {
+        let pos = element_pos(base, strides, &idx);
+        let (first, last) = (pos / page, (pos + size - 1) / page);
+        run = match run {
+            Some((a, b)) if first <= b + 1 && first >= a => Some((a, b.max(last))),
+            Some((a, b)) => {
+                populate_write(addr, a * page, (b + 1 - a) * page).map_err(|e| populate_error(&e))?;
+                Some((first, last))
+            }
+            None => Some((first, last)),
+        };
+        if !array::next_index(&mut idx, shape) {
+            break;
+        }
+    }
+    if let Some((a, b)) = run {
+        populate_write(addr, a * page, (b + 1 - a) * page).map_err(|e| populate_error(&e))?;
+    }
+    Ok(())
+}
+
 /// Holds the lesson's variables and performs steps inside one work directory.
 pub struct Engine {
     workdir: PathBuf,
+    /// The work directory's descriptor: every file is opened beneath it (or why it could not be opened).
+    dir: Result<open::DirFd, String>,
+    /// Which files the lesson may write (created by this run, or `--overwrite`).
+    guard: open::WriteGuard,
     vars: BTreeMap<String, Variable>,
-    /// Read-write fds of files that child processes act on, kept open until the engine is dropped
-    /// (handed to each child as fd 3, so a child's exit never closes a file; see `child`).
-    aux_fds: HashMap<PathBuf, File>,
+    /// Fds of files that child processes act on (by normalised name and writability), kept open
+    /// until the engine is dropped (handed to each child as fd 3, so a child's exit never closes a
+    /// file; see `child`).
+    aux_fds: HashMap<(String, bool), File>,
     /// The report of the step being performed.
     report: OpReport,
 }
 
 impl Engine {
-    /// An engine acting on files under `workdir`.
+    /// An engine acting on files under `workdir`; the directory is opened once, here.
     pub fn new(workdir: &Path) -> Engine {
+        let dir = open::DirFd::open(workdir)
+            .map_err(|e| open::os_error(&e, Some(&workdir.to_string_lossy())));
+        if let Ok(d) = &dir {
+            crate::probe::confine_to(d.path(), d.file());
+        }
         Engine {
             workdir: workdir.to_path_buf(),
+            dir,
+            guard: open::WriteGuard::default(),
             vars: BTreeMap::new(),
             aux_fds: HashMap::new(),
             report: OpReport::default(),
         }
+    }
+
+    /// Let the lesson write files it did not create (`--overwrite`).
+    pub fn allow_overwrite(&mut self, yes: bool) {
+        self.guard.overwrite = yes;
     }
 
     /// The work directory files are resolved against.
@@ -245,26 +444,47 @@ impl Engine {
         StepOutcome::from_result(r, std::mem::take(&mut self.report))
     }
 
-    /// The absolute path of a target's file (confined to the work directory).
-    fn target_path(&self, target: &Target) -> Result<PathBuf, String> {
-        if let Some(v) = target.var().and_then(|v| self.vars.get(v)) {
-            return Ok(v.path.clone());
-        }
-        open::confine(&self.workdir, target.file())
+    fn dir(&self) -> Result<&open::DirFd, String> {
+        self.dir.as_ref().map_err(|e| e.clone())
     }
 
-    /// The engine's own long-lived read-write fd of `path` (opened once, never created).
-    fn aux_fd(&mut self, path: &Path, shown: &str) -> Result<&File, String> {
-        if !self.aux_fds.contains_key(path) {
-            let f = std::fs::OpenOptions::new()
-                .read(true)
-                .write(true)
-                .open(path)
-                .map_err(|e| open::os_error(&e, Some(shown)))?;
-            self.aux_fds.insert(path.to_path_buf(), f);
+    /// The normalised name and absolute path of a target's file.
+    fn target_name(&self, target: &Target) -> Result<(String, PathBuf), String> {
+        let file = match target.var().and_then(|v| self.vars.get(v)) {
+            Some(v) => v.file.as_str(),
+            None => target.file(),
+        };
+        let name = open::normal_name(file).ok_or_else(|| {
+            open::open_error(&std::io::Error::from_raw_os_error(libc::EXDEV), file)
+        })?;
+        let path = self.workdir.join(&name);
+        Ok((name, path))
+    }
+
+    /// The engine's own long-lived fd of a file (opened once beneath the work directory, never
+    /// created, never through a symlink); read-write only when `write`, and then only on a file
+    /// the lesson may write.
+    fn aux_fd(&mut self, name: &str, shown: &str, write: bool) -> Result<&File, String> {
+        let key = (name.to_string(), write);
+        if !self.aux_fds.contains_key(&key) {
+            if write && !self.guard.may_write(name) {
+                return Err(open::WriteGuard::refusal(shown, "change"));
+            }
+            let flags = if write { libc::O_RDWR } else { libc::O_RDONLY | libc::O_NONBLOCK };
+            let f = self
+                .dir()?
+                .open_file(name, flags, 0)
+                .map_err(|e| open::open_error(&e, shown))?;
+            if !f.metadata().map(|m| m.is_file()).unwrap_or(false) {
+                return Err(open::os_error(
+                    &std::io::Error::from_raw_os_error(libc::ENODEV),
+                    Some(shown),
+                ));
+            }
+            self.aux_fds.insert(key.clone(), f);
         }
         self.aux_fds
-            .get(path)
+            .get(&key)
             .ok_or_else(|| "internal: fd table lost an entry".to_string())
     }
 
@@ -288,7 +508,8 @@ impl Engine {
     fn perform_inner(&mut self, action: &Action) -> Result<Option<ReadResult>, String> {
         match action {
             Action::Open(spec) => {
-                let var = open::open(&self.workdir, spec)?;
+                let dir = self.dir.as_ref().map_err(|e| e.clone())?;
+                let var = open::open(dir, spec, &mut self.guard)?;
                 // Rebinding drops the old mapping (munmap, no msync), as in Python.
                 self.vars.insert(spec.var.clone(), var);
                 Ok(None)
@@ -328,7 +549,8 @@ impl Engine {
                 Ok(None)
             }
             Action::Reopen(spec) => {
-                let var = open::open(&self.workdir, spec)?;
+                let dir = self.dir.as_ref().map_err(|e| e.clone())?;
+                let var = open::open(dir, spec, &mut self.guard)?;
                 self.report.outcome = Some(format!(
                     "mapped {} again (mode {}): the array shows what the file holds now",
                     spec.file,
@@ -343,32 +565,34 @@ impl Engine {
                 data,
                 ..
             } => {
-                let path = self.target_path(target)?;
-                let file = self.aux_fd(&path, target.file())?;
+                let (name, _) = self.target_name(target)?;
+                let file = self.aux_fd(&name, target.file(), true)?;
                 let task = child::ChildTask::Write {
                     offset: *offset,
-                    hex: data.iter().map(|b| format!("{b:02x}")).collect(),
+                    data: data.clone(),
                 };
                 let run = child::spawn(file, &task, false)?;
+                let wrote = run.events.iter().find_map(|e| match e {
+                    child::ChildEvent::Wrote { data, .. } => Some(data.clone()),
+                    _ => None,
+                });
+                let why = run.why();
                 let mut record = run.record;
-                record.wrote = child::data_line(&run.lines);
-                let ok = record.exit_code == Some(0);
-                self.report.outcome = Some(if ok {
-                    format!(
+                record.wrote = wrote.as_deref().map(hex);
+                self.report.outcome = Some(match &wrote {
+                    Some(_) => format!(
                         "another process (pid {}) wrote {} byte{} at offset {offset} with pwrite(2){}",
                         record.pid,
                         data.len(),
                         if data.len() == 1 { "" } else { "s" },
                         self.visibility_note(target)
-                    )
-                } else {
-                    format!("the child process failed: {}", record.said.join("; "))
+                    ),
+                    None => format!("the child process failed: {why}"),
                 });
-                let failed = (!ok).then(|| record.said.join("; "));
                 self.report.child = Some(record);
-                match failed {
-                    Some(why) => Err(format!("OSError: the writing process failed: {why}")),
-                    None => Ok(None),
+                match wrote {
+                    None => Err(format!("OSError: the writing process failed: {why}")),
+                    Some(_) => Ok(None),
                 }
             }
             Action::ExternalRead {
@@ -377,20 +601,22 @@ impl Engine {
                 length,
                 dtype,
             } => {
-                let path = self.target_path(target)?;
-                let file = self.aux_fd(&path, target.file())?;
+                let (name, _) = self.target_name(target)?;
+                // A reader needs no write permission: the file is opened read-only.
+                let file = self.aux_fd(&name, target.file(), false)?;
                 let task = child::ChildTask::Read {
                     offset: *offset,
                     length: *length,
                 };
                 let run = child::spawn(file, &task, false)?;
+                let read = run.events.iter().find_map(|e| match e {
+                    child::ChildEvent::Read { data, .. } => Some(data.clone()),
+                    _ => None,
+                });
+                let why = run.why();
                 let mut record = run.record;
-                record.read = child::data_line(&run.lines);
-                let bytes = record
-                    .read
-                    .as_deref()
-                    .and_then(|h| crate::lesson::validate::parse_hex(h).ok())
-                    .unwrap_or_default();
+                let bytes = read.clone().unwrap_or_default();
+                record.read = read.as_deref().map(hex);
                 if let Some(dt) = dtype {
                     let n = bytes.len() / dt.size;
                     if n > 0 {
@@ -402,9 +628,8 @@ impl Engine {
                         record.read_values = Some(crate::numpy::print::array_str(&src));
                     }
                 }
-                let ok = record.exit_code == Some(0);
-                self.report.outcome = Some(if ok {
-                    format!(
+                self.report.outcome = Some(match &read {
+                    Some(_) => format!(
                         "another process (pid {}) read {} byte{} at offset {offset} with pread(2): {}{}",
                         record.pid,
                         bytes.len(),
@@ -415,68 +640,86 @@ impl Engine {
                             .as_ref()
                             .map(|v| format!(" = {}", one_line(v)))
                             .unwrap_or_default()
-                    )
-                } else {
-                    format!("the child process failed: {}", record.said.join("; "))
+                    ),
+                    None => format!("the child process failed: {why}"),
                 });
-                let failed = (!ok).then(|| record.said.join("; "));
                 self.report.child = Some(record);
-                match failed {
-                    Some(why) => Err(format!("OSError: the reading process failed: {why}")),
-                    None => Ok(None),
+                match read {
+                    None => Err(format!("OSError: the reading process failed: {why}")),
+                    Some(_) => Ok(None),
                 }
             }
             Action::Crash {
-                var,
-                index,
-                value_yaml,
-                ..
+                var, index, value, ..
             } => {
                 let v = self.known_var(var)?;
-                let task = child::ChildTask::Crash {
-                    dtype: v.dtype.code(),
-                    shape: v.shape.clone(),
-                    strides: v.strides.clone(),
-                    offset: v.offset,
-                    index: index.to_python("arr"),
-                    value_yaml: value_yaml.clone(),
+                // The other process maps the file as the variable does (NumPy's mode): only a
+                // shared mapping can carry its store to the file.
+                let map = match v.mode {
+                    Mode::ReadWrite | Mode::Write => child::CrashMap::Shared,
+                    Mode::CopyOnWrite => child::CrashMap::Private,
+                    Mode::ReadOnly => child::CrashMap::ReadOnly,
                 };
-                let (path, shown) = (v.path.clone(), v.file.clone());
-                let file = self.aux_fd(&path, &shown)?;
-                let run = child::spawn(file, &task, true)?;
+                let (map_start, map_len, shown) = (v.map_start, v.map_len, v.file.clone());
+                let name = open::normal_name(&shown).unwrap_or_default();
+                let file = self.aux_fd(&name, &shown, map == child::CrashMap::Shared)?;
+                let file = file.try_clone().map_err(|e| open::os_error(&e, None))?;
+                let v = self.known_var(var)?;
+                let stores = if map == child::CrashMap::ReadOnly {
+                    Vec::new()
+                } else {
+                    crash_stores(v, &file, index, value)?
+                };
+                let task = child::ChildTask::Crash {
+                    map,
+                    map_start,
+                    map_len,
+                    stores,
+                };
+                let run = child::spawn(&file, &task, true)?;
+                let stored = run
+                    .events
+                    .iter()
+                    .any(|e| matches!(e, child::ChildEvent::Stored { .. }));
+                let why = run.why();
                 let record = run.record;
-                let stored = record.said.iter().any(|l| l.contains("stored"));
                 let killed = record.signal == Some(libc::SIGKILL);
-                self.report.outcome = Some(match (stored, killed) {
-                    (true, true) => format!(
+                self.report.outcome = Some(match (stored, killed, map) {
+                    (true, true, child::CrashMap::Shared) => format!(
                         "the child (pid {}) stored through its MAP_SHARED mapping and was killed by SIGKILL (signal 9) before any msync; its store is in the page cache, so the file still holds it",
                         record.pid
                     ),
+                    (true, true, _) => format!(
+                        "the child (pid {}) mapped the file copy-on-write (mode c, MAP_PRIVATE) as `{var}` does, stored into its private copy and was killed by SIGKILL (signal 9): the copy died with it, the file is unchanged",
+                        record.pid
+                    ),
                     _ => format!(
-                        "the child (pid {}) did not store and die as planned: {}",
-                        record.pid,
-                        record.said.join("; ")
+                        "the child (pid {}) did not store and die as planned: {why}",
+                        record.pid
                     ),
                 });
-                let failed = (!stored).then(|| record.said.join("; "));
                 self.report.child = Some(record);
-                match failed {
-                    Some(why) => Err(format!("the crashing process failed before storing: {why}")),
-                    None => Ok(None),
+                if stored {
+                    Ok(None)
+                } else if map == child::CrashMap::ReadOnly {
+                    Err(why)
+                } else {
+                    Err(format!("the crashing process failed before storing: {why}"))
                 }
             }
             Action::Evict { var } => {
                 let v = self.known_var(var)?;
-                let (path, shown, open) = (v.path.clone(), v.file.clone(), v.is_open());
+                let (shown, open) = (v.file.clone(), v.is_open());
+                let name = open::normal_name(&shown).unwrap_or_default();
                 if !open {
-                    self.aux_fd(&path, &shown)?;
+                    self.aux_fd(&name, &shown, false)?;
                 }
                 let v = self.known_var(var)?;
                 let fd = match v.handle.as_ref().filter(|_| v.is_open()) {
                     Some(h) => h,
                     None => self
                         .aux_fds
-                        .get(&path)
+                        .get(&(name, false))
                         .ok_or_else(|| "internal: fd table lost an entry".to_string())?,
                 };
                 let mut report = OpReport::default();
@@ -524,22 +767,26 @@ impl Engine {
                 size,
                 touch,
             } => {
-                let path = self.target_path(target)?;
-                let file = self.aux_fd(&path, target.file())?;
+                let (name, path) = self.target_name(target)?;
+                let file = self.aux_fd(&name, target.file(), true)?;
                 let task = child::ChildTask::Truncate {
                     size: *size,
                     touch: *touch,
                 };
                 let run = child::spawn(file, &task, false)?;
+                let truncated = run
+                    .events
+                    .iter()
+                    .any(|e| matches!(e, child::ChildEvent::Truncated { .. }));
+                let why = run.why();
                 let record = run.record;
-                let truncated = record.said.iter().any(|l| l.contains("ftruncate(2) from"));
                 let mut line = if truncated {
                     format!(
                         "another process (pid {}) shrank the file to {size} bytes with ftruncate(2)",
                         record.pid
                     )
                 } else {
-                    format!("the truncating process failed: {}", record.said.join("; "))
+                    format!("the truncating process failed: {why}")
                 };
                 for v in self.vars.values().filter(|v| v.path == path && v.is_open()) {
                     if let Err(why) = v.check_mapped_range() {
@@ -567,11 +814,11 @@ impl Engine {
                     }
                 }
                 self.report.outcome = Some(line);
-                let failed = (!truncated).then(|| record.said.join("; "));
                 self.report.child = Some(record);
-                match failed {
-                    Some(why) => Err(format!("OSError: the truncating process failed: {why}")),
-                    None => Ok(None),
+                if truncated {
+                    Ok(None)
+                } else {
+                    Err(format!("OSError: the truncating process failed: {why}"))
                 }
             }
         }
@@ -579,7 +826,7 @@ impl Engine {
 
     /// Which open variables on the target's file see an outside write at once, and which may not.
     fn visibility_note(&self, target: &Target) -> String {
-        let Ok(path) = self.target_path(target) else {
+        let Ok((_, path)) = self.target_name(target) else {
             return String::new();
         };
         let mut shared = Vec::new();

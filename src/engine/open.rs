@@ -69,6 +69,14 @@ impl DirFd {
         })
     }
 
+    /// Wrap an already open directory descriptor.
+    pub fn from_file(path: &Path, dir: File) -> DirFd {
+        DirFd {
+            path: path.to_path_buf(),
+            dir,
+        }
+    }
+
     /// The directory's path (for messages and probes keyed by path).
     pub fn path(&self) -> &Path {
         &self.path
@@ -86,7 +94,7 @@ impl DirFd {
         let parts = components(rel)?;
         let c = std::ffi::CString::new(parts.join("/"))
             .map_err(|_| std::io::Error::from_raw_os_error(libc::EINVAL))?;
-        let how = libc::open_how {
+        let how = OpenHow {
             flags: (flags | libc::O_CLOEXEC | libc::O_NOFOLLOW) as u64,
             mode: if flags & libc::O_CREAT != 0 { mode as u64 } else { 0 },
             resolve: libc::RESOLVE_BENEATH | libc::RESOLVE_NO_SYMLINKS | libc::RESOLVE_NO_MAGICLINKS,
@@ -98,8 +106,8 @@ impl DirFd {
                 libc::SYS_openat2,
                 self.dir.as_raw_fd(),
                 c.as_ptr(),
-                &how as *const libc::open_how,
-                std::mem::size_of::<libc::open_how>(),
+                &how as *const OpenHow,
+                std::mem::size_of::<OpenHow>(),
             )
         };
         if fd >= 0 {
@@ -169,6 +177,14 @@ impl DirFd {
     }
 }
 
+/// `struct open_how` of openat2(2) (libc's is non-exhaustive, so it cannot be built here).
+#[repr(C)]
+struct OpenHow {
+    flags: u64,
+    mode: u64,
+    resolve: u64,
+}
+
 /// The normal components of a lesson's relative file name (`.` and empty ones dropped); `..`
 /// and absolute names are refused (validation already refused them; this is the last line).
 fn components(rel: &str) -> std::io::Result<Vec<&str>> {
@@ -201,7 +217,7 @@ pub fn normal_name(rel: &str) -> Option<String> {
 pub fn open_error(err: &std::io::Error, file: &str) -> String {
     match err.raw_os_error() {
         Some(libc::ELOOP) | Some(libc::EXDEV) => format!(
-            "PermissionError: refusing to open {}: a symlink is on its path or it leaves the work directory \
+            "PermissionError: refusing to open {}: it resolves outside the work directory or through a symlink \
              (lessons open files by descriptor without following symlinks)",
             py_repr(file)
         ),

@@ -21,7 +21,7 @@ pub use fiemap::{
 };
 pub use fileview::{contiguous_strides, hex_dump, pread_bytes, FileElements, HexDump};
 pub use fstype::{fs_from_magic, fs_info, statfs_magic};
-pub use handles::{release_file, release_files};
+pub use handles::{confine_to, pin_file, release_file, release_files};
 pub use mincore::resident_pages;
 pub use pagemap::{page_map, probe_work, PageMap, ProbeWork, CELLS as PAGE_MAP_CELLS};
 pub use smaps::mapping_state;
