@@ -45,7 +45,12 @@ pub fn interrupted() -> bool {
 pub fn register_temp_dir(path: PathBuf) {
     if let Ok(c) = CString::new(path.as_os_str().as_bytes()) {
         // SAFETY: open(2) of a NUL-terminated path; the fd is kept for the signal handler.
-        let fd = unsafe { libc::open(c.as_ptr(), libc::O_RDONLY | libc::O_DIRECTORY | libc::O_CLOEXEC) };
+        let fd = unsafe {
+            libc::open(
+                c.as_ptr(),
+                libc::O_RDONLY | libc::O_DIRECTORY | libc::O_CLOEXEC,
+            )
+        };
         let old_fd = TEMP_FD.swap(fd, Ordering::SeqCst);
         let old = TEMP_PATH.swap(c.into_raw(), Ordering::SeqCst);
         if old_fd >= 0 {
@@ -66,7 +71,9 @@ pub fn register_temp_dir(path: PathBuf) {
 pub fn unregister_temp_dir(path: &std::path::Path) {
     let p = TEMP_PATH.load(Ordering::SeqCst);
     // SAFETY: a non-null TEMP_PATH always points to a live CString made by register_temp_dir.
-    if !p.is_null() && unsafe { std::ffi::CStr::from_ptr(p) }.to_bytes() == path.as_os_str().as_bytes() {
+    if !p.is_null()
+        && unsafe { std::ffi::CStr::from_ptr(p) }.to_bytes() == path.as_os_str().as_bytes()
+    {
         let fd = TEMP_FD.swap(-1, Ordering::SeqCst);
         if fd >= 0 {
             // SAFETY: closing a descriptor this module opened.
@@ -90,9 +97,7 @@ fn remove_temp_dir_in_handler() {
     let mut buf = [0u8; 4096];
     for _ in 0..64 {
         // SAFETY: getdents64 fills at most buf.len() bytes of our stack buffer.
-        let n = unsafe {
-            libc::syscall(libc::SYS_getdents64, fd, buf.as_mut_ptr(), buf.len())
-        };
+        let n = unsafe { libc::syscall(libc::SYS_getdents64, fd, buf.as_mut_ptr(), buf.len()) };
         if n <= 0 {
             break;
         }
@@ -130,7 +135,11 @@ or the filesystem is full. The run stopped; its temporary work directory, if any
     unsafe {
         libc::write(2, msg.as_ptr() as *const libc::c_void, msg.len());
         remove_temp_dir_in_handler();
-        libc::_exit(if sig == libc::SIGBUS { EXIT_SIGBUS } else { 128 + sig });
+        libc::_exit(if sig == libc::SIGBUS {
+            EXIT_SIGBUS
+        } else {
+            128 + sig
+        });
     }
 }
 

@@ -27,6 +27,20 @@ impl WorkDir {
     /// 0700, with a pid file inside). Either is locked (`flock`) against a second tutor.
     /// Prefer [`WorkDir::prepare`], which first checks the lesson against the directory.
     pub fn new(dir: Option<&Path>) -> Result<WorkDir, PrepareError> {
+        WorkDir::create(dir, &std::env::temp_dir())
+    }
+
+    /// A fresh temporary directory inside `base` (created if missing), checked for free space
+    /// first; removed afterwards like the default one (`verify --workdir DIR`).
+    pub fn prepare_temp_in(base: &Path, lesson: &LoadedLesson) -> Result<WorkDir, PrepareError> {
+        check_free_space(base, lesson)?;
+        std::fs::create_dir_all(base).map_err(PrepareError::Io)?;
+        remove_stale_temp_dirs(base);
+        WorkDir::create(None, base)
+    }
+
+    /// `dir`, or a temporary directory made in `temp_base`.
+    fn create(dir: Option<&Path>, temp_base: &Path) -> Result<WorkDir, PrepareError> {
         match dir {
             Some(d) => {
                 std::fs::create_dir_all(d).map_err(PrepareError::Io)?;
@@ -43,7 +57,7 @@ impl WorkDir {
                 let temp = tempfile::Builder::new()
                     .prefix(TEMP_PREFIX)
                     .permissions(std::fs::Permissions::from_mode(0o700))
-                    .tempdir()
+                    .tempdir_in(temp_base)
                     .map_err(PrepareError::Io)?;
                 // Registered so Ctrl-C, SIGBUS or a panic removes it too (Drop does not run on exit()).
                 crate::signals::register_temp_dir(temp.path().to_path_buf());
@@ -202,13 +216,34 @@ impl From<PrepareError> for crate::commands::CommandError {
     }
 }
 
-/// A path (or any text) quoted for a POSIX shell so it can be pasted as one word.
+/// A path (or any text) quoted for the shell so it can be pasted as one word: as is when it is
+/// plain, in single quotes otherwise, and as bash's `$'...'` with escapes when it holds control
+/// characters (which must never reach the terminal raw).
 pub fn shell_quote(s: &str) -> String {
     if !s.is_empty()
         && s.chars()
-            .all(|c| c.is_ascii_alphanumeric() || "/._-+,:@%".contains(c))
+            .all(|c| c.is_ascii_alphanumeric() || "/._-+,:@%=".contains(c))
     {
         return s.to_string();
+    }
+    if s.chars().any(crate::term_safe::is_unsafe) {
+        let mut out = String::from("$'");
+        for c in s.chars() {
+            match c {
+                '\\' => out.push_str("\\\\"),
+                '\'' => out.push_str("\\'"),
+                '\n' => out.push_str("\\n"),
+                c if crate::term_safe::is_unsafe(c) && (c as u32) <= 0xff => {
+                    out.push_str(&format!("\\x{:02x}", c as u32))
+                }
+                c if crate::term_safe::is_unsafe(c) => {
+                    out.push_str(&format!("\\u{:04x}", c as u32))
+                }
+                c => out.push(c),
+            }
+        }
+        out.push('\'');
+        return out;
     }
     format!("'{}'", s.replace('\'', "'\\''"))
 }
@@ -234,15 +269,25 @@ pub fn preflight(dir: &Path, lesson: &LoadedLesson, overwrite: bool) -> Result<(
             let (file, field, writes) = match &step.action {
                 Action::Open(spec) | Action::Reopen(spec) => {
                     vars.insert(&spec.var, (&spec.file, spec.mode));
-                    let field = if matches!(step.action, Action::Open(_)) { "file" } else { "var" };
-                    (spec.file.as_str(), field, matches!(spec.mode, Mode::ReadWrite | Mode::Write))
+                    let field = if matches!(step.action, Action::Open(_)) {
+                        "file"
+                    } else {
+                        "var"
+                    };
+                    (
+                        spec.file.as_str(),
+                        field,
+                        matches!(spec.mode, Mode::ReadWrite | Mode::Write),
+                    )
                 }
                 Action::ExternalWrite { target, .. } | Action::Truncate { target, .. } => {
                     (target.file(), target_field(target), true)
                 }
                 Action::ExternalRead { target, .. } => (target.file(), target_field(target), false),
                 Action::Crash { var, .. } => match vars.get(var.as_str()) {
-                    Some((file, mode)) => (*file, "var", matches!(mode, Mode::ReadWrite | Mode::Write)),
+                    Some((file, mode)) => {
+                        (*file, "var", matches!(mode, Mode::ReadWrite | Mode::Write))
+                    }
                     None => continue,
                 },
                 _ => continue,
@@ -268,7 +313,9 @@ pub fn preflight(dir: &Path, lesson: &LoadedLesson, overwrite: bool) -> Result<(
                         "mode r+ can change it (NumPy also grows it to the shape)",
                     ),
                     Action::Truncate { .. } => (field, "truncate would shorten it"),
-                    Action::ExternalWrite { .. } => (field, "external_write would change its bytes"),
+                    Action::ExternalWrite { .. } => {
+                        (field, "external_write would change its bytes")
+                    }
                     _ => (field, "crash would store into it through a shared mapping"),
                 };
                 return Err(refuse(
@@ -382,7 +429,9 @@ fn planned_writes(dir: &Path, lesson: &LoadedLesson) -> Plan {
         // (file, bytes this step can dirty) before capping.
         let (name, field, want): (Option<String>, &'static str, u128) = match &step.action {
             Action::Open(spec) | Action::Reopen(spec) => {
-                let Some(name) = normal_name(&spec.file) else { continue };
+                let Some(name) = normal_name(&spec.file) else {
+                    continue;
+                };
                 vars.remove(&spec.var);
                 let shape: Option<Vec<usize>> = spec
                     .shape
@@ -421,20 +470,37 @@ fn planned_writes(dir: &Path, lesson: &LoadedLesson) -> Plan {
                     continue;
                 };
                 let count: u128 = view.shape.iter().map(|&d| d as u128).product();
-                (Some(file.clone()), "index", (count * *itemsize as u128).div_ceil(PAGE) * PAGE + PAGE)
+                (
+                    Some(file.clone()),
+                    "index",
+                    (count * *itemsize as u128).div_ceil(PAGE) * PAGE + PAGE,
+                )
             }
-            Action::ExternalWrite { target, offset, data, .. } => {
-                let Some(name) = normal_name(target.file()) else { continue };
+            Action::ExternalWrite {
+                target,
+                offset,
+                data,
+                ..
+            } => {
+                let Some(name) = normal_name(target.file()) else {
+                    continue;
+                };
                 let entry = files.entry(name.clone()).or_insert_with(|| FilePlan {
                     size: size_now(&name),
                     bytes: 0,
                 });
                 entry.size = entry.size.max(*offset as u128 + data.len() as u128);
-                (Some(name), "bytes", (data.len() as u128).div_ceil(PAGE) * PAGE + PAGE)
+                (
+                    Some(name),
+                    "bytes",
+                    (data.len() as u128).div_ceil(PAGE) * PAGE + PAGE,
+                )
             }
             Action::Truncate { target, size, .. } => {
                 // Shrinking frees space; growing makes a sparse tail that later stores may fill.
-                let Some(name) = normal_name(target.file()) else { continue };
+                let Some(name) = normal_name(target.file()) else {
+                    continue;
+                };
                 let entry = files.entry(name.clone()).or_insert_with(|| FilePlan {
                     size: size_now(&name),
                     bytes: 0,
@@ -520,6 +586,35 @@ mod tests {
         assert!(r.is_err());
         let path = rx.recv().unwrap();
         assert!(!path.exists(), "{} survived the panic", path.display());
+    }
+
+    #[test]
+    fn shell_quoting_pastes_as_one_word() {
+        assert_eq!(shell_quote("/tmp/a.dat"), "/tmp/a.dat");
+        assert_eq!(shell_quote("/tmp/my file.dat"), "'/tmp/my file.dat'");
+        assert_eq!(shell_quote("it's; rm -rf ~"), "'it'\\''s; rm -rf ~'");
+        assert_eq!(shell_quote("a\x1b[2Jb"), "$'a\\x1b[2Jb'");
+        assert_eq!(shell_quote(""), "''");
+    }
+
+    #[test]
+    fn stale_dirs_of_dead_tutors_are_removed_and_live_ones_kept() {
+        let base = tempfile::tempdir().unwrap();
+        let dead = base.path().join("memmap-tutor-dead");
+        let live = base.path().join("memmap-tutor-live");
+        let nopid = base.path().join("memmap-tutor-nopid");
+        let other = base.path().join("not-ours");
+        for d in [&dead, &live, &nopid, &other] {
+            std::fs::create_dir(d).unwrap();
+            std::fs::write(d.join("a.dat"), b"x").unwrap();
+        }
+        // A pid that cannot exist (above pid_max's largest possible value).
+        std::fs::write(dead.join(PID_FILE), "4194305\n").unwrap();
+        std::fs::write(other.join(PID_FILE), "4194305\n").unwrap();
+        std::fs::write(live.join(PID_FILE), format!("{}\n", std::process::id())).unwrap();
+        let removed = remove_stale_temp_dirs(base.path());
+        assert_eq!(removed, vec![dead.clone()]);
+        assert!(!dead.exists() && live.exists() && nopid.exists() && other.exists());
     }
 
     #[test]

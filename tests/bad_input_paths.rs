@@ -173,9 +173,17 @@ fn w_plus_twice_on_a_file_the_lesson_created_is_fine() {
     // r+ on a file that was there before the run needs --overwrite too: NumPy can change it.
     let (code, err) = run_in(cwd.path(), &work, &open_step("a.dat", "r+"), &[]);
     assert_eq!(code, 2, "{err}");
-    assert!(err.contains("step 1, field `mode`") && err.contains("--overwrite"), "{err}");
+    assert!(
+        err.contains("step 1, field `mode`") && err.contains("--overwrite"),
+        "{err}"
+    );
     assert_eq!(std::fs::read(work.join("a.dat")).unwrap(), [0, 0]);
-    let (code, err) = run_in(cwd.path(), &work, &open_step("a.dat", "r+"), &["--overwrite"]);
+    let (code, err) = run_in(
+        cwd.path(),
+        &work,
+        &open_step("a.dat", "r+"),
+        &["--overwrite"],
+    );
     assert_eq!(code, 0, "{err}");
 }
 

@@ -243,7 +243,10 @@ fn cr_in_a_note_or_title_stays_in_its_comment() {
         assert!(!text.contains('\r'), "a raw CR reached the export");
         scripts.push(text);
     }
-    assert!(scripts[0].contains("x\\rimport os"), "the CR is shown escaped");
+    assert!(
+        scripts[0].contains("x\\rimport os"),
+        "the CR is shown escaped"
+    );
     if let Err(e) = same_statements(&scripts[0], &scripts[1]) {
         panic!("{e}");
     }

@@ -59,7 +59,8 @@ pub fn run(args: &StepArgs) -> Result<(), CommandError> {
         for f in record.files.values() {
             emit(&format!(
                 "File on disk: {} (try `xxd {}` in another terminal)\n",
-                f.abs_path, f.abs_path
+                f.abs_path,
+                crate::workdir::shell_quote(&f.abs_path)
             ))?;
         }
         records.push(record);

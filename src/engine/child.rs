@@ -224,7 +224,9 @@ pub fn spawn(
     let pid = child.id();
     if let Some(mut stdin) = child.stdin.take() {
         // A child that died at once closes the pipe: its status says why, below.
-        let _ = stdin.write_all(json.as_bytes()).and_then(|_| stdin.write_all(b"\n"));
+        let _ = stdin
+            .write_all(json.as_bytes())
+            .and_then(|_| stdin.write_all(b"\n"));
     }
     let mut stdout = child
         .stdout
@@ -423,14 +425,13 @@ fn crash(
     .map_err(|e| failed("mmap(2)", &e))?;
     let mut bytes = 0u64;
     for s in stores {
-        let end = s
-            .at
-            .checked_add(s.data.len())
-            .filter(|&e| e <= m.len())
-            .ok_or_else(|| ChildEvent::Failed {
-                errno: Some(libc::EINVAL),
-                message: "a store lies outside the mapping".to_string(),
-            })?;
+        let end =
+            s.at.checked_add(s.data.len())
+                .filter(|&e| e <= m.len())
+                .ok_or_else(|| ChildEvent::Failed {
+                    errno: Some(libc::EINVAL),
+                    message: "a store lies outside the mapping".to_string(),
+                })?;
         super::populate_write(m.as_mut_ptr() as usize, s.at, s.data.len())
             .map_err(|e| failed("madvise(MADV_POPULATE_WRITE)", &e))?;
         m[s.at..end].copy_from_slice(&s.data);
@@ -466,7 +467,8 @@ fn truncate(file: &File, size: u64, touch: bool) -> Result<(), ChildEvent> {
     // SAFETY: a read-only shared mapping of the old length. Touching its pages past the new
     // EOF raises SIGBUS in this child process — which is the demonstration; the tutor
     // itself never maps past EOF.
-    let map = unsafe { MmapOptions::new().len(len).map(file) }.map_err(|e| failed("mmap(2)", &e))?;
+    let map =
+        unsafe { MmapOptions::new().len(len).map(file) }.map_err(|e| failed("mmap(2)", &e))?;
     report(&ChildEvent::Touching { offset: first_gone });
     // SAFETY: `first_gone < old == len`, so the address is inside the mapping; the only
     // possible fault is SIGBUS (page past EOF), which kills this child by design.

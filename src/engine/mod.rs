@@ -18,7 +18,6 @@ use crate::numpy::print::ElementSource;
 use crate::trace::{Measured, OpReport};
 use array::{element_pos, read_element, MapView, Mapping, SharedMap};
 
-
 /// A variable of the lesson: an open mapping, or one that was closed.
 pub struct Variable {
     pub name: String,
@@ -206,7 +205,9 @@ fn crash_stores(
         mode: Mode::ReadWrite,
         order: v.order,
         closed: false,
-        map: Some(std::rc::Rc::new(std::cell::RefCell::new(Mapping::Private(anon)))),
+        map: Some(std::rc::Rc::new(std::cell::RefCell::new(Mapping::Private(
+            anon,
+        )))),
         handle: Some(file.try_clone().map_err(|e| open::os_error(&e, None))?),
         map_start: v.map_start,
         map_len: v.map_len,
@@ -222,7 +223,9 @@ fn crash_stores(
         let mut idx = vec![0usize; target.shape.len()];
         loop {
             let pos = element_pos(target.base, &target.strides, &idx);
-            let data = bytes.get(pos..pos + size).ok_or("internal: store outside the mapping")?;
+            let data = bytes
+                .get(pos..pos + size)
+                .ok_or("internal: store outside the mapping")?;
             match stores.last_mut() {
                 Some(last) if last.at + last.data.len() == pos => last.data.extend_from_slice(data),
                 _ => stores.push(child::Store {
@@ -301,13 +304,7 @@ pub fn populate_write(base: usize, at: usize, len: usize) -> std::io::Result<()>
     let end = (base + at + len).div_ceil(page) * page;
     // SAFETY: the range lies inside a live mapping owned by the caller (page-rounded outward, and a
     // mapping always covers whole pages); MADV_POPULATE_WRITE only prefaults, it changes no data.
-    let rc = unsafe {
-        libc::madvise(
-            start as *mut libc::c_void,
-            end - start,
-            MADV_POPULATE_WRITE,
-        )
-    };
+    let rc = unsafe { libc::madvise(start as *mut libc::c_void, end - start, MADV_POPULATE_WRITE) };
     if rc == 0 {
         return Ok(());
     }
@@ -378,7 +375,8 @@ pub(crate) fn populate_target(
         run = match run {
             Some((a, b)) if first <= b + 1 && first >= a => Some((a, b.max(last))),
             Some((a, b)) => {
-                populate_write(addr, a * page, (b + 1 - a) * page).map_err(|e| populate_error(&e))?;
+                populate_write(addr, a * page, (b + 1 - a) * page)
+                    .map_err(|e| populate_error(&e))?;
                 Some((first, last))
             }
             None => Some((first, last)),
@@ -470,7 +468,11 @@ impl Engine {
             if write && !self.guard.may_write(name) {
                 return Err(open::WriteGuard::refusal(shown, "change"));
             }
-            let flags = if write { libc::O_RDWR } else { libc::O_RDONLY | libc::O_NONBLOCK };
+            let flags = if write {
+                libc::O_RDWR
+            } else {
+                libc::O_RDONLY | libc::O_NONBLOCK
+            };
             let f = self
                 .dir()?
                 .open_file(name, flags, 0)

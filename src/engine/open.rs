@@ -96,8 +96,14 @@ impl DirFd {
             .map_err(|_| std::io::Error::from_raw_os_error(libc::EINVAL))?;
         let how = OpenHow {
             flags: (flags | libc::O_CLOEXEC | libc::O_NOFOLLOW) as u64,
-            mode: if flags & libc::O_CREAT != 0 { mode as u64 } else { 0 },
-            resolve: libc::RESOLVE_BENEATH | libc::RESOLVE_NO_SYMLINKS | libc::RESOLVE_NO_MAGICLINKS,
+            mode: if flags & libc::O_CREAT != 0 {
+                mode as u64
+            } else {
+                0
+            },
+            resolve: libc::RESOLVE_BENEATH
+                | libc::RESOLVE_NO_SYMLINKS
+                | libc::RESOLVE_NO_MAGICLINKS,
         };
         // SAFETY: openat2(dirfd, path, &how, size): `c` is NUL-terminated and `how` is a valid
         // open_how of the size passed; the returned fd (if any) is owned by the File below.
@@ -275,20 +281,16 @@ pub fn open(dir: &DirFd, spec: &OpenSpec, guard: &mut WriteGuard) -> Result<Vari
     if mode == Mode::Write && spec.shape.is_none() {
         return Err("ValueError: shape must be given if mode == 'w+'".to_string());
     }
-    let name = normal_name(&spec.file).ok_or_else(|| {
-        open_error(
-            &std::io::Error::from_raw_os_error(libc::EXDEV),
-            &spec.file,
-        )
-    })?;
+    let name = normal_name(&spec.file)
+        .ok_or_else(|| open_error(&std::io::Error::from_raw_os_error(libc::EXDEV), &spec.file))?;
     let path = dir.path().join(&name);
     // Step 3: open(path, mode + 'b'); c opens 'rb'. A w+ of an absent file creates it with O_EXCL,
     // so a file that appears meanwhile is never truncated.
     let flags = match mode {
         // O_NONBLOCK: a FIFO in a user's --workdir must not hang the tutor (no effect on files).
         Mode::ReadOnly | Mode::CopyOnWrite => libc::O_RDONLY | libc::O_NONBLOCK,
-        Mode::ReadWrite if guard.may_write(&name) => libc::O_RDWR,
-        Mode::ReadWrite => return Err(WriteGuard::refusal(&spec.file, "open read-write")),
+        // Opened first even when refused, so a missing file is NumPy's FileNotFoundError.
+        Mode::ReadWrite => libc::O_RDWR,
         Mode::Write if guard.may_write(&name) => libc::O_RDWR | libc::O_CREAT | libc::O_TRUNC,
         Mode::Write => libc::O_RDWR | libc::O_CREAT | libc::O_EXCL,
     };
@@ -299,6 +301,10 @@ pub fn open(dir: &DirFd, spec: &OpenSpec, guard: &mut WriteGuard) -> Result<Vari
         }
         Err(e) => return Err(open_error(&e, &spec.file)),
     };
+    if mode == Mode::ReadWrite && !guard.may_write(&name) {
+        // Nothing was changed yet: open(2) without O_CREAT/O_TRUNC changes no file.
+        return Err(WriteGuard::refusal(&spec.file, "open read-write"));
+    }
     if mode == Mode::Write {
         guard.created.insert(name.clone());
     }
@@ -491,7 +497,10 @@ mod tests {
             assert!(d.inspect(name).unwrap_err().contains("symlink"), "{name}");
             // The fallback walk refuses them too.
             let parts = components(name).unwrap();
-            assert!(d.open_by_components(&parts, libc::O_RDONLY, 0).is_err(), "{name}");
+            assert!(
+                d.open_by_components(&parts, libc::O_RDONLY, 0).is_err(),
+                "{name}"
+            );
         }
         assert!(d.inspect("sub/a.dat").unwrap().is_some());
         assert!(d.inspect("sub/none.dat").unwrap().is_none());

@@ -39,7 +39,8 @@ static CONFINED: Mutex<Option<(PathBuf, Arc<File>)>> = Mutex::new(None);
 /// Measure files under `dir` only through `dir_fd` (the engine's work-directory descriptor).
 pub fn confine_to(dir: &Path, dir_fd: &File) {
     if let Ok(fd) = dir_fd.try_clone() {
-        *CONFINED.lock().unwrap_or_else(|p| p.into_inner()) = Some((dir.to_path_buf(), Arc::new(fd)));
+        *CONFINED.lock().unwrap_or_else(|p| p.into_inner()) =
+            Some((dir.to_path_buf(), Arc::new(fd)));
     }
 }
 
@@ -67,15 +68,18 @@ pub fn pin_file(path: &Path, file: &File) {
 /// Open `path` with `write` or read-only: beneath the confined work directory without following
 /// symlinks when it lies there, else by path (tests, files outside any lesson).
 fn open_confined(path: &Path, write: bool) -> io::Result<File> {
-    let confined = CONFINED
-        .lock()
-        .unwrap_or_else(|p| p.into_inner())
-        .clone();
+    let confined = CONFINED.lock().unwrap_or_else(|p| p.into_inner()).clone();
     if let Some((dir, fd)) = confined {
         if let Ok(rel) = path.strip_prefix(&dir) {
-            let rel = rel.to_str().ok_or_else(|| io::Error::from_raw_os_error(libc::EINVAL))?;
+            let rel = rel
+                .to_str()
+                .ok_or_else(|| io::Error::from_raw_os_error(libc::EINVAL))?;
             let d = crate::engine::open::DirFd::from_file(&dir, fd.try_clone()?);
-            let flags = if write { libc::O_RDWR } else { libc::O_RDONLY | libc::O_NONBLOCK };
+            let flags = if write {
+                libc::O_RDWR
+            } else {
+                libc::O_RDONLY | libc::O_NONBLOCK
+            };
             return d.open_file(rel, flags, 0);
         }
     }
