@@ -5,10 +5,12 @@ use std::path::Path;
 
 use memmap_tutor::engine::{Engine, ReadResult};
 use memmap_tutor::expr::index::{IndexExpr, IndexItem};
+use memmap_tutor::expr::value::parse_value_str;
 use memmap_tutor::expr::value::{BinOp, ValueExpr};
 use memmap_tutor::lesson::{Action, Mode, OpenSpec};
 use memmap_tutor::numpy::dtype::{DType, Scalar};
 use memmap_tutor::numpy::print::ElementSource;
+use memmap_tutor::numpy::print::{array_repr, array_str, scalar_repr, scalar_str};
 use serde_json::Value as J;
 
 fn scalar(j: &J) -> Scalar {
@@ -66,8 +68,9 @@ fn value(j: &J) -> ValueExpr {
                 .map(|d| d.as_i64().unwrap())
                 .collect(),
         ),
+        // The generator evaluates these with `np.asarray(...)` first: a list is `np.array(list)`.
         "astype" => ValueExpr::AsType(
-            Box::new(value(&a[0])),
+            Box::new(as_array(value(&a[0]))),
             DType::parse(a[1].as_str().unwrap()).unwrap(),
         ),
         "bin" => {
@@ -78,9 +81,25 @@ fn value(j: &J) -> ValueExpr {
                 "/" => BinOp::Div,
                 o => panic!("op {o}"),
             };
-            ValueExpr::Binary(op, Box::new(value(&a[1])), Box::new(value(&a[2])))
+            ValueExpr::Binary(
+                op,
+                Box::new(as_array(value(&a[1]))),
+                Box::new(as_array(value(&a[2]))),
+            )
+        }
+        // A value written in the lesson syntax; the generator `eval`s the same text with NumPy.
+        "expr" => {
+            parse_value_str(a.as_str().unwrap()).unwrap_or_else(|e| panic!("{a}: {}", e.message))
         }
         other => panic!("value kind {other}"),
+    }
+}
+
+/// `np.array(list)` for a list, anything else unchanged.
+fn as_array(v: ValueExpr) -> ValueExpr {
+    match v {
+        ValueExpr::List(_) => ValueExpr::Array(Box::new(v)),
+        other => other,
     }
 }
 
@@ -282,6 +301,25 @@ fn run_case(case: &J) -> Vec<String> {
             }
             if var.mapping_len() as u64 != state["mmap_len"].as_u64().unwrap() {
                 fail(format!("mmap len {}", var.mapping_len()));
+            }
+        }
+        if let (Some(r), Some(got)) = (exp.get("read"), &read) {
+            let (s, rp) = match got {
+                ReadResult::Scalar(v, dt) => (scalar_str(*v, *dt), scalar_repr(*v, *dt)),
+                ReadResult::View(v) => (
+                    array_str(v.as_ref()),
+                    array_repr(v.as_ref(), got.class_name()),
+                ),
+            };
+            if let Some(want) = r.get("repr").and_then(|x| x.as_str()) {
+                if rp != want {
+                    fail(format!("repr {rp:?}, NumPy {want:?}"));
+                }
+            }
+            if let Some(want) = r.get("str").and_then(|x| x.as_str()) {
+                if s != want {
+                    fail(format!("str {s:?}, NumPy {want:?}"));
+                }
             }
         }
         match (exp.get("read"), read) {

@@ -11,7 +11,12 @@ import os
 import sys
 import tempfile
 
+import warnings
+
 import numpy as np
+
+# NumPy's RuntimeWarnings (overflow, invalid cast) are not errors: the tutor records none either.
+warnings.simplefilter("ignore", RuntimeWarning)
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 OUT = os.path.join(HERE, "fixtures", "engine", "cases.json")
@@ -119,8 +124,18 @@ def py_scalar(s):
     return {"int": int, "float": float, "bool": bool}[k](v)
 
 
+def X(text):
+    """A value written in the lesson's expression syntax (a subset of Python with `np`)."""
+    return {"expr": text}
+
+
+EVAL_NAMES = {"np": np, "numpy": np, "nan": float("nan"), "inf": float("inf")}
+
+
 def ev(v):
     (k, a), = v.items()
+    if k == "expr":
+        return eval(a, dict(EVAL_NAMES))  # noqa: S307 - our own fixture text
     if k == "scalar":
         return py_scalar(a)
     if k == "list":
@@ -189,6 +204,13 @@ def sparse(data):
     return [n, spans]
 
 
+def name(env, var):
+    """Look a variable up as Python does: NameError once `del`eted (or never bound)."""
+    if var not in env:
+        raise NameError(f"name '{var}' is not defined")
+    return env[var]
+
+
 def run(ops):
     records = []
     env = {}
@@ -217,10 +239,11 @@ def run(ops):
                                         "offset": m.offset, "mode": m.mode,
                                         "mmap_len": len(m._mmap)}
                     elif kind == "assign":
+                        # Python evaluates the right-hand side before looking the name up.
                         value = ev(op["value"])
-                        env[op["var"]][idx(op["index"])] = value
+                        name(env, op["var"])[idx(op["index"])] = value
                     elif kind == "read":
-                        m = env[op["var"]]
+                        m = name(env, op["var"])
                         r = m[idx(op["index"])]
                         if isinstance(r, np.ndarray):
                             rec["read"] = {"scalar": False, "shape": list(r.shape),
@@ -228,10 +251,14 @@ def run(ops):
                         else:
                             rec["read"] = {"scalar": True, "shape": [],
                                            "hex": np.array(r, dtype=m.dtype).tobytes().hex()}
+                        rec["read"]["str"] = str(r)
+                        rec["read"]["repr"] = repr(r)
                     elif kind == "flush":
-                        env[op["var"]].flush()
+                        name(env, op["var"]).flush()
                     elif kind == "close":
-                        # np.memmap has no close(); dropping the last reference unmaps without msync.
+                        # `del arr`: np.memmap has no close(); dropping the last reference unmaps
+                        # without msync.
+                        name(env, op["var"])
                         del env[op["var"]]
                 except Exception as e:  # noqa: BLE001 - recording NumPy's error is the point
                     rec["error"] = f"{type(e).__name__}: {e}"
@@ -255,7 +282,8 @@ def scenarios():
         sc_.append({"name": name, "ops": ops})
 
     for dt in ["bool", "int8", "int16", "int32", "int64", "uint8", "uint16", "uint32", "uint64",
-               "float32", "float64", ">i4", ">f8", "<u2"]:
+               "float32", "float64", ">i4", ">f8", "<u2", "q", "longlong", "<q", ">q", "=q", "Q",
+               "ulonglong", "l", "p", "int_"]:
         add(f"dtype {dt}", [
             open_("a", "d.dat", "w+", dt, [2, 3]),
             assign("a", ALL, reshape(arange(6), 2, 3)),
@@ -560,7 +588,131 @@ def scenarios():
                                 assign("i", ALL, V([-(2 ** 63), 2 ** 63 - 1])), read("i", ALL),
                                 assign("i", ALL, binop("+", V(2 ** 62), V(2 ** 62))),
                                 assign("i", ALL, astype(V([2 ** 63]), "int64")), read("i", ALL)])
+    issue15(add)
     return sc_
+
+
+def issue15(add):
+    """Regression scenarios for issue 15's root causes (values written in the lesson syntax)."""
+    # 1. A result that shares no memory with the map is an ndarray, not a memmap.
+    add("result class: empty views are arrays", [
+        open_("a", "c.dat", "w+", "uint8", [4]),
+        read("a", [S(0, 0)]), read("a", ALL), read("a", [N]), read("a", [S(2, 3)]),
+        read("a", [I(0), E]),
+        open_("z", "z.dat", "w+", "uint8", [0]),
+        read("z", ALL), read("z", [N]), read("z", [E])])
+    # 3. `close` is `del`: later uses raise NameError; the value is evaluated first.
+    add("del then use", [
+        open_("a", "d.dat", "w+", "int16", [3]), close("a"),
+        read("a", ALL), assign("a", ALL, V(1)), assign("a", ALL, X("np.uint8(-1)")),
+        flush("a"), close("a"), close("never")])
+    # 4. NumPy scalar constructors check Python numbers.
+    ctor = ["np.uint8(-1)", "np.int32(1099511627776)", "np.int16(1e20)", "np.int64(np.inf)",
+            "np.int64(nan)", "np.uint8(300.5)", "np.uint8(-1.5)", "np.int16(-3.9)",
+            "np.float32(1e300)", "np.bool_(5)", "np.uint64(18446744073709551615)",
+            "np.int64(9223372036854775808)", "np.int8(True)", "np.int8(np.int32(1000))",
+            "np.uint8(np.array(300))", "np.int8([1, 300])", "np.uint8(3) / 300",
+            "np.uint8(3) + 300", "np.int8(100) + np.int8(100)", "np.int8(100) * 2",
+            "np.int8(5) / np.int8(2)", "-np.uint8(3)", "np.float32(2) * 2.5"]
+    add("numpy scalar constructors", [open_("f", "s.dat", "w+", "float64", [2])]
+        + [assign("f", [I(0)], X(c)) for c in ctor] + [read("f", ALL)])
+    # 5. A list matching the target's shape is stored element by element until one fails.
+    add("partial list stores", [
+        open_("u", "p.dat", "w+", "uint16", [2, 4]),
+        assign("u", ALL, X("[[17, 91, -4, 17], [1, 2, 3, 4]]")), read("u", ALL),
+        assign("u", ALL, X("[17, 91, -4, 17]")), read("u", ALL),
+        assign("u", [S(), S(None, None, -1)], X("[[5, 6, 7, 8], [-1, 2, 3, 4]]")), read("u", ALL),
+        assign("u", [N], X("[[[9, 9, 9, 9], [9, -9, 9, 9]]]")), read("u", ALL),
+        assign("u", [I(0)], X("[[1, 2, 3, -1]]")), read("u", ALL),
+        assign("u", ALL, X("[[1, 2, 3, 4], [1, 2, 3, 1e10]]")), read("u", ALL)])
+    # 7. np.array values are arrays (cast on store); dtype= checks Python numbers.
+    add("np.array values and dtype=", [
+        open_("u", "a.dat", "w+", "uint8", [3]),
+        assign("u", ALL, X("np.array([300, -1, 2])")), read("u", ALL),
+        assign("u", ALL, X("np.full(3, 300, dtype='uint8')")),
+        assign("u", ALL, X("np.array([1.5, 300, 2], dtype='uint8')")),
+        assign("u", ALL, X("np.array([1.5, 250, 2], dtype='uint8')")), read("u", ALL),
+        assign("u", ALL, X("np.zeros(3, dtype='uint8') + 300")),
+        assign("u", ALL, X("np.ones(3, dtype='int8') * 7")), read("u", ALL),
+        assign("u", ALL, X("np.array([1, 2.5, 3])")), read("u", ALL),
+        assign("u", ALL, X("np.array([9223372036854775808, -1, 0])")), read("u", ALL)])
+    # 8. bool arrays refuse unary minus and plus.
+    add("bool unary", [
+        open_("b", "b.dat", "w+", "bool", [2]),
+        assign("b", ALL, X("-np.array([True, False])")),
+        assign("b", ALL, X("+np.array([True, False])")),
+        assign("b", ALL, X("-np.True_" if False else "-np.bool_(1)")),
+        assign("b", ALL, X("+np.bool_(1)")), read("b", ALL)])
+    # 9. Error order: read-only, then the index, then converting the value.
+    add("error precedence", [
+        open_("w", "e.dat", "w+", "uint8", [4]), flush("w"),
+        open_("r", "e.dat", "r", "uint8", [4]),
+        assign("r", [I(10)], V(300)), assign("r", [I(1)], V([1, 2])),
+        assign("w", [I(10)], V(300)), assign("w", [I(10)], V([1, 2])),
+        assign("w", ALL, V([1, 2, 300])), read("w", ALL)])
+    # 10. Float -> integer casts of NaN, inf and out-of-range values (x86-64).
+    odd = "np.array([nan, np.inf, -np.inf, 1e20, -1e20, 3e9, -3e9, 300.7, -300.7, 4294967301.0])"
+    for dt in ["int8", "uint8", "int16", "uint16", "int32", "uint32", "int64", "uint64"]:
+        add(f"float casts into {dt}", [open_("i", "f.dat", "w+", dt, [10]),
+                                       assign("i", ALL, X(odd)), read("i", ALL),
+                                       assign("i", ALL, X(odd + f".astype('{dt}')")),
+                                       read("i", ALL)])
+    # 11. NumPy scalars into integer arrays; 0-d arrays are typed arrays.
+    for dt in ["int8", "uint8", "int64", "uint64", "float32", "bool"]:
+        vals = ["np.int32(1000)", "np.float64(1e20)", "np.array(1000)", "np.array(1e20)",
+                "np.int64(-1)", "np.float64(nan)", "np.float32(3.7)", "np.array(-1)",
+                "np.array(np.inf)", "np.array(1000) * 1", "np.array(2) / 0", "-np.array(0.0)",
+                "np.full((), 1)", "np.arange(3).reshape(3, 1)[1, ...]" if False else "np.array(7).reshape(())"]
+        ops = [open_("t", "t.dat", "w+", dt, [3])]
+        for v in vals:
+            ops += [assign("t", [I(0)], X(v)), assign("t", [S(1, 2)], X(v))]
+        ops.append(read("t", ALL))
+        add(f"numpy scalars into {dt}", ops)
+    # 12. Python lists and numbers follow Python's rules.
+    add("python list semantics", [
+        open_("l", "l.dat", "w+", "int64", [6]),
+        assign("l", ALL, X("[1, 2] * 3")), read("l", ALL),
+        assign("l", [S(0, 3)], X("[1, 2] + [3]")), read("l", ALL),
+        assign("l", ALL, X("-[1, 2]")), assign("l", ALL, X("[1, 2] * 2.5")),
+        assign("l", ALL, X("[1, 2] + 1")), assign("l", ALL, X("1 + [1, 2]")),
+        assign("l", ALL, X("[1, 2] - [1, 2]")), assign("l", ALL, X("[1, 2, 3] * np.int64(2)")),
+        read("l", ALL),
+        assign("l", [S(0, 2)], X("np.array([1, 2]) * [3, 4]")), read("l", ALL),
+        assign("l", ALL, X("[1, 2].reshape(2, 1)")), assign("l", ALL, X("(3).astype('float64')")),
+        assign("l", ALL, X("[1, 2] * 0")), assign("l", ALL, X("2 * [1, 2, 3]")), read("l", ALL)])
+    # 13. Assigning into one element.
+    for dt in ["int16", "float32", "bool"]:
+        vals = ["[1, 2]", "[5]", "[]", "np.array([5])", "np.array([[[5]]])", "np.arange(1)",
+                "np.linspace(0, 1, 1)", "np.arange(2)", "np.array(7)"]
+        ops = [open_("e", "el.dat", "w+", dt, [2, 3])]
+        for v in vals:
+            ops.append(assign("e", [I(0), I(0)], X(v)))
+        ops += [assign("e", [I(0)], X("np.array([[[1]]])")), assign("e", [I(1), I(1), E], X("[1]")),
+                assign("e", [I(1), I(2), E], X("np.array([[4]])")), read("e", ALL)]
+        add(f"one element of {dt}", ops)
+    # 14. Error wording.
+    add("error wording", [
+        open_("w", "w.dat", "w+", "float64", [4]),
+        assign("w", ALL, X("np.zeros((1, 12))")), assign("w", ALL, X("np.zeros((1, 1, 3))")),
+        assign("w", ALL, X("np.arange(5).reshape(2, -1)")),
+        assign("w", ALL, X("np.arange(5).reshape(-1, 2)")),
+        assign("w", ALL, X("np.arange(5).reshape(-1, 0)")),
+        assign("w", ALL, X("np.arange(5).reshape(2)")),
+        assign("w", ALL, X("np.arange(6).reshape(-1, -1)")),
+        assign("w", ALL, X("np.arange(4).reshape(2, -2)")),
+        open_("i", "i.dat", "w+", "uint16", [3]),
+        assign("i", ALL, X("[1, 70000, -1]")), assign("i", ALL, X("[1, -1, 70000]")),
+        assign("i", ALL, X("[1, 18446744073709551615, 2]"))])
+    # 15. Smaller ones.
+    add("smaller ones", [
+        open_("m", "m.dat", "w+", "float64", [3]),
+        assign("m", ALL, X("np.arange(3, dtype=bool)")),
+        assign("m", [S(0, 2)], X("np.arange(2, dtype=bool)")), read("m", ALL),
+        assign("m", ALL, X("-(np.arange(3) * 1.0)")), read("m", ALL),
+        assign("m", ALL, X("-np.zeros(3)")), read("m", ALL),
+        assign("m", [I(0)], X("np.uint8(3) / 300")), read("m", ALL),
+        assign("m", ALL, X("np.linspace(-1, 1, 3, dtype='int16')")), read("m", ALL),
+        assign("m", ALL, X("np.array([1, 2.5, 3])")), read("m", ALL)])
 
 
 def main():

@@ -14,17 +14,18 @@ use crate::numpy::dtype::{DType, Kind};
 /// NumPy's setitem broadcast: the value's leading 1s may be dropped, then each axis must match or be 1.
 /// Returns the value's flat strides over the target shape.
 pub fn broadcast_into(value: &[usize], target: &[usize]) -> Result<Vec<usize>, String> {
-    let err = || {
-        format!(
-            "ValueError: could not broadcast input array from shape {} into shape {}",
-            np_shape(value),
-            np_shape(target)
-        )
-    };
     let mut v = value;
     while v.len() > target.len() && v.first() == Some(&1) {
         v = &v[1..];
     }
+    // NumPy reports the value's shape after dropping those leading 1s.
+    let err = || {
+        format!(
+            "ValueError: could not broadcast input array from shape {} into shape {}",
+            np_shape(v),
+            np_shape(target)
+        )
+    };
     if v.len() > target.len() {
         return Err(err());
     }
@@ -38,16 +39,31 @@ pub fn broadcast_into(value: &[usize], target: &[usize]) -> Result<Vec<usize>, S
     Ok(flat_strides(&padded, target))
 }
 
-/// Perform the assignment on an open variable (the caller checked it is open).
+/// `arr[index] = value` on an open variable: the value first, then the assignment.
 pub fn assign(var: &Variable, index: &IndexExpr, value: &ValueExpr) -> Result<(), String> {
-    // Python evaluates the right-hand side first.
-    let compiled = values::compile(value)?;
+    assign_compiled(var, index, compile_value(value)?)
+}
+
+/// Compile the right-hand side of `arr[index] = value`: Python evaluates it before it even
+/// looks the name `arr` up, so its errors come first.
+pub fn compile_value(value: &ValueExpr) -> Result<values::Value, String> {
+    values::compile(value)
+}
+
+/// Perform the assignment on an open variable (the caller checked it is open) with a value
+/// already compiled. NumPy's order: read-only, then the index, then converting the value,
+/// then broadcasting.
+pub fn assign_compiled(
+    var: &Variable,
+    index: &IndexExpr,
+    compiled: values::Value,
+) -> Result<(), String> {
     if var.mode == Mode::ReadOnly {
         return Err("ValueError: assignment destination is read-only".to_string());
     }
     var.check_mapped_range()?;
     let view = apply_index(&var.shape, &var.strides, var.array_offset, &index.items)?;
-    let src = values::into_source(compiled, &var.dtype, view.shape.len())?;
+    let src = values::into_source(compiled, &var.dtype, &view.shape, view.is_scalar)?;
     let vstrides = broadcast_into(&src.lazy.shape, &view.shape)?;
     // Every NumPy check passed: fault the target pages in first, so a full disk is an error here.
     super::populate_target(var, &view.shape, &view.strides, view.base)?;
@@ -56,6 +72,16 @@ pub fn assign(var: &Variable, index: &IndexExpr, value: &ValueExpr) -> Result<()
     let bytes = map
         .bytes_mut()
         .ok_or_else(|| "ValueError: assignment destination is read-only".to_string())?;
+    if let Some(pending) = &src.pending {
+        return write_converting(
+            bytes,
+            var.dtype,
+            &view.shape,
+            &view.strides,
+            view.base,
+            pending,
+        );
+    }
     write(
         bytes,
         var,
@@ -65,6 +91,33 @@ pub fn assign(var: &Variable, index: &IndexExpr, value: &ValueExpr) -> Result<()
         &src,
         &vstrides,
     );
+    Ok(())
+}
+
+/// Store Python numbers one by one in C order of the target, converting each with Python's
+/// rules; the first that fails stops the store with its error (earlier ones stay stored).
+fn write_converting(
+    bytes: &mut [u8],
+    dt: DType,
+    shape: &[usize],
+    strides: &[isize],
+    base: usize,
+    leaves: &[crate::numpy::dtype::Scalar],
+) -> Result<(), String> {
+    if shape.iter().product::<usize>() == 0 {
+        return Ok(());
+    }
+    let mut idx = vec![0usize; shape.len()];
+    for leaf in leaves {
+        let v = values::py_convert(*leaf, &dt)?;
+        let pos = element_pos(base, strides, &idx);
+        if let Some(out) = bytes.get_mut(pos..pos + dt.size) {
+            dt.encode(v, out);
+        }
+        if !next_index(&mut idx, shape) {
+            break;
+        }
+    }
     Ok(())
 }
 
@@ -309,7 +362,12 @@ mod tests {
 
     fn source(expr: &str, dt: DType) -> Source {
         let v = crate::expr::value::parse_value_str(expr).unwrap();
-        values::into_source(values::compile(&v).unwrap(), &dt, 1).unwrap()
+        values::into_source(values::compile(&v).unwrap(), &dt, &[n_of(expr)], false).unwrap()
+    }
+
+    /// A target length the value fits (lists convert only when their shape matches).
+    fn n_of(_expr: &str) -> usize {
+        5000
     }
 
     #[test]

@@ -93,11 +93,9 @@ impl Variable {
         }
     }
 
+    /// A closed variable is `del`eted in NumPy terms: using the name raises NameError.
     fn closed_error(&self) -> String {
-        format!(
-            "error: `{}` was closed (its mapping is unmapped); NumPy would crash touching it",
-            self.name
-        )
+        format!("NameError: name '{}' is not defined", self.name)
     }
 
     /// A view of the whole array sharing the mapping (no copy).
@@ -257,8 +255,20 @@ fn one_line(s: &str) -> String {
 /// The result of a `read` step: a scalar or a view.
 pub enum ReadResult {
     Scalar(Scalar, DType),
-    /// A view of the mapping; printed through ElementSource (class `memmap`).
+    /// A view of the mapping; printed through ElementSource (class from [`ReadResult::class_name`]).
     View(Box<dyn ElementSource>),
+}
+
+impl ReadResult {
+    /// The class NumPy gives the result: `memmap.__array_finalize__` keeps `_mmap` only when
+    /// `np.may_share_memory(view, base)`, which is False for a view without elements, and
+    /// `memmap.__getitem__` turns a memmap without `_mmap` into a plain `ndarray`.
+    pub fn class_name(&self) -> &'static str {
+        match self {
+            ReadResult::View(v) if v.shape().iter().product::<usize>() > 0 => "memmap",
+            _ => "array",
+        }
+    }
 }
 
 /// What performing one step produced.
@@ -517,8 +527,10 @@ impl Engine {
                 Ok(None)
             }
             Action::Assign { var, index, value } => {
+                // Python evaluates the right-hand side before looking the name up.
+                let compiled = assign::compile_value(value)?;
                 let v = self.open_var(var)?;
-                assign::assign(v, index, value)?;
+                assign::assign_compiled(v, index, compiled)?;
                 Ok(None)
             }
             Action::Read { var, index } => {
@@ -543,6 +555,7 @@ impl Engine {
                 let v = self
                     .vars
                     .get_mut(var)
+                    .filter(|v| !v.closed)
                     .ok_or_else(|| format!("NameError: name '{var}' is not defined"))?;
                 // munmap without msync; views already handed out keep their own reference.
                 v.map = None;

@@ -3,20 +3,23 @@
 //! Nothing the size of an `arange`/`linspace`/`full` is ever built: a compiled [`Lazy`] computes
 //! the element at a flat (C-order) position on demand. Only list literals (small) are materialised.
 
-use crate::expr::value::{BinOp, ValueExpr};
+use crate::expr::value::{BinOp, UnOp, ValueExpr};
 use crate::numpy::dtype::{DType, Kind, Scalar};
 
 /// Elements a list literal nested inside an expression may hold once materialised.
 const MAX_MATERIALISED: usize = 1 << 24;
 
-/// A compiled value: Python objects (converted at assignment with Python's rules) or a NumPy array.
+/// A compiled value: Python objects (converted at assignment with Python's rules), a NumPy
+/// scalar (`np.int32(5)`, or what an operation on 0-d arrays returns) or a NumPy array.
 #[derive(Debug, Clone)]
 pub enum Value {
     /// A Python scalar (also the result of arithmetic between Python scalars).
     PyScalar(Scalar),
     /// A (nested) Python list literal; kept as written until the target dtype is known.
     PyList(ValueExpr),
-    /// A NumPy array computed lazily.
+    /// A NumPy scalar of a dtype (strong in promotion, unlike a Python number).
+    NpScalar(Scalar, DType),
+    /// A NumPy array computed lazily (0-d arrays included).
     Array(Lazy),
 }
 
@@ -61,6 +64,10 @@ enum Node {
     Reshape(Box<Lazy>),
     /// `astype`: unsafe cast of every element.
     Cast(Box<Lazy>),
+    /// `np.floor` of every element (`np.linspace(..., dtype=int)` floors before casting).
+    Floor(Box<Lazy>),
+    /// `-x` element-wise in this dtype (integers wrap).
+    Neg(Box<Lazy>),
     /// Element-wise arithmetic; operands broadcast via flat strides (0 on broadcast axes).
     Binary {
         op: BinOp,
@@ -167,6 +174,8 @@ impl Lazy {
             }
             Node::Reshape(inner) => inner.at(flat),
             Node::Cast(inner) => inner.at(flat).cast(&self.dtype),
+            Node::Floor(inner) => Scalar::Float(inner.at(flat).as_f64().floor()),
+            Node::Neg(inner) => neg(inner.at(flat)).cast(&self.dtype),
             Node::Binary {
                 op,
                 a,
@@ -189,6 +198,16 @@ impl Lazy {
                 arith(*op, x, y, compute).cast(&self.dtype)
             }
         }
+    }
+}
+
+/// Negation of one element (integers wrap; the caller casts back to the dtype).
+fn neg(x: Scalar) -> Scalar {
+    match x {
+        Scalar::Int(i) => Scalar::Int(i.wrapping_neg()),
+        Scalar::UInt(u) => Scalar::UInt(u.wrapping_neg()),
+        Scalar::Float(f) => Scalar::Float(-f),
+        Scalar::Bool(b) => Scalar::Bool(b),
     }
 }
 
@@ -363,10 +382,6 @@ pub fn list_shape(expr: &ValueExpr, maxdims: usize) -> Result<Vec<usize>, String
         if lens.iter().all(|l| l.is_none()) {
             return Ok(shape);
         }
-        if maxdims == 0 {
-            // A 0-d target takes no sequence at all; NumPy's message is the short form.
-            return Err("ValueError: setting an array element with a sequence.".to_string());
-        }
         if shape.len() >= maxdims {
             return Err(format!(
                 "ValueError: setting an array element with a sequence. The requested array would exceed the maximum number of dimension of {maxdims}."
@@ -417,22 +432,25 @@ pub fn list_leaves(expr: &ValueExpr, out: &mut Vec<Scalar>) -> Result<(), String
     }
 }
 
-/// `np.array(list)`: bool if all bools, float64 if any float, else int64 (uint64 above int64).
-fn list_to_array(expr: &ValueExpr) -> Result<Lazy, String> {
+/// `np.array(list)`: bool if all bools, float64 if any float, else int64 (uint64 when a value
+/// needs it, float64 when int64 and uint64 values are mixed); with `dtype`, every Python number
+/// is converted to it in order, with Python's range checks.
+fn list_to_array(expr: &ValueExpr, dtype: Option<DType>) -> Result<Lazy, String> {
     let shape = list_shape(expr, 64)?;
     let mut leaves = Vec::new();
     list_leaves(expr, &mut leaves)?;
-    let dtype = if leaves.iter().all(|s| matches!(s, Scalar::Bool(_))) {
-        DType::BOOL
-    } else if leaves.iter().any(|s| matches!(s, Scalar::Float(_))) {
-        DType::FLOAT64
-    } else if leaves.iter().any(|s| matches!(s, Scalar::UInt(_))) {
-        if leaves.iter().any(|s| matches!(s, Scalar::Int(i) if *i < 0)) {
-            return Err("OverflowError: Python int too large to convert to C long".to_string());
+    let dtype = match dtype {
+        Some(d) => d,
+        None if leaves.iter().all(|s| matches!(s, Scalar::Bool(_))) => DType::BOOL,
+        None if leaves.iter().any(|s| matches!(s, Scalar::Float(_))) => DType::FLOAT64,
+        None if leaves.iter().any(|s| matches!(s, Scalar::UInt(_))) => {
+            if leaves.iter().any(|s| matches!(s, Scalar::Int(i) if *i < 0)) {
+                DType::FLOAT64
+            } else {
+                DType::native(Kind::UInt, 8)
+            }
         }
-        DType::native(Kind::UInt, 8)
-    } else {
-        DType::INT64
+        None => DType::INT64,
     };
     let data = leaves
         .into_iter()
@@ -445,11 +463,44 @@ fn list_to_array(expr: &ValueExpr) -> Result<Lazy, String> {
 fn to_array(v: Value) -> Result<Lazy, String> {
     match v {
         Value::Array(l) => Ok(l),
+        Value::NpScalar(s, dt) => Ok(Lazy::new(vec![], dt, Node::Fill(s))),
         Value::PyScalar(s) => {
             let dt = py_dtype(s);
             Ok(Lazy::new(vec![], dt, Node::Fill(py_convert(s, &dt)?)))
         }
-        Value::PyList(e) => list_to_array(&e),
+        Value::PyList(e) => list_to_array(&e, None),
+    }
+}
+
+/// What an operation on arrays returns: a NumPy scalar when the result is 0-d.
+fn scalarize(l: Lazy) -> Value {
+    if l.shape.is_empty() {
+        let s = l.at(0);
+        Value::NpScalar(s, l.dtype)
+    } else {
+        Value::Array(l)
+    }
+}
+
+/// Python's name of a Python object's type, for TypeError/AttributeError messages.
+fn py_type_name(v: &Value) -> &'static str {
+    match v {
+        Value::PyScalar(Scalar::Bool(_)) => "bool",
+        Value::PyScalar(Scalar::Float(_)) => "float",
+        Value::PyScalar(_) => "int",
+        Value::PyList(_) => "list",
+        Value::NpScalar(..) | Value::Array(_) => "numpy.ndarray",
+    }
+}
+
+/// `x.<method>` on a Python number or list: AttributeError, as Python raises it.
+fn no_method(v: &Value, method: &str) -> Result<(), String> {
+    match v {
+        Value::PyScalar(_) | Value::PyList(_) => Err(format!(
+            "AttributeError: '{}' object has no attribute '{method}'",
+            py_type_name(v)
+        )),
+        _ => Ok(()),
     }
 }
 
@@ -482,13 +533,7 @@ fn py_arith(op: BinOp, a: Scalar, b: Scalar) -> Result<Scalar, String> {
                 BinOp::Sub => x.checked_sub(y),
                 _ => x.checked_mul(y),
             };
-            match r {
-                Some(r) if r >= i64::MIN as i128 && r <= i64::MAX as i128 => {
-                    Ok(Scalar::Int(r as i64))
-                }
-                Some(r) if r >= 0 && r <= u64::MAX as i128 => Ok(Scalar::UInt(r as u64)),
-                _ => Err("OverflowError: Python int too large to convert to C long".to_string()),
-            }
+            py_int(r)
         }
         (Some(x), Some(y), BinOp::Div) => {
             if y == 0 {
@@ -513,8 +558,25 @@ fn py_arith(op: BinOp, a: Scalar, b: Scalar) -> Result<Scalar, String> {
     }
 }
 
-/// NEP 50: a Python scalar next to an array takes the array's dtype when its kind allows.
-fn weak_to_array(s: Scalar, other: DType) -> Result<Lazy, String> {
+/// A Python int the tutor can hold (int64 or uint64 range).
+fn py_int(r: Option<i128>) -> Result<Scalar, String> {
+    match r {
+        Some(r) if r >= i64::MIN as i128 && r <= i64::MAX as i128 => Ok(Scalar::Int(r as i64)),
+        Some(r) if r >= 0 && r <= u64::MAX as i128 => Ok(Scalar::UInt(r as u64)),
+        _ => Err("OverflowError: Python int too large to convert to C long".to_string()),
+    }
+}
+
+/// NEP 50: a Python scalar next to a typed operand takes that dtype when its kind allows
+/// (with NumPy 2's range check), except in true division of integers, whose loop is float64.
+fn weak_to_array(s: Scalar, other: DType, op: BinOp) -> Result<Lazy, String> {
+    if op == BinOp::Div && other.kind != Kind::Float {
+        return Ok(Lazy::new(
+            vec![],
+            DType::FLOAT64,
+            Node::Fill(Scalar::Float(s.as_f64())),
+        ));
+    }
     let dt = match (s, other.kind) {
         (Scalar::Bool(_), _) => DType::BOOL,
         (Scalar::Float(_), Kind::Float) => DType::native(Kind::Float, other.size),
@@ -578,65 +640,324 @@ pub fn flat_strides(shape: &[usize], target: &[usize]) -> Vec<usize> {
     strides
 }
 
+fn op_symbol(op: BinOp) -> &'static str {
+    match op {
+        BinOp::Add => "+",
+        BinOp::Sub => "-",
+        BinOp::Mul => "*",
+        BinOp::Div => "/",
+    }
+}
+
+/// `list * n`: Python's repetition (an empty list for n <= 0).
+fn repeat_list(items: &[ValueExpr], n: i128) -> Result<Value, String> {
+    let n = usize::try_from(n.max(0)).unwrap_or(usize::MAX);
+    if items.len().saturating_mul(n) > MAX_MATERIALISED {
+        return Err("MemoryError: the repeated list is too large for the tutor".to_string());
+    }
+    let mut out = Vec::with_capacity(items.len() * n);
+    for _ in 0..n {
+        out.extend(items.iter().cloned());
+    }
+    Ok(Value::PyList(ValueExpr::List(out)))
+}
+
+fn list_items(e: &ValueExpr) -> &[ValueExpr] {
+    match e {
+        ValueExpr::List(v) => v,
+        _ => &[],
+    }
+}
+
+/// Python's behaviour for an operator with a list on at least one side and no NumPy object.
+fn list_op(op: BinOp, x: &Value, y: &Value) -> Result<Value, String> {
+    let unsupported = || {
+        Err(format!(
+            "TypeError: unsupported operand type(s) for {}: '{}' and '{}'",
+            op_symbol(op),
+            py_type_name(x),
+            py_type_name(y)
+        ))
+    };
+    match (op, x, y) {
+        (BinOp::Add, Value::PyList(a), Value::PyList(b)) => {
+            let mut out = list_items(a).to_vec();
+            out.extend(list_items(b).iter().cloned());
+            if out.len() > MAX_MATERIALISED {
+                return Err("MemoryError: the list is too large for the tutor".to_string());
+            }
+            Ok(Value::PyList(ValueExpr::List(out)))
+        }
+        (BinOp::Add, Value::PyList(_), other) => Err(format!(
+            "TypeError: can only concatenate list (not \"{}\") to list",
+            py_type_name(other)
+        )),
+        (BinOp::Mul, Value::PyList(l), Value::PyScalar(s))
+        | (BinOp::Mul, Value::PyScalar(s), Value::PyList(l)) => match s {
+            Scalar::Float(_) => {
+                Err("TypeError: can't multiply sequence by non-int of type 'float'".to_string())
+            }
+            Scalar::Bool(b) => repeat_list(list_items(l), *b as i128),
+            Scalar::Int(i) => repeat_list(list_items(l), *i as i128),
+            Scalar::UInt(u) => repeat_list(list_items(l), *u as i128),
+        },
+        (BinOp::Mul, Value::PyList(_), Value::PyList(_)) => {
+            Err("TypeError: can't multiply sequence by non-int of type 'list'".to_string())
+        }
+        _ => unsupported(),
+    }
+}
+
+/// `a <op> b` with Python's dispatch: Python objects alone follow Python's rules, anything
+/// with a NumPy object follows NumPy's (NEP 50 promotion, broadcasting).
+fn binary(op: BinOp, vx: Value, vy: Value) -> Result<Value, String> {
+    use Value::*;
+    let (ax, ay) = match (vx, vy) {
+        (PyScalar(a), PyScalar(b)) => return Ok(PyScalar(py_arith(op, a, b)?)),
+        (x @ PyList(_), y @ (PyList(_) | PyScalar(_))) | (x @ PyScalar(_), y @ PyList(_)) => {
+            return list_op(op, &x, &y)
+        }
+        // list.__mul__ takes any integer with __index__, NumPy integers included.
+        (PyList(l), NpScalar(s, dt))
+            if op == BinOp::Mul && matches!(dt.kind, Kind::Int | Kind::UInt) =>
+        {
+            let n = match s {
+                Scalar::Int(i) => i as i128,
+                Scalar::UInt(u) => u as i128,
+                _ => 0,
+            };
+            return repeat_list(list_items(&l), n);
+        }
+        (PyScalar(a), other) => {
+            let o = to_array(other)?;
+            (weak_to_array(a, o.dtype, op)?, o)
+        }
+        (other, PyScalar(b)) => {
+            let o = to_array(other)?;
+            let w = weak_to_array(b, o.dtype, op)?;
+            (o, w)
+        }
+        (p, q) => (to_array(p)?, to_array(q)?),
+    };
+    let common = promote(ax.dtype, ay.dtype);
+    if common.kind == Kind::Bool && op == BinOp::Sub {
+        return Err("TypeError: numpy boolean subtract, the `-` operator, is not supported, use the bitwise_xor, the `^` operator, or the logical_xor function instead.".to_string());
+    }
+    let (compute, result) = match op {
+        BinOp::Div if common.kind != Kind::Float => (DType::FLOAT64, DType::FLOAT64),
+        _ => (common, common),
+    };
+    let (shape, sa, sb) = broadcast_pair(&ax.shape, &ay.shape)?;
+    Ok(scalarize(Lazy::new(
+        shape,
+        result,
+        Node::Binary {
+            op,
+            a: Box::new(ax),
+            a_strides: sa,
+            b: Box::new(ay),
+            b_strides: sb,
+            compute,
+        },
+    )))
+}
+
+/// `-x` / `+x`: Python's rules for Python objects, NumPy's for NumPy objects.
+fn unary(op: UnOp, v: Value) -> Result<Value, String> {
+    let sign = match op {
+        UnOp::Neg => "-",
+        UnOp::Pos => "+",
+    };
+    match v {
+        Value::PyScalar(s) => Ok(Value::PyScalar(match (op, s) {
+            (UnOp::Neg, Scalar::Float(f)) => Scalar::Float(-f),
+            (UnOp::Pos, Scalar::Float(f)) => Scalar::Float(f),
+            (UnOp::Neg, Scalar::Bool(b)) => Scalar::Int(-(b as i64)),
+            (UnOp::Pos, Scalar::Bool(b)) => Scalar::Int(b as i64),
+            (UnOp::Neg, Scalar::Int(i)) => py_int(Some(-(i as i128)))?,
+            (UnOp::Neg, Scalar::UInt(u)) => py_int(Some(-(u as i128)))?,
+            (UnOp::Pos, other) => other,
+        })),
+        Value::PyList(_) => Err(format!(
+            "TypeError: bad operand type for unary {sign}: 'list'"
+        )),
+        other => {
+            let a = to_array(other)?;
+            if a.dtype.kind == Kind::Bool {
+                return Err(match op {
+                    UnOp::Neg => "TypeError: The numpy boolean negative, the `-` operator, is not supported, use the `~` operator or the logical_not function instead.".to_string(),
+                    UnOp::Pos => "UFuncTypeError: ufunc 'positive' did not contain a loop with signature matching types <class 'numpy.dtypes.BoolDType'> -> None".to_string(),
+                });
+            }
+            let (shape, dt) = (a.shape.clone(), a.dtype);
+            Ok(scalarize(match op {
+                UnOp::Neg => Lazy::new(shape, dt, Node::Neg(Box::new(a))),
+                UnOp::Pos => a,
+            }))
+        }
+    }
+}
+
+/// NumPy's message for a reshape that does not fit, shape printed as NumPy's
+/// `convert_shape_to_string` does (leading unknowns dropped, later ones as `newaxis`).
+fn reshape_error(size: usize, dims: &[i64]) -> String {
+    let first = dims.iter().position(|&d| d >= 0);
+    let shown = match first {
+        None => "()".to_string(),
+        Some(i) => {
+            let mut s = format!("({}", dims[i]);
+            for &d in &dims[i + 1..] {
+                if d < 0 {
+                    s.push_str(",newaxis");
+                } else {
+                    s.push_str(&format!(",{d}"));
+                }
+            }
+            s.push_str(if dims.len() == 1 { ",)" } else { ")" });
+            s
+        }
+    };
+    format!("ValueError: cannot reshape array of size {size} into shape {shown}")
+}
+
+fn reshape(a: Lazy, dims: &[i64]) -> Result<Lazy, String> {
+    let size = a.size();
+    let unknown = dims.iter().filter(|&&d| d < 0).count();
+    if unknown > 1 {
+        return Err("ValueError: can only specify one unknown dimension".to_string());
+    }
+    let bad = || reshape_error(size, dims);
+    let known: usize = dims
+        .iter()
+        .filter(|&&d| d >= 0)
+        .try_fold(1usize, |acc, &d| acc.checked_mul(d as usize))
+        .ok_or_else(bad)?;
+    let shape: Vec<usize> = if unknown == 1 {
+        if known == 0 || !size.is_multiple_of(known) {
+            return Err(bad());
+        }
+        dims.iter()
+            .map(|&d| if d < 0 { size / known } else { d as usize })
+            .collect()
+    } else {
+        if known != size {
+            return Err(bad());
+        }
+        dims.iter().map(|&d| d as usize).collect()
+    };
+    if shape.len() > 64 {
+        return Err(format!(
+            "ValueError: maximum supported dimension for an ndarray is currently 64, found {}",
+            shape.len()
+        ));
+    }
+    let dt = a.dtype;
+    Ok(Lazy::new(shape, dt, Node::Reshape(Box::new(a))))
+}
+
+fn cast(a: Lazy, dt: DType) -> Lazy {
+    Lazy::new(a.shape.clone(), dt, Node::Cast(Box::new(a)))
+}
+
+/// `np.arange(start, stop, step)` before any `dtype=`.
+fn arange(start: &Scalar, stop: &Scalar, step: &Scalar) -> Result<Lazy, String> {
+    let is_int = |s: &Scalar| !matches!(s, Scalar::Float(_));
+    if is_int(start) && is_int(stop) && is_int(step) {
+        let to_i = |s: &Scalar| -> i128 {
+            match *s {
+                Scalar::Bool(b) => b as i128,
+                Scalar::Int(i) => i as i128,
+                Scalar::UInt(u) => u as i128,
+                Scalar::Float(f) => f as i128,
+            }
+        };
+        let (a, b, st) = (to_i(start), to_i(stop), to_i(step));
+        if st == 0 {
+            return Err("ZeroDivisionError: division by zero".to_string());
+        }
+        let n = (b - a).div_euclid(st) + i128::from((b - a).rem_euclid(st) != 0);
+        let n = usize::try_from(n.max(0))
+            .map_err(|_| "ValueError: Maximum allowed size exceeded".to_string())?;
+        let too_large = || "OverflowError: Python int too large to convert to C long".to_string();
+        let (a, st) = (
+            i64::try_from(a).map_err(|_| too_large())?,
+            i64::try_from(st).map_err(|_| too_large())?,
+        );
+        Ok(Lazy::new(
+            vec![n],
+            DType::INT64,
+            Node::ArangeInt { start: a, step: st },
+        ))
+    } else {
+        let (a, b, st) = (start.as_f64(), stop.as_f64(), step.as_f64());
+        if st == 0.0 {
+            return Err("ZeroDivisionError: division by zero".to_string());
+        }
+        let len = ((b - a) / st).ceil();
+        if len.is_nan() {
+            return Err("ValueError: arange: cannot compute length".to_string());
+        }
+        if len > 1e18 {
+            return Err("ValueError: Maximum allowed size exceeded".to_string());
+        }
+        let n = if len > 0.0 { len as usize } else { 0 };
+        Ok(Lazy::new(
+            vec![n],
+            DType::FLOAT64,
+            Node::ArangeFloat {
+                start: a,
+                delta: (a + st) - a,
+            },
+        ))
+    }
+}
+
+/// A constructor called with `dtype=`.
+fn with_dtype(inner: &ValueExpr, dt: DType) -> Result<Value, String> {
+    match inner {
+        ValueExpr::Full { shape, fill } => {
+            let shape = shape_from_u64(shape)?;
+            Ok(Value::Array(Lazy::new(
+                shape,
+                dt,
+                Node::Fill(py_convert(*fill, &dt)?),
+            )))
+        }
+        ValueExpr::Arange { start, stop, step } => {
+            let a = arange(start, stop, step)?;
+            if dt.kind == Kind::Bool && a.size() > 2 {
+                return Err("TypeError: arange() is only supported for booleans when the result has at most length 2.".to_string());
+            }
+            Ok(Value::Array(cast(a, dt)))
+        }
+        ValueExpr::Linspace { .. } => {
+            let a = to_array(compile(inner)?)?;
+            // NumPy 2 floors before casting to an integer dtype.
+            let a = if matches!(dt.kind, Kind::Int | Kind::UInt) {
+                Lazy::new(a.shape.clone(), a.dtype, Node::Floor(Box::new(a)))
+            } else {
+                a
+            };
+            Ok(Value::Array(cast(a, dt)))
+        }
+        _ => match compile(inner)? {
+            Value::PyList(e) => Ok(Value::Array(list_to_array(&e, Some(dt))?)),
+            Value::PyScalar(s) => Ok(Value::Array(Lazy::new(
+                vec![],
+                dt,
+                Node::Fill(py_convert(s, &dt)?),
+            ))),
+            other => Ok(Value::Array(cast(to_array(other)?, dt))),
+        },
+    }
+}
+
 /// Compile a value expression (errors are NumPy's, raised while evaluating the right-hand side).
 pub fn compile(expr: &ValueExpr) -> Result<Value, String> {
     match expr {
         ValueExpr::Scalar(s) => Ok(Value::PyScalar(*s)),
         ValueExpr::List(_) => Ok(Value::PyList(expr.clone())),
-        ValueExpr::Arange { start, stop, step } => {
-            let is_int = |s: &Scalar| !matches!(s, Scalar::Float(_));
-            if is_int(start) && is_int(stop) && is_int(step) {
-                let to_i = |s: &Scalar| -> Result<i128, String> {
-                    match *s {
-                        Scalar::Bool(b) => Ok(b as i128),
-                        Scalar::Int(i) => Ok(i as i128),
-                        Scalar::UInt(u) => Ok(u as i128),
-                        Scalar::Float(_) => Err(String::new()),
-                    }
-                };
-                let (a, b, st) = (to_i(start)?, to_i(stop)?, to_i(step)?);
-                if st == 0 {
-                    return Err("ZeroDivisionError: division by zero".to_string());
-                }
-                let n = (b - a).div_euclid(st) + i128::from((b - a).rem_euclid(st) != 0);
-                let n = usize::try_from(n.max(0))
-                    .map_err(|_| "ValueError: Maximum allowed size exceeded".to_string())?;
-                let (a, st) = (
-                    i64::try_from(a).map_err(|_| {
-                        "OverflowError: Python int too large to convert to C long".to_string()
-                    })?,
-                    i64::try_from(st).map_err(|_| {
-                        "OverflowError: Python int too large to convert to C long".to_string()
-                    })?,
-                );
-                Ok(Value::Array(Lazy::new(
-                    vec![n],
-                    DType::INT64,
-                    Node::ArangeInt { start: a, step: st },
-                )))
-            } else {
-                let (a, b, st) = (start.as_f64(), stop.as_f64(), step.as_f64());
-                if st == 0.0 {
-                    return Err("ZeroDivisionError: division by zero".to_string());
-                }
-                let len = ((b - a) / st).ceil();
-                if len.is_nan() {
-                    return Err("ValueError: arange: cannot compute length".to_string());
-                }
-                if len > 1e18 {
-                    return Err("ValueError: Maximum allowed size exceeded".to_string());
-                }
-                let n = if len > 0.0 { len as usize } else { 0 };
-                Ok(Value::Array(Lazy::new(
-                    vec![n],
-                    DType::FLOAT64,
-                    Node::ArangeFloat {
-                        start: a,
-                        delta: (a + st) - a,
-                    },
-                )))
-            }
-        }
+        ValueExpr::Arange { start, stop, step } => Ok(Value::Array(arange(start, stop, step)?)),
         ValueExpr::Linspace {
             start,
             stop,
@@ -676,105 +997,31 @@ pub fn compile(expr: &ValueExpr) -> Result<Value, String> {
             )))
         }
         ValueExpr::Reshape(inner, dims) => {
-            let a = to_array(compile(inner)?)?;
-            let size = a.size();
-            let unknown = dims.iter().filter(|&&d| d == -1).count();
-            if unknown > 1 {
-                return Err("ValueError: can only specify one unknown dimension".to_string());
-            }
-            if dims.iter().any(|&d| d < -1) {
-                return Err("ValueError: negative dimensions not allowed".to_string());
-            }
-            let known: Option<usize> = dims
-                .iter()
-                .filter(|&&d| d != -1)
-                .try_fold(1usize, |acc, &d| acc.checked_mul(d as usize));
-            let bad = || {
-                let shown: Vec<String> = dims
-                    .iter()
-                    .map(|&d| {
-                        if d == -1 {
-                            "newaxis".to_string()
-                        } else {
-                            d.to_string()
-                        }
-                    })
-                    .collect();
-                let shown = if shown.len() == 1 {
-                    format!("({},)", shown[0])
-                } else {
-                    // NumPy's compact form: `(4,newaxis)`.
-                    format!("({})", shown.join(","))
-                };
-                format!("ValueError: cannot reshape array of size {size} into shape {shown}")
-            };
-            let known = known.ok_or_else(bad)?;
-            let shape: Vec<usize> = if unknown == 1 {
-                if known == 0 || size % known != 0 {
-                    return Err(bad());
-                }
-                dims.iter()
-                    .map(|&d| if d == -1 { size / known } else { d as usize })
-                    .collect()
-            } else {
-                if known != size {
-                    return Err(bad());
-                }
-                dims.iter().map(|&d| d as usize).collect()
-            };
-            let dt = a.dtype;
-            Ok(Value::Array(Lazy::new(
-                shape,
-                dt,
-                Node::Reshape(Box::new(a)),
-            )))
+            let v = compile(inner)?;
+            no_method(&v, "reshape")?;
+            Ok(Value::Array(reshape(to_array(v)?, dims)?))
         }
         ValueExpr::AsType(inner, dt) => {
-            let a = to_array(compile(inner)?)?;
-            Ok(Value::Array(Lazy::new(
-                a.shape.clone(),
-                *dt,
-                Node::Cast(Box::new(a)),
-            )))
+            let v = compile(inner)?;
+            no_method(&v, "astype")?;
+            Ok(match v {
+                Value::NpScalar(s, _) => Value::NpScalar(s.cast(dt), *dt),
+                other => Value::Array(cast(to_array(other)?, *dt)),
+            })
         }
+        ValueExpr::ScalarCall(inner, dt) => match compile(inner)? {
+            // `np.uint8(300)`: the Python number is converted with Python's range checks.
+            Value::PyScalar(s) => Ok(Value::NpScalar(py_convert(s, dt)?, *dt)),
+            Value::NpScalar(s, _) => Ok(Value::NpScalar(s.cast(dt), *dt)),
+            Value::PyList(e) => Ok(Value::Array(list_to_array(&e, Some(*dt))?)),
+            Value::Array(a) => Ok(scalarize(cast(a, *dt))),
+        },
+        ValueExpr::Array(inner) => Ok(Value::Array(to_array(compile(inner)?)?)),
+        ValueExpr::WithDtype(inner, dt) => with_dtype(inner, *dt),
+        ValueExpr::Unary(op, inner) => unary(*op, compile(inner)?),
         ValueExpr::Binary(op, x, y) => {
             let (vx, vy) = (compile(x)?, compile(y)?);
-            let (ax, ay) = match (vx, vy) {
-                (Value::PyScalar(a), Value::PyScalar(b)) => {
-                    return Ok(Value::PyScalar(py_arith(*op, a, b)?))
-                }
-                (Value::PyScalar(a), other) => {
-                    let o = to_array(other)?;
-                    (weak_to_array(a, o.dtype)?, o)
-                }
-                (other, Value::PyScalar(b)) => {
-                    let o = to_array(other)?;
-                    let w = weak_to_array(b, o.dtype)?;
-                    (o, w)
-                }
-                (p, q) => (to_array(p)?, to_array(q)?),
-            };
-            let common = promote(ax.dtype, ay.dtype);
-            if common.kind == Kind::Bool && *op == BinOp::Sub {
-                return Err("TypeError: numpy boolean subtract, the `-` operator, is not supported, use the bitwise_xor, the `^` operator, or the logical_xor function instead.".to_string());
-            }
-            let (compute, result) = match op {
-                BinOp::Div if common.kind != Kind::Float => (DType::FLOAT64, DType::FLOAT64),
-                _ => (common, common),
-            };
-            let (shape, sa, sb) = broadcast_pair(&ax.shape, &ay.shape)?;
-            Ok(Value::Array(Lazy::new(
-                shape,
-                result,
-                Node::Binary {
-                    op: *op,
-                    a: Box::new(ax),
-                    a_strides: sa,
-                    b: Box::new(ay),
-                    b_strides: sb,
-                    compute,
-                },
-            )))
+            binary(*op, vx, vy)
         }
     }
 }
@@ -785,33 +1032,85 @@ pub struct Source {
     /// True when elements still need NumPy's unsafe cast to the target (arrays); Python
     /// objects were already converted with Python's rules.
     pub needs_cast: bool,
+    /// Python numbers of a list that matches the target's shape exactly: NumPy converts and
+    /// stores them one at a time, so a failing element leaves the earlier ones stored.
+    pub pending: Option<Vec<Scalar>>,
 }
 
-/// Convert a compiled value for assignment into a target: Python objects with Python's rules
-/// (and their OverflowErrors), arrays unchanged (cast on write).
-pub fn into_source(v: Value, dtype: &DType, ndim: usize) -> Result<Source, String> {
+impl Source {
+    fn ready(lazy: Lazy, needs_cast: bool) -> Source {
+        Source {
+            lazy,
+            needs_cast,
+            pending: None,
+        }
+    }
+}
+
+/// Convert a compiled value for assignment into a target of `dtype` and `shape`; `element` is
+/// true when the index picks a single element (NumPy's per-element setitem rules apply).
+pub fn into_source(
+    v: Value,
+    dtype: &DType,
+    shape: &[usize],
+    element: bool,
+) -> Result<Source, String> {
+    let signed = dtype.kind == Kind::Int;
     match v {
-        Value::PyScalar(s) => Ok(Source {
-            lazy: Lazy::new(vec![], *dtype, Node::Fill(py_convert(s, dtype)?)),
-            needs_cast: false,
-        }),
+        Value::PyScalar(s) => Ok(Source::ready(
+            Lazy::new(vec![], *dtype, Node::Fill(py_convert(s, dtype)?)),
+            false,
+        )),
+        // A NumPy scalar into a signed integer array goes through Python's int() and its
+        // range check; into any other dtype it is cast.
+        Value::NpScalar(s, _) if signed => {
+            let py = match s {
+                Scalar::Bool(b) => Scalar::Int(b as i64),
+                other => other,
+            };
+            Ok(Source::ready(
+                Lazy::new(vec![], *dtype, Node::Fill(py_convert(py, dtype)?)),
+                false,
+            ))
+        }
+        Value::NpScalar(s, sdt) => Ok(Source::ready(Lazy::new(vec![], sdt, Node::Fill(s)), true)),
+        Value::PyList(e) if element => match dtype.kind {
+            Kind::Int | Kind::UInt => Err("TypeError: int() argument must be a string, a bytes-like object or a real number, not 'list'".to_string()),
+            Kind::Float => Err("ValueError: setting an array element with a sequence.".to_string()),
+            Kind::Bool => Ok(Source::ready(
+                Lazy::new(
+                    vec![],
+                    *dtype,
+                    Node::Fill(Scalar::Bool(!list_items(&e).is_empty())),
+                ),
+                false,
+            )),
+        },
         Value::PyList(e) => {
-            let shape = list_shape(&e, ndim)?;
+            let lshape = list_shape(&e, shape.len())?;
             let mut leaves = Vec::new();
             list_leaves(&e, &mut leaves)?;
+            if lshape == shape {
+                return Ok(Source {
+                    lazy: Lazy::new(lshape, *dtype, Node::Fill(Scalar::Int(0))),
+                    needs_cast: false,
+                    pending: Some(leaves),
+                });
+            }
             let data = leaves
                 .into_iter()
                 .map(|s| py_convert(s, dtype))
                 .collect::<Result<Vec<_>, _>>()?;
-            Ok(Source {
-                lazy: Lazy::new(shape, *dtype, Node::Data(data)),
-                needs_cast: false,
-            })
+            Ok(Source::ready(Lazy::new(lshape, *dtype, Node::Data(data)), false))
         }
-        Value::Array(l) => Ok(Source {
-            lazy: l,
-            needs_cast: true,
-        }),
+        Value::Array(l) if element && !l.shape.is_empty() => {
+            if dtype.kind == Kind::Bool && l.size() == 1 {
+                let b = l.at(0).cast(&DType::BOOL);
+                return Ok(Source::ready(Lazy::new(vec![], *dtype, Node::Fill(b)), false));
+            }
+            Err("ValueError: setting an array element with a sequence.".to_string())
+        }
+        Value::Array(l) => Ok(Source::ready(l, true)),
     }
 }
 
@@ -882,7 +1181,7 @@ mod tests {
         // Weak Python int keeps the array's dtype, and overflows with NumPy 2's message.
         let e = ValueExpr::Binary(
             BinOp::Add,
-            Box::new(ValueExpr::AsType(
+            Box::new(ValueExpr::ScalarCall(
                 Box::new(ValueExpr::Scalar(Scalar::Int(1))),
                 DType::UINT8,
             )),
@@ -895,7 +1194,9 @@ mod tests {
         // True division of ints is float64.
         let d = ValueExpr::Binary(
             BinOp::Div,
-            Box::new(ValueExpr::List(vec![ValueExpr::Scalar(Scalar::Int(1))])),
+            Box::new(ValueExpr::Array(Box::new(ValueExpr::List(vec![
+                ValueExpr::Scalar(Scalar::Int(1)),
+            ])))),
             Box::new(ValueExpr::Scalar(Scalar::Int(2))),
         );
         let d = arr(compile(&d).unwrap());

@@ -19,6 +19,13 @@ pub enum BinOp {
     Div,
 }
 
+/// Unary `-x` and `+x`, evaluated with Python's and NumPy's rules (bool arrays refuse both).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub enum UnOp {
+    Neg,
+    Pos,
+}
+
 /// A value expression. Evaluation is lazy (element by element) so a fill of a huge array
 /// never builds a temporary the size of the array.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -44,10 +51,19 @@ pub enum ValueExpr {
     Full { shape: Vec<u64>, fill: Scalar },
     /// `x.reshape(3, 3)`; one dimension may be `-1`.
     Reshape(Box<ValueExpr>, Vec<i64>),
-    /// `x.astype('float32')` or `np.float32(x)`.
+    /// `x.astype('float32')`.
     AsType(Box<ValueExpr>, DType),
-    /// `a + b`, `a - b`, `a * b`, `a / b`, and unary minus as `0 - x`.
+    /// `np.float32(x)`: a NumPy scalar from a number (an array from a list or an array).
+    ScalarCall(Box<ValueExpr>, DType),
+    /// `np.array(x)` / `np.asarray(x)` without `dtype=`.
+    Array(Box<ValueExpr>),
+    /// `dtype=` on `np.arange`, `np.linspace`, `np.full`/`zeros`/`ones` or `np.array`: the
+    /// constructor builds that dtype (Python numbers are converted with range checks).
+    WithDtype(Box<ValueExpr>, DType),
+    /// `a + b`, `a - b`, `a * b`, `a / b`.
     Binary(BinOp, Box<ValueExpr>, Box<ValueExpr>),
+    /// `-x`, `+x` (folded into number literals, as Python's parser does).
+    Unary(UnOp, Box<ValueExpr>),
 }
 
 /// Deepest nesting of lists, parentheses and calls accepted; guards the recursive parser's stack.
@@ -181,7 +197,12 @@ fn check_list(v: &ValueExpr, col: usize) -> Result<(), ParseError> {
         }
         match v {
             ValueExpr::List(_) => shape(v, col, depth).map(|_| ()),
-            ValueExpr::Reshape(x, _) | ValueExpr::AsType(x, _) => walk(x, col, depth + 1),
+            ValueExpr::Reshape(x, _)
+            | ValueExpr::AsType(x, _)
+            | ValueExpr::ScalarCall(x, _)
+            | ValueExpr::Array(x)
+            | ValueExpr::WithDtype(x, _)
+            | ValueExpr::Unary(_, x) => walk(x, col, depth + 1),
             ValueExpr::Binary(_, a, b) => {
                 walk(a, col, depth + 1)?;
                 walk(b, col, depth + 1)
@@ -367,9 +388,14 @@ impl<'a> Parser<'a> {
         }
         if self.eat('+') {
             self.enter()?;
-            let inner = self.unary()?;
+            let inner = self.unary()?.into_value(self.peek().col.min(col + 1))?;
             self.depth -= 1;
-            return Ok(inner);
+            return Ok(Node::Val(match inner {
+                // `+True` is the int 1; `+5` and `+2.5` are the numbers themselves.
+                ValueExpr::Scalar(Scalar::Bool(b)) => ValueExpr::Scalar(Scalar::Int(b as i64)),
+                s @ ValueExpr::Scalar(_) => s,
+                other => ValueExpr::Unary(UnOp::Pos, Box::new(other)),
+            }));
         }
         self.postfix()
     }
@@ -561,7 +587,7 @@ impl<'a> Parser<'a> {
                 ));
             }
             let (arg, acol) = first(args.positional);
-            return Ok(Node::Val(ValueExpr::AsType(
+            return Ok(Node::Val(ValueExpr::ScalarCall(
                 Box::new(arg.into_value(acol)?),
                 dt,
             )));
@@ -695,7 +721,8 @@ fn int_literal(digits: &str, col: usize) -> Result<Scalar, ParseError> {
     }
 }
 
-/// Unary minus: folded into literals, `0 - x` otherwise.
+/// Unary minus: folded into number literals (exactly, `-0.0` keeps its sign), a
+/// [`ValueExpr::Unary`] otherwise (a list raises TypeError at run time, as in Python).
 fn negate(v: ValueExpr) -> ValueExpr {
     match v {
         ValueExpr::Scalar(Scalar::Int(i)) if i != i64::MIN => ValueExpr::Scalar(Scalar::Int(-i)),
@@ -704,12 +731,7 @@ fn negate(v: ValueExpr) -> ValueExpr {
         }
         ValueExpr::Scalar(Scalar::Float(f)) => ValueExpr::Scalar(Scalar::Float(-f)),
         ValueExpr::Scalar(Scalar::Bool(b)) => ValueExpr::Scalar(Scalar::Int(-(b as i64))),
-        ValueExpr::List(items) => ValueExpr::List(items.into_iter().map(negate).collect()),
-        other => ValueExpr::Binary(
-            BinOp::Sub,
-            Box::new(ValueExpr::Scalar(Scalar::Int(0))),
-            Box::new(other),
-        ),
+        other => ValueExpr::Unary(UnOp::Neg, Box::new(other)),
     }
 }
 
@@ -765,14 +787,9 @@ fn shape_arg(node: Node, col: usize, allow_unknown: bool) -> Result<Vec<i64>, Pa
             .collect::<Result<_, _>>()?,
         other => vec![(integer(other, col, "the shape")?, col)],
     };
-    let mut unknown = false;
+    // `.reshape` takes any negative as "unknown" and checks the count when it runs.
     for &(d, c) in &dims {
-        if d == -1 && allow_unknown {
-            if unknown {
-                return Err(perr(c, "can only specify one unknown dimension"));
-            }
-            unknown = true;
-        } else if d < 0 {
+        if d < 0 && !allow_unknown {
             return Err(perr(c, "negative dimensions are not allowed"));
         }
     }
@@ -795,7 +812,7 @@ fn reshape_dims(args: Args) -> Result<Vec<i64>, ParseError> {
 
 fn wrap_dtype(v: ValueExpr, dtype: Option<(Node, usize)>) -> Result<ValueExpr, ParseError> {
     match dtype {
-        Some((n, c)) => Ok(ValueExpr::AsType(Box::new(v), node_dtype(n, c)?)),
+        Some((n, c)) => Ok(ValueExpr::WithDtype(Box::new(v), node_dtype(n, c)?)),
         None => Ok(v),
     }
 }
@@ -930,7 +947,11 @@ fn array(mut args: Args) -> Result<ValueExpr, ParseError> {
         return Err(perr(args.end, "`np.array` takes exactly one value"));
     }
     let (node, c) = first(args.positional);
-    wrap_dtype(node.into_value(c)?, kw[0].take())
+    let inner = node.into_value(c)?;
+    match kw[0].take() {
+        Some(d) => wrap_dtype(inner, Some(d)),
+        None => Ok(ValueExpr::Array(Box::new(inner))),
+    }
 }
 
 /// Python's `repr(float)`: shortest round-trip digits, exponent outside 1e-4 ≤ |x| < 1e16.
@@ -1006,26 +1027,26 @@ impl ValueExpr {
         self.to_string()
     }
 
-    fn is_unary_minus(&self) -> bool {
-        matches!(self, ValueExpr::Binary(BinOp::Sub, a, b)
-            if **a == ValueExpr::Scalar(Scalar::Int(0)) && !matches!(**b, ValueExpr::Scalar(_)))
-    }
-
-    /// Binding strength when printed: 1 for + -, 2 for * /, 3 for atoms and unary minus.
+    /// Binding strength when printed: 1 for + -, 2 for * /, 3 for unary signs, 4 for atoms.
     fn precedence(&self) -> u8 {
         match self {
-            _ if self.is_unary_minus() => 3,
             ValueExpr::Binary(BinOp::Add | BinOp::Sub, _, _) => 1,
             ValueExpr::Binary(_, _, _) => 2,
-            _ => 3,
+            ValueExpr::Unary(..) => 3,
+            // A negative literal binds like a unary minus.
+            ValueExpr::Scalar(Scalar::Int(i)) if *i < 0 => 3,
+            ValueExpr::Scalar(Scalar::Float(f)) if f.is_sign_negative() => 3,
+            _ => 4,
         }
     }
 
-    /// How the value prints before `.reshape(...)` / `.astype(...)`: Python lists and numbers have no such methods.
+    /// How the value prints before `.reshape(...)` / `.astype(...)`, exactly as written: a
+    /// Python number or list has no such method and raises AttributeError, as NumPy's script would.
     fn receiver(&self) -> String {
         match self {
-            ValueExpr::Scalar(_) | ValueExpr::List(_) => format!("np.array({self})"),
-            ValueExpr::Binary(..) => format!("({self})"),
+            ValueExpr::Scalar(_) | ValueExpr::Binary(..) | ValueExpr::Unary(..) => {
+                format!("({self})")
+            }
             _ => self.to_string(),
         }
     }
@@ -1090,18 +1111,27 @@ impl fmt::Display for ValueExpr {
                 };
                 write!(f, "{}.reshape({dims})", x.receiver())
             }
-            ValueExpr::AsType(x, dt) => match **x {
-                ValueExpr::Scalar(_) if dt.is_native() => write!(f, "np.{}({x})", dt.name()),
-                _ => write!(f, "{}.astype('{dt}')", x.receiver()),
-            },
-            ValueExpr::Binary(op, a, b) => {
-                if self.is_unary_minus() {
-                    return if b.precedence() < 3 {
-                        write!(f, "-({b})")
-                    } else {
-                        write!(f, "-{b}")
-                    };
+            ValueExpr::AsType(x, dt) => write!(f, "{}.astype('{dt}')", x.receiver()),
+            ValueExpr::ScalarCall(x, dt) => write!(f, "np.{}({x})", dt.name()),
+            ValueExpr::Array(x) => write!(f, "np.array({x})"),
+            ValueExpr::WithDtype(x, dt) => {
+                // Every constructor that takes `dtype=` prints as a call ending in `)`.
+                let inner = x.to_string();
+                let head = inner.strip_suffix(')').unwrap_or(&inner);
+                write!(f, "{head}, dtype='{dt}')")
+            }
+            ValueExpr::Unary(op, x) => {
+                let sign = match op {
+                    UnOp::Neg => "-",
+                    UnOp::Pos => "+",
+                };
+                if x.precedence() <= 3 {
+                    write!(f, "{sign}({x})")
+                } else {
+                    write!(f, "{sign}{x}")
                 }
+            }
+            ValueExpr::Binary(op, a, b) => {
                 let p = self.precedence();
                 let sym = match op {
                     BinOp::Add => "+",
@@ -1224,13 +1254,29 @@ mod tests {
         );
         assert_eq!(
             p("np.float32(2.5)"),
-            ValueExpr::AsType(Box::new(sc(Scalar::Float(2.5))), f4)
+            ValueExpr::ScalarCall(Box::new(sc(Scalar::Float(2.5))), f4)
         );
         assert_eq!(
             p("np.ones(3, dtype='f4')"),
-            ValueExpr::AsType(Box::new(p("np.ones(3)")), f4)
+            ValueExpr::WithDtype(Box::new(p("np.ones(3)")), f4)
         );
-        assert_eq!(p("np.array([1, 2])"), p("[1, 2]"));
+        assert_eq!(
+            p("np.array([1, 2])"),
+            ValueExpr::Array(Box::new(p("[1, 2]")))
+        );
+        // Printed back exactly as written: NumPy's script behaves as the tutor does.
+        for text in [
+            "np.ones(3, dtype='float32')",
+            "np.array([1, 2])",
+            "[1, 2].reshape(2, 1)",
+            "(3).astype('float64')",
+            "-[1, 2]",
+            "+np.arange(3)",
+            "-(-np.arange(3))",
+            "np.float32(2.5)",
+        ] {
+            assert_eq!(p(text).to_python(), text);
+        }
     }
 
     #[test]
@@ -1251,7 +1297,7 @@ mod tests {
         );
         assert_eq!(
             p("-np.arange(3)"),
-            ValueExpr::Binary(Sub, i(0), Box::new(p("np.arange(3)")))
+            ValueExpr::Unary(UnOp::Neg, Box::new(p("np.arange(3)")))
         );
     }
 
@@ -1266,7 +1312,8 @@ mod tests {
             .unwrap_err()
             .message
             .contains("inhomogeneous"));
-        assert!(parse_value_str("np.arange(9).reshape(-1, -1)").is_err());
+        // Two unknown dimensions are NumPy's run-time ValueError, not a parse error.
+        assert!(parse_value_str("np.arange(9).reshape(-1, -1)").is_ok());
         assert!(parse_value_str("np.zeros(-1)").is_err());
         assert!(parse_value_str("np.arange(1, 2, 0)").is_err());
         assert!(parse_value_str("x + 1").is_err());

@@ -33,6 +33,9 @@ pub struct DType {
     pub kind: Kind,
     pub size: usize,
     pub order: ByteOrder,
+    /// `np.longlong` / `'q'`: on Linux a type of its own beside `np.int64` (which is C long),
+    /// so NumPy's repr names it (`dtype=int64`) where it leaves the default integer implicit.
+    pub longlong: bool,
 }
 
 /// One element value, wide enough for every supported dtype.
@@ -48,10 +51,30 @@ pub enum Scalar {
     Float(f64),
 }
 
-/// A dtype string NumPy would reject, with NumPy's message.
+/// A dtype string the tutor cannot use: NumPy's message when NumPy rejects it too, or a
+/// refusal that says NumPy has the dtype but the tutor does not support it.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("TypeError: data type '{0}' not understood")]
-pub struct DTypeError(pub String);
+pub enum DTypeError {
+    #[error("TypeError: data type '{0}' not understood")]
+    NotUnderstood(String),
+    #[error("dtype '{0}' is a NumPy {1} dtype that the tutor does not support (it supports bool, int8-64, uint8-64, float32 and float64)")]
+    Unsupported(String, &'static str),
+}
+
+/// NumPy dtype spellings of the kinds the tutor does not model, and what they are.
+fn unsupported_kind(s: &str) -> Option<&'static str> {
+    let code = s.trim_start_matches(['<', '>', '=', '|']);
+    match code {
+        "float16" | "half" | "e" | "f2" => Some("float16 (half precision)"),
+        "complex64" | "csingle" | "F" | "c8" => Some("complex64"),
+        "complex128" | "complex" | "cdouble" | "D" | "c16" | "complex_" => Some("complex128"),
+        "longdouble" | "float128" | "g" | "f16" | "longfloat" => {
+            Some("longdouble (80-bit x87 extended precision stored in 16 bytes on x86-64 Linux)")
+        }
+        "clongdouble" | "complex256" | "G" | "c32" => Some("clongdouble"),
+        _ => None,
+    }
+}
 
 impl DType {
     /// Native-order dtype of a kind and size.
@@ -60,6 +83,7 @@ impl DType {
             kind,
             size,
             order: ByteOrder::NATIVE,
+            longlong: false,
         }
     }
 
@@ -72,7 +96,16 @@ impl DType {
     /// names (`float32`, `int16`, `bool`, `uint8`, `double`, …) and codes with an optional
     /// byte-order prefix (`<f4`, `>i2`, `=i4`, `|b1`, `u1`, `f8`, `?`, `d`, …).
     pub fn parse(s: &str) -> Result<DType, DTypeError> {
-        let err = || DTypeError(s.to_string());
+        if let Some(what) = unsupported_kind(s) {
+            return Err(DTypeError::Unsupported(s.to_string(), what));
+        }
+        if matches!(s, "longlong" | "q" | "=q") {
+            return Ok(DType {
+                longlong: true,
+                ..DType::native(Kind::Int, 8)
+            });
+        }
+        let err = || DTypeError::NotUnderstood(s.to_string());
         let named = match s {
             "bool" | "bool_" | "?" | "b1" => Some((Kind::Bool, 1)),
             "int8" | "byte" | "b" | "i1" => Some((Kind::Int, 1)),
@@ -107,12 +140,15 @@ impl DType {
             return Err(err());
         }
         let base = DType::parse(rest).map_err(|_| err())?;
+        let order = if base.size == 1 {
+            ByteOrder::NATIVE
+        } else {
+            order
+        };
         Ok(DType {
-            order: if base.size == 1 {
-                ByteOrder::NATIVE
-            } else {
-                order
-            },
+            order,
+            // `>q` on a little-endian machine is `>i8`; in native order the type stays longlong.
+            longlong: base.longlong && order == ByteOrder::NATIVE,
             ..base
         })
     }
@@ -161,7 +197,8 @@ impl DType {
 
     /// True for the dtypes NumPy's repr leaves implicit (no `dtype=` extra).
     pub fn is_repr_default(&self) -> bool {
-        self.is_native()
+        !self.longlong
+            && self.is_native()
             && matches!(
                 (self.kind, self.size),
                 (Kind::Int, 8) | (Kind::Float, 8) | (Kind::Bool, 1)
@@ -289,22 +326,26 @@ fn round_float(f: f64, size: usize) -> f64 {
     }
 }
 
-/// C's float→int conversion as x86-64 NumPy does it: in range truncates; out of range or NaN
-/// gives the "integer indefinite" value of the 32/64-bit conversion, then wraps to the width.
-fn float_to_int(f: f64, bits: u32) -> i64 {
+/// x86-64's `cvttsd2si` with a `bits`-wide signed destination (32 or 64): truncates; NaN and
+/// out-of-range values give the "integer indefinite" value, the destination's minimum.
+fn cvtt(f: f64, bits: u32) -> i64 {
+    let lim = 2f64.powi(bits as i32 - 1);
     let t = f.trunc();
-    let v = if bits == 64 {
-        if f.is_nan() || !(-9.223_372_036_854_776e18..9.223_372_036_854_776e18).contains(&t) {
+    if f.is_nan() || !(-lim..lim).contains(&t) {
+        if bits == 64 {
             i64::MIN
         } else {
-            t as i64
+            i32::MIN as i64
         }
-    } else if f.is_nan() || !(-2_147_483_648.0..2_147_483_648.0).contains(&t) {
-        // Narrow types go through a 32-bit conversion (cvttsd2si with a 32-bit destination).
-        i32::MIN as i64
     } else {
         t as i64
-    };
+    }
+}
+
+/// C's float→signed conversion as NumPy 2.4 compiled for x86-64 does it: through a 32-bit
+/// conversion for 8/16/32-bit types (then the low bits), a 64-bit one for int64.
+fn float_to_int(f: f64, bits: u32) -> i64 {
+    let v = cvtt(f, if bits == 64 { 64 } else { 32 });
     if bits == 64 {
         v
     } else {
@@ -313,20 +354,27 @@ fn float_to_int(f: f64, bits: u32) -> i64 {
     }
 }
 
+/// C's float→unsigned conversion as compiled for x86-64: 8/16-bit through the signed 32-bit
+/// conversion; uint64 as `x < 2^63 ? cvtt64(x) : cvtt64(x - 2^63) ^ 2^63` and uint32 as
+/// `x < 2^31 ? cvtt32(x) : cvtt64(x)`, low bits kept, NaN taking the first branch
+/// (measured with NumPy 2.4.6: NaN → 2^(w-1), inf → 0, -1.0 → all ones).
 fn float_to_uint(f: f64, bits: u32) -> u64 {
-    let t = f.trunc();
+    if bits < 32 {
+        return cvtt(f, 32) as u64 & ((1u64 << bits) - 1);
+    }
+    let half = 2f64.powi(bits as i32 - 1);
     if bits == 64 {
-        if f.is_nan() {
-            1u64 << 63
-        } else if (0.0..1.8446744073709552e19).contains(&t) {
-            t as u64
-        } else if (-9.223_372_036_854_776e18..0.0).contains(&t) {
-            t as i64 as u64
+        if f >= half {
+            (cvtt(f - half, 64) as u64) ^ (1u64 << 63)
         } else {
-            1u64 << 63
+            cvtt(f, 64) as u64
         }
+    } else if f >= half {
+        // uint32 from 2^31 up: the 64-bit conversion, then the low 32 bits (measured:
+        // 4294967301.0 → 5, 1e19 → 0).
+        cvtt(f, 64) as u64 & 0xffff_ffff
     } else {
-        float_to_int(f, 64.min(bits.max(33))) as u64 & ((1u64 << bits) - 1)
+        cvtt(f, 32) as u64 & 0xffff_ffff
     }
 }
 

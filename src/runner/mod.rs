@@ -90,8 +90,14 @@ impl<'a> Runner<'a> {
                 }
             }
         }
+        // The file being opened is sampled around the step; the name is bound to it only if
+        // the open succeeds (a failed `np.memmap(...)` leaves the old binding, as in Python).
+        let mut rebound = None;
         if let Action::Open(spec) | Action::Reopen(spec) = &step.action {
-            self.files.insert(spec.var.clone(), spec.file.clone());
+            rebound = Some((
+                spec.var.clone(),
+                self.files.insert(spec.var.clone(), spec.file.clone()),
+            ));
         }
         // Outside-process steps may name a file that no variable maps.
         let file = self
@@ -126,6 +132,12 @@ impl<'a> Runner<'a> {
             || matches!(&step.action, Action::Truncate { .. });
         let verdict = disk::decide(&self.environment, &before, &after, truncates);
         let error = outcome.error.clone();
+        if let (Some((v, previous)), Some(_)) = (rebound, &error) {
+            match previous {
+                Some(f) => self.files.insert(v, f),
+                None => self.files.remove(&v),
+            };
+        }
         let expected_error = match (&error, &step.expect_error) {
             (Some(e), Some(want)) => e.contains(want.as_str()),
             _ => false,

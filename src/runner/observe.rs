@@ -163,7 +163,7 @@ pub fn printed(result: &ReadResult) -> (String, String) {
         ReadResult::Scalar(v, dtype) => (scalar_str(*v, *dtype), scalar_repr(*v, *dtype)),
         ReadResult::View(view) => (
             array_str(view.as_ref()),
-            array_repr(view.as_ref(), "memmap"),
+            array_repr(view.as_ref(), result.class_name()),
         ),
     }
 }

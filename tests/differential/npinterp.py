@@ -1,0 +1,202 @@
+"""An independent NumPy interpreter of a lesson dict: every step performed with real NumPy (np.memmap) in a work
+directory, recording what NumPy and the file show after each step.
+
+It does not use the tutor's `export python`: each step is written as the Python statement the lesson format documents
+(scenarios/README.md) and executed with `exec`, so Python's own evaluation order, NumPy's own casting, errors and
+printing decide everything:
+
+  open      VAR = np.memmap(FILE, dtype=..., mode=..., offset=..., shape=..., order=...)  (only the keys given)
+  reopen    the same call with the previous `open` step's keys of VAR and the new mode
+  assign    VAR[INDEX] = VALUE            read   print(VAR[INDEX])       flush  VAR.flush()      close  del VAR
+  external_write / external_read          os.pwrite / os.pread on the file of VAR's last successful binding
+  crash     a second np.memmap(..., mode='r+') of that binding, `m[INDEX] = VALUE`, then dropped without flush
+  evict / wait_writeback / flush_async / flush_range: no NumPy-visible effect (the name is looked up where it must
+            be bound: flush_async, flush_range)
+
+Per step it records: the error (`Type: message`, the type being the first public class in the exception's MRO),
+`str` and `repr` of every bound lesson variable, `str`/`repr` of what a `read` returned, the bytes an external_read
+returned, and the file of every variable that ever had a successful binding, as read(2) sees it, decoded with that
+binding's dtype, shape, offset and order (how the tutor decodes its file view). At the end: every file's bytes.
+"""
+
+import math
+import os
+import warnings
+
+import numpy as np
+
+NS_BASE = {"np": np, "numpy": np, "nan": math.nan, "inf": math.inf, "NaN": math.nan}
+
+
+class NoBinding(Exception):
+    """An outside-process step on a variable that never had a successful binding (NumPy defines nothing here)."""
+
+
+ANY_ERROR = "<any error: the variable never had a mapping>"
+
+
+def err_name(e):
+    for cls in type(e).__mro__:
+        if not cls.__name__.startswith("_"):
+            return cls.__name__
+    return type(e).__name__
+
+
+def fmt_err(e):
+    return "%s: %s" % (err_name(e), e)
+
+
+def shape_value(v):
+    if isinstance(v, list):
+        return tuple(v)
+    if isinstance(v, str):
+        return eval(v, {"__builtins__": {}}, {})
+    return v
+
+
+def index_body(step, var):
+    idx = step.get("index")
+    if idx is None:
+        return "[:]"
+    idx = idx.strip()
+    return idx[idx.index("["):]
+
+
+def step_var(step):
+    if "var" in step:
+        return step["var"]
+    idx = step.get("index")
+    if isinstance(idx, str) and not idx.strip().startswith("["):
+        return idx.strip()[: idx.strip().index("[")].strip()
+    return "arr"
+
+
+def value_code(value, ns):
+    if isinstance(value, str):
+        return value
+    ns["__value"] = value
+    return "__value"
+
+
+def decode_file(binding):
+    """The file of a binding as read(2) sees it, decoded like the array."""
+    path, dtype, shape, offset, order = binding
+    try:
+        with open(path, "rb") as f:
+            data = f.read()
+    except OSError as e:
+        return "<unreadable: %s>" % e
+    n = int(np.prod(shape)) * dtype.itemsize
+    if offset + n > len(data):
+        return "<file shorter than the array: %d bytes>" % len(data)
+    if n == 0:
+        a = np.ndarray(shape, dtype=dtype, order=order if order in ("C", "F") else "C")
+    else:
+        a = np.ndarray(shape, dtype=dtype, buffer=data, offset=offset, order=order)
+    return str(a)
+
+
+def interpret(lesson, workdir):
+    """Run the lesson in `workdir` (must exist, empty); return {"steps": [...], "files": {name: hex}}."""
+    warnings.simplefilter("ignore")
+    np.set_printoptions()  # defaults
+    os.chdir(workdir)
+    ns = dict(NS_BASE)
+    names = []  # lesson variable names, in order of appearance
+    for st in lesson["steps"]:
+        v = step_var(st)
+        if v not in names:
+            names.append(v)
+    open_spec = {}  # var -> kwargs of its last open step (for reopen)
+    binding = {}  # var -> (file, dtype, shape, offset, order) of its last successful binding
+    out = []
+    for st in lesson["steps"]:
+        op = st["op"]
+        var = step_var(st)
+        rec = {"op": op, "error": None, "read": None, "child": None}
+        try:
+            if op in ("open", "reopen"):
+                if op == "open":
+                    kw = {}
+                    for k in ("dtype", "mode", "offset", "shape", "order"):
+                        if k in st:
+                            kw[k] = shape_value(st[k]) if k == "shape" else st[k]
+                    open_spec[var] = (st["file"], kw)
+                else:
+                    f, kw0 = open_spec[var]
+                    kw = dict(kw0)
+                    kw["mode"] = st.get("mode", "r+")
+                    st = dict(st, file=f)
+                m = np.memmap(st["file"], **kw)
+                ns[var] = m
+                binding[var] = (st["file"], m.dtype, m.shape, int(m.offset), "F" if (m.ndim > 1 and m.flags.f_contiguous and not m.flags.c_contiguous) else "C")
+            elif op == "assign":
+                code = "%s%s = %s" % (var, index_body(st, var), value_code(st["value"], ns))
+                exec(code, ns)
+            elif op == "read":
+                r = eval("%s%s" % (var, index_body(st, var)), ns)
+                rec["read"] = {"str": str(r), "repr": repr(r)}
+            elif op == "flush":
+                eval("%s.flush()" % var, ns)
+            elif op == "close":
+                exec("del %s" % var, ns)
+            elif op in ("flush_async", "flush_range"):
+                eval("%s.flush()" % var, ns)
+            elif op in ("external_write", "external_read", "crash", "evict", "wait_writeback", "truncate"):
+                if "file" in st:
+                    path, dtype = st["file"], np.dtype(st["dtype"]) if "dtype" in st else None
+                    b = None
+                else:
+                    if var not in binding:
+                        # Not NumPy: an outside-process step on a name that never had a mapping. Any error will do.
+                        raise NoBinding(var)
+                    b = binding[var]
+                    path, dtype = b[0], np.dtype(st["dtype"]) if "dtype" in st else b[1]
+                off = int(st.get("offset", 0))
+                if op == "external_write":
+                    if "bytes" in st:
+                        data = bytes.fromhex(st["bytes"].replace(" ", "").replace(":", "").replace("_", ""))
+                    else:
+                        data = np.array(st["value"], dtype=dtype).tobytes()
+                    fd = os.open(path, os.O_WRONLY)
+                    try:
+                        os.pwrite(fd, data, off)
+                    finally:
+                        os.close(fd)
+                    rec["child"] = {"wrote": data.hex()}
+                elif op == "external_read":
+                    fd = os.open(path, os.O_RDONLY)
+                    try:
+                        data = os.pread(fd, int(st.get("length", 16)), off)
+                    finally:
+                        os.close(fd)
+                    vals = None
+                    if dtype is not None:
+                        k = len(data) - len(data) % dtype.itemsize
+                        vals = str(np.frombuffer(data[:k], dtype=dtype))
+                    rec["child"] = {"read": data.hex(), "read_values": vals}
+                elif op == "crash":
+                    path, dtype, shape, offset, order = b
+                    m2 = np.memmap(path, dtype=dtype, mode="r+", shape=shape, offset=offset, order=order)
+                    ns2 = dict(NS_BASE, m=m2)
+                    exec("m%s = %s" % (index_body(st, var), value_code(st["value"], ns2)), ns2)
+                    del ns2, m2
+        except NoBinding:
+            rec["error"] = ANY_ERROR
+        except BaseException as e:  # NumPy's own error is the observation
+            rec["error"] = fmt_err(e)
+        arrays = {}
+        for n in names:
+            if n in ns:
+                a = ns[n]
+                arrays[n] = {"str": str(a), "repr": repr(a)}
+        rec["arrays"] = arrays
+        rec["files"] = {n: decode_file(b) for n, b in binding.items()}
+        out.append(rec)
+    files = {}
+    for root, _dirs, fnames in os.walk(workdir):
+        for fn in fnames:
+            p = os.path.join(root, fn)
+            with open(p, "rb") as f:
+                files[os.path.relpath(p, workdir)] = f.read().hex()
+    return {"steps": out, "files": files}
