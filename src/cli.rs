@@ -1,4 +1,4 @@
-//! Command-line definitions (clap derive only).
+//! Command-line definitions (clap derive), turned into the typed options the commands pass on.
 
 use std::path::PathBuf;
 
@@ -84,6 +84,35 @@ impl ViewName {
         ViewName::Snapshot,
         ViewName::Transcript,
     ];
+}
+
+impl ViewName {
+    /// The view this name selects.
+    pub fn view(self) -> crate::views::View {
+        use crate::views::View;
+        match self {
+            ViewName::Flow => View::Flow,
+            ViewName::Sample => View::Sample,
+            ViewName::Steps => View::Steps,
+            ViewName::Table => View::Table,
+            ViewName::Tracker => View::Tracker,
+            ViewName::Moments => View::Moments,
+            ViewName::Quiz => View::Quiz,
+            ViewName::Snapshot => View::Snapshot,
+            ViewName::Transcript => View::Transcript,
+        }
+    }
+}
+
+impl Format {
+    /// The output format this name selects.
+    pub fn format(self) -> crate::views::Format {
+        match self {
+            Format::Text => crate::views::Format::Text,
+            Format::Markdown => crate::views::Format::Markdown,
+            Format::Json => crate::views::Format::Json,
+        }
+    }
 }
 
 /// Options shared by commands that run a lesson.

@@ -3,9 +3,10 @@
 
 use std::collections::BTreeMap;
 
-use serde::Serialize;
+use serde::ser::SerializeMap;
+use serde::{Deserialize, Serialize, Serializer};
 
-/// A measurement, or why it could not be made.
+/// A measurement, or why it could not be made: the one "measured or unavailable (reason)" type.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(untagged)]
 pub enum Measured<T> {
@@ -14,23 +15,89 @@ pub enum Measured<T> {
 }
 
 impl<T> Measured<T> {
+    /// A measurement that could not be made, and why.
     pub fn unavailable(why: impl Into<String>) -> Self {
         Measured::Unavailable {
             unavailable: why.into(),
         }
     }
+    /// The measured value, if there is one.
     pub fn value(&self) -> Option<&T> {
         match self {
             Measured::Value(v) => Some(v),
             Measured::Unavailable { .. } => None,
         }
     }
-    /// `unavailable (<why>)` or `None` when there is a value.
+    /// Why there is no value (the bare reason), or `None` when there is one.
     pub fn why(&self) -> Option<String> {
         match self {
             Measured::Value(_) => None,
-            Measured::Unavailable { unavailable } => Some(format!("unavailable ({unavailable})")),
+            Measured::Unavailable { unavailable } => Some(unavailable.clone()),
         }
+    }
+    /// The value turned into a `Result` with the reason as the error.
+    pub fn as_result(&self) -> Result<&T, &str> {
+        match self {
+            Measured::Value(v) => Ok(v),
+            Measured::Unavailable { unavailable } => Err(unavailable),
+        }
+    }
+}
+
+/// The operation a step performs (lessons spell it in snake_case, and so does the JSON trace).
+#[derive(Debug, Clone, Copy, Deserialize, Serialize, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum Op {
+    Open,
+    Assign,
+    Read,
+    Flush,
+    Close,
+    /// Open a closed variable again with its previous file/dtype/shape/offset/order.
+    Reopen,
+    /// Another process writes bytes into the file with write(2).
+    ExternalWrite,
+    /// Another process reads bytes of the file with read(2).
+    ExternalRead,
+    /// A child maps the file, stores, and is killed with SIGKILL before any flush.
+    Crash,
+    /// Drop the file's clean pages from the page cache.
+    Evict,
+    /// Wait until the kernel's flusher has written the dirty pages back on its own.
+    WaitWriteback,
+    /// msync(MS_ASYNC) of the whole mapping (memmap2 `flush_async`).
+    FlushAsync,
+    /// msync(MS_SYNC) of a byte range of the array only.
+    FlushRange,
+    /// Another process shrinks the file with ftruncate(2) while it is mapped.
+    Truncate,
+}
+
+impl Op {
+    /// The op as lessons spell it.
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            Op::Open => "open",
+            Op::Assign => "assign",
+            Op::Read => "read",
+            Op::Flush => "flush",
+            Op::Close => "close",
+            Op::Reopen => "reopen",
+            Op::ExternalWrite => "external_write",
+            Op::ExternalRead => "external_read",
+            Op::Crash => "crash",
+            Op::Evict => "evict",
+            Op::WaitWriteback => "wait_writeback",
+            Op::FlushAsync => "flush_async",
+            Op::FlushRange => "flush_range",
+            Op::Truncate => "truncate",
+        }
+    }
+}
+
+impl PartialEq<&str> for Op {
+    fn eq(&self, other: &&str) -> bool {
+        self.as_str() == *other
     }
 }
 
@@ -70,8 +137,8 @@ pub struct StepRecord {
     pub step: usize,
     /// Action column text.
     pub action: String,
-    /// `open`, `assign`, `read`, `flush`, `close`.
-    pub op: String,
+    /// The operation (`open`, `assign`, …).
+    pub op: Op,
     /// The step as NumPy code.
     pub code: String,
     pub ok: bool,
@@ -87,16 +154,13 @@ pub struct StepRecord {
     pub file: Option<FileState>,
     /// Every variable's file as read(2) sees it, decoded with that variable's dtype and shape.
     pub files: BTreeMap<String, FileState>,
-    /// Page-cache state of that file.
-    pub pages: Option<PageState>,
-    /// Why `pages` is null, when it is.
-    pub pages_unavailable: Option<String>,
-    /// Dirty pages of the file were written back during this step (or an extent left delayed allocation).
-    pub disk_write: bool,
-    /// How disk_write was decided, e.g. `1 page written back`, or `unavailable (tmpfs: no disk)`.
-    pub disk_write_detail: String,
-    /// Dirty pages of the file cleaned during this step.
-    pub pages_written: u64,
+    /// Page-cache state of that file; in JSON `pages` (null when unavailable) and `pages_unavailable` (why).
+    #[serde(flatten, serialize_with = "pages_fields")]
+    pub pages: Measured<PageState>,
+    /// Whether dirty pages of the file were written back during this step, as measured; in JSON
+    /// `disk_write` (bool) and `pages_written` (dirty pages cleaned during the step).
+    #[serde(flatten, serialize_with = "disk_write_fields")]
+    pub disk_write: Measured<DiskWrite>,
     /// Block allocation of the file (FIEMAP).
     pub allocation: Measured<Allocation>,
     /// Page faults this step caused in the tutor's process.
@@ -115,7 +179,7 @@ pub struct StepRecord {
     pub report: OpReport,
     /// Page map of every file the lesson has opened so far, keyed by its path as the lesson names it
     /// (cachestat per cell + FIEMAP; never reads the data).
-    pub page_map: BTreeMap<String, Measured<crate::probe::PageMap>>,
+    pub page_map: BTreeMap<String, Measured<PageMap>>,
     /// Wall time of the step's own work (the engine), in milliseconds; probes are not included.
     pub elapsed_ms: f64,
     /// Wall time the probes took after the step, in milliseconds.
@@ -125,9 +189,9 @@ pub struct StepRecord {
 /// Measured results of a step beyond the common columns (only the fields the op produced are set).
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct OpReport {
-    /// One human line on what happened, e.g. `the child died of SIGKILL (signal 9) before any flush`.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub outcome: Option<String>,
+    /// What happened, as data; the JSON view adds it as the sentence `outcome` (see `present`).
+    #[serde(skip)]
+    pub event: Option<StepEvent>,
     /// The child process that performed the step (external_write/read, crash, truncate).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub child: Option<ChildRecord>,
@@ -186,8 +250,8 @@ pub struct ArrayState {
     pub dtype: String,
     pub shape: Vec<usize>,
     pub mode: String,
-    /// `open` or `closed` (`none` before the variable exists is represented by absence).
-    pub state: String,
+    /// Open, closed or unreadable (a variable that does not exist yet is absent).
+    pub state: ArrayLife,
     /// NumPy's `str(arr)`; empty when closed.
     pub str: String,
     /// NumPy's `repr(arr)`; empty when closed.
@@ -215,11 +279,36 @@ pub struct FileState {
     pub hex_truncated: bool,
 }
 
-/// One hex dump line: 16 bytes.
+/// One hex dump line: up to 16 bytes, spelled `00 00 80 3f` (or `unavailable (<why>)` when the bytes
+/// could not be read).
 #[derive(Debug, Clone, Serialize)]
 pub struct HexLine {
     pub offset: u64,
+    /// The bytes as the JSON contract spells them.
     pub hex: String,
+    /// The same bytes as data (empty when they could not be read), for consumers that compare bytes.
+    #[serde(skip)]
+    pub bytes: Vec<u8>,
+}
+
+impl HexLine {
+    /// A line of bytes read at `offset`.
+    pub fn new(offset: u64, bytes: Vec<u8>) -> HexLine {
+        HexLine {
+            offset,
+            hex: crate::python::hex_spaced(&bytes),
+            bytes,
+        }
+    }
+
+    /// A line whose bytes could not be read, and why.
+    pub fn unavailable(offset: u64, why: &str) -> HexLine {
+        HexLine {
+            offset,
+            hex: format!("unavailable ({why})"),
+            bytes: Vec::new(),
+        }
+    }
 }
 
 /// Page-cache counts for the file (cachestat), in pages.
@@ -268,4 +357,224 @@ pub struct ReadValue {
     pub str: String,
     /// `repr()` of the result (`np.float32(5.0)`, or `memmap([...], dtype=float32)`).
     pub repr: String,
+}
+
+/// Where a variable is in its life (a variable not yet opened is absent from the trace).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ArrayLife {
+    /// Mapped and readable.
+    Open,
+    /// Unmapped (`del arr`).
+    Closed,
+    /// Mapped, but the file no longer covers the mapping (touching it would raise SIGBUS).
+    Unreadable,
+}
+
+/// What a step did to the disk, measured from the file's page cache (cachestat) and extents (FIEMAP).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum DiskWrite {
+    /// Dirty or under-writeback pages of the file were cleaned during the step.
+    WrittenBack { pages: u64 },
+    /// Delayed-allocation bytes received disk blocks during the step.
+    BlocksAssigned,
+    /// A truncation discarded dirty pages without writing them.
+    DiscardedByTruncation { pages: u64 },
+    /// Nothing was written; this many pages are dirty or under writeback in the page cache.
+    Pending { pages: u64 },
+    /// Nothing was written and nothing is pending.
+    Nothing,
+    /// The filesystem has no disk behind the page cache (tmpfs): nothing is ever written to disk.
+    NoDisk { filesystem: String },
+}
+
+impl DiskWrite {
+    /// True when the step wrote the file's data to disk.
+    pub fn wrote(&self) -> bool {
+        matches!(
+            self,
+            DiskWrite::WrittenBack { .. } | DiskWrite::BlocksAssigned
+        )
+    }
+    /// Dirty pages cleaned during the step (0 unless written back).
+    pub fn pages_written(&self) -> u64 {
+        match self {
+            DiskWrite::WrittenBack { pages } => *pages,
+            _ => 0,
+        }
+    }
+}
+
+/// `pages` and `pages_unavailable`, the JSON contract's spelling of a measured page count.
+fn pages_fields<S: Serializer>(m: &Measured<PageState>, s: S) -> Result<S::Ok, S::Error> {
+    let mut map = s.serialize_map(Some(2))?;
+    map.serialize_entry("pages", &m.value())?;
+    map.serialize_entry("pages_unavailable", &m.why())?;
+    map.end()
+}
+
+/// `disk_write` (bool) and `pages_written`, the JSON contract's spelling of the verdict.
+fn disk_write_fields<S: Serializer>(m: &Measured<DiskWrite>, s: S) -> Result<S::Ok, S::Error> {
+    let verdict = m.value();
+    let mut map = s.serialize_map(Some(2))?;
+    map.serialize_entry("disk_write", &verdict.is_some_and(DiskWrite::wrote))?;
+    map.serialize_entry(
+        "pages_written",
+        &verdict.map_or(0, DiskWrite::pages_written),
+    )?;
+    map.end()
+}
+
+/// What a step's operation did beyond the array and the file, as data (the sentences are in `present`).
+#[derive(Debug, Clone, PartialEq)]
+pub enum StepEvent {
+    /// A closed variable was mapped again.
+    Reopened { file: String, mode: String },
+    /// Another process wrote bytes with pwrite(2); `shared`/`private` name the open variables on the
+    /// file that see it at once (MAP_SHARED) or only on pages not yet written through them (copy-on-write).
+    ExternalWrote {
+        pid: u32,
+        bytes: usize,
+        offset: u64,
+        shared: Vec<String>,
+        private: Vec<String>,
+    },
+    /// Another process read bytes with pread(2); `values` is what it read decoded with a dtype.
+    ExternalRead {
+        pid: u32,
+        offset: u64,
+        bytes: Vec<u8>,
+        values: Option<String>,
+    },
+    /// A child process did not do what the step asked; its own report.
+    ChildFailed { said: Vec<String> },
+    /// The crash child stored through its MAP_SHARED map and was SIGKILLed before any msync.
+    CrashStored { pid: u32 },
+    /// The crash child mapped the file copy-on-write (the variable's mode `c`), stored into its
+    /// private copy and was SIGKILLed: the store died with it.
+    CrashStoredPrivate { pid: u32, var: String },
+    /// The crash child did not store and die as planned.
+    CrashFailed { pid: u32, said: Vec<String> },
+    /// Clean pages were dropped from the page cache.
+    Evicted {
+        dropped: u64,
+        cached_before: u64,
+        cached_after: u64,
+        /// How the variable's own mapping was treated.
+        mapping: EvictedMapping,
+    },
+    /// wait_writeback on a filesystem with no disk: nothing to wait for.
+    NoWritebackWithoutDisk { filesystem: String },
+    /// wait_writeback found no dirty pages.
+    NothingToWaitFor,
+    /// The kernel's flusher wrote the pages back by itself after `ms` milliseconds.
+    WrittenBackByKernel { pages: u64, ms: u64 },
+    /// wait_writeback gave up after `ms` milliseconds.
+    WritebackTimedOut { ms: u64, dirty: u64, writeback: u64 },
+    /// A flush of a variable whose mapping cannot reach the file (mode `c` or `r`).
+    NothingToFlush { var: String, mode: String },
+    /// msync(MS_ASYNC) returned; page counts before and after where cachestat could tell.
+    FlushedAsync {
+        before: Option<PageState>,
+        after: Option<PageState>,
+    },
+    /// msync(MS_SYNC) of file bytes `[start, stop)` (`pages` pages); dirty counts before and after.
+    FlushedRange {
+        start: u64,
+        stop: u64,
+        pages: u64,
+        dirty: Option<(u64, u64)>,
+    },
+    /// Another process shrank the file with ftruncate(2).
+    Truncated {
+        pid: u32,
+        size: u64,
+        /// Open variables that now map bytes past the end of the file.
+        overruns: Vec<MapOverrun>,
+        /// With `touch`: how the child's touch past the new end ended.
+        touch: Option<TouchResult>,
+    },
+    /// The truncating process failed.
+    TruncateFailed {
+        said: Vec<String>,
+        overruns: Vec<MapOverrun>,
+        touch: Option<TouchResult>,
+    },
+}
+
+/// What an eviction did with the variable's own mapping.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum EvictedMapping {
+    /// madvise(MADV_DONTNEED) unmapped the variable's pages first.
+    Unmapped { var: String },
+    /// A copy-on-write mapping was left alone.
+    CopyOnWriteKept { var: String },
+    /// No live mapping to treat.
+    None,
+}
+
+/// An open variable whose mapping reaches past the end of its shrunk file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MapOverrun {
+    pub var: String,
+    /// File bytes `[start, end)` the mapping covers.
+    pub start: u64,
+    pub end: u64,
+    /// The engine's error for touching it.
+    pub why: String,
+}
+
+/// How a truncate child's touch past the new end ended.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum TouchResult {
+    /// SIGBUS: the kernel has no file data for the page.
+    Sigbus { signal: i32 },
+    /// Another signal killed it.
+    Signal { name: String, signal: i32 },
+    /// No signal: no whole page of the old length lies past the new end.
+    NoSignal,
+}
+
+/// Cells of a page map for a large file; a file of fewer pages gets one cell per page.
+pub const PAGE_MAP_CELLS: u64 = 64;
+/// Some page of the cell is dirty (changed in the page cache, not yet on disk).
+pub const DIRTY: char = 'D';
+/// Some page is being written back right now (none dirty).
+pub const WRITEBACK: char = 'W';
+/// Every page of the cell is in the page cache, clean.
+pub const CACHED: char = '#';
+/// Some pages are in the page cache, clean; others are not.
+pub const PARTLY_CACHED: char = '+';
+/// No page in the page cache; the data has disk blocks (reading it would go to disk).
+pub const NOT_CACHED: char = '.';
+/// No page in the page cache and no disk block: a hole, which reads as zeros.
+pub const HOLE: char = '-';
+
+/// The legend of the cell characters, part of every page map in the JSON (ASCII, so it survives
+/// Markdown and any terminal).
+pub const PAGE_MAP_LEGEND: &str =
+    "D dirty · W writeback · # cached · + partly cached · . on disk, not cached · - hole (no disk block)";
+
+/// The page map of one file at one moment.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct PageMap {
+    /// One character per cell, file order, e.g. `D---------------D--------------D`.
+    pub cells: String,
+    /// Pages each cell covers (the last cell may cover fewer).
+    pub pages_per_cell: u64,
+    /// Bytes each cell covers (`pages_per_cell` × the page size).
+    pub bytes_per_cell: u64,
+    /// Pages in the file.
+    pub total_pages: u64,
+    /// What each character means.
+    pub legend: String,
+    /// Why the hole/not-cached distinction is missing (FIEMAP unavailable), if it is.
+    pub holes_unknown: Option<String>,
+}
+
+impl PageMap {
+    /// `[DD--…--D]`, the strip as the views print it.
+    pub fn strip(&self) -> String {
+        format!("[{}]", self.cells)
+    }
 }

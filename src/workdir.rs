@@ -206,16 +206,6 @@ pub enum PrepareError {
     Io(io::Error),
 }
 
-impl From<PrepareError> for crate::commands::CommandError {
-    fn from(e: PrepareError) -> Self {
-        match e {
-            PrepareError::Refused(l) => crate::commands::CommandError::Lesson(l),
-            PrepareError::Busy(_) => crate::commands::CommandError::Invalid(e.to_string()),
-            PrepareError::Io(_) => crate::commands::CommandError::Io(e.to_string()),
-        }
-    }
-}
-
 /// A path (or any text) quoted for the shell so it can be pasted as one word: as is when it is
 /// plain, in single quotes otherwise, and as bash's `$'...'` with escapes when it holds control
 /// characters (which must never reach the terminal raw).

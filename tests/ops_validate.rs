@@ -226,7 +226,7 @@ fn generated_action_text_and_code() {
         "# another process: fd = os.open('a.dat', os.O_RDONLY); print(os.pread(fd, 4, 8))"
     );
     // Comment-only steps stay valid Python in the exported script, even with expect_error.
-    let script = l.numpy_script();
+    let script = memmap_tutor::export::python::numpy_script(&l);
     assert!(script.contains("# Step 5: Another process truncates"));
     assert!(!script.contains("try:\n    # another"));
 }

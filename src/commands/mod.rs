@@ -43,6 +43,16 @@ impl CommandError {
     }
 }
 
+impl From<crate::workdir::PrepareError> for CommandError {
+    fn from(e: crate::workdir::PrepareError) -> Self {
+        match e {
+            crate::workdir::PrepareError::Refused(l) => CommandError::Lesson(l),
+            crate::workdir::PrepareError::Busy(_) => CommandError::Invalid(e.to_string()),
+            crate::workdir::PrepareError::Io(_) => CommandError::Io(e.to_string()),
+        }
+    }
+}
+
 /// Write text for a terminal to stdout: lesson text in it has its control characters shown
 /// escaped ([`crate::term_safe`]). A closed pipe becomes [`CommandError::BrokenPipe`].
 pub fn emit(text: &str) -> Result<(), CommandError> {

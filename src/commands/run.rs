@@ -3,12 +3,12 @@
 use std::io::IsTerminal;
 
 use super::{emit_exact, CommandError};
-use crate::cli::{ColorChoice, Format, OutputArgs, RunArgs, ViewName, WorkdirArgs};
+use crate::cli::{ColorChoice, OutputArgs, RunArgs, ViewName, WorkdirArgs};
 use crate::lesson::{self, builtin, LoadedLesson};
+use crate::quiz;
 use crate::runner::Runner;
 use crate::trace::Trace;
-use crate::views::render::{MarkdownRender, Render, TextRender};
-use crate::views::{self, ViewContext};
+use crate::views::{self, QuizItem, RenderOptions, View, ViewContext};
 use crate::workdir::WorkDir;
 
 /// Load the lesson named on the command line (the default lesson when none).
@@ -84,29 +84,33 @@ pub fn render(
     views: &[ViewName],
     output: &OutputArgs,
 ) -> String {
-    let ctx = ViewContext { lesson, trace };
-    match output.format {
-        Format::Json => json(lesson, trace),
-        Format::Markdown => {
-            let blocks: Vec<_> = views.iter().flat_map(|v| views::build(*v, &ctx)).collect();
-            MarkdownRender.render(&blocks)
-        }
-        Format::Text => {
-            let blocks: Vec<_> = views.iter().flat_map(|v| views::build(*v, &ctx)).collect();
-            text_render(output).render(&blocks)
-        }
-    }
+    let quiz: Vec<QuizItem> = quiz::questions(lesson, trace)
+        .into_iter()
+        .map(|q| QuizItem {
+            question: q.question,
+            choices: q.choices,
+            hint: q.hint,
+        })
+        .collect();
+    let ctx = ViewContext {
+        lesson,
+        trace,
+        quiz: &quiz,
+    };
+    let views: Vec<View> = views.iter().map(|v| v.view()).collect();
+    views::render(&ctx, &views, &render_options(output))
 }
 
-/// The text renderer for these output options (width and colour decided here, once).
-pub fn text_render(output: &OutputArgs) -> TextRender {
+/// The render options for these output arguments (width and colour decided here, once).
+pub fn render_options(output: &OutputArgs) -> RenderOptions {
     let tty = std::io::stdout().is_terminal();
     let color = match output.color {
         ColorChoice::Always => true,
         ColorChoice::Never => false,
         ColorChoice::Auto => tty && std::env::var_os("NO_COLOR").is_none(),
     };
-    TextRender {
+    RenderOptions {
+        format: output.format.format(),
         width: output.width.unwrap_or_else(|| terminal_width(tty)),
         color,
     }
@@ -131,22 +135,4 @@ fn terminal_width(tty: bool) -> u16 {
         .and_then(|c| c.parse::<u16>().ok())
         .filter(|c| *c >= 40)
         .unwrap_or(100)
-}
-
-/// The JSON trace: `{"lesson": {...}, "environment": {...}, "steps": [...]}`.
-pub fn json(lesson: &LoadedLesson, trace: &Trace) -> String {
-    let value = serde_json::json!({
-        "lesson": {
-            "source": trace.lesson.source,
-            "title": trace.lesson.title,
-            "workdir": trace.lesson.workdir,
-            "text": lesson.lesson,
-        },
-        "environment": trace.environment,
-        "steps": trace.steps,
-    });
-    let mut s =
-        serde_json::to_string_pretty(&value).unwrap_or_else(|e| format!("{{\"error\": \"{e}\"}}"));
-    s.push('\n');
-    s
 }

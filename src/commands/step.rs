@@ -1,20 +1,22 @@
 //! `memmap-tutor step`: one step per Enter with the live state after each; predict-then-check questions.
 
 use super::input::{Input, Terminal};
-use super::run::{load_and_prepare, text_render};
+use super::run::{load_and_prepare, render_options};
 use super::{emit, emit_exact, CommandError};
 use crate::cli::StepArgs;
 use crate::quiz;
 use crate::runner::Runner;
 use crate::trace::Trace;
-use crate::views::render::Render;
+use crate::views::render_blocks;
 use crate::views::steps::step_blocks;
 use crate::workdir::WorkDir;
 
 /// Walk through the lesson interactively.
 pub fn run(args: &StepArgs) -> Result<(), CommandError> {
     let (lesson, workdir) = load_and_prepare(args.lesson.as_deref(), &args.workdir)?;
-    let render = text_render(&args.output);
+    let mut options = render_options(&args.output);
+    // `step` is interactive: always text, whatever --format says.
+    options.format = crate::views::Format::Text;
     let mut input = Terminal;
     let mut runner = Runner::new(&lesson, workdir.path());
     runner.allow_overwrite(workdir.overwrite());
@@ -26,7 +28,16 @@ pub fn run(args: &StepArgs) -> Result<(), CommandError> {
         env.filesystem,
         if workdir.is_temporary() { ", removed when you quit" } else { "" },
     ))?;
-    let mut records = Vec::new();
+    // The run so far, grown one record per step (questions are answered from it).
+    let mut trace = Trace {
+        lesson: crate::trace::LessonInfo {
+            source: lesson.source.clone(),
+            title: lesson.lesson.title.clone(),
+            workdir: workdir.path().display().to_string(),
+        },
+        environment: env,
+        steps: Vec::new(),
+    };
     while let Some(next) = runner.peek() {
         emit(&format!(
             "Next: step {} · {}\n    {}\n",
@@ -55,7 +66,7 @@ pub fn run(args: &StepArgs) -> Result<(), CommandError> {
             return finish(&workdir);
         }
         let Some(record) = runner.step() else { break };
-        emit_exact(&render.render(&step_blocks(&record)))?;
+        emit_exact(&render_blocks(&step_blocks(&record), &options))?;
         for f in record.files.values() {
             emit(&format!(
                 "File on disk: {} (try `xxd {}` in another terminal)\n",
@@ -63,17 +74,8 @@ pub fn run(args: &StepArgs) -> Result<(), CommandError> {
                 crate::workdir::shell_quote(&f.abs_path)
             ))?;
         }
-        records.push(record);
+        trace.steps.push(record);
         if !predictions.is_empty() {
-            let trace = Trace {
-                lesson: crate::trace::LessonInfo {
-                    source: lesson.source.clone(),
-                    title: lesson.lesson.title.clone(),
-                    workdir: workdir.path().display().to_string(),
-                },
-                environment: env.clone(),
-                steps: records.clone(),
-            };
             reveal(&predictions, &guesses, &trace)?;
         }
         emit("\n")?;

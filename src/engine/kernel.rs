@@ -8,7 +8,7 @@ use super::array::Mapping;
 use super::{open, Variable};
 use crate::lesson::Mode;
 use crate::probe;
-use crate::trace::{Measured, OpReport, PageState};
+use crate::trace::{EvictedMapping, Measured, OpReport, PageState, StepEvent};
 
 /// How often `wait_writeback` asks cachestat (cheap: one syscall).
 const POLL: Duration = Duration::from_millis(100);
@@ -84,35 +84,23 @@ pub fn evict(var: &Variable, fd: &std::fs::File, report: &mut OpReport) -> Resul
     report.dirty_after = Some(after.dirty);
     let dropped = before.cached.saturating_sub(after.cached);
     report.pages_dropped = Some(dropped);
-    let mut line = format!(
-        "{} dropped from the page cache ({} cached before, {} after)",
-        plural(dropped, "page"),
-        before.cached,
-        after.cached
-    );
-    if madvised {
-        line.push_str(&format!(
-            "; madvise(MADV_DONTNEED) first unmapped `{}`'s pages so the kernel could drop them",
-            var.name
-        ));
+    let mapping = if madvised {
+        EvictedMapping::Unmapped {
+            var: var.name.clone(),
+        }
     } else if var.is_open() && var.mode == Mode::CopyOnWrite {
-        line.push_str(&format!(
-            "; `{}` is copy-on-write: its mapping was left alone (MADV_DONTNEED would discard private changes), \
-             so pages it still maps stay cached",
-            var.name
-        ));
-    }
-    if dropped == 0 {
-        line.push_str(
-            "; nothing could be dropped (pages still mapped, or no disk behind the file: \
-             on tmpfs the page cache is the only copy)",
-        );
+        EvictedMapping::CopyOnWriteKept {
+            var: var.name.clone(),
+        }
     } else {
-        line.push_str(
-            ". Those pages are on disk only now: the next read of them must fetch them (major page faults)",
-        );
-    }
-    report.outcome = Some(line);
+        EvictedMapping::None
+    };
+    report.event = Some(StepEvent::Evicted {
+        dropped,
+        cached_before: before.cached,
+        cached_after: after.cached,
+        mapping,
+    });
     Ok(())
 }
 
@@ -127,9 +115,9 @@ pub fn wait_writeback(
     if !has_disk {
         report.writeback_wait_ms = Some(0);
         report.writeback_timed_out = Some(false);
-        report.outcome = Some(format!(
-            "{fs_name} has no disk behind the page cache: there is no writeback to wait for"
-        ));
+        report.event = Some(StepEvent::NoWritebackWithoutDisk {
+            filesystem: fs_name.to_string(),
+        });
         return Ok(());
     }
     let start = Instant::now();
@@ -143,28 +131,26 @@ pub fn wait_writeback(
             report.writeback_wait_ms = Some(ms);
             report.writeback_timed_out = Some(false);
             report.dirty_after = Some(last.dirty);
-            report.outcome = Some(if first.dirty + first.writeback == 0 {
-                "no dirty pages: nothing to wait for".to_string()
+            report.event = Some(if first.dirty + first.writeback == 0 {
+                StepEvent::NothingToWaitFor
             } else {
-                format!(
-                    "the kernel's flusher wrote {} back on its own after {:.1} s (measured; no msync, no fsync)",
-                    plural(first.dirty + first.writeback, "page"),
-                    ms as f64 / 1000.0
-                )
+                StepEvent::WrittenBackByKernel {
+                    pages: first.dirty + first.writeback,
+                    ms,
+                }
             });
             return Ok(());
         }
         if elapsed >= timeout {
-            report.writeback_wait_ms = Some(elapsed.as_millis() as u64);
+            let ms = elapsed.as_millis() as u64;
+            report.writeback_wait_ms = Some(ms);
             report.writeback_timed_out = Some(true);
             report.dirty_after = Some(last.dirty);
-            report.outcome = Some(format!(
-                "timed out after {:.1} s: {} dirty and {} under writeback still (the kernel writes a dirty page back \
-                 once it is older than vm.dirty_expire_centisecs)",
-                elapsed.as_secs_f64(),
-                plural(last.dirty, "page"),
-                last.writeback
-            ));
+            report.event = Some(StepEvent::WritebackTimedOut {
+                ms,
+                dirty: last.dirty,
+                writeback: last.writeback,
+            });
             return Ok(());
         }
         std::thread::sleep(POLL.min(timeout.saturating_sub(elapsed)));
@@ -187,11 +173,10 @@ fn with_shared_map(
     let map = var.map.as_ref().ok_or_else(|| var.closed_error())?;
     let map = map.borrow();
     let Mapping::Shared(m) = &*map else {
-        report.outcome = Some(format!(
-            "`{}` is mode {}: nothing of it can reach the file, so there is nothing to flush",
-            var.name,
-            var.mode.as_str()
-        ));
+        report.event = Some(StepEvent::NothingToFlush {
+            var: var.name.clone(),
+            mode: var.mode.as_str().to_string(),
+        });
         return Ok(None);
     };
     let before = pages(&var.path).ok();
@@ -207,20 +192,7 @@ pub fn flush_async(var: &Variable, report: &mut OpReport) -> Result<(), String> 
     };
     report.dirty_before = before.map(|p| p.dirty);
     report.dirty_after = after.map(|p| p.dirty);
-    report.outcome = Some(match (before, after) {
-        (Some(b), Some(a)) if b.dirty == a.dirty && a.writeback == 0 => format!(
-            "msync(MS_ASYNC) returned; dirty pages {} before and {} after, none under writeback: \
-             on Linux MS_ASYNC schedules nothing",
-            b.dirty, a.dirty
-        ),
-        (Some(b), Some(a)) => format!(
-            "msync(MS_ASYNC) returned; dirty pages {} before, {} after, {} under writeback \
-             (the kernel's own flusher may have run meanwhile: MS_ASYNC itself schedules nothing on Linux)",
-            b.dirty, a.dirty, a.writeback
-        ),
-        _ => "msync(MS_ASYNC) returned (page cache unavailable here, so its effect is not measured)"
-            .to_string(),
-    });
+    report.event = Some(StepEvent::FlushedAsync { before, after });
     Ok(())
 }
 
@@ -253,13 +225,11 @@ pub fn flush_range(
     report.flushed_range = Some([start, stop]);
     report.dirty_before = before.map(|p| p.dirty);
     report.dirty_after = after.map(|p| p.dirty);
-    let pages_text = plural((stop - start) / page, "page");
-    report.outcome = Some(match (before, after) {
-        (Some(b), Some(a)) => format!(
-            "msync(MS_SYNC) of file bytes {start}..{stop} ({pages_text}); dirty pages of the file {} before, {} after",
-            b.dirty, a.dirty
-        ),
-        _ => format!("msync(MS_SYNC) of file bytes {start}..{stop} ({pages_text})"),
+    report.event = Some(StepEvent::FlushedRange {
+        start,
+        stop,
+        pages: (stop - start) / page,
+        dirty: before.zip(after).map(|(b, a)| (b.dirty, a.dirty)),
     });
     Ok(())
 }
@@ -284,7 +254,8 @@ mod tests {
         assert_eq!(r.writeback_wait_ms, Some(0));
         assert_eq!(r.writeback_timed_out, Some(false));
         assert!(r
-            .outcome
+            .event
+            .map(|e| crate::present::outcome(&e))
             .unwrap_or_default()
             .starts_with("tmpfs has no disk"));
     }

@@ -15,7 +15,7 @@ use std::time::Duration;
 use crate::lesson::{Action, Mode, Target};
 use crate::numpy::dtype::{DType, Scalar};
 use crate::numpy::print::ElementSource;
-use crate::trace::{Measured, OpReport};
+use crate::trace::{MapOverrun, Measured, OpReport, StepEvent, TouchResult};
 use array::{element_pos, read_element, MapView, Mapping, SharedMap};
 
 /// A variable of the lesson: an open mapping, or one that was closed.
@@ -163,11 +163,6 @@ impl ElementSource for BytesElements {
     }
 }
 
-/// `0000c642`: the trace's spelling of bytes a child wrote or read.
-fn hex(data: &[u8]) -> String {
-    data.iter().map(|b| format!("{b:02x}")).collect()
-}
-
 /// `arr[index] = value` evaluated by the tutor, as the bytes the crashing child stores and where
 /// (offsets inside the variable's mapping, contiguous runs merged). The assignment runs on a
 /// private anonymous copy of the mapping's length, so NumPy's errors (broadcast, cast) come out
@@ -237,19 +232,6 @@ fn crash_stores(
         }
     }
     Ok(stores)
-}
-
-/// `00 00 c6 42`.
-fn spaced_hex(data: &[u8]) -> String {
-    data.iter()
-        .map(|b| format!("{b:02x}"))
-        .collect::<Vec<_>>()
-        .join(" ")
-}
-
-/// A printed array on one line.
-fn one_line(s: &str) -> String {
-    s.split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
 /// The result of a `read` step: a scalar or a view.
@@ -517,6 +499,7 @@ impl Engine {
         Ok(v)
     }
 
+    /// One arm per op; each op's work is its own method below.
     fn perform_inner(&mut self, action: &Action) -> Result<Option<ReadResult>, String> {
         match action {
             Action::Open(spec) => {
@@ -533,20 +516,7 @@ impl Engine {
                 assign::assign_compiled(v, index, compiled)?;
                 Ok(None)
             }
-            Action::Read { var, index } => {
-                let v = self.open_var(var)?;
-                v.check_mapped_range()?;
-                let view = view::apply_index(&v.shape, &v.strides, v.array_offset, &index.items)?;
-                if view.is_scalar {
-                    let m = v.map.as_ref().ok_or_else(|| v.closed_error())?;
-                    let s = read_element(m.borrow().bytes(), view.base, v.dtype);
-                    return Ok(Some(ReadResult::Scalar(s, v.dtype)));
-                }
-                let mv = v
-                    .view(view.shape, view.strides, view.base)
-                    .ok_or_else(|| v.closed_error())?;
-                Ok(Some(ReadResult::View(Box::new(mv))))
-            }
+            Action::Read { var, index } => self.read(var, index).map(Some),
             Action::Flush { var } => {
                 self.open_var(var)?.flush()?;
                 Ok(None)
@@ -566,11 +536,10 @@ impl Engine {
             Action::Reopen(spec) => {
                 let dir = self.dir.as_ref().map_err(|e| e.clone())?;
                 let var = open::open(dir, spec, &mut self.guard)?;
-                self.report.outcome = Some(format!(
-                    "mapped {} again (mode {}): the array shows what the file holds now",
-                    spec.file,
-                    spec.mode.as_str()
-                ));
+                self.report.event = Some(StepEvent::Reopened {
+                    file: spec.file.clone(),
+                    mode: spec.mode.as_str().to_string(),
+                });
                 self.vars.insert(spec.var.clone(), var);
                 Ok(None)
             }
@@ -579,169 +548,19 @@ impl Engine {
                 offset,
                 data,
                 ..
-            } => {
-                let (name, _) = self.target_name(target)?;
-                let file = self.aux_fd(&name, target.file(), true)?;
-                let task = child::ChildTask::Write {
-                    offset: *offset,
-                    data: data.clone(),
-                };
-                let run = child::spawn(file, &task, false)?;
-                let wrote = run.events.iter().find_map(|e| match e {
-                    child::ChildEvent::Wrote { data, .. } => Some(data.clone()),
-                    _ => None,
-                });
-                let why = run.why();
-                let mut record = run.record;
-                record.wrote = wrote.as_deref().map(hex);
-                self.report.outcome = Some(match &wrote {
-                    Some(_) => format!(
-                        "another process (pid {}) wrote {} byte{} at offset {offset} with pwrite(2){}",
-                        record.pid,
-                        data.len(),
-                        if data.len() == 1 { "" } else { "s" },
-                        self.visibility_note(target)
-                    ),
-                    None => format!("the child process failed: {why}"),
-                });
-                self.report.child = Some(record);
-                match wrote {
-                    None => Err(format!("OSError: the writing process failed: {why}")),
-                    Some(_) => Ok(None),
-                }
-            }
+            } => self.external_write(target, *offset, data).map(|_| None),
             Action::ExternalRead {
                 target,
                 offset,
                 length,
                 dtype,
-            } => {
-                let (name, _) = self.target_name(target)?;
-                // A reader needs no write permission: the file is opened read-only.
-                let file = self.aux_fd(&name, target.file(), false)?;
-                let task = child::ChildTask::Read {
-                    offset: *offset,
-                    length: *length,
-                };
-                let run = child::spawn(file, &task, false)?;
-                let read = run.events.iter().find_map(|e| match e {
-                    child::ChildEvent::Read { data, .. } => Some(data.clone()),
-                    _ => None,
-                });
-                let why = run.why();
-                let mut record = run.record;
-                let bytes = read.clone().unwrap_or_default();
-                record.read = read.as_deref().map(hex);
-                if let Some(dt) = dtype {
-                    let n = bytes.len() / dt.size;
-                    if n > 0 {
-                        let src = BytesElements {
-                            dtype: *dt,
-                            shape: vec![n],
-                            bytes: bytes[..n * dt.size].to_vec(),
-                        };
-                        record.read_values = Some(crate::numpy::print::array_str(&src));
-                    }
-                }
-                self.report.outcome = Some(match &read {
-                    Some(_) => format!(
-                        "another process (pid {}) read {} byte{} at offset {offset} with pread(2): {}{}",
-                        record.pid,
-                        bytes.len(),
-                        if bytes.len() == 1 { "" } else { "s" },
-                        spaced_hex(&bytes),
-                        record
-                            .read_values
-                            .as_ref()
-                            .map(|v| format!(" = {}", one_line(v)))
-                            .unwrap_or_default()
-                    ),
-                    None => format!("the child process failed: {why}"),
-                });
-                self.report.child = Some(record);
-                match read {
-                    None => Err(format!("OSError: the reading process failed: {why}")),
-                    Some(_) => Ok(None),
-                }
-            }
+            } => self
+                .external_read(target, *offset, *length, dtype.as_ref())
+                .map(|_| None),
             Action::Crash {
                 var, index, value, ..
-            } => {
-                let v = self.known_var(var)?;
-                // The other process maps the file as the variable does (NumPy's mode): only a
-                // shared mapping can carry its store to the file.
-                let map = match v.mode {
-                    Mode::ReadWrite | Mode::Write => child::CrashMap::Shared,
-                    Mode::CopyOnWrite => child::CrashMap::Private,
-                    Mode::ReadOnly => child::CrashMap::ReadOnly,
-                };
-                let (map_start, map_len, shown) = (v.map_start, v.map_len, v.file.clone());
-                let name = open::normal_name(&shown).unwrap_or_default();
-                let file = self.aux_fd(&name, &shown, map == child::CrashMap::Shared)?;
-                let file = file.try_clone().map_err(|e| open::os_error(&e, None))?;
-                let v = self.known_var(var)?;
-                let stores = if map == child::CrashMap::ReadOnly {
-                    Vec::new()
-                } else {
-                    crash_stores(v, &file, index, value)?
-                };
-                let task = child::ChildTask::Crash {
-                    map,
-                    map_start,
-                    map_len,
-                    stores,
-                };
-                let run = child::spawn(&file, &task, true)?;
-                let stored = run
-                    .events
-                    .iter()
-                    .any(|e| matches!(e, child::ChildEvent::Stored { .. }));
-                let why = run.why();
-                let record = run.record;
-                let killed = record.signal == Some(libc::SIGKILL);
-                self.report.outcome = Some(match (stored, killed, map) {
-                    (true, true, child::CrashMap::Shared) => format!(
-                        "the child (pid {}) stored through its MAP_SHARED mapping and was killed by SIGKILL (signal 9) before any msync; its store is in the page cache, so the file still holds it",
-                        record.pid
-                    ),
-                    (true, true, _) => format!(
-                        "the child (pid {}) mapped the file copy-on-write (mode c, MAP_PRIVATE) as `{var}` does, stored into its private copy and was killed by SIGKILL (signal 9): the copy died with it, the file is unchanged",
-                        record.pid
-                    ),
-                    _ => format!(
-                        "the child (pid {}) did not store and die as planned: {why}",
-                        record.pid
-                    ),
-                });
-                self.report.child = Some(record);
-                if stored {
-                    Ok(None)
-                } else if map == child::CrashMap::ReadOnly {
-                    Err(why)
-                } else {
-                    Err(format!("the crashing process failed before storing: {why}"))
-                }
-            }
-            Action::Evict { var } => {
-                let v = self.known_var(var)?;
-                let (shown, open) = (v.file.clone(), v.is_open());
-                let name = open::normal_name(&shown).unwrap_or_default();
-                if !open {
-                    self.aux_fd(&name, &shown, false)?;
-                }
-                let v = self.known_var(var)?;
-                let fd = match v.handle.as_ref().filter(|_| v.is_open()) {
-                    Some(h) => h,
-                    None => self
-                        .aux_fds
-                        .get(&(name, false))
-                        .ok_or_else(|| "internal: fd table lost an entry".to_string())?,
-                };
-                let mut report = OpReport::default();
-                let r = kernel::evict(v, fd, &mut report);
-                self.report = report;
-                r.map(|_| None)
-            }
+            } => self.crash(var, index, value).map(|_| None),
+            Action::Evict { var } => self.evict(var).map(|_| None),
             Action::WaitWriteback { var, timeout_ms } => {
                 let path = self.known_var(var)?.path.clone();
                 let (fs_name, has_disk) = match crate::probe::fs_info(&self.workdir) {
@@ -781,95 +600,272 @@ impl Engine {
                 target,
                 size,
                 touch,
-            } => {
-                let (name, path) = self.target_name(target)?;
-                let file = self.aux_fd(&name, target.file(), true)?;
-                let task = child::ChildTask::Truncate {
-                    size: *size,
-                    touch: *touch,
-                };
-                let run = child::spawn(file, &task, false)?;
-                let truncated = run
-                    .events
-                    .iter()
-                    .any(|e| matches!(e, child::ChildEvent::Truncated { .. }));
-                let why = run.why();
-                let record = run.record;
-                let mut line = if truncated {
-                    format!(
-                        "another process (pid {}) shrank the file to {size} bytes with ftruncate(2)",
-                        record.pid
-                    )
-                } else {
-                    format!("the truncating process failed: {why}")
-                };
-                for v in self.vars.values().filter(|v| v.path == path && v.is_open()) {
-                    if let Err(why) = v.check_mapped_range() {
-                        line.push_str(&format!(
-                            "; `{}` maps bytes {}..{}: {why} — the tutor checks the length (fstat) before every touch, so its next use is an error instead of a crash",
-                            v.name,
-                            v.map_start,
-                            v.map_start + v.map_len as u64
-                        ));
-                    }
-                }
-                if *touch {
-                    match record.signal {
-                        Some(libc::SIGBUS) => line.push_str(&format!(
-                            "; a second mapping of the old length in the child touched a page past the new end: the kernel has no file data for it, so it sent SIGBUS (signal {}) and the child died",
-                            libc::SIGBUS
-                        )),
-                        Some(sig) => line.push_str(&format!(
-                            "; the child died of {} (signal {sig})",
-                            child::signal_name(sig)
-                        )),
-                        None => line.push_str(
-                            "; the child's touch raised no SIGBUS (no whole page of the old length lies past the new end)",
-                        ),
-                    }
-                }
-                self.report.outcome = Some(line);
-                self.report.child = Some(record);
-                if truncated {
-                    Ok(None)
-                } else {
-                    Err(format!("OSError: the truncating process failed: {why}"))
-                }
-            }
+            } => self.truncate(target, *size, *touch).map(|_| None),
         }
     }
 
-    /// Which open variables on the target's file see an outside write at once, and which may not.
-    fn visibility_note(&self, target: &Target) -> String {
-        let Ok((_, path)) = self.target_name(target) else {
-            return String::new();
+    /// `arr[index]`: a scalar, or a view sharing the mapping.
+    fn read(&self, var: &str, index: &crate::expr::index::IndexExpr) -> Result<ReadResult, String> {
+        let v = self.open_var(var)?;
+        v.check_mapped_range()?;
+        let view = view::apply_index(&v.shape, &v.strides, v.array_offset, &index.items)?;
+        if view.is_scalar {
+            let m = v.map.as_ref().ok_or_else(|| v.closed_error())?;
+            let s = read_element(m.borrow().bytes(), view.base, v.dtype);
+            return Ok(ReadResult::Scalar(s, v.dtype));
+        }
+        let mv = v
+            .view(view.shape, view.strides, view.base)
+            .ok_or_else(|| v.closed_error())?;
+        Ok(ReadResult::View(Box::new(mv)))
+    }
+
+    /// Another process pwrite(2)s `data` at `offset`.
+    fn external_write(&mut self, target: &Target, offset: u64, data: &[u8]) -> Result<(), String> {
+        let (name, path) = self.target_name(target)?;
+        let file = self.aux_fd(&name, target.file(), true)?;
+        let task = child::ChildTask::Write {
+            offset,
+            data: data.to_vec(),
         };
+        let run = child::spawn(file, &task, false)?;
+        let wrote = run.events.iter().find_map(|e| match e {
+            child::ChildEvent::Wrote { data, .. } => Some(crate::python::hex(data)),
+            _ => None,
+        });
+        let why = run.why();
+        let mut record = run.record;
+        let ok = wrote.is_some();
+        record.wrote = wrote;
+        let (shared, private) = self.sharers(&path);
+        self.report.event = Some(if ok {
+            StepEvent::ExternalWrote {
+                pid: record.pid,
+                bytes: data.len(),
+                offset,
+                shared,
+                private,
+            }
+        } else {
+            StepEvent::ChildFailed {
+                said: record.said.clone(),
+            }
+        });
+        self.report.child = Some(record);
+        if ok {
+            Ok(())
+        } else {
+            Err(format!("OSError: the writing process failed: {why}"))
+        }
+    }
+
+    /// Another process pread(2)s `length` bytes at `offset`, decoded with `dtype` when given.
+    fn external_read(
+        &mut self,
+        target: &Target,
+        offset: u64,
+        length: u64,
+        dtype: Option<&DType>,
+    ) -> Result<(), String> {
+        let (name, _) = self.target_name(target)?;
+        // A reader needs no write permission: the file is opened read-only.
+        let file = self.aux_fd(&name, target.file(), false)?;
+        let task = child::ChildTask::Read { offset, length };
+        let run = child::spawn(file, &task, false)?;
+        let read = run.events.iter().find_map(|e| match e {
+            child::ChildEvent::Read { data, .. } => Some(data.clone()),
+            _ => None,
+        });
+        let why = run.why();
+        let mut record = run.record;
+        let ok = read.is_some();
+        record.read = read.as_deref().map(crate::python::hex);
+        let bytes = read.unwrap_or_default();
+        if let Some(dt) = dtype {
+            let n = bytes.len() / dt.size;
+            if n > 0 {
+                let src = BytesElements {
+                    dtype: *dt,
+                    shape: vec![n],
+                    bytes: bytes[..n * dt.size].to_vec(),
+                };
+                record.read_values = Some(crate::numpy::print::array_str(&src));
+            }
+        }
+        self.report.event = Some(if ok {
+            StepEvent::ExternalRead {
+                pid: record.pid,
+                offset,
+                bytes,
+                values: record.read_values.clone(),
+            }
+        } else {
+            StepEvent::ChildFailed {
+                said: record.said.clone(),
+            }
+        });
+        self.report.child = Some(record);
+        if ok {
+            Ok(())
+        } else {
+            Err(format!("OSError: the reading process failed: {why}"))
+        }
+    }
+
+    /// A child maps the file as the variable does (NumPy's mode), stores `arr[index] = value`
+    /// (evaluated here, sent as bytes) and is SIGKILLed before any msync.
+    fn crash(
+        &mut self,
+        var: &str,
+        index: &crate::expr::index::IndexExpr,
+        value: &crate::expr::value::ValueExpr,
+    ) -> Result<(), String> {
+        let v = self.known_var(var)?;
+        // Only a shared mapping can carry the store to the file.
+        let map = match v.mode {
+            Mode::ReadWrite | Mode::Write => child::CrashMap::Shared,
+            Mode::CopyOnWrite => child::CrashMap::Private,
+            Mode::ReadOnly => child::CrashMap::ReadOnly,
+        };
+        let (map_start, map_len, shown) = (v.map_start, v.map_len, v.file.clone());
+        let name = open::normal_name(&shown).unwrap_or_default();
+        let file = self.aux_fd(&name, &shown, map == child::CrashMap::Shared)?;
+        let file = file.try_clone().map_err(|e| open::os_error(&e, None))?;
+        let v = self.known_var(var)?;
+        let stores = if map == child::CrashMap::ReadOnly {
+            Vec::new()
+        } else {
+            crash_stores(v, &file, index, value)?
+        };
+        let task = child::ChildTask::Crash {
+            map,
+            map_start,
+            map_len,
+            stores,
+        };
+        let run = child::spawn(&file, &task, true)?;
+        let stored = run
+            .events
+            .iter()
+            .any(|e| matches!(e, child::ChildEvent::Stored { .. }));
+        let why = run.why();
+        let record = run.record;
+        let killed = record.signal == Some(libc::SIGKILL);
+        self.report.event = Some(match (stored && killed, map) {
+            (true, child::CrashMap::Shared) => StepEvent::CrashStored { pid: record.pid },
+            (true, _) => StepEvent::CrashStoredPrivate {
+                pid: record.pid,
+                var: var.to_string(),
+            },
+            _ => StepEvent::CrashFailed {
+                pid: record.pid,
+                said: record.said.clone(),
+            },
+        });
+        self.report.child = Some(record);
+        if stored {
+            Ok(())
+        } else if map == child::CrashMap::ReadOnly {
+            Err(why)
+        } else {
+            Err(format!("the crashing process failed before storing: {why}"))
+        }
+    }
+
+    /// Drop the variable's file's clean pages from the page cache.
+    fn evict(&mut self, var: &str) -> Result<(), String> {
+        let v = self.known_var(var)?;
+        let (shown, open) = (v.file.clone(), v.is_open());
+        let name = open::normal_name(&shown).unwrap_or_default();
+        if !open {
+            self.aux_fd(&name, &shown, false)?;
+        }
+        let v = self.known_var(var)?;
+        let fd = match v.handle.as_ref().filter(|_| v.is_open()) {
+            Some(h) => h,
+            None => self
+                .aux_fds
+                .get(&(name, false))
+                .ok_or_else(|| "internal: fd table lost an entry".to_string())?,
+        };
+        let mut report = OpReport::default();
+        let r = kernel::evict(v, fd, &mut report);
+        self.report = report;
+        r
+    }
+
+    /// Another process shrinks the file to `size`; with `touch` it also touches its old mapping past the end.
+    fn truncate(&mut self, target: &Target, size: u64, touch: bool) -> Result<(), String> {
+        let (name, path) = self.target_name(target)?;
+        let file = self.aux_fd(&name, target.file(), true)?;
+        let task = child::ChildTask::Truncate { size, touch };
+        let run = child::spawn(file, &task, false)?;
+        let truncated = run
+            .events
+            .iter()
+            .any(|e| matches!(e, child::ChildEvent::Truncated { .. }));
+        let why = run.why();
+        let record = run.record;
+        let overruns = self
+            .vars
+            .values()
+            .filter(|v| v.path == path && v.is_open())
+            .filter_map(|v| {
+                v.check_mapped_range().err().map(|why| MapOverrun {
+                    var: v.name.clone(),
+                    start: v.map_start,
+                    end: v.map_start + v.map_len as u64,
+                    why,
+                })
+            })
+            .collect();
+        let touch = touch.then(|| match record.signal {
+            Some(libc::SIGBUS) => TouchResult::Sigbus {
+                signal: libc::SIGBUS,
+            },
+            Some(sig) => TouchResult::Signal {
+                name: child::signal_name(sig),
+                signal: sig,
+            },
+            None => TouchResult::NoSignal,
+        });
+        self.report.event = Some(if truncated {
+            StepEvent::Truncated {
+                pid: record.pid,
+                size,
+                overruns,
+                touch,
+            }
+        } else {
+            StepEvent::TruncateFailed {
+                said: record.said.clone(),
+                overruns,
+                touch,
+            }
+        });
+        self.report.child = Some(record);
+        if truncated {
+            Ok(())
+        } else {
+            Err(format!("OSError: the truncating process failed: {why}"))
+        }
+    }
+
+    /// The open variables on `path` that see an outside write at once (MAP_SHARED) and those that
+    /// may not (copy-on-write: written pages are private copies), as `` `name` ``.
+    fn sharers(&self, path: &Path) -> (Vec<String>, Vec<String>) {
         let mut shared = Vec::new();
         let mut private = Vec::new();
         for v in self.vars.values().filter(|v| v.path == path && v.is_open()) {
             match v.mode {
-                Mode::CopyOnWrite => private.push(format!("`{}`", v.name)),
-                _ => shared.push(format!("`{}`", v.name)),
+                Mode::CopyOnWrite => private.push(v.name.clone()),
+                _ => shared.push(v.name.clone()),
             }
         }
-        let mut s = String::new();
-        if !shared.is_empty() {
-            s.push_str(&format!(
-                "; MAP_SHARED {} see{} it at once (same page-cache pages)",
-                shared.join(", "),
-                if shared.len() == 1 { "s" } else { "" }
-            ));
-        }
-        if !private.is_empty() {
-            s.push_str(&format!(
-                "; copy-on-write {} see{} it only on pages not yet written through them (written pages are private copies)",
-                private.join(", "),
-                if private.len() == 1 { "s" } else { "" }
-            ));
-        }
-        s
+        (shared, private)
     }
 
+    /// The variable named `name`, open or closed.
     pub fn variable(&self, name: &str) -> Option<&Variable> {
         self.vars.get(name)
     }

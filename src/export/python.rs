@@ -30,16 +30,7 @@ pub fn py_comment(s: &str) -> String {
 
 /// A shape as a Python tuple: `(3, 3)`, `(9,)`, `()`.
 pub fn py_tuple(dims: &[i64]) -> String {
-    match dims {
-        [d] => format!("({d},)"),
-        _ => format!(
-            "({})",
-            dims.iter()
-                .map(|d| d.to_string())
-                .collect::<Vec<_>>()
-                .join(", ")
-        ),
-    }
+    crate::python::tuple(dims)
 }
 
 /// `arr = np.memmap('large_data.dat', dtype='float32', mode='w+', shape=(3, 3))`.

@@ -249,26 +249,12 @@ fn arith(op: BinOp, x: Scalar, y: Scalar, dt: &DType) -> Scalar {
 
 /// Python's tuple repr of a shape: `(2,)`, `(2, 3)`.
 pub fn py_shape(shape: &[usize]) -> String {
-    tuple(shape, ", ")
+    crate::python::tuple(shape)
 }
 
 /// NumPy's compact shape string in broadcast messages: `(3,)`, `(2,3)`, `()`.
 pub fn np_shape(shape: &[usize]) -> String {
-    tuple(shape, ",")
-}
-
-fn tuple(shape: &[usize], sep: &str) -> String {
-    match shape {
-        [one] => format!("({one},)"),
-        _ => format!(
-            "({})",
-            shape
-                .iter()
-                .map(|d| d.to_string())
-                .collect::<Vec<_>>()
-                .join(sep)
-        ),
-    }
+    crate::python::compact_tuple(shape)
 }
 
 /// Default NumPy dtype of a Python scalar (`np.array(x).dtype`).

@@ -1009,15 +1009,7 @@ pub fn py_scalar(s: &Scalar) -> String {
 fn py_shape(dims: &[u64]) -> String {
     match dims {
         [d] => d.to_string(),
-        _ => tuple(dims.iter().map(|d| d.to_string())),
-    }
-}
-
-fn tuple(items: impl Iterator<Item = String>) -> String {
-    let v: Vec<String> = items.collect();
-    match v.len() {
-        1 => format!("({},)", v[0]),
-        _ => format!("({})", v.join(", ")),
+        _ => crate::python::tuple(dims),
     }
 }
 

@@ -277,34 +277,20 @@ pub fn check(op: Op, expect_error: Option<&str>, e: &Expect) -> Result<(), (Stri
     Ok(())
 }
 
-/// `"00 00 80 3f"`, `"0000803f"` or `"00:00:80:3f"` → bytes. Separators are spaces, `:`, `_` or `,`.
+/// Expected leading bytes of a file (hex in the grammar of [`crate::python::parse_hex`]).
 pub fn parse_hex(text: &str) -> Result<Vec<u8>, String> {
-    let digits: String = text
-        .chars()
-        .filter(|c| !(c.is_whitespace() || matches!(c, ':' | '_' | ',')))
-        .collect();
-    let digits = digits
-        .strip_prefix("0x")
-        .or_else(|| digits.strip_prefix("0X"))
-        .unwrap_or(&digits);
-    if digits.is_empty() {
-        return Err("`file_bytes` is empty; give hex bytes such as \"00 00 80 3f\"".to_string());
-    }
-    if let Some(c) = digits.chars().find(|c| !c.is_ascii_hexdigit()) {
-        return Err(format!(
-            "`{c}` is not a hex digit; give bytes such as \"00 00 80 3f\""
-        ));
-    }
-    if !digits.len().is_multiple_of(2) {
-        return Err(format!(
-            "odd number of hex digits ({}); each byte is two digits, e.g. \"0a\"",
-            digits.len()
-        ));
-    }
-    (0..digits.len())
-        .step_by(2)
-        .map(|i| u8::from_str_radix(&digits[i..i + 2], 16).map_err(|e| e.to_string()))
-        .collect()
+    use crate::python::HexError;
+    crate::python::parse_hex(text).map_err(|e| match e {
+        HexError::Empty => {
+            "`file_bytes` is empty; give hex bytes such as \"00 00 80 3f\"".to_string()
+        }
+        HexError::NotHexDigit(c) => {
+            format!("`{c}` is not a hex digit; give bytes such as \"00 00 80 3f\"")
+        }
+        HexError::OddDigits(n) => {
+            format!("odd number of hex digits ({n}); each byte is two digits, e.g. \"0a\"")
+        }
+    })
 }
 
 /// NumPy's printed form with whitespace normalised: runs of spaces and newlines become one space,

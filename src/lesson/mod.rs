@@ -138,6 +138,61 @@ pub enum Action {
     },
 }
 
+impl Action {
+    /// The op this action performs (one list of ops: [`crate::trace::Op`]).
+    pub fn op(&self) -> crate::trace::Op {
+        use crate::trace::Op;
+        match self {
+            Action::Open(_) => Op::Open,
+            Action::Assign { .. } => Op::Assign,
+            Action::Read { .. } => Op::Read,
+            Action::Flush { .. } => Op::Flush,
+            Action::Close { .. } => Op::Close,
+            Action::Reopen(_) => Op::Reopen,
+            Action::ExternalWrite { .. } => Op::ExternalWrite,
+            Action::ExternalRead { .. } => Op::ExternalRead,
+            Action::Crash { .. } => Op::Crash,
+            Action::Evict { .. } => Op::Evict,
+            Action::WaitWriteback { .. } => Op::WaitWriteback,
+            Action::FlushAsync { .. } => Op::FlushAsync,
+            Action::FlushRange { .. } => Op::FlushRange,
+            Action::Truncate { .. } => Op::Truncate,
+        }
+    }
+
+    /// The variable the action acts on (empty for an outside-process step that names a file directly).
+    pub fn var(&self) -> &str {
+        match self {
+            Action::Open(spec) | Action::Reopen(spec) => &spec.var,
+            Action::Assign { var, .. }
+            | Action::Read { var, .. }
+            | Action::Flush { var }
+            | Action::Close { var }
+            | Action::Crash { var, .. }
+            | Action::Evict { var }
+            | Action::WaitWriteback { var, .. }
+            | Action::FlushAsync { var }
+            | Action::FlushRange { var, .. } => var,
+            Action::ExternalWrite { target, .. }
+            | Action::ExternalRead { target, .. }
+            | Action::Truncate { target, .. } => target.var().unwrap_or(""),
+        }
+    }
+
+    /// The file an outside-process step names directly (`file:` instead of `var:`).
+    pub fn named_file(&self) -> Option<&str> {
+        match self {
+            Action::ExternalWrite { target, .. }
+            | Action::ExternalRead { target, .. }
+            | Action::Truncate { target, .. } => match target {
+                Target::File(f) => Some(f),
+                Target::Var { .. } => None,
+            },
+            _ => None,
+        }
+    }
+}
+
 /// The file an outside-process step acts on: a variable's file, or a file named directly.
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub enum Target {
@@ -188,13 +243,6 @@ pub struct LoadedLesson {
     pub source: String,
     pub lesson: Lesson,
     pub steps: Vec<ResolvedStep>,
-}
-
-impl LoadedLesson {
-    /// The lesson as a runnable NumPy script (see [`crate::export::python::numpy_script`]).
-    pub fn numpy_script(&self) -> String {
-        crate::export::python::numpy_script(self)
-    }
 }
 
 /// Why a lesson could not be loaded. Always exit code 2; nothing was touched.

@@ -58,56 +58,7 @@ pub struct Sample {
     pub caption: Option<String>,
 }
 
-/// The operation a step performs.
-#[derive(Debug, Clone, Copy, Deserialize, Serialize, PartialEq, Eq)]
-#[serde(rename_all = "snake_case")]
-pub enum Op {
-    Open,
-    Assign,
-    Read,
-    Flush,
-    Close,
-    /// Open a closed variable again with its previous file/dtype/shape/offset/order.
-    Reopen,
-    /// Another process writes bytes into the file with write(2).
-    ExternalWrite,
-    /// Another process reads bytes of the file with read(2).
-    ExternalRead,
-    /// A child maps the file, stores, and is killed with SIGKILL before any flush.
-    Crash,
-    /// Drop the file's clean pages from the page cache.
-    Evict,
-    /// Wait until the kernel's flusher has written the dirty pages back on its own.
-    WaitWriteback,
-    /// msync(MS_ASYNC) of the whole mapping (memmap2 `flush_async`).
-    FlushAsync,
-    /// msync(MS_SYNC) of a byte range of the array only.
-    FlushRange,
-    /// Another process shrinks the file with ftruncate(2) while it is mapped.
-    Truncate,
-}
-
-impl Op {
-    /// The op as lessons spell it.
-    pub fn as_str(&self) -> &'static str {
-        match self {
-            Op::Open => "open",
-            Op::Assign => "assign",
-            Op::Read => "read",
-            Op::Flush => "flush",
-            Op::Close => "close",
-            Op::Reopen => "reopen",
-            Op::ExternalWrite => "external_write",
-            Op::ExternalRead => "external_read",
-            Op::Crash => "crash",
-            Op::Evict => "evict",
-            Op::WaitWriteback => "wait_writeback",
-            Op::FlushAsync => "flush_async",
-            Op::FlushRange => "flush_range",
-            Op::Truncate => "truncate",
-        }
-    }
-}
+pub use crate::trace::Op;
 
 /// A YAML scalar or nested list used as a value or shape, kept as written.
 pub type Yaml = serde_yaml::Value;
@@ -195,6 +146,43 @@ pub struct Cite {
     pub var: Option<String>,
 }
 
+impl Cite {
+    /// The cited column (validated when the lesson is loaded, so `None` only for hand-built lessons).
+    pub fn column(&self) -> Option<CiteColumn> {
+        CiteColumn::parse(&self.column)
+    }
+}
+
+/// A measured column a key moment can cite.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CiteColumn {
+    Array,
+    File,
+    DiskWrite,
+    Dirty,
+    Cached,
+    Error,
+}
+
+impl CiteColumn {
+    /// Every column, as lessons spell them.
+    pub const NAMES: &'static [&'static str] =
+        &["array", "file", "disk_write", "dirty", "cached", "error"];
+
+    /// The column a lesson names; `None` for an unknown name.
+    pub fn parse(name: &str) -> Option<CiteColumn> {
+        Some(match name {
+            "array" => CiteColumn::Array,
+            "file" => CiteColumn::File,
+            "disk_write" => CiteColumn::DiskWrite,
+            "dirty" => CiteColumn::Dirty,
+            "cached" => CiteColumn::Cached,
+            "error" => CiteColumn::Error,
+            _ => return None,
+        })
+    }
+}
+
 /// A Visual Quiz question.
 #[derive(Debug, Clone, Deserialize, Serialize, PartialEq)]
 #[serde(deny_unknown_fields)]
@@ -228,4 +216,41 @@ pub struct About {
     pub index: Option<String>,
     #[serde(default)]
     pub var: Option<String>,
+}
+
+impl About {
+    /// The kind of question (validated when the lesson is loaded, so `None` only for hand-built lessons).
+    pub fn kind(&self) -> Option<AboutKind> {
+        AboutKind::parse(&self.kind)
+    }
+}
+
+/// What a question about the run asks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AboutKind {
+    /// An element's value after a step.
+    Value,
+    /// The first step whose Disk Write is Yes.
+    FirstDiskWrite,
+    /// The dirty-page count after a step.
+    DirtyPages,
+    /// The file's contents after a step.
+    File,
+}
+
+impl AboutKind {
+    /// Every kind, as lessons spell them.
+    pub const NAMES: &'static [&'static str] =
+        &["value", "first_disk_write", "dirty_pages", "file"];
+
+    /// The kind a lesson names; `None` for an unknown name.
+    pub fn parse(name: &str) -> Option<AboutKind> {
+        Some(match name {
+            "value" => AboutKind::Value,
+            "first_disk_write" => AboutKind::FirstDiskWrite,
+            "dirty_pages" => AboutKind::DirtyPages,
+            "file" => AboutKind::File,
+            _ => return None,
+        })
+    }
 }

@@ -26,10 +26,10 @@ pub const ALL_MODES: &[&str] = &[
 ];
 
 /// Columns a key moment may cite.
-pub const CITE_COLUMNS: &[&str] = &["array", "file", "disk_write", "dirty", "cached", "error"];
+pub const CITE_COLUMNS: &[&str] = super::model::CiteColumn::NAMES;
 
 /// What a trace quiz question may be about.
-pub const ABOUT_KINDS: &[&str] = &["value", "first_disk_write", "dirty_pages", "file"];
+pub const ABOUT_KINDS: &[&str] = super::model::AboutKind::NAMES;
 
 /// Every step field, in the order the model declares them (for "does not apply" messages).
 const COMMON: &[&str] = &["op", "action", "note", "expect_error", "expect"];
@@ -289,7 +289,7 @@ fn resolve_step(
                         ));
                     }
                     let data = parse_hex(hex).map_err(|m| cx.step_err(n, "bytes", m))?;
-                    let shown = format!("bytes.fromhex({})", codegen::py_str(&hex_string(&data)));
+                    let shown = format!("bytes.fromhex({})", codegen::py_str(&crate::python::hex(&data)));
                     (data, shown)
                 }
                 (None, Some(value)) => {
@@ -600,7 +600,7 @@ fn parse_mode(cx: &Ctx, n: usize, mode_text: &str) -> Result<Mode, LessonError> 
             "mode",
             format!(
                 "mode must be one of {} (got '{mode_text}'){}",
-                python_list(ALL_MODES),
+                crate::python::word_list(ALL_MODES),
                 did_you_mean(mode_text, ALL_MODES.iter().copied())
             ),
         )
@@ -653,45 +653,21 @@ fn uint_field(
     }
 }
 
-/// `"00 00 c6 42"`, `"0000c642"` or `"0x0000c642"`: bytes written as hex digits.
+/// The bytes of an `external_write` (hex in the grammar of [`crate::python::parse_hex`]), at most
+/// [`MAX_EXTERNAL_BYTES`].
 pub fn parse_hex(text: &str) -> Result<Vec<u8>, String> {
-    let t = text.trim();
-    let t = t
-        .strip_prefix("0x")
-        .or_else(|| t.strip_prefix("0X"))
-        .unwrap_or(t);
-    let digits: Vec<u8> = t.bytes().filter(|b| !b.is_ascii_whitespace()).collect();
-    if digits.is_empty() {
-        return Err("no bytes given: write hex digits such as \"00 00 c6 42\"".to_string());
-    }
-    if let Some(bad) = digits.iter().find(|b| !b.is_ascii_hexdigit()) {
-        return Err(format!(
-            "`{}` is not a hex digit; write bytes as hex such as \"00 00 c6 42\"",
-            *bad as char
-        ));
-    }
-    if !digits.len().is_multiple_of(2) {
-        return Err(format!(
-            "an odd number of hex digits ({}); each byte takes two",
-            digits.len()
-        ));
-    }
-    if digits.len() / 2 > MAX_EXTERNAL_BYTES as usize {
+    use crate::python::HexError;
+    let bytes = crate::python::parse_hex(text).map_err(|e| match e {
+        HexError::Empty => "no bytes given: write hex digits such as \"00 00 c6 42\"".to_string(),
+        HexError::NotHexDigit(c) => {
+            format!("`{c}` is not a hex digit; write bytes as hex such as \"00 00 c6 42\"")
+        }
+        HexError::OddDigits(n) => format!("an odd number of hex digits ({n}); each byte takes two"),
+    })?;
+    if bytes.len() > MAX_EXTERNAL_BYTES as usize {
         return Err(format!("at most {MAX_EXTERNAL_BYTES} bytes"));
     }
-    Ok(digits
-        .chunks(2)
-        .map(|c| {
-            let hi = (c[0] as char).to_digit(16).unwrap_or(0);
-            let lo = (c[1] as char).to_digit(16).unwrap_or(0);
-            (hi * 16 + lo) as u8
-        })
-        .collect())
-}
-
-/// Bytes as lowercase hex without spaces (Python's `bytes.hex()`).
-pub fn hex_string(data: &[u8]) -> String {
-    data.iter().map(|b| format!("{b:02x}")).collect()
+    Ok(bytes)
 }
 
 /// An `external_write` value: a number, a boolean, or a flat list of them.
@@ -825,17 +801,6 @@ fn open_spec(cx: &Ctx, n: usize, step: &Step, var: String) -> Result<OpenSpec, L
     })
 }
 
-fn python_list(items: &[&str]) -> String {
-    format!(
-        "[{}]",
-        items
-            .iter()
-            .map(|s| format!("'{s}'"))
-            .collect::<Vec<_>>()
-            .join(", ")
-    )
-}
-
 /// A lesson's file must stay inside the work directory: relative, no `..`, naming a file.
 pub fn check_path(file: &str) -> Result<(), String> {
     if file.trim().is_empty() {
@@ -948,7 +913,7 @@ fn check_size(dims: &[i64], itemsize: usize, offset: i64) -> Result<(), String> 
     if dims.iter().any(|&d| d < 0) {
         return Ok(());
     }
-    let shape = codegen::py_tuple(dims);
+    let shape = crate::python::tuple(dims);
     let mut count: usize = 1;
     for &d in dims {
         count = usize::try_from(d)
@@ -1116,7 +1081,6 @@ mod tests {
         assert!(parse_hex("").is_err());
         assert!(parse_hex("abc").unwrap_err().contains("odd"));
         assert!(parse_hex("zz").unwrap_err().contains("not a hex digit"));
-        assert_eq!(hex_string(&[0, 0xab]), "00ab");
     }
 
     #[test]

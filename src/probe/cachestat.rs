@@ -55,7 +55,7 @@ fn cachestat_fd(file: &File, offset: u64, len: u64) -> io::Result<cachestat> {
         nr_recently_evicted: 0,
     };
     let flags: libc::c_uint = 0;
-    super::pagemap::count_cachestat();
+    super::work::count_cachestat();
     // SAFETY: cachestat(fd, const struct cachestat_range *, struct cachestat *, unsigned int flags):
     // the fd is open for the whole call, `range` is a valid readable struct of the kernel's layout,
     // `out` a valid writable one (both from linux-raw-sys), and flags must be 0.

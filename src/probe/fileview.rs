@@ -26,11 +26,11 @@ fn pread_file(file: &File, offset: u64, len: usize) -> io::Result<Vec<u8>> {
     while done < len {
         match file.read_at(&mut buf[done..], offset + done as u64) {
             Ok(0) => {
-                super::pagemap::count_pread(0);
+                super::work::count_pread(0);
                 break;
             }
             Ok(n) => {
-                super::pagemap::count_pread(n);
+                super::work::count_pread(n);
                 done += n
             }
             Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
@@ -59,14 +59,7 @@ pub fn hex_dump(path: &Path, offset: u64, len: u64, max_lines: usize) -> io::Res
     let lines = bytes
         .chunks(16)
         .enumerate()
-        .map(|(i, chunk)| HexLine {
-            offset: offset + 16 * i as u64,
-            hex: chunk
-                .iter()
-                .map(|b| format!("{b:02x}"))
-                .collect::<Vec<_>>()
-                .join(" "),
-        })
+        .map(|(i, chunk)| HexLine::new(offset + 16 * i as u64, chunk.to_vec()))
         .collect();
     Ok(HexDump {
         lines,

@@ -10,8 +10,8 @@ mod handles;
 mod mincore;
 mod pagemap;
 mod smaps;
-mod softdirty;
 mod system;
+mod work;
 
 pub use cachestat::{page_state, page_state_range};
 pub use faults::{faults_between, faults_now};
@@ -23,10 +23,10 @@ pub use fileview::{contiguous_strides, hex_dump, pread_bytes, FileElements, HexD
 pub use fstype::{fs_from_magic, fs_info, statfs_magic};
 pub use handles::{confine_to, pin_file, release_file, release_files};
 pub use mincore::resident_pages;
-pub use pagemap::{page_map, probe_work, PageMap, ProbeWork, CELLS as PAGE_MAP_CELLS};
+pub use pagemap::page_map;
 pub use smaps::mapping_state;
-pub use softdirty::soft_dirty_supported;
 pub use system::{dirty_expire_centisecs, kernel_release, page_size};
+pub use work::{probe_work, ProbeWork};
 
 /// Filesystem facts for a path (statfs).
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -3,104 +3,19 @@
 //! Built from one cachestat(2) call per cell and one FIEMAP walk, never by reading the data: the
 //! cost is O(cells + extents) whatever the file's size.
 
-use std::cell::Cell;
 use std::path::Path;
 
-use serde::Serialize;
-
-use crate::trace::Measured;
+use crate::trace::{
+    Measured, PageMap, CACHED, DIRTY, HOLE, NOT_CACHED, PAGE_MAP_CELLS, PAGE_MAP_LEGEND,
+    PARTLY_CACHED, WRITEBACK,
+};
 
 use super::cachestat::page_state_range;
 use super::fiemap::{extents, Extent};
 use super::system::page_size;
 
 /// Cells of the strip for a large file; a file of fewer pages gets one cell per page.
-pub const CELLS: u64 = 64;
-
-/// Some page of the cell is dirty (changed in the page cache, not yet on disk).
-pub const DIRTY: char = 'D';
-/// Some page is being written back right now (none dirty).
-pub const WRITEBACK: char = 'W';
-/// Every page of the cell is in the page cache, clean.
-pub const CACHED: char = '#';
-/// Some pages are in the page cache, clean; others are not.
-pub const PARTLY_CACHED: char = '+';
-/// No page in the page cache; the data has disk blocks (reading it would go to disk).
-pub const NOT_CACHED: char = '.';
-/// No page in the page cache and no disk block: a hole, which reads as zeros.
-pub const HOLE: char = '-';
-
-/// The legend printed under every strip (ASCII, so it survives Markdown and any terminal).
-pub const LEGEND: &str =
-    "D dirty · W writeback · # cached · + partly cached · . on disk, not cached · - hole (no disk block)";
-
-/// The page map of one file at one moment.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct PageMap {
-    /// One character per cell, file order, e.g. `D---------------D--------------D`.
-    pub cells: String,
-    /// Pages each cell covers (the last cell may cover fewer).
-    pub pages_per_cell: u64,
-    /// Bytes each cell covers (`pages_per_cell` × the page size).
-    pub bytes_per_cell: u64,
-    /// Pages in the file.
-    pub total_pages: u64,
-    /// What each character means.
-    pub legend: String,
-    /// Why the hole/not-cached distinction is missing (FIEMAP unavailable), if it is.
-    pub holes_unknown: Option<String>,
-}
-
-impl PageMap {
-    /// `[DD--…--D]`, the strip as the views print it.
-    pub fn strip(&self) -> String {
-        format!("[{}]", self.cells)
-    }
-}
-
-/// Work the probes did on this thread: system calls that touch a file's data or page cache.
-///
-/// Cost tests compare these between a small and a huge file (counts, not wall time, which is noisy).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub struct ProbeWork {
-    /// pread(2) calls (file view, printing, hex dumps).
-    pub preads: u64,
-    /// Bytes those preads returned.
-    pub pread_bytes: u64,
-    /// cachestat(2) calls (page counts and page maps).
-    pub cachestat_calls: u64,
-}
-
-thread_local! {
-    // Per thread, so parallel tests each see only their own work; a Cell costs nothing to bump.
-    static WORK: Cell<ProbeWork> = const {
-        Cell::new(ProbeWork { preads: 0, pread_bytes: 0, cachestat_calls: 0 })
-    };
-}
-
-/// The probe work done on this thread so far.
-pub fn probe_work() -> ProbeWork {
-    WORK.with(|w| w.get())
-}
-
-/// Count one pread that returned `bytes` bytes.
-pub(crate) fn count_pread(bytes: usize) {
-    WORK.with(|w| {
-        let mut v = w.get();
-        v.preads += 1;
-        v.pread_bytes += bytes as u64;
-        w.set(v);
-    });
-}
-
-/// Count one cachestat call.
-pub(crate) fn count_cachestat() {
-    WORK.with(|w| {
-        let mut v = w.get();
-        v.cachestat_calls += 1;
-        w.set(v);
-    });
-}
+pub const CELLS: u64 = PAGE_MAP_CELLS;
 
 /// The page map of the file at `path`, in at most [`CELLS`] cells.
 pub fn page_map(path: &Path) -> Measured<PageMap> {
@@ -146,7 +61,7 @@ pub fn page_map(path: &Path) -> Measured<PageMap> {
         pages_per_cell,
         bytes_per_cell: cell_bytes,
         total_pages,
-        legend: LEGEND.to_string(),
+        legend: PAGE_MAP_LEGEND.to_string(),
         holes_unknown,
     })
 }

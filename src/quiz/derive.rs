@@ -1,8 +1,8 @@
 //! Answers to questions about the run, taken from the trace, with the cell they cite.
 
-use crate::lesson::model::About;
-use crate::trace::Trace;
-use crate::views::cells;
+use crate::lesson::model::{About, AboutKind};
+use crate::present::{cells, cite};
+use crate::trace::{DiskWrite, Trace};
 
 /// A measured answer: its text and where in the trace it came from.
 #[derive(Debug, Clone, PartialEq)]
@@ -11,65 +11,58 @@ pub struct Measurement {
     pub answer: String,
     /// Sentence citing the measured cell.
     pub citation: String,
-    /// The kind of question (`value`, `first_disk_write`, `dirty_pages`, `file`).
-    pub kind: String,
+    /// The kind of question.
+    pub kind: AboutKind,
 }
 
 /// Measure the answer of a question about the run; None when the trace cannot answer it.
 pub fn measure(about: &About, trace: &Trace) -> Option<Measurement> {
     let step_of = |n: usize| trace.steps.iter().find(|s| s.step == n);
-    match about.kind.as_str() {
-        "value" => {
+    let kind = about.kind()?;
+    match kind {
+        AboutKind::Value => {
             let n = about.step?;
             let step = step_of(n)?;
             let expr = about.index.clone()?;
             let w = step.watches.iter().find(|w| w.expr == expr)?;
             Some(Measurement {
                 answer: w.str.clone(),
-                citation: format!(
-                    "At step {n} the Array Content column shows {}, so {expr} = {}.",
-                    cells::array_content(step, &step.var),
-                    w.str
-                ),
-                kind: about.kind.clone(),
+                citation: cite::value_answer(step, &expr, &w.str),
+                kind,
             })
         }
-        "first_disk_write" => {
-            let step = trace.steps.iter().find(|s| s.disk_write)?;
+        AboutKind::FirstDiskWrite => {
+            let step = trace
+                .steps
+                .iter()
+                .find(|s| s.disk_write.value().is_some_and(DiskWrite::wrote))?;
             Some(Measurement {
                 answer: format!("Step {}", step.step),
-                citation: format!(
-                    "The Disk Write column is first measured Yes at step {} ({}): {}.",
-                    step.step, step.action, step.disk_write_detail
-                ),
-                kind: about.kind.clone(),
+                citation: cite::first_disk_write_answer(step),
+                kind,
             })
         }
-        "dirty_pages" => {
+        AboutKind::DirtyPages => {
             let n = about.step?;
             let step = step_of(n)?;
-            let p = step.pages?;
+            let p = step.pages.value()?;
             Some(Measurement {
                 answer: p.dirty.to_string(),
-                citation: format!(
-                    "cachestat after step {n} counted {} dirty page(s).",
-                    p.dirty
-                ),
-                kind: about.kind.clone(),
+                citation: cite::dirty_pages_answer(n, p.dirty),
+                kind,
             })
         }
-        "file" => {
+        AboutKind::File => {
             let n = about.step?;
             let step = step_of(n)?;
             let var = about.var.clone().unwrap_or_else(|| step.var.clone());
             let f = cells::file_content(step, &var);
             Some(Measurement {
                 answer: f.clone(),
-                citation: format!("After step {n}, read(2) of the file gives {f}."),
-                kind: about.kind.clone(),
+                citation: cite::file_answer(n, &f),
+                kind,
             })
         }
-        _ => None,
     }
 }
 
@@ -92,27 +85,27 @@ pub fn matching_choice(answer: &str, choices: &[String]) -> Option<usize> {
 
 /// Four choices when a lesson gives none: the measured answer and three other cells of the trace.
 pub fn distractors(m: &Measurement, trace: &Trace) -> Vec<String> {
-    let mut pool: Vec<String> = match m.kind.as_str() {
-        "first_disk_write" => trace
+    let mut pool: Vec<String> = match m.kind {
+        AboutKind::FirstDiskWrite => trace
             .steps
             .iter()
             .map(|s| format!("Step {}", s.step))
             .collect(),
-        "dirty_pages" => {
+        AboutKind::DirtyPages => {
             let mut v: Vec<String> = trace
                 .steps
                 .iter()
-                .filter_map(|s| s.pages.map(|p| p.dirty.to_string()))
+                .filter_map(|s| s.pages.value().map(|p| p.dirty.to_string()))
                 .collect();
             v.extend(["0", "1", "2", "3"].map(String::from));
             v
         }
-        "file" => trace
+        AboutKind::File => trace
             .steps
             .iter()
             .flat_map(|s| s.files.values().map(|f| cells::one_line(&f.str)))
             .collect(),
-        _ => trace
+        AboutKind::Value => trace
             .steps
             .iter()
             .flat_map(|s| s.watches.iter().map(|w| w.str.clone()))

@@ -31,10 +31,7 @@ pub fn fill_in(text: &str, trace: &Trace) -> String {
     text.replace("{dirty_expire_seconds}", &secs)
 }
 
-/// Choice letter for an index: 0 → A.
-pub fn letter(i: usize) -> char {
-    (b'A' + (i % 26) as u8) as char
-}
+pub use crate::present::letter;
 
 /// Index of a letter answer (`a`, `B`) among `n` choices.
 pub fn index_of(letter: &str, n: usize) -> Option<usize> {

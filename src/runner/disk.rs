@@ -3,7 +3,7 @@
 use std::path::Path;
 
 use crate::probe;
-use crate::trace::{Allocation, Environment, Measured, PageState};
+use crate::trace::{Allocation, DiskWrite, Environment, Measured, PageState};
 
 /// Page-cache and allocation state of one file at one moment.
 pub struct Sample {
@@ -41,40 +41,29 @@ impl Sample {
     }
 }
 
-/// Whether a step wrote to disk, and how that was measured.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct DiskVerdict {
-    pub wrote: bool,
-    /// Dirty pages cleaned during the step.
-    pub pages_written: u64,
-    /// `Yes (1 page written back)`, `No`, `unavailable (…)`, with the evidence.
-    pub detail: String,
-}
-
 /// Compare the samples before and after a step.
 ///
 /// A step wrote to disk when dirty or under-writeback pages of the file were cleaned during it, or when
 /// delayed-allocation bytes received real blocks. `truncates` marks a `w+` open: truncation discards dirty
 /// pages without writing them, so a drop in the dirty count then proves nothing.
-pub fn decide(env: &Environment, before: &Sample, after: &Sample, truncates: bool) -> DiskVerdict {
-    let no = |detail: String| DiskVerdict {
-        wrote: false,
-        pages_written: 0,
-        detail,
-    };
+pub(crate) fn decide(
+    env: &Environment,
+    before: &Sample,
+    after: &Sample,
+    truncates: bool,
+) -> Measured<DiskWrite> {
     if !env.has_disk {
-        return no(format!(
-            "unavailable ({} has no disk behind the page cache: nothing is ever written to disk)",
-            env.filesystem
-        ));
+        return Measured::Value(DiskWrite::NoDisk {
+            filesystem: env.filesystem.clone(),
+        });
     }
     let (Some(pb), Some(pa)) = (&before.pages, &after.pages) else {
-        return no("unavailable (the step's variable has no file)".to_string());
+        return Measured::unavailable("the step's variable has no file");
     };
     let (pb, pa) = match (pb, pa) {
         (Measured::Value(b), Measured::Value(a)) => (b, a),
         (Measured::Unavailable { unavailable }, _) | (_, Measured::Unavailable { unavailable }) => {
-            return no(format!("unavailable ({unavailable})"));
+            return Measured::unavailable(unavailable.clone());
         }
     };
     let pending_before = pb.dirty + pb.writeback;
@@ -86,37 +75,40 @@ pub fn decide(env: &Environment, before: &Sample, after: &Sample, truncates: boo
         }
         _ => false,
     };
-    if truncates && cleaned > 0 {
-        return no(format!(
-            "No ({cleaned} dirty page(s) discarded by truncation, not written)"
-        ));
-    }
-    if cleaned > 0 {
-        let s = if cleaned == 1 { "" } else { "s" };
-        DiskVerdict {
-            wrote: true,
-            pages_written: cleaned,
-            detail: format!("Yes ({cleaned} page{s} written back)"),
-        }
+    Measured::Value(if truncates && cleaned > 0 {
+        DiskWrite::DiscardedByTruncation { pages: cleaned }
+    } else if cleaned > 0 {
+        DiskWrite::WrittenBack { pages: cleaned }
     } else if delalloc_resolved {
-        DiskVerdict {
-            wrote: true,
-            pages_written: 0,
-            detail: "Yes (delayed allocation resolved: blocks assigned on disk)".to_string(),
-        }
+        DiskWrite::BlocksAssigned
     } else if pending_after > 0 {
-        let s = if pending_after == 1 { "" } else { "s" };
-        no(format!(
-            "No ({pending_after} page{s} dirty in the page cache)"
-        ))
+        DiskWrite::Pending {
+            pages: pending_after,
+        }
     } else {
-        no("No".to_string())
-    }
+        DiskWrite::Nothing
+    })
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::present::disk_write_detail;
+
+    /// The verdict as the old `DiskVerdict` exposed it: written?, pages written, detail sentence.
+    struct V {
+        wrote: bool,
+        pages_written: u64,
+        detail: String,
+    }
+
+    fn words(m: Measured<DiskWrite>) -> V {
+        V {
+            wrote: m.value().is_some_and(DiskWrite::wrote),
+            pages_written: m.value().map_or(0, DiskWrite::pages_written),
+            detail: disk_write_detail(&m),
+        }
+    }
 
     fn env(has_disk: bool) -> Environment {
         Environment {
@@ -148,12 +140,12 @@ mod tests {
 
     #[test]
     fn cleaned_pages_are_a_disk_write() {
-        let v = decide(
+        let v = words(decide(
             &env(true),
             &sample(1, 0, 4096, 0),
             &sample(0, 0, 0, 4096),
             false,
-        );
+        ));
         assert!(v.wrote);
         assert_eq!(v.pages_written, 1);
         assert_eq!(v.detail, "Yes (1 page written back)");
@@ -161,26 +153,36 @@ mod tests {
 
     #[test]
     fn dirtying_is_not_a_disk_write() {
-        let v = decide(
+        let v = words(decide(
             &env(true),
             &sample(0, 0, 0, 0),
             &sample(1, 0, 4096, 0),
             false,
-        );
+        ));
         assert!(!v.wrote);
         assert_eq!(v.detail, "No (1 page dirty in the page cache)");
     }
 
     #[test]
     fn tmpfs_says_unavailable() {
-        let v = decide(&env(false), &sample(1, 0, 0, 0), &sample(0, 0, 0, 0), false);
+        let v = words(decide(
+            &env(false),
+            &sample(1, 0, 0, 0),
+            &sample(0, 0, 0, 0),
+            false,
+        ));
         assert!(!v.wrote);
         assert!(v.detail.starts_with("unavailable (tmpfs has no disk"));
     }
 
     #[test]
     fn truncation_discards_rather_than_writes() {
-        let v = decide(&env(true), &sample(3, 0, 0, 0), &sample(1, 0, 0, 0), true);
+        let v = words(decide(
+            &env(true),
+            &sample(3, 0, 0, 0),
+            &sample(1, 0, 0, 0),
+            true,
+        ));
         assert!(!v.wrote);
         assert!(v.detail.contains("discarded by truncation"));
     }
@@ -189,7 +191,7 @@ mod tests {
     fn unavailable_probe_is_reported() {
         let mut after = sample(0, 0, 0, 0);
         after.pages = Some(Measured::unavailable("cachestat needs Linux >= 6.5"));
-        let v = decide(&env(true), &sample(1, 0, 0, 0), &after, false);
+        let v = words(decide(&env(true), &sample(1, 0, 0, 0), &after, false));
         assert_eq!(v.detail, "unavailable (cachestat needs Linux >= 6.5)");
     }
 }

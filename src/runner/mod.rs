@@ -7,11 +7,10 @@ use std::collections::BTreeMap;
 use std::path::Path;
 
 use crate::engine::Engine;
+use crate::lesson::model::AboutKind;
 use crate::lesson::{Action, LoadedLesson, ResolvedStep};
 use crate::probe;
 use crate::trace::{Environment, LessonInfo, Measured, StepRecord, Trace};
-
-pub use disk::DiskVerdict;
 
 /// Performs a lesson's steps one at a time, recording a [`StepRecord`] for each.
 pub struct Runner<'a> {
@@ -78,10 +77,10 @@ impl<'a> Runner<'a> {
     pub fn step(&mut self) -> Option<StepRecord> {
         let step = self.lesson.steps.get(self.next)?;
         self.next += 1;
-        let mut var = action_var(&step.action).to_string();
+        let mut var = step.action.var().to_string();
         if var.is_empty() {
             // A file named directly: show it through a variable that maps it, if any.
-            if let Some(f) = action_file(&step.action) {
+            if let Some(f) = step.action.named_file() {
                 let mapped = self.files.iter().find(|(v, vf)| {
                     vf.as_str() == f && self.engine.variable(v).is_some_and(|x| x.is_open())
                 });
@@ -104,7 +103,7 @@ impl<'a> Runner<'a> {
             .files
             .get(&var)
             .cloned()
-            .or_else(|| action_file(&step.action).map(str::to_string));
+            .or_else(|| step.action.named_file().map(str::to_string));
         let path = file.as_ref().map(|f| self.engine.workdir().join(f));
 
         if let Action::Close { var } = &step.action {
@@ -142,14 +141,7 @@ impl<'a> Runner<'a> {
             (Some(e), Some(want)) => e.contains(want.as_str()),
             _ => false,
         };
-        let faults = match (faults_before, faults_after) {
-            (Measured::Value(a), Measured::Value(b)) => Measured::Value(crate::trace::Faults {
-                minor: b.minor.saturating_sub(a.minor),
-                major: b.major.saturating_sub(a.major),
-            }),
-            (Measured::Unavailable { unavailable }, _)
-            | (_, Measured::Unavailable { unavailable }) => Measured::Unavailable { unavailable },
-        };
+        let faults = probe::faults_between(&faults_before, &faults_after);
         // After an eviction, reading the array or the file would bring the pages right back
         // (and the next read would show no major faults): leave that file's contents unread.
         let untouched = match (&step.action, &outcome.error) {
@@ -173,7 +165,7 @@ impl<'a> Runner<'a> {
                 ))
             })
             .collect();
-        if let (Some(f), true) = (action_file(&step.action), var.is_empty()) {
+        if let (Some(f), true) = (step.action.named_file(), var.is_empty()) {
             // A file named directly (no variable): show it under its own name.
             if let Some(state) = observe::file(&self.engine, "", f, None) {
                 files.insert(String::new(), state);
@@ -201,15 +193,14 @@ impl<'a> Runner<'a> {
         } else {
             self.watch(step.number)
         };
-        let (pages, pages_unavailable) = match &after.pages {
-            Some(Measured::Value(p)) => (Some(*p), None),
-            Some(Measured::Unavailable { unavailable }) => (None, Some(unavailable.clone())),
-            None => (None, Some("the step's variable has no file".to_string())),
-        };
+        let pages = after
+            .pages
+            .clone()
+            .unwrap_or_else(|| Measured::unavailable("the step's variable has no file"));
         Some(StepRecord {
             step: step.number,
             action: step.action_text.clone(),
-            op: op_name(&step.action).to_string(),
+            op: step.action.op(),
             code: step.code.clone(),
             ok: error.is_none(),
             error,
@@ -219,10 +210,7 @@ impl<'a> Runner<'a> {
             file: file_state,
             files,
             pages,
-            pages_unavailable,
-            disk_write: verdict.wrote,
-            disk_write_detail: verdict.detail,
-            pages_written: verdict.pages_written,
+            disk_write: verdict,
             allocation: after
                 .allocation
                 .unwrap_or_else(|| Measured::unavailable("no file")),
@@ -243,7 +231,7 @@ impl<'a> Runner<'a> {
         let mut out = Vec::new();
         for q in &self.lesson.lesson.quiz {
             let Some(about) = &q.about else { continue };
-            if about.kind != "value" || about.step != Some(number) {
+            if about.kind() != Some(AboutKind::Value) || about.step != Some(number) {
                 continue;
             }
             let Some(text) = &about.index else { continue };
@@ -293,58 +281,6 @@ impl<'a> Runner<'a> {
             environment: self.environment.clone(),
             steps,
         }
-    }
-}
-
-/// The variable an action acts on (empty for an outside-process step that names a file directly).
-pub fn action_var(action: &Action) -> &str {
-    match action {
-        Action::Open(spec) | Action::Reopen(spec) => &spec.var,
-        Action::Assign { var, .. }
-        | Action::Read { var, .. }
-        | Action::Flush { var }
-        | Action::Close { var }
-        | Action::Crash { var, .. }
-        | Action::Evict { var }
-        | Action::WaitWriteback { var, .. }
-        | Action::FlushAsync { var }
-        | Action::FlushRange { var, .. } => var,
-        Action::ExternalWrite { target, .. }
-        | Action::ExternalRead { target, .. }
-        | Action::Truncate { target, .. } => target.var().unwrap_or(""),
-    }
-}
-
-/// The file an outside-process step names directly (`file:` instead of `var:`).
-pub fn action_file(action: &Action) -> Option<&str> {
-    match action {
-        Action::ExternalWrite { target, .. }
-        | Action::ExternalRead { target, .. }
-        | Action::Truncate { target, .. } => match target {
-            crate::lesson::Target::File(f) => Some(f),
-            crate::lesson::Target::Var { .. } => None,
-        },
-        _ => None,
-    }
-}
-
-/// The op name of an action, as the JSON trace spells it.
-pub fn op_name(action: &Action) -> &'static str {
-    match action {
-        Action::Open(_) => "open",
-        Action::Assign { .. } => "assign",
-        Action::Read { .. } => "read",
-        Action::Flush { .. } => "flush",
-        Action::Close { .. } => "close",
-        Action::Reopen(_) => "reopen",
-        Action::ExternalWrite { .. } => "external_write",
-        Action::ExternalRead { .. } => "external_read",
-        Action::Crash { .. } => "crash",
-        Action::Evict { .. } => "evict",
-        Action::WaitWriteback { .. } => "wait_writeback",
-        Action::FlushAsync { .. } => "flush_async",
-        Action::FlushRange { .. } => "flush_range",
-        Action::Truncate { .. } => "truncate",
     }
 }
 

@@ -7,7 +7,7 @@ use crate::engine::{Engine, ReadResult, Variable};
 use crate::lesson::{Action, ResolvedStep};
 use crate::numpy::print::{array_repr, array_str, scalar_repr, scalar_str};
 use crate::probe::{self, FileElements};
-use crate::trace::{ArrayState, FileState, MappingState, Measured, ReadValue};
+use crate::trace::{ArrayLife, ArrayState, FileState, MappingState, Measured, ReadValue};
 
 /// Hex dump lines shown per file (16 bytes each).
 const HEX_LINES: usize = 4;
@@ -55,21 +55,13 @@ fn same_file(a: &Path, b: &Path) -> bool {
 /// The variable's state; with `read` false its contents are not touched (see [`NOT_READ`]).
 fn array_state(var: &Variable, read: bool) -> ArrayState {
     let (state, str, repr) = if !var.is_open() {
-        ("closed".to_string(), String::new(), String::new())
+        (ArrayLife::Closed, String::new(), String::new())
     } else if !read {
-        (
-            "open".to_string(),
-            NOT_READ.to_string(),
-            NOT_READ.to_string(),
-        )
+        (ArrayLife::Open, NOT_READ.to_string(), NOT_READ.to_string())
     } else {
         match var.check_mapped_range() {
-            Ok(()) => (
-                "open".to_string(),
-                array_str(var),
-                array_repr(var, "memmap"),
-            ),
-            Err(why) => ("unreadable".to_string(), why.clone(), why),
+            Ok(()) => (ArrayLife::Open, array_str(var), array_repr(var, "memmap")),
+            Err(why) => (ArrayLife::Unreadable, why.clone(), why),
         }
     };
     ArrayState {
@@ -130,10 +122,10 @@ fn dump(path: &std::path::Path, offset: u64, len: u64) -> (Vec<crate::trace::Hex
     match probe::hex_dump(path, offset, len, HEX_LINES) {
         Ok(d) => (d.lines, d.truncated),
         Err(e) => (
-            vec![crate::trace::HexLine {
+            vec![crate::trace::HexLine::unavailable(
                 offset,
-                hex: format!("unavailable (pread failed: {e})"),
-            }],
+                &format!("pread failed: {e}"),
+            )],
             false,
         ),
     }
@@ -150,7 +142,7 @@ pub fn mapping(engine: &Engine, var: &str) -> Measured<MappingState> {
 /// The value a `read` step produced, printed as NumPy would.
 pub fn read_value(step: &ResolvedStep, result: &ReadResult) -> ReadValue {
     let expr = match &step.action {
-        Action::Read { var, index } => format!("{var}{}", index_suffix(&step.code, var, index)),
+        Action::Read { var, index } => index.to_python(var),
         _ => String::new(),
     };
     let (str, repr) = printed(result);
@@ -165,20 +157,5 @@ pub fn printed(result: &ReadResult) -> (String, String) {
             array_str(view.as_ref()),
             array_repr(view.as_ref(), result.class_name()),
         ),
-    }
-}
-
-/// The `[...]` part of a read's code, e.g. `[1, 2]` from `print(arr[1, 2])`.
-fn index_suffix(code: &str, var: &str, _index: &crate::expr::index::IndexExpr) -> String {
-    let needle = format!("{var}[");
-    match code.find(&needle) {
-        Some(i) => {
-            let rest = &code[i + var.len()..];
-            match rest.rfind(']') {
-                Some(j) => rest[..=j].to_string(),
-                None => rest.to_string(),
-            }
-        }
-        None => String::new(),
     }
 }

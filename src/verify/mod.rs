@@ -1,9 +1,11 @@
 //! Checks a lesson's expectations and quiz answer keys against the trace of a live run.
 
 use crate::lesson::expect::{normalise, parse_hex, Expect, Range, Text};
+use crate::lesson::model::AboutKind;
 use crate::lesson::LoadedLesson;
+use crate::present::{self, cite::no_disk_state};
 use crate::quiz;
-use crate::trace::{Environment, Measured, StepRecord, Trace};
+use crate::trace::{ArrayLife, DiskWrite, Environment, Measured, StepRecord, Trace};
 
 /// How one check came out.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -61,19 +63,7 @@ pub fn check_steps(lesson: &LoadedLesson, trace: &Trace) -> Vec<Check> {
 
 /// Why a dirty/writeback/disk expectation cannot be decided on a filesystem without a disk.
 fn no_disk(env: &Environment) -> String {
-    format!(
-        "{} has no disk behind the page cache: the kernel keeps no dirty or writeback state for its pages",
-        env.filesystem
-    )
-}
-
-/// `unavailable (why)` → `why`, for skip reasons.
-fn reason(detail: &str) -> String {
-    detail
-        .strip_prefix("unavailable (")
-        .and_then(|r| r.strip_suffix(')'))
-        .unwrap_or(detail)
-        .to_string()
+    no_disk_state(&env.filesystem)
 }
 
 fn range_outcome(want: &Range, got: u64, unit: &str) -> Outcome {
@@ -132,7 +122,7 @@ pub fn check_step_after(
         let got = match rec.arrays.get(&var) {
             None => Err(format!("no variable `{var}` (None)")),
             // A closed variable is compared with what it held when it was closed, as the table shows.
-            Some(a) if a.state == "closed" => a
+            Some(a) if a.state == ArrayLife::Closed => a
                 .last_str
                 .as_deref()
                 .ok_or_else(|| format!("`{var}` closed")),
@@ -156,12 +146,9 @@ pub fn check_step_after(
             if needs_disk && !env.has_disk {
                 return Outcome::Skip(no_disk(env));
             }
-            match (&rec.pages, &rec.pages_unavailable) {
-                (Some(p), _) => range_outcome(want, pick(p), " (cachestat)"),
-                (None, why) => Outcome::Skip(
-                    why.clone()
-                        .unwrap_or_else(|| "page-cache counts unavailable".to_string()),
-                ),
+            match &rec.pages {
+                Measured::Value(p) => range_outcome(want, pick(p), " (cachestat)"),
+                Measured::Unavailable { unavailable } => Outcome::Skip(unavailable.clone()),
             }
         };
     if let Some(want) = &e.dirty {
@@ -174,18 +161,19 @@ pub fn check_step_after(
         push("writeback", pages(|p| p.writeback, want, true));
     }
     if let Some(want) = e.disk_write {
+        let wrote = rec.disk_write.value().is_some_and(DiskWrite::wrote);
         let outcome = if !env.has_disk {
             Outcome::Skip(no_disk(env))
-        } else if rec.disk_write_detail.starts_with("unavailable") {
-            Outcome::Skip(reason(&rec.disk_write_detail))
-        } else if rec.disk_write == want {
+        } else if let Some(why) = present::disk::unmeasured_reason(&rec.disk_write) {
+            Outcome::Skip(why)
+        } else if wrote == want {
             Outcome::Pass
         } else {
             Outcome::Fail(format!(
                 "expected {}, measured {} ({})",
                 yes_no(want),
-                yes_no(rec.disk_write),
-                rec.disk_write_detail
+                yes_no(wrote),
+                present::disk_write_detail(&rec.disk_write)
             ))
         };
         push("disk_write", outcome);
@@ -299,12 +287,7 @@ fn bytes_outcome(hex: &str, file: Option<&crate::trace::FileState>) -> Outcome {
     let Some(f) = file else {
         return Outcome::Fail(format!("expected {}, measured no file", hex_str(&want)));
     };
-    let got: Vec<u8> = f
-        .hex
-        .iter()
-        .flat_map(|l| l.hex.split_whitespace())
-        .filter_map(|b| u8::from_str_radix(b, 16).ok())
-        .collect();
+    let got: Vec<u8> = f.hex.iter().flat_map(|l| l.bytes.iter().copied()).collect();
     if want.len() > got.len() && f.hex_truncated {
         // The trace keeps only the first lines of the dump (large data stays cheap).
         return Outcome::Skip(format!(
@@ -329,10 +312,7 @@ fn bytes_outcome(hex: &str, file: Option<&crate::trace::FileState>) -> Outcome {
 }
 
 fn hex_str(b: &[u8]) -> String {
-    b.iter()
-        .map(|x| format!("{x:02x}"))
-        .collect::<Vec<_>>()
-        .join(" ")
+    crate::python::hex_spaced(b)
 }
 
 /// The answer keys of questions about the run: the declared letter must be the measured one.
@@ -353,7 +333,8 @@ pub fn check_answers(lesson: &LoadedLesson, trace: &Trace) -> Vec<Check> {
             .declared
             .map(|d| format!("declared {}", choice(d)))
             .unwrap_or_else(|| "no declared answer".to_string());
-        let outcome = if about.kind == "dirty_pages" && !trace.environment.has_disk {
+        let outcome = if about.kind() == Some(AboutKind::DirtyPages) && !trace.environment.has_disk
+        {
             // tmpfs reports 0 dirty pages whatever happened: the count means nothing there.
             Outcome::Skip(no_disk(&trace.environment))
         } else {
@@ -386,16 +367,16 @@ pub fn check_answers(lesson: &LoadedLesson, trace: &Trace) -> Vec<Check> {
 /// have answered it, a skip where a probe was unavailable.
 fn unanswered(about: &crate::lesson::model::About, trace: &Trace, declared: &str) -> Outcome {
     let env = &trace.environment;
-    match about.kind.as_str() {
-        "first_disk_write" if !env.has_disk => Outcome::Skip(no_disk(env)),
-        "first_disk_write" => Outcome::Fail(format!(
+    match about.kind() {
+        Some(AboutKind::FirstDiskWrite) if !env.has_disk => Outcome::Skip(no_disk(env)),
+        Some(AboutKind::FirstDiskWrite) => Outcome::Fail(format!(
             "{declared} but the run measured no disk write at any step"
         )),
-        "dirty_pages" => {
+        Some(AboutKind::DirtyPages) => {
             let why = about
                 .step
                 .and_then(|n| trace.steps.iter().find(|s| s.step == n))
-                .and_then(|s| s.pages_unavailable.clone())
+                .and_then(|s| s.pages.why())
                 .unwrap_or_else(|| "page-cache counts unavailable".to_string());
             Outcome::Skip(why)
         }
@@ -453,7 +434,6 @@ mod tests {
             text_outcome(&t, Ok("[[0. 1.]\n [2. 4.]]")),
             Outcome::Fail("expected [[0. 1.] [2. 3.]], measured [[0. 1.] [2. 4.]]".into())
         );
-        assert_eq!(reason("unavailable (tmpfs x)"), "tmpfs x");
     }
 
     #[test]
@@ -463,10 +443,7 @@ mod tests {
             abs_path: "/a".into(),
             size: 4,
             str: String::new(),
-            hex: vec![crate::trace::HexLine {
-                offset: 0,
-                hex: "00 00 80 3f".into(),
-            }],
+            hex: vec![crate::trace::HexLine::new(0, vec![0, 0, 0x80, 0x3f])],
             hex_truncated: false,
         };
         assert_eq!(bytes_outcome("0000", Some(&f)), Outcome::Pass);

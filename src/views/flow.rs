@@ -30,7 +30,7 @@ pub fn build(ctx: &ViewContext) -> Vec<Block> {
 fn heading(ctx: &ViewContext) -> String {
     format!(
         "{} - {}",
-        super::title(crate::cli::ViewName::Flow),
+        super::title(super::View::Flow),
         ctx.lesson.lesson.title
     )
 }

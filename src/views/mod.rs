@@ -1,8 +1,9 @@
-//! Views: turn a trace (and the lesson's text) into documents; renderers turn documents into text or Markdown.
+//! Views: turn a trace (and the lesson's text) into documents; renderers turn documents into text or
+//! Markdown, and the JSON view renders the trace itself with the sentences of `present`.
 //! Views never touch files: they read only the trace and the lesson.
 
-pub mod cells;
 pub mod flow;
+pub mod json;
 pub mod moments;
 pub mod quiz;
 pub mod render;
@@ -13,9 +14,63 @@ pub mod table;
 pub mod tracker;
 pub mod transcript;
 
-use crate::cli::ViewName;
 use crate::lesson::LoadedLesson;
 use crate::trace::Trace;
+use render::{MarkdownRender, Render, TextRender};
+
+/// The nine views, in lesson order.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum View {
+    Flow,
+    Sample,
+    Steps,
+    Table,
+    Tracker,
+    Moments,
+    Quiz,
+    Snapshot,
+    Transcript,
+}
+
+impl View {
+    /// All views in lesson order.
+    pub const ALL: [View; 9] = [
+        View::Flow,
+        View::Sample,
+        View::Steps,
+        View::Table,
+        View::Tracker,
+        View::Moments,
+        View::Quiz,
+        View::Snapshot,
+        View::Transcript,
+    ];
+}
+
+/// Output formats of a rendered document.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Format {
+    Text,
+    Markdown,
+    /// The whole trace as JSON (the views' selection does not apply).
+    Json,
+}
+
+/// How to render: the format, and for text the width and whether to use ANSI bold.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RenderOptions {
+    pub format: Format,
+    pub width: u16,
+    pub color: bool,
+}
+
+/// A quiz question as the handout shows it (answers are for the JSON output, never printed).
+#[derive(Debug, Clone, PartialEq)]
+pub struct QuizItem {
+    pub question: String,
+    pub choices: Vec<String>,
+    pub hint: Option<String>,
+}
 
 /// One piece of a rendered view, independent of the output format.
 #[derive(Debug, Clone, PartialEq)]
@@ -41,38 +96,63 @@ pub enum Block {
     Facts(Vec<(String, String)>),
 }
 
-/// What every view gets: the lesson as written and the trace of this run.
+/// What every view gets: the lesson as written, the trace of this run and the quiz as asked.
 pub struct ViewContext<'a> {
     pub lesson: &'a LoadedLesson,
     pub trace: &'a Trace,
+    /// The lesson's questions with their choices (derived from the run where the lesson gives none).
+    pub quiz: &'a [QuizItem],
+}
+
+/// Render views of a trace: text and Markdown from the views' blocks, JSON from the trace itself.
+pub fn render(ctx: &ViewContext, views: &[View], options: &RenderOptions) -> String {
+    match options.format {
+        Format::Json => json::document(ctx),
+        Format::Markdown | Format::Text => {
+            let blocks: Vec<_> = views.iter().flat_map(|v| build(*v, ctx)).collect();
+            render_blocks(&blocks, options)
+        }
+    }
+}
+
+/// Render blocks as text or Markdown (JSON has no blocks: it renders as Markdown).
+pub fn render_blocks(blocks: &[Block], options: &RenderOptions) -> String {
+    match options.format {
+        Format::Text => TextRender {
+            width: options.width,
+            color: options.color,
+        }
+        .render(blocks),
+        Format::Markdown | Format::Json => MarkdownRender.render(blocks),
+    }
 }
 
 /// Build the blocks of one view.
-pub fn build(view: ViewName, ctx: &ViewContext) -> Vec<Block> {
+pub fn build(view: View, ctx: &ViewContext) -> Vec<Block> {
     match view {
-        ViewName::Flow => flow::build(ctx),
-        ViewName::Sample => sample::build(ctx),
-        ViewName::Steps => steps::build(ctx),
-        ViewName::Table => table::build(ctx),
-        ViewName::Tracker => tracker::build(ctx),
-        ViewName::Moments => moments::build(ctx),
-        ViewName::Quiz => quiz::build(ctx),
-        ViewName::Snapshot => snapshot::build(ctx),
-        ViewName::Transcript => transcript::build(ctx),
+        View::Flow => flow::build(ctx),
+        View::Sample => sample::build(ctx),
+        View::Steps => steps::build(ctx),
+        View::Table => table::build(ctx),
+        View::Tracker => tracker::build(ctx),
+        View::Moments => moments::build(ctx),
+        View::Quiz => quiz::build(ctx),
+        View::Snapshot => snapshot::build(ctx),
+        View::Transcript => transcript::build(ctx),
     }
 }
 
 /// The heading of each view, as the seed names it.
-pub fn title(view: ViewName) -> &'static str {
+pub fn title(view: View) -> &'static str {
     match view {
-        ViewName::Flow => "Concept Flow",
-        ViewName::Sample => "Execution Sample",
-        ViewName::Steps => "Step-by-Step Trace",
-        ViewName::Table => "Execution Table",
-        ViewName::Tracker => "Variable Tracker",
-        ViewName::Moments => "Key Moments",
-        ViewName::Quiz => "Visual Quiz",
-        ViewName::Snapshot => "Concept Snapshot",
-        ViewName::Transcript => "Full Transcript",
+        View::Flow => "Concept Flow",
+        View::Sample => "Execution Sample",
+        View::Steps => "Step-by-Step Trace",
+        View::Table => "Execution Table",
+        View::Tracker => "Variable Tracker",
+        View::Moments => "Key Moments",
+        View::Quiz => "Visual Quiz",
+        View::Snapshot => "Concept Snapshot",
+        View::Transcript => "Full Transcript",
     }
 }

@@ -1,15 +1,14 @@
 //! Visual Quiz as a printed handout: questions, choices and hints, never the answers.
 
 use super::{Block, ViewContext};
-use crate::quiz;
 
 /// Blocks of the `quiz` view.
 pub fn build(ctx: &ViewContext) -> Vec<Block> {
-    let questions = quiz::questions(ctx.lesson, ctx.trace);
+    let questions = ctx.quiz;
     let mut blocks = vec![
         Block::Heading(format!(
             "{} - {} Question{}",
-            super::title(crate::cli::ViewName::Quiz),
+            super::title(super::View::Quiz),
             questions.len(),
             if questions.len() == 1 { "" } else { "s" }
         )),
@@ -21,7 +20,7 @@ pub fn build(ctx: &ViewContext) -> Vec<Block> {
             .choices
             .iter()
             .enumerate()
-            .map(|(j, c)| (quiz::letter(j).to_string(), c.clone()))
+            .map(|(j, c)| (crate::present::letter(j).to_string(), c.clone()))
             .collect();
         blocks.push(Block::Facts(choices));
         if let Some(h) = &q.hint {

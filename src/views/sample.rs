@@ -5,7 +5,7 @@ use super::{Block, ViewContext};
 /// Blocks of the `sample` view.
 pub fn build(ctx: &ViewContext) -> Vec<Block> {
     let mut blocks = vec![Block::Heading(
-        super::title(crate::cli::ViewName::Sample).to_string(),
+        super::title(super::View::Sample).to_string(),
     )];
     match &ctx.lesson.lesson.sample {
         Some(s) => {

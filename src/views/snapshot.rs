@@ -5,7 +5,7 @@ use super::{Block, ViewContext};
 /// Blocks of the `snapshot` view.
 pub fn build(ctx: &ViewContext) -> Vec<Block> {
     let mut blocks = vec![Block::Heading(
-        super::title(crate::cli::ViewName::Snapshot).to_string(),
+        super::title(super::View::Snapshot).to_string(),
     )];
     let lines = &ctx.lesson.lesson.snapshot;
     if lines.is_empty() {

@@ -1,6 +1,7 @@
 //! Execution Table: the seed's columns (Step, Action, Array Content, Disk Write, Notes) plus measured columns.
 
-use super::{cells, Block, ViewContext};
+use super::{Block, ViewContext};
+use crate::present::cells;
 use crate::trace::{Measured, StepRecord};
 
 /// Blocks of the `table` view.
@@ -23,7 +24,7 @@ pub fn build(ctx: &ViewContext) -> Vec<Block> {
         })
         .collect();
     let mut blocks = vec![
-        Block::Heading(super::title(crate::cli::ViewName::Table).to_string()),
+        Block::Heading(super::title(super::View::Table).to_string()),
         Block::Table {
             headers: [
                 "Step",
@@ -73,7 +74,7 @@ fn page_map_cell(step: &StepRecord) -> String {
     };
     match m {
         Measured::Value(m) => format!("[{}]", merge_cells(&m.cells, TABLE_CELLS)),
-        other => other.why().unwrap_or_default(),
+        Measured::Unavailable { unavailable } => crate::present::unavailable(unavailable),
     }
 }
 

@@ -1,6 +1,7 @@
 //! Variable Tracker: each variable (and each recorded read) before the run and after every step.
 
-use super::{cells, Block, ViewContext};
+use super::{Block, ViewContext};
+use crate::present::cells;
 use crate::trace::StepRecord;
 
 /// Blocks of the `tracker` view.
@@ -35,7 +36,7 @@ pub fn build(ctx: &ViewContext) -> Vec<Block> {
         transpose(headers, rows)
     };
     vec![
-        Block::Heading(super::title(crate::cli::ViewName::Tracker).to_string()),
+        Block::Heading(super::title(super::View::Tracker).to_string()),
         table,
     ]
 }

@@ -1,6 +1,6 @@
-//! Short cell texts shared by the table-like views (execution table, tracker, moments, quiz).
+//! Short cell texts shared by the table-like views (execution table, tracker, moments) and the quiz.
 
-use crate::trace::StepRecord;
+use crate::trace::{ArrayLife, StepRecord};
 
 /// NumPy's multi-line `str()` on one line, as the seed's table prints it:
 /// `[[0. 1. 2.] [3. 4. 5.] [6. 7. 8.]]`.
@@ -23,7 +23,7 @@ pub fn array_content(step: &StepRecord, var: &str) -> String {
             Some(e) => format!("raised {}", short_error(e)),
             None => "None".to_string(),
         },
-        Some(a) if a.state == "closed" => match &a.last_str {
+        Some(a) if a.state == ArrayLife::Closed => match &a.last_str {
             Some(s) => one_line(s),
             None => "Closed".to_string(),
         },
@@ -35,33 +35,24 @@ pub fn array_content(step: &StepRecord, var: &str) -> String {
 pub fn tracker_value(step: &StepRecord, var: &str) -> String {
     match step.arrays.get(var) {
         None => "None".to_string(),
-        Some(a) if a.state == "closed" => "Closed".to_string(),
+        Some(a) if a.state == ArrayLife::Closed => "Closed".to_string(),
         Some(a) => one_line(&a.str),
     }
 }
 
 /// The measured Disk Write cell: `Yes (1 page)`, `No`, or `unavailable (…)`.
 pub fn disk_write(step: &StepRecord) -> String {
-    if step.disk_write {
-        match step.pages_written {
-            0 => "Yes (blocks allocated)".to_string(),
-            1 => "Yes (1 page)".to_string(),
-            n => format!("Yes ({n} pages)"),
-        }
-    } else if step.disk_write_detail.starts_with("unavailable") {
-        step.disk_write_detail.clone()
-    } else {
-        "No".to_string()
-    }
+    super::disk_write_cell(&step.disk_write)
 }
 
 /// The dirty-page cell: a count or `unavailable (…)`.
 pub fn dirty(step: &StepRecord) -> String {
-    match (&step.pages, &step.pages_unavailable) {
-        (Some(p), _) => p.dirty.to_string(),
-        (None, Some(why)) => format!("unavailable ({why})"),
-        (None, None) => "unavailable".to_string(),
-    }
+    super::measured(&step.pages, |p| p.dirty.to_string())
+}
+
+/// The cached-page cell: a count or `unavailable (…)`.
+pub fn cached(step: &StepRecord) -> String {
+    super::measured(&step.pages, |p| p.cached.to_string())
 }
 
 /// The file cell: the step's file decoded as read(2) sees it, on one line.

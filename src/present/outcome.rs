@@ -1,0 +1,238 @@
+//! The `outcome` sentence of a step: what its operation did, in words, from the typed [`StepEvent`].
+
+use super::plural;
+use crate::trace::{EvictedMapping, MapOverrun, StepEvent, TouchResult};
+
+/// One human line on what happened, e.g. `the child (pid 7) stored … killed by SIGKILL (signal 9) …`.
+pub fn outcome(event: &StepEvent) -> String {
+    match event {
+        StepEvent::Reopened { file, mode } => {
+            format!("mapped {file} again (mode {mode}): the array shows what the file holds now")
+        }
+        StepEvent::ExternalWrote {
+            pid,
+            bytes,
+            offset,
+            shared,
+            private,
+        } => format!(
+            "another process (pid {pid}) wrote {} at offset {offset} with pwrite(2){}",
+            plural(*bytes as u64, "byte"),
+            visibility(shared, private)
+        ),
+        StepEvent::ExternalRead {
+            pid,
+            offset,
+            bytes,
+            values,
+        } => format!(
+            "another process (pid {pid}) read {} at offset {offset} with pread(2): {}{}",
+            plural(bytes.len() as u64, "byte"),
+            crate::python::hex_spaced(bytes),
+            values
+                .as_ref()
+                .map(|v| format!(" = {}", v.split_whitespace().collect::<Vec<_>>().join(" ")))
+                .unwrap_or_default()
+        ),
+        StepEvent::ChildFailed { said } => {
+            format!("the child process failed: {}", said.join("; "))
+        }
+        StepEvent::CrashStored { pid } => format!(
+            "the child (pid {pid}) stored through its MAP_SHARED mapping and was killed by SIGKILL (signal 9) \
+             before any msync; its store is in the page cache, so the file still holds it"
+        ),
+        StepEvent::CrashStoredPrivate { pid, var } => format!(
+            "the child (pid {pid}) mapped the file copy-on-write (mode c, MAP_PRIVATE) as `{var}` does, stored \
+             into its private copy and was killed by SIGKILL (signal 9): the copy died with it, the file is unchanged"
+        ),
+        StepEvent::CrashFailed { pid, said } => format!(
+            "the child (pid {pid}) did not store and die as planned: {}",
+            said.join("; ")
+        ),
+        StepEvent::Evicted {
+            dropped,
+            cached_before,
+            cached_after,
+            mapping,
+        } => evicted(*dropped, *cached_before, *cached_after, mapping),
+        StepEvent::NoWritebackWithoutDisk { filesystem } => format!(
+            "{filesystem} has no disk behind the page cache: there is no writeback to wait for"
+        ),
+        StepEvent::NothingToWaitFor => "no dirty pages: nothing to wait for".to_string(),
+        StepEvent::WrittenBackByKernel { pages, ms } => format!(
+            "the kernel's flusher wrote {} back on its own after {:.1} s (measured; no msync, no fsync)",
+            plural(*pages, "page"),
+            *ms as f64 / 1000.0
+        ),
+        StepEvent::WritebackTimedOut {
+            ms,
+            dirty,
+            writeback,
+        } => format!(
+            "timed out after {:.1} s: {} dirty and {writeback} under writeback still (the kernel writes a dirty \
+             page back once it is older than vm.dirty_expire_centisecs)",
+            *ms as f64 / 1000.0,
+            plural(*dirty, "page"),
+        ),
+        StepEvent::NothingToFlush { var, mode } => format!(
+            "`{var}` is mode {mode}: nothing of it can reach the file, so there is nothing to flush"
+        ),
+        StepEvent::FlushedAsync { before, after } => match (before, after) {
+            (Some(b), Some(a)) if b.dirty == a.dirty && a.writeback == 0 => format!(
+                "msync(MS_ASYNC) returned; dirty pages {} before and {} after, none under writeback: \
+                 on Linux MS_ASYNC schedules nothing",
+                b.dirty, a.dirty
+            ),
+            (Some(b), Some(a)) => format!(
+                "msync(MS_ASYNC) returned; dirty pages {} before, {} after, {} under writeback \
+                 (the kernel's own flusher may have run meanwhile: MS_ASYNC itself schedules nothing on Linux)",
+                b.dirty, a.dirty, a.writeback
+            ),
+            _ => "msync(MS_ASYNC) returned (page cache unavailable here, so its effect is not measured)"
+                .to_string(),
+        },
+        StepEvent::FlushedRange {
+            start,
+            stop,
+            pages,
+            dirty,
+        } => {
+            let range = format!(
+                "msync(MS_SYNC) of file bytes {start}..{stop} ({})",
+                plural(*pages, "page")
+            );
+            match dirty {
+                Some((b, a)) => {
+                    format!("{range}; dirty pages of the file {b} before, {a} after")
+                }
+                None => range,
+            }
+        }
+        StepEvent::Truncated {
+            pid,
+            size,
+            overruns,
+            touch,
+        } => {
+            let first = format!(
+                "another process (pid {pid}) shrank the file to {size} bytes with ftruncate(2)"
+            );
+            truncated(first, overruns, touch.as_ref())
+        }
+        StepEvent::TruncateFailed {
+            said,
+            overruns,
+            touch,
+        } => {
+            let first = format!("the truncating process failed: {}", said.join("; "));
+            truncated(first, overruns, touch.as_ref())
+        }
+    }
+}
+
+/// Which open variables on the file see an outside write at once, and which may not.
+fn visibility(shared: &[String], private: &[String]) -> String {
+    let names = |v: &[String]| {
+        v.iter()
+            .map(|n| format!("`{n}`"))
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    let mut s = String::new();
+    if !shared.is_empty() {
+        s.push_str(&format!(
+            "; MAP_SHARED {} see{} it at once (same page-cache pages)",
+            names(shared),
+            if shared.len() == 1 { "s" } else { "" }
+        ));
+    }
+    if !private.is_empty() {
+        s.push_str(&format!(
+            "; copy-on-write {} see{} it only on pages not yet written through them (written pages are private copies)",
+            names(private),
+            if private.len() == 1 { "s" } else { "" }
+        ));
+    }
+    s
+}
+
+fn evicted(dropped: u64, before: u64, after: u64, mapping: &EvictedMapping) -> String {
+    let mut line = format!(
+        "{} dropped from the page cache ({before} cached before, {after} after)",
+        plural(dropped, "page"),
+    );
+    match mapping {
+        EvictedMapping::Unmapped { var } => line.push_str(&format!(
+            "; madvise(MADV_DONTNEED) first unmapped `{var}`'s pages so the kernel could drop them"
+        )),
+        EvictedMapping::CopyOnWriteKept { var } => line.push_str(&format!(
+            "; `{var}` is copy-on-write: its mapping was left alone (MADV_DONTNEED would discard private changes), \
+             so pages it still maps stay cached"
+        )),
+        EvictedMapping::None => {}
+    }
+    if dropped == 0 {
+        line.push_str(
+            "; nothing could be dropped (pages still mapped, or no disk behind the file: \
+             on tmpfs the page cache is the only copy)",
+        );
+    } else {
+        line.push_str(
+            ". Those pages are on disk only now: the next read of them must fetch them (major page faults)",
+        );
+    }
+    line
+}
+
+fn truncated(mut line: String, overruns: &[MapOverrun], touch: Option<&TouchResult>) -> String {
+    for o in overruns {
+        line.push_str(&format!(
+            "; `{}` maps bytes {}..{}: {} — the tutor checks the length (fstat) before every touch, so its next \
+             use is an error instead of a crash",
+            o.var, o.start, o.end, o.why
+        ));
+    }
+    match touch {
+        Some(TouchResult::Sigbus { signal }) => line.push_str(&format!(
+            "; a second mapping of the old length in the child touched a page past the new end: the kernel has no \
+             file data for it, so it sent SIGBUS (signal {signal}) and the child died"
+        )),
+        Some(TouchResult::Signal { name, signal }) => {
+            line.push_str(&format!("; the child died of {name} (signal {signal})"))
+        }
+        Some(TouchResult::NoSignal) => line.push_str(
+            "; the child's touch raised no SIGBUS (no whole page of the old length lies past the new end)",
+        ),
+        None => {}
+    }
+    line
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn flush_range_and_reads_in_words() {
+        let e = StepEvent::FlushedRange {
+            start: 0,
+            stop: 4096,
+            pages: 1,
+            dirty: Some((2, 1)),
+        };
+        assert_eq!(
+            outcome(&e),
+            "msync(MS_SYNC) of file bytes 0..4096 (1 page); dirty pages of the file 2 before, 1 after"
+        );
+        let r = StepEvent::ExternalRead {
+            pid: 5,
+            offset: 0,
+            bytes: vec![0, 0, 0xc6, 0x42],
+            values: Some("[99.]".into()),
+        };
+        assert_eq!(
+            outcome(&r),
+            "another process (pid 5) read 4 bytes at offset 0 with pread(2): 00 00 c6 42 = [99.]"
+        );
+    }
+}

@@ -1,0 +1,127 @@
+//! Python spellings: tuples, byte strings as hex (one grammar both ways), list literals.
+
+use std::fmt::Display;
+
+/// Python's tuple repr: `()`, `(9,)`, `(3, 3)`.
+pub fn tuple<T: Display>(items: &[T]) -> String {
+    tuple_sep(items, ", ")
+}
+
+/// NumPy's compact tuple in broadcast messages: `()`, `(3,)`, `(2,3)`.
+pub fn compact_tuple<T: Display>(items: &[T]) -> String {
+    tuple_sep(items, ",")
+}
+
+fn tuple_sep<T: Display>(items: &[T], sep: &str) -> String {
+    match items {
+        [one] => format!("({one},)"),
+        _ => format!(
+            "({})",
+            items
+                .iter()
+                .map(|d| d.to_string())
+                .collect::<Vec<_>>()
+                .join(sep)
+        ),
+    }
+}
+
+/// A list of plain words as a Python list literal: `['r', 'c']` (the words hold no quotes).
+pub fn word_list(items: &[&str]) -> String {
+    format!(
+        "[{}]",
+        items
+            .iter()
+            .map(|s| format!("'{s}'"))
+            .collect::<Vec<_>>()
+            .join(", ")
+    )
+}
+
+/// Bytes as lowercase hex without separators, as Python's `bytes.hex()` prints them: `0000c642`.
+pub fn hex(data: &[u8]) -> String {
+    data.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// Bytes as lowercase hex, space separated, as `bytes.hex(' ')` and `xxd` print them: `00 00 c6 42`.
+pub fn hex_spaced(data: &[u8]) -> String {
+    data.iter()
+        .map(|b| format!("{b:02x}"))
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+/// Why a text is not hex bytes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum HexError {
+    /// No digits at all.
+    Empty,
+    /// A character that is neither a hex digit nor a separator.
+    NotHexDigit(char),
+    /// An odd number of digits (each byte takes two).
+    OddDigits(usize),
+}
+
+/// Hex bytes in the one grammar lessons use everywhere: `"00 00 c6 42"`, `"0000c642"`, `"0x0000c642"`,
+/// `"00:00:c6:42"`; separators are whitespace, `:`, `_` and `,`; an optional `0x` prefix.
+pub fn parse_hex(text: &str) -> Result<Vec<u8>, HexError> {
+    let digits: String = text
+        .chars()
+        .filter(|c| !(c.is_whitespace() || matches!(c, ':' | '_' | ',')))
+        .collect();
+    let digits = digits
+        .strip_prefix("0x")
+        .or_else(|| digits.strip_prefix("0X"))
+        .unwrap_or(&digits);
+    if digits.is_empty() {
+        return Err(HexError::Empty);
+    }
+    if let Some(c) = digits.chars().find(|c| !c.is_ascii_hexdigit()) {
+        return Err(HexError::NotHexDigit(c));
+    }
+    if !digits.len().is_multiple_of(2) {
+        return Err(HexError::OddDigits(digits.len()));
+    }
+    Ok(digits
+        .as_bytes()
+        .chunks(2)
+        .map(|c| {
+            let hi = (c[0] as char).to_digit(16).unwrap_or(0);
+            let lo = (c[1] as char).to_digit(16).unwrap_or(0);
+            (hi * 16 + lo) as u8
+        })
+        .collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tuples() {
+        assert_eq!(tuple(&[3, 3]), "(3, 3)");
+        assert_eq!(tuple(&[9]), "(9,)");
+        assert_eq!(tuple::<u8>(&[]), "()");
+        assert_eq!(compact_tuple(&[2, 3]), "(2,3)");
+        assert_eq!(word_list(&["r", "c"]), "['r', 'c']");
+    }
+
+    #[test]
+    fn hex_round_trips_in_every_spelling() {
+        for text in [
+            "00 00 c6 42",
+            "0000C642",
+            "0x0000c642",
+            "00:00:c6:42",
+            " 00_00,c6 42 ",
+        ] {
+            assert_eq!(parse_hex(text), Ok(vec![0, 0, 0xc6, 0x42]), "{text}");
+        }
+        assert_eq!(hex(&[0, 0xab]), "00ab");
+        assert_eq!(hex_spaced(&[0, 0xab]), "00 ab");
+        assert_eq!(parse_hex(""), Err(HexError::Empty));
+        assert_eq!(parse_hex("0x"), Err(HexError::Empty));
+        assert_eq!(parse_hex("abc"), Err(HexError::OddDigits(3)));
+        assert_eq!(parse_hex("zz"), Err(HexError::NotHexDigit('z')));
+    }
+}
