@@ -47,6 +47,8 @@ pub enum Format {
     Text,
     Markdown,
     Json,
+    /// One self-contained web page (`run` only).
+    Html,
 }
 
 /// When to colour text output.
@@ -111,6 +113,7 @@ impl Format {
             Format::Text => crate::views::Format::Text,
             Format::Markdown => crate::views::Format::Markdown,
             Format::Json => crate::views::Format::Json,
+            Format::Html => crate::views::Format::Html,
         }
     }
 }
@@ -153,6 +156,9 @@ pub struct RunArgs {
     pub output: OutputArgs,
     #[command(flatten)]
     pub workdir: WorkdirArgs,
+    /// Write the output to FILE instead of standard output.
+    #[arg(short = 'o', long = "output", value_name = "FILE")]
+    pub out_file: Option<PathBuf>,
 }
 
 /// `step` options.

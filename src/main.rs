@@ -21,6 +21,7 @@ fn main() {
                 workdir: None,
                 overwrite: false,
             },
+            out_file: None,
         }),
         Some(Command::Run(args)) => commands::run::run(&args),
         Some(Command::Check(args)) => commands::check::run(&args.lessons),

@@ -454,7 +454,9 @@ fn planned_writes(dir: &Path, lesson: &LoadedLesson) -> Plan {
                 if !*shared {
                     continue;
                 }
-                let strides = crate::probe::contiguous_strides(shape, *itemsize, false);
+                // Only the view's shape matters here; an overflowing shape has no strides, and zeros do.
+                let strides = crate::numpy::layout::contiguous_strides(shape, *itemsize, false)
+                    .unwrap_or_else(|| vec![0; shape.len()]);
                 let Ok(view) = crate::engine::view::apply_index(shape, &strides, 0, &index.items)
                 else {
                     continue;

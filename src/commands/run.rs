@@ -45,7 +45,20 @@ pub fn run(args: &RunArgs) -> Result<(), CommandError> {
     } else {
         args.views.clone()
     };
-    emit_exact(&render(&lesson, &trace, &views, &args.output))
+    let out = render(&lesson, &trace, &views, &args.output);
+    match &args.out_file {
+        Some(path) => write_file(path, &out),
+        // Rendered output is already safe (the renderers sanitise lesson text; JSON is exact).
+        None => emit_exact(&out),
+    }
+}
+
+/// `-o FILE`: write the output there (replacing the file), and say so on stderr.
+fn write_file(path: &std::path::Path, text: &str) -> Result<(), CommandError> {
+    std::fs::write(path, text)
+        .map_err(|e| CommandError::Io(format!("cannot write {}: {e}", path.display())))?;
+    eprintln!("wrote {} ({} bytes)", path.display(), text.len());
+    Ok(())
 }
 
 /// On a terminal, show long fills (≥ 100 MB) as a progress bar on stderr; nothing when stderr is
@@ -84,14 +97,7 @@ pub fn render(
     views: &[ViewName],
     output: &OutputArgs,
 ) -> String {
-    let quiz: Vec<QuizItem> = quiz::questions(lesson, trace)
-        .into_iter()
-        .map(|q| QuizItem {
-            question: q.question,
-            choices: q.choices,
-            hint: q.hint,
-        })
-        .collect();
+    let quiz: Vec<QuizItem> = quiz::items(lesson, trace);
     let ctx = ViewContext {
         lesson,
         trace,

@@ -233,13 +233,7 @@ pub fn open_error(err: &std::io::Error, file: &str) -> String {
 
 /// The system page size (NumPy uses `mmap.ALLOCATIONGRANULARITY`, the page size on Linux).
 pub fn page_size() -> i128 {
-    // SAFETY: sysconf only reads a configuration value; no pointers are involved.
-    let p = unsafe { libc::sysconf(libc::_SC_PAGESIZE) };
-    if p > 0 {
-        p as i128
-    } else {
-        4096
-    }
+    crate::probe::page_size() as i128
 }
 
 const TOO_BIG: &str = "ValueError: array is too big; `arr.size * arr.dtype.itemsize` is larger than the maximum possible size.";

@@ -496,7 +496,7 @@ fn shape_from_u64(dims: &[u64]) -> Result<Vec<usize>, String> {
         .map(|&d| usize::try_from(d))
         .collect::<Result<_, _>>()
         .map_err(|_| "ValueError: array is too big.".to_string())?;
-    if crate::engine::array::checked_size(&shape).is_none() {
+    if crate::numpy::layout::checked_size(&shape).is_none() {
         return Err("ValueError: array is too big.".to_string());
     }
     Ok(shape)
@@ -601,7 +601,7 @@ fn broadcast_pair(a: &[usize], b: &[usize]) -> Result<Broadcast, String> {
         };
         out.push(d);
     }
-    if crate::engine::array::checked_size(&out).is_none() {
+    if crate::numpy::layout::checked_size(&out).is_none() {
         return Err("ValueError: array is too big.".to_string());
     }
     Ok((

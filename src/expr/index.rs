@@ -5,6 +5,7 @@ use std::fmt;
 use serde::Serialize;
 
 use super::lex::{self, Tok, Token};
+pub use super::ParseError;
 
 /// One item between the brackets.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -42,15 +43,6 @@ impl IndexExpr {
             }],
         }
     }
-}
-
-/// A parse failure with the 0-based character column where it happened
-/// (displayed 1-based, as editors count).
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("column {}: {message}", column + 1)]
-pub struct ParseError {
-    pub column: usize,
-    pub message: String,
 }
 
 /// Parse `arr[1, 2]`, `[0:2, ::2]`, `[...]`, `[-1]`, `[..., 1]`, `[None, :]`.

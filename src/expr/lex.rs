@@ -1,6 +1,6 @@
 //! A tiny Python-like tokenizer shared by the index and value parsers; columns are 0-based characters.
 
-use super::index::ParseError;
+use super::ParseError;
 
 /// Longest expression text the parsers accept; lessons are hand-written, and this bounds work on hostile input.
 pub const MAX_TEXT: usize = 10_000;

@@ -5,3 +5,12 @@ pub mod index;
 pub mod lex;
 pub mod suggest;
 pub mod value;
+
+/// A parse failure with the 0-based character column where it happened
+/// (displayed 1-based, as editors count).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("column {}: {message}", column + 1)]
+pub struct ParseError {
+    pub column: usize,
+    pub message: String,
+}

@@ -4,9 +4,9 @@ use std::fmt;
 
 use serde::Serialize;
 
-use super::index::ParseError;
 use super::lex::{self, Tok, Token};
 use super::suggest;
+use super::ParseError;
 
 use crate::numpy::dtype::{DType, Scalar};
 

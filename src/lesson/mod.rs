@@ -1,6 +1,7 @@
 //! Lessons: loading YAML (built-in or from a path), strict validation, and the resolved steps the engine runs.
 
 pub mod builtin;
+pub mod code;
 pub mod expect;
 pub mod model;
 pub mod validate;

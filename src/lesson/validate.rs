@@ -3,9 +3,9 @@
 use std::collections::HashMap;
 use std::path::{Component, Path};
 
+use super::code;
 use super::model::{Lesson, Op, Step, Yaml};
 use super::{Action, LessonError, Mode, OpenSpec, ResolvedStep, Target};
-use crate::export::python as codegen;
 use crate::expr::index::{parse_index, IndexExpr};
 use crate::expr::lex::is_identifier;
 use crate::expr::suggest::{did_you_mean, DTYPE_NAMES};
@@ -289,7 +289,7 @@ fn resolve_step(
                         ));
                     }
                     let data = parse_hex(hex).map_err(|m| cx.step_err(n, "bytes", m))?;
-                    let shown = format!("bytes.fromhex({})", codegen::py_str(&crate::python::hex(&data)));
+                    let shown = format!("bytes.fromhex({})", crate::python::py_str(&crate::python::hex(&data)));
                     (data, shown)
                 }
                 (None, Some(value)) => {
@@ -320,7 +320,7 @@ fn resolve_step(
                     };
                     let shown = format!(
                         "np.array({literal}, dtype={}).tobytes()",
-                        codegen::py_str(&dtype.to_string())
+                        crate::python::py_str(&dtype.to_string())
                     );
                     (data, shown)
                 }
@@ -557,10 +557,10 @@ fn resolve_step(
             .map_err(|(field, message)| cx.step_err(n, &field, message))?;
     }
 
-    let code = codegen::action_code(&action);
+    let code = code::action_code(&action);
     let action_text = match &step.action {
         Some(t) => t.clone(),
-        None => codegen::action_text(&action),
+        None => code::action_text(&action),
     };
     Ok(ResolvedStep {
         number: n,

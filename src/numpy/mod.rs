@@ -1,4 +1,5 @@
-//! NumPy knowledge: dtypes and array printing (array2string, Dragon4).
+//! NumPy knowledge: dtypes, array layout and strides, array printing (array2string, Dragon4).
 
 pub mod dtype;
+pub mod layout;
 pub mod print;

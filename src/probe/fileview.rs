@@ -8,6 +8,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use crate::numpy::dtype::{DType, Scalar};
+use crate::numpy::layout::contiguous_strides;
 use crate::numpy::print::ElementSource;
 use crate::trace::HexLine;
 
@@ -131,7 +132,8 @@ impl FileElements {
         fortran: bool,
         offset: u64,
     ) -> Result<FileElements, String> {
-        let strides = contiguous_strides(shape, dtype.size, fortran);
+        let strides = contiguous_strides(shape, dtype.size, fortran)
+            .ok_or_else(|| "the array's byte size overflows".to_string())?;
         FileElements::open(path, dtype, shape, &strides, offset)
     }
 
@@ -204,22 +206,6 @@ impl ElementSource for FileElements {
             }
         }
     }
-}
-
-/// NumPy's contiguous byte strides for `shape` (C order, or Fortran order when `fortran`).
-pub fn contiguous_strides(shape: &[usize], itemsize: usize, fortran: bool) -> Vec<isize> {
-    let mut strides = vec![0isize; shape.len()];
-    let mut step = itemsize as isize;
-    let axes: Vec<usize> = if fortran {
-        (0..shape.len()).collect()
-    } else {
-        (0..shape.len()).rev().collect()
-    };
-    for ax in axes {
-        strides[ax] = step;
-        step = step.saturating_mul(shape[ax].max(1) as isize);
-    }
-    strides
 }
 
 /// Bytes `[start, end)` an array touches, or None for an empty array.
@@ -355,13 +341,5 @@ mod tests {
         assert!(el
             .read_error()
             .is_some_and(|e| e.contains("is now 4 bytes; element [10] needs bytes 10..11")));
-    }
-
-    #[test]
-    fn strides_match_numpy() {
-        assert_eq!(contiguous_strides(&[3, 3], 4, false), vec![12, 4]);
-        assert_eq!(contiguous_strides(&[3, 3], 4, true), vec![4, 12]);
-        assert_eq!(contiguous_strides(&[2, 3, 4], 8, false), vec![96, 32, 8]);
-        assert_eq!(contiguous_strides(&[], 8, false), Vec::<isize>::new());
     }
 }

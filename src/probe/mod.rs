@@ -19,7 +19,7 @@ pub use fiemap::{
     allocation, extents, summarise as summarise_extents, Extent, FIEMAP_EXTENT_DELALLOC,
     FIEMAP_EXTENT_LAST, FIEMAP_EXTENT_UNKNOWN, FIEMAP_EXTENT_UNWRITTEN,
 };
-pub use fileview::{contiguous_strides, hex_dump, pread_bytes, FileElements, HexDump};
+pub use fileview::{hex_dump, pread_bytes, FileElements, HexDump};
 pub use fstype::{fs_from_magic, fs_info, statfs_magic};
 pub use handles::{confine_to, pin_file, release_file, release_files};
 pub use mincore::resident_pages;

@@ -5,6 +5,7 @@ pub mod shuffle;
 
 use crate::lesson::LoadedLesson;
 use crate::trace::Trace;
+use crate::views::{MeasuredAnswer, QuizItem};
 
 /// A question ready to ask: choices fixed, the right answer known (from the run or the lesson).
 #[derive(Debug, Clone, PartialEq)]
@@ -77,6 +78,34 @@ pub fn questions(lesson: &LoadedLesson, trace: &Trace) -> Vec<Asked> {
                 measured,
                 explanation,
             }
+        })
+        .collect()
+}
+
+/// The quiz as the views get it: each question with its answer derived from this run exactly as the
+/// terminal quiz derives it ([`questions`]); the JSON trace and the web page carry the answers, the printed
+/// handout never does.
+pub fn items(lesson: &LoadedLesson, trace: &Trace) -> Vec<QuizItem> {
+    questions(lesson, trace)
+        .into_iter()
+        .zip(&lesson.lesson.quiz)
+        .map(|(q, written)| QuizItem {
+            question: q.question,
+            choices: q.choices,
+            hint: q.hint,
+            answer: q.answer,
+            declared: q.declared,
+            measured: q.measured.map(|m| MeasuredAnswer {
+                answer: m.answer,
+                citation: m.citation,
+                kind: written
+                    .about
+                    .as_ref()
+                    .map(|a| a.kind.clone())
+                    .unwrap_or_default(),
+            }),
+            explanation: q.explanation,
+            about_step: written.about.as_ref().and_then(|a| a.step),
         })
         .collect()
 }

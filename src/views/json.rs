@@ -3,11 +3,21 @@
 
 use serde_json::{json, Value};
 
-use super::ViewContext;
+use super::{QuizItem, ViewContext};
 use crate::present;
 
-/// `{"lesson": {...}, "environment": {...}, "steps": [...]}`, pretty printed, ending in a newline.
+/// `{"lesson": {...}, "environment": {...}, "steps": [...], "quiz": [...]}`, pretty printed, ending in a
+/// newline.
 pub fn document(ctx: &ViewContext) -> String {
+    let value = value(ctx);
+    let mut s =
+        serde_json::to_string_pretty(&value).unwrap_or_else(|e| format!("{{\"error\": \"{e}\"}}"));
+    s.push('\n');
+    s
+}
+
+/// The JSON trace as a value (the web page embeds exactly this).
+pub fn value(ctx: &ViewContext) -> Value {
     let trace = ctx.trace;
     let steps: Vec<Value> = trace
         .steps
@@ -26,7 +36,7 @@ pub fn document(ctx: &ViewContext) -> String {
             v
         })
         .collect();
-    let value = json!({
+    json!({
         "lesson": {
             "source": trace.lesson.source,
             "title": trace.lesson.title,
@@ -35,9 +45,27 @@ pub fn document(ctx: &ViewContext) -> String {
         },
         "environment": trace.environment,
         "steps": steps,
-    });
-    let mut s =
-        serde_json::to_string_pretty(&value).unwrap_or_else(|e| format!("{{\"error\": \"{e}\"}}"));
-    s.push('\n');
-    s
+        "quiz": ctx.quiz.iter().map(quiz_item).collect::<Vec<_>>(),
+    })
+}
+
+/// One question with the answer this run decides (`answer`: a letter, or null when the run cannot tell and
+/// the lesson gives none).
+fn quiz_item(q: &QuizItem) -> Value {
+    let letter = |i: usize| present::letter(i).to_string();
+    json!({
+        "question": q.question,
+        "choices": q.choices,
+        "hint": q.hint,
+        "answer": q.answer.map(letter),
+        "answer_index": q.answer,
+        "declared": q.declared.map(letter),
+        "measured": q.measured.as_ref().map(|m| json!({
+            "answer": m.answer,
+            "citation": m.citation,
+            "kind": m.kind,
+        })),
+        "explanation": q.explanation,
+        "about_step": q.about_step,
+    })
 }

@@ -3,6 +3,7 @@
 //! Views never touch files: they read only the trace and the lesson.
 
 pub mod flow;
+pub mod html;
 pub mod json;
 pub mod moments;
 pub mod quiz;
@@ -54,6 +55,8 @@ pub enum Format {
     Markdown,
     /// The whole trace as JSON (the views' selection does not apply).
     Json,
+    /// One self-contained web page of all nine views, built on the JSON trace.
+    Html,
 }
 
 /// How to render: the format, and for text the width and whether to use ANSI bold.
@@ -70,6 +73,27 @@ pub struct QuizItem {
     pub question: String,
     pub choices: Vec<String>,
     pub hint: Option<String>,
+    /// Index of the right choice, derived from this run as the terminal quiz derives it.
+    pub answer: Option<usize>,
+    /// The lesson's declared answer, if any.
+    pub declared: Option<usize>,
+    /// For a question about the run: the measured answer and the sentence citing its cell.
+    pub measured: Option<MeasuredAnswer>,
+    /// Why the answer is right.
+    pub explanation: String,
+    /// The step a question about the run asks about (the page asks it before revealing that step).
+    pub about_step: Option<usize>,
+}
+
+/// A quiz answer measured from the run.
+#[derive(Debug, Clone, PartialEq)]
+pub struct MeasuredAnswer {
+    /// The answer as a choice states it, e.g. `5.0`, `Step 3`.
+    pub answer: String,
+    /// The sentence citing the measured cell.
+    pub citation: String,
+    /// The question's kind as the lesson spells it (`value`, `first_disk_write`, …).
+    pub kind: String,
 }
 
 /// One piece of a rendered view, independent of the output format.
@@ -108,6 +132,7 @@ pub struct ViewContext<'a> {
 pub fn render(ctx: &ViewContext, views: &[View], options: &RenderOptions) -> String {
     match options.format {
         Format::Json => json::document(ctx),
+        Format::Html => html::page(ctx),
         Format::Markdown | Format::Text => {
             let blocks: Vec<_> = views.iter().flat_map(|v| build(*v, ctx)).collect();
             render_blocks(&blocks, options)
@@ -123,7 +148,7 @@ pub fn render_blocks(blocks: &[Block], options: &RenderOptions) -> String {
             color: options.color,
         }
         .render(blocks),
-        Format::Markdown | Format::Json => MarkdownRender.render(blocks),
+        Format::Markdown | Format::Json | Format::Html => MarkdownRender.render(blocks),
     }
 }
 
