@@ -53,6 +53,17 @@ impl Variable {
         self.map.as_ref().map(|m| m.borrow().addr())
     }
 
+    /// `len` bytes at byte `pos` of the live mapping; None when closed or out of range.
+    ///
+    /// For display reads of a page the caller knows is mapped (a private copy): touching an unmapped
+    /// page here would fault it in.
+    pub fn mapped_bytes(&self, pos: usize, len: usize) -> Option<Vec<u8>> {
+        let map = self.map.as_ref()?.borrow();
+        map.bytes()
+            .get(pos..pos.checked_add(len)?)
+            .map(<[u8]>::to_vec)
+    }
+
     /// Length of the mapping in bytes (NumPy's `len(arr._mmap)`); 0 when closed.
     pub fn mapping_len(&self) -> usize {
         if self.map.is_some() {
