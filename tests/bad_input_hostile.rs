@@ -520,9 +520,21 @@ fn a_disk_filled_between_steps_is_an_error_step_not_sigbus() {
         let filler = fill(fs.path());
         let (code, out, err) = st.finish();
         eprintln!("--- full disk, workdir {with_workdir} ---\n{out}\n{err}");
-        assert_eq!(code, Some(0), "{err}\n{out}");
+        // The store is an error step; a later read of a hole on the full tmpfs is one too, or
+        // (where the kernel faults a page the tutor did not populate) a caught SIGBUS: exit 3
+        // with its message. Never a death by the signal.
+        assert!(code == Some(0) || code == Some(3), "{err}\n{out}");
+        if code == Some(3) {
+            assert!(
+                err.contains("SIGBUS: a mapped file could not be backed"),
+                "{err}"
+            );
+        }
         assert!(out.contains("No space left on device"), "{out}");
-        assert!(out.contains("SIGBUS"), "{out}");
+        assert!(
+            out.contains("NumPy would be killed by SIGBUS here"),
+            "{out}"
+        );
         std::fs::remove_file(filler).unwrap();
         if with_workdir {
             std::fs::remove_dir_all(&work).unwrap();

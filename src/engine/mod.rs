@@ -299,6 +299,16 @@ pub const MAX_CHILD_BYTES: usize = 16 << 20;
 /// (disk full) is an error here instead of a SIGBUS at the store. Only those pages are touched, so
 /// what the probes see afterwards is what the store itself would have caused.
 pub fn populate_write(base: usize, at: usize, len: usize) -> std::io::Result<()> {
+    populate(base, at, len, MADV_POPULATE_WRITE)
+}
+
+/// `madvise(MADV_POPULATE_READ)`: fault in the pages a read is about to touch, so a page that
+/// cannot be had (a full tmpfs must allocate even to read a hole) is an error, not a SIGBUS.
+pub fn populate_read(base: usize, at: usize, len: usize) -> std::io::Result<()> {
+    populate(base, at, len, MADV_POPULATE_READ)
+}
+
+fn populate(base: usize, at: usize, len: usize, advice: libc::c_int) -> std::io::Result<()> {
     if len == 0 {
         return Ok(());
     }
@@ -307,7 +317,7 @@ pub fn populate_write(base: usize, at: usize, len: usize) -> std::io::Result<()>
     let end = (base + at + len).div_ceil(page) * page;
     // SAFETY: the range lies inside a live mapping owned by the caller (page-rounded outward, and a
     // mapping always covers whole pages); MADV_POPULATE_WRITE only prefaults, it changes no data.
-    let rc = unsafe { libc::madvise(start as *mut libc::c_void, end - start, MADV_POPULATE_WRITE) };
+    let rc = unsafe { libc::madvise(start as *mut libc::c_void, end - start, advice) };
     if rc == 0 {
         return Ok(());
     }
@@ -319,15 +329,19 @@ pub fn populate_write(base: usize, at: usize, len: usize) -> std::io::Result<()>
     }
 }
 
-/// Linux's `MADV_POPULATE_WRITE` (5.14); not in every libc.
+/// Linux's `MADV_POPULATE_WRITE` and `MADV_POPULATE_READ` (5.14); not in every libc.
 const MADV_POPULATE_WRITE: libc::c_int = 23;
+const MADV_POPULATE_READ: libc::c_int = 22;
+
+/// Views up to this span are faulted in before a read step (larger ones print only a summary).
+const READ_POPULATE_MAX: usize = 1 << 20;
 
 /// The error step for a store whose pages could not be populated.
 fn populate_error(e: &std::io::Error) -> String {
     match e.raw_os_error() {
         Some(libc::EFAULT) | Some(libc::ENOSPC) | Some(libc::EIO) => format!(
-            "OSError: [Errno {}] No space left on device: the filesystem cannot give this store a page \
-             (the disk is full or the file shrank); NumPy would be killed by SIGBUS here, the tutor stops the store",
+            "OSError: [Errno {}] No space left on device: the filesystem cannot give this access a page \
+             (the disk is full or the file shrank); NumPy would be killed by SIGBUS here, the tutor stops the step",
             libc::ENOSPC
         ),
         _ => open::os_error(e, None),
@@ -620,6 +634,23 @@ impl Engine {
         let v = self.open_var(var)?;
         v.check_mapped_range()?;
         let view = view::apply_index(&v.shape, &v.strides, v.array_offset, &index.items)?;
+        if let Some(m) = v.map.as_ref() {
+            let m = m.borrow();
+            let n = array::checked_size(&view.shape).unwrap_or(0);
+            let (mut lo, mut hi) = (view.base as isize, view.base as isize);
+            for (&d, &st) in view.shape.iter().zip(&view.strides) {
+                let reach = (d as isize - 1) * st;
+                if reach < 0 {
+                    lo += reach;
+                } else {
+                    hi += reach;
+                }
+            }
+            let span = (hi - lo) as usize + v.dtype.size;
+            if n > 0 && span <= READ_POPULATE_MAX {
+                populate_read(m.addr(), lo as usize, span).map_err(|e| populate_error(&e))?;
+            }
+        }
         if view.is_scalar {
             let m = v.map.as_ref().ok_or_else(|| v.closed_error())?;
             let s = read_element(m.borrow().bytes(), view.base, v.dtype);
