@@ -99,6 +99,8 @@ impl Variable {
     /// a mapping past EOF raises SIGBUS.
     pub fn check_mapped_range(&self) -> Result<(), String> {
         match (&self.map, &self.handle) {
+            // An array without elements never touches its mapping (NumPy prints it as is).
+            (Some(_), Some(_)) if self.shape.contains(&0) => Ok(()),
             (Some(_), Some(f)) => array::check_range(f, self.map_start, self.map_len),
             _ => Err(self.closed_error()),
         }
@@ -579,9 +581,16 @@ impl Engine {
                 offset,
                 length,
                 dtype,
-            } => self
-                .external_read(target, *offset, *length, dtype.as_ref())
-                .map(|_| None),
+                dtype_from_var,
+            } => {
+                // "The variable's dtype" is the binding's now, not the lesson's last `open`.
+                let dtype = match (dtype_from_var, target.var()) {
+                    (true, Some(v)) => self.vars.get(v).map(|v| v.dtype),
+                    _ => *dtype,
+                };
+                self.external_read(target, *offset, *length, dtype.as_ref())
+                    .map(|_| None)
+            }
             Action::Crash {
                 var, index, value, ..
             } => self.crash(var, index, value).map(|_| None),
