@@ -30,6 +30,7 @@ fn main() {
         Some(Command::Step(args)) => commands::step::run(&args),
         Some(Command::Quiz(args)) => commands::quiz::run(&args),
         Some(Command::Verify(args)) => commands::verify::run(&args),
+        Some(Command::Trace(args)) => commands::trace::run(&args),
         Some(Command::Child(args)) => {
             std::process::exit(memmap_tutor::engine::child::child_main(&args.task))
         }

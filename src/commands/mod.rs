@@ -7,6 +7,7 @@ pub mod list;
 pub mod quiz;
 pub mod run;
 pub mod step;
+pub mod trace;
 pub mod verify;
 
 use std::io::{self, Write};

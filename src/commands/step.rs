@@ -37,6 +37,7 @@ pub fn run(args: &StepArgs) -> Result<(), CommandError> {
         },
         environment: env,
         steps: Vec::new(),
+        script: None,
     };
     while let Some(next) = runner.peek() {
         emit(&format!(

@@ -36,7 +36,7 @@ pub fn value(ctx: &ViewContext) -> Value {
             v
         })
         .collect();
-    json!({
+    let mut value = json!({
         "lesson": {
             "source": trace.lesson.source,
             "title": trace.lesson.title,
@@ -46,7 +46,11 @@ pub fn value(ctx: &ViewContext) -> Value {
         "environment": trace.environment,
         "steps": steps,
         "quiz": ctx.quiz.iter().map(quiz_item).collect::<Vec<_>>(),
-    })
+    });
+    if let (Some(script), Value::Object(map)) = (&trace.script, &mut value) {
+        map.insert("script".to_string(), json!(script));
+    }
+    value
 }
 
 /// One question with the answer this run decides (`answer`: a letter, or null when the run cannot tell and
