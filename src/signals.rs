@@ -25,7 +25,7 @@ static INTERRUPTED: AtomicBool = AtomicBool::new(false);
 static TEMP_DIRS: Mutex<Vec<PathBuf>> = Mutex::new(Vec::new());
 
 /// Exit code after SIGINT, as shells report it (128 + 2).
-pub const EXIT_INTERRUPTED: i32 = 130;
+pub(crate) const EXIT_INTERRUPTED: i32 = 130;
 
 /// Exit code after a caught SIGBUS: a mapped file could not be backed (it shrank, or the
 /// filesystem is full). Not 135, so it is never mistaken for a death by the signal itself.
@@ -160,7 +160,7 @@ pub fn default_sigbus() {
 
 /// Remove every registered temporary directory. Mappings of files inside stay valid (the
 /// kernel keeps unlinked inodes alive until unmapped), so this is safe mid-step.
-pub fn remove_temp_dirs() {
+pub(crate) fn remove_temp_dirs() {
     // A poisoned lock still holds the list: a panic elsewhere must not stop the clean-up.
     let dirs = match TEMP_DIRS.lock() {
         Ok(mut d) => std::mem::take(&mut *d),
@@ -204,7 +204,7 @@ pub fn install() {
 
 /// Debug builds only: panic here when `MEMMAP_TUTOR_TEST_PANIC` is set, so the tests can check
 /// through the real binary that a panic (a bug) still removes the temporary work directory.
-pub fn test_panic_point() {
+pub(crate) fn test_panic_point() {
     #[cfg(debug_assertions)]
     if std::env::var_os("MEMMAP_TUTOR_TEST_PANIC").is_some() {
         panic!("MEMMAP_TUTOR_TEST_PANIC is set: simulated bug");

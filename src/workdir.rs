@@ -114,7 +114,7 @@ impl WorkDir {
     }
 
     /// True when the directory is removed at the end of the run.
-    pub fn is_temporary(&self) -> bool {
+    pub(crate) fn is_temporary(&self) -> bool {
         self.temp.is_some()
     }
 
@@ -247,7 +247,11 @@ pub fn shell_quote(s: &str) -> String {
 ///
 /// `dir` need not exist (a new `--workdir`): then only the free space is checked, on the
 /// nearest existing ancestor.
-pub fn preflight(dir: &Path, lesson: &LoadedLesson, overwrite: bool) -> Result<(), LessonError> {
+pub(crate) fn preflight(
+    dir: &Path,
+    lesson: &LoadedLesson,
+    overwrite: bool,
+) -> Result<(), LessonError> {
     if dir.is_dir() {
         let d = DirFd::open(dir).map_err(|e| LessonError::Unreadable {
             source_name: lesson.source.clone(),

@@ -1,4 +1,4 @@
-//! The subcommands: each takes parsed arguments and writes its output through [`Output`].
+//! The subcommands: each takes parsed arguments and writes its output through `emit`.
 
 pub mod check;
 pub mod export;
@@ -56,13 +56,13 @@ impl From<crate::workdir::PrepareError> for CommandError {
 
 /// Write text for a terminal to stdout: lesson text in it has its control characters shown
 /// escaped ([`crate::term_safe`]). A closed pipe becomes [`CommandError::BrokenPipe`].
-pub fn emit(text: &str) -> Result<(), CommandError> {
+pub(crate) fn emit(text: &str) -> Result<(), CommandError> {
     emit_exact(&crate::term_safe::clean(text))
 }
 
 /// Write already-safe output exactly: JSON, an export script, or blocks a renderer sanitised
 /// (which may carry the renderer's own colour sequences).
-pub fn emit_exact(text: &str) -> Result<(), CommandError> {
+pub(crate) fn emit_exact(text: &str) -> Result<(), CommandError> {
     let mut out = io::stdout().lock();
     out.write_all(text.as_bytes())
         .and_then(|_| out.flush())

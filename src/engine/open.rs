@@ -14,37 +14,7 @@ use super::array::{contiguous_strides, Mapping};
 use super::Variable;
 use crate::lesson::{Mode, OpenSpec};
 
-/// Python's repr of a str (enough for file names): single quotes unless the text holds one.
-pub fn py_repr(s: &str) -> String {
-    if s.contains('\'') && !s.contains('"') {
-        format!("\"{s}\"")
-    } else {
-        format!("'{}'", s.replace('\\', "\\\\").replace('\'', "\\'"))
-    }
-}
-
-/// An OSError as Python shows it: `FileNotFoundError: [Errno 2] No such file or directory: 'x'`.
-pub fn os_error(err: &std::io::Error, file: Option<&str>) -> String {
-    let errno = err.raw_os_error().unwrap_or(0);
-    let class = match errno {
-        libc::ENOENT => "FileNotFoundError",
-        libc::EISDIR => "IsADirectoryError",
-        libc::ENOTDIR => "NotADirectoryError",
-        libc::EACCES | libc::EPERM => "PermissionError",
-        libc::EEXIST => "FileExistsError",
-        _ => "OSError",
-    };
-    let text = err.to_string();
-    // Rust appends " (os error N)"; Python shows only strerror.
-    let msg = match text.rfind(" (os error") {
-        Some(i) => text[..i].to_string(),
-        None => text,
-    };
-    match file {
-        Some(f) => format!("{class}: [Errno {errno}] {msg}: {}", py_repr(f)),
-        None => format!("{class}: [Errno {errno}] {msg}"),
-    }
-}
+pub(crate) use crate::python::{os_error, py_repr};
 
 /// The work directory opened once: every lesson file is opened relative to this descriptor,
 /// never by path, and no symlink is followed on the way (`openat2` with `RESOLVE_BENEATH |
@@ -232,7 +202,7 @@ pub fn open_error(err: &std::io::Error, file: &str) -> String {
 }
 
 /// The system page size (NumPy uses `mmap.ALLOCATIONGRANULARITY`, the page size on Linux).
-pub fn page_size() -> i128 {
+pub(crate) fn page_size() -> i128 {
     crate::probe::page_size() as i128
 }
 

@@ -26,14 +26,14 @@ pub struct Check {
 }
 
 /// Every check of a lesson against its run: step expectations first, then answer keys.
-pub fn check_lesson(lesson: &LoadedLesson, trace: &Trace) -> Vec<Check> {
+pub(crate) fn check_lesson(lesson: &LoadedLesson, trace: &Trace) -> Vec<Check> {
     let mut out = check_steps(lesson, trace);
     out.extend(check_answers(lesson, trace));
     out
 }
 
 /// The `expect:` blocks (and `expect_error`) of every step.
-pub fn check_steps(lesson: &LoadedLesson, trace: &Trace) -> Vec<Check> {
+pub(crate) fn check_steps(lesson: &LoadedLesson, trace: &Trace) -> Vec<Check> {
     let mut out = Vec::new();
     let mut evicted = false;
     for step in &lesson.steps {
@@ -94,16 +94,12 @@ fn yes_no(b: bool) -> &'static str {
     }
 }
 
-/// Check one step's `expect:` block against its record.
-pub fn check_step(e: &Expect, rec: &StepRecord, env: &Environment, out: &mut Vec<Check>) {
-    check_step_after(e, rec, env, false, out)
-}
-
-/// [`check_step`] knowing whether an `evict` ran at or before this step: on a filesystem with no
+/// Check one step's `expect:` block against its record, knowing whether an `evict` ran at or
+/// before this step: on a filesystem with no
 /// disk (tmpfs) an evict cannot drop anything (the page cache is the only copy), so a `cached`
 /// count after it is a question this filesystem cannot answer — skipped with the reason, as are
 /// major faults, which need a disk to read from.
-pub fn check_step_after(
+pub(crate) fn check_step_after(
     e: &Expect,
     rec: &StepRecord,
     env: &Environment,
@@ -316,7 +312,7 @@ fn hex_str(b: &[u8]) -> String {
 }
 
 /// The answer keys of questions about the run: the declared letter must be the measured one.
-pub fn check_answers(lesson: &LoadedLesson, trace: &Trace) -> Vec<Check> {
+pub(crate) fn check_answers(lesson: &LoadedLesson, trace: &Trace) -> Vec<Check> {
     let asked = quiz::questions(lesson, trace);
     let mut out = Vec::new();
     for (i, (q, a)) in lesson.lesson.quiz.iter().zip(&asked).enumerate() {
@@ -392,7 +388,7 @@ fn unanswered(about: &crate::lesson::model::About, trace: &Trace, declared: &str
 }
 
 /// Counts of a list of checks: (passed, failed, skipped).
-pub fn tally(checks: &[Check]) -> (usize, usize, usize) {
+pub(crate) fn tally(checks: &[Check]) -> (usize, usize, usize) {
     checks
         .iter()
         .fold((0, 0, 0), |(p, f, s), c| match c.outcome {
