@@ -36,7 +36,7 @@ fn heading(ctx: &ViewContext) -> String {
 }
 
 /// Boxes stacked top to bottom, all one width, joined by arrows; box text wraps to fit `width`.
-pub fn picture(boxes: &[String], width: usize) -> String {
+pub(crate) fn picture(boxes: &[String], width: usize) -> String {
     let text_width = boxes.iter().map(|b| b.chars().count()).max().unwrap_or(0);
     let text_width = text_width.min(width.saturating_sub(4)).max(16);
     let inner = text_width + 2;

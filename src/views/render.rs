@@ -165,7 +165,7 @@ fn md_cell(s: &str) -> String {
 }
 
 /// Greedy word wrap that keeps existing line breaks.
-pub fn wrap(text: &str, width: usize) -> String {
+pub(crate) fn wrap(text: &str, width: usize) -> String {
     let width = width.max(20);
     let mut out = Vec::new();
     for para in text.lines() {
@@ -185,7 +185,7 @@ pub fn wrap(text: &str, width: usize) -> String {
 }
 
 /// Greedy word wrap into lines of at most `width` characters; a longer word is cut.
-pub fn wrap_exact(text: &str, width: usize) -> Vec<String> {
+pub(crate) fn wrap_exact(text: &str, width: usize) -> Vec<String> {
     let width = width.max(1);
     let mut lines = Vec::new();
     for line in wrap(text, width).lines() {
@@ -203,7 +203,7 @@ pub fn wrap_exact(text: &str, width: usize) -> Vec<String> {
 /// Break a long line of Python so it fits and stays valid Python: code breaks after `, ` (the continuation is
 /// indented, which Python accepts inside the call's parentheses); a comment breaks at a space and continues as
 /// a comment. A line with no such break stays whole.
-pub fn wrap_code(line: &str, width: usize) -> Vec<String> {
+pub(crate) fn wrap_code(line: &str, width: usize) -> Vec<String> {
     let mut parts = Vec::new();
     let mut rest = line.to_string();
     let lead = line.len() - line.trim_start().len();

@@ -29,7 +29,7 @@ pub fn build(ctx: &ViewContext) -> Vec<Block> {
 }
 
 /// The blocks of one step (also used live by `memmap-tutor step`).
-pub fn step_blocks(step: &StepRecord) -> Vec<Block> {
+pub(crate) fn step_blocks(step: &StepRecord) -> Vec<Block> {
     let mut blocks = vec![
         Block::Subheading(format!("Step {} · {}", step.step, step.action)),
         Block::Code {
@@ -91,7 +91,7 @@ pub fn step_blocks(step: &StepRecord) -> Vec<Block> {
 }
 
 /// `(3, 3)` like Python prints a shape tuple.
-pub fn shape_text(shape: &[usize]) -> String {
+pub(crate) fn shape_text(shape: &[usize]) -> String {
     crate::python::tuple(shape)
 }
 

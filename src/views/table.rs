@@ -80,7 +80,7 @@ fn page_map_cell(step: &StepRecord) -> String {
 
 /// Merge a strip into at most `n` cells; a merged cell shows the most notable state of its parts
 /// (dirty, then writeback, then cached), as the probe does for pages within a cell.
-pub fn merge_cells(cells: &str, n: usize) -> String {
+pub(crate) fn merge_cells(cells: &str, n: usize) -> String {
     let chars: Vec<char> = cells.chars().collect();
     if chars.len() <= n || n == 0 {
         return cells.to_string();
