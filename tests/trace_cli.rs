@@ -427,3 +427,51 @@ fn a_script_lesson_is_validated_like_any_lesson() {
         assert!(err.contains(want), "{name}: {err}");
     }
 }
+
+#[test]
+fn ctrl_c_ends_the_script_and_the_tutor() {
+    need_numpy!();
+    let dir = tempfile::tempdir().expect("tempdir");
+    let name = format!("endless_{}.py", std::process::id());
+    std::fs::write(
+        dir.path().join(&name),
+        "import time\nwhile True:\n    time.sleep(0.01)\n",
+    )
+    .expect("write");
+    let bin = assert_cmd::cargo::cargo_bin("memmap-tutor");
+    let mut tutor_proc = Process::new(bin)
+        .current_dir(dir.path())
+        .args(["trace", "--max-steps", "3", &name])
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("starts");
+    // The script runs on untraced after 3 steps; give it time to get there.
+    std::thread::sleep(std::time::Duration::from_secs(3));
+    let script_running = || {
+        std::fs::read_dir("/proc")
+            .into_iter()
+            .flatten()
+            .flatten()
+            .any(|e| {
+                std::fs::read(e.path().join("cmdline"))
+                    .map(|c| String::from_utf8_lossy(&c).contains(&name))
+                    .unwrap_or(false)
+            })
+    };
+    assert!(script_running(), "the script should be running");
+    // SAFETY: kill(2) with a pid this test started and a valid signal number.
+    let rc = unsafe { libc::kill(tutor_proc.id() as i32, libc::SIGINT) };
+    assert_eq!(rc, 0);
+    let status = tutor_proc.wait().expect("waits");
+    assert_eq!(status.code(), Some(130));
+    let mut gone = false;
+    for _ in 0..50 {
+        if !script_running() {
+            gone = true;
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    assert!(gone, "the script outlived the tutor");
+}
