@@ -207,6 +207,7 @@ pub fn lesson_for(trace: &Trace) -> LoadedLesson {
             quiz: questions_for(trace),
             snapshot: Vec::new(),
             transcript: None,
+            claims: Vec::new(),
         },
         steps: Vec::new(),
     }
