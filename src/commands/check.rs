@@ -1,18 +1,12 @@
 //! `memmap-tutor check`: parse and validate lessons without running them (touches no file).
 
 use super::{emit, CommandError};
-use crate::lesson::{builtin, load};
+use crate::lesson::load;
 
 /// Validate each lesson; the first invalid one is the error (exit 2).
 pub fn run(lessons: &[String]) -> Result<(), CommandError> {
-    let names: Vec<String> = if lessons.is_empty() {
-        builtin::LESSONS
-            .iter()
-            .map(|(n, _)| n.to_string())
-            .collect()
-    } else {
-        lessons.to_vec()
-    };
+    // Names, files and directories of lessons, as `verify` takes them.
+    let names = super::verify::expand(lessons)?;
     let mut failures = Vec::new();
     let mut out = String::new();
     for name in &names {

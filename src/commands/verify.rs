@@ -51,18 +51,27 @@ pub fn expand(args: &[String]) -> Result<Vec<String>, CommandError> {
     Ok(out)
 }
 
-/// `verify`: load every lesson, run the valid ones, print per-lesson results and the summary line.
+/// `verify`: load every lesson, run the valid ones, print per-lesson results and the summary line
+/// (again on every change of the lesson files with `--watch`).
 pub fn run(args: &VerifyArgs) -> Result<(), CommandError> {
     let names = expand(&args.lessons)?;
+    if args.watch {
+        let files = super::watch::files_of(&names);
+        return super::watch::watch(&files, || verify_all(&names));
+    }
+    verify_all(&names)
+}
+
+fn verify_all(names: &[String]) -> Result<(), CommandError> {
     let mut text = String::new();
     let mut invalid = Vec::new();
     let (mut passed, mut failed, mut skipped) = (0, 0, 0);
-    for name in &names {
+    for name in names {
         let lesson = match lesson::load(name) {
             Ok(l) => l,
             Err(e) => {
                 text.push_str(&format!("INVALID {e}\n"));
-                invalid.push(name.clone());
+                invalid.push(name.to_string());
                 continue;
             }
         };
@@ -94,7 +103,9 @@ pub fn run(args: &VerifyArgs) -> Result<(), CommandError> {
 /// Run one lesson in a fresh temporary directory; its counts and printed block.
 fn verify_one(lesson: &LoadedLesson) -> Result<(usize, usize, usize, String), CommandError> {
     let workdir = WorkDir::prepare(None, lesson, false)?;
-    let trace = Runner::new(lesson, workdir.path()).run_all();
+    let trace = Runner::new(lesson, workdir.path())
+        .with_wait_observer(super::ticker::wait_ticker())
+        .run_all();
     let checks = verify::check_lesson(lesson, &trace);
     let (p, f, s) = verify::tally(&checks);
     let src = &lesson.source;

@@ -53,6 +53,12 @@ impl<'a> Runner<'a> {
         }
     }
 
+    /// Tell `observer` how each `wait_writeback` step is getting on (see [`crate::engine::WaitProgress`]).
+    pub fn with_wait_observer(mut self, observer: Option<crate::engine::WaitObserver>) -> Self {
+        self.engine.set_wait_observer(observer);
+        self
+    }
+
     /// Where and on what the run happens.
     pub fn environment(&self) -> &Environment {
         &self.environment
