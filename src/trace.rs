@@ -180,10 +180,24 @@ pub struct StepRecord {
     /// Page map of every file the lesson has opened so far, keyed by its path as the lesson names it
     /// (cachestat per cell + FIEMAP; never reads the data).
     pub page_map: BTreeMap<String, Measured<PageMap>>,
+    /// What the tutor's own display reads left behind after the probes' snapshot (zero unless unavoidable);
+    /// never part of the numbers above.
+    pub observer: ObserverFootprint,
     /// Wall time of the step's own work (the engine), in milliseconds; probes are not included.
     pub elapsed_ms: f64,
     /// Wall time the probes took after the step, in milliseconds.
     pub probe_ms: f64,
+}
+
+/// The tutor's own footprint after a step's snapshot: what reading the array and the file for display changed.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct ObserverFootprint {
+    /// Pages of the lesson's files that entered the page cache while the tutor read them for display.
+    pub cached_pages: u64,
+    /// kB of the step's mapping that became resident while the tutor read it for display.
+    pub resident_kb: u64,
+    /// Why a footprint could not be avoided, or what could not be checked; empty when nothing happened.
+    pub notes: Vec<String>,
 }
 
 /// Measured results of a step beyond the common columns (only the fields the op produced are set).

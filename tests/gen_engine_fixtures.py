@@ -589,6 +589,7 @@ def scenarios():
                                 assign("i", ALL, binop("+", V(2 ** 62), V(2 ** 62))),
                                 assign("i", ALL, astype(V([2 ** 63]), "int64")), read("i", ALL)])
     issue15(add)
+    limits(add)
     return sc_
 
 
@@ -713,6 +714,34 @@ def issue15(add):
         assign("m", [I(0)], X("np.uint8(3) / 300")), read("m", ALL),
         assign("m", ALL, X("np.linspace(-1, 1, 3, dtype='int16')")), read("m", ALL),
         assign("m", ALL, X("np.array([1, 2.5, 3])")), read("m", ALL)])
+
+
+def limits(add):
+    """Two ellipses and a zero step raise when indexing; the 64-dimension limit everywhere."""
+    add("index errors at run time", [
+        open_("a", "x.dat", "w+", "float32", [2, 3]),
+        read("a", [E, E]), read("a", [S(None, None, 0)]), read("a", [I(0), I(0), I(0), S(None, None, 0)]),
+        read("a", [S(None, None, 0), E, E]), read("a", [I(5), S(None, None, 0)]),
+        read("a", [S(None, None, 0), I(5)]), read("a", [I(0), I(0), I(0), E, E]),
+        assign("a", [E, E], X("np.uint8(-1)")), assign("a", [S(None, None, 0)], V([1, 2, 300])),
+        assign("a", [S(None, None, 0)], V(1)), assign("a", [E, E], V(1)),
+        read("a", [N] * 63), read("a", [N] * 64), read("a", [N] * 129), read("a", [I(0)] + [N] * 64)])
+    add("64 dimensions", [
+        open_("a", "x.dat", "w+", "float64", [1]),
+        assign("a", ALL, X("np.arange(1).reshape(" + ", ".join(["1"] * 65) + ")")),
+        assign("a", ALL, X("np.zeros((" + ", ".join(["1"] * 65) + "))")),
+        assign("a", ALL, X("np.full((" + ", ".join(["1"] * 65) + "), 2)")),
+        assign("a", ALL, X("np.array(" + "[" * 65 + "1" + "]" * 65 + ")")),
+        assign("a", ALL, X("np.array(" + "[" * 64 + "3" + "]" * 64 + ")")), read("a", ALL),
+        assign("a", ALL, X("[" * 65 + "1" + "]" * 65)),
+        open_("b", "d65.dat", "w+", "uint8", [1] * 65), read("b", ALL)])
+    add("python int bounds by target", [
+        open_("u", "u.dat", "w+", "uint32", [2]), open_("i", "i.dat", "w+", "int8", [2]),
+        assign("u", [I(0)], V(2 ** 63)), assign("u", [I(0)], V(2 ** 64 - 1)),
+        assign("u", [I(0)], V(-(2 ** 63))), assign("u", [I(0)], X("1e19")),
+        assign("i", [I(0)], V(2 ** 63)), assign("i", [I(0)], V(-(2 ** 63))),
+        assign("i", [I(0)], V(2 ** 64 - 1)), assign("i", [I(0)], X("1e19")),
+        assign("i", [I(0)], X("-1e19")), assign("i", [I(0)], X("1e300"))])
 
 
 def main():

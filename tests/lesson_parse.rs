@@ -287,8 +287,6 @@ fn bad_index_text() {
         msg.contains("expected an integer, `:` or `...`, found `x`"),
         "{msg}"
     );
-    let (_, _, msg) = step_err(&with_steps("  - op: read\n    index: '[..., ...]'\n"));
-    assert!(msg.contains("single ellipsis"), "{msg}");
     let (_, field, _) = step_err(&with_steps("  - op: read\n"));
     assert_eq!(field, "index");
 }
@@ -375,12 +373,15 @@ fn deeply_nested_list() {
     let deep = format!("{}1{}", "[".repeat(10_000), "]".repeat(10_000));
     let (_, _, msg) = syntax(&with_steps(&format!("  - op: assign\n    value: {deep}\n")));
     assert!(msg.contains("recursion limit"), "{msg}");
-    // Within serde's limit but beyond ours: still a clean error.
+    // Within serde's limit and Python's (200 levels): it loads; NumPy's dimension limit is
+    // a run-time error of the step.
     let deep = format!("{}1{}", "[".repeat(100), "]".repeat(100));
-    let (_, field, msg) = step_err(&with_steps(&format!("  - op: assign\n    value: {deep}\n")));
-    assert_eq!(field, "value");
-    assert!(msg.contains("too deeply"), "{msg}");
-    // The same as an expression string.
+    assert!(load_str(
+        "t.yaml",
+        &with_steps(&format!("  - op: assign\n    value: {deep}\n"))
+    )
+    .is_ok());
+    // Beyond Python's parser limit as an expression string: a clean error.
     let deep = format!("'{}1{}'", "[".repeat(3_000), "]".repeat(3_000));
     let (_, field, _) = step_err(&with_steps(&format!("  - op: assign\n    value: {deep}\n")));
     assert_eq!(field, "value");

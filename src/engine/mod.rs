@@ -53,6 +53,17 @@ impl Variable {
         self.map.as_ref().map(|m| m.borrow().addr())
     }
 
+    /// `len` bytes at byte `pos` of the live mapping; None when closed or out of range.
+    ///
+    /// For display reads of a page the caller knows is mapped (a private copy): touching an unmapped
+    /// page here would fault it in.
+    pub fn mapped_bytes(&self, pos: usize, len: usize) -> Option<Vec<u8>> {
+        let map = self.map.as_ref()?.borrow();
+        map.bytes()
+            .get(pos..pos.checked_add(len)?)
+            .map(<[u8]>::to_vec)
+    }
+
     /// Length of the mapping in bytes (NumPy's `len(arr._mmap)`); 0 when closed.
     pub fn mapping_len(&self) -> usize {
         if self.map.is_some() {
@@ -88,6 +99,8 @@ impl Variable {
     /// a mapping past EOF raises SIGBUS.
     pub fn check_mapped_range(&self) -> Result<(), String> {
         match (&self.map, &self.handle) {
+            // An array without elements never touches its mapping (NumPy prints it as is).
+            (Some(_), Some(_)) if self.shape.contains(&0) => Ok(()),
             (Some(_), Some(f)) => array::check_range(f, self.map_start, self.map_len),
             _ => Err(self.closed_error()),
         }
@@ -347,9 +360,16 @@ impl Engine {
                 offset,
                 length,
                 dtype,
-            } => self
-                .external_read(target, *offset, *length, dtype.as_ref())
-                .map(|_| None),
+                dtype_from_var,
+            } => {
+                // "The variable's dtype" is the binding's now, not the lesson's last `open`.
+                let dtype = match (dtype_from_var, target.var()) {
+                    (true, Some(v)) => self.vars.get(v).map(|v| v.dtype),
+                    _ => *dtype,
+                };
+                self.external_read(target, *offset, *length, dtype.as_ref())
+                    .map(|_| None)
+            }
             Action::Crash {
                 var,
                 index,

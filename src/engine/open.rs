@@ -223,6 +223,13 @@ pub fn open(workdir: &Path, spec: &OpenSpec) -> Result<Variable, String> {
     }
     .map_err(|e| os_error(&e, None))?;
     // Step 12: ndarray.__new__(shape, dtype, buffer=mm, offset=array_offset, order=order).
+    // Its argument converters run in order: the shape's (ndim limit) before the order's.
+    if shape.len() > 64 {
+        return Err(format!(
+            "ValueError: maximum supported dimension for an ndarray is currently 64, found {}",
+            shape.len()
+        ));
+    }
     let fortran = match spec.order.as_str() {
         "C" | "A" | "K" => false,
         "F" => true,

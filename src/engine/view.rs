@@ -77,6 +77,10 @@ pub fn apply_index(
     base: usize,
     items: &[IndexItem],
 ) -> Result<View, String> {
+    // NumPy's prepare_index: at most 2*NPY_MAXDIMS items, one ellipsis, then the counts.
+    if items.len() > 128 {
+        return Err("IndexError: too many indices for array".to_string());
+    }
     let ellipses = items
         .iter()
         .filter(|i| matches!(i, IndexItem::Ellipsis))
@@ -93,6 +97,20 @@ pub fn apply_index(
             "IndexError: too many indices for array: array is {}-dimensional, but {} were indexed",
             shape.len(),
             consuming
+        ));
+    }
+    let ints = items
+        .iter()
+        .filter(|i| matches!(i, IndexItem::Int(_)))
+        .count();
+    let new_axes = items
+        .iter()
+        .filter(|i| matches!(i, IndexItem::NewAxis))
+        .count();
+    let result_ndim = shape.len() - ints + new_axes;
+    if result_ndim > 64 {
+        return Err(format!(
+            "IndexError: number of dimensions must be within [0, 64], indexing result would have {result_ndim}"
         ));
     }
     let is_scalar =

@@ -201,6 +201,7 @@ fn step_python(
             offset,
             length,
             dtype,
+            ..
         } => {
             needs.child = true;
             let mut s = format!(

@@ -326,11 +326,13 @@ pub fn py_convert(s: Scalar, dt: &DType) -> Result<Scalar, String> {
                 }
             };
             let bits = dt.size as u32 * 8;
-            if v > i64::MAX as i128 || v < i64::MIN as i128 {
-                // Python goes through a C long first; only uint64 accepts the range above it.
-                if dt.kind == Kind::UInt && bits == 64 && v >= 0 && v <= u64::MAX as i128 {
-                    return Ok(Scalar::UInt(v as u64));
-                }
+            if v < i64::MIN as i128 || v > u64::MAX as i128 {
+                return Err(too_large());
+            }
+            if v > i64::MAX as i128 && (dt.kind == Kind::Int || bits < 32) {
+                // NumPy converts through a C long for signed and 8/16-bit unsigned targets, and
+                // through an unsigned long for uint32/uint64, which then report the value
+                // itself ("Python integer N out of bounds for uint32"), as measured.
                 return Err(too_large());
             }
             let (lo, hi) = if dt.kind == Kind::Int {
@@ -496,6 +498,12 @@ fn shape_from_u64(dims: &[u64]) -> Result<Vec<usize>, String> {
         .map(|&d| usize::try_from(d))
         .collect::<Result<_, _>>()
         .map_err(|_| "ValueError: array is too big.".to_string())?;
+    if shape.len() > 64 {
+        return Err(format!(
+            "ValueError: maximum supported dimension for an ndarray is currently 64, found {}",
+            shape.len()
+        ));
+    }
     if crate::numpy::layout::checked_size(&shape).is_none() {
         return Err("ValueError: array is too big.".to_string());
     }

@@ -66,8 +66,10 @@ pub enum ValueExpr {
     Unary(UnOp, Box<ValueExpr>),
 }
 
-/// Deepest nesting of lists, parentheses and calls accepted; guards the recursive parser's stack.
-pub const MAX_DEPTH: usize = 64;
+/// Deepest nesting of lists, parentheses and calls accepted: Python's own parser stops at 200
+/// (`SyntaxError: too many nested parentheses`), so NumPy never runs anything deeper. Also
+/// guards the recursive parser's stack.
+pub const MAX_DEPTH: usize = 200;
 
 fn perr(column: usize, message: impl Into<String>) -> ParseError {
     ParseError {
@@ -110,7 +112,7 @@ fn yaml_value(yaml: &serde_yaml::Value, depth: usize) -> Result<ValueExpr, Parse
     if depth > MAX_DEPTH {
         return Err(perr(
             0,
-            format!("value is nested too deeply (more than {MAX_DEPTH} levels)"),
+            format!("value is nested too deeply (more than {MAX_DEPTH} levels; Python: SyntaxError: too many nested parentheses)"),
         ));
     }
     let v = match yaml {
@@ -328,7 +330,7 @@ impl<'a> Parser<'a> {
         self.depth += 1;
         if self.depth > MAX_DEPTH {
             return Err(self.error_here(format!(
-                "expression is nested too deeply (more than {MAX_DEPTH} levels)"
+                "expression is nested too deeply (more than {MAX_DEPTH} levels; Python: SyntaxError: too many nested parentheses)"
             )));
         }
         Ok(())

@@ -103,6 +103,10 @@ pub enum Action {
         offset: u64,
         length: u64,
         dtype: Option<DType>,
+        /// True when `dtype` was not written and comes from the variable: the engine then
+        /// decodes with the dtype the variable is bound to when the step runs (a failed
+        /// `open` leaves the previous binding, as in Python).
+        dtype_from_var: bool,
     },
     /// A child maps the variable's file MAP_SHARED, performs `arr[index] = value`, and is SIGKILLed.
     Crash {

@@ -346,6 +346,7 @@ fn resolve_step(
                 (None, None) => None,
             };
             Action::ExternalRead {
+                dtype_from_var: step.dtype.is_none() && target.var().is_some(),
                 target,
                 offset,
                 length,

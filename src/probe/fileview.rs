@@ -1,45 +1,22 @@
 //! The file as read(2) sees it: pread of exact byte ranges, hex dumps, and an element source for printing.
 
 use std::cell::RefCell;
-use std::fs::File;
 use std::io;
-use std::os::unix::fs::FileExt;
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
+use std::rc::Rc;
 
 use crate::numpy::dtype::{DType, Scalar};
 use crate::numpy::layout::contiguous_strides;
 use crate::numpy::print::ElementSource;
 use crate::trace::HexLine;
 
-use super::handles::handle;
+use super::quiet::QuietFile;
 
-/// Read `len` bytes at `offset` with pread(2); shorter if the file is shorter.
+/// Read `len` bytes at `offset` as read(2) sees them; shorter if the file is shorter.
+///
+/// Reads without disturbing (see [`QuietFile`]): no page of the file enters the page cache.
 pub fn pread_bytes(path: &Path, offset: u64, len: usize) -> io::Result<Vec<u8>> {
-    let h = handle(path)?;
-    pread_file(&h.file, offset, len)
-}
-
-/// pread on an open file until `len` bytes or EOF (pread may return less than asked).
-fn pread_file(file: &File, offset: u64, len: usize) -> io::Result<Vec<u8>> {
-    let mut buf = vec![0u8; len];
-    let mut done = 0usize;
-    while done < len {
-        match file.read_at(&mut buf[done..], offset + done as u64) {
-            Ok(0) => {
-                super::work::count_pread(0);
-                break;
-            }
-            Ok(n) => {
-                super::work::count_pread(n);
-                done += n
-            }
-            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
-            Err(e) => return Err(e),
-        }
-    }
-    buf.truncate(done);
-    Ok(buf)
+    QuietFile::open(path)?.read_at(offset, len)
 }
 
 /// A hex dump of part of a file.
@@ -53,10 +30,20 @@ pub struct HexDump {
 
 /// Hex dump of `len` bytes at `offset`, at most `max_lines` lines; reads only the bytes it shows.
 pub fn hex_dump(path: &Path, offset: u64, len: u64, max_lines: usize) -> io::Result<HexDump> {
+    hex_dump_quiet(&QuietFile::open(path)?, offset, len, max_lines)
+}
+
+/// [`hex_dump`] through a reader the caller keeps (to sum up its footprint).
+pub fn hex_dump_quiet(
+    file: &QuietFile,
+    offset: u64,
+    len: u64,
+    max_lines: usize,
+) -> io::Result<HexDump> {
     let shown_max = (max_lines as u64).saturating_mul(16).min(len);
     let want = usize::try_from(shown_max)
         .map_err(|_| io::Error::new(io::ErrorKind::InvalidInput, "hex dump too large"))?;
-    let bytes = pread_bytes(path, offset, want)?;
+    let bytes = file.read_at(offset, want)?;
     let lines = bytes
         .chunks(16)
         .enumerate()
@@ -70,9 +57,10 @@ pub fn hex_dump(path: &Path, offset: u64, len: u64, max_lines: usize) -> io::Res
 
 /// An array stored in a file, read element by element with pread (the file as read(2) sees it).
 ///
-/// Only the elements asked for are read, so printing a summarised huge array stays cheap.
+/// Only the elements asked for are read, so printing a summarised huge array stays cheap; they are read
+/// without disturbing the page cache (see [`QuietFile`]).
 pub struct FileElements {
-    file: Arc<File>,
+    file: Rc<QuietFile>,
     path: PathBuf,
     dtype: DType,
     shape: Vec<usize>,
@@ -92,6 +80,20 @@ impl FileElements {
         strides: &[isize],
         offset: u64,
     ) -> Result<FileElements, String> {
+        let file =
+            QuietFile::open(path).map_err(|e| format!("cannot open {}: {e}", path.display()))?;
+        FileElements::on(Rc::new(file), path, dtype, shape, strides, offset)
+    }
+
+    /// Like [`FileElements::open`] through a reader the caller keeps (to sum up its footprint).
+    pub fn on(
+        file: Rc<QuietFile>,
+        path: &Path,
+        dtype: DType,
+        shape: &[usize],
+        strides: &[isize],
+        offset: u64,
+    ) -> Result<FileElements, String> {
         if shape.len() != strides.len() {
             return Err(format!(
                 "shape has {} axes but strides has {}",
@@ -99,13 +101,9 @@ impl FileElements {
                 strides.len()
             ));
         }
-        let file = handle(path)
-            .map_err(|e| format!("cannot open {}: {e}", path.display()))?
-            .file;
         let size = file
-            .metadata()
-            .map_err(|e| format!("cannot stat {}: {e}", path.display()))?
-            .len();
+            .size()
+            .map_err(|e| format!("cannot stat {}: {e}", path.display()))?;
         if let Some((start, end)) = byte_region(dtype.size, shape, strides, offset)? {
             if end > size as i128 {
                 return Err(format!(
@@ -183,11 +181,11 @@ impl ElementSource for FileElements {
             ));
             return self.dtype.decode(&zero);
         };
-        match pread_file(&self.file, pos, self.dtype.size) {
+        match self.file.read_at(pos, self.dtype.size) {
             Ok(bytes) if bytes.len() == self.dtype.size => self.dtype.decode(&bytes),
             Ok(_) => {
-                let now = match self.file.metadata() {
-                    Ok(m) => format!("{} bytes", m.len()),
+                let now = match self.file.size() {
+                    Ok(n) => format!("{n} bytes"),
                     Err(e) => format!("of unknown size ({e})"),
                 };
                 self.record_error(format!(

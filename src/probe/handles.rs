@@ -10,7 +10,8 @@
 use std::collections::HashMap;
 use std::fs::{File, OpenOptions};
 use std::io;
-use std::os::unix::fs::MetadataExt;
+use std::os::fd::AsRawFd;
+use std::os::unix::fs::{MetadataExt, OpenOptionsExt};
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, MutexGuard};
 
@@ -26,6 +27,8 @@ struct Entry {
     dev: u64,
     ino: u64,
     handle: Handle,
+    /// The O_DIRECT fd of the same file (opened on first use, kept open for the same reason).
+    direct: Option<Arc<File>>,
 }
 
 static HANDLES: Mutex<Option<HashMap<PathBuf, Entry>>> = Mutex::new(None);
@@ -64,15 +67,50 @@ pub(crate) fn handle(path: &Path) -> io::Result<Handle> {
     };
     // Check the inode of the fd itself: the path may have been replaced between stat and open.
     let fmeta = handle.file.metadata()?;
+    // The probes read only what they show: no read-ahead on this fd (it is ours alone; the
+    // program's own fds and mappings keep the kernel's default read-ahead).
+    // SAFETY: plain syscall on a valid open fd; no memory is passed.
+    unsafe { libc::posix_fadvise(handle.file.as_raw_fd(), 0, 0, libc::POSIX_FADV_RANDOM) };
     map.insert(
         path.to_path_buf(),
         Entry {
             dev: fmeta.dev(),
             ino: fmeta.ino(),
             handle: handle.clone(),
+            direct: None,
         },
     );
     Ok(handle)
+}
+
+/// An `O_RDONLY | O_DIRECT` fd of the file now at `path`, kept open like [`handle`]'s.
+///
+/// An O_DIRECT read goes around the page cache: it leaves no page behind. Some filesystems refuse
+/// O_DIRECT (EINVAL); the error says so and the caller falls back.
+pub(crate) fn direct_handle(path: &Path) -> io::Result<Arc<File>> {
+    let buffered = handle(path)?;
+    let mut guard = table();
+    let map = guard.get_or_insert_with(HashMap::new);
+    let entry = map
+        .get_mut(path)
+        .filter(|e| Arc::ptr_eq(&e.handle.file, &buffered.file))
+        .ok_or_else(|| io::Error::other("the file was replaced while it was probed"))?;
+    if let Some(f) = &entry.direct {
+        return Ok(f.clone());
+    }
+    let f = OpenOptions::new()
+        .read(true)
+        .custom_flags(libc::O_DIRECT)
+        .open(path)?;
+    let fmeta = f.metadata()?;
+    if fmeta.dev() != entry.dev || fmeta.ino() != entry.ino {
+        return Err(io::Error::other(
+            "the file was replaced while it was probed",
+        ));
+    }
+    let f = Arc::new(f);
+    entry.direct = Some(f.clone());
+    Ok(f)
 }
 
 fn is_permission(e: &io::Error) -> bool {

@@ -1,5 +1,6 @@
 //! Observes the real system around a file: bytes via pread, page cache, block allocation, faults, fs type.
-//! Every probe is feature-detected and says why when it cannot answer.
+//! Every probe is feature-detected and says why when it cannot answer; none of them disturbs what the others
+//! measure (see `snapshot` and `quiet`).
 
 mod cachestat;
 mod faults;
@@ -9,7 +10,10 @@ mod fstype;
 mod handles;
 mod mincore;
 mod pagemap;
+mod ptes;
+mod quiet;
 mod smaps;
+mod snapshot;
 mod system;
 mod work;
 
@@ -19,12 +23,15 @@ pub use fiemap::{
     allocation, extents, summarise as summarise_extents, Extent, FIEMAP_EXTENT_DELALLOC,
     FIEMAP_EXTENT_LAST, FIEMAP_EXTENT_UNKNOWN, FIEMAP_EXTENT_UNWRITTEN,
 };
-pub use fileview::{hex_dump, pread_bytes, FileElements, HexDump};
+pub use fileview::{hex_dump, hex_dump_quiet, pread_bytes, FileElements, HexDump};
 pub use fstype::{fs_from_magic, fs_info, statfs_magic};
 pub use handles::{release_file, release_files};
 pub use mincore::resident_pages;
 pub use pagemap::page_map;
+pub use ptes::{page_entry, PageEntry};
+pub use quiet::QuietFile;
 pub use smaps::mapping_state;
+pub use snapshot::{snapshot, FileSnapshot};
 pub use system::{dirty_expire_centisecs, kernel_release, page_size};
 pub use work::{probe_work, ProbeWork};
 

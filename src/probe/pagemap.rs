@@ -6,44 +6,54 @@
 use std::path::Path;
 
 use crate::trace::{
-    Measured, PageMap, CACHED, DIRTY, HOLE, NOT_CACHED, PAGE_MAP_CELLS, PAGE_MAP_LEGEND,
+    Measured, PageMap, PageState, CACHED, DIRTY, HOLE, NOT_CACHED, PAGE_MAP_CELLS, PAGE_MAP_LEGEND,
     PARTLY_CACHED, WRITEBACK,
 };
 
-use super::cachestat::page_state_range;
-use super::fiemap::{extents, Extent};
+use super::fiemap::Extent;
 use super::system::page_size;
 
 /// Cells of the strip for a large file; a file of fewer pages gets one cell per page.
 pub const CELLS: u64 = PAGE_MAP_CELLS;
 
-/// The page map of the file at `path`, in at most [`CELLS`] cells.
+/// The page map of the file at `path`, in at most [`CELLS`] cells (see [`super::snapshot`]).
 pub fn page_map(path: &Path) -> Measured<PageMap> {
-    let size = match std::fs::metadata(path) {
-        Ok(m) => m.len(),
-        Err(e) => return Measured::unavailable(format!("cannot stat {}: {e}", path.display())),
-    };
+    super::snapshot::snapshot(path).page_map
+}
+
+/// Build the page map of a file of `size` bytes from its extents (None: FIEMAP unavailable, with the
+/// reason) and the cachestat of each cell's byte range; returns the map and the sum of the cells' counts.
+///
+/// The cells partition the file and cachestat counts only the pages inside a range, so the sum is the
+/// file's own count: the strip and the totals come from the same calls and agree by construction.
+pub(crate) fn build(
+    size: u64,
+    extent_list: Option<&[Extent]>,
+    holes_unknown: Option<String>,
+    mut cell_state: impl FnMut(u64, u64) -> Measured<PageState>,
+) -> Measured<(PageMap, PageState)> {
     let page = page_size().max(1);
     let total_pages = size.div_ceil(page);
     let pages_per_cell = total_pages.div_ceil(CELLS).max(1);
     let ncells = total_pages.div_ceil(pages_per_cell);
-    let (extent_list, holes_unknown) = match extents(path) {
-        Measured::Value(v) => (Some(v), None),
-        Measured::Unavailable { unavailable } => (None, Some(unavailable)),
-    };
     let cell_bytes = pages_per_cell * page;
     let mut cells = String::with_capacity(ncells as usize);
+    let mut sum = PageState::default();
     // Extents come in file order, so one cursor walks them once over all cells: O(cells + extents).
     let mut cursor = 0usize;
     for i in 0..ncells {
         let start = i * cell_bytes;
         let end = (start + cell_bytes).min(size);
-        let len = end - start;
-        let state = match page_state_range(path, start, len) {
+        let state = match cell_state(start, end - start) {
             Measured::Value(s) => s,
             Measured::Unavailable { unavailable } => return Measured::Unavailable { unavailable },
         };
-        let has_blocks = match &extent_list {
+        sum.total += state.total;
+        sum.cached += state.cached;
+        sum.dirty += state.dirty;
+        sum.writeback += state.writeback;
+        sum.evicted += state.evicted;
+        let has_blocks = match extent_list {
             Some(list) => overlaps(list, &mut cursor, start, end),
             // Without FIEMAP we cannot tell a hole from data on disk; say "not cached".
             None => true,
@@ -56,14 +66,17 @@ pub fn page_map(path: &Path) -> Measured<PageMap> {
             has_blocks,
         ));
     }
-    Measured::Value(PageMap {
-        cells,
-        pages_per_cell,
-        bytes_per_cell: cell_bytes,
-        total_pages,
-        legend: PAGE_MAP_LEGEND.to_string(),
-        holes_unknown,
-    })
+    Measured::Value((
+        PageMap {
+            cells,
+            pages_per_cell,
+            bytes_per_cell: cell_bytes,
+            total_pages,
+            legend: PAGE_MAP_LEGEND.to_string(),
+            holes_unknown,
+        },
+        sum,
+    ))
 }
 
 /// True when some extent covers part of `[start, end)`; advances `cursor` past extents that end

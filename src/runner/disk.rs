@@ -22,6 +22,14 @@ impl Sample {
         }
     }
 
+    /// The whole-file counts of a snapshot (the same numbers its page map shows).
+    pub fn of(snap: &probe::FileSnapshot) -> Sample {
+        Sample {
+            pages: Some(snap.pages.clone()),
+            allocation: Some(snap.allocation.clone()),
+        }
+    }
+
     /// Probe `path` now. A file that does not exist yet has no pages and no blocks.
     pub fn take(path: Option<&Path>) -> Sample {
         match path {

@@ -22,6 +22,8 @@ pub struct Runner<'a> {
     files: BTreeMap<String, String>,
     /// What each closed variable printed just before it was unmapped.
     last_seen: BTreeMap<String, String>,
+    /// What each open variable printed at the end of the last step.
+    last_str: BTreeMap<String, String>,
     /// False when `MEMMAP_TUTOR_NO_PROBES` is set (benchmarks measure the tracer's overhead).
     probes: bool,
 }
@@ -49,6 +51,7 @@ impl<'a> Runner<'a> {
             next: 0,
             files: BTreeMap::new(),
             last_seen: BTreeMap::new(),
+            last_str: BTreeMap::new(),
             probes: std::env::var_os(NO_PROBES_ENV).is_none_or(|v| v.is_empty() || v == "0"),
         }
     }
@@ -108,25 +111,51 @@ impl<'a> Runner<'a> {
         let path = file.as_ref().map(|f| self.engine.workdir().join(f));
 
         if let Action::Close { var } = &step.action {
-            if let Some(s) = observe::array_str_now(&self.engine, var) {
-                self.last_seen.insert(var.clone(), s);
+            // What it printed at the end of the previous step (nothing touched it since).
+            if let Some(s) = self.last_str.get(var) {
+                self.last_seen.insert(var.clone(), s.clone());
             }
         }
-        let sample = |p: Option<&Path>| {
-            if self.probes {
-                disk::Sample::take(p)
-            } else {
-                disk::Sample::off()
-            }
+        let before = if self.probes {
+            disk::Sample::take(path.as_deref())
+        } else {
+            disk::Sample::off()
         };
-        let before = sample(path.as_deref());
         let faults_before = probe::faults_now();
         let started = std::time::Instant::now();
         let outcome = self.engine.perform(&step.action);
+        // A `read` step prints what it read: NumPy touches those elements inside the statement, so the
+        // printing belongs to the step (its faults, its pages).
+        let read = outcome.read.as_ref().map(|r| observe::read_value(step, r));
         let elapsed_ms = started.elapsed().as_secs_f64() * 1e3;
         let faults_after = probe::faults_now();
         let probe_started = std::time::Instant::now();
-        let after = sample(path.as_deref());
+
+        // 1. One snapshot of every kernel probe, before anything is read for display.
+        let mut rels: Vec<String> = self.files.values().cloned().collect();
+        rels.extend(file.clone());
+        rels.sort();
+        rels.dedup();
+        let snaps: BTreeMap<String, probe::FileSnapshot> = rels
+            .iter()
+            .filter(|_| self.probes)
+            .map(|f| (f, self.engine.workdir().join(f)))
+            .filter(|(_, p)| p.exists())
+            .map(|(f, p)| (f.clone(), probe::snapshot(&p)))
+            .collect();
+        let mapping = if self.probes {
+            observe::mapping(&self.engine, &var)
+        } else {
+            Measured::unavailable("probes off")
+        };
+        let after = match (&path, &file) {
+            _ if !self.probes => disk::Sample::off(),
+            (Some(_), Some(f)) => match snaps.get(f) {
+                Some(s) => disk::Sample::of(s),
+                None => disk::Sample::take(path.as_deref()),
+            },
+            _ => disk::Sample::take(None),
+        };
 
         let truncates = matches!(&step.action, Action::Open(s) | Action::Reopen(s) if s.mode == crate::lesson::Mode::Write)
             || matches!(&step.action, Action::Truncate { .. });
@@ -143,57 +172,43 @@ impl<'a> Runner<'a> {
             _ => false,
         };
         let faults = probe::faults_between(&faults_before, &faults_after);
-        // After an eviction, reading the array or the file would bring the pages right back
-        // (and the next read would show no major faults): leave that file's contents unread.
-        let untouched = match (&step.action, &outcome.error) {
-            (Action::Evict { .. }, None) => path.clone(),
-            _ => None,
-        };
-        let arrays = observe::arrays(
-            &self.engine,
-            &self.files,
-            &self.last_seen,
-            untouched.as_deref(),
-        );
+
+        // 2. Display reads, which change nothing the snapshot measured (see observe).
+        let readers = observe::Readers::default();
+        let arrays = observe::arrays(&self.engine, &self.files, &self.last_seen, &readers);
         let mut files: BTreeMap<String, _> = self
             .files
             .iter()
             .filter(|_| self.probes)
-            .filter_map(|(v, f)| {
-                Some((
-                    v.clone(),
-                    observe::file(&self.engine, v, f, untouched.as_deref())?,
-                ))
-            })
+            .filter_map(|(v, f)| Some((v.clone(), observe::file(&self.engine, v, f, &readers)?)))
             .collect();
         if let (Some(f), true) = (step.action.named_file(), var.is_empty()) {
             // A file named directly (no variable): show it under its own name.
-            if let Some(state) = observe::file(&self.engine, "", f, None) {
+            if let Some(state) = observe::file(&self.engine, "", f, &readers) {
                 files.insert(String::new(), state);
             }
         }
         let file_state = files.get(&var).cloned();
-        let mapping = if self.probes {
-            observe::mapping(&self.engine, &var)
+        let watches = self.watch(step.number, &readers);
+
+        // 3. Check that the display reads left nothing behind; record what they did separately.
+        let observer = if self.probes {
+            self.footprint(&snaps, &var, &mapping, &readers)
         } else {
-            Measured::unavailable("probes off")
+            crate::trace::ObserverFootprint::default()
         };
+        self.last_str = arrays
+            .iter()
+            .filter(|(_, a)| a.state == crate::trace::ArrayLife::Open)
+            .map(|(n, a)| (n.clone(), a.str.clone()))
+            .collect();
         // One map per file (several variables may map the same file); O(cells + extents) each.
         let page_map: BTreeMap<String, _> = self
             .files
             .values()
-            .filter(|_| self.probes)
-            .map(|f| (f.clone(), self.engine.workdir().join(f)))
-            .filter(|(_, p)| p.exists())
-            .map(|(f, p)| (f, probe::page_map(&p)))
+            .filter_map(|f| Some((f.clone(), snaps.get(f)?.page_map.clone())))
             .collect();
         let probe_ms = probe_started.elapsed().as_secs_f64() * 1e3;
-        let read = outcome.read.as_ref().map(|r| observe::read_value(step, r));
-        let watches = if untouched.is_some() {
-            Vec::new()
-        } else {
-            self.watch(step.number)
-        };
         let pages = after
             .pages
             .clone()
@@ -222,13 +237,14 @@ impl<'a> Runner<'a> {
             note: step.note.clone(),
             report: outcome.report,
             page_map,
+            observer,
             elapsed_ms,
             probe_ms,
         })
     }
 
-    /// Read the elements the quiz asks about after step `number` (a read changes nothing).
-    fn watch(&mut self, number: usize) -> Vec<crate::trace::ReadValue> {
+    /// Read the elements the quiz asks about after step `number`, quietly (a display read).
+    fn watch(&self, number: usize, readers: &observe::Readers) -> Vec<crate::trace::ReadValue> {
         let mut out = Vec::new();
         for q in &self.lesson.lesson.quiz {
             let Some(about) = &q.about else { continue };
@@ -244,20 +260,10 @@ impl<'a> Runner<'a> {
                 .clone()
                 .or_else(|| index.var.clone())
                 .unwrap_or_else(|| "arr".to_string());
-            let open = self
-                .engine
-                .variable(&var)
-                .map(|v| v.is_open())
-                .unwrap_or(false);
-            if !open {
+            let Some(v) = self.engine.variable(&var).filter(|v| v.is_open()) else {
                 continue;
-            }
-            let outcome = self.engine.perform(&Action::Read { var, index });
-            let (str, repr) = match (&outcome.read, &outcome.error) {
-                (Some(r), _) => observe::printed(r),
-                (None, Some(e)) => (e.clone(), e.clone()),
-                (None, None) => continue,
             };
+            let (str, repr) = observe::watched(v, &index, readers);
             out.push(crate::trace::ReadValue {
                 expr: text.clone(),
                 str,
@@ -265,6 +271,45 @@ impl<'a> Runner<'a> {
             });
         }
         out
+    }
+
+    /// What the display reads left behind: the page cache of every file and the step's mapping, probed again
+    /// and compared with the snapshot.
+    fn footprint(
+        &self,
+        snaps: &BTreeMap<String, probe::FileSnapshot>,
+        var: &str,
+        mapping: &Measured<crate::trace::MappingState>,
+        readers: &observe::Readers,
+    ) -> crate::trace::ObserverFootprint {
+        let mut notes = readers.notes();
+        let mut cached_pages = 0;
+        for (rel, snap) in snaps {
+            let Some(then) = snap.pages.value() else {
+                continue;
+            };
+            let path = self.engine.workdir().join(rel);
+            match probe::page_state(&path) {
+                Measured::Value(now) => cached_pages += now.cached.saturating_sub(then.cached),
+                Measured::Unavailable { unavailable } => notes.push(format!(
+                    "{rel}: not checked after the display reads ({unavailable})"
+                )),
+            }
+        }
+        let mut resident_kb = 0;
+        if let Some(then) = mapping.value() {
+            if let Measured::Value(now) = observe::mapping(&self.engine, var) {
+                resident_kb = now.rss_kb.saturating_sub(then.rss_kb);
+            }
+        }
+        if readers.swapped_touches() > 0 && resident_kb == 0 {
+            resident_kb = readers.swapped_touches() * self.environment.page_size as u64 / 1024;
+        }
+        crate::trace::ObserverFootprint {
+            cached_pages: cached_pages.max(readers.pages_added()),
+            resident_kb,
+            notes,
+        }
     }
 
     /// Perform every remaining step and return the whole trace.

@@ -1,31 +1,227 @@
-//! Records what the program and read(2) see after a step: arrays, the file's bytes, the mapping's memory.
+//! Records what the program and read(2) see after a step — arrays, the file's bytes — without disturbing what
+//! the probes measured: every read here goes through [`QuietFile`] (no page enters the page cache) and touches
+//! a mapping only where our page table already maps a private copy (no fault, no new residency).
 
-use std::collections::BTreeMap;
-use std::path::Path;
+use std::cell::{Cell, RefCell};
+use std::collections::{BTreeMap, HashMap};
+use std::path::{Path, PathBuf};
+use std::rc::Rc;
 
 use crate::engine::{Engine, ReadResult, Variable};
-use crate::lesson::{Action, ResolvedStep};
-use crate::numpy::print::{array_repr, array_str, scalar_repr, scalar_str};
-use crate::probe::{self, FileElements};
+use crate::expr::index::IndexExpr;
+use crate::lesson::{Action, Mode, ResolvedStep};
+use crate::numpy::dtype::{DType, Scalar};
+use crate::numpy::print::{array_repr, array_str, scalar_repr, scalar_str, ElementSource};
+use crate::probe::{self, FileElements, QuietFile};
 use crate::trace::{ArrayLife, ArrayState, FileState, MappingState, Measured, ReadValue};
 
 /// Hex dump lines shown per file (16 bytes each).
 const HEX_LINES: usize = 4;
+
+/// The display readers of one step: one [`QuietFile`] per file, so their footprint can be summed.
+#[derive(Default)]
+pub struct Readers {
+    files: RefCell<HashMap<PathBuf, Rc<QuietFile>>>,
+    /// Private pages read through the mapping although swapped out (a fault the display could not avoid).
+    swapped_touches: Cell<u64>,
+    notes: RefCell<Vec<String>>,
+}
+
+impl Readers {
+    /// The reader of `path` (opened on first use).
+    fn get(&self, path: &Path) -> std::io::Result<Rc<QuietFile>> {
+        if let Some(f) = self.files.borrow().get(path) {
+            return Ok(f.clone());
+        }
+        let f = Rc::new(QuietFile::open(path)?);
+        self.files
+            .borrow_mut()
+            .insert(path.to_path_buf(), f.clone());
+        Ok(f)
+    }
+
+    fn note(&self, why: String) {
+        let mut notes = self.notes.borrow_mut();
+        if !notes.contains(&why) {
+            notes.push(why);
+        }
+    }
+
+    /// Pages the display reads knowingly brought into the page cache (0 unless O_DIRECT was refused).
+    pub fn pages_added(&self) -> u64 {
+        self.files.borrow().values().map(|f| f.footprint()).sum()
+    }
+
+    /// Swapped-out private pages the display had to fault in.
+    pub fn swapped_touches(&self) -> u64 {
+        self.swapped_touches.get()
+    }
+
+    /// Why a display read could not stay invisible, one line per reason.
+    pub fn notes(&self) -> Vec<String> {
+        let mut out = self.notes.borrow().clone();
+        for f in self.files.borrow().values() {
+            if let Some(why) = f.footprint_why() {
+                if !out.contains(&why) {
+                    out.push(why);
+                }
+            }
+        }
+        out
+    }
+}
+
+/// A variable's elements (or a view of them) read for display without touching pages the program did not.
+///
+/// A shared or read-only map shows exactly the file's page-cache pages, so the file is read instead of the
+/// map. A copy-on-write (`c`) map differs from the file only in the pages it has copied: those are read
+/// through the map (our page table maps them, so no fault), every other page from the file.
+struct QuietArray<'a> {
+    var: &'a Variable,
+    file: Rc<QuietFile>,
+    readers: &'a Readers,
+    shape: Vec<usize>,
+    strides: Vec<isize>,
+    /// File offset of element `[0, …, 0]`.
+    base: u64,
+    /// Page address -> page-table entry, asked once per page.
+    entries: RefCell<HashMap<usize, Option<probe::PageEntry>>>,
+    error: RefCell<Option<String>>,
+}
+
+impl<'a> QuietArray<'a> {
+    fn new(
+        var: &'a Variable,
+        readers: &'a Readers,
+        shape: Vec<usize>,
+        strides: Vec<isize>,
+        base: u64,
+    ) -> Result<QuietArray<'a>, String> {
+        let file = readers
+            .get(&var.path)
+            .map_err(|e| format!("cannot open {}: {e}", var.path.display()))?;
+        Ok(QuietArray {
+            var,
+            file,
+            readers,
+            shape,
+            strides,
+            base,
+            entries: RefCell::new(HashMap::new()),
+            error: RefCell::new(None),
+        })
+    }
+
+    /// Whether the byte at file offset `pos` must be read through the map (a private copy).
+    fn private_copy(&self, pos: u64) -> Option<usize> {
+        if self.var.mode != Mode::CopyOnWrite {
+            return None;
+        }
+        let addr = self.var.mapping_addr()?;
+        let in_map = usize::try_from(pos.checked_sub(self.var.mapping_file_offset())?).ok()?;
+        let ps = probe::page_size() as usize;
+        let page = (addr + in_map) / ps * ps;
+        let entry = *self
+            .entries
+            .borrow_mut()
+            .entry(page)
+            .or_insert_with(|| match probe::page_entry(page) {
+                Ok(e) => Some(e),
+                Err(e) => {
+                    self.readers.note(format!(
+                        "cannot read /proc/self/pagemap ({e}): copy-on-write pages read through the map"
+                    ));
+                    None
+                }
+            });
+        match entry {
+            Some(e) if e.is_private_copy() => {
+                if !e.present {
+                    self.readers
+                        .swapped_touches
+                        .set(self.readers.swapped_touches.get() + 1);
+                    self.readers.note(
+                        "a private copy was swapped out: showing it faulted it back in".to_string(),
+                    );
+                }
+                Some(in_map)
+            }
+            Some(_) => None,
+            // Cannot tell: the map is what the program sees.
+            None => Some(in_map),
+        }
+    }
+
+    fn record_error(&self, msg: String) {
+        let mut slot = self.error.borrow_mut();
+        if slot.is_none() {
+            *slot = Some(msg);
+        }
+    }
+}
+
+impl ElementSource for QuietArray<'_> {
+    fn dtype(&self) -> DType {
+        self.var.dtype
+    }
+
+    fn shape(&self) -> &[usize] {
+        &self.shape
+    }
+
+    fn get(&self, index: &[usize]) -> Scalar {
+        let zero = Scalar::Int(0).cast(&self.var.dtype);
+        let mut pos = self.base as i128;
+        for (&i, &s) in index.iter().zip(&self.strides) {
+            pos += i as i128 * s as i128;
+        }
+        let Ok(pos) = u64::try_from(pos) else {
+            self.record_error(format!(
+                "element {index:?} lies before the start of the file"
+            ));
+            return zero;
+        };
+        let size = self.var.dtype.size;
+        let bytes = match self.private_copy(pos) {
+            Some(in_map) => self
+                .var
+                .mapped_bytes(in_map, size)
+                .ok_or_else(|| format!("element {index:?} lies outside the mapping")),
+            None => self
+                .file
+                .read_at(pos, size)
+                .map_err(|e| format!("reading element {index:?} failed: {e}")),
+        };
+        match bytes {
+            Ok(b) if b.len() == size => self.var.dtype.decode(&b),
+            Ok(_) => {
+                self.record_error(format!(
+                    "{} ended before element {index:?} (byte {pos})",
+                    self.var.path.display()
+                ));
+                zero
+            }
+            Err(e) => {
+                self.record_error(e);
+                zero
+            }
+        }
+    }
+}
 
 /// Every variable the lesson has opened so far, as the program sees it.
 pub fn arrays(
     engine: &Engine,
     files: &BTreeMap<String, String>,
     last_seen: &BTreeMap<String, String>,
-    untouched: Option<&Path>,
+    readers: &Readers,
 ) -> BTreeMap<String, ArrayState> {
     let mut out = BTreeMap::new();
     for var in engine.variables() {
         if !files.contains_key(&var.name) {
             continue;
         }
-        let skip = var.is_open() && untouched.is_some_and(|p| same_file(p, &var.path));
-        let mut state = array_state(var, !skip);
+        let mut state = array_state(var, readers);
         if !var.is_open() {
             state.last_str = last_seen.get(&var.name).cloned();
         }
@@ -34,33 +230,28 @@ pub fn arrays(
     out
 }
 
-/// `str()` of an open variable right now, if it can be read safely.
-pub fn array_str_now(engine: &Engine, var: &str) -> Option<String> {
-    let v = engine.variable(var)?;
-    if v.is_open() && v.check_mapped_range().is_ok() {
-        Some(array_str(v))
-    } else {
-        None
-    }
-}
-
-/// What a view shows instead of contents it must not read (reading would undo an eviction).
-pub const NOT_READ: &str =
-    "(not read after the eviction: reading would bring the pages back before the next step measures it)";
-
-fn same_file(a: &Path, b: &Path) -> bool {
-    a == b || matches!((a.canonicalize(), b.canonicalize()), (Ok(x), Ok(y)) if x == y)
-}
-
-/// The variable's state; with `read` false its contents are not touched (see [`NOT_READ`]).
-fn array_state(var: &Variable, read: bool) -> ArrayState {
+/// The variable's state, its contents read quietly.
+fn array_state(var: &Variable, readers: &Readers) -> ArrayState {
     let (state, str, repr) = if !var.is_open() {
         (ArrayLife::Closed, String::new(), String::new())
-    } else if !read {
-        (ArrayLife::Open, NOT_READ.to_string(), NOT_READ.to_string())
     } else {
-        match var.check_mapped_range() {
-            Ok(()) => (ArrayLife::Open, array_str(var), array_repr(var, "memmap")),
+        let whole = var.check_mapped_range().and_then(|()| {
+            QuietArray::new(
+                var,
+                readers,
+                var.shape.clone(),
+                var.strides.clone(),
+                var.offset,
+            )
+        });
+        match whole {
+            Ok(q) => {
+                let (s, r) = (array_str(&q), array_repr(&q, "memmap"));
+                match q.error.borrow().clone() {
+                    Some(why) => (ArrayLife::Unreadable, why.clone(), why),
+                    None => (ArrayLife::Open, s, r),
+                }
+            }
             Err(why) => (ArrayLife::Unreadable, why.clone(), why),
         }
     };
@@ -78,33 +269,70 @@ fn array_state(var: &Variable, read: bool) -> ArrayState {
     }
 }
 
+/// `str()` and `repr()` of `var[index]` read quietly (the quiz's watched elements), or the error NumPy raises.
+pub fn watched(var: &Variable, index: &IndexExpr, readers: &Readers) -> (String, String) {
+    let view = var.check_mapped_range().and_then(|()| {
+        crate::engine::view::apply_index(
+            &var.shape,
+            &var.strides,
+            var.offset as usize,
+            &index.items,
+        )
+    });
+    let view = match view {
+        Ok(v) => v,
+        Err(e) => return (e.clone(), e),
+    };
+    let q = match QuietArray::new(var, readers, view.shape, view.strides, view.base as u64) {
+        Ok(q) => q,
+        Err(e) => return (e.clone(), e),
+    };
+    if view.is_scalar {
+        let s = q.get(&[]);
+        (scalar_str(s, var.dtype), scalar_repr(s, var.dtype))
+    } else {
+        (array_str(&q), array_repr(&q, "memmap"))
+    }
+}
+
 /// The variable's file as read(2) sees it: size, the array region decoded, and a short hex dump.
-pub fn file(engine: &Engine, var: &str, rel: &str, untouched: Option<&Path>) -> Option<FileState> {
+pub fn file(engine: &Engine, var: &str, rel: &str, readers: &Readers) -> Option<FileState> {
     let path = engine.workdir().join(rel);
     let meta = std::fs::metadata(&path).ok()?;
     let size = meta.len();
-    if untouched.is_some_and(|p| same_file(p, &path)) {
-        return Some(FileState {
-            path: rel.to_string(),
-            abs_path: path.display().to_string(),
-            size,
-            str: NOT_READ.to_string(),
-            hex: Vec::new(),
-            hex_truncated: false,
-        });
-    }
+    let reader = match readers.get(&path) {
+        Ok(r) => r,
+        Err(e) => {
+            let why = format!("unavailable (cannot open {}: {e})", path.display());
+            return Some(FileState {
+                path: rel.to_string(),
+                abs_path: path.display().to_string(),
+                size,
+                str: why,
+                hex: Vec::new(),
+                hex_truncated: false,
+            });
+        }
+    };
     let (str, hex, hex_truncated) = match engine.variable(var) {
         Some(v) => {
             let (start, nbytes) = v.array_byte_range();
-            let str = match FileElements::open(&path, v.dtype, &v.shape, &v.strides, v.offset) {
+            let str = match FileElements::on(
+                reader.clone(),
+                &path,
+                v.dtype,
+                &v.shape,
+                &v.strides,
+                v.offset,
+            ) {
                 Ok(elements) => array_str(&elements),
                 Err(why) => why,
             };
-            let (hex, truncated) = dump(&path, start, nbytes);
+            let (hex, truncated) = dump(&reader, start, nbytes);
             (str, hex, truncated)
         }
         None => {
-            let (hex, truncated) = dump(&path, 0, size);
+            let (hex, truncated) = dump(&reader, 0, size);
             (String::new(), hex, truncated)
         }
     };
@@ -118,8 +346,8 @@ pub fn file(engine: &Engine, var: &str, rel: &str, untouched: Option<&Path>) -> 
     })
 }
 
-fn dump(path: &std::path::Path, offset: u64, len: u64) -> (Vec<crate::trace::HexLine>, bool) {
-    match probe::hex_dump(path, offset, len, HEX_LINES) {
+fn dump(reader: &QuietFile, offset: u64, len: u64) -> (Vec<crate::trace::HexLine>, bool) {
+    match probe::hex_dump_quiet(reader, offset, len, HEX_LINES) {
         Ok(d) => (d.lines, d.truncated),
         Err(e) => (
             vec![crate::trace::HexLine::unavailable(

@@ -187,8 +187,8 @@ class Gen:
         for d in shape:
             n *= d
         k = self.r.random()
-        if depth > 2:
-            k = 0.0
+        if depth > 2 or (n > 64 and 0.5 <= k < 0.75):
+            k = 0.0  # (long lists would pass the tutor's 10,000-character limit on an expression)
         dtype_kw = ""
         if self.chance(0.2):
             dtype_kw = ", dtype=" + self.astype_arg()
@@ -341,11 +341,7 @@ class Gen:
             mode = "w+"
         else:
             mode = self.pick(MODES)
-        if mode in ("w+", "write") and any(
-            v["open"] and v["file"] == fname for v in self.vars.values()
-        ):
-            # Re-creating a file under a live mapping can shrink it: NumPy would then die of SIGBUS.
-            mode = "r+"
+        recreate = mode in ("w+", "write") and exists
         if self.ok("bad_mode") and self.chance(0.01):
             mode = self.pick(["rw", "a", "x"])
         if mode != "r+" or self.chance(0.5):
@@ -384,6 +380,13 @@ class Gen:
                 step["shape"] = "(" + ", ".join(map(str, shape)) + ("," if len(shape) == 1 else "") + ")"
         if self.ok("order") and self.chance(0.1):
             step["order"] = self.pick(["F", "C", "A", "K"])
+        if recreate and shape is not None:
+            n = 1
+            for d in shape:
+                n *= d
+            if offset + n * size < self.files[fname]:
+                # Re-creating a file smaller under a live mapping: NumPy would die of SIGBUS on the next print.
+                step["mode"] = mode = "r+"
         # belief update
         if mode in ("w+", "write"):
             if shape is not None:
@@ -405,6 +408,7 @@ class Gen:
                 ok = offset + n * size <= self.files[fname] or mode in ("r+", "readwrite", "c", "copyonwrite")
                 if ok and offset + n * size > self.files[fname] and mode not in ("r", "readonly", "c", "copyonwrite"):
                     self.files[fname] = offset + n * size
+        self.closed.discard(var)  # the lesson's validator counts any `open` as opening the name
         if ok:
             self.vars[var] = dict(file=fname, dtype=dt, shape=shape, offset=offset, mode=mode, open=True)
             self.closed.discard(var)
@@ -482,6 +486,14 @@ class Gen:
                         if self.chance(0.2):
                             st["dtype"] = self.pick(["uint8", "int16", "float32", ">i2"])
                             st["value"] = [r.randint(0, 100) for _ in range(2)]
+                if self.chance(0.15):  # by file name instead of variable
+                    del st["var"]
+                    st["file"] = spec["file"]
+                    if st["op"] == "external_write" and "value" in st:
+                        st["dtype"] = self.pick(["uint8", "int16", "float32", ">i2", "int32"])
+                        st["value"] = [r.randint(0, 100) for _ in range(r.randint(1, 3))]
+                    elif st["op"] == "external_read" and self.chance(0.5):
+                        st["dtype"] = self.pick(["uint8", "int16", "float32", ">i2"])
                 steps.append(st)
             elif k < 0.92 and self.ok("crash") and spec["mode"] not in ("r", "readonly"):
                 idx = self.index(var, shape)
@@ -511,7 +523,7 @@ class Gen:
                     ):
                         continue
                 steps.append(st)
-            elif self.ok("use_after_close") and self.chance(0.25):
+            elif self.ok("use_after_close") and self.chance(0.1):
                 gone = [v for v in VAR_NAMES if v not in open_vars]
                 if gone:
                     v = self.pick(gone)

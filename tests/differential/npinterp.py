@@ -29,7 +29,8 @@ NS_BASE = {"np": np, "numpy": np, "nan": math.nan, "inf": math.inf, "NaN": math.
 
 
 class NoBinding(Exception):
-    """An outside-process step on a variable that never had a successful binding (NumPy defines nothing here)."""
+    """A step NumPy defines nothing for: an outside-process step on a variable that never had a successful binding,
+    a flush_range outside the array. Any error from the tutor matches."""
 
 
 ANY_ERROR = "<any error: the variable never had a mapping>"
@@ -141,7 +142,10 @@ def interpret(lesson, workdir):
             elif op == "close":
                 exec("del %s" % var, ns)
             elif op in ("flush_async", "flush_range"):
-                eval("%s.flush()" % var, ns)
+                m = eval(var, ns)
+                if op == "flush_range" and int(st.get("offset", 0)) + int(st["length"]) > m.nbytes:
+                    raise NoBinding(var)  # the tutor's own range check: NumPy has no flush_range
+                m.flush()
             elif op in ("external_write", "external_read", "crash", "evict", "wait_writeback", "truncate"):
                 if "file" in st:
                     path, dtype = st["file"], np.dtype(st["dtype"]) if "dtype" in st else None

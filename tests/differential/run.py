@@ -104,6 +104,24 @@ def main(argv=None):
     if not os.access(tutor, os.X_OK):
         print("differential: no tutor binary at %s (cargo build first, or --tutor PATH)" % tutor, file=sys.stderr)
         return 2
+    # Run a private copy: cargo may replace the binary while a long run goes on.
+    import shutil
+    import tempfile
+
+    snap_dir = tempfile.mkdtemp(prefix="memmap-diff-tutor-")
+    snap = os.path.join(snap_dir, "memmap-tutor")
+    shutil.copy2(tutor, snap)
+    try:
+        return run(a, tutor, snap)
+    finally:
+        shutil.rmtree(snap_dir, ignore_errors=True)
+
+
+def run(a, tutor_path, tutor):
+    import numpy
+    from gen import KNOWN_TAGS
+
+    repo = os.path.dirname(os.path.dirname(HERE))
     exclude = [t for t in a.exclude.split(",") if t]
     if a.exclude_known:
         exclude += read_known()
@@ -112,12 +130,12 @@ def main(argv=None):
         print("differential: unknown construct tags %s (see --list-tags)" % unknown, file=sys.stderr)
         return 2
     if a.show is not None:
-        return show(a.show, tutor, exclude)
+        return show(a.show, tutor, exclude, a.shrink_per_bucket > 0)
     seeds = parse_seeds(a.seeds)
     out = os.path.abspath(a.out or os.path.join(repo, "target", "differential"))
 
     print("differential: NumPy %s, tutor %s, %d seeds (%s), %d jobs%s" % (
-        numpy.__version__, tutor, len(seeds), a.seeds, a.jobs,
+        numpy.__version__, tutor_path, len(seeds), a.seeds, a.jobs,
         ", excluding " + ",".join(exclude) if exclude else ""), flush=True)
     t0 = time.time()
     results = []
@@ -129,18 +147,23 @@ def main(argv=None):
                 print("  %d/%d lessons, %d differ so far (%.0f s)" % (
                     i + 1, len(seeds), sum(1 for x in results if x["diffs"]), time.time() - t0), flush=True)
     results.sort(key=lambda r: r["seed"])
-    bad = [r for r in results if r["diffs"]]
+    skipped = [r for r in results if r["bucket"] and r["bucket"].startswith("skipped:")]
+    bad = [r for r in results if r["diffs"] and r not in skipped]
     buckets = collections.OrderedDict()
     for r in sorted(bad, key=lambda r: r["steps"]):
         buckets.setdefault(r["bucket"], []).append(r)
     ordered = sorted(buckets.items(), key=lambda kv: -len(kv[1]))
 
-    print("lessons: %d, steps: %d, differing lessons: %d (%d steps), refused at load: %d, root-cause buckets: %d "
-          "(%.0f s)" % (len(results), sum(r["steps"] for r in results), len(bad),
-                        sum(r["nsteps_diff"] for r in bad), sum(1 for r in bad if r["refused"]),
-                        len(buckets), time.time() - t0))
+    print("lessons: %d, steps: %d, differing lessons: %d (%d steps), refused at load: %d, root-cause buckets: %d, "
+          "skipped: %d (%.0f s)" % (len(results), sum(r["steps"] for r in results), len(bad),
+                                    sum(r["nsteps_diff"] for r in bad), sum(1 for r in bad if r["refused"]),
+                                    len(buckets), len(skipped), time.time() - t0))
+    for r in skipped:
+        print("  skipped seed %d: %s" % (r["seed"], r["bucket"]))
     for b, rs in ordered:
-        print("  %5d  %s   e.g. seed %d" % (len(rs), b, rs[0]["seed"]))
+        runs = sum(1 for r in rs if r["refused"] and r["diffs"][0].get("numpy_at_that_step") == "NumPy runs it")
+        print("  %5d  %s%s   e.g. seed %d" % (len(rs), b, " (NumPy runs %d of them without any error)" % runs if runs else "",
+                                             rs[0]["seed"]))
     if a.json:
         with open(a.json, "w") as f:
             for r in bad:
@@ -168,7 +191,7 @@ def main(argv=None):
     return 1 if bad else 0
 
 
-def show(what, tutor, exclude):
+def show(what, tutor, exclude, shrink_it):
     from compare import check
     from gen import generate, to_yaml
 
@@ -178,8 +201,12 @@ def show(what, tutor, exclude):
         lesson = yaml.safe_load(open(what))
     else:
         lesson = generate(int(what), exclude)
-    print(to_yaml(lesson))
     r = check(lesson, tutor)
+    if r.diffs and shrink_it:
+        from shrink import shrink
+
+        lesson, r = shrink(r, tutor, budget=150)
+    print(to_yaml(lesson))
     for d in r.diffs:
         print("step %s (%s) %s  [%s]\n  tutor: %s\n  numpy: %s" % (
             d["step"], d["op"], d["what"], d["bucket"], json.dumps(d["tutor"]), json.dumps(d["numpy"])))

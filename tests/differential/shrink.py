@@ -59,9 +59,19 @@ def value_candidates(v):
     return res
 
 
+def signature(result):
+    """What must stay the same while shrinking: the bucket, and what NumPy did at the first difference (so a
+    refusal does not shrink into a lesson whose NumPy run only fails with NameError)."""
+    if not result.diffs:
+        return None
+    d = result.diffs[0]
+    n = d.get("numpy")
+    return result.bucket, n.split(":", 1)[0] if isinstance(n, str) else n is None
+
+
 def shrink(result, tutor, budget=250):
     """Return (minimal lesson, its Result)."""
-    bucket = result.bucket
+    bucket = signature(result)
     best = copy.deepcopy(result.lesson)
     best_res = result
     runs = [0]
@@ -71,7 +81,7 @@ def shrink(result, tutor, budget=250):
             return None
         runs[0] += 1
         r = check(cand, tutor)
-        return r if r.bucket == bucket else None
+        return r if signature(r) == bucket else None
 
     changed = True
     while changed and runs[0] < budget:

@@ -488,7 +488,7 @@
     p.appendChild(heading("table"));
     var t = P.table || { headers: [], rows: [], keys: [] };
     var wrap = el("div", { class: "scroll" });
-    var table = el("table", { class: "grid exec" });
+    var table = el("table", { class: "grid exec cards" });
     var thead = el("thead");
     var tr = el("tr");
     t.headers.forEach(function (h) { tr.appendChild(el("th", { scope: "col", text: h })); });
@@ -501,7 +501,8 @@
       var tr = el("tr", { "data-step": stepNo });
       row.forEach(function (cell, c) {
         var key = t.keys[c] || "other";
-        var td = el(c === 0 ? "th" : "td", { id: "cell-" + stepNo + "-" + key, "data-col": key, scope: c === 0 ? "row" : null });
+        var td = el(c === 0 ? "th" : "td", { id: "cell-" + stepNo + "-" + key, "data-col": key,
+          "data-label": t.headers[c] || "", scope: c === 0 ? "row" : null });
         if (key === "disk_write") {
           td.appendChild(el("a", { href: "#step-" + stepNo, class: "step-link badge " + (s.disk_write ? "yes" : "no"),
             "data-step": stepNo, title: "Open step " + stepNo, text: cell }));
@@ -531,7 +532,7 @@
     p.appendChild(heading("tracker"));
     var t = P.tracker || { headers: [], rows: [] };
     var wrap = el("div", { class: "scroll" });
-    var table = el("table", { class: "grid tracker" });
+    var table = el("table", { class: "grid tracker cards" });
     var tr = el("tr");
     function afterStep(text) { var m = /^After Step (\d+)$/.exec(text); return m ? parseInt(m[1], 10) : null; }
     t.headers.forEach(function (h) {
@@ -544,7 +545,7 @@
       var r = el("tr");
       row.forEach(function (cell, c) {
         var n = c === 0 ? afterStep(cell) : null;
-        r.appendChild(el(c === 0 ? "th" : "td", { scope: c === 0 ? "row" : null,
+        r.appendChild(el(c === 0 ? "th" : "td", { scope: c === 0 ? "row" : null, "data-label": t.headers[c] || "",
           class: cell === "Closed" ? "closed" : (cell === "None" ? "none" : null) }, [n ? stepLink(n, cell) : cell]));
       });
       tbody.appendChild(r);
