@@ -78,6 +78,8 @@ fn options(width: usize) -> textwrap::Options<'static> {
     textwrap::Options::new(width.max(1))
         .break_words(false)
         .word_separator(textwrap::WordSeparator::UnicodeBreakProperties)
+        // Greedy, as prose wrapped before: fill each line, no re-balancing.
+        .wrap_algorithm(textwrap::WrapAlgorithm::FirstFit)
 }
 
 /// Wrap text to `width` columns at the Unicode line-break opportunities (spaces, between CJK
