@@ -288,3 +288,103 @@ fn json_fills_in_the_dirty_expire_placeholder_like_text() {
     let text = trace["lesson"]["text"].to_string();
     assert!(!text.contains("{dirty_expire_seconds}"), "{text}");
 }
+
+#[test]
+fn check_reports_every_error_with_the_op_s_own_keys_and_the_quote_hint() {
+    let tmp = tempfile::tempdir().unwrap();
+    let bad = tmp.path().join("bad.yaml");
+    std::fs::write(
+        &bad,
+        "title: t\nsteps:\n  - op: open\n    file: a.dat\n    mode: w+\n    shape: 3\n    colour: red\n  \
+         - op: flush\n    colr: 1\n",
+    )
+    .unwrap();
+    let out = tutor().arg("check").arg(&bad).output().unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(err.contains(":7:5: step 1: unknown key `colour`"), "{err}");
+    assert!(err.contains("step 2: unknown key `colr`"), "{err}");
+    // A flush step's keys only, not an open step's.
+    assert!(
+        err.contains("(valid keys for this step's op: var, op, action"),
+        "{err}"
+    );
+    assert!(!err.contains("valid keys here"), "{err}");
+
+    let meaning = tmp.path().join("meaning.yaml");
+    std::fs::write(
+        &meaning,
+        "title: t\nsteps:\n  - op: open\n    file: a.dat\n    mode: w+\n    shape: 3\n  - op: assign\n    \
+         value: 1\n    size: 3\n  - op: read\n    index: \"[0]\"\n    length: 3\nquiz:\n  - question: q\n    \
+         choices: [a]\n    answer: Z\n",
+    )
+    .unwrap();
+    let out = tutor().arg("check").arg(&meaning).output().unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    for says in [
+        "step 2, field `size`",
+        "step 3, field `length`",
+        "quiz question 1, field `answer`",
+    ] {
+        assert!(err.contains(says), "{says}: {err}");
+    }
+
+    let unquoted = tmp.path().join("unquoted.yaml");
+    std::fs::write(
+        &unquoted,
+        "title: t\nsteps:\n  - op: open\n    file: a.dat\n    mode: w+\n    shape: 3\n  - op: assign\n    \
+         index: [:]\n    value: 1\n",
+    )
+    .unwrap();
+    let out = tutor().arg("check").arg(&unquoted).output().unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains(":8:") && err.contains("put an index or value in quotes"),
+        "{err}"
+    );
+}
+
+#[test]
+fn watch_runs_again_when_the_lesson_changes() {
+    use std::io::Read;
+    let tmp = tempfile::tempdir().unwrap();
+    let lesson = tmp.path().join("w.yaml");
+    let text = "title: first\nsteps:\n  - op: open\n    file: a.dat\n    mode: w+\n    shape: 2\n";
+    std::fs::write(&lesson, text).unwrap();
+    let mut child = Command::new(bin())
+        .args(["run", "--view", "flow", "--watch"])
+        .arg(&lesson)
+        .env("TMPDIR", tmp.path())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stderr = child.stderr.take().unwrap();
+    // Wait for the first run, change the file, wait for the second run; then stop the watcher.
+    let wait_for = |stderr: &mut std::process::ChildStderr, n: usize| {
+        let mut seen = String::new();
+        let mut buf = [0u8; 256];
+        while seen.matches("Watching").count() < n {
+            let k = stderr.read(&mut buf).unwrap();
+            assert!(k > 0, "watcher ended early: {seen}");
+            seen.push_str(&String::from_utf8_lossy(&buf[..k]));
+        }
+    };
+    wait_for(&mut stderr, 1);
+    std::thread::sleep(std::time::Duration::from_millis(50));
+    std::fs::write(&lesson, text.replace("first", "second")).unwrap();
+    wait_for(&mut stderr, 1);
+    child.kill().unwrap();
+    let mut out = String::new();
+    child
+        .stdout
+        .take()
+        .unwrap()
+        .read_to_string(&mut out)
+        .unwrap();
+    child.wait().unwrap();
+    assert!(
+        out.contains("Concept Flow - first") && out.contains("Concept Flow - second"),
+        "{out}"
+    );
+}

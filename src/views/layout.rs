@@ -52,9 +52,8 @@ fn mark_breaks(text: &str, keep_rows: bool) -> String {
         }
     }
     for (i, &c) in chars.iter().enumerate() {
-        let inside_word = i > 0
-            && !chars[i - 1].is_whitespace()
-            && chars.get(i + 1).is_some_and(|n| !n.is_whitespace());
+        // A `-` or `/` that something follows belongs to a word, path, option or number.
+        let inside_word = chars.get(i + 1).is_some_and(|n| !n.is_whitespace());
         out.push(match c {
             ' ' if join[i] => JOIN,
             '-' if inside_word => HYPHEN,
@@ -315,7 +314,8 @@ mod tests {
         assert!(lines.contains(&"2.6843546e+08".to_string()), "{lines:?}");
         assert!(lines.contains(&"madvise(".to_string()), "{lines:?}");
         assert!(lines.contains(&"MADV_DONTNEED)".to_string()), "{lines:?}");
-        let lines = wrap_words("a read-only map of /tmp/some/file.dat", 6);
+        let lines = wrap_words("a read-only map of /tmp/some/file.dat --no-pager", 6);
+        assert!(lines.contains(&"--no-pager".to_string()), "{lines:?}");
         assert!(lines.contains(&"read-only".to_string()), "{lines:?}");
         assert!(
             lines.contains(&"/tmp/some/file.dat".to_string()),
