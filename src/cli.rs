@@ -83,6 +83,8 @@ pub enum Command {
     Man,
     /// Write a lesson as an equivalent script (NumPy: `export python LESSON`).
     Export(ExportArgs),
+    /// Run a Python script with the real NumPy, one step per executed line, measured from outside.
+    Trace(TraceArgs),
     /// Internal: the child process of outside-process steps (external_write, crash, truncate …).
     #[command(name = "__child", hide = true)]
     Child(ChildArgs),
@@ -273,6 +275,9 @@ pub struct QuizArgs {
     /// Seed for --shuffle.
     #[arg(long, default_value_t = 0)]
     pub seed: u64,
+    /// Quiz on your own NumPy script instead of a lesson: trace it (as `trace SCRIPT.py`) and ask about its run.
+    #[arg(long, value_name = "SCRIPT.py", conflicts_with = "lesson")]
+    pub trace: Option<PathBuf>,
     #[command(flatten)]
     pub output: TermArgs,
     #[command(flatten)]
@@ -347,4 +352,34 @@ pub struct ExportArgs {
     /// Make the script print a machine-readable `@@STEP {json}` line after every step (for the NumPy cross-check).
     #[arg(long, hide = true)]
     pub instrument: bool,
+}
+
+/// `trace` options.
+#[derive(Debug, Args)]
+pub struct TraceArgs {
+    /// The Python script to run (with your python3 and NumPy, in the current directory, with your rights).
+    pub script: PathBuf,
+    /// Arguments passed on to the script (`sys.argv[1:]`).
+    #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
+    pub args: Vec<String>,
+    /// Steps recorded at most; after them the script runs on untraced and the trace says where it stopped.
+    #[arg(long, value_name = "N", default_value_t = 1000)]
+    pub max_steps: usize,
+    /// Record one step per N finished lines (samples long loops).
+    #[arg(long, value_name = "N", default_value_t = 1, value_parser = clap::value_parser!(u64).range(1..))]
+    pub every: u64,
+    /// Trace only the script's top-level lines, not function bodies.
+    #[arg(long)]
+    pub top_level: bool,
+    /// The Python interpreter (default: $PYTHON, else python3).
+    #[arg(long, value_name = "PATH")]
+    pub python: Option<String>,
+    /// Views to print, repeatable (default: sample, table and tracker).
+    #[arg(long = "view", value_enum)]
+    pub views: Vec<ViewName>,
+    #[command(flatten)]
+    pub output: OutputArgs,
+    /// Write the output to FILE instead of standard output (never the script or a file it maps).
+    #[arg(short = 'o', long = "output", value_name = "FILE")]
+    pub out_file: Option<PathBuf>,
 }

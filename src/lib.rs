@@ -12,6 +12,7 @@ pub mod probe;
 pub mod python;
 pub mod quiz;
 pub mod runner;
+pub mod script;
 pub mod signals;
 pub mod trace;
 pub mod verify;

@@ -26,6 +26,7 @@ fn main() {
         Some(Command::Schema) => commands::schema::schema(),
         Some(Command::Completions(args)) => commands::schema::completions(args.shell),
         Some(Command::Man) => commands::schema::man(),
+        Some(Command::Trace(args)) => commands::trace::run(&args),
         Some(Command::Child(args)) => {
             std::process::exit(memmap_tutor::engine::child::child_main(&args.task))
         }

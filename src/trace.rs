@@ -107,6 +107,44 @@ pub struct Trace {
     pub lesson: LessonInfo,
     pub environment: Environment,
     pub steps: Vec<StepRecord>,
+    /// For a traced script (`memmap-tutor trace`): how it ran; absent for a lesson.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub script: Option<ScriptInfo>,
+}
+
+/// How a traced script ran (the steps are its finished lines).
+#[derive(Debug, Clone, Serialize)]
+pub struct ScriptInfo {
+    pub script: String,
+    pub args: Vec<String>,
+    /// `sys.version` and `np.__version__` of the interpreter that ran it.
+    pub python: String,
+    pub numpy: String,
+    pub pid: u32,
+    /// One step per this many finished lines (`--every`).
+    pub every: usize,
+    /// Only the module's top-level lines were traced (`--top-level`).
+    pub top_level: bool,
+    pub max_steps: usize,
+    /// The line after which the step limit stopped tracing (the script then ran on untraced).
+    pub stopped_after: Option<usize>,
+    /// The script's exit code (negative: killed by that signal).
+    pub exit_code: Option<i32>,
+    /// The uncaught exception that ended it, with its line.
+    pub error: Option<String>,
+    /// What it printed after the last step.
+    pub stdout_after: String,
+}
+
+/// A traced script's line behind a step.
+#[derive(Debug, Clone, Serialize)]
+pub struct ScriptStep {
+    /// Line number in the script.
+    pub line: usize,
+    /// The function it ran in (`<module>` at top level).
+    pub function: String,
+    /// What the script printed since the previous step.
+    pub stdout: String,
 }
 
 /// The lesson as the trace names it (the full text is added by the JSON view).
@@ -187,6 +225,9 @@ pub struct StepRecord {
     pub elapsed_ms: f64,
     /// Wall time the probes took after the step, in milliseconds.
     pub probe_ms: f64,
+    /// For a traced script: the line behind this step; absent for a lesson.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub script: Option<ScriptStep>,
 }
 
 /// The tutor's own footprint after a step's snapshot: what reading the array and the file for display changed.

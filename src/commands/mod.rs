@@ -11,6 +11,7 @@ pub mod schema;
 pub mod show;
 pub mod step;
 pub mod ticker;
+pub mod trace;
 pub mod verify;
 pub mod watch;
 

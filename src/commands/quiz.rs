@@ -8,8 +8,17 @@ use crate::quiz::{self, Asked};
 
 /// Run the lesson, then ask its questions (from the terminal, or `--answers`).
 pub fn run(args: &QuizArgs) -> Result<(), CommandError> {
-    let (lesson, workdir) = load_and_prepare(args.lesson.as_deref(), &args.workdir)?;
-    let trace = perform(&lesson, &workdir);
+    // The lesson's work directory lives until the quiz ends, as before `--trace` existed.
+    let mut _workdir = None;
+    let (lesson, trace) = match &args.trace {
+        Some(script) => super::trace::perform_default(script)?,
+        None => {
+            let (lesson, workdir) = load_and_prepare(args.lesson.as_deref(), &args.workdir)?;
+            let trace = perform(&lesson, &workdir);
+            _workdir = Some(workdir);
+            (lesson, trace)
+        }
+    };
     let mut questions = quiz::questions(&lesson, &trace);
     if args.shuffle {
         quiz::shuffle::shuffle(&mut questions, args.seed);

@@ -89,7 +89,7 @@ fn next_hint(lesson: Option<&str>) -> String {
 }
 
 /// `-o FILE`: write the output there (replacing the file), and say so on stderr.
-fn write_file(path: &std::path::Path, text: &str) -> Result<(), CommandError> {
+pub(crate) fn write_file(path: &std::path::Path, text: &str) -> Result<(), CommandError> {
     std::fs::write(path, text)
         .map_err(|e| CommandError::Io(format!("cannot write {}: {e}", path.display())))?;
     eprintln!("wrote {} ({} bytes)", path.display(), text.len());

@@ -36,6 +36,7 @@ pub fn run(args: &StepArgs) -> Result<(), CommandError> {
         },
         environment: env,
         steps: Vec::new(),
+        script: None,
     };
     let mut legend_shown = false;
     while let Some(next) = runner.peek() {

@@ -10,6 +10,7 @@ mod fstype;
 mod handles;
 mod mincore;
 mod pagemap;
+mod proc_pid;
 mod ptes;
 mod quiet;
 mod smaps;
@@ -28,6 +29,10 @@ pub use fstype::{fs_from_magic, fs_info, statfs_magic};
 pub use handles::{release_file, release_files};
 pub use mincore::resident_pages;
 pub use pagemap::page_map;
+pub use proc_pid::{
+    parse_maps_line, parse_stat_faults, proc_faults, proc_mapping_state, proc_maps, PidPage,
+    ProcMapping, ProcessPages,
+};
 pub use ptes::{page_entry, PageEntry};
 pub use quiet::QuietFile;
 pub use smaps::mapping_state;

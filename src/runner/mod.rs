@@ -2,6 +2,7 @@
 
 mod disk;
 mod observe;
+pub mod script;
 
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -240,6 +241,7 @@ impl<'a> Runner<'a> {
             observer,
             elapsed_ms,
             probe_ms,
+            script: None,
         })
     }
 
@@ -326,6 +328,7 @@ impl<'a> Runner<'a> {
             },
             environment: self.environment.clone(),
             steps,
+            script: None,
         }
     }
 }

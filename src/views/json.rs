@@ -38,7 +38,7 @@ pub fn value(ctx: &ViewContext) -> Value {
         .collect();
     let mut text = serde_json::to_value(&ctx.lesson.lesson).unwrap_or(Value::Null);
     fill_placeholders(&mut text, &expire_seconds(trace));
-    json!({
+    let mut value = json!({
         "lesson": {
             "source": trace.lesson.source,
             "title": trace.lesson.title,
@@ -48,7 +48,11 @@ pub fn value(ctx: &ViewContext) -> Value {
         "environment": trace.environment,
         "steps": steps,
         "quiz": ctx.quiz.iter().map(quiz_item).collect::<Vec<_>>(),
-    })
+    });
+    if let (Some(script), Value::Object(map)) = (&trace.script, &mut value) {
+        map.insert("script".to_string(), json!(script));
+    }
+    value
 }
 
 /// One question with the answer this run decides (`answer`: a letter, or null when the run cannot tell and

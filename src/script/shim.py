@@ -1,0 +1,289 @@
+# memmap-tutor trace shim: runs a user's script under sys.settrace and pauses after every finished line of
+# the script's own file, reporting metadata only (never array data: reading it would fault pages in).
+#
+# Protocol (JSON lines): this process writes messages on fd MEMMAP_TUTOR_OUT and, after a pause message,
+# reads one reply line on fd MEMMAP_TUTOR_IN: "c" continue, "s" stop tracing (run on untraced).
+import json
+import os
+import sys
+
+_out = os.fdopen(int(os.environ["MEMMAP_TUTOR_OUT"]), "w", buffering=1)
+_in = os.fdopen(int(os.environ["MEMMAP_TUTOR_IN"]), "r")
+_every = max(1, int(os.environ.get("MEMMAP_TUTOR_EVERY", "1")))
+_top_level = os.environ.get("MEMMAP_TUTOR_TOP_LEVEL") == "1"
+_script = os.path.abspath(sys.argv[1])
+
+
+_forked = False
+
+
+def _send(msg):
+    if _forked:
+        return
+    try:
+        _out.write(json.dumps(msg) + "\n")
+        _out.flush()
+    except (BrokenPipeError, OSError):
+        os._exit(130)
+
+
+def _reply():
+    if _forked:
+        return "s"
+    try:
+        line = _in.readline()
+    except (OSError, KeyboardInterrupt):
+        os._exit(130)
+    if not line:
+        # The tutor went away (Ctrl-C): end quietly.
+        os._exit(130)
+    return line.strip()
+
+
+try:
+    import mmap
+    import numpy as np
+except BaseException as e:  # noqa: BLE001 - any import failure means "no NumPy"
+    _send({"t": "no_numpy", "error": "%s: %s" % (type(e).__name__, e)})
+    sys.exit(3)
+
+
+class _Capture:
+    """sys.stdout for the script: keeps what it prints for the tutor's next step."""
+
+    encoding = "utf-8"
+    errors = "strict"
+
+    def __init__(self):
+        self.parts = []
+        self.kept = 0
+
+    def write(self, s):
+        s = str(s)
+        # Keep a bounded amount between two steps (a script may print without end after tracing stops).
+        if self.kept < 65536:
+            self.parts.append(s[: 65536 - self.kept])
+        self.kept += len(s)
+        return len(s)
+
+    def writelines(self, lines):
+        for s in lines:
+            self.write(s)
+
+    def flush(self):
+        pass
+
+    def isatty(self):
+        return False
+
+    def take(self):
+        s = "".join(self.parts)
+        if self.kept > len(s):
+            s += "\n… (%d more characters)" % (self.kept - len(s))
+        self.parts = []
+        self.kept = 0
+        return s
+
+
+def _forked_child():
+    # A child made with os.fork() is another process: it must neither pause nor write on the tutor's pipes.
+    global _forked
+    _forked = True
+    _stop_tracing()
+    for f in (_out, _in):
+        try:
+            os.close(f.fileno())
+        except OSError:
+            pass
+
+
+os.register_at_fork(after_in_child=_forked_child)
+
+_stdout = _Capture()
+_count = 0
+_stopped = False
+_main = None
+
+
+def _root_memmap(a):
+    """The np.memmap whose base is the mmap, and whether the base chain reaches an mmap at all."""
+    b = a
+    while b is not None:
+        base = getattr(b, "base", None)
+        if isinstance(base, mmap.mmap):
+            return (b if isinstance(b, np.memmap) else None), True
+        b = base
+    return None, False
+
+
+def _arrays(frame):
+    """Metadata of every mapped array in scope (locals of the frame over the script's globals)."""
+    scope = {}
+    if _main is not None:
+        scope.update(_main)
+    if frame is not None and frame.f_locals is not _main:
+        scope.update(frame.f_locals)
+    out = []
+    for name, v in scope.items():
+        if name.startswith("__") or not isinstance(v, np.ndarray):
+            continue
+        root, mapped = _root_memmap(v)
+        if not mapped:
+            continue
+        try:
+            addr = v.__array_interface__["data"][0]
+        except Exception:  # noqa: BLE001
+            continue
+        flags = v.flags
+        out.append(
+            {
+                "name": name,
+                "cls": type(v).__name__,
+                "dtype": v.dtype.str,
+                "dtype_name": v.dtype.name,
+                "shape": list(v.shape),
+                "strides": list(v.strides),
+                "addr": addr,
+                "nbytes": int(v.nbytes),
+                "mode": getattr(root, "mode", None),
+                "filename": getattr(root, "filename", None),
+                "order": "F" if flags.f_contiguous and not flags.c_contiguous else "C",
+                "writeable": bool(flags.writeable),
+            }
+        )
+    return out
+
+
+def _stop_tracing():
+    global _stopped
+    _stopped = True
+    sys.settrace(None)
+    f = sys._getframe()
+    while f is not None:
+        f.f_trace = None
+        f = f.f_back
+
+
+def _pause(lineno, frame, func):
+    global _count
+    _count += 1
+    if (_count - 1) % _every:
+        return
+    _send(
+        {
+            "t": "line",
+            "line": lineno,
+            "func": func,
+            "count": _count,
+            "arrays": _arrays(frame),
+            "out": _stdout.take(),
+        }
+    )
+    if _reply() == "s":
+        _stop_tracing()
+
+
+def _traced(code):
+    if code.co_filename != _script:
+        return False
+    if _top_level:
+        return code.co_name == "<module>"
+    # Comprehensions, lambdas and generator expressions are parts of their line, not lines of their own.
+    return code.co_name == "<module>" or not code.co_name.startswith("<")
+
+
+def _global_trace(frame, event, arg):
+    if _stopped or event != "call" or not _traced(frame.f_code):
+        return None
+    state = {"last": None, "raising": False}
+    func = frame.f_code.co_name
+
+    def local(frame, event, arg):
+        if _stopped:
+            return None
+        if event == "line":
+            if state["last"] is not None and not state["raising"]:
+                _pause(state["last"], frame, func)
+            state["raising"] = False
+            state["last"] = frame.f_lineno
+        elif event == "exception":
+            state["raising"] = True
+        elif event == "return":
+            if state["last"] is not None and not state["raising"]:
+                _pause(state["last"], frame, func)
+            state["last"] = None
+        return None if _stopped else local
+
+    return local
+
+
+def _failing_line(tb):
+    """The innermost traceback entry in the script's file: (line, frame)."""
+    found = (None, None)
+    while tb is not None:
+        if tb.tb_frame.f_code.co_filename == _script:
+            found = (tb.tb_lineno, tb.tb_frame)
+        tb = tb.tb_next
+    return found
+
+
+def main():
+    global _main
+    import traceback
+
+    with open(_script, "rb") as f:
+        source = f.read()
+    sys.argv = sys.argv[1:]
+    sys.path[0] = os.path.dirname(_script)
+    _main = {"__name__": "__main__", "__file__": _script, "__builtins__": __builtins__}
+    _send(
+        {
+            "t": "hello",
+            "pid": os.getpid(),
+            "python": sys.version.split()[0],
+            "numpy": np.__version__,
+            "granularity": mmap.ALLOCATIONGRANULARITY,
+        }
+    )
+    real_stdout = sys.stdout
+    sys.stdout = _stdout
+    exit_code = 0
+    try:
+        code = compile(source, _script, "exec")
+        sys.settrace(_global_trace)
+        try:
+            exec(code, _main)
+        finally:
+            sys.settrace(None)
+    except SystemExit as e:
+        exit_code = e.code if isinstance(e.code, int) else (0 if e.code is None else 1)
+    except BaseException as e:  # noqa: BLE001 - the script's error is the trace's last step
+        line, frame = _failing_line(e.__traceback__)
+        if isinstance(e, SyntaxError) and e.filename == _script:
+            line = e.lineno
+        message = "".join(traceback.format_exception_only(type(e), e)).strip()
+        if not _stopped:
+            _send(
+                {
+                    "t": "error",
+                    "line": line,
+                    "func": frame.f_code.co_name if frame is not None else None,
+                    "error": message,
+                    "arrays": _arrays(frame),
+                    "out": _stdout.take(),
+                }
+            )
+            _reply()
+        sys.stdout = real_stdout
+        tb = e.__traceback__
+        while tb is not None and tb.tb_frame.f_code.co_filename != _script:
+            tb = tb.tb_next  # the shim's own frames are not the script's traceback
+        traceback.print_exception(type(e), e, tb, file=sys.stderr)
+        _send({"t": "end", "exit": 1, "error": message, "line": line, "out": _stdout.take()})
+        return 1
+    sys.stdout = real_stdout
+    _send({"t": "end", "exit": exit_code, "out": _stdout.take()})
+    return exit_code
+
+
+sys.exit(main())

@@ -1,0 +1,345 @@
+//! `memmap-tutor trace` through the real binary: real python3 + NumPy scripts, one step per finished line.
+//! Tests that need NumPy skip with a printed reason where it is missing (CI installs it).
+
+mod common;
+
+use std::path::Path;
+use std::process::Command as Process;
+
+use common::tutor;
+use serde_json::Value;
+
+/// `python3` with NumPy, or why not.
+fn numpy_missing() -> Option<String> {
+    match Process::new("python3")
+        .args(["-c", "import numpy"])
+        .output()
+    {
+        Err(e) => Some(format!("python3 cannot be run ({e})")),
+        Ok(o) if !o.status.success() => Some("python3 has no NumPy".to_string()),
+        Ok(_) => None,
+    }
+}
+
+macro_rules! need_numpy {
+    () => {
+        if let Some(why) = numpy_missing() {
+            eprintln!("skip: {why}");
+            return;
+        }
+    };
+}
+
+/// Write `script` as `name` in `dir`, trace it there with the tutor's `options` (before the script, as the
+/// usage line has it), and parse the JSON trace.
+fn trace_json(dir: &Path, name: &str, script: &str, options: &[&str]) -> Value {
+    trace_json_args(dir, name, script, options, &[])
+}
+
+/// Like [`trace_json`], with arguments for the script after its name.
+fn trace_json_args(dir: &Path, name: &str, script: &str, options: &[&str], args: &[&str]) -> Value {
+    std::fs::write(dir.join(name), script).expect("write script");
+    let out = tutor()
+        .current_dir(dir)
+        .args(["trace", "--format", "json"])
+        .args(options)
+        .arg(name)
+        .args(args)
+        .output()
+        .expect("runs");
+    assert!(
+        out.status.success(),
+        "trace failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice(&out.stdout).expect("valid JSON")
+}
+
+fn steps(v: &Value) -> &Vec<Value> {
+    v["steps"].as_array().expect("steps")
+}
+
+fn lines(v: &Value) -> Vec<u64> {
+    steps(v)
+        .iter()
+        .map(|s| s["script"]["line"].as_u64().expect("line"))
+        .collect()
+}
+
+#[test]
+fn default_lesson_sample_traced_matches_the_lesson() {
+    need_numpy!();
+    let lesson = memmap_tutor::lesson::load("numpy-memmap-basics").expect("lesson");
+    let sample = lesson.lesson.sample.as_ref().expect("sample").code.clone();
+    let dir = tempfile::tempdir().expect("tempdir");
+    let traced = trace_json(dir.path(), "sample.py", &sample, &[]);
+    let run = common::run_json(&[]);
+    // The lesson's create, assign and flush are the sample's three lines that name `arr`.
+    let traced_steps: Vec<&Value> = steps(&traced)
+        .iter()
+        .filter(|s| s["var"] == "arr")
+        .collect();
+    let run_steps: Vec<&Value> = steps(&run).iter().take(3).collect();
+    assert_eq!(traced_steps.len(), 3, "{traced:#}");
+    let ops: Vec<&str> = traced_steps
+        .iter()
+        .map(|s| s["op"].as_str().unwrap_or(""))
+        .collect();
+    assert_eq!(ops, ["open", "assign", "flush"]);
+    for (t, r) in traced_steps.iter().zip(&run_steps) {
+        assert_eq!(
+            t["arrays"]["arr"]["str"], r["arrays"]["arr"]["str"],
+            "{t:#}"
+        );
+        assert_eq!(t["file"]["str"], r["file"]["str"]);
+        assert_eq!(t["file"]["size"], r["file"]["size"]);
+        assert_eq!(t["disk_write"], r["disk_write"], "{t:#} vs {r:#}");
+    }
+    let writes: Vec<bool> = traced_steps
+        .iter()
+        .map(|s| s["disk_write"].as_bool().unwrap_or(false))
+        .collect();
+    if traced["environment"]["has_disk"] == true {
+        assert_eq!(writes, [false, false, true]);
+    } else {
+        eprintln!(
+            "note: no disk behind the temp dir; Disk Write compared only between the two runs"
+        );
+    }
+    assert_eq!(traced["script"]["exit_code"], 0);
+}
+
+#[test]
+fn npy_header_is_visible_before_the_data() {
+    need_numpy!();
+    let dir = tempfile::tempdir().expect("tempdir");
+    let script = "import numpy as np\n\
+np.save('a.npy', np.arange(6, dtype='<i4').reshape(2, 3))\n\
+m = np.load('a.npy', mmap_mode='r+')\n\
+m[0, 0] = 42\n";
+    let v = trace_json(dir.path(), "npy.py", script, &[]);
+    let s = steps(&v);
+    assert_eq!(lines(&v), [1, 2, 3, 4]);
+    let open = &s[2];
+    assert_eq!(open["op"], "open");
+    assert_eq!(open["arrays"]["m"]["mode"], "r+");
+    assert_eq!(open["arrays"]["m"]["dtype"], "int32");
+    assert_eq!(open["arrays"]["m"]["offset"], 128, "{open:#}");
+    assert_eq!(open["arrays"]["m"]["str"], "[[0 1 2]\n [3 4 5]]");
+    let hex = open["file"]["hex"].as_array().expect("hex");
+    assert_eq!(hex[0]["offset"], 0);
+    // \x93NUMPY, then the format version: the header before the data.
+    assert!(
+        hex[0]["hex"]
+            .as_str()
+            .is_some_and(|h| h.starts_with("93 4e 55 4d 50 59")),
+        "{hex:?}"
+    );
+    assert!(hex.iter().any(|l| l["offset"] == 128));
+    let store = &s[3];
+    assert_eq!(store["op"], "assign");
+    assert_eq!(store["arrays"]["m"]["str"], "[[42  1  2]\n [ 3  4  5]]");
+    assert_eq!(store["file"]["str"], "[[42  1  2]\n [ 3  4  5]]");
+}
+
+#[test]
+fn a_loop_is_capped_by_max_steps_and_runs_on_untraced() {
+    need_numpy!();
+    let dir = tempfile::tempdir().expect("tempdir");
+    let script = "import numpy as np\n\
+a = np.memmap('loop.bin', dtype='uint8', mode='w+', shape=(4,))\n\
+for i in range(50):\n    a[i % 4] = i\n\
+print('last', a[:])\n";
+    let v = trace_json(dir.path(), "loop.py", script, &["--max-steps", "5"]);
+    assert_eq!(steps(&v).len(), 5);
+    assert_eq!(lines(&v), [1, 2, 3, 4, 3]);
+    assert_eq!(v["script"]["stopped_after"], 3);
+    assert_eq!(v["script"]["exit_code"], 0);
+    // The untraced rest ran to the end: the loop's last stores and the print happened.
+    assert_eq!(v["script"]["stdout_after"], "last [48 49 46 47]\n");
+    let text = tutor()
+        .current_dir(dir.path())
+        .args(["trace", "--max-steps", "5", "--view", "table", "loop.py"])
+        .output()
+        .expect("runs");
+    let text = String::from_utf8_lossy(&text.stdout);
+    assert!(
+        text.contains("tracing stopped after 5 steps (line 3)"),
+        "{text}"
+    );
+}
+
+#[test]
+fn every_and_top_level_sample_lines() {
+    need_numpy!();
+    let dir = tempfile::tempdir().expect("tempdir");
+    let script = "def f(x):\n    y = x + 1\n    return y\n\
+total = 0\n\
+for i in range(3):\n    total = f(total)\n\
+print(total)\n";
+    let all = trace_json(dir.path(), "f.py", script, &[]);
+    assert_eq!(
+        lines(&all),
+        [1, 4, 5, 2, 3, 6, 5, 2, 3, 6, 5, 2, 3, 6, 5, 7]
+    );
+    assert_eq!(steps(&all)[3]["script"]["function"], "f");
+    let top = trace_json(dir.path(), "f.py", script, &["--top-level"]);
+    assert_eq!(lines(&top), [1, 4, 5, 6, 5, 6, 5, 6, 5, 7]);
+    let every = trace_json(dir.path(), "f.py", script, &["--every", "4"]);
+    let sampled: Vec<u64> = lines(&all).into_iter().step_by(4).collect();
+    assert_eq!(lines(&every), sampled);
+    assert_eq!(steps(&every).last().expect("step")["script"]["stdout"], "");
+    assert_eq!(steps(&all).last().expect("step")["script"]["stdout"], "3\n");
+}
+
+#[test]
+fn an_exception_ends_the_trace_in_the_step_that_raised() {
+    need_numpy!();
+    let dir = tempfile::tempdir().expect("tempdir");
+    let script = "import numpy as np\n\
+a = np.memmap('e.bin', dtype='int16', mode='w+', shape=(2,))\n\
+a[0] = 7\n\
+x = 1 // 0\n\
+print('never')\n";
+    let v = trace_json(dir.path(), "boom.py", script, &[]);
+    let s = steps(&v);
+    assert_eq!(lines(&v), [1, 2, 3, 4]);
+    let last = s.last().expect("step");
+    assert_eq!(last["ok"], false);
+    assert_eq!(
+        last["error"],
+        "ZeroDivisionError: integer division or modulo by zero"
+    );
+    assert_eq!(last["arrays"]["a"]["str"], "[7 0]");
+    assert_eq!(v["script"]["exit_code"], 1);
+    assert!(v["script"]["stdout_after"]
+        .as_str()
+        .is_some_and(|o| !o.contains("never")));
+}
+
+#[test]
+fn a_script_that_never_maps_a_file() {
+    need_numpy!();
+    let dir = tempfile::tempdir().expect("tempdir");
+    let script = "import numpy as np\nx = np.arange(3)\nprint(x.sum())\n";
+    let v = trace_json(dir.path(), "plain.py", script, &[]);
+    let s = steps(&v);
+    assert_eq!(s.len(), 3);
+    for step in s {
+        assert!(step["arrays"].as_object().is_some_and(|a| a.is_empty()));
+        assert_eq!(step["file"], Value::Null);
+        assert_eq!(step["pages"], Value::Null);
+        assert!(step["pages_unavailable"].as_str().is_some());
+    }
+    assert_eq!(s[2]["script"]["stdout"], "3\n");
+    assert_eq!(s[2]["note"], "printed: 3");
+    // The tutor itself created nothing next to the script.
+    assert_eq!(common::listing(dir.path()), ["plain.py"]);
+}
+
+#[test]
+fn missing_numpy_or_python_exits_2_with_a_clear_message() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    std::fs::write(dir.path().join("s.py"), "print(1)\n").expect("write");
+    // A NumPy that cannot be imported, first on the path.
+    let fake = dir.path().join("fake");
+    std::fs::create_dir_all(fake.join("numpy")).expect("mkdir");
+    std::fs::write(
+        fake.join("numpy/__init__.py"),
+        "raise ImportError('No module named numpy (simulated)')\n",
+    )
+    .expect("write");
+    if Process::new("python3").arg("-V").output().is_err() {
+        eprintln!("skip: no python3 at all");
+    } else {
+        let out = tutor()
+            .current_dir(dir.path())
+            .env("PYTHONPATH", &fake)
+            .args(["trace", "s.py"])
+            .output()
+            .expect("runs");
+        assert_eq!(out.status.code(), Some(2));
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(err.contains("NumPy cannot be imported"), "{err}");
+        assert!(err.contains("simulated"), "{err}");
+        assert!(out.stdout.is_empty());
+    }
+    let out = tutor()
+        .current_dir(dir.path())
+        .args(["trace", "s.py", "--python", "/nonexistent/python3"])
+        .output()
+        .expect("runs");
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("`/nonexistent/python3` was not found"),
+        "{err}"
+    );
+    let out = tutor()
+        .current_dir(dir.path())
+        .args(["trace", "missing.py"])
+        .output()
+        .expect("runs");
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("cannot read the script"));
+}
+
+#[test]
+fn script_arguments_reach_sys_argv() {
+    need_numpy!();
+    let dir = tempfile::tempdir().expect("tempdir");
+    let script = "import sys\nprint(sys.argv)\n";
+    let v = trace_json_args(
+        dir.path(),
+        "args.py",
+        script,
+        &[],
+        &["x", "--max-steps", "7"],
+    );
+    assert_eq!(
+        steps(&v).last().expect("step")["script"]["stdout"],
+        "['args.py', 'x', '--max-steps', '7']\n"
+    );
+    assert_eq!(v["script"]["max_steps"], 1000);
+}
+
+#[test]
+fn quiz_on_a_traced_script_is_answered_from_its_run() {
+    need_numpy!();
+    let dir = tempfile::tempdir().expect("tempdir");
+    let script = "import numpy as np\n\
+a = np.memmap('q.bin', dtype='int32', mode='w+', shape=(2, 2))\n\
+a[1, 0] = 77\n\
+a.flush()\n";
+    std::fs::write(dir.path().join("q.py"), script).expect("write");
+    let quiz = |answers: &str| {
+        tutor()
+            .current_dir(dir.path())
+            .args(["quiz", "--trace", "q.py", "--answers", answers])
+            .output()
+            .expect("runs")
+    };
+    let first = quiz("A,A,A");
+    let text = String::from_utf8_lossy(&first.stdout).into_owned();
+    assert!(text.contains("what does `a[1, 0]` hold?"), "{text}");
+    assert!(text.contains("77"), "{text}");
+    // The key of each question, from the run: the letter a right answer has, or the one a wrong answer names.
+    let mut keys = Vec::new();
+    for block in text.split("Your answer").skip(1) {
+        if block.contains("✔") {
+            keys.push("A".to_string());
+        } else if let Some(rest) = block.split("the answer is ").nth(1) {
+            keys.push(rest[..1].to_string());
+        }
+    }
+    let asked = text.matches("Your answer").count();
+    assert_eq!(keys.len(), asked, "{text}");
+    assert!(asked >= 2, "{text}");
+    let second = quiz(&keys.join(","));
+    let out = String::from_utf8_lossy(&second.stdout);
+    assert_eq!(second.status.code(), Some(0), "{out}");
+    assert!(
+        out.contains(&format!("Score: {0}/{0}", keys.len())),
+        "{out}"
+    );
+}
