@@ -12,7 +12,7 @@ import sys
 # Lowest first; a module may import only modules of its own rank or lower (same rank: no cycles).
 RANKS = [
     ["trace", "expr", "numpy", "python", "signals"],
-    ["lesson", "probe"],
+    ["lesson", "probe", "script"],
     ["export", "engine"],
     ["runner", "workdir"],
     ["present", "views"],

@@ -1,9 +1,10 @@
-//! Python spellings: string reprs, tuples, byte strings as hex (one grammar both ways), list literals.
+//! Python spellings: string reprs and literals, tuples, byte strings as hex (one grammar both ways),
+//! list literals, and OSError messages as Python prints them.
 
 use std::fmt::Display;
 
 /// A Python string literal for `s` (single-quoted, like `repr`).
-pub fn py_str(s: &str) -> String {
+pub(crate) fn py_str(s: &str) -> String {
     let mut out = String::with_capacity(s.len() + 2);
     out.push('\'');
     for c in s.chars() {
@@ -20,13 +21,45 @@ pub fn py_str(s: &str) -> String {
     out
 }
 
+/// Python's repr of a str (enough for file names): single quotes unless the text holds one.
+pub(crate) fn py_repr(s: &str) -> String {
+    if s.contains('\'') && !s.contains('"') {
+        format!("\"{s}\"")
+    } else {
+        format!("'{}'", s.replace('\\', "\\\\").replace('\'', "\\'"))
+    }
+}
+
+/// An OSError as Python shows it: `FileNotFoundError: [Errno 2] No such file or directory: 'x'`.
+pub(crate) fn os_error(err: &std::io::Error, file: Option<&str>) -> String {
+    let errno = err.raw_os_error().unwrap_or(0);
+    let class = match errno {
+        libc::ENOENT => "FileNotFoundError",
+        libc::EISDIR => "IsADirectoryError",
+        libc::ENOTDIR => "NotADirectoryError",
+        libc::EACCES | libc::EPERM => "PermissionError",
+        libc::EEXIST => "FileExistsError",
+        _ => "OSError",
+    };
+    let text = err.to_string();
+    // Rust appends " (os error N)"; Python shows only strerror.
+    let msg = match text.rfind(" (os error") {
+        Some(i) => text[..i].to_string(),
+        None => text,
+    };
+    match file {
+        Some(f) => format!("{class}: [Errno {errno}] {msg}: {}", py_repr(f)),
+        None => format!("{class}: [Errno {errno}] {msg}"),
+    }
+}
+
 /// Python's tuple repr: `()`, `(9,)`, `(3, 3)`.
-pub fn tuple<T: Display>(items: &[T]) -> String {
+pub(crate) fn tuple<T: Display>(items: &[T]) -> String {
     tuple_sep(items, ", ")
 }
 
 /// NumPy's compact tuple in broadcast messages: `()`, `(3,)`, `(2,3)`.
-pub fn compact_tuple<T: Display>(items: &[T]) -> String {
+pub(crate) fn compact_tuple<T: Display>(items: &[T]) -> String {
     tuple_sep(items, ",")
 }
 
@@ -45,7 +78,7 @@ fn tuple_sep<T: Display>(items: &[T], sep: &str) -> String {
 }
 
 /// A list of plain words as a Python list literal: `['r', 'c']` (the words hold no quotes).
-pub fn word_list(items: &[&str]) -> String {
+pub(crate) fn word_list(items: &[&str]) -> String {
     format!(
         "[{}]",
         items
@@ -62,7 +95,7 @@ pub fn hex(data: &[u8]) -> String {
 }
 
 /// Bytes as lowercase hex, space separated, as `bytes.hex(' ')` and `xxd` print them: `00 00 c6 42`.
-pub fn hex_spaced(data: &[u8]) -> String {
+pub(crate) fn hex_spaced(data: &[u8]) -> String {
     data.iter()
         .map(|b| format!("{b:02x}"))
         .collect::<Vec<_>>()
@@ -82,7 +115,7 @@ pub enum HexError {
 
 /// Hex bytes in the one grammar lessons use everywhere: `"00 00 c6 42"`, `"0000c642"`, `"0x0000c642"`,
 /// `"00:00:c6:42"`; separators are whitespace, `:`, `_` and `,`; an optional `0x` prefix.
-pub fn parse_hex(text: &str) -> Result<Vec<u8>, HexError> {
+pub(crate) fn parse_hex(text: &str) -> Result<Vec<u8>, HexError> {
     let digits: String = text
         .chars()
         .filter(|c| !(c.is_whitespace() || matches!(c, ':' | '_' | ',')))

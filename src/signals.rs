@@ -13,7 +13,7 @@ static INTERRUPTED: AtomicBool = AtomicBool::new(false);
 static TEMP_DIRS: Mutex<Vec<PathBuf>> = Mutex::new(Vec::new());
 
 /// Exit code after SIGINT, as shells report it (128 + 2).
-pub const EXIT_INTERRUPTED: i32 = 130;
+pub(crate) const EXIT_INTERRUPTED: i32 = 130;
 
 /// True once Ctrl-C or SIGTERM was received.
 pub fn interrupted() -> bool {
@@ -21,14 +21,14 @@ pub fn interrupted() -> bool {
 }
 
 /// Remember a temporary directory to remove on interruption or panic.
-pub fn register_temp_dir(path: PathBuf) {
+pub(crate) fn register_temp_dir(path: PathBuf) {
     if let Ok(mut dirs) = TEMP_DIRS.lock() {
         dirs.push(path);
     }
 }
 
 /// Forget a directory (its owner removed it).
-pub fn unregister_temp_dir(path: &std::path::Path) {
+pub(crate) fn unregister_temp_dir(path: &std::path::Path) {
     if let Ok(mut dirs) = TEMP_DIRS.lock() {
         dirs.retain(|d| d != path);
     }
@@ -36,7 +36,7 @@ pub fn unregister_temp_dir(path: &std::path::Path) {
 
 /// Remove every registered temporary directory. Mappings of files inside stay valid (the
 /// kernel keeps unlinked inodes alive until unmapped), so this is safe mid-step.
-pub fn remove_temp_dirs() {
+pub(crate) fn remove_temp_dirs() {
     // A poisoned lock still holds the list: a panic elsewhere must not stop the clean-up.
     let dirs = match TEMP_DIRS.lock() {
         Ok(mut d) => std::mem::take(&mut *d),
@@ -71,7 +71,7 @@ pub fn install() {
 
 /// Debug builds only: panic here when `MEMMAP_TUTOR_TEST_PANIC` is set, so the tests can check
 /// through the real binary that a panic (a bug) still removes the temporary work directory.
-pub fn test_panic_point() {
+pub(crate) fn test_panic_point() {
     #[cfg(debug_assertions)]
     if std::env::var_os("MEMMAP_TUTOR_TEST_PANIC").is_some() {
         panic!("MEMMAP_TUTOR_TEST_PANIC is set: simulated bug");

@@ -36,7 +36,7 @@ impl<T> Measured<T> {
         }
     }
     /// The value turned into a `Result` with the reason as the error.
-    pub fn as_result(&self) -> Result<&T, &str> {
+    pub(crate) fn as_result(&self) -> Result<&T, &str> {
         match self {
             Measured::Value(v) => Ok(v),
             Measured::Unavailable { unavailable } => Err(unavailable),
@@ -452,7 +452,7 @@ impl DiskWrite {
         )
     }
     /// Dirty pages cleaned during the step (0 unless written back).
-    pub fn pages_written(&self) -> u64 {
+    pub(crate) fn pages_written(&self) -> u64 {
         match self {
             DiskWrite::WrittenBack { pages } => *pages,
             _ => 0,
@@ -588,23 +588,23 @@ pub enum TouchResult {
 }
 
 /// Cells of a page map for a large file; a file of fewer pages gets one cell per page.
-pub const PAGE_MAP_CELLS: u64 = 64;
+pub(crate) const PAGE_MAP_CELLS: u64 = 64;
 /// Some page of the cell is dirty (changed in the page cache, not yet on disk).
-pub const DIRTY: char = 'D';
+pub(crate) const DIRTY: char = 'D';
 /// Some page is being written back right now (none dirty).
-pub const WRITEBACK: char = 'W';
+pub(crate) const WRITEBACK: char = 'W';
 /// Every page of the cell is in the page cache, clean.
-pub const CACHED: char = '#';
+pub(crate) const CACHED: char = '#';
 /// Some pages are in the page cache, clean; others are not.
-pub const PARTLY_CACHED: char = '+';
+pub(crate) const PARTLY_CACHED: char = '+';
 /// No page in the page cache; the data has disk blocks (reading it would go to disk).
-pub const NOT_CACHED: char = '.';
+pub(crate) const NOT_CACHED: char = '.';
 /// No page in the page cache and no disk block: a hole, which reads as zeros.
-pub const HOLE: char = '-';
+pub(crate) const HOLE: char = '-';
 
 /// The legend of the cell characters, part of every page map in the JSON (ASCII, so it survives
 /// Markdown and any terminal).
-pub const PAGE_MAP_LEGEND: &str =
+pub(crate) const PAGE_MAP_LEGEND: &str =
     "D dirty · W writeback · # cached · + partly cached · . on disk, not cached · - hole (no disk block)";
 
 /// The page map of one file at one moment.
@@ -626,7 +626,7 @@ pub struct PageMap {
 
 impl PageMap {
     /// `[DD--…--D]`, the strip as the views print it.
-    pub fn strip(&self) -> String {
+    pub(crate) fn strip(&self) -> String {
         format!("[{}]", self.cells)
     }
 }

@@ -39,7 +39,7 @@ impl WorkDir {
 
     /// Check `lesson` against the directory it is about to run in ([`preflight`]), then create it.
     /// A refusal is a [`LessonError`] (exit 2) and nothing has been created or touched.
-    pub fn prepare(
+    pub(crate) fn prepare(
         dir: Option<&Path>,
         lesson: &LoadedLesson,
         overwrite: bool,
@@ -59,7 +59,7 @@ impl WorkDir {
     }
 
     /// True when the directory is removed at the end of the run.
-    pub fn is_temporary(&self) -> bool {
+    pub(crate) fn is_temporary(&self) -> bool {
         self.temp.is_some()
     }
 }
@@ -95,7 +95,11 @@ pub enum PrepareError {
 ///
 /// `dir` need not exist (a new `--workdir`): then only the free space is checked, on the
 /// nearest existing ancestor.
-pub fn preflight(dir: &Path, lesson: &LoadedLesson, overwrite: bool) -> Result<(), LessonError> {
+pub(crate) fn preflight(
+    dir: &Path,
+    lesson: &LoadedLesson,
+    overwrite: bool,
+) -> Result<(), LessonError> {
     if dir.is_dir() {
         for step in &lesson.steps {
             let Action::Open(spec) = &step.action else {

@@ -1,4 +1,4 @@
-//! The subcommands: each takes parsed arguments and writes its output through [`Output`].
+//! The subcommands: each takes parsed arguments and writes its output through `emit`.
 
 pub mod check;
 pub mod export;
@@ -59,7 +59,7 @@ impl From<crate::workdir::PrepareError> for CommandError {
 }
 
 /// Write text to stdout, turning a closed pipe into [`CommandError::BrokenPipe`].
-pub fn emit(text: &str) -> Result<(), CommandError> {
+pub(crate) fn emit(text: &str) -> Result<(), CommandError> {
     let mut out = io::stdout().lock();
     out.write_all(text.as_bytes())
         .and_then(|_| out.flush())

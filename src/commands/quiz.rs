@@ -94,7 +94,7 @@ pub struct Score {
 }
 
 /// Ask every question in turn; stops early on `q` or end of input.
-pub fn ask_all(
+pub(crate) fn ask_all(
     questions: &[Asked],
     input: &mut dyn Input,
     echo: bool,
@@ -124,7 +124,7 @@ enum Outcome {
 }
 
 /// The question and its lettered choices.
-pub fn question_text(i: usize, q: &Asked) -> String {
+pub(crate) fn question_text(i: usize, q: &Asked) -> String {
     let mut s = format!("{}. {}\n", i + 1, q.question);
     for (j, c) in q.choices.iter().enumerate() {
         s.push_str(&format!("   {}  {c}\n", quiz::letter(j)));

@@ -12,13 +12,13 @@ use crate::views::{self, QuizItem, RenderOptions, View, ViewContext};
 use crate::workdir::WorkDir;
 
 /// Load the lesson named on the command line (the default lesson when none).
-pub fn load_lesson(name: Option<&str>) -> Result<LoadedLesson, CommandError> {
+pub(crate) fn load_lesson(name: Option<&str>) -> Result<LoadedLesson, CommandError> {
     Ok(lesson::load(name.unwrap_or(builtin::DEFAULT))?)
 }
 
 /// Load the lesson and prepare its work directory, in that order: a bad lesson, or one the pre-flight
 /// checks refuse, creates no directory and touches no file.
-pub fn load_and_prepare(
+pub(crate) fn load_and_prepare(
     lesson: Option<&str>,
     workdir: &WorkdirArgs,
 ) -> Result<(LoadedLesson, WorkDir), CommandError> {
@@ -143,7 +143,7 @@ pub fn render(
 }
 
 /// The render options for these output arguments (width and colour decided here, once).
-pub fn render_options(output: &OutputArgs) -> RenderOptions {
+pub(crate) fn render_options(output: &OutputArgs) -> RenderOptions {
     let tty = std::io::stdout().is_terminal();
     let color = match output.color {
         ColorChoice::Always => true,

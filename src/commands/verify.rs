@@ -11,7 +11,7 @@ use crate::workdir::WorkDir;
 
 /// The lessons named on the command line: built-in names and files as given, directories
 /// expanded to their `*.yaml` files (sorted, README skipped); none means every built-in lesson.
-pub fn expand(args: &[String]) -> Result<Vec<String>, CommandError> {
+pub(crate) fn expand(args: &[String]) -> Result<Vec<String>, CommandError> {
     if args.is_empty() {
         return Ok(builtin::LESSONS
             .iter()

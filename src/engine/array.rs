@@ -28,7 +28,7 @@ impl Mapping {
     }
 
     /// The mapped bytes for writing; `None` for a read-only mapping.
-    pub fn bytes_mut(&mut self) -> Option<&mut [u8]> {
+    pub(crate) fn bytes_mut(&mut self) -> Option<&mut [u8]> {
         match self {
             Mapping::ReadOnly(_) => None,
             Mapping::Shared(m) | Mapping::Private(m) => Some(&mut m[..]),
@@ -45,10 +45,10 @@ impl Mapping {
 /// mapping alive, like a NumPy view keeps its base).
 pub type SharedMap = Rc<RefCell<Mapping>>;
 
-pub use crate::numpy::layout::{checked_size, contiguous_strides, element_pos, next_index};
+pub(crate) use crate::numpy::layout::{checked_size, contiguous_strides, element_pos, next_index};
 
 /// Read one element from mapped bytes; out-of-range positions (a bug, never user input) read as zero.
-pub fn read_element(bytes: &[u8], pos: usize, dtype: DType) -> Scalar {
+pub(crate) fn read_element(bytes: &[u8], pos: usize, dtype: DType) -> Scalar {
     match bytes.get(pos..pos + dtype.size) {
         Some(b) => dtype.decode(b),
         None => Scalar::Int(0).cast(&dtype),
@@ -56,7 +56,7 @@ pub fn read_element(bytes: &[u8], pos: usize, dtype: DType) -> Scalar {
 }
 
 /// Check that `file` still covers `[map_start, map_start + map_len)`; the message when it does not.
-pub fn check_range(file: &File, map_start: u64, map_len: usize) -> Result<(), String> {
+pub(crate) fn check_range(file: &File, map_start: u64, map_len: usize) -> Result<(), String> {
     let len = file
         .metadata()
         .map_err(|e| format!("OSError: fstat failed: {e}"))?

@@ -13,7 +13,7 @@ use crate::numpy::dtype::{DType, Kind};
 
 /// NumPy's setitem broadcast: the value's leading 1s may be dropped, then each axis must match or be 1.
 /// Returns the value's flat strides over the target shape.
-pub fn broadcast_into(value: &[usize], target: &[usize]) -> Result<Vec<usize>, String> {
+pub(crate) fn broadcast_into(value: &[usize], target: &[usize]) -> Result<Vec<usize>, String> {
     let mut v = value;
     while v.len() > target.len() && v.first() == Some(&1) {
         v = &v[1..];
@@ -46,14 +46,14 @@ pub fn assign(var: &Variable, index: &IndexExpr, value: &ValueExpr) -> Result<()
 
 /// Compile the right-hand side of `arr[index] = value`: Python evaluates it before it even
 /// looks the name `arr` up, so its errors come first.
-pub fn compile_value(value: &ValueExpr) -> Result<values::Value, String> {
+pub(crate) fn compile_value(value: &ValueExpr) -> Result<values::Value, String> {
     values::compile(value)
 }
 
 /// Perform the assignment on an open variable (the caller checked it is open) with a value
 /// already compiled. NumPy's order: read-only, then the index, then converting the value,
 /// then broadcasting.
-pub fn assign_compiled(
+pub(crate) fn assign_compiled(
     var: &Variable,
     index: &IndexExpr,
     compiled: values::Value,
@@ -120,9 +120,9 @@ fn write_converting(
 }
 
 /// Fills of at least this many bytes report progress (smaller ones finish too fast to need it).
-pub const PROGRESS_MIN_BYTES: usize = 100 << 20;
+pub(crate) const PROGRESS_MIN_BYTES: usize = 100 << 20;
 /// Bytes written between two progress reports: the fast path works in chunks of this size.
-pub const PROGRESS_CHUNK_BYTES: usize = 64 << 20;
+pub(crate) const PROGRESS_CHUNK_BYTES: usize = 64 << 20;
 
 /// Called as `hook(bytes_done, bytes_total)` after each chunk of a long fast-path fill.
 pub type ProgressHook = Box<dyn FnMut(u64, u64)>;
@@ -134,7 +134,7 @@ thread_local! {
 }
 
 /// Install a progress hook for long fills on this thread (None removes it); returns the old one.
-pub fn set_progress_hook(hook: Option<ProgressHook>) -> Option<ProgressHook> {
+pub(crate) fn set_progress_hook(hook: Option<ProgressHook>) -> Option<ProgressHook> {
     PROGRESS.with(|p| std::mem::replace(&mut *p.borrow_mut(), hook))
 }
 

@@ -28,7 +28,7 @@ use crate::numpy::dtype::DType;
 use crate::trace::ChildRecord;
 
 /// The hidden subcommand name.
-pub const SUBCOMMAND: &str = "__child";
+pub(crate) const SUBCOMMAND: &str = "__child";
 /// The fd number the child finds the file on.
 const CHILD_FD: RawFd = 3;
 /// A crash child that was never killed gives up after this long (it must not linger if the tutor died).
@@ -357,7 +357,7 @@ fn map_shared(
 }
 
 /// The hex after `data ` in the child's report, if it printed one.
-pub fn data_line(lines: &[String]) -> Option<String> {
+pub(crate) fn data_line(lines: &[String]) -> Option<String> {
     lines
         .iter()
         .find_map(|l| l.strip_prefix("data ").map(|s| s.to_string()))

@@ -49,7 +49,7 @@ pub struct Variable {
 
 impl Variable {
     /// Address of the first byte of the mapping (page aligned), for smaps; None when closed.
-    pub fn mapping_addr(&self) -> Option<usize> {
+    pub(crate) fn mapping_addr(&self) -> Option<usize> {
         self.map.as_ref().map(|m| m.borrow().addr())
     }
 
@@ -74,24 +74,19 @@ impl Variable {
     }
 
     /// File offset where the mapping starts (the requested offset aligned down to a page).
-    pub fn mapping_file_offset(&self) -> u64 {
+    pub(crate) fn mapping_file_offset(&self) -> u64 {
         self.map_start
     }
 
     /// `(file_offset, nbytes)` of the array's bytes in the file.
-    pub fn array_byte_range(&self) -> (u64, u64) {
+    pub(crate) fn array_byte_range(&self) -> (u64, u64) {
         let n: usize = self.shape.iter().product();
         (self.offset, (n * self.dtype.size) as u64)
     }
 
     /// True while the mapping exists (not closed).
-    pub fn is_open(&self) -> bool {
+    pub(crate) fn is_open(&self) -> bool {
         self.map.is_some() && !self.closed
-    }
-
-    /// The open file behind the mapping (e.g. for cachestat/FIEMAP probes); None when closed.
-    pub fn file_handle(&self) -> Option<&File> {
-        self.handle.as_ref()
     }
 
     /// Check with fstat that the file still covers the mapped range. Call it once before
@@ -657,7 +652,7 @@ impl Engine {
         self.vars.get(name)
     }
 
-    pub fn variables(&self) -> impl Iterator<Item = &Variable> {
+    pub(crate) fn variables(&self) -> impl Iterator<Item = &Variable> {
         self.vars.values()
     }
 }

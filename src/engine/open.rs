@@ -12,41 +12,11 @@ use super::array::{contiguous_strides, Mapping};
 use super::Variable;
 use crate::lesson::{Mode, OpenSpec};
 
-/// Python's repr of a str (enough for file names): single quotes unless the text holds one.
-pub fn py_repr(s: &str) -> String {
-    if s.contains('\'') && !s.contains('"') {
-        format!("\"{s}\"")
-    } else {
-        format!("'{}'", s.replace('\\', "\\\\").replace('\'', "\\'"))
-    }
-}
-
-/// An OSError as Python shows it: `FileNotFoundError: [Errno 2] No such file or directory: 'x'`.
-pub fn os_error(err: &std::io::Error, file: Option<&str>) -> String {
-    let errno = err.raw_os_error().unwrap_or(0);
-    let class = match errno {
-        libc::ENOENT => "FileNotFoundError",
-        libc::EISDIR => "IsADirectoryError",
-        libc::ENOTDIR => "NotADirectoryError",
-        libc::EACCES | libc::EPERM => "PermissionError",
-        libc::EEXIST => "FileExistsError",
-        _ => "OSError",
-    };
-    let text = err.to_string();
-    // Rust appends " (os error N)"; Python shows only strerror.
-    let msg = match text.rfind(" (os error") {
-        Some(i) => text[..i].to_string(),
-        None => text,
-    };
-    match file {
-        Some(f) => format!("{class}: [Errno {errno}] {msg}: {}", py_repr(f)),
-        None => format!("{class}: [Errno {errno}] {msg}"),
-    }
-}
+pub(crate) use crate::python::{os_error, py_repr};
 
 /// Resolve `file` under `workdir`, following symlinks of the components that exist; refuse
 /// anything that would leave the work directory.
-pub fn confine(workdir: &Path, file: &str) -> Result<PathBuf, String> {
+pub(crate) fn confine(workdir: &Path, file: &str) -> Result<PathBuf, String> {
     let refuse = || {
         format!(
             "PermissionError: refusing to open {}: it resolves outside the work directory",
@@ -90,7 +60,7 @@ pub fn confine(workdir: &Path, file: &str) -> Result<PathBuf, String> {
 }
 
 /// The system page size (NumPy uses `mmap.ALLOCATIONGRANULARITY`, the page size on Linux).
-pub fn page_size() -> i128 {
+pub(crate) fn page_size() -> i128 {
     crate::probe::page_size() as i128
 }
 

@@ -71,7 +71,7 @@ fn slice_indices(
 
 /// Apply basic indexing to an array of `shape`/`strides` whose first element is at `base`.
 /// Errors carry NumPy's exception type and message.
-pub fn apply_index(
+pub(crate) fn apply_index(
     shape: &[usize],
     strides: &[isize],
     base: usize,

@@ -95,7 +95,7 @@ impl Lazy {
     }
 
     /// True for a single value repeated over the whole shape (lets assignment fill fast).
-    pub fn fill_value(&self) -> Option<Scalar> {
+    pub(crate) fn fill_value(&self) -> Option<Scalar> {
         match self.node {
             Node::Fill(s) => Some(s),
             _ => None,
@@ -113,7 +113,7 @@ impl Lazy {
 
     /// `np.arange` seen through reshapes and at most one cast, for the assignment fast path:
     /// the arange's arithmetic and the dtype it was cast to (None when not cast).
-    pub fn linear(&self) -> Option<(Linear, Option<DType>)> {
+    pub(crate) fn linear(&self) -> Option<(Linear, Option<DType>)> {
         match &self.node {
             Node::ArangeInt { start, step } => Some((
                 Linear::Int {
@@ -248,12 +248,12 @@ fn arith(op: BinOp, x: Scalar, y: Scalar, dt: &DType) -> Scalar {
 }
 
 /// Python's tuple repr of a shape: `(2,)`, `(2, 3)`.
-pub fn py_shape(shape: &[usize]) -> String {
+pub(crate) fn py_shape(shape: &[usize]) -> String {
     crate::python::tuple(shape)
 }
 
 /// NumPy's compact shape string in broadcast messages: `(3,)`, `(2,3)`, `()`.
-pub fn np_shape(shape: &[usize]) -> String {
+pub(crate) fn np_shape(shape: &[usize]) -> String {
     crate::python::compact_tuple(shape)
 }
 
@@ -268,7 +268,7 @@ fn py_dtype(s: Scalar) -> DType {
 }
 
 /// NumPy's `promote_types` for the supported kinds (result in native byte order).
-pub fn promote(a: DType, b: DType) -> DType {
+pub(crate) fn promote(a: DType, b: DType) -> DType {
     use Kind::*;
     let (ka, kb) = (a.kind, b.kind);
     let native = |k, s| DType::native(k, s);
@@ -299,7 +299,7 @@ pub fn promote(a: DType, b: DType) -> DType {
 }
 
 /// Convert a Python scalar into `dt` the way `arr[...] = x` does (Python's int()/float()/bool()).
-pub fn py_convert(s: Scalar, dt: &DType) -> Result<Scalar, String> {
+pub(crate) fn py_convert(s: Scalar, dt: &DType) -> Result<Scalar, String> {
     let too_large = || "OverflowError: Python int too large to convert to C long".to_string();
     match dt.kind {
         Kind::Bool => Ok(s.cast(dt)),
@@ -356,7 +356,7 @@ pub fn py_convert(s: Scalar, dt: &DType) -> Result<Scalar, String> {
 }
 
 /// Discover the shape of a nested list literal as NumPy does, limited to `maxdims` levels.
-pub fn list_shape(expr: &ValueExpr, maxdims: usize) -> Result<Vec<usize>, String> {
+pub(crate) fn list_shape(expr: &ValueExpr, maxdims: usize) -> Result<Vec<usize>, String> {
     let mut shape = Vec::new();
     let mut level: Vec<&ValueExpr> = vec![expr];
     loop {
@@ -398,7 +398,7 @@ pub fn list_shape(expr: &ValueExpr, maxdims: usize) -> Result<Vec<usize>, String
 }
 
 /// The leaves of a list literal in C order, each a Python scalar.
-pub fn list_leaves(expr: &ValueExpr, out: &mut Vec<Scalar>) -> Result<(), String> {
+pub(crate) fn list_leaves(expr: &ValueExpr, out: &mut Vec<Scalar>) -> Result<(), String> {
     match expr {
         ValueExpr::List(v) => {
             for e in v {
@@ -620,7 +620,7 @@ fn broadcast_pair(a: &[usize], b: &[usize]) -> Result<Broadcast, String> {
 }
 
 /// C-order element strides of `shape`, 0 where it is broadcast to `target`.
-pub fn flat_strides(shape: &[usize], target: &[usize]) -> Vec<usize> {
+pub(crate) fn flat_strides(shape: &[usize], target: &[usize]) -> Vec<usize> {
     let mut strides = vec![0; shape.len()];
     let mut acc = 1usize;
     for ax in (0..shape.len()).rev() {
@@ -947,7 +947,7 @@ fn with_dtype(inner: &ValueExpr, dt: DType) -> Result<Value, String> {
 }
 
 /// Compile a value expression (errors are NumPy's, raised while evaluating the right-hand side).
-pub fn compile(expr: &ValueExpr) -> Result<Value, String> {
+pub(crate) fn compile(expr: &ValueExpr) -> Result<Value, String> {
     match expr {
         ValueExpr::Scalar(s) => Ok(Value::PyScalar(*s)),
         ValueExpr::List(_) => Ok(Value::PyList(expr.clone())),
@@ -1043,7 +1043,7 @@ impl Source {
 
 /// Convert a compiled value for assignment into a target of `dtype` and `shape`; `element` is
 /// true when the index picks a single element (NumPy's per-element setitem rules apply).
-pub fn into_source(
+pub(crate) fn into_source(
     v: Value,
     dtype: &DType,
     shape: &[usize],

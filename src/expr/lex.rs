@@ -3,7 +3,7 @@
 use super::ParseError;
 
 /// Longest expression text the parsers accept; lessons are hand-written, and this bounds work on hostile input.
-pub const MAX_TEXT: usize = 10_000;
+pub(crate) const MAX_TEXT: usize = 10_000;
 
 /// One token and the 0-based character column where it starts.
 #[derive(Debug, Clone, PartialEq)]
@@ -33,7 +33,7 @@ pub enum Tok {
 
 impl Tok {
     /// How the token reads in an error message.
-    pub fn describe(&self) -> String {
+    pub(crate) fn describe(&self) -> String {
         match self {
             Tok::Int(s) | Tok::Float(s) => format!("`{s}`"),
             Tok::Ident(s) => format!("`{s}`"),
@@ -53,7 +53,7 @@ fn err(col: usize, message: impl Into<String>) -> ParseError {
 }
 
 /// True for characters that may start a Python identifier (ASCII subset, which is all lessons need).
-pub fn is_ident_start(c: char) -> bool {
+pub(crate) fn is_ident_start(c: char) -> bool {
     c == '_' || c.is_ascii_alphabetic()
 }
 
@@ -62,7 +62,7 @@ fn is_ident_char(c: char) -> bool {
 }
 
 /// True when `s` is a valid Python identifier and not a keyword (ASCII only).
-pub fn is_identifier(s: &str) -> bool {
+pub(crate) fn is_identifier(s: &str) -> bool {
     const KEYWORDS: &[&str] = &[
         "False", "None", "True", "and", "as", "assert", "async", "await", "break", "class",
         "continue", "def", "del", "elif", "else", "except", "finally", "for", "from", "global",
@@ -78,7 +78,7 @@ pub fn is_identifier(s: &str) -> bool {
 }
 
 /// Split `text` into tokens, ending with `Tok::End`.
-pub fn tokenize(text: &str) -> Result<Vec<Token>, ParseError> {
+pub(crate) fn tokenize(text: &str) -> Result<Vec<Token>, ParseError> {
     let chars: Vec<char> = text.chars().collect();
     if chars.len() > MAX_TEXT {
         return Err(err(

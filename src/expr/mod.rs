@@ -2,8 +2,8 @@
 
 pub mod eval;
 pub mod index;
-pub mod lex;
-pub mod suggest;
+pub(crate) mod lex;
+pub(crate) mod suggest;
 pub mod value;
 
 /// A parse failure with the 0-based character column where it happened

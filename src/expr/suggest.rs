@@ -2,12 +2,12 @@
 
 /// Edit distance counting insertions, deletions, substitutions and adjacent swaps
 /// (optimal string alignment, from `strsim`), so the common typo `titel` is one edit from `title`.
-pub fn edit_distance(a: &str, b: &str) -> usize {
+pub(crate) fn edit_distance(a: &str, b: &str) -> usize {
     strsim::osa_distance(a, b)
 }
 
 /// The candidate closest to `word`, if it is close enough to be a plausible typo.
-pub fn closest<'a, I>(word: &str, candidates: I) -> Option<&'a str>
+pub(crate) fn closest<'a, I>(word: &str, candidates: I) -> Option<&'a str>
 where
     I: IntoIterator<Item = &'a str>,
 {
@@ -36,7 +36,7 @@ where
 }
 
 /// `"; did you mean `x`?"`, or the empty string when nothing is close.
-pub fn did_you_mean<'a, I>(word: &str, candidates: I) -> String
+pub(crate) fn did_you_mean<'a, I>(word: &str, candidates: I) -> String
 where
     I: IntoIterator<Item = &'a str>,
 {
@@ -47,7 +47,7 @@ where
 }
 
 /// The dtype names offered as suggestions (NumPy's plain names plus common aliases and codes).
-pub const DTYPE_NAMES: &[&str] = &[
+pub(crate) const DTYPE_NAMES: &[&str] = &[
     "bool", "int8", "int16", "int32", "int64", "uint8", "uint16", "uint32", "uint64", "float32",
     "float64", "double", "single", "float", "int", "<f4", "<f8", "<i2", "<i4", "<i8", ">f4", ">f8",
     ">i2", ">i4", ">i8", "f4", "f8", "i1", "i2", "i4", "i8", "u1", "u2", "u4", "u8",

@@ -79,7 +79,7 @@ fn perr(column: usize, message: impl Into<String>) -> ParseError {
 }
 
 /// Parse a value from the lesson: a YAML scalar or sequence, or a string holding an expression.
-pub fn parse_value(yaml: &serde_yaml::Value) -> Result<ValueExpr, ParseError> {
+pub(crate) fn parse_value(yaml: &serde_yaml::Value) -> Result<ValueExpr, ParseError> {
     yaml_value(yaml, 0)
 }
 
@@ -957,7 +957,7 @@ fn array(mut args: Args) -> Result<ValueExpr, ParseError> {
 }
 
 /// Python's `repr(float)`: shortest round-trip digits, exponent outside 1e-4 ≤ |x| < 1e16.
-pub fn py_float(f: f64) -> String {
+pub(crate) fn py_float(f: f64) -> String {
     if f.is_nan() {
         return "np.nan".to_string();
     }
@@ -999,7 +999,7 @@ pub fn py_float(f: f64) -> String {
 }
 
 /// Python literal for a scalar: `5`, `2.5`, `True`, `np.nan`.
-pub fn py_scalar(s: &Scalar) -> String {
+pub(crate) fn py_scalar(s: &Scalar) -> String {
     match s {
         Scalar::Bool(b) => if *b { "True" } else { "False" }.to_string(),
         Scalar::Int(i) => i.to_string(),

@@ -5,12 +5,12 @@ use super::{Action, OpenSpec, Target};
 use crate::python::py_str;
 
 /// A shape as a Python tuple: `(3, 3)`, `(9,)`, `()`.
-pub fn py_tuple(dims: &[i64]) -> String {
+pub(crate) fn py_tuple(dims: &[i64]) -> String {
     crate::python::tuple(dims)
 }
 
 /// `arr = np.memmap('large_data.dat', dtype='float32', mode='w+', shape=(3, 3))`.
-pub fn open_code(spec: &OpenSpec) -> String {
+pub(crate) fn open_code(spec: &OpenSpec) -> String {
     let mut s = format!(
         "{} = np.memmap({}, dtype={}, mode={}",
         spec.var,
@@ -32,7 +32,7 @@ pub fn open_code(spec: &OpenSpec) -> String {
 }
 
 /// The NumPy line for one action.
-pub fn action_code(action: &Action) -> String {
+pub(crate) fn action_code(action: &Action) -> String {
     match action {
         Action::Open(spec) => open_code(spec),
         Action::Assign { var, index, value } => {

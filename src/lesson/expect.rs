@@ -7,25 +7,6 @@ use serde::{Deserialize, Serialize};
 
 use super::model::Op;
 
-/// The keys an `expect:` block accepts, in documentation order.
-pub const EXPECT_KEYS: &[&str] = &[
-    "var",
-    "array",
-    "file",
-    "file_bytes",
-    "dirty",
-    "cached",
-    "writeback",
-    "disk_write",
-    "allocated",
-    "delalloc",
-    "ok",
-    "error",
-    "resident",
-    "faults",
-    "read",
-];
-
 /// What a lesson expects to be true after one step. Every key is optional.
 #[derive(Debug, Clone, Default, Deserialize, Serialize, PartialEq, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
@@ -313,7 +294,7 @@ pub fn check(op: Op, expect_error: Option<&str>, e: &Expect) -> Result<(), (Stri
 }
 
 /// Expected leading bytes of a file (hex in the grammar of [`crate::python::parse_hex`]).
-pub fn parse_hex(text: &str) -> Result<Vec<u8>, String> {
+pub(crate) fn parse_hex(text: &str) -> Result<Vec<u8>, String> {
     use crate::python::HexError;
     crate::python::parse_hex(text).map_err(|e| match e {
         HexError::Empty => {

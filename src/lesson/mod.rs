@@ -3,10 +3,8 @@
 pub mod builtin;
 pub mod code;
 pub mod expect;
-pub mod model;
-pub mod validate;
-
-use std::path::PathBuf;
+pub(crate) mod model;
+pub(crate) mod validate;
 
 use crate::expr::index::IndexExpr;
 use crate::expr::value::ValueExpr;
@@ -185,7 +183,7 @@ impl Action {
     }
 
     /// The file an outside-process step names directly (`file:` instead of `var:`).
-    pub fn named_file(&self) -> Option<&str> {
+    pub(crate) fn named_file(&self) -> Option<&str> {
         match self {
             Action::ExternalWrite { target, .. }
             | Action::ExternalRead { target, .. }
@@ -285,7 +283,7 @@ pub enum LessonError {
 }
 
 /// Largest lesson file accepted; lessons are hand-written text, so anything bigger is a mistake.
-pub const MAX_LESSON_BYTES: u64 = 4 * 1024 * 1024;
+pub(crate) const MAX_LESSON_BYTES: u64 = 4 * 1024 * 1024;
 
 /// Where a lesson comes from: a built-in name or a file path. Returns (source name, YAML text).
 pub fn resolve_source(name_or_path: &str) -> Result<(String, String), LessonError> {
@@ -715,6 +713,3 @@ pub fn load(name_or_path: &str) -> Result<LoadedLesson, LessonError> {
     let (source, text) = resolve_source(name_or_path)?;
     load_str(&source, &text)
 }
-
-/// Files the lesson may create live under this directory; used by path checks.
-pub type WorkDir = PathBuf;

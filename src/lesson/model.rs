@@ -173,7 +173,7 @@ pub enum CiteColumn {
 
 impl CiteColumn {
     /// Every column, as lessons spell them.
-    pub const NAMES: &'static [&'static str] =
+    pub(crate) const NAMES: &'static [&'static str] =
         &["array", "file", "disk_write", "dirty", "cached", "error"];
 
     /// The column a lesson names; `None` for an unknown name.
@@ -247,7 +247,7 @@ pub enum AboutKind {
 
 impl AboutKind {
     /// Every kind, as lessons spell them.
-    pub const NAMES: &'static [&'static str] =
+    pub(crate) const NAMES: &'static [&'static str] =
         &["value", "first_disk_write", "dirty_pages", "file"];
 
     /// The kind a lesson names; `None` for an unknown name.

@@ -14,7 +14,7 @@ use crate::expr::value::py_scalar;
 use crate::numpy::dtype::{DType, Scalar};
 
 /// NumPy's accepted mode strings, in the order its error message lists them.
-pub const ALL_MODES: &[&str] = &[
+pub(crate) const ALL_MODES: &[&str] = &[
     "r",
     "c",
     "r+",
@@ -26,10 +26,10 @@ pub const ALL_MODES: &[&str] = &[
 ];
 
 /// Columns a key moment may cite.
-pub const CITE_COLUMNS: &[&str] = super::model::CiteColumn::NAMES;
+pub(crate) const CITE_COLUMNS: &[&str] = super::model::CiteColumn::NAMES;
 
 /// What a trace quiz question may be about.
-pub const ABOUT_KINDS: &[&str] = super::model::AboutKind::NAMES;
+pub(crate) const ABOUT_KINDS: &[&str] = super::model::AboutKind::NAMES;
 
 /// Every step field, in the order the model declares them (for "does not apply" messages).
 const COMMON: &[&str] = &["op", "action", "note", "expect_error", "expect"];
@@ -153,7 +153,7 @@ pub fn validate_all(source: &str, lesson: &Lesson) -> Vec<LessonError> {
 }
 
 /// Validate the lesson and resolve its steps.
-pub fn validate(source: &str, lesson: &Lesson) -> Result<Vec<ResolvedStep>, LessonError> {
+pub(crate) fn validate(source: &str, lesson: &Lesson) -> Result<Vec<ResolvedStep>, LessonError> {
     let cx = Ctx { source };
     if lesson.title.trim().is_empty() {
         return Err(cx.other("title", "the lesson needs a non-empty `title`"));
@@ -594,11 +594,11 @@ fn resolve_step(
 }
 
 /// Default and largest `timeout` of `wait_writeback`, in seconds.
-pub const DEFAULT_WAIT_SECS: f64 = 40.0;
+pub(crate) const DEFAULT_WAIT_SECS: f64 = 40.0;
 /// Largest `timeout` of `wait_writeback`: the kernel's own writeback happens within about 35 s here.
-pub const MAX_WAIT_SECS: f64 = 120.0;
+pub(crate) const MAX_WAIT_SECS: f64 = 120.0;
 /// Largest `external_read` length and `external_write` data, in bytes (lessons show bytes, not bulk data).
-pub const MAX_EXTERNAL_BYTES: u64 = 4096;
+pub(crate) const MAX_EXTERNAL_BYTES: u64 = 4096;
 
 /// Ops that act on a variable's file (or what is known of it) even after `close`.
 fn accepts_closed(op: Op) -> bool {
@@ -675,7 +675,7 @@ fn uint_field(
 
 /// The bytes of an `external_write` (hex in the grammar of [`crate::python::parse_hex`]), at most
 /// [`MAX_EXTERNAL_BYTES`].
-pub fn parse_hex(text: &str) -> Result<Vec<u8>, String> {
+pub(crate) fn parse_hex(text: &str) -> Result<Vec<u8>, String> {
     use crate::python::HexError;
     let bytes = crate::python::parse_hex(text).map_err(|e| match e {
         HexError::Empty => "no bytes given: write hex digits such as \"00 00 c6 42\"".to_string(),
@@ -822,7 +822,7 @@ fn open_spec(cx: &Ctx, n: usize, step: &Step, var: String) -> Result<OpenSpec, L
 }
 
 /// A lesson's file must stay inside the work directory: relative, no `..`, naming a file.
-pub fn check_path(file: &str) -> Result<(), String> {
+pub(crate) fn check_path(file: &str) -> Result<(), String> {
     if file.trim().is_empty() {
         return Err("the file name is empty".to_string());
     }

@@ -20,7 +20,7 @@ pub enum ByteOrder {
 
 impl ByteOrder {
     /// The byte order of this machine (NumPy's `=`).
-    pub const NATIVE: ByteOrder = if cfg!(target_endian = "little") {
+    pub(crate) const NATIVE: ByteOrder = if cfg!(target_endian = "little") {
         ByteOrder::Little
     } else {
         ByteOrder::Big
@@ -78,7 +78,7 @@ fn unsupported_kind(s: &str) -> Option<&'static str> {
 
 impl DType {
     /// Native-order dtype of a kind and size.
-    pub const fn native(kind: Kind, size: usize) -> DType {
+    pub(crate) const fn native(kind: Kind, size: usize) -> DType {
         DType {
             kind,
             size,
@@ -87,9 +87,9 @@ impl DType {
         }
     }
 
-    pub const BOOL: DType = DType::native(Kind::Bool, 1);
-    pub const INT64: DType = DType::native(Kind::Int, 8);
-    pub const FLOAT64: DType = DType::native(Kind::Float, 8);
+    pub(crate) const BOOL: DType = DType::native(Kind::Bool, 1);
+    pub(crate) const INT64: DType = DType::native(Kind::Int, 8);
+    pub(crate) const FLOAT64: DType = DType::native(Kind::Float, 8);
     pub const UINT8: DType = DType::native(Kind::UInt, 1);
 
     /// Parse a dtype as NumPy's `np.dtype(s)` would, for the supported kinds:
@@ -154,7 +154,7 @@ impl DType {
     }
 
     /// True when the byte order is this machine's (or irrelevant, for 1-byte types).
-    pub fn is_native(&self) -> bool {
+    pub(crate) fn is_native(&self) -> bool {
         self.size == 1 || self.order == ByteOrder::NATIVE
     }
 
@@ -187,7 +187,7 @@ impl DType {
     }
 
     /// How `repr()` names the dtype: plain name when native, quoted code otherwise (`dtype='>f4'`).
-    pub fn repr_name(&self) -> String {
+    pub(crate) fn repr_name(&self) -> String {
         if self.is_native() {
             self.name()
         } else {
@@ -196,7 +196,7 @@ impl DType {
     }
 
     /// True for the dtypes NumPy's repr leaves implicit (no `dtype=` extra).
-    pub fn is_repr_default(&self) -> bool {
+    pub(crate) fn is_repr_default(&self) -> bool {
         !self.longlong
             && self.is_native()
             && matches!(

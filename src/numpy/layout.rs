@@ -2,7 +2,11 @@
 
 /// Byte strides of a freshly created array: C (row-major) or F (column-major).
 /// Zero-length axes count as 1, as NumPy's `_array_fill_strides` does.
-pub fn contiguous_strides(shape: &[usize], itemsize: usize, fortran: bool) -> Option<Vec<isize>> {
+pub(crate) fn contiguous_strides(
+    shape: &[usize],
+    itemsize: usize,
+    fortran: bool,
+) -> Option<Vec<isize>> {
     let mut strides = vec![0isize; shape.len()];
     let mut acc = isize::try_from(itemsize).ok()?;
     let axes: Vec<usize> = if fortran {
@@ -19,12 +23,12 @@ pub fn contiguous_strides(shape: &[usize], itemsize: usize, fortran: bool) -> Op
 }
 
 /// Number of elements of a shape; `None` when the product overflows.
-pub fn checked_size(shape: &[usize]) -> Option<usize> {
+pub(crate) fn checked_size(shape: &[usize]) -> Option<usize> {
     shape.iter().try_fold(1usize, |acc, &d| acc.checked_mul(d))
 }
 
 /// Byte position (inside the mapping) of the element at `index`.
-pub fn element_pos(base: usize, strides: &[isize], index: &[usize]) -> usize {
+pub(crate) fn element_pos(base: usize, strides: &[isize], index: &[usize]) -> usize {
     let mut pos = base as isize;
     for (&i, &s) in index.iter().zip(strides) {
         pos += i as isize * s;
@@ -33,7 +37,7 @@ pub fn element_pos(base: usize, strides: &[isize], index: &[usize]) -> usize {
 }
 
 /// Advance an N-d index in C order; false when it wrapped past the end.
-pub fn next_index(index: &mut [usize], shape: &[usize]) -> bool {
+pub(crate) fn next_index(index: &mut [usize], shape: &[usize]) -> bool {
     for ax in (0..index.len()).rev() {
         index[ax] += 1;
         if index[ax] < shape[ax] {

@@ -4,7 +4,7 @@ use crate::trace::{ArrayLife, StepRecord};
 
 /// NumPy's multi-line `str()` on one line, as the seed's table prints it:
 /// `[[0. 1. 2.] [3. 4. 5.] [6. 7. 8.]]`.
-pub fn one_line(s: &str) -> String {
+pub(crate) fn one_line(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
     for (i, line) in s.split('\n').enumerate() {
         if i > 0 && !line.is_empty() && !line.starts_with(' ') {
@@ -17,7 +17,7 @@ pub fn one_line(s: &str) -> String {
 
 /// The Array Content cell of a step's variable: what it holds after the step.
 /// A closed variable shows what it held when it was closed, as the seed's table does.
-pub fn array_content(step: &StepRecord, var: &str) -> String {
+pub(crate) fn array_content(step: &StepRecord, var: &str) -> String {
     match step.arrays.get(var) {
         None => match &step.error {
             Some(e) => format!("raised {}", short_error(e)),
@@ -32,7 +32,7 @@ pub fn array_content(step: &StepRecord, var: &str) -> String {
 }
 
 /// The tracker's value of a variable after a step: `None`, the one-line array, or `Closed`.
-pub fn tracker_value(step: &StepRecord, var: &str) -> String {
+pub(crate) fn tracker_value(step: &StepRecord, var: &str) -> String {
     match step.arrays.get(var) {
         None => "None".to_string(),
         Some(a) if a.state == ArrayLife::Closed => "Closed".to_string(),
@@ -56,7 +56,7 @@ pub fn cached(step: &StepRecord) -> String {
 }
 
 /// The file cell: the step's file decoded as read(2) sees it, on one line.
-pub fn file_content(step: &StepRecord, var: &str) -> String {
+pub(crate) fn file_content(step: &StepRecord, var: &str) -> String {
     match step.files.get(var) {
         Some(f) => one_line(&f.str),
         None => "(no file)".to_string(),
@@ -64,7 +64,7 @@ pub fn file_content(step: &StepRecord, var: &str) -> String {
 }
 
 /// `ValueError: x` → `ValueError`; keeps table cells short.
-pub fn short_error(e: &str) -> String {
+pub(crate) fn short_error(e: &str) -> String {
     e.split(':').next().unwrap_or(e).to_string()
 }
 

@@ -5,7 +5,7 @@ use crate::lesson::model::{Cite, CiteColumn};
 use crate::trace::{StepRecord, Trace};
 
 /// The live value of a cited cell, e.g. `step 3, Disk Write = Yes (1 page)`.
-pub fn cited_cell(trace: &Trace, cite: &Cite) -> String {
+pub(crate) fn cited_cell(trace: &Trace, cite: &Cite) -> String {
     let Some(step) = trace.steps.iter().find(|s| s.step == cite.step) else {
         return format!("step {} is not in this run", cite.step);
     };
@@ -34,7 +34,7 @@ pub fn cited_cell(trace: &Trace, cite: &Cite) -> String {
 }
 
 /// Why an element's value is the answer: the Array Content cell of the step.
-pub fn value_answer(step: &StepRecord, expr: &str, value: &str) -> String {
+pub(crate) fn value_answer(step: &StepRecord, expr: &str, value: &str) -> String {
     format!(
         "At step {} the Array Content column shows {}, so {expr} = {value}.",
         step.step,
@@ -43,7 +43,7 @@ pub fn value_answer(step: &StepRecord, expr: &str, value: &str) -> String {
 }
 
 /// Why a step is the first disk write: its Disk Write cell.
-pub fn first_disk_write_answer(step: &StepRecord) -> String {
+pub(crate) fn first_disk_write_answer(step: &StepRecord) -> String {
     format!(
         "The Disk Write column is first measured Yes at step {} ({}): {}.",
         step.step,
@@ -53,17 +53,17 @@ pub fn first_disk_write_answer(step: &StepRecord) -> String {
 }
 
 /// Why a dirty-page count is the answer: cachestat after the step.
-pub fn dirty_pages_answer(step: usize, dirty: u64) -> String {
+pub(crate) fn dirty_pages_answer(step: usize, dirty: u64) -> String {
     format!("cachestat after step {step} counted {dirty} dirty page(s).")
 }
 
 /// Why the file's contents are the answer: read(2) after the step.
-pub fn file_answer(step: usize, contents: &str) -> String {
+pub(crate) fn file_answer(step: usize, contents: &str) -> String {
     format!("After step {step}, read(2) of the file gives {contents}.")
 }
 
 /// Why page-cache questions and expectations cannot be decided on a filesystem without a disk.
-pub fn no_disk_state(filesystem: &str) -> String {
+pub(crate) fn no_disk_state(filesystem: &str) -> String {
     format!(
         "{filesystem} has no disk behind the page cache: the kernel keeps no dirty or writeback state for its pages"
     )

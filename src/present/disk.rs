@@ -30,12 +30,12 @@ pub fn disk_write_detail(verdict: &Measured<DiskWrite>) -> String {
 }
 
 /// Why nothing is ever written to disk on `filesystem` (tmpfs, ramfs).
-pub fn no_disk_reason(filesystem: &str) -> String {
+pub(crate) fn no_disk_reason(filesystem: &str) -> String {
     format!("{filesystem} has no disk behind the page cache: nothing is ever written to disk")
 }
 
 /// The reason a verdict could not be measured, or `None` when it was.
-pub fn unmeasured_reason(verdict: &Measured<DiskWrite>) -> Option<String> {
+pub(crate) fn unmeasured_reason(verdict: &Measured<DiskWrite>) -> Option<String> {
     match verdict {
         Measured::Value(DiskWrite::NoDisk { filesystem }) => Some(no_disk_reason(filesystem)),
         Measured::Value(_) => None,
@@ -44,7 +44,7 @@ pub fn unmeasured_reason(verdict: &Measured<DiskWrite>) -> Option<String> {
 }
 
 /// The measured Disk Write cell: `Yes (1 page)`, `No`, or `unavailable (…)`.
-pub fn disk_write_cell(verdict: &Measured<DiskWrite>) -> String {
+pub(crate) fn disk_write_cell(verdict: &Measured<DiskWrite>) -> String {
     match verdict {
         Measured::Value(DiskWrite::WrittenBack { pages: 1 }) => "Yes (1 page)".to_string(),
         Measured::Value(DiskWrite::WrittenBack { pages }) => format!("Yes ({pages} pages)"),

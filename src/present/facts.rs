@@ -5,7 +5,7 @@ use super::{measured, plural, unavailable};
 use crate::trace::{Allocation, Measured, StepRecord};
 
 /// Every file's page map strip with its scale, and the legend (None when no file has a map).
-pub fn page_map_text(step: &StepRecord) -> Option<(String, Option<String>)> {
+pub(crate) fn page_map_text(step: &StepRecord) -> Option<(String, Option<String>)> {
     if step.page_map.is_empty() {
         return None;
     }
@@ -43,7 +43,7 @@ pub fn page_map_text(step: &StepRecord) -> Option<(String, Option<String>)> {
 }
 
 /// `16 MiB`, `4 KiB`, `1.5 GiB`: binary units as `ls -h` prints them.
-pub fn bytes_text(n: u64) -> String {
+pub(crate) fn bytes_text(n: u64) -> String {
     const UNITS: [&str; 5] = ["bytes", "KiB", "MiB", "GiB", "TiB"];
     let mut v = n as f64;
     let mut u = 0;
@@ -61,7 +61,7 @@ pub fn bytes_text(n: u64) -> String {
 }
 
 /// The measured facts of a step, one per line.
-pub fn facts(step: &StepRecord) -> Vec<(String, String)> {
+pub(crate) fn facts(step: &StepRecord) -> Vec<(String, String)> {
     let mut facts = Vec::new();
     let pages = measured(&step.pages, |p| {
         format!(
@@ -109,7 +109,7 @@ pub fn facts(step: &StepRecord) -> Vec<(String, String)> {
 }
 
 /// How a step's child process ended, and what it wrote or read.
-pub fn child_text(c: &crate::trace::ChildRecord) -> String {
+pub(crate) fn child_text(c: &crate::trace::ChildRecord) -> String {
     let ended = match (c.signal, c.exit_code) {
         (Some(sig), _) => format!(
             "killed by {} (signal {sig})",
@@ -132,7 +132,7 @@ pub fn child_text(c: &crate::trace::ChildRecord) -> String {
 }
 
 /// FIEMAP summary in words.
-pub fn allocation_text(a: &Measured<Allocation>) -> String {
+pub(crate) fn allocation_text(a: &Measured<Allocation>) -> String {
     match a {
         Measured::Unavailable { unavailable: why } => unavailable(why),
         Measured::Value(a) => {

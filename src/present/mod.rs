@@ -3,15 +3,15 @@
 //! Views, the quiz, verify and the JSON output take their wording from here and decide nothing from it.
 
 pub mod cells;
-pub mod cite;
+pub(crate) mod cite;
 pub mod disk;
-pub mod facts;
-pub mod narrate;
+pub(crate) mod facts;
+pub(crate) mod narrate;
 mod outcome;
 
-pub use cells::one_line;
-pub use disk::{disk_write_cell, disk_write_detail};
-pub use outcome::outcome;
+pub(crate) use cells::one_line;
+pub(crate) use disk::{disk_write_cell, disk_write_detail};
+pub(crate) use outcome::outcome;
 
 /// `unavailable (<why>)`: how every cell says a probe could not answer.
 pub fn unavailable(why: &str) -> String {
@@ -27,12 +27,12 @@ pub fn measured<T>(m: &crate::trace::Measured<T>, words: impl FnOnce(&T) -> Stri
 }
 
 /// `1 page`, `3 pages`.
-pub fn plural(n: u64, word: &str) -> String {
+pub(crate) fn plural(n: u64, word: &str) -> String {
     format!("{n} {word}{}", if n == 1 { "" } else { "s" })
 }
 
 /// The step's `outcome` sentence, if its operation reported an event.
-pub fn step_outcome(step: &crate::trace::StepRecord) -> Option<String> {
+pub(crate) fn step_outcome(step: &crate::trace::StepRecord) -> Option<String> {
     step.report.event.as_ref().map(outcome)
 }
 

@@ -3,7 +3,7 @@
 use crate::trace::{ArrayLife, DiskWrite, Measured, StepRecord};
 
 /// One sentence or two about a step, from its measurements only.
-pub fn narrate(step: &StepRecord) -> String {
+pub(crate) fn narrate(step: &StepRecord) -> String {
     let mut s = format!(
         "Step {} ({}): `{}`",
         step.step,

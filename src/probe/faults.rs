@@ -3,7 +3,7 @@
 use crate::trace::{Faults, Measured};
 
 /// Page faults of this process so far (getrusage); subtract two readings for a step's faults.
-pub fn faults_now() -> Measured<Faults> {
+pub(crate) fn faults_now() -> Measured<Faults> {
     // SAFETY: an all-zero rusage is a valid value of this plain C struct; the kernel overwrites it.
     let mut ru: libc::rusage = unsafe { std::mem::zeroed() };
     // SAFETY: `ru` is a valid, writable rusage for the duration of the call.
@@ -21,7 +21,10 @@ pub fn faults_now() -> Measured<Faults> {
 }
 
 /// `after - before`, per counter (saturating: counters only grow, but never underflow on bad input).
-pub fn faults_between(before: &Measured<Faults>, after: &Measured<Faults>) -> Measured<Faults> {
+pub(crate) fn faults_between(
+    before: &Measured<Faults>,
+    after: &Measured<Faults>,
+) -> Measured<Faults> {
     match (before, after) {
         (Measured::Value(b), Measured::Value(a)) => Measured::Value(Faults {
             minor: a.minor.saturating_sub(b.minor),

@@ -15,13 +15,14 @@ use super::handles::handle;
 /// `_IOWR('f', 11, struct fiemap)`.
 const FS_IOC_FIEMAP: libc::c_ulong = 0xC020_660B;
 /// Last extent of the file.
-pub const FIEMAP_EXTENT_LAST: u32 = 0x1;
+pub(crate) const FIEMAP_EXTENT_LAST: u32 = 0x1;
 /// Location not known yet (set together with DELALLOC).
-pub const FIEMAP_EXTENT_UNKNOWN: u32 = 0x2;
+pub(crate) const FIEMAP_EXTENT_UNKNOWN: u32 = 0x2;
 /// Delayed allocation: data in the page cache, no disk block chosen yet.
-pub const FIEMAP_EXTENT_DELALLOC: u32 = 0x4;
+pub(crate) const FIEMAP_EXTENT_DELALLOC: u32 = 0x4;
 /// Allocated on disk but not written yet (reads as zeros), e.g. after fallocate.
-pub const FIEMAP_EXTENT_UNWRITTEN: u32 = 0x800;
+#[cfg(test)]
+pub(crate) const FIEMAP_EXTENT_UNWRITTEN: u32 = 0x800;
 
 /// Extents fetched per ioctl call: bounds the buffer, the loop makes it O(extents) in total.
 const BATCH: usize = 256;
@@ -73,7 +74,7 @@ pub struct Extent {
 
 impl Extent {
     /// No disk block chosen yet.
-    pub fn is_delalloc(&self) -> bool {
+    pub(crate) fn is_delalloc(&self) -> bool {
         self.flags & FIEMAP_EXTENT_DELALLOC != 0
     }
     /// Has a real disk block (neither delayed nor of unknown location).
@@ -110,7 +111,7 @@ pub fn allocation(path: &Path) -> Measured<Allocation> {
 }
 
 /// Summarise extents of a file of `size` bytes.
-pub fn summarise(list: &[Extent], size: u64) -> Allocation {
+pub(crate) fn summarise(list: &[Extent], size: u64) -> Allocation {
     let mut a = Allocation {
         extents: list.len() as u64,
         ..Allocation::default()

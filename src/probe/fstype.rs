@@ -44,7 +44,7 @@ const MAGICS: &[(u64, &str, bool)] = &[
 ];
 
 /// Name and has-disk flag for a statfs `f_type`; unknown types are assumed to have a disk.
-pub fn fs_from_magic(magic: u64) -> super::FsInfo {
+pub(crate) fn fs_from_magic(magic: u64) -> super::FsInfo {
     match MAGICS.iter().find(|(m, _, _)| *m == magic) {
         Some((_, name, has_disk)) => FsInfo {
             name: (*name).to_string(),
@@ -66,7 +66,7 @@ pub fn fs_info(path: &Path) -> Measured<FsInfo> {
 }
 
 /// Raw `f_type` of the filesystem holding `path`.
-pub fn statfs_magic(path: &Path) -> std::io::Result<u64> {
+pub(crate) fn statfs_magic(path: &Path) -> std::io::Result<u64> {
     let c_path = CString::new(path.as_os_str().as_bytes())
         .map_err(|e| std::io::Error::new(std::io::ErrorKind::InvalidInput, e))?;
     // SAFETY: an all-zero statfs is a valid value of this plain C struct; the kernel overwrites it.

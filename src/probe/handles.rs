@@ -123,14 +123,15 @@ fn is_permission(e: &io::Error) -> bool {
 /// Close the probe fd of `path`, if any (e.g. before deleting a big file, to free its space now).
 ///
 /// Closing may itself start ext4's auto_da_alloc writeback (see the module docs), so call it
-/// after the last measurement of the file.
-pub fn release_file(path: &Path) {
+/// after the last measurement of the file. (Tests use it to clean up between measurements.)
+#[cfg(test)]
+pub(crate) fn release_file(path: &Path) {
     if let Some(map) = table().as_mut() {
         map.remove(path);
     }
 }
 
-/// Close every probe fd (end of a run). Same caveat as [`release_file`].
+/// Close every probe fd (end of a run). Same caveat as `release_file`.
 pub fn release_files() {
     *table() = None;
 }

@@ -19,14 +19,14 @@ mod system;
 mod work;
 
 pub use cachestat::{page_state, page_state_range};
-pub use faults::{faults_between, faults_now};
-pub use fiemap::{
-    allocation, extents, summarise as summarise_extents, Extent, FIEMAP_EXTENT_DELALLOC,
-    FIEMAP_EXTENT_LAST, FIEMAP_EXTENT_UNKNOWN, FIEMAP_EXTENT_UNWRITTEN,
-};
-pub use fileview::{hex_dump, hex_dump_quiet, pread_bytes, FileElements, HexDump};
-pub use fstype::{fs_from_magic, fs_info, statfs_magic};
-pub use handles::{release_file, release_files};
+pub(crate) use faults::{faults_between, faults_now};
+pub use fiemap::{allocation, extents};
+pub(crate) use fileview::hex_dump_quiet;
+pub use fileview::{hex_dump, pread_bytes, FileElements};
+pub use fstype::fs_info;
+#[cfg(test)]
+pub(crate) use handles::release_file;
+pub use handles::release_files;
 pub use mincore::resident_pages;
 pub use pagemap::page_map;
 pub use proc_pid::{
@@ -37,7 +37,8 @@ pub use ptes::{page_entry, PageEntry};
 pub use quiet::QuietFile;
 pub use smaps::mapping_state;
 pub use snapshot::{snapshot, FileSnapshot};
-pub use system::{dirty_expire_centisecs, kernel_release, page_size};
+pub use system::dirty_expire_centisecs;
+pub(crate) use system::{kernel_release, page_size};
 pub use work::{probe_work, ProbeWork};
 
 /// Filesystem facts for a path (statfs).

@@ -14,9 +14,9 @@ use super::fiemap::Extent;
 use super::system::page_size;
 
 /// Cells of the strip for a large file; a file of fewer pages gets one cell per page.
-pub const CELLS: u64 = PAGE_MAP_CELLS;
+pub(crate) const CELLS: u64 = PAGE_MAP_CELLS;
 
-/// The page map of the file at `path`, in at most [`CELLS`] cells (see [`super::snapshot`]).
+/// The page map of the file at `path`, in at most `PAGE_MAP_CELLS` (64) cells (see [`super::snapshot`]).
 pub fn page_map(path: &Path) -> Measured<PageMap> {
     super::snapshot::snapshot(path).page_map
 }

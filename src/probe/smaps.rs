@@ -24,7 +24,10 @@ pub fn mapping_state(addr: usize) -> Measured<MappingState> {
 ///
 /// Reads line by line and stops after our block, so the cost is bounded by the number of
 /// mappings, never by the size of the mapped file.
-pub fn find_mapping(reader: impl BufRead, addr: usize) -> std::io::Result<Option<MappingState>> {
+pub(crate) fn find_mapping(
+    reader: impl BufRead,
+    addr: usize,
+) -> std::io::Result<Option<MappingState>> {
     let mut in_ours = false;
     let mut found: Option<MappingState> = None;
     for line in reader.lines() {

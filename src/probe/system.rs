@@ -3,7 +3,7 @@
 use std::ffi::CStr;
 
 /// Kernel release (uname), e.g. `6.18.44`; `unknown (uname failed: …)` if uname fails.
-pub fn kernel_release() -> String {
+pub(crate) fn kernel_release() -> String {
     // SAFETY: an all-zero utsname is a valid value of this plain C struct; the kernel overwrites it.
     let mut uts: libc::utsname = unsafe { std::mem::zeroed() };
     // SAFETY: `uts` is a valid, writable utsname for the duration of the call.
@@ -23,7 +23,7 @@ pub fn kernel_release() -> String {
 }
 
 /// The system page size in bytes (sysconf), 4096 if sysconf cannot say.
-pub fn page_size() -> u64 {
+pub(crate) fn page_size() -> u64 {
     // SAFETY: sysconf takes no pointers and has no preconditions.
     let ps = unsafe { libc::sysconf(libc::_SC_PAGESIZE) };
     if ps > 0 {

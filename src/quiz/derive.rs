@@ -16,7 +16,7 @@ pub struct Measurement {
 }
 
 /// Measure the answer of a question about the run; None when the trace cannot answer it.
-pub fn measure(about: &About, trace: &Trace) -> Option<Measurement> {
+pub(crate) fn measure(about: &About, trace: &Trace) -> Option<Measurement> {
     let step_of = |n: usize| trace.steps.iter().find(|s| s.step == n);
     let kind = about.kind()?;
     match kind {
@@ -67,7 +67,7 @@ pub fn measure(about: &About, trace: &Trace) -> Option<Measurement> {
 }
 
 /// Index of the choice that states the measured answer (ignoring case, spaces and a trailing `.0`-less form).
-pub fn matching_choice(answer: &str, choices: &[String]) -> Option<usize> {
+pub(crate) fn matching_choice(answer: &str, choices: &[String]) -> Option<usize> {
     let norm = |s: &str| s.trim().to_lowercase().replace(' ', "");
     let a = norm(answer);
     choices.iter().position(|c| norm(c) == a).or_else(|| {
@@ -84,7 +84,7 @@ pub fn matching_choice(answer: &str, choices: &[String]) -> Option<usize> {
 }
 
 /// Four choices when a lesson gives none: the measured answer and three other cells of the trace.
-pub fn distractors(m: &Measurement, trace: &Trace) -> Vec<String> {
+pub(crate) fn distractors(m: &Measurement, trace: &Trace) -> Vec<String> {
     let mut pool: Vec<String> = match m.kind {
         AboutKind::FirstDiskWrite => trace
             .steps

@@ -24,7 +24,7 @@ pub struct Asked {
 }
 
 /// Replace `{dirty_expire_seconds}` in lesson text with this machine's measured setting.
-pub fn fill_in(text: &str, trace: &Trace) -> String {
+pub(crate) fn fill_in(text: &str, trace: &Trace) -> String {
     let secs = match trace.environment.dirty_expire_centisecs {
         Some(c) => format!("{}", c as f64 / 100.0),
         None => "unknown".to_string(),
@@ -35,7 +35,7 @@ pub fn fill_in(text: &str, trace: &Trace) -> String {
 pub use crate::present::letter;
 
 /// Index of a letter answer (`a`, `B`) among `n` choices.
-pub fn index_of(letter: &str, n: usize) -> Option<usize> {
+pub(crate) fn index_of(letter: &str, n: usize) -> Option<usize> {
     let mut chars = letter.trim().chars();
     let c = chars.next()?.to_ascii_uppercase();
     if chars.next().is_some() || !c.is_ascii_uppercase() {
@@ -46,7 +46,7 @@ pub fn index_of(letter: &str, n: usize) -> Option<usize> {
 }
 
 /// Every question of the lesson, answered from this run's trace where it asks about the run.
-pub fn questions(lesson: &LoadedLesson, trace: &Trace) -> Vec<Asked> {
+pub(crate) fn questions(lesson: &LoadedLesson, trace: &Trace) -> Vec<Asked> {
     lesson
         .lesson
         .quiz

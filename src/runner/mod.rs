@@ -30,7 +30,7 @@ pub struct Runner<'a> {
 }
 
 /// Environment variable that turns the system probes off (for the tracer-overhead benchmark).
-pub const NO_PROBES_ENV: &str = "MEMMAP_TUTOR_NO_PROBES";
+pub(crate) const NO_PROBES_ENV: &str = "MEMMAP_TUTOR_NO_PROBES";
 
 impl<'a> Runner<'a> {
     /// Prepare to run `lesson` inside `workdir` (which must exist).
@@ -74,7 +74,7 @@ impl<'a> Runner<'a> {
     }
 
     /// The step that `step()` performs next, if any.
-    pub fn peek(&self) -> Option<&'a ResolvedStep> {
+    pub(crate) fn peek(&self) -> Option<&'a ResolvedStep> {
         self.lesson.steps.get(self.next)
     }
 

@@ -368,7 +368,7 @@ pub fn mapping(engine: &Engine, var: &str) -> Measured<MappingState> {
 }
 
 /// The value a `read` step produced, printed as NumPy would.
-pub fn read_value(step: &ResolvedStep, result: &ReadResult) -> ReadValue {
+pub(crate) fn read_value(step: &ResolvedStep, result: &ReadResult) -> ReadValue {
     let expr = match &step.action {
         Action::Read { var, index } => index.to_python(var),
         _ => String::new(),

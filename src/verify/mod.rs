@@ -26,14 +26,14 @@ pub struct Check {
 }
 
 /// Every check of a lesson against its run: step expectations first, then answer keys.
-pub fn check_lesson(lesson: &LoadedLesson, trace: &Trace) -> Vec<Check> {
+pub(crate) fn check_lesson(lesson: &LoadedLesson, trace: &Trace) -> Vec<Check> {
     let mut out = check_steps(lesson, trace);
     out.extend(check_answers(lesson, trace));
     out
 }
 
 /// The `expect:` blocks (and `expect_error`) of every step.
-pub fn check_steps(lesson: &LoadedLesson, trace: &Trace) -> Vec<Check> {
+pub(crate) fn check_steps(lesson: &LoadedLesson, trace: &Trace) -> Vec<Check> {
     let mut out = Vec::new();
     for step in &lesson.steps {
         let Some(rec) = trace.steps.iter().find(|r| r.step == step.number) else {
@@ -93,7 +93,7 @@ fn yes_no(b: bool) -> &'static str {
 }
 
 /// Check one step's `expect:` block against its record.
-pub fn check_step(e: &Expect, rec: &StepRecord, env: &Environment, out: &mut Vec<Check>) {
+pub(crate) fn check_step(e: &Expect, rec: &StepRecord, env: &Environment, out: &mut Vec<Check>) {
     let mut push = |key: &str, outcome: Outcome| {
         out.push(Check {
             place: format!("step {}, {key}", rec.step),
@@ -290,7 +290,7 @@ fn hex_str(b: &[u8]) -> String {
 }
 
 /// The answer keys of questions about the run: the declared letter must be the measured one.
-pub fn check_answers(lesson: &LoadedLesson, trace: &Trace) -> Vec<Check> {
+pub(crate) fn check_answers(lesson: &LoadedLesson, trace: &Trace) -> Vec<Check> {
     let asked = quiz::questions(lesson, trace);
     let mut out = Vec::new();
     for (i, (q, a)) in lesson.lesson.quiz.iter().zip(&asked).enumerate() {
@@ -366,7 +366,7 @@ fn unanswered(about: &crate::lesson::model::About, trace: &Trace, declared: &str
 }
 
 /// Counts of a list of checks: (passed, failed, skipped).
-pub fn tally(checks: &[Check]) -> (usize, usize, usize) {
+pub(crate) fn tally(checks: &[Check]) -> (usize, usize, usize) {
     checks
         .iter()
         .fold((0, 0, 0), |(p, f, s), c| match c.outcome {

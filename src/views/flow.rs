@@ -36,7 +36,7 @@ fn heading(ctx: &ViewContext) -> String {
 }
 
 /// Boxes stacked top to bottom, all one width, joined by arrows; box text wraps to fit `width`.
-pub fn picture(boxes: &[String], width: usize) -> String {
+pub(crate) fn picture(boxes: &[String], width: usize) -> String {
     let text_width = boxes
         .iter()
         .map(|b| super::layout::max_line_width(b))

@@ -8,7 +8,7 @@ use crate::present;
 
 /// `{"lesson": {...}, "environment": {...}, "steps": [...], "quiz": [...]}`, pretty printed, ending in a
 /// newline.
-pub fn document(ctx: &ViewContext) -> String {
+pub(crate) fn document(ctx: &ViewContext) -> String {
     let value = value(ctx);
     let mut s =
         serde_json::to_string_pretty(&value).unwrap_or_else(|e| format!("{{\"error\": \"{e}\"}}"));
@@ -17,7 +17,7 @@ pub fn document(ctx: &ViewContext) -> String {
 }
 
 /// The JSON trace as a value (the web page embeds exactly this).
-pub fn value(ctx: &ViewContext) -> Value {
+pub(crate) fn value(ctx: &ViewContext) -> Value {
     let trace = ctx.trace;
     let steps: Vec<Value> = trace
         .steps

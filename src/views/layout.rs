@@ -83,7 +83,7 @@ fn options(width: usize) -> textwrap::Options<'static> {
 
 /// Wrap text to `width` columns at the Unicode line-break opportunities (spaces, between CJK
 /// characters, after a call's `(`), keeping its own line breaks. Words and numbers are never split: a
-/// word wider than `width` stays whole on its own line (see [`min_width`]).
+/// word wider than `width` stays whole on its own line (see [`min_width_rows`]).
 pub fn wrap_words(text: &str, width: usize) -> Vec<String> {
     wrap_words_rows(text, width, true)
 }
@@ -110,12 +110,8 @@ pub fn wrap_words_rows(text: &str, width: usize, keep_rows: bool) -> Vec<String>
     lines
 }
 
-/// The narrowest width `text` wraps to without splitting anything: its widest unbreakable piece.
-pub fn min_width(text: &str) -> usize {
-    min_width_rows(text, true)
-}
-
-/// [`min_width`] with or without keeping short array rows whole.
+/// The narrowest width `text` wraps to without splitting anything: its widest unbreakable piece
+/// (short array rows counted whole or not).
 pub fn min_width_rows(text: &str, keep_rows: bool) -> usize {
     wrap_words_rows(text, 1, keep_rows)
         .iter()
@@ -321,7 +317,7 @@ mod tests {
             lines.contains(&"/tmp/some/file.dat".to_string()),
             "{lines:?}"
         );
-        assert_eq!(min_width("File (read(2))"), "(read(2))".len());
+        assert_eq!(min_width_rows("File (read(2))", true), "(read(2))".len());
         // Short array rows stay whole; the break goes between rows.
         assert_eq!(
             wrap_words("[[0. 1. 2.] [3. 4. 5.] [6. 7. 8.]]", 12),

@@ -142,7 +142,7 @@ pub fn render(ctx: &ViewContext, views: &[View], options: &RenderOptions) -> Str
 }
 
 /// Render blocks as text or Markdown (JSON has no blocks: it renders as Markdown).
-pub fn render_blocks(blocks: &[Block], options: &RenderOptions) -> String {
+pub(crate) fn render_blocks(blocks: &[Block], options: &RenderOptions) -> String {
     match options.format {
         Format::Text => TextRender {
             width: options.width,

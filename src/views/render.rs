@@ -258,19 +258,19 @@ fn md_cell(s: &str) -> String {
 
 /// Word wrap to `width` columns (at least 20) that keeps existing line breaks and never splits a
 /// word or a number.
-pub fn wrap(text: &str, width: usize) -> String {
+pub(crate) fn wrap(text: &str, width: usize) -> String {
     layout::wrap_words(text, width.max(20)).join("\n")
 }
 
 /// Word wrap into lines of at most `width` columns; a word wider than the whole width is cut.
-pub fn wrap_exact(text: &str, width: usize) -> Vec<String> {
+pub(crate) fn wrap_exact(text: &str, width: usize) -> Vec<String> {
     layout::wrap_hard(text, width)
 }
 
 /// Break a long line of Python so it fits and stays valid Python: code breaks after `, ` (the continuation is
 /// indented, which Python accepts inside the call's parentheses); a comment breaks at a space and continues as
 /// a comment. A line with no such break stays whole.
-pub fn wrap_code(line: &str, width: usize) -> Vec<String> {
+pub(crate) fn wrap_code(line: &str, width: usize) -> Vec<String> {
     let mut parts = Vec::new();
     let mut rest = line.to_string();
     let lead = line.len() - line.trim_start().len();

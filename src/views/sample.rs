@@ -31,7 +31,7 @@ pub fn build(ctx: &ViewContext) -> Vec<Block> {
 }
 
 /// `import numpy as np` followed by each step's NumPy line.
-pub fn generated_code(ctx: &ViewContext) -> String {
+pub(crate) fn generated_code(ctx: &ViewContext) -> String {
     let mut code = String::from("import numpy as np\n");
     for s in &ctx.lesson.steps {
         code.push_str(&s.code);

@@ -31,7 +31,7 @@ pub fn build(ctx: &ViewContext) -> Vec<Block> {
 
 /// The blocks of one step (also used live by `memmap-tutor step`); the page-map legend is shown
 /// with the first map only, and `legend_shown` remembers that it was.
-pub fn step_blocks(step: &StepRecord, legend_shown: &mut bool) -> Vec<Block> {
+pub(crate) fn step_blocks(step: &StepRecord, legend_shown: &mut bool) -> Vec<Block> {
     let mut blocks = vec![
         Block::Subheading(format!("Step {} · {}", step.step, step.action)),
         Block::Code {
@@ -94,7 +94,7 @@ pub fn step_blocks(step: &StepRecord, legend_shown: &mut bool) -> Vec<Block> {
 }
 
 /// `(3, 3)` like Python prints a shape tuple.
-pub fn shape_text(shape: &[usize]) -> String {
+pub(crate) fn shape_text(shape: &[usize]) -> String {
     crate::python::tuple(shape)
 }
 
