@@ -53,12 +53,23 @@ fn python_validator() -> Result<(), String> {
 }
 
 const VALIDATE: &str = r#"
-import json, sys, yaml, jsonschema
+import json, re, sys, yaml, jsonschema
+# YAML 1.2 booleans, as the tutor's parser and yaml-language-server read them (PyYAML's 1.1 rules
+# would turn a `on:` key into True).
+class Loader(yaml.SafeLoader):
+    pass
+Loader.yaml_implicit_resolvers = {
+    k: [r for r in v if r[0] != "tag:yaml.org,2002:bool"]
+    for k, v in yaml.SafeLoader.yaml_implicit_resolvers.items()
+}
+Loader.add_implicit_resolver(
+    "tag:yaml.org,2002:bool", re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"), list("tTfF")
+)
 schema = json.load(open(sys.argv[1]))
 jsonschema.Draft202012Validator.check_schema(schema)
 v = jsonschema.Draft202012Validator(schema)
 for path in sys.argv[2:]:
-    errors = sorted(e.message for e in v.iter_errors(yaml.safe_load(open(path))))
+    errors = sorted(e.message for e in v.iter_errors(yaml.load(open(path), Loader=Loader)))
     print(path + "\t" + ("ok" if not errors else "; ".join(errors)))
 "#;
 
