@@ -292,6 +292,10 @@ pub struct VerifyArgs {
     /// Verify again each time one of the lesson files changes (Ctrl-C to stop).
     #[arg(long)]
     pub watch: bool,
+    /// Run each lesson in a fresh temporary directory inside DIR (choose the filesystem, e.g. a
+    /// disk when /tmp is tmpfs); each is removed afterwards.
+    #[arg(long, value_name = "DIR")]
+    pub workdir: Option<PathBuf>,
 }
 
 /// `check` options.

@@ -53,13 +53,21 @@ impl From<crate::workdir::PrepareError> for CommandError {
     fn from(e: crate::workdir::PrepareError) -> Self {
         match e {
             crate::workdir::PrepareError::Refused(l) => CommandError::Lesson(l),
+            crate::workdir::PrepareError::Busy(_) => CommandError::Invalid(e.to_string()),
             crate::workdir::PrepareError::Io(_) => CommandError::Io(e.to_string()),
         }
     }
 }
 
-/// Write text to stdout, turning a closed pipe into [`CommandError::BrokenPipe`].
+/// Write text for a terminal to stdout: lesson text in it has its control characters shown
+/// escaped ([`crate::term_safe`]). A closed pipe becomes [`CommandError::BrokenPipe`].
 pub(crate) fn emit(text: &str) -> Result<(), CommandError> {
+    emit_exact(&crate::term_safe::clean(text))
+}
+
+/// Write already-safe output exactly: JSON, an export script, or blocks a renderer sanitised
+/// (which may carry the renderer's own colour sequences).
+pub(crate) fn emit_exact(text: &str) -> Result<(), CommandError> {
     let mut out = io::stdout().lock();
     out.write_all(text.as_bytes())
         .and_then(|_| out.flush())
@@ -101,10 +109,11 @@ impl Style {
         }
     }
 
-    /// A verdict (`✔ …` or `✘ …`), coloured when colour is on.
+    /// A verdict (`✔ …` or `✘ …`), coloured when colour is on; print it with [`Style::emit`].
     pub fn verdict(&self, right: bool, text: &str) -> String {
+        let text = crate::term_safe::cleaned(text);
         if !self.color {
-            return text.to_string();
+            return text;
         }
         let code = if right { "32" } else { "31" };
         format!("\x1b[1;{code}m{text}\x1b[0m")
@@ -139,6 +148,13 @@ impl Style {
             }
         }
         out
+    }
+}
+
+impl Style {
+    /// Print text whose lesson parts were already cleaned (verdicts keep their colour codes).
+    pub fn emit(&self, cleaned: &str) -> Result<(), CommandError> {
+        emit_exact(cleaned)
     }
 }
 

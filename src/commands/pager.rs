@@ -3,7 +3,7 @@
 use std::io::{IsTerminal, Write};
 use std::process::{Command, Stdio};
 
-use super::{emit, CommandError};
+use super::{emit_exact as emit, CommandError};
 
 /// Print `text`, through a pager when `allowed`, stdout is a terminal and the text is taller than it.
 /// A pager that cannot be started is skipped, not an error: the text is printed directly.

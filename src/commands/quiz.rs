@@ -187,7 +187,8 @@ fn ask_one(
         } else {
             format!(" {}", q.explanation)
         };
-        emit(&style.wrap(&format!("{verdict}{explanation}\n\n")))?;
+        let explanation = crate::term_safe::cleaned(&explanation);
+        style.emit(&style.wrap(&format!("{verdict}{explanation}\n\n")))?;
         return Ok(if chosen == answer {
             Outcome::Right
         } else {

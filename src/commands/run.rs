@@ -30,9 +30,10 @@ pub(crate) fn load_and_prepare(
 /// Run a loaded lesson in its work directory and return the trace; long `wait_writeback` steps
 /// show a ticker on a terminal.
 pub fn perform(lesson: &LoadedLesson, workdir: &WorkDir) -> Trace {
-    Runner::new(lesson, workdir.path())
-        .with_wait_observer(super::ticker::wait_ticker())
-        .run_all()
+    let mut runner =
+        Runner::new(lesson, workdir.path()).with_wait_observer(super::ticker::wait_ticker());
+    runner.allow_overwrite(workdir.overwrite());
+    runner.run_all()
 }
 
 /// `run`: load, perform, print (again on every change of the lesson file with `--watch`).
@@ -73,6 +74,7 @@ fn run_once(args: &RunArgs) -> Result<(), CommandError> {
     }
     match &args.out_file {
         Some(path) => write_file(path, &out),
+        // Rendered output is already safe (the renderers sanitise lesson text; JSON is exact).
         None => super::pager::page(&out, !args.no_pager && !args.watch),
     }
 }

@@ -2,7 +2,7 @@
 
 use super::input::{Input, Terminal};
 use super::run::{load_and_prepare, render_options};
-use super::{emit, CommandError, Style};
+use super::{emit, emit_exact, CommandError, Style};
 use crate::cli::StepArgs;
 use crate::quiz;
 use crate::runner::Runner;
@@ -19,6 +19,7 @@ pub fn run(args: &StepArgs) -> Result<(), CommandError> {
     let mut input = Terminal;
     let mut runner =
         Runner::new(&lesson, workdir.path()).with_wait_observer(super::ticker::wait_ticker());
+    runner.allow_overwrite(workdir.overwrite());
     let env = runner.environment().clone();
     emit(&style.wrap(&format!(
         "{}\nWork directory: {} ({}{})\nPress Enter to perform each step, q then Enter to quit.\n\n",
@@ -67,14 +68,15 @@ pub fn run(args: &StepArgs) -> Result<(), CommandError> {
             return finish(&workdir);
         }
         let Some(record) = runner.step() else { break };
-        emit(&render_blocks(
+        emit_exact(&render_blocks(
             &step_blocks(&record, &mut legend_shown),
             &options,
         ))?;
         for f in record.files.values() {
             emit(&format!(
                 "File on disk: {} (try `xxd {}` in another terminal)\n",
-                f.abs_path, f.abs_path
+                f.abs_path,
+                crate::workdir::shell_quote(&f.abs_path)
             ))?;
         }
         trace.steps.push(record);
@@ -131,7 +133,8 @@ fn reveal(
                 "The run measured an answer that is not among the choices:".to_string()
             }
         };
-        emit(&style.wrap(&format!("{verdict} {}\n", m.citation)))?;
+        let citation = crate::term_safe::cleaned(&m.citation);
+        style.emit(&style.wrap(&format!("{verdict} {citation}\n")))?;
     }
     Ok(())
 }

@@ -57,12 +57,12 @@ pub fn run(args: &VerifyArgs) -> Result<(), CommandError> {
     let names = expand(&args.lessons)?;
     if args.watch {
         let files = super::watch::files_of(&names);
-        return super::watch::watch(&files, || verify_all(&names));
+        return super::watch::watch(&files, || verify_all(&names, args.workdir.as_deref()));
     }
-    verify_all(&names)
+    verify_all(&names, args.workdir.as_deref())
 }
 
-fn verify_all(names: &[String]) -> Result<(), CommandError> {
+fn verify_all(names: &[String], base: Option<&std::path::Path>) -> Result<(), CommandError> {
     let mut text = String::new();
     let mut invalid = Vec::new();
     let (mut passed, mut failed, mut skipped) = (0, 0, 0);
@@ -75,7 +75,7 @@ fn verify_all(names: &[String]) -> Result<(), CommandError> {
                 continue;
             }
         };
-        let (p, f, s, block) = verify_one(&lesson)?;
+        let (p, f, s, block) = verify_one(&lesson, base)?;
         text.push_str(&block);
         passed += p;
         failed += f;
@@ -101,8 +101,14 @@ fn verify_all(names: &[String]) -> Result<(), CommandError> {
 }
 
 /// Run one lesson in a fresh temporary directory; its counts and printed block.
-fn verify_one(lesson: &LoadedLesson) -> Result<(usize, usize, usize, String), CommandError> {
-    let workdir = WorkDir::prepare(None, lesson, false)?;
+fn verify_one(
+    lesson: &LoadedLesson,
+    base: Option<&std::path::Path>,
+) -> Result<(usize, usize, usize, String), CommandError> {
+    let workdir = match base {
+        Some(b) => WorkDir::prepare_temp_in(b, lesson)?,
+        None => WorkDir::prepare(None, lesson, false)?,
+    };
     let trace = Runner::new(lesson, workdir.path())
         .with_wait_observer(super::ticker::wait_ticker())
         .run_all();
