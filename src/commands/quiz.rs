@@ -1,7 +1,7 @@
 //! `memmap-tutor quiz`: ask the lesson's questions, mark each answer from the live run, print the score.
 
 use super::input::{Input, Scripted, Terminal};
-use super::run::{load_and_prepare, perform};
+use super::run::{load_and_prepare, perform_any};
 use super::{emit, CommandError, Style};
 use crate::cli::QuizArgs;
 use crate::quiz::{self, Asked};
@@ -14,9 +14,9 @@ pub fn run(args: &QuizArgs) -> Result<(), CommandError> {
         Some(script) => super::trace::perform_default(script)?,
         None => {
             let (lesson, workdir) = load_and_prepare(args.lesson.as_deref(), &args.workdir)?;
-            let trace = perform(&lesson, &workdir);
+            let performed = perform_any(lesson, &workdir)?;
             _workdir = Some(workdir);
-            (lesson, trace)
+            performed
         }
     };
     let mut questions = quiz::questions(&lesson, &trace);

@@ -27,6 +27,19 @@ pub(crate) fn load_and_prepare(
     Ok((lesson, dir))
 }
 
+/// Run a lesson of either kind: its steps with the engine, or its script through `trace` (the lesson is
+/// returned with its script's lines turned into the trace's steps).
+pub fn perform_any(
+    lesson: LoadedLesson,
+    workdir: &WorkDir,
+) -> Result<(LoadedLesson, Trace), CommandError> {
+    if lesson.lesson.script.is_some() {
+        return super::trace::perform_script_lesson(&lesson, workdir.path());
+    }
+    let trace = perform(&lesson, workdir);
+    Ok((lesson, trace))
+}
+
 /// Run a loaded lesson in its work directory and return the trace; long `wait_writeback` steps
 /// show a ticker on a terminal.
 pub fn perform(lesson: &LoadedLesson, workdir: &WorkDir) -> Trace {
@@ -61,8 +74,9 @@ fn check_options(args: &RunArgs) -> Result<(), CommandError> {
 fn run_once(args: &RunArgs) -> Result<(), CommandError> {
     let (lesson, workdir) = load_and_prepare(args.lesson.as_deref(), &args.workdir)?;
     let previous = install_progress_bar();
-    let trace = perform(&lesson, &workdir);
+    let performed = perform_any(lesson, &workdir);
     crate::engine::assign::set_progress_hook(previous);
+    let (lesson, trace) = performed?;
     let views = if args.views.is_empty() {
         ViewName::ALL.to_vec()
     } else {

@@ -14,6 +14,12 @@ use crate::workdir::WorkDir;
 /// Walk through the lesson interactively.
 pub fn run(args: &StepArgs) -> Result<(), CommandError> {
     let (lesson, workdir) = load_and_prepare(args.lesson.as_deref(), &args.workdir)?;
+    if lesson.lesson.script.is_some() {
+        return Err(CommandError::Invalid(format!(
+            "{}: `step` walks a lesson's steps; this lesson is a script (use `run`, or `trace` the script)",
+            lesson.source
+        )));
+    }
     let options = render_options(&args.output.output());
     let style = Style::of(&args.output.output());
     let mut input = Terminal;

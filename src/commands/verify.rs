@@ -109,10 +109,17 @@ fn verify_one(
         Some(b) => WorkDir::prepare_temp_in(b, lesson)?,
         None => WorkDir::prepare(None, lesson, false)?,
     };
-    let trace = Runner::new(lesson, workdir.path())
-        .with_wait_observer(super::ticker::wait_ticker())
-        .run_all();
-    let checks = verify::check_lesson(lesson, &trace);
+    let (checks, trace) = if lesson.lesson.script.is_some() {
+        let (mapped, trace) = super::trace::perform_script_lesson(lesson, workdir.path())?;
+        let mut checks = verify::check_script_lines(lesson, &trace);
+        checks.extend(verify::check_lesson(&mapped, &trace));
+        (checks, trace)
+    } else {
+        let trace = Runner::new(lesson, workdir.path())
+            .with_wait_observer(super::ticker::wait_ticker())
+            .run_all();
+        (verify::check_lesson(lesson, &trace), trace)
+    };
     let (p, f, s) = verify::tally(&checks);
     let src = &lesson.source;
     let status = if f > 0 { "FAIL" } else { "PASS" };

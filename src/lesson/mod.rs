@@ -353,7 +353,13 @@ pub fn load_str(source_name: &str, yaml: &str) -> Result<LoadedLesson, LessonErr
                     .to_string(),
             ))
         }
-        serde_yaml::Value::Mapping(_) => {}
+        serde_yaml::Value::Mapping(m) => {
+            // `steps` may be left out only by a script lesson (serde defaults it for that case).
+            let has = |k: &str| m.contains_key(serde_yaml::Value::String(k.to_string()));
+            if !has("steps") && !has("script") {
+                return Err(syntax(1, 1, "missing field `steps`".to_string()));
+            }
+        }
         other => {
             let kind = match other {
                 serde_yaml::Value::Sequence(_) => "a list",

@@ -22,8 +22,15 @@ pub struct Lesson {
     pub concept_flow: Option<ConceptFlow>,
     #[serde(default)]
     pub sample: Option<Sample>,
-    /// The steps performed for real, in order.
+    /// The steps performed for real, in order (empty for a script lesson).
+    #[serde(default)]
     pub steps: Vec<Step>,
+    /// A Python script run through `trace` in place of `steps` (python3 + NumPy; runs with the user's rights).
+    #[serde(default)]
+    pub script: Option<String>,
+    /// For a script lesson: what `verify` checks after a line of the script (the last time it ran).
+    #[serde(default)]
+    pub expect_lines: Vec<LineExpect>,
     /// Line printed under the execution table (the seed's "💡 All data written to disk and memmap closed").
     #[serde(default)]
     pub table_footer: Option<String>,
@@ -191,6 +198,19 @@ pub struct Step {
     /// What the run should measure after this step; checked by `verify` (see [`super::expect`]).
     #[serde(default)]
     pub expect: Option<super::expect::Expect>,
+}
+
+/// What a script lesson expects after one of its lines.
+#[derive(Debug, Clone, Deserialize, Serialize, PartialEq, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct LineExpect {
+    /// 1-based line of `script`.
+    pub line: usize,
+    #[serde(default)]
+    pub expect: Option<super::expect::Expect>,
+    /// The line is expected to raise (the trace ends there).
+    #[serde(default)]
+    pub expect_error: Option<String>,
 }
 
 /// A Key Moment: a question a learner typically asks, with its answer.

@@ -163,6 +163,9 @@ pub(crate) fn validate(source: &str, lesson: &Lesson) -> Result<Vec<ResolvedStep
     if lesson.title.trim().is_empty() {
         return Err(cx.other("title", "the lesson needs a non-empty `title`"));
     }
+    if let Some(script) = &lesson.script {
+        return validate_script(&cx, lesson, script);
+    }
     if lesson.steps.is_empty() {
         return Err(cx.other(
             "steps",
@@ -1034,7 +1037,7 @@ fn check_size(dims: &[i64], itemsize: usize, offset: i64) -> Result<(), String> 
 }
 
 fn check_key_moments(cx: &Ctx, lesson: &Lesson) -> Result<(), LessonError> {
-    let n = lesson.steps.len();
+    let (n, unit) = numbered(lesson);
     for (i, km) in lesson.key_moments.iter().enumerate() {
         let loc = |f: &str| format!("key moment {}, field `{f}`", i + 1);
         if let Some(c) = &km.cites {
@@ -1042,7 +1045,7 @@ fn check_key_moments(cx: &Ctx, lesson: &Lesson) -> Result<(), LessonError> {
                 return Err(cx.other(
                     loc("cites.step"),
                     format!(
-                        "step {} does not exist (the lesson has steps 1 to {n})",
+                        "{unit} {} does not exist (the lesson has {unit}s 1 to {n})",
                         c.step
                     ),
                 ));
@@ -1074,8 +1077,45 @@ fn check_var_name(cx: &Ctx, var: &Option<String>, location: String) -> Result<()
     }
 }
 
+/// A script lesson: the script instead of steps; its steps, cites and `about`s name lines of the script.
+fn validate_script(
+    cx: &Ctx,
+    lesson: &Lesson,
+    script: &str,
+) -> Result<Vec<ResolvedStep>, LessonError> {
+    if !lesson.steps.is_empty() {
+        return Err(cx.other("steps", "give either `steps` or `script`, not both"));
+    }
+    let n = script.lines().count();
+    if script.trim().is_empty() {
+        return Err(cx.other("script", "the script is empty"));
+    }
+    for (i, e) in lesson.expect_lines.iter().enumerate() {
+        if e.line == 0 || e.line > n {
+            return Err(cx.other(
+                format!("expect_lines entry {}, field `line`", i + 1),
+                format!(
+                    "line {} does not exist (the script has lines 1 to {n})",
+                    e.line
+                ),
+            ));
+        }
+    }
+    check_key_moments(cx, lesson)?;
+    check_quiz(cx, lesson)?;
+    Ok(Vec::new())
+}
+
+/// The steps a lesson's `about.step` and `cites.step` may name: its steps, or its script's lines.
+fn numbered(lesson: &Lesson) -> (usize, &'static str) {
+    match &lesson.script {
+        Some(s) => (s.lines().count(), "line"),
+        None => (lesson.steps.len(), "step"),
+    }
+}
+
 fn check_quiz(cx: &Ctx, lesson: &Lesson) -> Result<(), LessonError> {
-    let n = lesson.steps.len();
+    let (n, unit) = numbered(lesson);
     for (i, q) in lesson.quiz.iter().enumerate() {
         let loc = |f: &str| format!("quiz question {}, field `{f}`", i + 1);
         if q.choices.len() > 26 {
@@ -1115,7 +1155,7 @@ fn check_quiz(cx: &Ctx, lesson: &Lesson) -> Result<(), LessonError> {
                 if s == 0 || s > n {
                     return Err(cx.other(
                         loc("about.step"),
-                        format!("step {s} does not exist (the lesson has steps 1 to {n})"),
+                        format!("{unit} {s} does not exist (the lesson has {unit}s 1 to {n})"),
                     ));
                 }
             }
