@@ -581,8 +581,23 @@ impl Engine {
                 target,
                 offset,
                 data,
+                var_values,
                 ..
-            } => self.external_write(target, *offset, data).map(|_| None),
+            } => {
+                // "The variable's dtype" is the binding's now, not the lesson's last `open`.
+                let bound = target.var().and_then(|v| self.vars.get(v)).map(|v| v.dtype);
+                let data = match (var_values, bound) {
+                    (Some(values), Some(dt)) => {
+                        let mut out = vec![0u8; values.len() * dt.size];
+                        for (i, s) in values.iter().enumerate() {
+                            dt.encode(*s, &mut out[i * dt.size..]);
+                        }
+                        out
+                    }
+                    _ => data.clone(),
+                };
+                self.external_write(target, *offset, &data).map(|_| None)
+            }
             Action::ExternalRead {
                 target,
                 offset,

@@ -94,6 +94,10 @@ pub enum Action {
         data: Vec<u8>,
         /// How the lesson wrote the data, as Python (`np.float32(99.0).tobytes()`, `b'\\x01'`).
         shown: String,
+        /// The numbers of a `value` written without `dtype` to a variable's file: the engine
+        /// encodes them with the dtype the variable is bound to when the step runs (`data`
+        /// holds them encoded with the dtype of the lesson's last `open` of it).
+        var_values: Option<Vec<crate::numpy::dtype::Scalar>>,
     },
     /// A child process reads `length` bytes at `offset` with pread(2); decoded with `dtype` when known.
     ExternalRead {

@@ -374,6 +374,7 @@ fn resolve_step(
         Op::ExternalWrite => {
             let target = target(&var_target)?;
             let offset = uint_field(cx, n, "offset", step.offset.as_ref())?.unwrap_or(0);
+            let mut var_values = None;
             let (data, shown) = match (&step.bytes, &step.value) {
                 (Some(_), Some(_)) => {
                     return Err(cx.step_err(
@@ -410,6 +411,9 @@ fn resolve_step(
                         }
                     };
                     let scalars = scalars_of(value).map_err(|m| cx.step_err(n, "value", m))?;
+                    if step.dtype.is_none() && target.var().is_some() {
+                        var_values = Some(scalars.clone());
+                    }
                     let mut data = vec![0u8; scalars.len() * dtype.size];
                     for (i, s) in scalars.iter().enumerate() {
                         dtype.encode(*s, &mut data[i * dtype.size..]);
@@ -452,6 +456,7 @@ fn resolve_step(
                 offset,
                 data,
                 shown,
+                var_values,
             }
         }
         Op::ExternalRead => {
