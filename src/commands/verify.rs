@@ -51,22 +51,31 @@ pub(crate) fn expand(args: &[String]) -> Result<Vec<String>, CommandError> {
     Ok(out)
 }
 
-/// `verify`: load every lesson, run the valid ones, print per-lesson results and the summary line.
+/// `verify`: load every lesson, run the valid ones, print per-lesson results and the summary line
+/// (again on every change of the lesson files with `--watch`).
 pub fn run(args: &VerifyArgs) -> Result<(), CommandError> {
     let names = expand(&args.lessons)?;
+    if args.watch {
+        let files = super::watch::files_of(&names);
+        return super::watch::watch(&files, || verify_all(&names, args.workdir.as_deref()));
+    }
+    verify_all(&names, args.workdir.as_deref())
+}
+
+fn verify_all(names: &[String], base: Option<&std::path::Path>) -> Result<(), CommandError> {
     let mut text = String::new();
     let mut invalid = Vec::new();
     let (mut passed, mut failed, mut skipped) = (0, 0, 0);
-    for name in &names {
+    for name in names {
         let lesson = match lesson::load(name) {
             Ok(l) => l,
             Err(e) => {
                 text.push_str(&format!("INVALID {e}\n"));
-                invalid.push(name.clone());
+                invalid.push(name.to_string());
                 continue;
             }
         };
-        let (p, f, s, block) = verify_one(&lesson, args.workdir.as_deref())?;
+        let (p, f, s, block) = verify_one(&lesson, base)?;
         text.push_str(&block);
         passed += p;
         failed += f;
@@ -106,7 +115,9 @@ fn verify_one(
         checks.extend(verify::check_lesson(&mapped, &trace));
         (checks, trace)
     } else {
-        let trace = Runner::new(lesson, workdir.path()).run_all();
+        let trace = Runner::new(lesson, workdir.path())
+            .with_wait_observer(super::ticker::wait_ticker())
+            .run_all();
         (verify::check_lesson(lesson, &trace), trace)
     };
     let (p, f, s) = verify::tally(&checks);

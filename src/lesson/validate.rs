@@ -34,6 +34,11 @@ pub(crate) const ABOUT_KINDS: &[&str] = super::model::AboutKind::NAMES;
 /// Every step field, in the order the model declares them (for "does not apply" messages).
 const COMMON: &[&str] = &["op", "action", "note", "expect_error", "expect"];
 
+/// Every key a step of this op may have (its own and the common ones), for "valid keys here".
+pub fn step_keys(op: Op) -> Vec<&'static str> {
+    op_fields(op).iter().chain(COMMON.iter()).copied().collect()
+}
+
 fn op_fields(op: Op) -> &'static [&'static str] {
     match op {
         Op::Open => &["var", "file", "dtype", "mode", "shape", "offset", "order"],
@@ -108,6 +113,44 @@ impl Ctx<'_> {
     }
 }
 
+/// Every problem [`validate`] would find, not only the first: each step is checked even after an
+/// earlier one failed, except that steps after a failed `open` or `reopen` are not (they would only
+/// repeat that failure); then the key moments and the quiz.
+pub fn validate_all(source: &str, lesson: &Lesson) -> Vec<LessonError> {
+    let cx = Ctx { source };
+    let mut errors = Vec::new();
+    if lesson.title.trim().is_empty() {
+        errors.push(cx.other("title", "the lesson needs a non-empty `title`"));
+    }
+    let mut vars: HashMap<String, VarState> = HashMap::new();
+    let mut specs: HashMap<String, OpenSpec> = HashMap::new();
+    for (i, step) in lesson.steps.iter().enumerate() {
+        if let Err(e) = resolve_step(&cx, i + 1, step, &mut vars, &mut specs) {
+            errors.push(e);
+            if matches!(step.op, Op::Open | Op::Reopen) {
+                break;
+            }
+        }
+    }
+    if let Err(e) = validate(source, lesson) {
+        // Steps, key moments and quiz in one pass; the first error is one of those found above
+        // unless it is about the whole lesson (no steps) or the text after the steps.
+        if !errors.contains(&e) {
+            errors.push(e);
+        }
+    }
+    errors.extend(
+        check_key_moments(&cx, lesson)
+            .err()
+            .filter(|e| !errors.contains(e)),
+    );
+    errors.extend(
+        check_quiz(&cx, lesson)
+            .err()
+            .filter(|e| !errors.contains(e)),
+    );
+    errors
+}
 /// Most steps a lesson may have: every step is performed and measured for real, and the trace
 /// and views grow with the steps (see bench/ for the time and memory of the largest lesson).
 pub const MAX_STEPS: usize = 10_000;
