@@ -76,8 +76,11 @@ pub(crate) fn measure(about: &About, trace: &Trace) -> Result<Measurement, Unmea
             // `step: N` asks for the first disk write at or after step N (e.g. of what step N stored).
             let from = about.step.unwrap_or(1);
             for s in trace.steps.iter().filter(|s| s.step >= from) {
-                // A step whose verdict is unknown could be the first write: nothing after it can be the answer.
-                if let Some(why) = crate::present::disk::unmeasured_reason(&s.disk_write) {
+                // A step with a file whose verdict is unknown could be the first write: nothing after it can be
+                // the answer. (A step with no file at all has nothing to write.)
+                if let Some(why) = crate::present::disk::unmeasured_reason(&s.disk_write)
+                    .filter(|_| !s.files.is_empty())
+                {
                     return Err(Unmeasured::Here(format!("step {}: {why}", s.step)));
                 }
                 if s.disk_write.value().is_some_and(DiskWrite::wrote) {
