@@ -10,8 +10,12 @@ use crate::trace::{Measured, OpReport, StepEvent};
 /// Advice the tutor refuses to give: it would poison this machine's memory or punch holes in the file.
 fn refused(name: &str) -> Option<&'static str> {
     match name {
-        "MADV_HWPOISON" => Some("it marks the pages as hardware-poisoned, which kills the process that touches them"),
-        "MADV_REMOVE" => Some("it punches a hole in the file (its data is freed), which no lesson needs"),
+        "MADV_HWPOISON" => Some(
+            "it marks the pages as hardware-poisoned, which kills the process that touches them",
+        ),
+        "MADV_REMOVE" => {
+            Some("it punches a hole in the file (its data is freed), which no lesson needs")
+        }
         _ => None,
     }
 }
@@ -67,10 +71,7 @@ pub fn madvise(v: &Variable, spec: &MadviseSpec, report: &mut OpReport) -> Resul
     let size = v.map_len as u64;
     let (start, length) = python_range(size, spec.start, spec.length)?;
     if let Some(why) = refused(&spec.advice) {
-        return Err(format!(
-            "the tutor does not perform {}: {why}",
-            spec.advice
-        ));
+        return Err(format!("the tutor does not perform {}: {why}", spec.advice));
     }
     let addr = map.addr();
     let (rss_kb_before, cached_before) = (rss_kb(addr), cached_pages(&v.path));
@@ -86,7 +87,10 @@ pub fn madvise(v: &Variable, spec: &MadviseSpec, report: &mut OpReport) -> Resul
         )
     };
     if rc != 0 {
-        return Err(super::open::os_error(&std::io::Error::last_os_error(), None));
+        return Err(super::open::os_error(
+            &std::io::Error::last_os_error(),
+            None,
+        ));
     }
     let file_start = v.map_start + start;
     let advice = AdviceReport {
@@ -114,11 +118,20 @@ mod tests {
     fn cpython_checks_in_cpython_order() {
         let size = 3 * 4096;
         assert_eq!(python_range(size, None, None), Ok((0, size)));
-        assert_eq!(python_range(size, Some(4096), Some(1 << 40)), Ok((4096, 8192)));
+        assert_eq!(
+            python_range(size, Some(4096), Some(1 << 40)),
+            Ok((4096, 8192))
+        );
         assert_eq!(python_range(size, Some(0), Some(0)), Ok((0, 0)));
         let err = |s, l| python_range(size, s, l).unwrap_err();
-        assert_eq!(err(Some(size as i64), None), "ValueError: madvise start out of bounds");
-        assert_eq!(err(Some(-1), Some(-1)), "ValueError: madvise start out of bounds");
+        assert_eq!(
+            err(Some(size as i64), None),
+            "ValueError: madvise start out of bounds"
+        );
+        assert_eq!(
+            err(Some(-1), Some(-1)),
+            "ValueError: madvise start out of bounds"
+        );
         assert_eq!(err(Some(0), Some(-1)), "ValueError: madvise length invalid");
         assert_eq!(
             err(Some(4096), Some(i64::MAX)),

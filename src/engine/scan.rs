@@ -90,7 +90,10 @@ fn read_view(bytes: &[u8], view: &View, dtype: DType) -> Result<u64, String> {
     let outside = || "internal: a scanned element lies outside the mapping".to_string();
     if contiguous_strides(&view.shape, dtype.size, false).as_deref() == Some(&view.strides[..]) {
         let end = view.base + n * dtype.size;
-        return Ok(count_contiguous(bytes.get(view.base..end).ok_or_else(outside)?, dtype));
+        return Ok(count_contiguous(
+            bytes.get(view.base..end).ok_or_else(outside)?,
+            dtype,
+        ));
     }
     let mut count = 0;
     let mut idx = vec![0usize; view.shape.len()];
@@ -110,6 +113,14 @@ fn faults_between(a: &Measured<Faults>, b: &Measured<Faults>) -> Measured<Faults
     probe::faults_between(a, b)
 }
 
+/// What reading one chunk gave: its count, the faults and wall time of the read, its byte span in the mapping.
+struct ChunkRead {
+    nonzero: u64,
+    faults: Measured<Faults>,
+    ms: f64,
+    span: Option<(usize, usize)>,
+}
+
 /// Read one chunk (rows `[a, b)` of the view `spec.index` of `v`); faults and wall time of the read only.
 fn read_chunk(
     v: &Variable,
@@ -117,7 +128,7 @@ fn read_chunk(
     a: usize,
     b: usize,
     prefault: bool,
-) -> Result<(u64, Measured<Faults>, f64, Option<(usize, usize)>), String> {
+) -> Result<ChunkRead, String> {
     v.check_mapped_range()?;
     let view = apply_index(&v.shape, &v.strides, v.array_offset, &spec.index.items)?;
     let chunk = rows_of(&view, a, b);
@@ -133,7 +144,12 @@ fn read_chunk(
     let nonzero = read_view(map.bytes(), &chunk, v.dtype)?;
     let after = probe::faults_now();
     let ms = start.elapsed().as_secs_f64() * 1000.0;
-    Ok((nonzero, faults_between(&before, &after), ms, range))
+    Ok(ChunkRead {
+        nonzero,
+        faults: faults_between(&before, &after),
+        ms,
+        span: range,
+    })
 }
 
 /// `madvise(MADV_DONTNEED)` of the pages of `[lo, hi)` of `v`'s mapping (start rounded down to a page,
@@ -155,7 +171,10 @@ fn dontneed(v: &Variable, lo: usize, hi: usize) -> Result<(), String> {
         )
     };
     if rc != 0 {
-        return Err(super::open::os_error(&std::io::Error::last_os_error(), None));
+        return Err(super::open::os_error(
+            &std::io::Error::last_os_error(),
+            None,
+        ));
     }
     Ok(())
 }
@@ -201,28 +220,29 @@ pub fn scan(
     for c in 0..chunks {
         let a = c * chunk_rows;
         let b = (a + chunk_rows).min(rows);
-        let (n, f, ms, rss_kb_read, rss_kb) = match spec.release {
+        let (read, rss_kb_read, rss_kb) = match spec.release {
             Release::Recreate => {
                 let fresh = reopen()?;
-                let (n, f, ms, _) = read_chunk(&fresh, spec, a, b, !has_disk)?;
-                let read = file_rss(&id);
+                let read = read_chunk(&fresh, spec, a, b, !has_disk)?;
+                let resident = file_rss(&id);
                 drop(fresh); // munmap: the chunk's pages leave this process
-                (n, f, ms, read, file_rss(&id))
+                (read, resident, file_rss(&id))
             }
             Release::Dontneed => {
-                let (n, f, ms, range) = read_chunk(v, spec, a, b, !has_disk)?;
-                let read = file_rss(&id);
-                if let Some((lo, hi)) = range {
+                let read = read_chunk(v, spec, a, b, !has_disk)?;
+                let resident = file_rss(&id);
+                if let Some((lo, hi)) = read.span {
                     dontneed(v, lo, hi)?;
                 }
-                (n, f, ms, read, file_rss(&id))
+                (read, resident, file_rss(&id))
             }
             Release::Keep => {
-                let (n, f, ms, _) = read_chunk(v, spec, a, b, !has_disk)?;
-                let read = file_rss(&id);
-                (n, f, ms, read.clone(), read)
+                let read = read_chunk(v, spec, a, b, !has_disk)?;
+                let resident = file_rss(&id);
+                (read, resident.clone(), resident)
             }
         };
+        let (n, f, ms) = (read.nonzero, read.faults, read.ms);
         nonzero += n;
         read_ms += ms;
         faults = match (&faults, &f) {
@@ -231,12 +251,16 @@ pub fn scan(
                 major: t.major + x.major,
             }),
             (Measured::Unavailable { .. }, _) => faults,
-            (_, Measured::Unavailable { unavailable }) => Measured::unavailable(unavailable.clone()),
+            (_, Measured::Unavailable { unavailable }) => {
+                Measured::unavailable(unavailable.clone())
+            }
         };
         peak = match (&peak, &rss_kb_read) {
             (Measured::Value(p), Measured::Value(r)) => Measured::Value((*p).max(*r)),
             (Measured::Unavailable { .. }, _) => peak,
-            (_, Measured::Unavailable { unavailable }) => Measured::unavailable(unavailable.clone()),
+            (_, Measured::Unavailable { unavailable }) => {
+                Measured::unavailable(unavailable.clone())
+            }
         };
         if !spec.summary {
             per_chunk.push(ChunkRecord {
@@ -252,7 +276,7 @@ pub fn scan(
     }
     let scan = ScanReport {
         var: spec.var.clone(),
-        expr: spec.index.to_python(&spec.var),
+        expr: crate::lesson::scan_steps::view_expr(spec),
         rows,
         chunk_rows,
         chunks,
@@ -272,7 +296,10 @@ pub fn scan(
     };
     report.event = Some(StepEvent::Scanned(scan.clone()));
     report.scan = Some(scan);
-    Ok(ReadResult::Scalar(Scalar::Int(nonzero as i64), DType::INT64))
+    Ok(ReadResult::Scalar(
+        Scalar::Int(nonzero as i64),
+        DType::INT64,
+    ))
 }
 
 #[cfg(test)]
@@ -317,7 +344,10 @@ mod tests {
             is_scalar: false,
         };
         assert_eq!(read_view(&bytes, &view, DType::UINT8), Ok(4));
-        assert_eq!(read_view(&bytes, &rows_of(&view, 1, 3), DType::UINT8), Ok(2));
+        assert_eq!(
+            read_view(&bytes, &rows_of(&view, 1, 3), DType::UINT8),
+            Ok(2)
+        );
         assert_eq!(span(&rows_of(&view, 1, 3), 1), Some((4, 8)));
     }
 }

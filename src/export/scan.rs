@@ -27,17 +27,17 @@ pub(crate) fn scan_python(s: &ScanSpec, spec: Option<&OpenSpec>) -> String {
             };
             format!(
                 "total = 0\nfor _i in range(0, len({view}), {c}):\n    {open}  # a new memmap per chunk (nanoGPT's fix)\n    total += int(np.count_nonzero({mview}[_i:_i + {c}]))\n    del _m  # munmap: this chunk's pages leave the process",
-                view = s.index.to_python(var),
+                view = crate::lesson::scan_steps::view_expr(s),
                 mview = s.index.to_python("_m"),
             )
         }
         Release::Dontneed => format!(
             "_b = np.frombuffer({var}._mmap, dtype=np.uint8)\n_base = _b.ctypes.data  # address of the mapping\ndel _b  # (an export would keep the mapping alive)\n_view = {view}\ntotal = 0\nfor _i in range(0, len(_view), {c}):\n    _chunk = _view[_i:_i + {c}]\n    total += int(np.count_nonzero(_chunk))\n    _lo, _hi = np.lib.array_utils.byte_bounds(_chunk)\n    _start = (_lo - _base) // mmap.PAGESIZE * mmap.PAGESIZE  # madvise needs a page-aligned start\n    {var}._mmap.madvise(mmap.MADV_DONTNEED, _start, _hi - _base - _start)  # drop the chunk just read\n    del _chunk\ndel _view",
-            view = s.index.to_python(var),
+            view = crate::lesson::scan_steps::view_expr(s),
         ),
         Release::Keep => format!(
             "_view = {view}\ntotal = 0\nfor _i in range(0, len(_view), {c}):\n    total += int(np.count_nonzero(_view[_i:_i + {c}]))\ndel _view",
-            view = s.index.to_python(var),
+            view = crate::lesson::scan_steps::view_expr(s),
         ),
     }
 }

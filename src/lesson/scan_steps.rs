@@ -135,6 +135,15 @@ pub fn advice_value(name: &str) -> Option<i32> {
     })
 }
 
+/// The scanned view as Python: `arr` for the whole array, else `arr[:, 0]`.
+pub fn view_expr(s: &ScanSpec) -> String {
+    if s.index == IndexExpr::all() {
+        s.var.clone()
+    } else {
+        s.index.to_python(&s.var)
+    }
+}
+
 /// `arr._mmap.madvise(mmap.MADV_RANDOM, 0, 4096)`: the call as Python spells it.
 pub fn madvise_code(m: &MadviseSpec) -> String {
     let mut args = format!("mmap.{}", m.advice);
@@ -148,7 +157,7 @@ pub fn madvise_code(m: &MadviseSpec) -> String {
 
 /// The scan as one line of Python for the Code cell (the exported script spells it out in full).
 pub fn scan_code(s: &ScanSpec) -> String {
-    let view = s.index.to_python(&s.var);
+    let view = view_expr(s);
     let after = match s.release {
         Release::Keep => "",
         Release::Dontneed => "; madvise(MADV_DONTNEED) of the chunk's pages",
@@ -163,7 +172,10 @@ pub fn scan_code(s: &ScanSpec) -> String {
 /// Default Action text of a `madvise` step.
 pub fn madvise_text(m: &MadviseSpec) -> String {
     match (m.start, m.length) {
-        (None, None) => format!("Advise the kernel {} on all of {}'s mapping", m.advice, m.var),
+        (None, None) => format!(
+            "Advise the kernel {} on all of {}'s mapping",
+            m.advice, m.var
+        ),
         _ => format!(
             "Advise the kernel {} on bytes from {} of {}'s mapping",
             m.advice,
@@ -180,11 +192,7 @@ pub fn scan_text(s: &ScanSpec) -> String {
         Release::Dontneed => ", dropping each chunk with MADV_DONTNEED",
         Release::Recreate => ", with a new memmap per chunk",
     };
-    format!(
-        "Read {} in chunks of {}{after}",
-        s.index.to_python(&s.var),
-        s.chunk
-    )
+    format!("Read {} in chunks of {}{after}", view_expr(s), s.chunk)
 }
 
 #[cfg(test)]
@@ -197,15 +205,21 @@ mod tests {
 
     #[test]
     fn madvise_fields() {
-        let m = madvise(&step("{op: madvise, advice: mmap.MADV_RANDOM, start: 4096}"), "a")
-            .expect("valid");
+        let m = madvise(
+            &step("{op: madvise, advice: mmap.MADV_RANDOM, start: 4096}"),
+            "a",
+        )
+        .expect("valid");
         assert_eq!(m.advice, "MADV_RANDOM");
         assert_eq!(m.start, Some(4096));
         assert_eq!(m.length, None);
         let m = madvise(&step("{op: madvise, advice: MADV_BOGUS, start: -1}"), "a")
             .expect("run-time errors are Python's");
         assert_eq!(m.start, Some(-1));
-        assert_eq!(madvise(&step("{op: madvise}"), "a").unwrap_err().0, "advice");
+        assert_eq!(
+            madvise(&step("{op: madvise}"), "a").unwrap_err().0,
+            "advice"
+        );
         assert_eq!(
             madvise(&step("{op: madvise, advice: 'x; import os'}"), "a")
                 .unwrap_err()
@@ -213,9 +227,12 @@ mod tests {
             "advice"
         );
         assert_eq!(
-            madvise(&step("{op: madvise, advice: MADV_NORMAL, length: 1.5}"), "a")
-                .unwrap_err()
-                .0,
+            madvise(
+                &step("{op: madvise, advice: MADV_NORMAL, length: 1.5}"),
+                "a"
+            )
+            .unwrap_err()
+            .0,
             "length"
         );
     }
@@ -223,8 +240,16 @@ mod tests {
     #[test]
     fn scan_fields() {
         let s = scan(&step("{op: scan, chunk: 10, release: dontneed}"), "a", None).expect("ok");
-        assert_eq!((s.chunk, s.release, s.summary), (10, Release::Dontneed, false));
-        for bad in ["{op: scan}", "{op: scan, chunk: 0}", "{op: scan, chunk: -3}", "{op: scan, chunk: x}"] {
+        assert_eq!(
+            (s.chunk, s.release, s.summary),
+            (10, Release::Dontneed, false)
+        );
+        for bad in [
+            "{op: scan}",
+            "{op: scan, chunk: 0}",
+            "{op: scan, chunk: -3}",
+            "{op: scan, chunk: x}",
+        ] {
             assert_eq!(scan(&step(bad), "a", None).unwrap_err().0, "chunk", "{bad}");
         }
         assert_eq!(

@@ -63,31 +63,36 @@ pub(crate) fn scanned(s: &ScanReport) -> String {
     )
 }
 
+fn mem(m: &Measured<u64>) -> String {
+    measured(m, |kb| bytes_text(kb * 1024))
+}
+
 fn chunk_line(c: &ChunkRecord, release: Release) -> String {
     let resident = match release {
-        Release::Keep => kb(&c.rss_kb),
-        _ => format!("{} after the read, {} after the release", kb(&c.rss_kb_read), kb(&c.rss_kb)),
+        Release::Keep => mem(&c.rss_kb),
+        _ => format!("{} -> {} released", mem(&c.rss_kb_read), mem(&c.rss_kb)),
     };
+    let faults = measured(&c.faults, |f| {
+        format!("{} minor/{} major", f.minor, f.major)
+    });
     format!(
-        "rows {}..{}: resident {resident}; cached {}; faults {}; {:.1} ms",
+        "rows {}..{}: resident {resident}; cached {}; faults {faults}",
         c.rows[0],
         c.rows[1],
         pages(&c.cached),
-        faults(&c.faults),
-        c.read_ms
     )
 }
 
 /// The facts lines of a scan: the summary, then one line per chunk (cut to the first and last few).
 pub(crate) fn scan_facts(s: &ScanReport) -> Vec<(String, String)> {
-    let mut out = vec![(
-        "Read-ahead".to_string(),
-        read_ahead_text(&s.read_ahead),
-    )];
+    let mut out = vec![("Read-ahead".to_string(), read_ahead_text(&s.read_ahead))];
     if s.summary {
         out.push((
             "Chunks".to_string(),
-            format!("{} measured; per-chunk records left out (summary: true)", s.chunks),
+            format!(
+                "{} measured; per-chunk records left out (summary: true)",
+                s.chunks
+            ),
         ));
         return out;
     }
@@ -97,7 +102,10 @@ pub(crate) fn scan_facts(s: &ScanReport) -> Vec<(String, String)> {
         if n > CHUNK_LINES && i == half {
             out.push((
                 "…".to_string(),
-                format!("{} more chunks (every one is in the JSON trace)", n - 2 * half),
+                format!(
+                    "{} more chunks (every one is in the JSON trace)",
+                    n - 2 * half
+                ),
             ));
         }
         if n > CHUNK_LINES && i >= half && i < n - half {
