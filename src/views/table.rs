@@ -48,6 +48,7 @@ pub fn build_upto(ctx: &ViewContext, upto: Option<usize>) -> Vec<Block> {
             rows,
         },
     ];
+    blocks.extend(super::scan_table::blocks(ctx.trace));
     // The footer sums up the whole run: not under a table that stops at a step.
     if let Some(f) = ctx
         .lesson
