@@ -33,7 +33,7 @@ impl ByteSource for FileBytes<'_> {
         buf.truncate(got);
         Ok(buf)
     }
-    fn len(&mut self) -> std::io::Result<u64> {
+    fn size(&mut self) -> std::io::Result<u64> {
         Ok(self.0.metadata()?.len())
     }
 }

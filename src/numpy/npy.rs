@@ -78,7 +78,7 @@ pub struct Header {
 pub trait ByteSource {
     fn read_at(&mut self, offset: u64, len: usize) -> std::io::Result<Vec<u8>>;
     /// The file's length in bytes.
-    fn len(&mut self) -> std::io::Result<u64>;
+    fn size(&mut self) -> std::io::Result<u64>;
 }
 
 /// `read_magic` + `_check_version` + `_read_array_header`: the header of a `.npy` file, or NumPy's error
@@ -112,7 +112,7 @@ pub fn read_header(src: &mut dyn ByteSource) -> Result<Header, String> {
         u32::from_le_bytes([raw_len[0], raw_len[1], raw_len[2], raw_len[3]]) as u64
     };
     let start = (MAGIC_LEN + len_bytes) as u64;
-    let available = src.len().map_err(io)?.saturating_sub(start);
+    let available = src.size().map_err(io)?.saturating_sub(start);
     if header_len > available {
         return Err(format!(
             "ValueError: EOF: reading array header, expected {header_len} bytes got {available}"
@@ -543,7 +543,9 @@ impl Parser<'_> {
                 self.s.get(self.i),
                 Some(b'.' | b'e' | b'E' | b'j' | b'J' | b'x' | b'X' | b'o' | b'b')
             )
-            || (digits.len() > 1 && digits.starts_with('0') && digits.trim_start_matches('0') != "")
+            || (digits.len() > 1
+                && digits.starts_with('0')
+                && !digits.trim_start_matches('0').is_empty())
         {
             return None;
         }
@@ -650,7 +652,7 @@ mod tests {
             let e = s.saturating_add(len).min(self.0.len());
             Ok(self.0[s..e].to_vec())
         }
-        fn len(&mut self) -> std::io::Result<u64> {
+        fn size(&mut self) -> std::io::Result<u64> {
             Ok(self.0.len() as u64)
         }
     }
