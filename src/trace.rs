@@ -1,6 +1,8 @@
 //! The per-step record of a run: what the program saw, what the file held, what the kernel reported.
 //! Plain serialisable data; every view reads only this.
 
+pub mod scan;
+
 use std::collections::BTreeMap;
 
 use serde::ser::SerializeMap;
@@ -77,6 +79,10 @@ pub enum Op {
     OpenMemmap,
     /// A forked worker stores through the mapping it inherited, then exits.
     ForkWrite,
+    /// `arr._mmap.madvise(mmap.MADV_…, start, length)`: advice to the kernel about the mapping.
+    Madvise,
+    /// Read an array (or a view of it) in chunks, measuring memory per chunk.
+    Scan,
 }
 
 impl Op {
@@ -100,6 +106,8 @@ impl Op {
             Op::Load => "load",
             Op::OpenMemmap => "open_memmap",
             Op::ForkWrite => "fork_write",
+            Op::Madvise => "madvise",
+            Op::Scan => "scan",
         }
     }
 }
@@ -290,6 +298,12 @@ pub struct OpReport {
     /// flush_range: the file byte range msync covered, page aligned as memmap2 does it: `[start, end)`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub flushed_range: Option<[u64; 2]>,
+    /// madvise: what was advised, over which bytes, and the disk's read-ahead.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub advice: Option<scan::AdviceReport>,
+    /// scan: the measurements of every chunk (or the summary).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub scan: Option<scan::ScanReport>,
 }
 
 /// A child process the tutor started for a step, and how it ended.
@@ -592,6 +606,10 @@ pub enum StepEvent {
         bytes: usize,
         shared: bool,
     },
+    /// madvise returned 0 (the measurements are in `OpReport::advice`).
+    Advised(scan::AdviceReport),
+    /// A chunked scan finished (the measurements are in `OpReport::scan`).
+    Scanned(scan::ScanReport),
 }
 
 /// What an eviction did with the variable's own mapping.

@@ -5,6 +5,7 @@ pub mod code;
 pub mod expect;
 pub(crate) mod model;
 pub(crate) mod npy;
+pub mod scan_steps;
 pub(crate) mod validate;
 
 use crate::expr::index::IndexExpr;
@@ -165,6 +166,10 @@ pub enum Action {
         index: IndexExpr,
         value: ValueExpr,
     },
+    /// `var._mmap.madvise(mmap.<advice>[, start[, length]])`.
+    Madvise(crate::lesson::scan_steps::MadviseSpec),
+    /// Read `var[index]` in chunks of rows, measuring memory per chunk.
+    Scan(crate::lesson::scan_steps::ScanSpec),
 }
 
 impl Action {
@@ -189,6 +194,8 @@ impl Action {
             Action::Open(OpenSpec { npy: Some(c), .. }) if c.load => Op::Load,
             Action::Open(OpenSpec { npy: Some(_), .. }) => Op::OpenMemmap,
             Action::ForkWrite { .. } => Op::ForkWrite,
+            Action::Madvise(_) => Op::Madvise,
+            Action::Scan(_) => Op::Scan,
         }
     }
 
@@ -206,6 +213,8 @@ impl Action {
             | Action::FlushAsync { var }
             | Action::FlushRange { var, .. }
             | Action::ForkWrite { var, .. } => var,
+            Action::Madvise(m) => &m.var,
+            Action::Scan(s) => &s.var,
             Action::ExternalWrite { target, .. }
             | Action::ExternalRead { target, .. }
             | Action::Truncate { target, .. } => target.var().unwrap_or(""),
