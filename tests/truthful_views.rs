@@ -252,3 +252,46 @@ fn default_lesson_question_3_is_graded_by_the_measurement() {
         .expect("runs");
     assert!(String::from_utf8_lossy(&out.stdout).contains("Score: 2/3"));
 }
+
+#[test]
+fn a_claim_the_run_disproves_or_cannot_check_is_said_so_beside_its_line() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let l = lesson(dir.path(), CLAIMED);
+    let out = tutor()
+        .args(["run", &l, "--view", "snapshot", "--width", "400"])
+        .output()
+        .expect("runs");
+    let text = String::from_utf8_lossy(&out.stdout);
+    // The snapshot's claim is false in every run: the line is followed by what was measured instead.
+    assert!(
+        text.contains(
+            "Measured: this run disproves \"the file still holds zeros after the store\" — step 2, file: expected [0 0 0], measured [7 7 7]"
+        ),
+        "{text}"
+    );
+    // On tmpfs a claim about dirty pages cannot be checked: no `Measured:` sentence with a meaningless 0.
+    let Ok(shm) = tempfile::tempdir_in("/dev/shm") else {
+        eprintln!("SKIPPED: no /dev/shm here");
+        return;
+    };
+    let out = tutor()
+        .env("TMPDIR", shm.path())
+        .args(["run", "--view", "table", "--width", "400"])
+        .output()
+        .expect("runs");
+    let text = String::from_utf8_lossy(&out.stdout);
+    if !text.contains("tmpfs") {
+        eprintln!("SKIPPED: /dev/shm is not tmpfs here");
+        return;
+    }
+    assert!(
+        text.contains(
+            "Note of step 2 — Not measured here: tmpfs has no disk behind the page cache"
+        ),
+        "{text}"
+    );
+    assert!(
+        !text.contains("Measured: the file as read(2) sees it already holds 0 to 8"),
+        "{text}"
+    );
+}

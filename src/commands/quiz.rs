@@ -45,6 +45,7 @@ pub fn run(args: &QuizArgs) -> Result<(), CommandError> {
         lesson: &lesson,
         trace: &trace,
         options: render_options(&args.output.output()),
+        claims: crate::verify::claim_standings(&lesson, &trace),
     };
     let score = match &args.answers {
         Some(list) => ask_all(&questions, &shown, &mut Scripted::new(list), true, &style)?,
@@ -119,6 +120,8 @@ pub(crate) struct Shown<'a> {
     pub lesson: &'a LoadedLesson,
     pub trace: &'a Trace,
     pub options: RenderOptions,
+    /// How the lesson's claims stand in this run (the table shows corrections under the notes).
+    pub claims: Vec<crate::present::claims::Standing>,
 }
 
 impl Shown<'_> {
@@ -128,6 +131,7 @@ impl Shown<'_> {
             lesson: self.lesson,
             trace: self.trace,
             quiz: &[],
+            claims: &self.claims,
         };
         if self.trace.steps.is_empty() {
             return "No step has run yet: the execution table is empty.\n".to_string();

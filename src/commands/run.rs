@@ -149,10 +149,12 @@ pub fn render(
     output: &OutputArgs,
 ) -> String {
     let quiz: Vec<QuizItem> = quiz::items(lesson, trace);
+    let claims = crate::verify::claim_standings(lesson, trace);
     let ctx = ViewContext {
         lesson,
         trace,
         quiz: &quiz,
+        claims: &claims,
     };
     let views: Vec<View> = views.iter().map(|v| v.view()).collect();
     views::render(&ctx, &views, &render_options(output))

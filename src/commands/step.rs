@@ -58,6 +58,7 @@ pub fn run(args: &StepArgs) -> Result<(), CommandError> {
             lesson: &lesson,
             trace: &trace,
             options,
+            claims: crate::verify::claim_standings(&lesson, &trace),
         };
         // The table as far as the run has gone (no footer or correction about steps still to come).
         let table = || shown.table(Some(trace.steps.last().map_or(0, |s| s.step)));

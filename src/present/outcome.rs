@@ -204,7 +204,8 @@ fn evicted(dropped: u64, before: u64, after: u64, mapping: &EvictedMapping) -> S
         );
     } else {
         line.push_str(
-            ". Those pages are on disk only now: the next read of them must fetch them (major page faults)",
+            ". Those pages are on disk only now: the next access must read them from disk (through a mapping, a \
+             major page fault; read-ahead may bring their neighbours in with it)",
         );
     }
     line

@@ -57,17 +57,24 @@ pub(crate) fn index_of(letter: &str, n: usize) -> Option<usize> {
 
 /// Every question of the lesson, answered from this run's trace where it asks about the run.
 pub(crate) fn questions(lesson: &LoadedLesson, trace: &Trace) -> Vec<Asked> {
+    let claims = crate::verify::claim_standings(lesson, trace);
     lesson
         .lesson
         .quiz
         .iter()
         .enumerate()
-        .map(|(number, q)| ask(number + 1, q, lesson, trace))
+        .map(|(number, q)| ask(number + 1, q, lesson, trace, &claims))
         .collect()
 }
 
 /// One question: its choices, and its answer from the run (derived or about the run) or the lesson.
-fn ask(number: usize, q: &Question, lesson: &LoadedLesson, trace: &Trace) -> Asked {
+fn ask(
+    number: usize,
+    q: &Question,
+    lesson: &LoadedLesson,
+    trace: &Trace,
+    claims: &[crate::present::claims::Standing],
+) -> Asked {
     let mut choices = q.choices.clone();
     let lesson_text = q.explanation.as_deref().map(|e| fill_in(e.trim(), trace));
     let mut measured = None;
@@ -127,6 +134,7 @@ fn ask(number: usize, q: &Question, lesson: &LoadedLesson, trace: &Trace) -> Ask
         texts.extend(crate::present::claims::measured_lines(
             &lesson.lesson,
             trace,
+            claims,
             on,
         ));
     }

@@ -55,7 +55,7 @@ pub fn check_claims(lesson: &LoadedLesson, trace: &Trace) -> Vec<Check> {
             _ => None,
         });
         let outcome = match (failed, skipped) {
-            (Some(why), _) => Outcome::Fail(format!("the run disproves it: {why}")),
+            (Some(why), _) => Outcome::Fail(format!("{DISPROVES}{why}")),
             (None, Some(why)) => Outcome::Skip(why),
             (None, None) if parts.is_empty() => {
                 Outcome::Fail("the claim checks nothing (its `expect` is empty)".to_string())
@@ -65,6 +65,24 @@ pub fn check_claims(lesson: &LoadedLesson, trace: &Trace) -> Vec<Check> {
         out.push(Check { place, outcome });
     }
     out
+}
+
+/// How `verify` words a claim the run disproves, before what was measured.
+const DISPROVES: &str = "the run disproves it: ";
+
+/// How each of the lesson's claims stands in this run, in claim order (what the views show beside the text).
+pub fn claim_standings(lesson: &LoadedLesson, trace: &Trace) -> Vec<present::claims::Standing> {
+    use present::claims::Standing;
+    check_claims(lesson, trace)
+        .into_iter()
+        .map(|c| match c.outcome {
+            Outcome::Pass => Standing::Holds,
+            Outcome::Skip(why) => Standing::Unknown(why),
+            Outcome::Fail(why) => {
+                Standing::Disproved(why.strip_prefix(DISPROVES).map(String::from).unwrap_or(why))
+            }
+        })
+        .collect()
 }
 
 /// The `expect:` blocks (and `expect_error`) of every step.

@@ -11,9 +11,12 @@ pub fn build(ctx: &ViewContext) -> Vec<Block> {
             if let Some(c) = &flow.caption {
                 blocks.push(Block::Text(c.clone()));
                 let on = crate::lesson::model::TextRef::Caption;
-                for line in
-                    crate::present::claims::measured_lines(&ctx.lesson.lesson, ctx.trace, on)
-                {
+                for line in crate::present::claims::measured_lines(
+                    &ctx.lesson.lesson,
+                    ctx.trace,
+                    ctx.claims,
+                    on,
+                ) {
                     blocks.push(Block::Text(line));
                 }
             }

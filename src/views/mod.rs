@@ -130,6 +130,8 @@ pub struct ViewContext<'a> {
     pub trace: &'a Trace,
     /// The lesson's questions with their choices (derived from the run where the lesson gives none).
     pub quiz: &'a [QuizItem],
+    /// How each of the lesson's claims stands in this run (`verify::claim_standings`), in claim order.
+    pub claims: &'a [crate::present::claims::Standing],
 }
 
 /// Render views of a trace: text and Markdown from the views' blocks, JSON from the trace itself.

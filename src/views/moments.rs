@@ -23,7 +23,12 @@ pub fn build(ctx: &ViewContext) -> Vec<Block> {
                 cited_cell(ctx.trace, cite)
             )));
         }
-        for line in measured_lines(&ctx.lesson.lesson, ctx.trace, TextRef::Moment(i + 1)) {
+        for line in measured_lines(
+            &ctx.lesson.lesson,
+            ctx.trace,
+            ctx.claims,
+            TextRef::Moment(i + 1),
+        ) {
             blocks.push(Block::Text(line));
         }
     }

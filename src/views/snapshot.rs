@@ -20,7 +20,12 @@ pub fn build(ctx: &ViewContext) -> Vec<Block> {
         for (i, line) in lines.iter().enumerate() {
             text.push(line.clone());
             let on = TextRef::Snapshot(i + 1);
-            text.extend(measured_lines(&ctx.lesson.lesson, ctx.trace, on));
+            text.extend(measured_lines(
+                &ctx.lesson.lesson,
+                ctx.trace,
+                ctx.claims,
+                on,
+            ));
         }
         blocks.push(Block::Text(text.join("\n")));
     }

@@ -28,7 +28,7 @@ pub fn build(ctx: &ViewContext) -> Vec<Block> {
     for step in &t.steps {
         blocks.extend(step_blocks(step, &mut legend_shown));
         let note = TextRef::Note(step.step);
-        for line in measured_lines(&ctx.lesson.lesson, t, note) {
+        for line in measured_lines(&ctx.lesson.lesson, t, ctx.claims, note) {
             blocks.push(Block::Text(line));
         }
     }

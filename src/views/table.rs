@@ -68,7 +68,7 @@ pub fn build_upto(ctx: &ViewContext, upto: Option<usize>) -> Vec<Block> {
                 .then_some(crate::lesson::model::TextRef::Footer),
         );
     for on in refs {
-        for line in crate::present::claims::measured_lines(lesson, ctx.trace, on) {
+        for line in crate::present::claims::measured_lines(lesson, ctx.trace, ctx.claims, on) {
             let which = match on {
                 crate::lesson::model::TextRef::Note(n) => format!("Note of step {n}"),
                 _ => "Footer".to_string(),
@@ -164,6 +164,7 @@ mod tests {
             lesson: &l,
             trace: &trace,
             quiz: &[],
+            claims: &[],
         };
         let blocks = crate::views::build(crate::views::View::Table, &ctx);
         // Every token the cells and headers hold: a rendered token must be one of these (or a piece

@@ -12,7 +12,12 @@ pub fn build(ctx: &ViewContext) -> Vec<Block> {
     )];
     if let Some(t) = &ctx.lesson.lesson.transcript {
         blocks.push(Block::Text(t.trim().to_string()));
-        for line in measured_lines(&ctx.lesson.lesson, ctx.trace, TextRef::Transcript) {
+        for line in measured_lines(
+            &ctx.lesson.lesson,
+            ctx.trace,
+            ctx.claims,
+            TextRef::Transcript,
+        ) {
             blocks.push(Block::Text(line));
         }
     }
