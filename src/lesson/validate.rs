@@ -52,6 +52,9 @@ fn op_fields(op: Op) -> &'static [&'static str] {
         Op::WaitWriteback => &["var", "timeout"],
         Op::FlushRange => &["var", "offset", "length"],
         Op::Truncate => &["var", "file", "size", "touch"],
+        Op::Load => &["var", "file", "mode"],
+        Op::OpenMemmap => &["var", "file", "mode", "dtype", "shape", "order"],
+        Op::ForkWrite => &["var", "index", "value"],
         Op::Madvise => &["var", "advice", "start", "length"],
         Op::Scan => &["var", "index", "chunk", "release", "summary"],
     }
@@ -134,7 +137,7 @@ pub fn validate_all(source: &str, lesson: &Lesson) -> Vec<LessonError> {
     for (i, step) in lesson.steps.iter().enumerate() {
         if let Err(e) = resolve_step(&cx, i + 1, step, &mut vars, &mut specs) {
             errors.push(e);
-            if matches!(step.op, Op::Open | Op::Reopen) {
+            if matches!(step.op, Op::Open | Op::Reopen | Op::Load | Op::OpenMemmap) {
                 break;
             }
         }
@@ -351,6 +354,30 @@ fn resolve_step(
 
     let action = match step.op {
         Op::Open => Action::Open(open_spec(cx, n, step, var.clone())?),
+        Op::Load | Op::OpenMemmap => {
+            if step.op == Op::Load && step.mode.is_none() {
+                return Err(cx.step_err(n, "mode", super::npy::LOAD_NEEDS_MODE));
+            }
+            Action::Open(super::npy::npy_spec(
+                open_spec(cx, n, step, var.clone())?,
+                step,
+            ))
+        }
+        Op::ForkWrite => {
+            let value = step.value.as_ref().ok_or_else(|| {
+                cx.step_err(
+                    n,
+                    "value",
+                    "a `fork_write` step needs the `value` the worker stores",
+                )
+            })?;
+            Action::ForkWrite {
+                var: var.clone(),
+                index: strip_var(index.unwrap_or_else(IndexExpr::all)),
+                value: parse_value(value)
+                    .map_err(|e| cx.step_err(n, "value", format!("cannot parse the value: {e}")))?,
+            }
+        }
         Op::Reopen => {
             let mut spec = match (vars.get(&var), specs.get(&var)) {
                 (Some(VarState::Closed(_)), Some(spec)) => spec.clone(),
@@ -376,6 +403,9 @@ fn resolve_step(
             };
             let mode_text = step.mode.as_deref().unwrap_or("r+");
             spec.mode = parse_mode(cx, n, mode_text)?;
+            if let Some(call) = spec.npy.as_mut() {
+                call.mode = mode_text.to_string();
+            }
             Action::Reopen(spec)
         }
         Op::ExternalWrite => {
@@ -623,7 +653,7 @@ fn resolve_step(
 
     // Variable lifetimes: a failing open binds nothing, as in Python.
     match step.op {
-        Op::Open => {
+        Op::Open | Op::Load | Op::OpenMemmap => {
             if step.expect_error.is_none() {
                 vars.insert(var.clone(), VarState::Open);
                 if let Action::Open(spec) = &action {
@@ -920,6 +950,7 @@ fn open_spec(cx: &Ctx, n: usize, step: &Step, var: String) -> Result<OpenSpec, L
         shape,
         offset,
         order,
+        npy: None,
     })
 }
 

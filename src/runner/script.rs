@@ -602,6 +602,7 @@ impl Stepper {
             ),
         };
         Some(FileState {
+            header: Vec::new(),
             path: self.name(path),
             abs_path: path.display().to_string(),
             size,

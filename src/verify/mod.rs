@@ -569,6 +569,7 @@ mod tests {
     #[test]
     fn leading_bytes() {
         let f = crate::trace::FileState {
+            header: Vec::new(),
             path: "a".into(),
             abs_path: "/a".into(),
             size: 4,
