@@ -152,6 +152,17 @@ impl<T> Records<T> {
     }
 }
 
+/// `records["name"]`, as for a `BTreeMap`: panics when there is no such entry (tests; code uses `get`).
+impl<T> std::ops::Index<&str> for Records<T> {
+    type Output = T;
+    fn index(&self, key: &str) -> &T {
+        match self.get(key) {
+            Some(v) => v,
+            None => panic!("no record named {key:?}"),
+        }
+    }
+}
+
 impl<'a, T> IntoIterator for &'a Records<T> {
     type Item = (&'a str, &'a T);
     type IntoIter = Box<dyn Iterator<Item = (&'a str, &'a T)> + 'a>;
@@ -210,14 +221,14 @@ mod tests {
                 .wrapping_mul(6364136223846793005)
                 .wrapping_add(1442695040888963407);
             let key = format!("v{}", (x >> 33) % 300);
-            if (x >> 20) % 5 == 0 {
+            if (x >> 20).is_multiple_of(5) {
                 assert_eq!(records.remove(&key), model.remove(&key).is_some());
             } else {
                 records.insert(&key, step);
                 model.insert(key, step);
             }
             assert_eq!(records.len(), model.len());
-            if step % 97 == 0 {
+            if step.is_multiple_of(97) {
                 history.push((model.clone(), records.clone()));
             }
         }
