@@ -761,7 +761,14 @@ fn a_workdir_is_never_removed() {
     let (code, _, err) = run(
         cwd.path(),
         tmp.path(),
-        &["run", "numpy-memmap-basics", "--workdir", &work_arg, "--view", "flow"],
+        &[
+            "run",
+            "numpy-memmap-basics",
+            "--workdir",
+            &work_arg,
+            "--view",
+            "flow",
+        ],
     );
     assert_eq!(code, 0, "{err}");
     assert_eq!(listing(&work), ["large_data.dat", "notes.txt"]);

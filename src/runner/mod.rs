@@ -32,10 +32,15 @@ pub struct Runner<'a> {
     dirty_since: BTreeMap<String, (usize, std::time::Instant)>,
     /// False when `MEMMAP_TUTOR_NO_PROBES` is set (benchmarks measure the tracer's overhead).
     probes: bool,
+    /// True when `MEMMAP_TUTOR_OBSERVE_ALL` is set: every step observes every variable again (the test that
+    /// sharing unchanged records changes nothing compares the two).
+    observe_all: bool,
 }
 
 /// Environment variable that turns the system probes off (for the tracer-overhead benchmark).
 pub(crate) const NO_PROBES_ENV: &str = "MEMMAP_TUTOR_NO_PROBES";
+/// Environment variable that makes every step observe every variable again (for the sharing test).
+pub(crate) const OBSERVE_ALL_ENV: &str = "MEMMAP_TUTOR_OBSERVE_ALL";
 
 impl<'a> Runner<'a> {
     /// Prepare to run `lesson` inside `workdir` (which must exist).
@@ -61,6 +66,8 @@ impl<'a> Runner<'a> {
             shown: shown::Shown::default(),
             dirty_since: BTreeMap::new(),
             probes: std::env::var_os(NO_PROBES_ENV).is_none_or(|v| v.is_empty() || v == "0"),
+            observe_all: std::env::var_os(OBSERVE_ALL_ENV)
+                .is_some_and(|v| !v.is_empty() && v != "0"),
         }
     }
 
@@ -150,7 +157,7 @@ impl<'a> Runner<'a> {
             self.bind(&v, previous.as_deref());
         }
         // What the step can have changed: only that is observed again (the rest is shared).
-        let touched = if self.next == 1 {
+        let touched = if self.next == 1 || self.observe_all {
             shown::Touched::everything()
         } else {
             shown::Touched::by(&step.action, &var, file.as_deref(), self.engine.workdir())

@@ -175,6 +175,16 @@ impl Shown {
                 self.page_map.remove(rel);
             }
         }
+        // A file no variable maps any more (its variable was opened on another file) leaves the page maps.
+        let stale: Vec<String> = self
+            .page_map
+            .keys()
+            .filter(|k| !bound.contains_key(*k))
+            .map(str::to_string)
+            .collect();
+        for k in stale {
+            self.page_map.remove(&k);
+        }
         out
     }
 
