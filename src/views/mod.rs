@@ -10,6 +10,7 @@ pub mod moments;
 pub mod quiz;
 pub mod render;
 pub mod sample;
+mod scan_table;
 pub mod snapshot;
 pub mod steps;
 pub mod table;

@@ -41,6 +41,7 @@ pub fn build(ctx: &ViewContext) -> Vec<Block> {
             rows,
         },
     ];
+    blocks.extend(super::scan_table::blocks(ctx.trace));
     if let Some(f) = &ctx.lesson.lesson.table_footer {
         blocks.push(Block::Text(format!("💡 {f}")));
     }
