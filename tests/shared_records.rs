@@ -19,21 +19,38 @@ const VARYING: &[&str] = &[
     "major",
     "dirty_for_ms",
     "writeback_wait_ms",
+    "read_ms",
+    // ext4 merges extents when it writes back, on its own schedule.
+    "extents",
+    // The tutor's own heap (a scan's "Tutor heap" line): observing more allocates more.
+    "tutor_anon_kb_before",
+    "tutor_anon_kb_after",
     "environment",
     "workdir",
 ];
 
-/// Digits after `pid ` in a sentence become `N`.
+/// In a sentence, the number after `pid ` and a number before ` ms`, ` s`, ` minor` or ` major` become `N`
+/// (a process id, a duration, a fault count).
 fn mask_pids(s: &str) -> String {
-    let mut out = String::new();
-    let mut rest = s;
-    while let Some(i) = rest.find("pid ") {
-        out.push_str(&rest[..i + 4]);
-        rest = rest[i + 4..].trim_start_matches(|c: char| c.is_ascii_digit());
-        out.push('N');
+    let words: Vec<&str> = s.split(' ').collect();
+    let number = |w: &str| {
+        let w = w.trim_start_matches('(');
+        !w.is_empty() && w.chars().all(|c| c.is_ascii_digit() || c == '.')
+    };
+    let mut out: Vec<String> = Vec::new();
+    for (i, w) in words.iter().enumerate() {
+        let before = if i > 0 { words[i - 1] } else { "" };
+        let after = words.get(i + 1).copied().unwrap_or("");
+        let unit = ["ms", "s", "minor", "major"]
+            .iter()
+            .any(|u| after.trim_end_matches([',', ';', ')', '.']) == *u);
+        if number(w.trim_end_matches([',', ';', ')', ':'])) && (before.ends_with("pid") || unit) {
+            out.push("N".to_string());
+        } else {
+            out.push(w.to_string());
+        }
     }
-    out.push_str(rest);
-    out
+    out.join(" ")
 }
 
 fn normalise(v: &mut Value, dir: &str) {
@@ -99,14 +116,18 @@ fn first_difference(a: &Value, b: &Value, path: &str) -> Option<String> {
     }
 }
 
-fn same_both_ways(lesson: &str) -> i32 {
+fn same_both_ways(lesson: &str) -> Result<i32, String> {
     let (code_a, a) = run(lesson, false);
     let (code_b, b) = run(lesson, true);
-    assert_eq!(code_a, code_b, "{lesson}: exit codes differ");
-    if let Some(d) = first_difference(&a, &b, "") {
-        panic!("{lesson}: sharing records changed the trace at {d}");
+    if code_a != code_b {
+        return Err(format!("{lesson}: exit codes differ: {code_a} vs {code_b}"));
     }
-    code_a
+    match first_difference(&a, &b, "") {
+        Some(d) => Err(format!(
+            "{lesson}: sharing records changed the trace at {d}"
+        )),
+        None => Ok(code_a),
+    }
 }
 
 #[test]
@@ -115,12 +136,21 @@ fn built_in_lessons_are_the_same_with_shared_records() {
     let names: Vec<String> = String::from_utf8_lossy(&list.stdout)
         .lines()
         .filter_map(|l| l.split_whitespace().next().map(str::to_string))
-        // skip-flush waits ~30 s for the kernel; the large lessons write a GiB or map 64 GiB.
-        .filter(|n| !["skip-flush", "large-array", "bigger-than-ram"].contains(&n.as_str()))
+        // skip-flush waits ~30 s for the kernel; the large lessons (scenarios/large) write or scan hundreds of
+        // MiB, where resident memory is the kernel's to reclaim between two runs.
+        .filter(|n| {
+            ![
+                "skip-flush",
+                "large-array",
+                "bigger-than-ram",
+                "memory-grows",
+            ]
+            .contains(&n.as_str())
+        })
         .collect();
     assert!(names.len() >= 10, "{names:?}");
     for name in &names {
-        assert_eq!(same_both_ways(name), 0, "{name}");
+        assert_eq!(same_both_ways(name), Ok(0), "{name}");
     }
     eprintln!("shared records: {} built-in lessons identical", names.len());
 }
@@ -187,8 +217,14 @@ impl Gen {
                     self.next(7)
                 )),
                 (7, Some(_)) if !open_vars.is_empty() => {
-                    let t = VARS[open_vars[self.next(open_vars.len())]];
-                    let op = ["flush", "evict", "crash", "truncate"][self.next(4)];
+                    let i = open_vars[self.next(open_vars.len())];
+                    let t = VARS[i];
+                    let mut op = ["flush", "evict", "crash", "truncate"][self.next(4)];
+                    // A crash through a read-only map: the child reports NumPy's error and then either exits
+                    // or is killed first (a race of the child protocol, not of the records), so not here.
+                    if op == "crash" && vars[i].is_some_and(|x| x.1 == "r") {
+                        op = "flush";
+                    }
                     steps.push(match op {
                         "crash" => {
                             format!("  - op: crash\n    var: {t}\n    index: '[1]'\n    value: 9")
@@ -220,7 +256,7 @@ fn generated_lessons_are_the_same_with_shared_records() {
         let text = g.lesson();
         let path = dir.path().join(format!("g{i}.yaml"));
         std::fs::write(&path, &text).unwrap();
-        let code = same_both_ways(path.to_str().unwrap());
+        let code = same_both_ways(path.to_str().unwrap()).unwrap_or_else(|e| panic!("{e}\n{text}"));
         assert!(code == 0 || code == 2, "g{i}: exit {code}\n{text}");
         if code == 0 {
             ran += 1;
