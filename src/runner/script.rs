@@ -33,8 +33,8 @@ pub fn trace_script(opts: &ScriptOptions, max_steps: usize) -> Result<Trace, Scr
     let source = read_source(&opts.script)?;
     let cwd = work_dir(opts)?;
     let mut child = ScriptChild::spawn(opts)?;
-    let hello = greet(&mut child, opts)?;
-    crate::signals::set_traced_child(hello.pid);
+    crate::signals::set_traced_child(child.pid());
+    let hello = greet(&mut child, opts).inspect_err(|_| crate::signals::set_traced_child(0))?;
     let mut stepper = Stepper::new(hello.pid, &cwd, source);
     let mut info = script_info(opts, &hello, max_steps);
     let steps = run_steps(&mut child, &mut stepper, &mut info)
@@ -948,7 +948,8 @@ fn identifiers(code: &str) -> Vec<String> {
 
 /// What a source line does to the mapped arrays, read from the line's text (the Op column of the table).
 fn classify(text: &str, metas: &[ArrayMeta]) -> Op {
-    let code = text.split('#').next().unwrap_or("").trim();
+    let code = without_strings(text);
+    let code = code.split('#').next().unwrap_or("").trim();
     let ids = identifiers(code);
     let names_array = |s: &str| metas.iter().any(|m| m.name == s);
     if code.contains(".flush(") {
@@ -978,6 +979,28 @@ fn classify(text: &str, metas: &[ArrayMeta]) -> Op {
         return Op::Read;
     }
     Op::Read
+}
+
+/// The line with the insides of its string literals removed (`'a.flush()'` is no flush).
+fn without_strings(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut quote: Option<char> = None;
+    for c in text.chars() {
+        match quote {
+            Some(q) if c == q => {
+                quote = None;
+                out.push(c);
+            }
+            Some(_) => {}
+            None => {
+                if c == '\'' || c == '"' {
+                    quote = Some(c);
+                }
+                out.push(c);
+            }
+        }
+    }
+    out
 }
 
 /// `(left, right)` of the first `=` that is an assignment (not `==`, `<=`, `>=`, `!=`).
@@ -1113,6 +1136,8 @@ mod tests {
         assert_eq!(classify("del arr", &m), Op::Close);
         assert_eq!(classify("x = arr[0] == 1", &m), Op::Read);
         assert_eq!(classify("other[0] = 1", &m), Op::Read);
+        assert_eq!(classify("note = 'arr.flush()'", &m), Op::Read);
+        assert_eq!(classify("s = \"del arr\"; arr[0] = 1", &m), Op::Assign);
     }
 
     #[test]
