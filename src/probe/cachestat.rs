@@ -31,8 +31,14 @@ pub fn page_state_range(path: &Path, offset: u64, len: u64) -> Measured<PageStat
         Ok(m) => m.len(),
         Err(e) => return Measured::unavailable(format!("fstat({}) failed: {e}", path.display())),
     };
+    page_state_on(&h.file, size, offset, len)
+}
+
+/// [`page_state_range`] on an open probe fd of a file whose size is `size` (a caller asking for many
+/// ranges of one file opens and measures it once).
+pub(crate) fn page_state_on(file: &File, size: u64, offset: u64, len: u64) -> Measured<PageState> {
     let total = pages_covered(size, offset, len, page_size());
-    match cachestat_fd(&h.file, offset, len) {
+    match cachestat_fd(file, offset, len) {
         Ok(cs) => Measured::Value(PageState {
             total,
             cached: cs.nr_cache,

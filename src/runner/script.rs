@@ -352,7 +352,7 @@ impl Stepper {
         let gone = self.mappings_gone(&resolved);
         self.note_files(&resolved);
         let text = self.line_text(p.line);
-        let var = self.choose_var(&text, p.metas, &resolved);
+        let var = self.choose_var(&text, p.metas);
         let target = resolved.iter().find(|r| r.meta.name == var);
         let (page_map, snaps) = self.snapshots();
         let mapping = self.mapping_memory(target);
@@ -479,7 +479,7 @@ impl Stepper {
     }
 
     /// The variable the step is about (see [`step_var`]).
-    fn choose_var(&mut self, text: &str, metas: &[ArrayMeta], _resolved: &[Resolved]) -> String {
+    fn choose_var(&mut self, text: &str, metas: &[ArrayMeta]) -> String {
         let var = step_var(text, metas, &self.last_var, &self.var_files);
         self.last_var.clone_from(&var);
         var
