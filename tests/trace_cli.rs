@@ -439,7 +439,7 @@ fn ctrl_c_ends_the_script_and_the_tutor() {
     )
     .expect("write");
     let bin = assert_cmd::cargo::cargo_bin("memmap-tutor");
-    let mut tutor_proc = Process::new(bin)
+    let tutor_proc = Process::new(bin)
         .current_dir(dir.path())
         .args(["trace", "--max-steps", "3", &name])
         .stdout(std::process::Stdio::null())
