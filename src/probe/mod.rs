@@ -14,6 +14,7 @@ mod pid_scan;
 mod proc_pid;
 mod ptes;
 mod quiet;
+mod readahead;
 mod smaps;
 mod snapshot;
 mod system;
@@ -38,6 +39,7 @@ pub use proc_pid::{
 };
 pub use ptes::{page_entry, PageEntry};
 pub use quiet::QuietFile;
+pub use readahead::{file_id, file_rss_kb, read_ahead};
 pub use smaps::mapping_state;
 pub use snapshot::{snapshot, FileSnapshot};
 pub use system::dirty_expire_centisecs;
