@@ -1137,7 +1137,7 @@ mod tests {
         assert_eq!(classify("x = arr[0] == 1", &m), Op::Read);
         assert_eq!(classify("other[0] = 1", &m), Op::Read);
         assert_eq!(classify("note = 'arr.flush()'", &m), Op::Read);
-        assert_eq!(classify("s = \"del arr\"; arr[0] = 1", &m), Op::Assign);
+        assert_eq!(classify("arr[0] = len(\"x.flush()\")", &m), Op::Assign);
     }
 
     #[test]
