@@ -295,6 +295,7 @@ impl Stepper {
                 filesystem,
                 has_disk,
                 dirty_expire_centisecs: probe::dirty_expire_centisecs(),
+                dirty_writeback_centisecs: probe::dirty_writeback_centisecs(),
             },
             pages: ProcessPages::open(pid),
             vmas: VmaQuery::open(pid),
@@ -830,6 +831,7 @@ impl Stepper {
             ),
         };
         Some(FileState {
+            header: Vec::new(),
             path: self.name(path),
             abs_path: path.display().to_string(),
             size,
