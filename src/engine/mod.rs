@@ -361,21 +361,7 @@ impl Engine {
             } => self.crash(var, index, value_yaml).map(|_| None),
             Action::Evict { var } => self.evict(var).map(|_| None),
             Action::WaitWriteback { var, timeout_ms } => {
-                let path = self.known_var(var)?.path.clone();
-                let (fs_name, has_disk) = match crate::probe::fs_info(&self.workdir) {
-                    Measured::Value(fs) => (fs.name, fs.has_disk),
-                    Measured::Unavailable { unavailable } => {
-                        (format!("unknown filesystem ({unavailable})"), true)
-                    }
-                };
-                kernel::wait_writeback(
-                    &path,
-                    has_disk,
-                    &fs_name,
-                    Duration::from_millis(*timeout_ms),
-                    &mut self.report,
-                )?;
-                Ok(None)
+                self.wait_writeback(var, *timeout_ms).map(|_| None)
             }
             Action::FlushAsync { var } => {
                 let v = self.open_var(var)?;
@@ -388,19 +374,40 @@ impl Engine {
                 var,
                 offset,
                 length,
-            } => {
-                let v = self.open_var(var)?;
-                let mut report = OpReport::default();
-                let r = kernel::flush_range(v, *offset, *length, &mut report);
-                self.report = report;
-                r.map(|_| None)
-            }
+            } => self.flush_range(var, *offset, *length).map(|_| None),
             Action::Truncate {
                 target,
                 size,
                 touch,
             } => self.truncate(target, *size, *touch).map(|_| None),
         }
+    }
+
+    /// Poll until the kernel has written the file's dirty pages back by itself, at most `timeout_ms`.
+    fn wait_writeback(&mut self, var: &str, timeout_ms: u64) -> Result<(), String> {
+        let path = self.known_var(var)?.path.clone();
+        let (fs_name, has_disk) = match crate::probe::fs_info(&self.workdir) {
+            Measured::Value(fs) => (fs.name, fs.has_disk),
+            Measured::Unavailable { unavailable } => {
+                (format!("unknown filesystem ({unavailable})"), true)
+            }
+        };
+        kernel::wait_writeback(
+            &path,
+            has_disk,
+            &fs_name,
+            Duration::from_millis(timeout_ms),
+            &mut self.report,
+        )
+    }
+
+    /// msync(MS_SYNC) of bytes `[offset, offset + length)` of the array only.
+    fn flush_range(&mut self, var: &str, offset: u64, length: u64) -> Result<(), String> {
+        let v = self.open_var(var)?;
+        let mut report = OpReport::default();
+        let r = kernel::flush_range(v, offset, length, &mut report);
+        self.report = report;
+        r
     }
 
     /// `arr[index]`: a scalar, or a view sharing the mapping.
