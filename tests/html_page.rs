@@ -212,7 +212,7 @@ fn json_trace_carries_the_quiz_answers_the_terminal_quiz_derives() {
     );
 }
 
-const HOSTILE: &str = r#"title: "</script><script>alert(1)</script><!--"
+const HOSTILE: &str = r#"title: "</script><script>alert(1)</script><!--{{SCRIPT}}{{DATA}}"
 subject: "<b>x</b> & </SCRIPT >"
 steps:
   - op: open
@@ -245,14 +245,22 @@ fn markup_in_lesson_text_cannot_leave_the_data_block() {
     let d = data(&p);
     assert_eq!(
         d["trace"]["lesson"]["title"],
-        "</script><script>alert(1)</script><!--"
+        "</script><script>alert(1)</script><!--{{SCRIPT}}{{DATA}}"
     );
     assert_eq!(
         d["trace"]["steps"][0]["note"],
         "</script ><script>alert(3)</script>"
     );
     // The title element shows the title escaped.
-    assert!(p.contains("<title>&lt;/script&gt;&lt;script&gt;alert(1)&lt;/script&gt;&lt;!-- - "));
+    assert!(p.contains(
+        "<title>&lt;/script&gt;&lt;script&gt;alert(1)&lt;/script&gt;&lt;!--{{SCRIPT}}{{DATA}} - "
+    ));
+    // Placeholders spelled by lesson text stay text: the script and the data appear once each.
+    assert_eq!(
+        p.matches("JSON.parse(document.getElementById(\"trace-data\")")
+            .count(),
+        1
+    );
 }
 
 #[test]

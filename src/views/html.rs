@@ -11,6 +11,7 @@ use serde_json::{json, Value};
 
 use super::{table, tracker, Block, View, ViewContext};
 use crate::present::{cells, cite, facts, narrate};
+use crate::trace::{DiskWrite, Measured};
 
 const TEMPLATE: &str = include_str!("html/page.html");
 const STYLE: &str = include_str!("html/style.css");
@@ -23,7 +24,7 @@ pub fn page(ctx: &ViewContext) -> String {
     let script_hash = sha256::base64_digest(SCRIPT.as_bytes());
     let csp = format!(
         "default-src 'none'; script-src 'sha256-{script_hash}'; style-src 'unsafe-inline'; \
-         img-src data:; base-uri 'none'; form-action 'none'"
+         base-uri 'none'; form-action 'none'"
     );
     let tabs: String = View::ALL
         .iter()
@@ -46,16 +47,48 @@ pub fn page(ctx: &ViewContext) -> String {
             )
         })
         .collect();
-    // Each placeholder is replaced once, in an order where no inserted text can hold a later placeholder:
-    // the lesson's own text is only in DATA, which goes in last.
-    TEMPLATE
-        .replacen("{{CSP}}", &csp, 1)
-        .replacen("{{TITLE}}", &escape_html(&ctx.trace.lesson.title), 1)
-        .replacen("{{STYLE}}", STYLE, 1)
-        .replacen("{{TABS}}", &tabs, 1)
-        .replacen("{{PANELS}}", &panels, 1)
-        .replacen("{{SCRIPT}}", SCRIPT, 1)
-        .replacen("{{DATA}}", &data, 1)
+    let title = escape_html(&ctx.trace.lesson.title);
+    fill(
+        TEMPLATE,
+        &[
+            ("CSP", &csp),
+            ("TITLE", &title),
+            ("STYLE", STYLE),
+            ("TABS", &tabs),
+            ("PANELS", &panels),
+            ("SCRIPT", SCRIPT),
+            ("DATA", &data),
+        ],
+    )
+}
+
+/// The template with each `{{NAME}}` replaced by its value. Only the template is scanned, never an inserted
+/// value, so lesson text that spells a placeholder (a title of `{{SCRIPT}}`) stays text.
+fn fill(template: &str, values: &[(&str, &str)]) -> String {
+    let mut out =
+        String::with_capacity(template.len() + values.iter().map(|v| v.1.len()).sum::<usize>());
+    let mut rest = template;
+    while let Some(start) = rest.find("{{") {
+        out.push_str(&rest[..start]);
+        let after = &rest[start + 2..];
+        match after.find("}}").and_then(|end| {
+            values
+                .iter()
+                .find(|(name, _)| *name == &after[..end])
+                .map(|v| (end, v.1))
+        }) {
+            Some((end, value)) => {
+                out.push_str(value);
+                rest = &after[end + 2..];
+            }
+            None => {
+                out.push_str("{{");
+                rest = after;
+            }
+        }
+    }
+    out.push_str(rest);
+    out
 }
 
 /// The id the page uses for a view (tab `tab-<id>`, panel `panel-<id>`): the `--view` name.
@@ -91,6 +124,7 @@ fn extras(ctx: &ViewContext) -> Value {
                     "file": cells::file_content(s, &s.var),
                     "dirty": cells::dirty(s),
                 },
+                "disk_write_state": disk_write_state(&s.disk_write),
                 "facts": facts::facts(s),
                 "narration": narrate::narrate(s),
             })
@@ -123,6 +157,15 @@ fn extras(ctx: &ViewContext) -> Value {
         "moments": moments,
         "flow": flow,
     })
+}
+
+/// How the Disk Write badge looks: `yes`, `no`, or `na` (no disk behind the filesystem, or not measured).
+fn disk_write_state(verdict: &Measured<DiskWrite>) -> &'static str {
+    match verdict {
+        Measured::Value(d) if d.wrote() => "yes",
+        Measured::Value(DiskWrite::NoDisk { .. }) | Measured::Unavailable { .. } => "na",
+        Measured::Value(_) => "no",
+    }
 }
 
 /// The execution table exactly as the terminal prints it, with a key per column so cells can be cited.
@@ -240,7 +283,15 @@ mod tests {
         ] {
             assert_eq!(TEMPLATE.matches(p).count(), 1, "{p}");
         }
-        // The script must not hold a placeholder that a later replacement would fill.
-        assert!(!SCRIPT.contains("{{DATA}}") && !STYLE.contains("{{"));
+    }
+
+    #[test]
+    fn fill_scans_only_the_template() {
+        let t = "<title>{{TITLE}}</title><script>{{SCRIPT}}</script>{{NOT_A_KEY}}";
+        let out = fill(t, &[("TITLE", "{{SCRIPT}}"), ("SCRIPT", "code")]);
+        assert_eq!(
+            out,
+            "<title>{{SCRIPT}}</title><script>code</script>{{NOT_A_KEY}}"
+        );
     }
 }

@@ -344,8 +344,8 @@
     var dw = (extra.cells && extra.cells.disk_write) || (s.disk_write ? "Yes" : "No");
     card.appendChild(el("p", { class: "disk-write" }, [
       el("span", { class: "label", text: "Disk Write " }),
-      el("span", { class: "badge " + (s.disk_write ? "yes" : "no"), text: dw }),
-      el("span", { class: "detail", text: " " + (s.disk_write_detail || "") })
+      el("span", { class: "badge " + (extra.disk_write_state || (s.disk_write ? "yes" : "no")), text: dw }),
+      el("span", { class: "detail", text: s.disk_write_detail && s.disk_write_detail !== dw ? " " + s.disk_write_detail : "" })
     ]));
     // The array beside the file.
     var names = Object.keys(s.arrays || {});
@@ -504,7 +504,8 @@
         var td = el(c === 0 ? "th" : "td", { id: "cell-" + stepNo + "-" + key, "data-col": key,
           "data-label": t.headers[c] || "", scope: c === 0 ? "row" : null });
         if (key === "disk_write") {
-          td.appendChild(el("a", { href: "#step-" + stepNo, class: "step-link badge " + (s.disk_write ? "yes" : "no"),
+          var state = ((P.steps || [])[r] || {}).disk_write_state || (s.disk_write ? "yes" : "no");
+          td.appendChild(el("a", { href: "#step-" + stepNo, class: "step-link badge " + state,
             "data-step": stepNo, title: "Open step " + stepNo, text: cell }));
         } else if (key === "page_map" && s.page_map) {
           var a = s.arrays && s.arrays[s.var];
