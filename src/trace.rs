@@ -268,6 +268,13 @@ pub struct OpReport {
     /// wait_writeback: milliseconds waited, measured.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub writeback_wait_ms: Option<u64>,
+    /// wait_writeback: how long the file had had dirty pages when the wait ended, since the step whose store
+    /// dirtied them (the age the kernel's flusher goes by), in milliseconds.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub dirty_for_ms: Option<u64>,
+    /// wait_writeback: the step whose store dirtied the pages (see `dirty_for_ms`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub dirtied_at_step: Option<usize>,
     /// wait_writeback: true when the timeout passed with pages still dirty or under writeback.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub writeback_timed_out: Option<bool>,

@@ -133,6 +133,8 @@ fn markdown_table_reproduces_the_seed_rows() {
     };
     let zeros = "[[0. 0. 0.] [0. 0. 0.] [0. 0. 0.]]";
     let full = "[[0. 1. 2.] [3. 4. 5.] [6. 7. 8.]]";
+    // The seed's row 4 shows the array; the run's trace says the map is closed, so the row says both.
+    let closed = "Closed (held [[0. 1. 2.] [3. 4. 5.] [6. 7. 8.]])";
     let seed = [
         (
             "1",
@@ -158,7 +160,7 @@ fn markdown_table_reproduces_the_seed_rows() {
         (
             "4",
             "Close memmap object",
-            full,
+            closed,
             "No",
             "File closed, data saved",
         ),

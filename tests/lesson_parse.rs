@@ -152,7 +152,8 @@ fn default_lesson_loads() {
         .iter()
         .map(|q| q.answer.as_deref().unwrap())
         .collect();
-    assert_eq!(answers, vec!["A", "C", "B"]);
+    // Question 3 is keyed to what the run measures (the kernel writes dirty pages back without flush()).
+    assert_eq!(answers, vec!["A", "C", "A"]);
     assert_eq!(l.lesson.quiz[0].choices, vec!["5.0", "3.0", "8.0", "0.0"]);
     let about = l.lesson.quiz[0].about.as_ref().unwrap();
     assert_eq!((about.kind.as_str(), about.step), ("value", Some(2)));

@@ -121,6 +121,7 @@ pub fn lesson_for(trace: &Trace) -> LoadedLesson {
             quiz: questions_for(trace),
             snapshot: Vec::new(),
             transcript: None,
+            claims: Vec::new(),
         },
         steps: Vec::new(),
     }

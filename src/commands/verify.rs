@@ -104,8 +104,13 @@ fn verify_one(lesson: &LoadedLesson) -> Result<(usize, usize, usize, String), Co
     } else {
         verify::summary(p, f, s)
     };
+    let claims = match lesson.lesson.claims.len() {
+        0 => String::new(),
+        1 => " (1 of them a claim about the lesson's text)".to_string(),
+        n => format!(" ({n} of them claims about the lesson's text)"),
+    };
     let mut block = format!(
-        "{status} {src} (on {}): {counts}\n",
+        "{status} {src} (on {}): {counts}{claims}\n",
         trace.environment.filesystem
     );
     for c in &checks {

@@ -36,6 +36,68 @@ pub struct Lesson {
     /// Full Transcript prose; the run's measured narrative is appended to it.
     #[serde(default)]
     pub transcript: Option<String>,
+    /// Claims about the lesson's own text lines, checked by `verify` against the run (see [`Claim`]).
+    #[serde(default)]
+    pub claims: Vec<Claim>,
+}
+
+/// What the run shows about one line of the lesson's text: checked by `verify` like a step's `expect`, and, when
+/// the run contradicts or qualifies the line (`corrects`), shown beside it as `Measured: …` with the cited cell.
+#[derive(Debug, Clone, Deserialize, Serialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct Claim {
+    /// The line: `note N`, `snapshot N`, `moment N`, `quiz N`, `transcript`, `caption` (concept flow), `footer`.
+    pub on: String,
+    /// What the run shows, in words; the observation itself comes from the cited cell.
+    pub says: String,
+    /// True when the line says something the run contradicts or qualifies: the views show the claim beside it.
+    #[serde(default)]
+    pub corrects: bool,
+    /// The step whose record decides the claim.
+    pub step: usize,
+    /// What that step must show (the keys of a step's `expect`).
+    pub expect: super::expect::Expect,
+    /// The measured cell shown with the claim.
+    #[serde(default)]
+    pub cites: Option<Cite>,
+}
+
+/// A line of the lesson's text that a claim is about.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TextRef {
+    Note(usize),
+    Snapshot(usize),
+    Moment(usize),
+    Quiz(usize),
+    Transcript,
+    Caption,
+    Footer,
+}
+
+impl TextRef {
+    /// The forms `on:` takes, for error messages.
+    pub const FORMS: &'static str =
+        "note N, snapshot N, moment N, quiz N, transcript, caption, footer";
+
+    /// Parse `note 4`, `snapshot 3`, `transcript`, …; `None` for anything else.
+    pub fn parse(text: &str) -> Option<TextRef> {
+        let mut words = text.split_whitespace();
+        let kind = words.next()?;
+        let n: Option<usize> = words.next().and_then(|w| w.parse().ok());
+        if words.next().is_some() {
+            return None;
+        }
+        Some(match (kind, n) {
+            ("note", Some(n)) => TextRef::Note(n),
+            ("snapshot", Some(n)) => TextRef::Snapshot(n),
+            ("moment", Some(n)) => TextRef::Moment(n),
+            ("quiz", Some(n)) => TextRef::Quiz(n),
+            ("transcript", None) => TextRef::Transcript,
+            ("caption", None) => TextRef::Caption,
+            ("footer", None) => TextRef::Footer,
+            _ => return None,
+        })
+    }
 }
 
 /// The Concept Flow: boxes in order, with a caption.

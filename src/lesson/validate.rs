@@ -130,7 +130,63 @@ pub(crate) fn validate(source: &str, lesson: &Lesson) -> Result<Vec<ResolvedStep
     }
     check_key_moments(&cx, lesson)?;
     check_quiz(&cx, lesson)?;
+    check_claims(&cx, lesson)?;
     Ok(out)
+}
+
+/// Each claim names a line that exists, a step of the lesson, a valid expectation for that step's op, and a
+/// valid cited cell.
+fn check_claims(cx: &Ctx, lesson: &Lesson) -> Result<(), LessonError> {
+    use super::model::TextRef;
+    let n = lesson.steps.len();
+    for (i, c) in lesson.claims.iter().enumerate() {
+        let loc = |f: &str| format!("claim {}, field `{f}`", i + 1);
+        let exists = match TextRef::parse(&c.on) {
+            None => {
+                return Err(cx.other(
+                    loc("on"),
+                    format!("`{}` names no text line (forms: {})", c.on, TextRef::FORMS),
+                ))
+            }
+            Some(TextRef::Note(k)) => (1..=n).contains(&k),
+            Some(TextRef::Snapshot(k)) => (1..=lesson.snapshot.len()).contains(&k),
+            Some(TextRef::Moment(k)) => (1..=lesson.key_moments.len()).contains(&k),
+            Some(TextRef::Quiz(k)) => (1..=lesson.quiz.len()).contains(&k),
+            Some(TextRef::Transcript) => lesson.transcript.is_some(),
+            Some(TextRef::Caption) => lesson
+                .concept_flow
+                .as_ref()
+                .is_some_and(|f| f.caption.is_some()),
+            Some(TextRef::Footer) => lesson.table_footer.is_some(),
+        };
+        if !exists {
+            return Err(cx.other(loc("on"), format!("the lesson has no {}", c.on)));
+        }
+        if c.step == 0 || c.step > n {
+            return Err(cx.other(
+                loc("step"),
+                format!(
+                    "step {} does not exist (the lesson has steps 1 to {n})",
+                    c.step
+                ),
+            ));
+        }
+        super::expect::check(lesson.steps[c.step - 1].op, None, &c.expect)
+            .map_err(|(field, message)| cx.other(loc(&field), message))?;
+        if let Some(cite) = &c.cites {
+            if cite.step == 0 || cite.step > n || !CITE_COLUMNS.contains(&cite.column.as_str()) {
+                return Err(cx.other(
+                    loc("cites"),
+                    format!(
+                        "cite a step 1 to {n} and a column of: {}",
+                        CITE_COLUMNS.join(", ")
+                    ),
+                ));
+            }
+            check_var_name(cx, &cite.var, loc("cites.var"))?;
+        }
+    }
+    Ok(())
 }
 
 fn resolve_step(

@@ -16,27 +16,48 @@ pub(crate) fn one_line(s: &str) -> String {
 }
 
 /// The Array Content cell of a step's variable: what it holds after the step.
-/// A closed variable shows what it held when it was closed, as the seed's table does.
+///
+/// A step that raised says so first (with NumPy's message), a `read` row starts with the value read, and a
+/// closed variable says `Closed` with what it held when it was closed (the seed's table shows that array).
 pub(crate) fn array_content(step: &StepRecord, var: &str) -> String {
-    match step.arrays.get(var) {
-        None => match &step.error {
-            Some(e) => format!("raised {}", short_error(e)),
-            None => "None".to_string(),
-        },
+    let held = match step.arrays.get(var) {
+        None => "None".to_string(),
         Some(a) if a.state == ArrayLife::Closed => match &a.last_str {
-            Some(s) => one_line(s),
+            Some(s) => format!("Closed (held {})", one_line(s)),
             None => "Closed".to_string(),
         },
         Some(a) => one_line(&a.str),
+    };
+    let mut out = String::new();
+    if let Some(e) = &step.error {
+        out.push_str(&format!("raised {e}; "));
+        if step.arrays.contains_key(var) {
+            out.push_str(&format!("{var} = "));
+        }
+    } else if let Some(r) = &step.read {
+        out.push_str(&format!("{} = {}; {var} = ", r.expr, one_line(&r.str)));
     }
+    if step.error.is_some() && !step.arrays.contains_key(var) {
+        // Nothing was bound (a failed open): the error is the whole story.
+        return out.trim_end_matches("; ").to_string();
+    }
+    out.push_str(&held);
+    out
 }
 
-/// The tracker's value of a variable after a step: `None`, the one-line array, or `Closed`.
+/// The tracker's value of a variable after a step: `None`, the one-line array, or `Closed`; the variable a
+/// step acted on says when that step raised.
 pub(crate) fn tracker_value(step: &StepRecord, var: &str) -> String {
-    match step.arrays.get(var) {
+    let value = match step.arrays.get(var) {
         None => "None".to_string(),
         Some(a) if a.state == ArrayLife::Closed => "Closed".to_string(),
         Some(a) => one_line(&a.str),
+    };
+    match &step.error {
+        Some(e) if step.var == var => {
+            format!("{value} (step {} raised {})", step.step, short_error(e))
+        }
+        _ => value,
     }
 }
 

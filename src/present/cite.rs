@@ -30,7 +30,15 @@ pub(crate) fn cited_cell(trace: &Trace, cite: &Cite) -> String {
         ),
         None => (cite.column.as_str(), "unknown column".to_string()),
     };
-    format!("step {}, {column} = {value}", step.step)
+    // With several variables a bare column is ambiguous: name whose cell it is (and how it maps the file).
+    let whose = match step.arrays.get(&var) {
+        Some(a) if step.arrays.len() > 1 => {
+            let order = if a.order == "F" { ", order F" } else { "" };
+            format!(" of `{var}` (mode {}{order})", a.mode)
+        }
+        _ => String::new(),
+    };
+    format!("step {}, {column}{whose} = {value}", step.step)
 }
 
 /// Why an element's value is the answer: the Array Content cell of the step.

@@ -4,6 +4,7 @@
 
 pub mod cells;
 pub(crate) mod cite;
+pub(crate) mod claims;
 pub mod disk;
 pub(crate) mod facts;
 pub(crate) mod narrate;
@@ -32,8 +33,19 @@ pub(crate) fn plural(n: u64, word: &str) -> String {
 }
 
 /// The step's `outcome` sentence, if its operation reported an event.
+///
+/// A wait for writeback also says how long the pages had been dirty: the flusher goes by that age, not by the
+/// wait, so a short wait after a long-dirty page is the kernel keeping its schedule.
 pub(crate) fn step_outcome(step: &crate::trace::StepRecord) -> Option<String> {
-    step.report.event.as_ref().map(outcome)
+    let mut s = step.report.event.as_ref().map(outcome)?;
+    if let (Some(ms), Some(n)) = (step.report.dirty_for_ms, step.report.dirtied_at_step) {
+        s.push_str(&format!(
+            "; the file had been dirty for {:.1} s by then, since step {n} dirtied it (the flusher writes \
+             pages back once they are older than vm.dirty_expire_centisecs)",
+            ms as f64 / 1000.0
+        ));
+    }
+    Some(s)
 }
 
 /// Choice letter for an index: 0 → A.

@@ -32,9 +32,12 @@ pub(crate) fn measure(about: &About, trace: &Trace) -> Option<Measurement> {
             })
         }
         AboutKind::FirstDiskWrite => {
+            // `step: N` asks for the first disk write at or after step N (e.g. of what step N stored).
+            let from = about.step.unwrap_or(1);
             let step = trace
                 .steps
                 .iter()
+                .filter(|s| s.step >= from)
                 .find(|s| s.disk_write.value().is_some_and(DiskWrite::wrote))?;
             Some(Measurement {
                 answer: format!("Step {}", step.step),

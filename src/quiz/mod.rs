@@ -51,7 +51,8 @@ pub(crate) fn questions(lesson: &LoadedLesson, trace: &Trace) -> Vec<Asked> {
         .lesson
         .quiz
         .iter()
-        .map(|q| {
+        .enumerate()
+        .map(|(number, q)| {
             let measured = q.about.as_ref().and_then(|a| derive::measure(a, trace));
             let mut choices = q.choices.clone();
             if let (Some(m), true) = (&measured, choices.is_empty()) {
@@ -63,12 +64,17 @@ pub(crate) fn questions(lesson: &LoadedLesson, trace: &Trace) -> Vec<Asked> {
                 None => declared,
             };
             let lesson_text = q.explanation.as_deref().map(|e| fill_in(e, trace));
-            let explanation = match (&measured, &lesson_text) {
+            let mut explanation = match (&measured, &lesson_text) {
                 (Some(m), Some(e)) => format!("{} {e}", m.citation),
                 (Some(m), None) => m.citation.clone(),
                 (None, Some(e)) => e.clone(),
                 (None, None) => String::new(),
             };
+            // What the run shows about this question, with the measured cell (checked by `verify`).
+            let on = crate::lesson::model::TextRef::Quiz(number + 1);
+            for line in crate::present::claims::measured_lines(&lesson.lesson, trace, on) {
+                explanation = format!("{explanation} {line}").trim().to_string();
+            }
             Asked {
                 question: q.question.clone(),
                 choices,

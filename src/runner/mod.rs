@@ -25,6 +25,8 @@ pub struct Runner<'a> {
     last_seen: BTreeMap<String, String>,
     /// What each open variable printed at the end of the last step.
     last_str: BTreeMap<String, String>,
+    /// Files with dirty (or writeback) pages: the step whose store dirtied them first, and when it started.
+    dirty_since: BTreeMap<String, (usize, std::time::Instant)>,
     /// False when `MEMMAP_TUTOR_NO_PROBES` is set (benchmarks measure the tracer's overhead).
     probes: bool,
 }
@@ -53,6 +55,7 @@ impl<'a> Runner<'a> {
             files: BTreeMap::new(),
             last_seen: BTreeMap::new(),
             last_str: BTreeMap::new(),
+            dirty_since: BTreeMap::new(),
             probes: std::env::var_os(NO_PROBES_ENV).is_none_or(|v| v.is_empty() || v == "0"),
         }
     }
@@ -118,7 +121,8 @@ impl<'a> Runner<'a> {
         };
         let faults_before = probe::faults_now();
         let started = std::time::Instant::now();
-        let outcome = self.engine.perform(&step.action);
+        let mut outcome = self.engine.perform(&step.action);
+        let performed = std::time::Instant::now();
         // A `read` step prints what it read: NumPy touches those elements inside the statement, so the
         // printing belongs to the step (its faults, its pages).
         let read = outcome.read.as_ref().map(|r| observe::read_value(step, r));
@@ -138,6 +142,7 @@ impl<'a> Runner<'a> {
             .filter(|(_, p)| p.exists())
             .map(|(f, p)| (f.clone(), probe::snapshot(&p)))
             .collect();
+        self.track_dirty_age(step, &file, &snaps, started, performed, &mut outcome.report);
         let mapping = if self.probes {
             observe::mapping(&self.engine, &var)
         } else {
@@ -267,6 +272,38 @@ impl<'a> Runner<'a> {
             });
         }
         out
+    }
+
+    /// Keep, per file, when its pages became dirty; a wait for writeback reports that age (what the kernel's
+    /// flusher goes by) beside the wait itself.
+    fn track_dirty_age(
+        &mut self,
+        step: &ResolvedStep,
+        file: &Option<String>,
+        snaps: &BTreeMap<String, probe::FileSnapshot>,
+        started: std::time::Instant,
+        performed: std::time::Instant,
+        report: &mut crate::trace::OpReport,
+    ) {
+        if let (Action::WaitWriteback { .. }, Some(f)) = (&step.action, file) {
+            if let Some(&(n, since)) = self.dirty_since.get(f) {
+                report.dirty_for_ms = Some(performed.duration_since(since).as_millis() as u64);
+                report.dirtied_at_step = Some(n);
+            }
+        }
+        for (rel, snap) in snaps {
+            match snap.pages.value() {
+                Some(p) if p.dirty + p.writeback > 0 => {
+                    self.dirty_since
+                        .entry(rel.clone())
+                        .or_insert((step.number, started));
+                }
+                Some(_) => {
+                    self.dirty_since.remove(rel);
+                }
+                None => {}
+            }
+        }
     }
 
     /// What the display reads left behind: the page cache of every file and the step's mapping, probed again

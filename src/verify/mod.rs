@@ -28,7 +28,44 @@ pub struct Check {
 /// Every check of a lesson against its run: step expectations first, then answer keys.
 pub(crate) fn check_lesson(lesson: &LoadedLesson, trace: &Trace) -> Vec<Check> {
     let mut out = check_steps(lesson, trace);
+    out.extend(check_claims(lesson, trace));
     out.extend(check_answers(lesson, trace));
+    out
+}
+
+/// The lesson's `claims`: each is decided by its step's record like an `expect` block, one check per claim
+/// (failed if any key fails, skipped if a probe could not decide it).
+pub fn check_claims(lesson: &LoadedLesson, trace: &Trace) -> Vec<Check> {
+    let mut out = Vec::new();
+    for claim in &lesson.lesson.claims {
+        let place = format!("claim on {} (\"{}\")", claim.on, claim.says.trim());
+        let Some(rec) = trace.steps.iter().find(|r| r.step == claim.step) else {
+            out.push(Check {
+                place,
+                outcome: Outcome::Fail(format!("step {} did not run", claim.step)),
+            });
+            continue;
+        };
+        let mut parts = Vec::new();
+        check_step(&claim.expect, rec, &trace.environment, &mut parts);
+        let failed = parts.iter().find_map(|c| match &c.outcome {
+            Outcome::Fail(why) => Some(format!("{}: {why}", c.place)),
+            _ => None,
+        });
+        let skipped = parts.iter().find_map(|c| match &c.outcome {
+            Outcome::Skip(why) => Some(why.clone()),
+            _ => None,
+        });
+        let outcome = match (failed, skipped) {
+            (Some(why), _) => Outcome::Fail(format!("the run disproves it: {why}")),
+            (None, Some(why)) => Outcome::Skip(why),
+            (None, None) if parts.is_empty() => {
+                Outcome::Fail("the claim checks nothing (its `expect` is empty)".to_string())
+            }
+            (None, None) => Outcome::Pass,
+        };
+        out.push(Check { place, outcome });
+    }
     out
 }
 
@@ -55,8 +92,27 @@ pub(crate) fn check_steps(lesson: &LoadedLesson, trace: &Trace) -> Vec<Check> {
         if let Some(e) = &step.expect {
             check_step(e, rec, &trace.environment, &mut out);
         }
+        out.extend(unexpected_error(step, rec));
     }
     out
+}
+
+/// A step that raised although the lesson does not say it would (no `expect_error`, no `expect: {ok: false}` or
+/// `error:`): the lesson's text would teach over an error the learner never sees coming.
+fn unexpected_error(step: &crate::lesson::ResolvedStep, rec: &StepRecord) -> Option<Check> {
+    let err = rec.error.as_ref()?;
+    let expected = step.expect_error.is_some()
+        || step
+            .expect
+            .as_ref()
+            .is_some_and(|e| e.ok == Some(false) || matches!(e.error, Some(Some(_))));
+    (!expected).then(|| Check {
+        place: format!("step {}, error", rec.step),
+        outcome: Outcome::Fail(format!(
+            "step {} raised {err} and has no expect_error",
+            rec.step
+        )),
+    })
 }
 
 /// Why a dirty/writeback/disk expectation cannot be decided on a filesystem without a disk.

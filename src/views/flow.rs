@@ -10,6 +10,12 @@ pub fn build(ctx: &ViewContext) -> Vec<Block> {
             blocks.push(Block::Flow(flow.boxes.clone()));
             if let Some(c) = &flow.caption {
                 blocks.push(Block::Text(c.clone()));
+                let on = crate::lesson::model::TextRef::Caption;
+                for line in
+                    crate::present::claims::measured_lines(&ctx.lesson.lesson, ctx.trace, on)
+                {
+                    blocks.push(Block::Text(line));
+                }
             }
         }
         _ => {

@@ -1,7 +1,9 @@
 //! Key Moments: the questions learners ask, with answers and the measured cell each answer cites.
 
 use super::{Block, ViewContext};
+use crate::lesson::model::TextRef;
 use crate::present::cite::cited_cell;
+use crate::present::claims::measured_lines;
 
 /// Blocks of the `moments` view.
 pub fn build(ctx: &ViewContext) -> Vec<Block> {
@@ -20,6 +22,9 @@ pub fn build(ctx: &ViewContext) -> Vec<Block> {
                 "Measured in this run: {}",
                 cited_cell(ctx.trace, cite)
             )));
+        }
+        for line in measured_lines(&ctx.lesson.lesson, ctx.trace, TextRef::Moment(i + 1)) {
+            blocks.push(Block::Text(line));
         }
     }
     blocks

@@ -1,6 +1,8 @@
 //! The step-by-step trace: after every step, the array beside the file's bytes and the measured page/disk state.
 
 use super::{Block, ViewContext};
+use crate::lesson::model::TextRef;
+use crate::present::claims::measured_lines;
 use crate::present::facts::{facts, page_map_text};
 use crate::trace::{ArrayLife, FileState, StepRecord};
 
@@ -24,6 +26,10 @@ pub fn build(ctx: &ViewContext) -> Vec<Block> {
     ];
     for step in &t.steps {
         blocks.extend(step_blocks(step));
+        let note = TextRef::Note(step.step);
+        for line in measured_lines(&ctx.lesson.lesson, t, note) {
+            blocks.push(Block::Text(line));
+        }
     }
     blocks
 }

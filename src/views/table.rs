@@ -44,6 +44,20 @@ pub fn build(ctx: &ViewContext) -> Vec<Block> {
     if let Some(f) = &ctx.lesson.lesson.table_footer {
         blocks.push(Block::Text(format!("💡 {f}")));
     }
+    // Where the run contradicts or qualifies a step's note or the footer, say so under the table.
+    let lesson = &ctx.lesson.lesson;
+    let refs = (1..=lesson.steps.len())
+        .map(crate::lesson::model::TextRef::Note)
+        .chain([crate::lesson::model::TextRef::Footer]);
+    for on in refs {
+        for line in crate::present::claims::measured_lines(lesson, ctx.trace, on) {
+            let which = match on {
+                crate::lesson::model::TextRef::Note(n) => format!("Note of step {n}"),
+                _ => "Footer".to_string(),
+            };
+            blocks.push(Block::Text(format!("{which} — {line}")));
+        }
+    }
     if let Some(legend) = ctx
         .trace
         .steps

@@ -1,6 +1,8 @@
 //! Full Transcript: the lesson's prose, then a narrative of what this run measured, step by step.
 
 use super::{Block, ViewContext};
+use crate::lesson::model::TextRef;
+use crate::present::claims::measured_lines;
 use crate::present::narrate::narrate;
 
 /// Blocks of the `transcript` view.
@@ -10,6 +12,9 @@ pub fn build(ctx: &ViewContext) -> Vec<Block> {
     )];
     if let Some(t) = &ctx.lesson.lesson.transcript {
         blocks.push(Block::Text(t.trim().to_string()));
+        for line in measured_lines(&ctx.lesson.lesson, ctx.trace, TextRef::Transcript) {
+            blocks.push(Block::Text(line));
+        }
     }
     let env = &ctx.trace.environment;
     let mut story = vec![format!(
