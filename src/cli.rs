@@ -202,6 +202,10 @@ pub struct QuizArgs {
 pub struct VerifyArgs {
     /// Lessons (names or paths) or directories of lessons.
     pub lessons: Vec<String>,
+    /// Run each lesson in a fresh temporary directory inside DIR (choose the filesystem, e.g. a
+    /// disk when /tmp is tmpfs); each is removed afterwards.
+    #[arg(long, value_name = "DIR")]
+    pub workdir: Option<PathBuf>,
 }
 
 /// `check` options.

@@ -14,6 +14,7 @@ pub(crate) mod quiz;
 pub mod runner;
 pub mod script;
 pub mod signals;
+pub mod term_safe;
 pub mod trace;
 pub(crate) mod verify;
 pub(crate) mod views;

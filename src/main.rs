@@ -40,7 +40,8 @@ fn main() {
         // A failed quiz or verify has already said why on stdout; its error carries no text.
         let message = e.to_string();
         if !matches!(e, CommandError::BrokenPipe) && !message.is_empty() {
-            eprintln!("memmap-tutor: {message}");
+            // Messages echo lesson text (unknown keys, file names): never raw control characters.
+            eprintln!("memmap-tutor: {}", memmap_tutor::term_safe::clean(&message));
         }
         std::process::exit(code);
     }

@@ -3,7 +3,9 @@
 
 use std::fmt::Display;
 
-/// A Python string literal for `s` (single-quoted, like `repr`).
+/// A Python string literal for `s` (single-quoted, like `repr`). Every character that could end
+/// the literal or the line (CR, LF, VT, FF, NUL, U+0085, U+2028, U+2029, …) or reorder the text on
+/// screen (bidi controls) is written as an escape, so a lesson string can never become code.
 pub(crate) fn py_str(s: &str) -> String {
     let mut out = String::with_capacity(s.len() + 2);
     out.push('\'');
@@ -13,12 +15,19 @@ pub(crate) fn py_str(s: &str) -> String {
             '\'' => out.push_str("\\'"),
             '\n' => out.push_str("\\n"),
             '\t' => out.push_str("\\t"),
-            c if c.is_control() => out.push_str(&format!("\\x{:02x}", c as u32)),
+            c if crate::term_safe::is_unsafe(c) => out.push_str(&crate::term_safe::escaped(c)),
             c => out.push(c),
         }
     }
     out.push('\'');
     out
+}
+
+/// Lesson text made safe to follow a `#`: nothing in it can end the comment (Python ends one at
+/// LF or a bare CR) or hide what follows from `cat`. Line feeds become spaces, every other
+/// control or separator character a visible escape such as `\r`.
+pub(crate) fn py_comment(s: &str) -> String {
+    crate::term_safe::cleaned(&s.replace('\n', " "))
 }
 
 /// Python's repr of a str (enough for file names): single quotes unless the text holds one.

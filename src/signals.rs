@@ -1,7 +1,19 @@
-//! Ctrl-C, SIGTERM and panics: remove the temporary work directory and exit (130 on a signal).
+//! Signals and panics: remove the temporary work directory and exit with a documented code.
+//!
+//! - SIGINT (Ctrl-C), SIGTERM, SIGHUP: removed, exit 130 (a handler thread, `ctrlc`);
+//! - SIGQUIT, SIGUSR1, SIGUSR2, SIGALRM: removed, exit 128 + the signal number;
+//! - SIGBUS (a mapped file shrank or its filesystem is full where the pre-checks could not see
+//!   it coming): a message, removed, exit [`EXIT_SIGBUS`];
+//! - a panic (a bug): removed, exit 101;
+//! - SIGKILL cannot be caught: the directory stays, and the next tutor removes it at start-up
+//!   (its pid file names a process that is gone; see `workdir::remove_stale_temp_dirs`).
+//!
+//! With `--workdir` nothing is removed: the directory is the user's.
 
+use std::ffi::CString;
+use std::os::unix::ffi::OsStrExt;
 use std::path::PathBuf;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicI32, AtomicPtr, Ordering};
 use std::sync::Mutex;
 
 /// Set once SIGINT/SIGTERM arrived. Long loops may poll it (see [`interrupted`]); the handler
@@ -15,23 +27,135 @@ static TEMP_DIRS: Mutex<Vec<PathBuf>> = Mutex::new(Vec::new());
 /// Exit code after SIGINT, as shells report it (128 + 2).
 pub(crate) const EXIT_INTERRUPTED: i32 = 130;
 
+/// Exit code after a caught SIGBUS: a mapped file could not be backed (it shrank, or the
+/// filesystem is full). Not 135, so it is never mistaken for a death by the signal itself.
+pub const EXIT_SIGBUS: i32 = 3;
+
+/// Descriptor of the temporary work directory, for the async-signal-safe clean-up (-1: none).
+static TEMP_FD: AtomicI32 = AtomicI32::new(-1);
+/// Its path, NUL-terminated and leaked on purpose (a signal handler cannot allocate or lock).
+static TEMP_PATH: AtomicPtr<libc::c_char> = AtomicPtr::new(std::ptr::null_mut());
+
 /// True once Ctrl-C or SIGTERM was received.
 pub fn interrupted() -> bool {
     INTERRUPTED.load(Ordering::Relaxed)
 }
 
 /// Remember a temporary directory to remove on interruption or panic.
-pub(crate) fn register_temp_dir(path: PathBuf) {
+pub fn register_temp_dir(path: PathBuf) {
+    if let Ok(c) = CString::new(path.as_os_str().as_bytes()) {
+        // SAFETY: open(2) of a NUL-terminated path; the fd is kept for the signal handler.
+        let fd = unsafe {
+            libc::open(
+                c.as_ptr(),
+                libc::O_RDONLY | libc::O_DIRECTORY | libc::O_CLOEXEC,
+            )
+        };
+        let old_fd = TEMP_FD.swap(fd, Ordering::SeqCst);
+        let old = TEMP_PATH.swap(c.into_raw(), Ordering::SeqCst);
+        if old_fd >= 0 {
+            // SAFETY: closing a descriptor this module opened.
+            unsafe { libc::close(old_fd) };
+        }
+        if !old.is_null() {
+            // SAFETY: `old` came from CString::into_raw above and is no longer reachable.
+            drop(unsafe { CString::from_raw(old) });
+        }
+    }
     if let Ok(mut dirs) = TEMP_DIRS.lock() {
         dirs.push(path);
     }
 }
 
 /// Forget a directory (its owner removed it).
-pub(crate) fn unregister_temp_dir(path: &std::path::Path) {
+pub fn unregister_temp_dir(path: &std::path::Path) {
+    let p = TEMP_PATH.load(Ordering::SeqCst);
+    // SAFETY: a non-null TEMP_PATH always points to a live CString made by register_temp_dir.
+    if !p.is_null()
+        && unsafe { std::ffi::CStr::from_ptr(p) }.to_bytes() == path.as_os_str().as_bytes()
+    {
+        let fd = TEMP_FD.swap(-1, Ordering::SeqCst);
+        if fd >= 0 {
+            // SAFETY: closing a descriptor this module opened.
+            unsafe { libc::close(fd) };
+        }
+        // The path string stays allocated: a handler may be reading it right now.
+    }
     if let Ok(mut dirs) = TEMP_DIRS.lock() {
         dirs.retain(|d| d != path);
     }
+}
+
+/// Remove the registered temporary directory with raw system calls only (async-signal-safe):
+/// unlink every entry (the directory is flat: a lesson cannot make subdirectories), then rmdir.
+fn remove_temp_dir_in_handler() {
+    let fd = TEMP_FD.load(Ordering::SeqCst);
+    let path = TEMP_PATH.load(Ordering::SeqCst);
+    if fd < 0 || path.is_null() {
+        return;
+    }
+    let mut buf = [0u8; 4096];
+    for _ in 0..64 {
+        // SAFETY: getdents64 fills at most buf.len() bytes of our stack buffer.
+        let n = unsafe { libc::syscall(libc::SYS_getdents64, fd, buf.as_mut_ptr(), buf.len()) };
+        if n <= 0 {
+            break;
+        }
+        let mut off = 0usize;
+        while off + 19 < n as usize {
+            // struct linux_dirent64 { u64 d_ino; i64 d_off; u16 d_reclen; u8 d_type; char d_name[]; }
+            let reclen = u16::from_ne_bytes([buf[off + 16], buf[off + 17]]) as usize;
+            if reclen == 0 {
+                break;
+            }
+            let name = &buf[off + 19..off + reclen];
+            let is_dot = name.starts_with(b".\0") || name.starts_with(b"..\0");
+            if !is_dot {
+                // SAFETY: d_name is NUL-terminated inside the record; unlinkat is a raw syscall.
+                unsafe { libc::unlinkat(fd, name.as_ptr() as *const libc::c_char, 0) };
+            }
+            off += reclen;
+        }
+        // SAFETY: rewind the directory stream of our own fd.
+        unsafe { libc::lseek(fd, 0, libc::SEEK_SET) };
+    }
+    // SAFETY: rmdir of a NUL-terminated path that stays allocated for the process's life.
+    unsafe { libc::rmdir(path) };
+}
+
+/// The handler of SIGBUS and the other catchable terminating signals: say why, clean up, exit.
+extern "C" fn on_fatal_signal(sig: libc::c_int) {
+    let msg: &[u8] = if sig == libc::SIGBUS {
+        b"\nmemmap-tutor: SIGBUS: a mapped file could not be backed - the file shrank under its mapping \
+or the filesystem is full. The run stopped; its temporary work directory, if any, was removed (exit 3).\n"
+    } else {
+        b"\nmemmap-tutor: stopped by a signal; its temporary work directory, if any, was removed\n"
+    };
+    // SAFETY: write(2) and _exit(2) are async-signal-safe; the clean-up uses raw syscalls only.
+    unsafe {
+        libc::write(2, msg.as_ptr() as *const libc::c_void, msg.len());
+        remove_temp_dir_in_handler();
+        libc::_exit(if sig == libc::SIGBUS {
+            EXIT_SIGBUS
+        } else {
+            128 + sig
+        });
+    }
+}
+
+/// Signals that end the run through [`on_fatal_signal`] (SIGINT/SIGTERM/SIGHUP go through ctrlc).
+const FATAL_SIGNALS: [libc::c_int; 5] = [
+    libc::SIGBUS,
+    libc::SIGQUIT,
+    libc::SIGUSR1,
+    libc::SIGUSR2,
+    libc::SIGALRM,
+];
+
+/// Give SIGBUS back its default action (the `truncate` demonstration child must die of it).
+pub fn default_sigbus() {
+    // SAFETY: restoring the default disposition of one signal.
+    unsafe { libc::signal(libc::SIGBUS, libc::SIG_DFL) };
 }
 
 /// Remove every registered temporary directory. Mappings of files inside stay valid (the
@@ -53,6 +177,15 @@ pub(crate) fn remove_temp_dirs() {
 /// removes the temporary work directory and exits 130 whatever the main thread is doing —
 /// filling a large mapping or waiting for Enter in `step`. Exiting unmaps every mapping.
 pub fn install() {
+    for sig in FATAL_SIGNALS {
+        // SAFETY: installing a handler that only makes async-signal-safe calls.
+        unsafe {
+            let mut sa: libc::sigaction = std::mem::zeroed();
+            sa.sa_sigaction = on_fatal_signal as *const () as libc::sighandler_t;
+            libc::sigemptyset(&mut sa.sa_mask);
+            libc::sigaction(sig, &sa, std::ptr::null_mut());
+        }
+    }
     let _ = ctrlc::set_handler(|| {
         INTERRUPTED.store(true, Ordering::SeqCst);
         remove_temp_dirs();

@@ -512,6 +512,9 @@ pub enum StepEvent {
     ChildFailed { said: Vec<String> },
     /// The crash child stored through its MAP_SHARED map and was SIGKILLed before any msync.
     CrashStored { pid: u32 },
+    /// The crash child mapped the file copy-on-write (the variable's mode `c`), stored into its
+    /// private copy and was SIGKILLed: the store died with it.
+    CrashStoredPrivate { pid: u32, var: String },
     /// The crash child did not store and die as planned.
     CrashFailed { pid: u32, said: Vec<String> },
     /// Clean pages were dropped from the page cache.

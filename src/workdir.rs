@@ -1,56 +1,111 @@
 //! The directory a lesson runs in: a fresh temporary one (removed afterwards) or the user's `--workdir`.
 
+use std::collections::BTreeMap;
 use std::io;
+use std::os::unix::fs::{MetadataExt, PermissionsExt};
 use std::path::{Path, PathBuf};
 
-use crate::engine::open::confine;
-use crate::lesson::{Action, LessonError, LoadedLesson, Mode, OpenSpec};
+use crate::engine::open::{normal_name, DirFd};
+use crate::lesson::{Action, LessonError, LoadedLesson, Mode, OpenSpec, Target};
+
+/// Name of the file inside a temporary work directory that says which process owns it.
+pub const PID_FILE: &str = ".memmap-tutor.pid";
+/// Prefix of temporary work directories.
+pub const TEMP_PREFIX: &str = "memmap-tutor-";
 
 /// A lesson's work directory; a temporary one is removed when this is dropped.
 pub struct WorkDir {
     path: PathBuf,
     temp: Option<tempfile::TempDir>,
+    /// The directory's descriptor, holding an exclusive `flock` for the whole run.
+    lock: DirFd,
+    overwrite: bool,
 }
 
 impl WorkDir {
-    /// Use `dir` (created if missing, kept afterwards), or a fresh temporary directory.
+    /// Use `dir` (created if missing, kept afterwards), or a fresh temporary directory (mode
+    /// 0700, with a pid file inside). Either is locked (`flock`) against a second tutor.
     /// Prefer [`WorkDir::prepare`], which first checks the lesson against the directory.
-    pub fn new(dir: Option<&Path>) -> io::Result<WorkDir> {
+    pub fn new(dir: Option<&Path>) -> Result<WorkDir, PrepareError> {
+        WorkDir::create(dir, &std::env::temp_dir())
+    }
+
+    /// A fresh temporary directory inside `base` (created if missing), checked for free space
+    /// first; removed afterwards like the default one (`verify --workdir DIR`).
+    pub fn prepare_temp_in(base: &Path, lesson: &LoadedLesson) -> Result<WorkDir, PrepareError> {
+        check_free_space(base, lesson)?;
+        std::fs::create_dir_all(base).map_err(PrepareError::Io)?;
+        remove_stale_temp_dirs(base);
+        WorkDir::create(None, base)
+    }
+
+    /// `dir`, or a temporary directory made in `temp_base`.
+    fn create(dir: Option<&Path>, temp_base: &Path) -> Result<WorkDir, PrepareError> {
         match dir {
             Some(d) => {
-                std::fs::create_dir_all(d)?;
+                std::fs::create_dir_all(d).map_err(PrepareError::Io)?;
+                let path = d.canonicalize().map_err(PrepareError::Io)?;
+                let lock = lock(&path)?;
                 Ok(WorkDir {
-                    path: d.canonicalize()?,
+                    path,
                     temp: None,
+                    lock,
+                    overwrite: false,
                 })
             }
             None => {
-                let temp = tempfile::Builder::new().prefix("memmap-tutor-").tempdir()?;
-                // Registered so Ctrl-C or a panic removes it too (Drop does not run on exit()).
+                let temp = tempfile::Builder::new()
+                    .prefix(TEMP_PREFIX)
+                    .permissions(std::fs::Permissions::from_mode(0o700))
+                    .tempdir_in(temp_base)
+                    .map_err(PrepareError::Io)?;
+                // Registered so Ctrl-C, SIGBUS or a panic removes it too (Drop does not run on exit()).
                 crate::signals::register_temp_dir(temp.path().to_path_buf());
                 crate::signals::test_panic_point();
+                let path = temp.path().canonicalize().map_err(PrepareError::Io)?;
+                let lock = lock(&path)?;
+                // Written after the lock: a directory with a pid file and no lock holder is stale.
+                std::fs::write(path.join(PID_FILE), format!("{}\n", std::process::id()))
+                    .map_err(PrepareError::Io)?;
                 Ok(WorkDir {
-                    path: temp.path().canonicalize()?,
+                    path,
                     temp: Some(temp),
+                    lock,
+                    overwrite: false,
                 })
             }
         }
     }
 
     /// Check `lesson` against the directory it is about to run in ([`preflight`]), then create it.
-    /// A refusal is a [`LessonError`] (exit 2) and nothing has been created or touched.
-    pub(crate) fn prepare(
+    /// A refusal is a [`LessonError`] (exit 2) and nothing has been created or touched. Stale
+    /// temporary directories of tutors that are gone are removed first.
+    pub fn prepare(
         dir: Option<&Path>,
         lesson: &LoadedLesson,
         overwrite: bool,
     ) -> Result<WorkDir, PrepareError> {
-        match dir {
-            Some(d) => preflight(d, lesson, overwrite)?,
+        remove_stale_temp_dirs(&std::env::temp_dir());
+        let mut w = match dir {
+            Some(d) if d.is_dir() => {
+                // Lock before checking, so the check holds for the whole run.
+                let w = WorkDir::new(Some(d))?;
+                preflight(&w.path, lesson, overwrite)?;
+                w
+            }
+            Some(d) => {
+                check_free_space(d, lesson)?;
+                WorkDir::new(Some(d))?
+            }
             // A fresh temporary directory holds nothing to escape through or overwrite: only
             // the free space of the filesystem it will be made on matters.
-            None => check_free_space(&std::env::temp_dir(), lesson)?,
-        }
-        WorkDir::new(dir).map_err(PrepareError::Io)
+            None => {
+                check_free_space(&std::env::temp_dir(), lesson)?;
+                WorkDir::new(None)?
+            }
+        };
+        w.overwrite = overwrite;
+        Ok(w)
     }
 
     /// Absolute path of the directory.
@@ -62,6 +117,16 @@ impl WorkDir {
     pub(crate) fn is_temporary(&self) -> bool {
         self.temp.is_some()
     }
+
+    /// True when `--overwrite` lets the lesson change files it did not create.
+    pub fn overwrite(&self) -> bool {
+        self.overwrite
+    }
+
+    /// The directory's descriptor (locked for the run).
+    pub fn dir_fd(&self) -> &DirFd {
+        &self.lock
+    }
 }
 
 impl Drop for WorkDir {
@@ -69,8 +134,62 @@ impl Drop for WorkDir {
         if let Some(t) = &self.temp {
             crate::signals::unregister_temp_dir(t.path());
         }
-        // The TempDir field removes the directory itself.
+        // The TempDir field removes the directory itself; the lock goes with the descriptor.
     }
+}
+
+/// Open `path` and take an exclusive flock on it, or say that another tutor runs there.
+fn lock(path: &Path) -> Result<DirFd, PrepareError> {
+    use std::os::fd::AsRawFd;
+    let d = DirFd::open(path).map_err(PrepareError::Io)?;
+    // SAFETY: plain flock(2) on a descriptor we own.
+    if unsafe { libc::flock(d.file().as_raw_fd(), libc::LOCK_EX | libc::LOCK_NB) } != 0 {
+        let e = io::Error::last_os_error();
+        if e.raw_os_error() == Some(libc::EWOULDBLOCK) {
+            return Err(PrepareError::Busy(path.to_path_buf()));
+        }
+        return Err(PrepareError::Io(e));
+    }
+    Ok(d)
+}
+
+/// Remove `memmap-tutor-*` directories in `base` left by tutors that are gone (SIGKILL, power
+/// loss): owned by this user, holding a [`PID_FILE`] whose process no longer exists, and not
+/// locked by anyone. Anything else is left alone.
+pub fn remove_stale_temp_dirs(base: &Path) -> Vec<PathBuf> {
+    let mut removed = Vec::new();
+    let Ok(entries) = std::fs::read_dir(base) else {
+        return removed;
+    };
+    // SAFETY: getuid has no failure mode and touches no memory.
+    let uid = unsafe { libc::getuid() };
+    for e in entries.flatten() {
+        let name = e.file_name();
+        if !name.to_string_lossy().starts_with(TEMP_PREFIX) {
+            continue;
+        }
+        let path = e.path();
+        let Ok(meta) = std::fs::symlink_metadata(&path) else {
+            continue;
+        };
+        if !meta.is_dir() || meta.uid() != uid {
+            continue;
+        }
+        let Some(pid) = std::fs::read_to_string(path.join(PID_FILE))
+            .ok()
+            .and_then(|t| t.trim().parse::<libc::pid_t>().ok())
+            .filter(|&p| p > 0)
+        else {
+            continue;
+        };
+        // SAFETY: kill with signal 0 only asks whether the process exists.
+        let gone = unsafe { libc::kill(pid, 0) } == -1
+            && io::Error::last_os_error().raw_os_error() == Some(libc::ESRCH);
+        if gone && lock(&path).is_ok() && std::fs::remove_dir_all(&path).is_ok() {
+            removed.push(path);
+        }
+    }
+    removed
 }
 
 /// Why a work directory was not prepared.
@@ -79,19 +198,52 @@ pub enum PrepareError {
     /// The lesson may not run here (exit 2): nothing was created.
     #[error("{0}")]
     Refused(#[from] LessonError),
+    /// Another tutor holds the directory's lock (exit 2).
+    #[error("another memmap-tutor is running in {} (it holds the directory's lock); wait for it to finish or choose another --workdir", crate::workdir::shell_quote(&.0.to_string_lossy()))]
+    Busy(PathBuf),
     /// The directory could not be created (exit 1).
     #[error("cannot prepare the work directory: {0}")]
     Io(io::Error),
 }
 
+/// A path (or any text) quoted for the shell so it can be pasted as one word: as is when it is
+/// plain, in single quotes otherwise, and as bash's `$'...'` with escapes when it holds control
+/// characters (which must never reach the terminal raw).
+pub fn shell_quote(s: &str) -> String {
+    if !s.is_empty()
+        && s.chars()
+            .all(|c| c.is_ascii_alphanumeric() || "/._-+,:@%=".contains(c))
+    {
+        return s.to_string();
+    }
+    if s.chars().any(crate::term_safe::is_unsafe) {
+        let mut out = String::from("$'");
+        for c in s.chars() {
+            match c {
+                '\\' => out.push_str("\\\\"),
+                '\'' => out.push_str("\\'"),
+                '\n' => out.push_str("\\n"),
+                c if crate::term_safe::is_unsafe(c) && (c as u32) <= 0xff => {
+                    out.push_str(&format!("\\x{:02x}", c as u32))
+                }
+                c if crate::term_safe::is_unsafe(c) => {
+                    out.push_str(&format!("\\u{:04x}", c as u32))
+                }
+                c => out.push(c),
+            }
+        }
+        out.push('\'');
+        return out;
+    }
+    format!("'{}'", s.replace('\'', "'\\''"))
+}
+
 /// Checks made before the first step, so a refused lesson touches nothing:
-/// - every `open` names a file that resolves inside `dir` — validation already refused `..` and
-///   absolute paths; here symlinks already in a `--workdir` are followed (a lesson cannot create
-///   symlinks, so every escape is visible now; the engine checks again when it opens);
-/// - a `w+` on a file that exists before the run is refused unless `overwrite` (NumPy would
-///   truncate it, and a teaching tool must not lose a user's file);
-/// - a `w+` larger than the free space of `dir`'s filesystem is refused: NumPy would create a
-///   sparse file, but writing its pages once the disk is full kills the process with SIGBUS.
+/// - every file a step names is reached without a symlink (the engine opens files by
+///   descriptor without following symlinks; a symlink here would only fail later);
+/// - a file that exists before the run is the user's: an `r+`/`w+` open, `truncate`,
+///   `external_write` or a shared `crash` store on it is refused unless `overwrite`;
+/// - everything the lesson can grow or dirty, across all files, fits the free space.
 ///
 /// `dir` need not exist (a new `--workdir`): then only the free space is checked, on the
 /// nearest existing ancestor.
@@ -101,31 +253,72 @@ pub(crate) fn preflight(
     overwrite: bool,
 ) -> Result<(), LessonError> {
     if dir.is_dir() {
+        let d = DirFd::open(dir).map_err(|e| LessonError::Unreadable {
+            source_name: lesson.source.clone(),
+            message: format!("cannot open the work directory {}: {e}", dir.display()),
+        })?;
+        // var -> (file, mode) of its latest open, for crash.
+        let mut vars: BTreeMap<&str, (&str, Mode)> = BTreeMap::new();
         for step in &lesson.steps {
-            let Action::Open(spec) = &step.action else {
-                continue;
+            let (file, field, writes) = match &step.action {
+                Action::Open(spec) | Action::Reopen(spec) => {
+                    vars.insert(&spec.var, (&spec.file, spec.mode));
+                    let field = if matches!(step.action, Action::Open(_)) {
+                        "file"
+                    } else {
+                        "var"
+                    };
+                    (
+                        spec.file.as_str(),
+                        field,
+                        matches!(spec.mode, Mode::ReadWrite | Mode::Write),
+                    )
+                }
+                Action::ExternalWrite { target, .. } | Action::Truncate { target, .. } => {
+                    (target.file(), target_field(target), true)
+                }
+                Action::ExternalRead { target, .. } => (target.file(), target_field(target), false),
+                Action::Crash { var, .. } => match vars.get(var.as_str()) {
+                    Some((file, mode)) => {
+                        (*file, "var", matches!(mode, Mode::ReadWrite | Mode::Write))
+                    }
+                    None => continue,
+                },
+                _ => continue,
             };
-            let path = confine(dir, &spec.file).map_err(|_| {
+            let existing = d.inspect(file).map_err(|why| {
                 refuse(
                     lesson,
                     step.number,
-                    "file",
+                    field,
                     format!(
-                        "`{}` resolves outside the work directory {} (through a symlink); a lesson can only name files inside its work directory",
-                        spec.file,
+                        "`{file}` cannot be reached inside the work directory {}: {why}",
                         dir.display()
                     ),
                 )
             })?;
-            if spec.mode == Mode::Write && !overwrite && std::fs::symlink_metadata(&path).is_ok() {
+            if writes && !overwrite && existing.is_some() {
+                let (field, what) = match &step.action {
+                    Action::Open(s) | Action::Reopen(s) if s.mode == Mode::Write => {
+                        ("mode", "mode w+ would truncate it (NumPy empties the file)")
+                    }
+                    Action::Open(_) | Action::Reopen(_) => (
+                        "mode",
+                        "mode r+ can change it (NumPy also grows it to the shape)",
+                    ),
+                    Action::Truncate { .. } => (field, "truncate would shorten it"),
+                    Action::ExternalWrite { .. } => {
+                        (field, "external_write would change its bytes")
+                    }
+                    _ => (field, "crash would store into it through a shared mapping"),
+                };
                 return Err(refuse(
                     lesson,
                     step.number,
-                    "mode",
+                    field,
                     format!(
-                        "`{}` already exists in {} and mode w+ would truncate it (NumPy empties the file); \
-                         run with --overwrite to allow it, or use mode r+ to keep its contents",
-                        spec.file,
+                        "`{file}` was already in {} before the run, and {what}; files that were there \
+                         are read-only to a lesson: run with --overwrite to allow it, or name a new file",
                         dir.display()
                     ),
                 ));
@@ -135,92 +328,134 @@ pub(crate) fn preflight(
     check_free_space(dir, lesson)
 }
 
-/// Refuse a lesson whose stores would fill the filesystem holding `dir`.
+/// The field a target came from: `var` when the step named a variable, else `file`.
+fn target_field(target: &Target) -> &'static str {
+    match target {
+        Target::Var { .. } => "var",
+        Target::File(_) => "file",
+    }
+}
+
+/// Refuse a lesson whose growth and stores could fill the filesystem holding `dir`.
 ///
-/// A `w+` file is created sparse (NumPy writes one NUL at the end), so its apparent size alone costs no
-/// space: the 64 GiB `bigger-than-ram` lesson needs only the pages it writes. What fills the disk is the
-/// stores; a store to a page the filesystem cannot allocate kills the process with SIGBUS. So the check
-/// adds up, per file, the bytes the lesson's assignments (and a crash's stores) can dirty, page rounded,
-/// and refuses when that exceeds the free space.
+/// A file NumPy grows is sparse (it writes one NUL at the end), so its apparent size alone costs
+/// one page: the 64 GiB `bigger-than-ram` lesson needs only the pages it writes. What fills the
+/// disk is the stores; a store to a page the filesystem cannot allocate kills NumPy with SIGBUS
+/// (the tutor populates pages first and makes that an error step; this check refuses up front).
+/// So the check adds up, across all files, a page per growth and the bytes every assignment,
+/// crash store and external write can dirty, page rounded and capped at each file's size, and
+/// refuses at the step where the total passes the free space.
 fn check_free_space(dir: &Path, lesson: &LoadedLesson) -> Result<(), LessonError> {
     let Some(free) = free_bytes(dir) else {
         return Ok(());
     };
-    for (file, w) in planned_writes(lesson) {
-        if w.bytes > free as u128 {
-            return Err(refuse(
-                lesson,
-                w.open_step,
-                "shape",
-                format!(
-                    "mode w+ makes `{file}` {} bytes and the lesson's assignments write up to {} bytes of it, \
-                     more than the {free} bytes free on the work directory's filesystem; NumPy would create the \
-                     file sparse, but a store to a page the full disk cannot hold kills the process (SIGBUS), \
-                     so the tutor refuses: use a smaller shape or write less",
-                    w.size, w.bytes
-                ),
-            ));
-        }
+    let plan = planned_writes(dir, lesson);
+    if let Some(over) = plan.first_over(free as u128) {
+        return Err(refuse(
+            lesson,
+            over.step,
+            over.field,
+            format!(
+                "the lesson can grow and write up to {} bytes across its files by this step (`{}` alone up to {} \
+                 of its {} bytes), more than the {free} bytes free on the work directory's filesystem; a store to \
+                 a page the full disk cannot hold kills NumPy (SIGBUS), so the tutor refuses: use a smaller \
+                 shape or write less",
+                over.total, over.file, over.file_bytes, over.file_size
+            ),
+        ));
     }
     Ok(())
 }
 
-/// What a lesson will write to one `w+` file at most.
-struct PlannedWrite {
-    /// The step that created the file.
-    open_step: usize,
-    /// Its apparent size.
+/// Where the planned bytes first pass the free space.
+struct Over {
+    step: usize,
+    field: &'static str,
+    file: String,
+    total: u128,
+    file_bytes: u128,
+    file_size: u128,
+}
+
+/// Per file: its largest size and the bytes the lesson can dirty; per step, the running total.
+struct Plan {
+    /// (step, field, file, running total) after each step that adds bytes.
+    steps: Vec<(usize, &'static str, String, u128)>,
+    files: BTreeMap<String, FilePlan>,
+}
+
+#[derive(Default, Clone)]
+struct FilePlan {
     size: u128,
-    /// Bytes the lesson's stores can dirty, page rounded, at most `size` (plus the NUL NumPy writes).
     bytes: u128,
 }
 
-/// Per `w+` file: the bytes its shared maps' assignments and crash stores can dirty.
-fn planned_writes(lesson: &LoadedLesson) -> std::collections::BTreeMap<String, PlannedWrite> {
-    use std::collections::BTreeMap;
-    const PAGE: u128 = 4096;
+impl Plan {
+    fn first_over(&self, free: u128) -> Option<Over> {
+        let (step, field, file, total) = self.steps.iter().find(|s| s.3 > free)?.clone();
+        let fp = self.files.get(&file).cloned().unwrap_or_default();
+        Some(Over {
+            step,
+            field,
+            file,
+            total,
+            file_bytes: fp.bytes,
+            file_size: fp.size,
+        })
+    }
+}
+
+const PAGE: u128 = 4096;
+
+/// What the lesson can grow and dirty, file by file, in step order.
+fn planned_writes(dir: &Path, lesson: &LoadedLesson) -> Plan {
     // var -> (file, shape, itemsize, shared)
     let mut vars: BTreeMap<String, (String, Vec<usize>, usize, bool)> = BTreeMap::new();
-    let mut files: BTreeMap<String, PlannedWrite> = BTreeMap::new();
+    let mut files: BTreeMap<String, FilePlan> = BTreeMap::new();
+    let mut steps = Vec::new();
+    let mut total: u128 = 0;
+    let size_now = |name: &str| -> u128 {
+        std::fs::symlink_metadata(dir.join(name))
+            .map(|m| m.len() as u128)
+            .unwrap_or(0)
+    };
     for step in &lesson.steps {
-        match &step.action {
-            Action::Open(spec) => {
+        // (file, bytes this step can dirty) before capping.
+        let (name, field, want): (Option<String>, &'static str, u128) = match &step.action {
+            Action::Open(spec) | Action::Reopen(spec) => {
+                let Some(name) = normal_name(&spec.file) else {
+                    continue;
+                };
                 vars.remove(&spec.var);
                 let shape: Option<Vec<usize>> = spec
                     .shape
                     .as_ref()
                     .and_then(|s| s.iter().map(|&d| usize::try_from(d).ok()).collect());
-                let Some(shape) = shape else { continue };
-                if let Some(size) = write_size(spec) {
-                    files.insert(
-                        spec.file.clone(),
-                        PlannedWrite {
-                            open_step: step.number,
-                            size: size as u128,
-                            bytes: PAGE.min(size as u128),
-                        },
-                    );
+                let shared = matches!(spec.mode, Mode::ReadWrite | Mode::Write);
+                if let Some(shape) = &shape {
                     vars.insert(
                         spec.var.clone(),
-                        (spec.file.clone(), shape, spec.dtype.size, true),
+                        (name.clone(), shape.clone(), spec.dtype.size, shared),
                     );
-                } else {
-                    let shared = matches!(spec.mode, Mode::ReadWrite | Mode::Write);
-                    vars.insert(
-                        spec.var.clone(),
-                        (spec.file.clone(), shape, spec.dtype.size, shared),
-                    );
+                }
+                let entry = files.entry(name.clone()).or_insert_with(|| FilePlan {
+                    size: size_now(&name),
+                    bytes: 0,
+                });
+                match (shared, grow_size(spec)) {
+                    (true, Some(size)) if size > entry.size => {
+                        // NumPy writes one NUL at the new end: one page.
+                        entry.size = size;
+                        (Some(name), "shape", PAGE)
+                    }
+                    _ => continue,
                 }
             }
             Action::Assign { var, index, .. } | Action::Crash { var, index, .. } => {
                 let Some((file, shape, itemsize, shared)) = vars.get(var) else {
                     continue;
                 };
-                let Some(w) = files.get_mut(file) else {
-                    continue;
-                };
-                // A crash's child maps the file shared whatever the variable's mode.
-                if !*shared && matches!(step.action, Action::Assign { .. }) {
+                if !*shared {
                     continue;
                 }
                 // Only the view's shape matters here; an overflowing shape has no strides, and zeros do.
@@ -231,13 +466,55 @@ fn planned_writes(lesson: &LoadedLesson) -> std::collections::BTreeMap<String, P
                     continue;
                 };
                 let count: u128 = view.shape.iter().map(|&d| d as u128).product();
-                let bytes = (count * *itemsize as u128).div_ceil(PAGE) * PAGE + PAGE;
-                w.bytes = (w.bytes + bytes).min(w.size.div_ceil(PAGE) * PAGE);
+                (
+                    Some(file.clone()),
+                    "index",
+                    (count * *itemsize as u128).div_ceil(PAGE) * PAGE + PAGE,
+                )
             }
-            _ => {}
-        }
+            Action::ExternalWrite {
+                target,
+                offset,
+                data,
+                ..
+            } => {
+                let Some(name) = normal_name(target.file()) else {
+                    continue;
+                };
+                let entry = files.entry(name.clone()).or_insert_with(|| FilePlan {
+                    size: size_now(&name),
+                    bytes: 0,
+                });
+                entry.size = entry.size.max(*offset as u128 + data.len() as u128);
+                (
+                    Some(name),
+                    "bytes",
+                    (data.len() as u128).div_ceil(PAGE) * PAGE + PAGE,
+                )
+            }
+            Action::Truncate { target, size, .. } => {
+                // Shrinking frees space; growing makes a sparse tail that later stores may fill.
+                let Some(name) = normal_name(target.file()) else {
+                    continue;
+                };
+                let entry = files.entry(name.clone()).or_insert_with(|| FilePlan {
+                    size: size_now(&name),
+                    bytes: 0,
+                });
+                entry.size = entry.size.max(*size as u128);
+                continue;
+            }
+            _ => continue,
+        };
+        let Some(name) = name else { continue };
+        let entry = files.entry(name.clone()).or_default();
+        let cap = entry.size.div_ceil(PAGE) * PAGE;
+        let before = entry.bytes;
+        entry.bytes = (entry.bytes + want).min(cap.max(PAGE));
+        total += entry.bytes - before;
+        steps.push((step.number, field, name, total));
     }
-    files
+    Plan { steps, files }
 }
 
 /// A refusal located at a step and field, like validation errors.
@@ -250,21 +527,18 @@ fn refuse(lesson: &LoadedLesson, step: usize, field: &str, message: String) -> L
     }
 }
 
-/// The file size a `w+` open asks for (offset + size * itemsize), when the shape is known,
-/// non-negative and does not overflow (otherwise the engine raises NumPy's error at run time).
-fn write_size(spec: &OpenSpec) -> Option<i128> {
-    if spec.mode != Mode::Write {
+/// The file size an `r+`/`w+` open grows the file to (offset + size * itemsize), when the shape is
+/// known, non-negative and does not overflow (otherwise the engine raises NumPy's error at run time).
+fn grow_size(spec: &OpenSpec) -> Option<u128> {
+    if !matches!(spec.mode, Mode::ReadWrite | Mode::Write) {
         return None;
     }
-    let mut n: i128 = 1;
+    let mut n: u128 = 1;
     for &d in spec.shape.as_ref()? {
-        if d < 0 {
-            return None;
-        }
-        n = n.checked_mul(d as i128)?;
+        n = n.checked_mul(u128::try_from(d).ok()?)?;
     }
-    n.checked_mul(spec.dtype.size as i128)?
-        .checked_add(spec.offset.max(0) as i128)
+    n.checked_mul(spec.dtype.size as u128)?
+        .checked_add(spec.offset.max(0) as u128)
 }
 
 /// Bytes available to an unprivileged user on the filesystem holding `dir` (or its nearest
@@ -299,7 +573,7 @@ mod tests {
     fn temp_dir_is_removed_when_a_panic_unwinds() {
         let (tx, rx) = std::sync::mpsc::channel();
         let r = std::thread::spawn(move || {
-            let w = WorkDir::new(None).unwrap();
+            let w = WorkDir::new(None).map_err(|e| e.to_string()).unwrap();
             std::fs::write(w.path().join("a.dat"), b"x").unwrap();
             tx.send(w.path().to_path_buf()).unwrap();
             panic!("simulated bug mid-lesson");
@@ -308,6 +582,35 @@ mod tests {
         assert!(r.is_err());
         let path = rx.recv().unwrap();
         assert!(!path.exists(), "{} survived the panic", path.display());
+    }
+
+    #[test]
+    fn shell_quoting_pastes_as_one_word() {
+        assert_eq!(shell_quote("/tmp/a.dat"), "/tmp/a.dat");
+        assert_eq!(shell_quote("/tmp/my file.dat"), "'/tmp/my file.dat'");
+        assert_eq!(shell_quote("it's; rm -rf ~"), "'it'\\''s; rm -rf ~'");
+        assert_eq!(shell_quote("a\x1b[2Jb"), "$'a\\x1b[2Jb'");
+        assert_eq!(shell_quote(""), "''");
+    }
+
+    #[test]
+    fn stale_dirs_of_dead_tutors_are_removed_and_live_ones_kept() {
+        let base = tempfile::tempdir().unwrap();
+        let dead = base.path().join("memmap-tutor-dead");
+        let live = base.path().join("memmap-tutor-live");
+        let nopid = base.path().join("memmap-tutor-nopid");
+        let other = base.path().join("not-ours");
+        for d in [&dead, &live, &nopid, &other] {
+            std::fs::create_dir(d).unwrap();
+            std::fs::write(d.join("a.dat"), b"x").unwrap();
+        }
+        // A pid that cannot exist (above pid_max's largest possible value).
+        std::fs::write(dead.join(PID_FILE), "4194305\n").unwrap();
+        std::fs::write(other.join(PID_FILE), "4194305\n").unwrap();
+        std::fs::write(live.join(PID_FILE), format!("{}\n", std::process::id())).unwrap();
+        let removed = remove_stale_temp_dirs(base.path());
+        assert_eq!(removed, vec![dead.clone()]);
+        assert!(!dead.exists() && live.exists() && nopid.exists() && other.exists());
     }
 
     #[test]

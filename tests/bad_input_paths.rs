@@ -93,7 +93,8 @@ fn symlink_leading_out_of_the_workdir_exits_2_before_anything_runs() {
         assert!(
             err.contains("step 2, field `file`")
                 && err.contains(file)
-                && err.contains("outside the work directory"),
+                && err.contains("is a symlink")
+                && err.contains("without following symlinks"),
             "{file}: {err}"
         );
         assert_eq!(listing(&outside), ["secret.dat"], "{file}");
@@ -105,18 +106,21 @@ fn symlink_leading_out_of_the_workdir_exits_2_before_anything_runs() {
     }
 }
 
+/// Files are opened by descriptor without following symlinks (README: Untrusted lessons), so even
+/// a symlink that stays inside the work directory is refused, before the first step.
 #[test]
-fn symlink_inside_the_workdir_is_fine() {
+fn a_symlink_inside_the_workdir_is_refused_too() {
     let cwd = tempfile::tempdir().unwrap();
     let work = cwd.path().join("work");
     std::fs::create_dir_all(work.join("real")).unwrap();
     std::os::unix::fs::symlink(work.join("real"), work.join("alias")).unwrap();
     let (code, err) = run_in(cwd.path(), &work, &open_step("alias/a.dat", "w+"), &[]);
-    assert_eq!(code, 0, "{err}");
-    assert_eq!(
-        std::fs::read(work.join("real/a.dat")).unwrap(),
-        [7, 7, 7, 7]
+    assert_eq!(code, 2, "{err}");
+    assert!(
+        err.contains("step 1, field `file`") && err.contains("`alias` is a symlink"),
+        "{err}"
     );
+    assert_eq!(listing(&work.join("real")), Vec::<String>::new());
 }
 
 #[test]
@@ -166,8 +170,20 @@ fn w_plus_twice_on_a_file_the_lesson_created_is_fine() {
     // Run again: now a.dat exists before the run, so it is the user's.
     let (code, err) = run_in(cwd.path(), &work, &yaml, &[]);
     assert_eq!(code, 2, "{err}");
-    // r+ on an existing file never needs --overwrite.
+    // r+ on a file that was there before the run needs --overwrite too: NumPy can change it.
     let (code, err) = run_in(cwd.path(), &work, &open_step("a.dat", "r+"), &[]);
+    assert_eq!(code, 2, "{err}");
+    assert!(
+        err.contains("step 1, field `mode`") && err.contains("--overwrite"),
+        "{err}"
+    );
+    assert_eq!(std::fs::read(work.join("a.dat")).unwrap(), [0, 0]);
+    let (code, err) = run_in(
+        cwd.path(),
+        &work,
+        &open_step("a.dat", "r+"),
+        &["--overwrite"],
+    );
     assert_eq!(code, 0, "{err}");
 }
 

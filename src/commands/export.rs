@@ -1,6 +1,6 @@
 //! `memmap-tutor export python LESSON`: the lesson as an equivalent NumPy script, on stdout or in a file.
 
-use super::{emit, CommandError};
+use super::{emit_exact, CommandError};
 use crate::cli::{ExportArgs, ExportLanguage};
 use crate::export::python::{python_script, ScriptOptions};
 use crate::lesson::load;
@@ -17,7 +17,8 @@ pub fn run(args: &ExportArgs) -> Result<(), CommandError> {
         ),
     };
     match &args.output {
-        None => emit(&script),
+        // The export escapes every lesson string itself (see codegen): it is emitted exactly.
+        None => emit_exact(&script),
         Some(path) => std::fs::write(path, script)
             .map_err(|e| CommandError::Io(format!("cannot write {}: {e}", path.display()))),
     }

@@ -48,13 +48,21 @@ impl From<crate::workdir::PrepareError> for CommandError {
     fn from(e: crate::workdir::PrepareError) -> Self {
         match e {
             crate::workdir::PrepareError::Refused(l) => CommandError::Lesson(l),
+            crate::workdir::PrepareError::Busy(_) => CommandError::Invalid(e.to_string()),
             crate::workdir::PrepareError::Io(_) => CommandError::Io(e.to_string()),
         }
     }
 }
 
-/// Write text to stdout, turning a closed pipe into [`CommandError::BrokenPipe`].
+/// Write text for a terminal to stdout: lesson text in it has its control characters shown
+/// escaped ([`crate::term_safe`]). A closed pipe becomes [`CommandError::BrokenPipe`].
 pub(crate) fn emit(text: &str) -> Result<(), CommandError> {
+    emit_exact(&crate::term_safe::clean(text))
+}
+
+/// Write already-safe output exactly: JSON, an export script, or blocks a renderer sanitised
+/// (which may carry the renderer's own colour sequences).
+pub(crate) fn emit_exact(text: &str) -> Result<(), CommandError> {
     let mut out = io::stdout().lock();
     out.write_all(text.as_bytes())
         .and_then(|_| out.flush())

@@ -2,7 +2,7 @@
 
 use std::io::IsTerminal;
 
-use super::{emit, CommandError};
+use super::{emit_exact, CommandError};
 use crate::cli::{ColorChoice, OutputArgs, RunArgs, ViewName, WorkdirArgs};
 use crate::lesson::{self, builtin, LoadedLesson};
 use crate::quiz;
@@ -29,7 +29,9 @@ pub(crate) fn load_and_prepare(
 
 /// Run a loaded lesson in its work directory and return the trace.
 pub fn perform(lesson: &LoadedLesson, workdir: &WorkDir) -> Trace {
-    Runner::new(lesson, workdir.path()).run_all()
+    let mut runner = Runner::new(lesson, workdir.path());
+    runner.allow_overwrite(workdir.overwrite());
+    runner.run_all()
 }
 
 /// `run`: load, perform, print.
@@ -46,7 +48,8 @@ pub fn run(args: &RunArgs) -> Result<(), CommandError> {
     let out = render(&lesson, &trace, &views, &args.output);
     match &args.out_file {
         Some(path) => write_file(path, &out),
-        None => emit(&out),
+        // Rendered output is already safe (the renderers sanitise lesson text; JSON is exact).
+        None => emit_exact(&out),
     }
 }
 

@@ -2,7 +2,7 @@
 
 use super::input::{Input, Terminal};
 use super::run::{load_and_prepare, render_options};
-use super::{emit, CommandError};
+use super::{emit, emit_exact, CommandError};
 use crate::cli::StepArgs;
 use crate::quiz;
 use crate::runner::Runner;
@@ -19,6 +19,7 @@ pub fn run(args: &StepArgs) -> Result<(), CommandError> {
     options.format = crate::views::Format::Text;
     let mut input = Terminal;
     let mut runner = Runner::new(&lesson, workdir.path());
+    runner.allow_overwrite(workdir.overwrite());
     let env = runner.environment().clone();
     emit(&format!(
         "{}\nWork directory: {} ({}{})\nPress Enter to perform each step, q then Enter to quit.\n\n",
@@ -66,11 +67,12 @@ pub fn run(args: &StepArgs) -> Result<(), CommandError> {
             return finish(&workdir);
         }
         let Some(record) = runner.step() else { break };
-        emit(&render_blocks(&step_blocks(&record), &options))?;
+        emit_exact(&render_blocks(&step_blocks(&record), &options))?;
         for f in record.files.values() {
             emit(&format!(
                 "File on disk: {} (try `xxd {}` in another terminal)\n",
-                f.abs_path, f.abs_path
+                f.abs_path,
+                crate::workdir::shell_quote(&f.abs_path)
             ))?;
         }
         trace.steps.push(record);

@@ -66,7 +66,7 @@ pub fn run(args: &VerifyArgs) -> Result<(), CommandError> {
                 continue;
             }
         };
-        let (p, f, s, block) = verify_one(&lesson)?;
+        let (p, f, s, block) = verify_one(&lesson, args.workdir.as_deref())?;
         text.push_str(&block);
         passed += p;
         failed += f;
@@ -92,8 +92,14 @@ pub fn run(args: &VerifyArgs) -> Result<(), CommandError> {
 }
 
 /// Run one lesson in a fresh temporary directory; its counts and printed block.
-fn verify_one(lesson: &LoadedLesson) -> Result<(usize, usize, usize, String), CommandError> {
-    let workdir = WorkDir::prepare(None, lesson, false)?;
+fn verify_one(
+    lesson: &LoadedLesson,
+    base: Option<&std::path::Path>,
+) -> Result<(usize, usize, usize, String), CommandError> {
+    let workdir = match base {
+        Some(b) => WorkDir::prepare_temp_in(b, lesson)?,
+        None => WorkDir::prepare(None, lesson, false)?,
+    };
     let trace = Runner::new(lesson, workdir.path()).run_all();
     let checks = verify::check_lesson(lesson, &trace);
     let (p, f, s) = verify::tally(&checks);

@@ -65,6 +65,8 @@ pub(crate) fn assign_compiled(
     let view = apply_index(&var.shape, &var.strides, var.array_offset, &index.items)?;
     let src = values::into_source(compiled, &var.dtype, &view.shape, view.is_scalar)?;
     let vstrides = broadcast_into(&src.lazy.shape, &view.shape)?;
+    // Every NumPy check passed: fault the target pages in first, so a full disk is an error here.
+    super::populate_target(var, &view.shape, &view.strides, view.base)?;
     let map = var.map.as_ref().ok_or_else(|| var.closed_error())?;
     let mut map = map.borrow_mut();
     let bytes = map

@@ -171,6 +171,77 @@ impl ElementSource for BytesElements {
     }
 }
 
+/// `arr[index] = value` evaluated by the tutor, as the bytes the crashing child stores and where
+/// (offsets inside the variable's mapping, contiguous runs merged). The assignment runs on a
+/// private anonymous copy of the mapping's length, so NumPy's errors (broadcast, cast) come out
+/// exactly as for `assign` and nothing of the file is touched.
+fn crash_stores(
+    v: &Variable,
+    file: &File,
+    index: &crate::expr::index::IndexExpr,
+    value: &crate::expr::value::ValueExpr,
+) -> Result<Vec<child::Store>, String> {
+    let target = view::apply_index(&v.shape, &v.strides, v.array_offset, &index.items)?;
+    let count = array::checked_size(&target.shape).unwrap_or(usize::MAX);
+    if count.saturating_mul(v.dtype.size) > MAX_CHILD_BYTES {
+        return Err(format!(
+            "the crashing process would store {count} elements; this tutor hands a child at most {MAX_CHILD_BYTES} bytes"
+        ));
+    }
+    // SAFETY: an anonymous private mapping: no file behind it, so no SIGBUS; MAP_NORESERVE so a
+    // large array's length costs address space only, and only the stored elements' pages are touched.
+    let anon = memmap2::MmapOptions::new()
+        .len(v.map_len.max(1))
+        .no_reserve_swap()
+        .map_anon()
+        .map_err(|e| open::os_error(&e, None))?;
+    let scratch = Variable {
+        name: v.name.clone(),
+        file: v.file.clone(),
+        path: v.path.clone(),
+        dtype: v.dtype,
+        shape: v.shape.clone(),
+        strides: v.strides.clone(),
+        offset: v.offset,
+        mode: Mode::ReadWrite,
+        order: v.order,
+        closed: false,
+        map: Some(std::rc::Rc::new(std::cell::RefCell::new(Mapping::Private(
+            anon,
+        )))),
+        handle: Some(file.try_clone().map_err(|e| open::os_error(&e, None))?),
+        map_start: v.map_start,
+        map_len: v.map_len,
+        array_offset: v.array_offset,
+    };
+    assign::assign(&scratch, index, value)?;
+    let map = scratch.map.as_ref().ok_or_else(|| scratch.closed_error())?;
+    let map = map.borrow();
+    let bytes = map.bytes();
+    let size = v.dtype.size;
+    let mut stores: Vec<child::Store> = Vec::new();
+    if count > 0 {
+        let mut idx = vec![0usize; target.shape.len()];
+        loop {
+            let pos = element_pos(target.base, &target.strides, &idx);
+            let data = bytes
+                .get(pos..pos + size)
+                .ok_or("internal: store outside the mapping")?;
+            match stores.last_mut() {
+                Some(last) if last.at + last.data.len() == pos => last.data.extend_from_slice(data),
+                _ => stores.push(child::Store {
+                    at: pos,
+                    data: data.to_vec(),
+                }),
+            }
+            if !array::next_index(&mut idx, &target.shape) {
+                break;
+            }
+        }
+    }
+    Ok(stores)
+}
+
 /// The result of a `read` step: a scalar or a view.
 pub enum ReadResult {
     Scalar(Scalar, DType),
@@ -216,26 +287,161 @@ impl StepOutcome {
     }
 }
 
+/// Most bytes a child process reads or stores in one step (a crash's evaluated store travels to
+/// the child as bytes; a hostile lesson must not make the tutor allocate without bound).
+pub const MAX_CHILD_BYTES: usize = 16 << 20;
+
+/// `madvise(MADV_POPULATE_WRITE)` of `[at, at + len)` of the mapping starting at `base`: the pages a
+/// store is about to touch are faulted in writable first, so a page the filesystem cannot give
+/// (disk full) is an error here instead of a SIGBUS at the store. Only those pages are touched, so
+/// what the probes see afterwards is what the store itself would have caused.
+pub fn populate_write(base: usize, at: usize, len: usize) -> std::io::Result<()> {
+    populate(base, at, len, MADV_POPULATE_WRITE)
+}
+
+/// `madvise(MADV_POPULATE_READ)`: fault in the pages a read is about to touch, so a page that
+/// cannot be had (a full tmpfs must allocate even to read a hole) is an error, not a SIGBUS.
+pub fn populate_read(base: usize, at: usize, len: usize) -> std::io::Result<()> {
+    populate(base, at, len, MADV_POPULATE_READ)
+}
+
+fn populate(base: usize, at: usize, len: usize, advice: libc::c_int) -> std::io::Result<()> {
+    if len == 0 {
+        return Ok(());
+    }
+    let page = open::page_size() as usize;
+    let start = (base + at) / page * page;
+    let end = (base + at + len).div_ceil(page) * page;
+    // SAFETY: the range lies inside a live mapping owned by the caller (page-rounded outward, and a
+    // mapping always covers whole pages); MADV_POPULATE_WRITE only prefaults, it changes no data.
+    let rc = unsafe { libc::madvise(start as *mut libc::c_void, end - start, advice) };
+    if rc == 0 {
+        return Ok(());
+    }
+    let e = std::io::Error::last_os_error();
+    match e.raw_os_error() {
+        // Kernels before 5.14 do not know it: the store goes ahead (the SIGBUS handler remains).
+        Some(libc::EINVAL) => Ok(()),
+        _ => Err(e),
+    }
+}
+
+/// Linux's `MADV_POPULATE_WRITE` and `MADV_POPULATE_READ` (5.14); not in every libc.
+const MADV_POPULATE_WRITE: libc::c_int = 23;
+const MADV_POPULATE_READ: libc::c_int = 22;
+
+/// Views up to this span are faulted in before a read step (larger ones print only a summary).
+const READ_POPULATE_MAX: usize = 1 << 20;
+
+/// The error step for a store whose pages could not be populated.
+fn populate_error(e: &std::io::Error) -> String {
+    match e.raw_os_error() {
+        Some(libc::EFAULT) | Some(libc::ENOSPC) | Some(libc::EIO) => format!(
+            "OSError: [Errno {}] No space left on device: the filesystem cannot give this access a page \
+             (the disk is full or the file shrank); NumPy would be killed by SIGBUS here, the tutor stops the step",
+            libc::ENOSPC
+        ),
+        _ => open::os_error(e, None),
+    }
+}
+
+/// Populate (see [`populate_write`]) exactly the pages of `var`'s shared mapping that a store to the
+/// view `shape`/`strides`/`base` touches; a private or read-only mapping needs nothing (its writes
+/// never need a page of the file's filesystem).
+pub(crate) fn populate_target(
+    var: &Variable,
+    shape: &[usize],
+    strides: &[isize],
+    base: usize,
+) -> Result<(), String> {
+    let Some(map) = var.map.as_ref() else {
+        return Ok(());
+    };
+    let map = map.borrow();
+    if !matches!(&*map, Mapping::Shared(_)) {
+        return Ok(());
+    }
+    let addr = map.addr();
+    let size = var.dtype.size;
+    let Some(n) = array::checked_size(shape).filter(|&n| n > 0) else {
+        return Ok(());
+    };
+    let (mut lo, mut hi) = (base as isize, base as isize);
+    for (&d, &s) in shape.iter().zip(strides) {
+        let reach = (d as isize - 1) * s;
+        if reach < 0 {
+            lo += reach;
+        } else {
+            hi += reach;
+        }
+    }
+    let span = (hi - lo) as usize + size;
+    if span == n.saturating_mul(size) {
+        return populate_write(addr, lo as usize, span).map_err(|e| populate_error(&e));
+    }
+    // Strided: one call per run of consecutive pages the elements fall in.
+    let page = open::page_size() as usize;
+    let mut run: Option<(usize, usize)> = None;
+    let mut idx = vec![0usize; shape.len()];
+    loop {
+        let pos = element_pos(base, strides, &idx);
+        let (first, last) = (pos / page, (pos + size - 1) / page);
+        run = match run {
+            Some((a, b)) if first <= b + 1 && first >= a => Some((a, b.max(last))),
+            Some((a, b)) => {
+                populate_write(addr, a * page, (b + 1 - a) * page)
+                    .map_err(|e| populate_error(&e))?;
+                Some((first, last))
+            }
+            None => Some((first, last)),
+        };
+        if !array::next_index(&mut idx, shape) {
+            break;
+        }
+    }
+    if let Some((a, b)) = run {
+        populate_write(addr, a * page, (b + 1 - a) * page).map_err(|e| populate_error(&e))?;
+    }
+    Ok(())
+}
+
 /// Holds the lesson's variables and performs steps inside one work directory.
 pub struct Engine {
     workdir: PathBuf,
+    /// The work directory's descriptor: every file is opened beneath it (or why it could not be opened).
+    dir: Result<open::DirFd, String>,
+    /// Which files the lesson may write (created by this run, or `--overwrite`).
+    guard: open::WriteGuard,
     vars: BTreeMap<String, Variable>,
-    /// Read-write fds of files that child processes act on, kept open until the engine is dropped
-    /// (handed to each child as fd 3, so a child's exit never closes a file; see `child`).
-    aux_fds: HashMap<PathBuf, File>,
+    /// Fds of files that child processes act on (by normalised name and writability), kept open
+    /// until the engine is dropped (handed to each child as fd 3, so a child's exit never closes a
+    /// file; see `child`).
+    aux_fds: HashMap<(String, bool), File>,
     /// The report of the step being performed.
     report: OpReport,
 }
 
 impl Engine {
-    /// An engine acting on files under `workdir`.
+    /// An engine acting on files under `workdir`; the directory is opened once, here.
     pub fn new(workdir: &Path) -> Engine {
+        let dir = open::DirFd::open(workdir)
+            .map_err(|e| open::os_error(&e, Some(&workdir.to_string_lossy())));
+        if let Ok(d) = &dir {
+            crate::probe::confine_to(d.path(), d.file());
+        }
         Engine {
             workdir: workdir.to_path_buf(),
+            dir,
+            guard: open::WriteGuard::default(),
             vars: BTreeMap::new(),
             aux_fds: HashMap::new(),
             report: OpReport::default(),
         }
+    }
+
+    /// Let the lesson write files it did not create (`--overwrite`).
+    pub fn allow_overwrite(&mut self, yes: bool) {
+        self.guard.overwrite = yes;
     }
 
     /// The work directory files are resolved against.
@@ -250,26 +456,51 @@ impl Engine {
         StepOutcome::from_result(r, std::mem::take(&mut self.report))
     }
 
-    /// The absolute path of a target's file (confined to the work directory).
-    fn target_path(&self, target: &Target) -> Result<PathBuf, String> {
-        if let Some(v) = target.var().and_then(|v| self.vars.get(v)) {
-            return Ok(v.path.clone());
-        }
-        open::confine(&self.workdir, target.file())
+    fn dir(&self) -> Result<&open::DirFd, String> {
+        self.dir.as_ref().map_err(|e| e.clone())
     }
 
-    /// The engine's own long-lived read-write fd of `path` (opened once, never created).
-    fn aux_fd(&mut self, path: &Path, shown: &str) -> Result<&File, String> {
-        if !self.aux_fds.contains_key(path) {
-            let f = std::fs::OpenOptions::new()
-                .read(true)
-                .write(true)
-                .open(path)
-                .map_err(|e| open::os_error(&e, Some(shown)))?;
-            self.aux_fds.insert(path.to_path_buf(), f);
+    /// The normalised name and absolute path of a target's file.
+    fn target_name(&self, target: &Target) -> Result<(String, PathBuf), String> {
+        let file = match target.var().and_then(|v| self.vars.get(v)) {
+            Some(v) => v.file.as_str(),
+            None => target.file(),
+        };
+        let name = open::normal_name(file).ok_or_else(|| {
+            open::open_error(&std::io::Error::from_raw_os_error(libc::EXDEV), file)
+        })?;
+        let path = self.workdir.join(&name);
+        Ok((name, path))
+    }
+
+    /// The engine's own long-lived fd of a file (opened once beneath the work directory, never
+    /// created, never through a symlink); read-write only when `write`, and then only on a file
+    /// the lesson may write.
+    fn aux_fd(&mut self, name: &str, shown: &str, write: bool) -> Result<&File, String> {
+        let key = (name.to_string(), write);
+        if !self.aux_fds.contains_key(&key) {
+            if write && !self.guard.may_write(name) {
+                return Err(open::WriteGuard::refusal(shown, "change"));
+            }
+            let flags = if write {
+                libc::O_RDWR
+            } else {
+                libc::O_RDONLY | libc::O_NONBLOCK
+            };
+            let f = self
+                .dir()?
+                .open_file(name, flags, 0)
+                .map_err(|e| open::open_error(&e, shown))?;
+            if !f.metadata().map(|m| m.is_file()).unwrap_or(false) {
+                return Err(open::os_error(
+                    &std::io::Error::from_raw_os_error(libc::ENODEV),
+                    Some(shown),
+                ));
+            }
+            self.aux_fds.insert(key.clone(), f);
         }
         self.aux_fds
-            .get(path)
+            .get(&key)
             .ok_or_else(|| "internal: fd table lost an entry".to_string())
     }
 
@@ -294,7 +525,8 @@ impl Engine {
     fn perform_inner(&mut self, action: &Action) -> Result<Option<ReadResult>, String> {
         match action {
             Action::Open(spec) => {
-                let var = open::open(&self.workdir, spec)?;
+                let dir = self.dir.as_ref().map_err(|e| e.clone())?;
+                let var = open::open(dir, spec, &mut self.guard)?;
                 // Rebinding drops the old mapping (munmap, no msync), as in Python.
                 self.vars.insert(spec.var.clone(), var);
                 Ok(None)
@@ -324,7 +556,8 @@ impl Engine {
                 Ok(None)
             }
             Action::Reopen(spec) => {
-                let var = open::open(&self.workdir, spec)?;
+                let dir = self.dir.as_ref().map_err(|e| e.clone())?;
+                let var = open::open(dir, spec, &mut self.guard)?;
                 self.report.event = Some(StepEvent::Reopened {
                     file: spec.file.clone(),
                     mode: spec.mode.as_str().to_string(),
@@ -354,11 +587,8 @@ impl Engine {
                     .map(|_| None)
             }
             Action::Crash {
-                var,
-                index,
-                value_yaml,
-                ..
-            } => self.crash(var, index, value_yaml).map(|_| None),
+                var, index, value, ..
+            } => self.crash(var, index, value).map(|_| None),
             Action::Evict { var } => self.evict(var).map(|_| None),
             Action::WaitWriteback { var, timeout_ms } => {
                 self.wait_writeback(var, *timeout_ms).map(|_| None)
@@ -415,6 +645,23 @@ impl Engine {
         let v = self.open_var(var)?;
         v.check_mapped_range()?;
         let view = view::apply_index(&v.shape, &v.strides, v.array_offset, &index.items)?;
+        if let Some(m) = v.map.as_ref() {
+            let m = m.borrow();
+            let n = array::checked_size(&view.shape).unwrap_or(0);
+            let (mut lo, mut hi) = (view.base as isize, view.base as isize);
+            for (&d, &st) in view.shape.iter().zip(&view.strides) {
+                let reach = (d as isize - 1) * st;
+                if reach < 0 {
+                    lo += reach;
+                } else {
+                    hi += reach;
+                }
+            }
+            let span = (hi - lo) as usize + v.dtype.size;
+            if n > 0 && span <= READ_POPULATE_MAX {
+                populate_read(m.addr(), lo as usize, span).map_err(|e| populate_error(&e))?;
+            }
+        }
         if view.is_scalar {
             let m = v.map.as_ref().ok_or_else(|| v.closed_error())?;
             let s = read_element(m.borrow().bytes(), view.base, v.dtype);
@@ -428,16 +675,21 @@ impl Engine {
 
     /// Another process pwrite(2)s `data` at `offset`.
     fn external_write(&mut self, target: &Target, offset: u64, data: &[u8]) -> Result<(), String> {
-        let path = self.target_path(target)?;
-        let file = self.aux_fd(&path, target.file())?;
+        let (name, path) = self.target_name(target)?;
+        let file = self.aux_fd(&name, target.file(), true)?;
         let task = child::ChildTask::Write {
             offset,
-            hex: crate::python::hex(data),
+            data: data.to_vec(),
         };
         let run = child::spawn(file, &task, false)?;
+        let wrote = run.events.iter().find_map(|e| match e {
+            child::ChildEvent::Wrote { data, .. } => Some(crate::python::hex(data)),
+            _ => None,
+        });
+        let why = run.why();
         let mut record = run.record;
-        record.wrote = child::data_line(&run.lines);
-        let ok = record.exit_code == Some(0);
+        let ok = wrote.is_some();
+        record.wrote = wrote;
         let (shared, private) = self.sharers(&path);
         self.report.event = Some(if ok {
             StepEvent::ExternalWrote {
@@ -452,11 +704,11 @@ impl Engine {
                 said: record.said.clone(),
             }
         });
-        let failed = (!ok).then(|| record.said.join("; "));
         self.report.child = Some(record);
-        match failed {
-            Some(why) => Err(format!("OSError: the writing process failed: {why}")),
-            None => Ok(()),
+        if ok {
+            Ok(())
+        } else {
+            Err(format!("OSError: the writing process failed: {why}"))
         }
     }
 
@@ -468,17 +720,20 @@ impl Engine {
         length: u64,
         dtype: Option<&DType>,
     ) -> Result<(), String> {
-        let path = self.target_path(target)?;
-        let file = self.aux_fd(&path, target.file())?;
+        let (name, _) = self.target_name(target)?;
+        // A reader needs no write permission: the file is opened read-only.
+        let file = self.aux_fd(&name, target.file(), false)?;
         let task = child::ChildTask::Read { offset, length };
         let run = child::spawn(file, &task, false)?;
+        let read = run.events.iter().find_map(|e| match e {
+            child::ChildEvent::Read { data, .. } => Some(data.clone()),
+            _ => None,
+        });
+        let why = run.why();
         let mut record = run.record;
-        record.read = child::data_line(&run.lines);
-        let bytes = record
-            .read
-            .as_deref()
-            .and_then(|h| crate::python::parse_hex(h).ok())
-            .unwrap_or_default();
+        let ok = read.is_some();
+        record.read = read.as_deref().map(crate::python::hex);
+        let bytes = read.unwrap_or_default();
         if let Some(dt) = dtype {
             let n = bytes.len() / dt.size;
             if n > 0 {
@@ -490,7 +745,6 @@ impl Engine {
                 record.read_values = Some(crate::numpy::print::array_str(&src));
             }
         }
-        let ok = record.exit_code == Some(0);
         self.report.event = Some(if ok {
             StepEvent::ExternalRead {
                 pid: record.pid,
@@ -503,65 +757,88 @@ impl Engine {
                 said: record.said.clone(),
             }
         });
-        let failed = (!ok).then(|| record.said.join("; "));
         self.report.child = Some(record);
-        match failed {
-            Some(why) => Err(format!("OSError: the reading process failed: {why}")),
-            None => Ok(()),
+        if ok {
+            Ok(())
+        } else {
+            Err(format!("OSError: the reading process failed: {why}"))
         }
     }
 
-    /// A child maps the array, stores `arr[index] = value` and is SIGKILLed before any msync.
+    /// A child maps the file as the variable does (NumPy's mode), stores `arr[index] = value`
+    /// (evaluated here, sent as bytes) and is SIGKILLed before any msync.
     fn crash(
         &mut self,
         var: &str,
         index: &crate::expr::index::IndexExpr,
-        value_yaml: &str,
+        value: &crate::expr::value::ValueExpr,
     ) -> Result<(), String> {
         let v = self.known_var(var)?;
-        let task = child::ChildTask::Crash {
-            dtype: v.dtype.code(),
-            shape: v.shape.clone(),
-            strides: v.strides.clone(),
-            offset: v.offset,
-            index: index.to_python("arr"),
-            value_yaml: value_yaml.to_string(),
+        // Only a shared mapping can carry the store to the file.
+        let map = match v.mode {
+            Mode::ReadWrite | Mode::Write => child::CrashMap::Shared,
+            Mode::CopyOnWrite => child::CrashMap::Private,
+            Mode::ReadOnly => child::CrashMap::ReadOnly,
         };
-        let (path, shown) = (v.path.clone(), v.file.clone());
-        let file = self.aux_fd(&path, &shown)?;
-        let run = child::spawn(file, &task, true)?;
-        let record = run.record;
-        let stored = record.said.iter().any(|l| l.contains("stored"));
-        let killed = record.signal == Some(libc::SIGKILL);
-        self.report.event = Some(if stored && killed {
-            StepEvent::CrashStored { pid: record.pid }
+        let (map_start, map_len, shown) = (v.map_start, v.map_len, v.file.clone());
+        let name = open::normal_name(&shown).unwrap_or_default();
+        let file = self.aux_fd(&name, &shown, map == child::CrashMap::Shared)?;
+        let file = file.try_clone().map_err(|e| open::os_error(&e, None))?;
+        let v = self.known_var(var)?;
+        let stores = if map == child::CrashMap::ReadOnly {
+            Vec::new()
         } else {
-            StepEvent::CrashFailed {
+            crash_stores(v, &file, index, value)?
+        };
+        let task = child::ChildTask::Crash {
+            map,
+            map_start,
+            map_len,
+            stores,
+        };
+        let run = child::spawn(&file, &task, true)?;
+        let stored = run
+            .events
+            .iter()
+            .any(|e| matches!(e, child::ChildEvent::Stored { .. }));
+        let why = run.why();
+        let record = run.record;
+        let killed = record.signal == Some(libc::SIGKILL);
+        self.report.event = Some(match (stored && killed, map) {
+            (true, child::CrashMap::Shared) => StepEvent::CrashStored { pid: record.pid },
+            (true, _) => StepEvent::CrashStoredPrivate {
+                pid: record.pid,
+                var: var.to_string(),
+            },
+            _ => StepEvent::CrashFailed {
                 pid: record.pid,
                 said: record.said.clone(),
-            }
+            },
         });
-        let failed = (!stored).then(|| record.said.join("; "));
         self.report.child = Some(record);
-        match failed {
-            Some(why) => Err(format!("the crashing process failed before storing: {why}")),
-            None => Ok(()),
+        if stored {
+            Ok(())
+        } else if map == child::CrashMap::ReadOnly {
+            Err(why)
+        } else {
+            Err(format!("the crashing process failed before storing: {why}"))
         }
     }
 
     /// Drop the variable's file's clean pages from the page cache.
     fn evict(&mut self, var: &str) -> Result<(), String> {
         let v = self.known_var(var)?;
-        let (path, shown, open) = (v.path.clone(), v.file.clone(), v.is_open());
+        let (shown, open) = (v.file.clone(), v.is_open());
+        let name = open::normal_name(&shown).unwrap_or_default();
         if !open {
-            self.aux_fd(&path, &shown)?;
+            self.aux_fd(&name, &shown, false)?;
         }
         let v = self.known_var(var)?;
         let fd = match v.handle.as_ref().filter(|_| v.is_open()) {
             Some(h) => h,
             None => self
                 .aux_fds
-                .get(&path)
+                .get(&(name, false))
                 .ok_or_else(|| "internal: fd table lost an entry".to_string())?,
         };
         let mut report = OpReport::default();
@@ -572,12 +849,16 @@ impl Engine {
 
     /// Another process shrinks the file to `size`; with `touch` it also touches its old mapping past the end.
     fn truncate(&mut self, target: &Target, size: u64, touch: bool) -> Result<(), String> {
-        let path = self.target_path(target)?;
-        let file = self.aux_fd(&path, target.file())?;
+        let (name, path) = self.target_name(target)?;
+        let file = self.aux_fd(&name, target.file(), true)?;
         let task = child::ChildTask::Truncate { size, touch };
         let run = child::spawn(file, &task, false)?;
+        let truncated = run
+            .events
+            .iter()
+            .any(|e| matches!(e, child::ChildEvent::Truncated { .. }));
+        let why = run.why();
         let record = run.record;
-        let truncated = record.said.iter().any(|l| l.contains("ftruncate(2) from"));
         let overruns = self
             .vars
             .values()
@@ -615,11 +896,11 @@ impl Engine {
                 touch,
             }
         });
-        let failed = (!truncated).then(|| record.said.join("; "));
         self.report.child = Some(record);
-        match failed {
-            Some(why) => Err(format!("OSError: the truncating process failed: {why}")),
-            None => Ok(()),
+        if truncated {
+            Ok(())
+        } else {
+            Err(format!("OSError: the truncating process failed: {why}"))
         }
     }
 

@@ -2,7 +2,7 @@
 
 use crate::lesson::code::{action_code, open_code};
 use crate::lesson::{Action, LoadedLesson, OpenSpec};
-use crate::python::py_str;
+use crate::python::{py_comment, py_str};
 
 /// How [`python_script`] writes the script.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -356,10 +356,10 @@ pub fn python_script(lesson: &LoadedLesson, opts: ScriptOptions) -> String {
         body.push_str(&format!(
             "\n# Step {}: {}\n",
             step.number,
-            step.action_text.replace('\n', " ")
+            py_comment(&step.action_text)
         ));
         if !step.note.is_empty() {
-            body.push_str(&format!("# ({})\n", step.note.replace('\n', " ")));
+            body.push_str(&format!("# ({})\n", py_comment(&step.note)));
         }
         if opts.instrument {
             let names_py = format!(
@@ -388,7 +388,7 @@ pub fn python_script(lesson: &LoadedLesson, opts: ScriptOptions) -> String {
                 body.push_str(&format!(
                     "try:\n{}\nexcept Exception as e:  # expected: {}\n    print({shown})\n",
                     indent(&code, 4),
-                    expected.replace('\n', " ")
+                    py_comment(expected)
                 ));
             }
             _ => {
@@ -401,8 +401,8 @@ pub fn python_script(lesson: &LoadedLesson, opts: ScriptOptions) -> String {
     let mut out = String::new();
     out.push_str(&format!(
         "# {}\n#\n# Exported by `memmap-tutor export python {}`: the lesson's steps as plain NumPy.\n",
-        lesson.lesson.title.replace('\n', " "),
-        lesson.source
+        py_comment(&lesson.lesson.title),
+        py_comment(&lesson.source)
     ));
     out.push_str(
         "# Run it in an empty directory: it creates the lesson's files there. Steps that another process performs\n# in the lesson run in a child process made with os.fork(); comments say where Python has no exact equivalent.\n",

@@ -331,6 +331,8 @@ pub fn resolve_source(name_or_path: &str) -> Result<(String, String), LessonErro
 
 /// Parse and validate a lesson's YAML text. `source_name` is used in messages.
 pub fn load_str(source_name: &str, yaml: &str) -> Result<LoadedLesson, LessonError> {
+    // Editors on Windows save UTF-8 with a byte-order mark; it is not part of the YAML text.
+    let yaml = yaml.strip_prefix('\u{feff}').unwrap_or(yaml);
     let syntax = |line: usize, column: usize, message: String| LessonError::Syntax {
         source_name: source_name.to_string(),
         line,

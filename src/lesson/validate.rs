@@ -108,6 +108,12 @@ impl Ctx<'_> {
     }
 }
 
+/// Most steps a lesson may have: every step is performed and measured for real, and the trace
+/// and views grow with the steps (see bench/ for the time and memory of the largest lesson).
+pub const MAX_STEPS: usize = 10_000;
+/// Most distinct variables a lesson may open (each is a live mapping and an open file).
+pub const MAX_VARIABLES: usize = 1_000;
+
 /// Validate the lesson and resolve its steps.
 pub(crate) fn validate(source: &str, lesson: &Lesson) -> Result<Vec<ResolvedStep>, LessonError> {
     let cx = Ctx { source };
@@ -120,12 +126,31 @@ pub(crate) fn validate(source: &str, lesson: &Lesson) -> Result<Vec<ResolvedStep
             "the lesson has no steps; add at least one (e.g. `- op: open`)",
         ));
     }
+    if lesson.steps.len() > MAX_STEPS {
+        return Err(cx.other(
+            "steps",
+            format!(
+                "the lesson has {} steps; a lesson may have at most {MAX_STEPS} (split it into several lessons)",
+                lesson.steps.len()
+            ),
+        ));
+    }
     let mut vars: HashMap<String, VarState> = HashMap::new();
     let mut specs: HashMap<String, OpenSpec> = HashMap::new();
     let mut out = Vec::with_capacity(lesson.steps.len());
     for (i, step) in lesson.steps.iter().enumerate() {
         let n = i + 1;
         let resolved = resolve_step(&cx, n, step, &mut vars, &mut specs)?;
+        if specs.len() > MAX_VARIABLES {
+            return Err(cx.step_err(
+                n,
+                "var",
+                format!(
+                    "this is variable number {}; a lesson may have at most {MAX_VARIABLES}",
+                    specs.len()
+                ),
+            ));
+        }
         out.push(resolved);
     }
     check_key_moments(&cx, lesson)?;

@@ -41,6 +41,10 @@ pub fn outcome(event: &StepEvent) -> String {
             "the child (pid {pid}) stored through its MAP_SHARED mapping and was killed by SIGKILL (signal 9) \
              before any msync; its store is in the page cache, so the file still holds it"
         ),
+        StepEvent::CrashStoredPrivate { pid, var } => format!(
+            "the child (pid {pid}) mapped the file copy-on-write (mode c, MAP_PRIVATE) as `{var}` does, stored \
+             into its private copy and was killed by SIGKILL (signal 9): the copy died with it, the file is unchanged"
+        ),
         StepEvent::CrashFailed { pid, said } => format!(
             "the child (pid {pid}) did not store and die as planned: {}",
             said.join("; ")

@@ -100,7 +100,7 @@ pub fn extents(path: &Path) -> Measured<Vec<Extent>> {
 /// `allocated_bytes` and `delalloc_bytes` are whole extents (filesystem blocks, so a 36-byte file
 /// shows 4096); `hole_bytes` counts bytes of the file (up to its size) that no extent covers.
 pub fn allocation(path: &Path) -> Measured<Allocation> {
-    let size = match std::fs::metadata(path) {
+    let size = match std::fs::symlink_metadata(path) {
         Ok(m) => m.len(),
         Err(e) => return Measured::unavailable(format!("cannot stat {}: {e}", path.display())),
     };

@@ -27,11 +27,72 @@ struct Entry {
     dev: u64,
     ino: u64,
     handle: Handle,
+    /// The engine's own descriptor of the file: used whatever the path names now.
+    pinned: bool,
     /// The O_DIRECT fd of the same file (opened on first use, kept open for the same reason).
     direct: Option<Arc<File>>,
 }
 
 static HANDLES: Mutex<Option<HashMap<PathBuf, Entry>>> = Mutex::new(None);
+
+/// The work directory and its descriptor: files under it are opened beneath the descriptor
+/// without following symlinks (a file swapped for a symlink mid-run is unavailable, not followed).
+static CONFINED: Mutex<Option<(PathBuf, Arc<File>)>> = Mutex::new(None);
+
+/// Measure files under `dir` only through `dir_fd` (the engine's work-directory descriptor).
+pub fn confine_to(dir: &Path, dir_fd: &File) {
+    if let Ok(fd) = dir_fd.try_clone() {
+        *CONFINED.lock().unwrap_or_else(|p| p.into_inner()) =
+            Some((dir.to_path_buf(), Arc::new(fd)));
+    }
+}
+
+/// Probe `path` through (a duplicate of) the engine's own descriptor `file` from now on: the
+/// probes never resolve that path again.
+pub fn pin_file(path: &Path, file: &File) {
+    let (Ok(dup), Ok(meta)) = (file.try_clone(), file.metadata()) else {
+        return;
+    };
+    let mut guard = table();
+    guard.get_or_insert_with(HashMap::new).insert(
+        path.to_path_buf(),
+        Entry {
+            dev: meta.dev(),
+            ino: meta.ino(),
+            handle: Handle {
+                file: Arc::new(dup),
+                rw_refused: None,
+            },
+            pinned: true,
+            direct: None,
+        },
+    );
+}
+
+/// Open `path` with `write` or read-only: beneath the confined work directory without following
+/// symlinks when it lies there, else by path (tests, files outside any lesson).
+fn open_confined(path: &Path, write: bool) -> io::Result<File> {
+    let confined = CONFINED.lock().unwrap_or_else(|p| p.into_inner()).clone();
+    if let Some((dir, fd)) = confined {
+        if let Ok(rel) = path.strip_prefix(&dir) {
+            let rel = rel
+                .to_str()
+                .ok_or_else(|| io::Error::from_raw_os_error(libc::EINVAL))?;
+            let d = crate::engine::open::DirFd::from_file(&dir, fd.try_clone()?);
+            let flags = if write {
+                libc::O_RDWR
+            } else {
+                libc::O_RDONLY | libc::O_NONBLOCK
+            };
+            return d.open_file(rel, flags, 0);
+        }
+    }
+    if write {
+        OpenOptions::new().read(true).write(true).open(path)
+    } else {
+        File::open(path)
+    }
+}
 
 fn table() -> MutexGuard<'static, Option<HashMap<PathBuf, Entry>>> {
     // A panic while holding the lock cannot leave the map half-updated in a harmful way.
@@ -46,21 +107,25 @@ fn table() -> MutexGuard<'static, Option<HashMap<PathBuf, Entry>>> {
 /// Opened O_RDWR when allowed, because cachestat wants write permission; O_RDWR without
 /// O_CREAT/O_TRUNC and without write(2) changes nothing in the file. Falls back to O_RDONLY.
 pub(crate) fn handle(path: &Path) -> io::Result<Handle> {
-    let meta = std::fs::metadata(path)?;
     let mut guard = table();
     let map = guard.get_or_insert_with(HashMap::new);
+    if let Some(e) = map.get(path).filter(|e| e.pinned) {
+        return Ok(e.handle.clone());
+    }
+    // lstat: a symlink now at the path is a different inode, and is then refused by the open.
+    let meta = std::fs::symlink_metadata(path)?;
     if let Some(e) = map.get(path) {
         if e.dev == meta.dev() && e.ino == meta.ino() {
             return Ok(e.handle.clone());
         }
     }
-    let handle = match OpenOptions::new().read(true).write(true).open(path) {
+    let handle = match open_confined(path, true) {
         Ok(f) => Handle {
             file: Arc::new(f),
             rw_refused: None,
         },
         Err(rw_err) if is_permission(&rw_err) => Handle {
-            file: Arc::new(File::open(path)?),
+            file: Arc::new(open_confined(path, false)?),
             rw_refused: Some(rw_err.to_string()),
         },
         Err(e) => return Err(e),
@@ -77,6 +142,7 @@ pub(crate) fn handle(path: &Path) -> io::Result<Handle> {
             dev: fmeta.dev(),
             ino: fmeta.ino(),
             handle: handle.clone(),
+            pinned: false,
             direct: None,
         },
     );
@@ -98,10 +164,13 @@ pub(crate) fn direct_handle(path: &Path) -> io::Result<Arc<File>> {
     if let Some(f) = &entry.direct {
         return Ok(f.clone());
     }
+    // Reopened through /proc/self/fd: the same inode as the buffered fd, without resolving the
+    // path again (a file swapped for a symlink is never followed).
+    use std::os::fd::AsRawFd;
     let f = OpenOptions::new()
         .read(true)
-        .custom_flags(libc::O_DIRECT)
-        .open(path)?;
+        .custom_flags(libc::O_DIRECT | libc::O_NONBLOCK)
+        .open(format!("/proc/self/fd/{}", buffered.file.as_raw_fd()))?;
     let fmeta = f.metadata()?;
     if fmeta.dev() != entry.dev || fmeta.ino() != entry.ino {
         return Err(io::Error::other(

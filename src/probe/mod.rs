@@ -27,6 +27,7 @@ pub use fstype::fs_info;
 #[cfg(test)]
 pub(crate) use handles::release_file;
 pub use handles::release_files;
+pub(crate) use handles::{confine_to, pin_file};
 pub use mincore::resident_pages;
 pub use pagemap::page_map;
 pub use proc_pid::{

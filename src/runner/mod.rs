@@ -60,6 +60,11 @@ impl<'a> Runner<'a> {
         }
     }
 
+    /// Let the lesson change files it did not create (`--overwrite`).
+    pub fn allow_overwrite(&mut self, yes: bool) {
+        self.engine.allow_overwrite(yes);
+    }
+
     /// Where and on what the run happens.
     pub fn environment(&self) -> &Environment {
         &self.environment

@@ -298,7 +298,7 @@ pub fn watched(var: &Variable, index: &IndexExpr, readers: &Readers) -> (String,
 /// The variable's file as read(2) sees it: size, the array region decoded, and a short hex dump.
 pub fn file(engine: &Engine, var: &str, rel: &str, readers: &Readers) -> Option<FileState> {
     let path = engine.workdir().join(rel);
-    let meta = std::fs::metadata(&path).ok()?;
+    let meta = std::fs::symlink_metadata(&path).ok()?;
     let size = meta.len();
     let reader = match readers.get(&path) {
         Ok(r) => r,

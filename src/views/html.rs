@@ -233,7 +233,8 @@ pub fn script_safe_json(value: &Value) -> String {
 /// Text made safe for HTML element content and attribute values.
 pub fn escape_html(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
+    // Control characters are shown escaped (`\x1b`), as on a terminal: the page may be `cat`ed.
+    for c in crate::term_safe::clean(s).chars() {
         match c {
             '&' => out.push_str("&amp;"),
             '<' => out.push_str("&lt;"),

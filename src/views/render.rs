@@ -19,10 +19,42 @@ pub struct TextRender {
 /// Markdown for course notes.
 pub struct MarkdownRender;
 
+/// Longest table cell laid out, in characters: comfy-table's wrapping grows faster than linearly
+/// in a cell's length, and a lesson's note may be any length.
+pub const MAX_CELL_CHARS: usize = 4000;
+
+/// The blocks with every string passed through the one sanitiser ([`crate::term_safe`]) and
+/// table cells bounded to [`MAX_CELL_CHARS`]: lesson text reaches the terminal or Markdown
+/// file only through here.
+pub fn safe_blocks(blocks: &[Block]) -> Vec<Block> {
+    use crate::term_safe::{bounded, cleaned};
+    let cell = |c: &String| cleaned(&bounded(c, MAX_CELL_CHARS));
+    blocks
+        .iter()
+        .map(|b| match b {
+            Block::Heading(h) => Block::Heading(cleaned(h)),
+            Block::Subheading(h) => Block::Subheading(cleaned(h)),
+            Block::Text(t) => Block::Text(cleaned(t)),
+            Block::Code { language, code } => Block::Code {
+                language: cleaned(language),
+                code: cleaned(code),
+            },
+            Block::Pre(p) => Block::Pre(cleaned(p)),
+            Block::Table { headers, rows } => Block::Table {
+                headers: headers.iter().map(cell).collect(),
+                rows: rows.iter().map(|r| r.iter().map(cell).collect()).collect(),
+            },
+            Block::Flow(boxes) => Block::Flow(boxes.iter().map(cell).collect()),
+            Block::Facts(f) => Block::Facts(f.iter().map(|(k, v)| (cleaned(k), cell(v))).collect()),
+        })
+        .collect()
+}
+
 impl Render for TextRender {
     fn render(&self, blocks: &[Block]) -> String {
+        let blocks = safe_blocks(blocks);
         let mut out = String::new();
-        for block in blocks {
+        for block in &blocks {
             match block {
                 Block::Heading(h) => {
                     let h = wrap_exact(h, self.width as usize).join("\n");
@@ -111,8 +143,9 @@ impl TextRender {
 
 impl Render for MarkdownRender {
     fn render(&self, blocks: &[Block]) -> String {
+        let blocks = safe_blocks(blocks);
         let mut out = String::new();
-        for block in blocks {
+        for block in &blocks {
             match block {
                 Block::Heading(h) => out.push_str(&format!("## {h}\n\n")),
                 Block::Subheading(h) => out.push_str(&format!("### {h}\n\n")),
