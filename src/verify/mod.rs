@@ -199,12 +199,18 @@ pub(crate) fn check_step_after(
     if let Some(Text(hex)) = &e.file_bytes {
         push("file_bytes", bytes_outcome(hex, file));
     }
-    check_page_cache(e, rec, env, out);
+    check_page_cache(e, rec, env, evicted, out);
     check_outcome(e, rec, env, out);
 }
 
 /// The page-cache, disk and allocation expectations of a step (skipped where the probe cannot tell).
-fn check_page_cache(e: &Expect, rec: &StepRecord, env: &Environment, out: &mut Vec<Check>) {
+fn check_page_cache(
+    e: &Expect,
+    rec: &StepRecord,
+    env: &Environment,
+    evicted: bool,
+    out: &mut Vec<Check>,
+) {
     let mut push = |key: &str, outcome: Outcome| {
         out.push(Check {
             place: format!("step {}, {key}", rec.step),
