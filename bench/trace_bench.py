@@ -16,7 +16,7 @@ import sys
 import tempfile
 import time
 
-TUTOR = sys.argv[1] if len(sys.argv) > 1 else "target/release/memmap-tutor"
+TUTOR = os.path.abspath(sys.argv[1] if len(sys.argv) > 1 else "target/release/memmap-tutor")
 ROUNDS = int(os.environ.get("BENCH_ROUNDS", "3"))
 ITERATIONS = 500  # two lines each: 1,000 traced lines
 

@@ -2,6 +2,7 @@
 
 pub mod cli;
 pub mod commands;
+pub mod confine;
 pub mod engine;
 pub mod export;
 pub mod expr;

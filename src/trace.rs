@@ -45,7 +45,7 @@ impl<T> Measured<T> {
 }
 
 /// The operation a step performs (lessons spell it in snake_case, and so does the JSON trace).
-#[derive(Debug, Clone, Copy, Deserialize, Serialize, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, Deserialize, Serialize, PartialEq, Eq, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Op {
     Open,

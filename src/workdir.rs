@@ -5,7 +5,7 @@ use std::io;
 use std::os::unix::fs::{MetadataExt, PermissionsExt};
 use std::path::{Path, PathBuf};
 
-use crate::engine::open::{normal_name, DirFd};
+use crate::confine::{normal_name, DirFd};
 use crate::lesson::{Action, LessonError, LoadedLesson, Mode, OpenSpec, Target};
 
 /// Name of the file inside a temporary work directory that says which process owns it.

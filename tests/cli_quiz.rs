@@ -33,10 +33,29 @@ fn one_wrong_scores_two_and_exits_one() {
 }
 
 #[test]
-fn unreadable_answer_reprompts_and_end_of_input_keeps_the_score() {
-    let out = tutor().args(["quiz", "--answers", "z,A"]).output().unwrap();
+fn bad_scripted_answers_are_refused_before_any_question() {
+    // An invalid letter, and more answers than questions: exit 2 with a message, no score.
+    for (answers, says) in [
+        ("z,A", "question 1 takes a letter from A to D"),
+        ("A,C,B,D", "gives 4 answers but the quiz has 3 questions"),
+        ("A,,B", "answer 2 ``"),
+        ("A,q,B", "nothing may follow q"),
+    ] {
+        let out = tutor()
+            .args(["quiz", "--answers", answers])
+            .output()
+            .unwrap();
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{answers}: {err}");
+        assert!(err.contains(says), "{answers}: {err}");
+        assert!(!String::from_utf8_lossy(&out.stdout).contains("Score"));
+    }
+}
+
+#[test]
+fn fewer_answers_end_the_quiz_and_keep_the_score() {
+    let out = tutor().args(["quiz", "--answers", "h,A"]).output().unwrap();
     let text = String::from_utf8_lossy(&out.stdout);
-    assert!(text.contains("Please type a letter from A to D"), "{text}");
     assert!(text.contains("Score: 1/3"), "{text}");
     assert_eq!(out.status.code(), Some(1));
 }

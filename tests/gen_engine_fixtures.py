@@ -590,6 +590,7 @@ def scenarios():
                                 assign("i", ALL, astype(V([2 ** 63]), "int64")), read("i", ALL)])
     issue15(add)
     limits(add)
+    half(add)
     return sc_
 
 
@@ -642,7 +643,7 @@ def issue15(add):
         open_("b", "b.dat", "w+", "bool", [2]),
         assign("b", ALL, X("-np.array([True, False])")),
         assign("b", ALL, X("+np.array([True, False])")),
-        assign("b", ALL, X("-np.True_" if False else "-np.bool_(1)")),
+        assign("b", ALL, X("-np.bool_(1)")),
         assign("b", ALL, X("+np.bool_(1)")), read("b", ALL)])
     # 9. Error order: read-only, then the index, then converting the value.
     add("error precedence", [
@@ -663,7 +664,7 @@ def issue15(add):
         vals = ["np.int32(1000)", "np.float64(1e20)", "np.array(1000)", "np.array(1e20)",
                 "np.int64(-1)", "np.float64(nan)", "np.float32(3.7)", "np.array(-1)",
                 "np.array(np.inf)", "np.array(1000) * 1", "np.array(2) / 0", "-np.array(0.0)",
-                "np.full((), 1)", "np.arange(3).reshape(3, 1)[1, ...]" if False else "np.array(7).reshape(())"]
+                "np.full((), 1)", "np.array(7).reshape(())"]
         ops = [open_("t", "t.dat", "w+", dt, [3])]
         for v in vals:
             ops += [assign("t", [I(0)], X(v)), assign("t", [S(1, 2)], X(v))]
@@ -742,6 +743,43 @@ def limits(add):
         assign("i", [I(0)], V(2 ** 63)), assign("i", [I(0)], V(-(2 ** 63))),
         assign("i", [I(0)], V(2 ** 64 - 1)), assign("i", [I(0)], X("1e19")),
         assign("i", [I(0)], X("-1e19")), assign("i", [I(0)], X("1e300"))])
+
+
+def half(add):
+    """float16: names, codes, byte orders, printing, casts and promotion."""
+    for dt in ["float16", "half", "e", "f2", "<f2", ">f2"]:
+        add(f"float16 as {dt}", [
+            open_("h", "h.dat", "w+", dt, [6]),
+            assign("h", ALL, X("[0.1, 0.3333333, 65504, 65520, 1e-7, -2.5]")), read("h", ALL),
+            read("h", [I(1)]), read("h", [I(2)]), read("h", [I(4)]),
+            assign("h", ALL, X("np.arange(6) * 1000.5")),
+            read("h", ALL), read("h", [I(5)]),
+            assign("h", ALL, X("np.array([nan, np.inf, -np.inf, 1e10, 0.0001, 5e-8])")), read("h", ALL)])
+    add("float16 arithmetic and casts", [
+        open_("h", "h.dat", "w+", "float16", [4]),
+        assign("h", ALL, X("np.float16(0.1) * 3")), read("h", ALL), read("h", [I(0)]),
+        assign("h", ALL, X("np.arange(4).astype('float16') / 3")), read("h", ALL),
+        assign("h", ALL, X("np.arange(4, dtype='int8') + np.float16(0.5)")), read("h", ALL),
+        assign("h", ALL, X("np.arange(4, dtype='int16') + np.float16(0.5)")), read("h", ALL),
+        assign("h", ALL, X("np.float16(1) / 3")), read("h", [I(0)]),
+        assign("h", ALL, X("[1, 1001, 60000, 0.5]")), read("h", ALL),
+        open_("i", "i.dat", "w+", "int16", [4]),
+        assign("i", ALL, X("np.array([np.inf, -2.7, 300.5, 65504], dtype='float16')")), read("i", ALL),
+        assign("i", ALL, X("np.full(4, 2.7, dtype='float16')")), read("i", ALL)])
+    add("empty lists are float64; arange checks start", [
+        open_("a", "e.dat", "w+", "float64", [2, 2]),
+        assign("a", ALL, X("-(np.array([[], []]))")), assign("a", ALL, X("+(np.array([]))")),
+        assign("a", ALL, X("np.array([]) + 1")),
+        assign("a", ALL, X("np.arange(-2, -1, dtype='uint32')")),
+        assign("a", [I(0)], X("np.arange(250, 252, dtype=np.uint8)")),
+        assign("a", [I(1)], X("np.arange(-2.5, -0.5, dtype=np.uint8)")),
+        assign("a", [I(1)], X("np.arange(-129, -127, dtype=np.int8)")), read("a", ALL)])
+    add("np.full with dtype casts floats, checks ints", [
+        open_("u", "f.dat", "w+", "uint64", [2]),
+        assign("u", ALL, X("np.full((), -np.inf, dtype=np.ulonglong)")), read("u", ALL),
+        assign("u", ALL, X("np.full(2, 1e20, dtype=np.int8)")), read("u", ALL),
+        assign("u", ALL, X("np.full(2, 2.7, dtype=np.int8)")), read("u", ALL),
+        assign("u", ALL, X("np.full(2, -1, dtype=np.uint64)"))])
 
 
 def main():

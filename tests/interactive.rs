@@ -21,7 +21,8 @@ fn l1(s: &str) -> String {
 #[test]
 fn quiz_marks_a_wrong_answer_gives_a_hint_and_quits_midway() {
     let tmp = tempfile::tempdir().unwrap();
-    let mut p = spawn(&["quiz"], tmp.path());
+    // Wide enough that the long explanation stays on one line (quiz wraps to the terminal).
+    let mut p = spawn(&["quiz", "--width", "200"], tmp.path());
     p.exp_string(&l1(
         "1. Look at the execution_table at step 2, what is the value of arr[1,2]?",
     ))

@@ -6,51 +6,12 @@ mod common;
 
 use std::path::Path;
 
-use common::tutor;
-use memmap_tutor::expr::index::IndexItem;
+use common::{filled_bytes, tutor};
 use memmap_tutor::lesson::builtin::LESSONS;
-use memmap_tutor::lesson::{self, Action};
 use serde_json::Value;
 
 /// Lessons that fill more than this are left to `cargo test -- --ignored` (they write it all to disk).
 const MAX_FILLED_BYTES: u128 = 256 << 20;
-
-/// Bytes a lesson's whole-array assignments write (`arr[:] = …`, `arr[...] = …`), from the lesson alone.
-fn filled_bytes(name: &str, text: &str) -> u128 {
-    let Ok(lesson) = lesson::load_str(name, text) else {
-        return 0;
-    };
-    let mut sizes = std::collections::BTreeMap::new();
-    let mut filled = 0u128;
-    for step in &lesson.steps {
-        match &step.action {
-            Action::Open(spec) | Action::Reopen(spec) => {
-                if let Some(shape) = &spec.shape {
-                    let n: u128 = shape.iter().map(|&d| d.max(0) as u128).product();
-                    sizes.insert(spec.var.clone(), n * spec.dtype.size as u128);
-                }
-            }
-            Action::Assign { var, index, .. } => {
-                let whole = index.items.iter().all(|i| {
-                    matches!(
-                        i,
-                        IndexItem::Ellipsis
-                            | IndexItem::Slice {
-                                start: None,
-                                stop: None,
-                                step: None
-                            }
-                    )
-                });
-                if whole {
-                    filled += sizes.get(var).copied().unwrap_or(0);
-                }
-            }
-            _ => {}
-        }
-    }
-    filled
-}
 
 /// The lesson text with every `timeout:` cut to 1 s (the wait changes no page-map rule checked here).
 fn shorten_waits(text: &str) -> String {

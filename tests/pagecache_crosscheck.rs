@@ -13,10 +13,8 @@ use std::io::{BufRead, BufReader, Write};
 use std::path::Path;
 use std::process::{Command as Process, Stdio};
 
-use common::tutor;
-use memmap_tutor::expr::index::IndexItem;
+use common::{filled_bytes, tutor};
 use memmap_tutor::lesson::builtin::LESSONS;
-use memmap_tutor::lesson::{self, Action};
 use memmap_tutor::probe::{page_state, release_files};
 use memmap_tutor::trace::Measured;
 use serde_json::Value;
@@ -26,43 +24,6 @@ const MAX_FILLED_BYTES: u128 = 256 << 20;
 
 /// (cached, dirty, writeback) of one file.
 type Counts = (u64, u64, u64);
-
-/// Bytes a lesson's whole-array assignments write, from the lesson alone.
-fn filled_bytes(name: &str, text: &str) -> u128 {
-    let Ok(lesson) = lesson::load_str(name, text) else {
-        return 0;
-    };
-    let mut sizes = BTreeMap::new();
-    let mut filled = 0u128;
-    for step in &lesson.steps {
-        match &step.action {
-            Action::Open(spec) | Action::Reopen(spec) => {
-                if let Some(shape) = &spec.shape {
-                    let n: u128 = shape.iter().map(|&d| d.max(0) as u128).product();
-                    sizes.insert(spec.var.clone(), n * spec.dtype.size as u128);
-                }
-            }
-            Action::Assign { var, index, .. } => {
-                let whole = index.items.iter().all(|i| {
-                    matches!(
-                        i,
-                        IndexItem::Ellipsis
-                            | IndexItem::Slice {
-                                start: None,
-                                stop: None,
-                                step: None
-                            }
-                    )
-                });
-                if whole {
-                    filled += sizes.get(var).copied().unwrap_or(0);
-                }
-            }
-            _ => {}
-        }
-    }
-    filled
-}
 
 /// `python3` with NumPy, or why not.
 fn python_with_numpy() -> Result<String, String> {

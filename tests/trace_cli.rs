@@ -343,3 +343,135 @@ a.flush()\n";
         "{out}"
     );
 }
+
+#[test]
+fn a_script_lesson_runs_through_trace_and_verify_checks_its_lines() {
+    let fixture = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/script-lesson.yaml");
+    // A lesson is untrusted input: its Python runs only when the user allows it.
+    let refused = tutor().arg("verify").arg(&fixture).output().expect("runs");
+    assert_eq!(refused.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&refused.stderr).contains("MEMMAP_TUTOR_RUN_SCRIPTS=1"));
+    let check = tutor().arg("check").arg(&fixture).output().expect("runs");
+    assert_eq!(check.status.code(), Some(0));
+    need_numpy!();
+    let ok = tutor()
+        .env("MEMMAP_TUTOR_RUN_SCRIPTS", "1")
+        .arg("verify")
+        .arg(&fixture)
+        .output()
+        .expect("runs");
+    let out = String::from_utf8_lossy(&ok.stdout);
+    assert_eq!(ok.status.code(), Some(0), "{out}");
+    assert!(out.contains("PASS") && out.contains(", 0 failed"), "{out}");
+    // The same lesson claiming a disk write at the store: verify fails and names the line's step.
+    let dir = tempfile::tempdir().expect("tempdir");
+    let text = std::fs::read_to_string(&fixture).expect("read");
+    let wrong = text.replacen(
+        "      dirty: 1\n      disk_write: false",
+        "      dirty: 1\n      disk_write: true",
+        1,
+    );
+    assert_ne!(wrong, text);
+    let bad = dir.path().join("wrong.yaml");
+    std::fs::write(&bad, wrong).expect("write");
+    let failed = tutor()
+        .env("MEMMAP_TUTOR_RUN_SCRIPTS", "1")
+        .arg("verify")
+        .arg(&bad)
+        .output()
+        .expect("runs");
+    let out = String::from_utf8_lossy(&failed.stdout);
+    assert_eq!(failed.status.code(), Some(1), "{out}");
+    assert!(out.contains("FAIL") && out.contains("disk_write"), "{out}");
+    // The quiz's `about` names lines; the run decides the answers.
+    let quiz = tutor()
+        .env("MEMMAP_TUTOR_RUN_SCRIPTS", "1")
+        .args(["run", "--format", "json"])
+        .arg(&fixture)
+        .output()
+        .expect("runs");
+    let v: Value = serde_json::from_slice(&quiz.stdout).expect("json");
+    let q = v["quiz"].as_array().expect("quiz");
+    assert_eq!(q[1]["measured"]["answer"], "1", "{q:?}");
+    if v["environment"]["has_disk"] == true {
+        // Step 4 is line 4 (`arr.flush()`): the script's first line that wrote to disk.
+        assert_eq!(q[0]["measured"]["answer"], "Step 4", "{q:?}");
+    }
+}
+
+#[test]
+fn a_script_lesson_is_validated_like_any_lesson() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let both = "title: t\nscript: |\n  x = 1\nsteps:\n  - op: open\n    file: f\n    shape: 1\n";
+    let lines =
+        "title: t\nscript: |\n  x = 1\nexpect_lines:\n  - line: 5\n    expect: { dirty: 0 }\n";
+    let about = "title: t\nscript: |\n  x = 1\nquiz:\n  - question: q\n    about: { kind: dirty_pages, step: 2 }\n";
+    for (name, text, want) in [
+        ("both", both, "give either `steps` or `script`"),
+        (
+            "lines",
+            lines,
+            "line 5 does not exist (the script has lines 1 to 1)",
+        ),
+        (
+            "about",
+            about,
+            "line 2 does not exist (the lesson has lines 1 to 1)",
+        ),
+    ] {
+        let path = dir.path().join(format!("{name}.yaml"));
+        std::fs::write(&path, text).expect("write");
+        let out = tutor().arg("check").arg(&path).output().expect("runs");
+        assert_eq!(out.status.code(), Some(2), "{name}");
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(err.contains(want), "{name}: {err}");
+    }
+}
+
+#[test]
+fn ctrl_c_ends_the_script_and_the_tutor() {
+    need_numpy!();
+    let dir = tempfile::tempdir().expect("tempdir");
+    let name = format!("endless_{}.py", std::process::id());
+    std::fs::write(
+        dir.path().join(&name),
+        "import time\nwhile True:\n    time.sleep(0.01)\n",
+    )
+    .expect("write");
+    let bin = assert_cmd::cargo::cargo_bin("memmap-tutor");
+    let mut tutor_proc = Process::new(bin)
+        .current_dir(dir.path())
+        .args(["trace", "--max-steps", "3", &name])
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("starts");
+    // The script runs on untraced after 3 steps; give it time to get there.
+    std::thread::sleep(std::time::Duration::from_secs(3));
+    let script_running = || {
+        std::fs::read_dir("/proc")
+            .into_iter()
+            .flatten()
+            .flatten()
+            .any(|e| {
+                std::fs::read(e.path().join("cmdline"))
+                    .map(|c| String::from_utf8_lossy(&c).contains(&name))
+                    .unwrap_or(false)
+            })
+    };
+    assert!(script_running(), "the script should be running");
+    // SAFETY: kill(2) with a pid this test started and a valid signal number.
+    let rc = unsafe { libc::kill(tutor_proc.id() as i32, libc::SIGINT) };
+    assert_eq!(rc, 0);
+    let status = tutor_proc.wait().expect("waits");
+    assert_eq!(status.code(), Some(130));
+    let mut gone = false;
+    for _ in 0..50 {
+        if !script_running() {
+            gone = true;
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    assert!(gone, "the script outlived the tutor");
+}

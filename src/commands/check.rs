@@ -1,24 +1,25 @@
 //! `memmap-tutor check`: parse and validate lessons without running them (touches no file).
 
 use super::{emit, CommandError};
-use crate::lesson::{builtin, load};
+use crate::lesson::{check_all, load};
 
 /// Validate each lesson; the first invalid one is the error (exit 2).
 pub fn run(lessons: &[String]) -> Result<(), CommandError> {
-    let names: Vec<String> = if lessons.is_empty() {
-        builtin::LESSONS
-            .iter()
-            .map(|(n, _)| n.to_string())
-            .collect()
-    } else {
-        lessons.to_vec()
-    };
+    // Names, files and directories of lessons, as `verify` takes them.
+    let names = super::verify::expand(lessons)?;
     let mut failures = Vec::new();
     let mut out = String::new();
     for name in &names {
         match load(name) {
             Ok(l) => out.push_str(&format!("ok: {} ({} steps)\n", l.source, l.steps.len())),
-            Err(e) => failures.push(e.to_string()),
+            // Every error of the lesson at once, so one edit-and-check round fixes them all.
+            Err(first) => {
+                let all = check_all(name);
+                if all.is_empty() {
+                    failures.push(first.to_string());
+                }
+                failures.extend(all.iter().map(|e| e.to_string()));
+            }
         }
     }
     emit(&out)?;

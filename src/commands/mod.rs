@@ -4,11 +4,16 @@ pub mod check;
 pub mod export;
 pub mod input;
 pub mod list;
+pub mod pager;
 pub mod quiz;
 pub mod run;
+pub mod schema;
+pub mod show;
 pub mod step;
+pub mod ticker;
 pub mod trace;
 pub mod verify;
+pub mod watch;
 
 use std::io::{self, Write};
 
@@ -73,4 +78,132 @@ pub(crate) fn emit_exact(text: &str) -> Result<(), CommandError> {
                 CommandError::Io(format!("cannot write output: {e}"))
             }
         })
+}
+
+/// `s` quoted for a POSIX shell when it needs it, so a printed command can be pasted as is.
+pub fn shell_quote(s: &str) -> String {
+    let plain = !s.is_empty()
+        && s.chars()
+            .all(|c| c.is_ascii_alphanumeric() || "/._-+=:,@%".contains(c));
+    if plain {
+        s.to_string()
+    } else {
+        format!("'{}'", s.replace('\'', "'\\''"))
+    }
+}
+
+/// How `step` and `quiz` print on a terminal: lines wrapped to its width, ✔ green and ✘ red
+/// (never with NO_COLOR, `--color never` or when piped).
+pub struct Style {
+    pub width: usize,
+    pub color: bool,
+}
+
+impl Style {
+    /// The style of these output options (the same decisions as `run`'s text).
+    pub fn of(output: &crate::cli::OutputArgs) -> Style {
+        let o = run::render_options(output);
+        Style {
+            width: o.width as usize,
+            color: o.color,
+        }
+    }
+
+    /// A verdict (`✔ …` or `✘ …`), coloured when colour is on; print it with [`Style::emit`].
+    pub fn verdict(&self, right: bool, text: &str) -> String {
+        let text = crate::term_safe::cleaned(text);
+        if !self.color {
+            return text;
+        }
+        let code = if right { "32" } else { "31" };
+        format!("\x1b[1;{code}m{text}\x1b[0m")
+    }
+
+    /// Wrap every line of `text` to the width, keeping its line breaks and each line's indent;
+    /// words, numbers and escape sequences are never split.
+    pub fn wrap(&self, text: &str) -> String {
+        let mut out = String::with_capacity(text.len());
+        for (i, line) in text.split('\n').enumerate() {
+            if i > 0 {
+                out.push('\n');
+            }
+            let indent = line.len() - line.trim_start().len();
+            let body = &line[indent..];
+            let pad = " ".repeat(indent + if indent > 0 { 3 } else { 0 });
+            let plain = strip_ansi(body);
+            if crate::views::layout::width(&plain) + indent <= self.width {
+                out.push_str(line);
+                continue;
+            }
+            let wrapped =
+                crate::views::layout::wrap_words(body, self.width.saturating_sub(indent).max(20));
+            for (j, part) in wrapped.iter().enumerate() {
+                if j == 0 {
+                    out.push_str(&line[..indent]);
+                } else {
+                    out.push('\n');
+                    out.push_str(&pad);
+                }
+                out.push_str(part);
+            }
+        }
+        out
+    }
+}
+
+impl Style {
+    /// Print text whose lesson parts were already cleaned (verdicts keep their colour codes).
+    pub fn emit(&self, cleaned: &str) -> Result<(), CommandError> {
+        emit_exact(cleaned)
+    }
+}
+
+/// Text without ANSI colour sequences (to measure it).
+fn strip_ansi(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    let mut in_escape = false;
+    for c in s.chars() {
+        match (in_escape, c) {
+            (false, '\x1b') => in_escape = true,
+            (true, 'm') => in_escape = false,
+            (true, _) => {}
+            (false, c) => out.push(c),
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn wrapped_lines_keep_their_indent_and_words() {
+        let style = Style {
+            width: 30,
+            color: false,
+        };
+        let text = style.wrap("   A  a choice that is much too long for the width\nshort");
+        for line in text.lines() {
+            assert!(crate::views::layout::width(line) <= 30, "{text}");
+        }
+        assert!(text.starts_with("   A  a choice"), "{text}");
+        assert!(text.ends_with("\nshort"), "{text}");
+        assert_eq!(
+            Style {
+                width: 30,
+                color: true
+            }
+            .verdict(true, "✔ Right."),
+            "\x1b[1;32m✔ Right.\x1b[0m"
+        );
+        assert_eq!(style.verdict(false, "✘ x"), "✘ x");
+    }
+
+    #[test]
+    fn shell_quoting_only_where_needed() {
+        assert_eq!(shell_quote("/tmp/a.dat"), "/tmp/a.dat");
+        assert_eq!(shell_quote("/tmp/my file's"), "'/tmp/my file'\\''s'");
+        assert_eq!(shell_quote(""), "''");
+    }
 }

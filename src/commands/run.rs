@@ -2,8 +2,8 @@
 
 use std::io::IsTerminal;
 
-use super::{emit_exact, CommandError};
-use crate::cli::{ColorChoice, OutputArgs, RunArgs, ViewName, WorkdirArgs};
+use super::CommandError;
+use crate::cli::{ColorChoice, Format, OutputArgs, RunArgs, ViewName, WorkdirArgs};
 use crate::lesson::{self, builtin, LoadedLesson};
 use crate::quiz;
 use crate::runner::Runner;
@@ -27,30 +27,81 @@ pub(crate) fn load_and_prepare(
     Ok((lesson, dir))
 }
 
-/// Run a loaded lesson in its work directory and return the trace.
+/// Run a lesson of either kind: its steps with the engine, or its script through `trace` (the lesson is
+/// returned with its script's lines turned into the trace's steps).
+pub fn perform_any(
+    lesson: LoadedLesson,
+    workdir: &WorkDir,
+) -> Result<(LoadedLesson, Trace), CommandError> {
+    if lesson.lesson.script.is_some() {
+        return super::trace::perform_script_lesson(&lesson, workdir.path());
+    }
+    let trace = perform(&lesson, workdir);
+    Ok((lesson, trace))
+}
+
+/// Run a loaded lesson in its work directory and return the trace; long `wait_writeback` steps
+/// show a ticker on a terminal.
 pub fn perform(lesson: &LoadedLesson, workdir: &WorkDir) -> Trace {
-    let mut runner = Runner::new(lesson, workdir.path());
+    let mut runner =
+        Runner::new(lesson, workdir.path()).with_wait_observer(super::ticker::wait_ticker());
     runner.allow_overwrite(workdir.overwrite());
     runner.run_all()
 }
 
-/// `run`: load, perform, print.
+/// `run`: load, perform, print (again on every change of the lesson file with `--watch`).
 pub fn run(args: &RunArgs) -> Result<(), CommandError> {
+    check_options(args)?;
+    if args.watch {
+        let files = super::watch::files_of(args.lesson.as_slice());
+        return super::watch::watch(&files, || run_once(args));
+    }
+    run_once(args)
+}
+
+/// Options that cannot work together are refused before anything runs (exit 2).
+fn check_options(args: &RunArgs) -> Result<(), CommandError> {
+    let format = args.output.format;
+    if !args.views.is_empty() && matches!(format, Format::Json | Format::Html) {
+        return Err(CommandError::Invalid(format!(
+            "--view chooses text or Markdown views; --format {} always holds the whole run (drop --view)",
+            if format == Format::Json { "json" } else { "html" }
+        )));
+    }
+    Ok(())
+}
+
+fn run_once(args: &RunArgs) -> Result<(), CommandError> {
     let (lesson, workdir) = load_and_prepare(args.lesson.as_deref(), &args.workdir)?;
     let previous = install_progress_bar();
-    let trace = perform(&lesson, &workdir);
+    let performed = perform_any(lesson, &workdir);
     crate::engine::assign::set_progress_hook(previous);
+    let (lesson, trace) = performed?;
     let views = if args.views.is_empty() {
         ViewName::ALL.to_vec()
     } else {
         args.views.clone()
     };
-    let out = render(&lesson, &trace, &views, &args.output);
+    let mut out = render(&lesson, &trace, &views, &args.output);
+    if args.output.format == Format::Text && args.views.is_empty() && args.out_file.is_none() {
+        out.push_str(&next_hint(args.lesson.as_deref()));
+    }
     match &args.out_file {
         Some(path) => write_file(path, &out),
         // Rendered output is already safe (the renderers sanitise lesson text; JSON is exact).
-        None => emit_exact(&out),
+        None => super::pager::page(&out, !args.no_pager && !args.watch),
     }
+}
+
+/// The last line of text output: what to try next with this lesson.
+fn next_hint(lesson: Option<&str>) -> String {
+    let l = lesson
+        .map(|l| format!(" {}", super::shell_quote(l)))
+        .unwrap_or_default();
+    format!(
+        "Next: `memmap-tutor step{l}` walks through it one step per Enter, `memmap-tutor quiz{l}` \
+         tests you, `memmap-tutor run{l} --format html -o lesson.html` makes a web page.\n"
+    )
 }
 
 /// `-o FILE`: write the output there (replacing the file), and say so on stderr.
@@ -123,22 +174,15 @@ pub(crate) fn render_options(output: &OutputArgs) -> RenderOptions {
 }
 
 fn terminal_width(tty: bool) -> u16 {
+    let min = crate::cli::MIN_WIDTH;
     if tty {
-        let mut ws = libc::winsize {
-            ws_row: 0,
-            ws_col: 0,
-            ws_xpixel: 0,
-            ws_ypixel: 0,
-        };
-        // SAFETY: TIOCGWINSZ writes one winsize struct into the valid, owned `ws`.
-        let rc = unsafe { libc::ioctl(libc::STDOUT_FILENO, libc::TIOCGWINSZ, &mut ws) };
-        if rc == 0 && ws.ws_col >= 40 {
-            return ws.ws_col;
+        if let Some(c) = super::pager::columns().filter(|c| *c >= min) {
+            return c;
         }
     }
     std::env::var("COLUMNS")
         .ok()
         .and_then(|c| c.parse::<u16>().ok())
-        .filter(|c| *c >= 40)
+        .filter(|c| *c >= min)
         .unwrap_or(100)
 }

@@ -2,7 +2,7 @@
 
 use super::input::{Input, Terminal};
 use super::run::{load_and_prepare, render_options};
-use super::{emit, emit_exact, CommandError};
+use super::{emit, emit_exact, CommandError, Style};
 use crate::cli::StepArgs;
 use crate::quiz;
 use crate::runner::Runner;
@@ -14,20 +14,26 @@ use crate::workdir::WorkDir;
 /// Walk through the lesson interactively.
 pub fn run(args: &StepArgs) -> Result<(), CommandError> {
     let (lesson, workdir) = load_and_prepare(args.lesson.as_deref(), &args.workdir)?;
-    let mut options = render_options(&args.output);
-    // `step` is interactive: always text, whatever --format says.
-    options.format = crate::views::Format::Text;
+    if lesson.lesson.script.is_some() {
+        return Err(CommandError::Invalid(format!(
+            "{}: `step` walks a lesson's steps; this lesson is a script (use `run`, or `trace` the script)",
+            lesson.source
+        )));
+    }
+    let options = render_options(&args.output.output());
+    let style = Style::of(&args.output.output());
     let mut input = Terminal;
-    let mut runner = Runner::new(&lesson, workdir.path());
+    let mut runner =
+        Runner::new(&lesson, workdir.path()).with_wait_observer(super::ticker::wait_ticker());
     runner.allow_overwrite(workdir.overwrite());
     let env = runner.environment().clone();
-    emit(&format!(
+    emit(&style.wrap(&format!(
         "{}\nWork directory: {} ({}{})\nPress Enter to perform each step, q then Enter to quit.\n\n",
         lesson.lesson.title,
-        workdir.path().display(),
+        super::shell_quote(&workdir.path().display().to_string()),
         env.filesystem,
         if workdir.is_temporary() { ", removed when you quit" } else { "" },
-    ))?;
+    )))?;
     // The run so far, grown one record per step (questions are answered from it).
     let mut trace = Trace {
         lesson: crate::trace::LessonInfo {
@@ -39,18 +45,19 @@ pub fn run(args: &StepArgs) -> Result<(), CommandError> {
         steps: Vec::new(),
         script: None,
     };
+    let mut legend_shown = false;
     while let Some(next) = runner.peek() {
-        emit(&format!(
+        emit(&style.wrap(&format!(
             "Next: step {} · {}\n    {}\n",
             next.number, next.action_text, next.code
-        ))?;
+        )))?;
         // Questions about this step's outcome are asked before it is performed: predict, then check.
         let predictions = predict_questions(&lesson.lesson.quiz, next.number);
         let mut guesses = Vec::new();
         for q in &predictions {
-            emit(&format!("Predict: {}\n", q.question))?;
+            emit(&style.wrap(&format!("Predict: {}\n", q.question)))?;
             for (j, c) in q.choices.iter().enumerate() {
-                emit(&format!("   {}  {c}\n", quiz::letter(j)))?;
+                emit(&style.wrap(&format!("   {}  {c}\n", quiz::letter(j))))?;
             }
             let Some(line) = input.ask("Your prediction (letter, or Enter to skip): ") else {
                 return finish(&workdir);
@@ -67,7 +74,10 @@ pub fn run(args: &StepArgs) -> Result<(), CommandError> {
             return finish(&workdir);
         }
         let Some(record) = runner.step() else { break };
-        emit_exact(&render_blocks(&step_blocks(&record), &options))?;
+        emit_exact(&render_blocks(
+            &step_blocks(&record, &mut legend_shown),
+            &options,
+        ))?;
         for f in record.files.values() {
             emit(&format!(
                 "File on disk: {} (try `xxd {}` in another terminal)\n",
@@ -77,7 +87,7 @@ pub fn run(args: &StepArgs) -> Result<(), CommandError> {
         }
         trace.steps.push(record);
         if !predictions.is_empty() {
-            reveal(&predictions, &guesses, &trace)?;
+            reveal(&predictions, &guesses, &trace, &style)?;
         }
         emit("\n")?;
     }
@@ -107,6 +117,7 @@ fn reveal(
     questions: &[crate::lesson::model::Question],
     guesses: &[Option<usize>],
     trace: &Trace,
+    style: &Style,
 ) -> Result<(), CommandError> {
     for (q, guess) in questions.iter().zip(guesses) {
         let Some(m) = q
@@ -118,14 +129,18 @@ fn reveal(
         };
         let answer = quiz::derive::matching_choice(&m.answer, &q.choices);
         let verdict = match (guess, answer) {
-            (Some(g), Some(a)) if *g == a => "✔ Your prediction was right.".to_string(),
-            (Some(_), Some(a)) => format!("✘ Not quite — the run measured {}.", quiz::letter(a)),
+            (Some(g), Some(a)) if *g == a => style.verdict(true, "✔ Your prediction was right."),
+            (Some(_), Some(a)) => style.verdict(
+                false,
+                &format!("✘ Not quite — the run measured {}.", quiz::letter(a)),
+            ),
             (None, _) => "Measured:".to_string(),
             (Some(_), None) => {
                 "The run measured an answer that is not among the choices:".to_string()
             }
         };
-        emit(&format!("{verdict} {}\n", m.citation))?;
+        let citation = crate::term_safe::cleaned(&m.citation);
+        style.emit(&style.wrap(&format!("{verdict} {citation}\n")))?;
     }
     Ok(())
 }

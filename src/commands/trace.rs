@@ -38,6 +38,7 @@ pub fn perform(args: &TraceArgs) -> Result<(LoadedLesson, Trace), CommandError> 
         python: python(args.python.as_deref()),
         every: usize::try_from(args.every).unwrap_or(usize::MAX),
         top_level: args.top_level,
+        cwd: None,
     };
     let trace = trace_script(&opts, args.max_steps)?;
     let lesson = lesson_for(&trace);
@@ -52,9 +53,92 @@ pub fn perform_default(script: &std::path::Path) -> Result<(LoadedLesson, Trace)
         python: python(None),
         every: 1,
         top_level: false,
+        cwd: None,
     };
     let trace = trace_script(&opts, crate::runner::script::DEFAULT_MAX_STEPS)?;
     Ok((lesson_for(&trace), trace))
+}
+
+/// Environment variable that lets a lesson file's `script:` run (it is Python code, run with your rights).
+pub const RUN_SCRIPTS_ENV: &str = "MEMMAP_TUTOR_RUN_SCRIPTS";
+
+/// Run a script lesson: its script through the tracer, in the lesson's work directory. The script is
+/// written to a private temporary directory (never into the work directory). A lesson is untrusted input,
+/// so a lesson file's script runs only when [`RUN_SCRIPTS_ENV`] is `1`.
+pub fn perform_script_lesson(
+    lesson: &LoadedLesson,
+    workdir: &std::path::Path,
+) -> Result<(LoadedLesson, Trace), CommandError> {
+    let Some(script) = &lesson.lesson.script else {
+        return Err(CommandError::Invalid(format!(
+            "{}: the lesson has no script",
+            lesson.source
+        )));
+    };
+    if std::env::var(RUN_SCRIPTS_ENV).as_deref() != Ok("1") {
+        return Err(CommandError::Invalid(format!(
+            "{}: this lesson is a Python script, and running it runs that code with your rights; \
+             set {RUN_SCRIPTS_ENV}=1 to allow it (or read it, then `memmap-tutor trace` it yourself)",
+            lesson.source
+        )));
+    }
+    let dir = tempfile::tempdir()
+        .map_err(|e| CommandError::Io(format!("cannot create a temporary directory: {e}")))?;
+    let path = dir.path().join("lesson.py");
+    std::fs::write(&path, script)
+        .map_err(|e| CommandError::Io(format!("cannot write {}: {e}", path.display())))?;
+    let opts = ScriptOptions {
+        script: path,
+        args: Vec::new(),
+        python: python(None),
+        every: 1,
+        top_level: false,
+        cwd: Some(workdir.to_path_buf()),
+    };
+    let mut trace = trace_script(&opts, crate::runner::script::DEFAULT_MAX_STEPS)?;
+    trace.lesson.source = lesson.source.clone();
+    trace.lesson.title = lesson.lesson.title.clone();
+    Ok((lines_to_steps(lesson, &trace), trace))
+}
+
+/// The lesson with every `about.step` and `cites.step` (lines of its script) turned into the trace's step
+/// for the last time that line ran, and the script as its sample when it has none.
+pub fn lines_to_steps(lesson: &LoadedLesson, trace: &Trace) -> LoadedLesson {
+    let step_of = |line: usize| {
+        trace
+            .steps
+            .iter()
+            .rev()
+            .find(|s| s.script.as_ref().is_some_and(|l| l.line == line))
+            .map(|s| s.step)
+    };
+    let mut out = lesson.clone();
+    for q in &mut out.lesson.quiz {
+        if let Some(a) = &mut q.about {
+            a.step = a.step.and_then(step_of);
+        }
+    }
+    // A moment citing a line that never ran cites nothing rather than another step.
+    for m in &mut out.lesson.key_moments {
+        if let Some(c) = &m.cites {
+            match step_of(c.step) {
+                Some(n) => {
+                    if let Some(c) = &mut m.cites {
+                        c.step = n;
+                    }
+                }
+                None => m.cites = None,
+            }
+        }
+    }
+    if out.lesson.sample.is_none() {
+        out.lesson.sample = Some(Sample {
+            language: Some("Python".to_string()),
+            code: lesson.lesson.script.clone().unwrap_or_default(),
+            caption: trace.script.as_ref().map(how_it_ran),
+        });
+    }
+    out
 }
 
 /// `trace`: run, then print the views.
@@ -116,6 +200,8 @@ pub fn lesson_for(trace: &Trace) -> LoadedLesson {
                 caption: trace.script.as_ref().map(how_it_ran),
             }),
             steps: Vec::new(),
+            script: None,
+            expect_lines: Vec::new(),
             table_footer: trace.script.as_ref().map(how_it_ran),
             key_moments: Vec::new(),
             quiz: questions_for(trace),

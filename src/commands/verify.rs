@@ -51,22 +51,31 @@ pub(crate) fn expand(args: &[String]) -> Result<Vec<String>, CommandError> {
     Ok(out)
 }
 
-/// `verify`: load every lesson, run the valid ones, print per-lesson results and the summary line.
+/// `verify`: load every lesson, run the valid ones, print per-lesson results and the summary line
+/// (again on every change of the lesson files with `--watch`).
 pub fn run(args: &VerifyArgs) -> Result<(), CommandError> {
     let names = expand(&args.lessons)?;
+    if args.watch {
+        let files = super::watch::files_of(&names);
+        return super::watch::watch(&files, || verify_all(&names, args.workdir.as_deref()));
+    }
+    verify_all(&names, args.workdir.as_deref())
+}
+
+fn verify_all(names: &[String], base: Option<&std::path::Path>) -> Result<(), CommandError> {
     let mut text = String::new();
     let mut invalid = Vec::new();
     let (mut passed, mut failed, mut skipped) = (0, 0, 0);
-    for name in &names {
+    for name in names {
         let lesson = match lesson::load(name) {
             Ok(l) => l,
             Err(e) => {
                 text.push_str(&format!("INVALID {e}\n"));
-                invalid.push(name.clone());
+                invalid.push(name.to_string());
                 continue;
             }
         };
-        let (p, f, s, block) = verify_one(&lesson, args.workdir.as_deref())?;
+        let (p, f, s, block) = verify_one(&lesson, base)?;
         text.push_str(&block);
         passed += p;
         failed += f;
@@ -100,8 +109,17 @@ fn verify_one(
         Some(b) => WorkDir::prepare_temp_in(b, lesson)?,
         None => WorkDir::prepare(None, lesson, false)?,
     };
-    let trace = Runner::new(lesson, workdir.path()).run_all();
-    let checks = verify::check_lesson(lesson, &trace);
+    let (checks, trace) = if lesson.lesson.script.is_some() {
+        let (mapped, trace) = super::trace::perform_script_lesson(lesson, workdir.path())?;
+        let mut checks = verify::check_script_lines(lesson, &trace);
+        checks.extend(verify::check_lesson(&mapped, &trace));
+        (checks, trace)
+    } else {
+        let trace = Runner::new(lesson, workdir.path())
+            .with_wait_observer(super::ticker::wait_ticker())
+            .run_all();
+        (verify::check_lesson(lesson, &trace), trace)
+    };
     let (p, f, s) = verify::tally(&checks);
     let src = &lesson.source;
     let status = if f > 0 { "FAIL" } else { "PASS" };

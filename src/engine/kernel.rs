@@ -104,13 +104,29 @@ pub fn evict(var: &Variable, fd: &std::fs::File, report: &mut OpReport) -> Resul
     Ok(())
 }
 
+/// How a `wait_writeback` step is getting on, told to the engine's observer after every poll.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct WaitProgress {
+    /// Time waited so far.
+    pub waited: Duration,
+    /// The step's limit.
+    pub timeout: Duration,
+    /// Dirty and writeback pages of the file at the last poll (cachestat).
+    pub dirty: u64,
+    pub writeback: u64,
+    /// True on the last report of the wait.
+    pub done: bool,
+}
+
 /// Poll cachestat until the file has no dirty or writeback pages, up to `timeout`; no msync, no fsync.
+/// `progress` hears about every poll (a terminal shows a ticker; nothing else depends on it).
 pub fn wait_writeback(
     path: &Path,
     has_disk: bool,
     fs_name: &str,
     timeout: Duration,
     report: &mut OpReport,
+    progress: &mut dyn FnMut(WaitProgress),
 ) -> Result<(), String> {
     if !has_disk {
         report.writeback_wait_ms = Some(0);
@@ -126,6 +142,14 @@ pub fn wait_writeback(
     let mut last = first;
     loop {
         let elapsed = start.elapsed();
+        let finished = last.dirty + last.writeback == 0 || elapsed >= timeout;
+        progress(WaitProgress {
+            waited: elapsed,
+            timeout,
+            dirty: last.dirty,
+            writeback: last.writeback,
+            done: finished,
+        });
         if last.dirty + last.writeback == 0 {
             let ms = elapsed.as_millis() as u64;
             report.writeback_wait_ms = Some(ms);
@@ -248,6 +272,7 @@ mod tests {
             "tmpfs",
             Duration::from_secs(30),
             &mut r,
+            &mut |_| panic!("no disk: no wait to report"),
         )
         .expect("no error");
         assert!(start.elapsed() < Duration::from_secs(1));
@@ -270,8 +295,22 @@ mod tests {
             .and_then(|f| f.sync_all())
             .expect("fsync");
         let mut r = OpReport::default();
-        match wait_writeback(&path, true, "ext4", Duration::from_millis(300), &mut r) {
+        let mut ticks = Vec::new();
+        let waited = wait_writeback(
+            &path,
+            true,
+            "ext4",
+            Duration::from_millis(300),
+            &mut r,
+            &mut |p| ticks.push(p),
+        );
+        match waited {
             Ok(()) => {
+                // The observer heard every poll, and the last report says the wait is over.
+                assert!(ticks.last().is_some_and(|p| p.done), "{ticks:?}");
+                assert!(ticks
+                    .iter()
+                    .all(|p| p.timeout == Duration::from_millis(300)));
                 assert_eq!(r.writeback_timed_out, Some(false), "{r:?}");
                 assert_eq!(r.dirty_after, Some(0));
             }

@@ -419,7 +419,13 @@ pub struct Engine {
     aux_fds: HashMap<(String, bool), File>,
     /// The report of the step being performed.
     report: OpReport,
+    /// Hears how a `wait_writeback` step is getting on (a terminal ticker); None: nobody listens.
+    wait_observer: Option<WaitObserver>,
 }
+
+/// A callback told about each poll of a `wait_writeback` step.
+pub type WaitObserver = Box<dyn FnMut(kernel::WaitProgress)>;
+pub use kernel::WaitProgress;
 
 impl Engine {
     /// An engine acting on files under `workdir`; the directory is opened once, here.
@@ -436,7 +442,13 @@ impl Engine {
             vars: BTreeMap::new(),
             aux_fds: HashMap::new(),
             report: OpReport::default(),
+            wait_observer: None,
         }
+    }
+
+    /// Tell `observer` how each later `wait_writeback` step is getting on.
+    pub fn set_wait_observer(&mut self, observer: Option<WaitObserver>) {
+        self.wait_observer = observer;
     }
 
     /// Let the lesson write files it did not create (`--overwrite`).
@@ -569,8 +581,23 @@ impl Engine {
                 target,
                 offset,
                 data,
+                var_values,
                 ..
-            } => self.external_write(target, *offset, data).map(|_| None),
+            } => {
+                // "The variable's dtype" is the binding's now, not the lesson's last `open`.
+                let bound = target.var().and_then(|v| self.vars.get(v)).map(|v| v.dtype);
+                let data = match (var_values, bound) {
+                    (Some(values), Some(dt)) => {
+                        let mut out = vec![0u8; values.len() * dt.size];
+                        for (i, s) in values.iter().enumerate() {
+                            dt.encode(*s, &mut out[i * dt.size..]);
+                        }
+                        out
+                    }
+                    _ => data.clone(),
+                };
+                self.external_write(target, *offset, &data).map(|_| None)
+            }
             Action::ExternalRead {
                 target,
                 offset,
@@ -628,6 +655,11 @@ impl Engine {
             &fs_name,
             Duration::from_millis(timeout_ms),
             &mut self.report,
+            &mut |p| {
+                if let Some(observer) = self.wait_observer.as_mut() {
+                    observer(p)
+                }
+            },
         )
     }
 

@@ -278,12 +278,14 @@ pub(crate) fn promote(a: DType, b: DType) -> DType {
         (_, Bool) => native(ka, a.size),
         (Float, _) | (_, Float) => {
             let (f, i) = if ka == Float { (a, b) } else { (b, a) };
-            // float32 holds every 8/16-bit integer exactly; anything wider needs float64.
-            if f.size >= 8 || i.size >= 4 {
-                DType::FLOAT64
-            } else {
-                native(Float, 4)
-            }
+            // The smallest float that holds every value of the integer: float16 for 8-bit,
+            // float32 for 16-bit, float64 for wider.
+            let needed = match i.size {
+                1 => 2,
+                2 => 4,
+                _ => 8,
+            };
+            native(Float, f.size.max(needed))
         }
         _ => {
             let (s, u) = if ka == Int { (a, b) } else { (b, a) };
@@ -429,6 +431,8 @@ fn list_to_array(expr: &ValueExpr, dtype: Option<DType>) -> Result<Lazy, String>
     list_leaves(expr, &mut leaves)?;
     let dtype = match dtype {
         Some(d) => d,
+        // An empty list makes a float64 array, as in NumPy.
+        None if leaves.is_empty() => DType::FLOAT64,
         None if leaves.iter().all(|s| matches!(s, Scalar::Bool(_))) => DType::BOOL,
         None if leaves.iter().any(|s| matches!(s, Scalar::Float(_))) => DType::FLOAT64,
         None if leaves.iter().any(|s| matches!(s, Scalar::UInt(_))) => {
@@ -911,16 +915,23 @@ fn with_dtype(inner: &ValueExpr, dt: DType) -> Result<Value, String> {
     match inner {
         ValueExpr::Full { shape, fill } => {
             let shape = shape_from_u64(shape)?;
-            Ok(Value::Array(Lazy::new(
-                shape,
-                dt,
-                Node::Fill(py_convert(*fill, &dt)?),
-            )))
+            // `copyto(a, fill, casting='unsafe')`: a Python int is range-checked (NEP 50), a
+            // float or bool is cast like an array element.
+            let fill = match fill {
+                Scalar::Int(_) | Scalar::UInt(_) => py_convert(*fill, &dt)?,
+                other => other.cast(&dt),
+            };
+            Ok(Value::Array(Lazy::new(shape, dt, Node::Fill(fill))))
         }
         ValueExpr::Arange { start, stop, step } => {
             let a = arange(start, stop, step)?;
             if dt.kind == Kind::Bool && a.size() > 2 {
                 return Err("TypeError: arange() is only supported for booleans when the result has at most length 2.".to_string());
+            }
+            if matches!(dt.kind, Kind::Int | Kind::UInt) {
+                // NumPy stores `start` into the dtype with Python's range check (measured:
+                // `np.arange(-2, 5, dtype=np.uint8)` raises; later values wrap).
+                py_convert(*start, &dt)?;
             }
             Ok(Value::Array(cast(a, dt)))
         }

@@ -272,6 +272,8 @@ const CAST_NAMES: &[&str] = &[
     "uint16",
     "uint32",
     "uint64",
+    "float16",
+    "half",
     "float32",
     "float64",
     "double",

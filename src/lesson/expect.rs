@@ -8,7 +8,7 @@ use serde::{Deserialize, Serialize};
 use super::model::Op;
 
 /// What a lesson expects to be true after one step. Every key is optional.
-#[derive(Debug, Clone, Default, Deserialize, Serialize, PartialEq)]
+#[derive(Debug, Clone, Default, Deserialize, Serialize, PartialEq, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Expect {
     /// Variable `array` and `file` refer to (default: the step's variable).
@@ -46,6 +46,7 @@ pub struct Expect {
     pub ok: Option<bool>,
     /// A substring of the step's NumPy error; `null` means the step raised nothing.
     #[serde(default, deserialize_with = "present")]
+    #[schemars(with = "Option<String>")]
     pub error: Option<Option<String>>,
     /// Pages of the mapping resident in memory (smaps Rss / page size).
     #[serde(default)]
@@ -59,7 +60,7 @@ pub struct Expect {
 }
 
 /// Expected page faults of a step, each a [`Range`].
-#[derive(Debug, Clone, Default, Deserialize, Serialize, PartialEq)]
+#[derive(Debug, Clone, Default, Deserialize, Serialize, PartialEq, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct FaultsExpect {
     #[serde(default)]
@@ -107,6 +108,40 @@ impl<'de> Deserialize<'de> for Text {
             }
         }
         d.deserialize_any(V)
+    }
+}
+
+impl schemars::JsonSchema for Text {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "Text".into()
+    }
+    fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        schemars::json_schema!({
+            "description": "Text as printed; quote a [...] so YAML does not read it as a list",
+            "type": ["string", "number", "boolean"]
+        })
+    }
+}
+
+impl schemars::JsonSchema for Range {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "Range".into()
+    }
+    fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        schemars::json_schema!({
+            "description": "A count (`1`) or a range such as `{min: 1}`, `{max: 0}`, `{min: 1, max: 3}`",
+            "anyOf": [
+                {"type": "integer", "minimum": 0},
+                {
+                    "type": "object",
+                    "properties": {
+                        "min": {"type": "integer", "minimum": 0},
+                        "max": {"type": "integer", "minimum": 0}
+                    },
+                    "additionalProperties": false
+                }
+            ]
+        })
     }
 }
 

@@ -9,7 +9,7 @@ pub(crate) mod validate;
 use crate::expr::index::IndexExpr;
 use crate::expr::value::ValueExpr;
 use crate::numpy::dtype::DType;
-use model::Lesson;
+use model::{Lesson, Op, Step};
 
 /// NumPy memmap modes (short form, as `.mode` stores it).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
@@ -94,6 +94,10 @@ pub enum Action {
         data: Vec<u8>,
         /// How the lesson wrote the data, as Python (`np.float32(99.0).tobytes()`, `b'\\x01'`).
         shown: String,
+        /// The numbers of a `value` written without `dtype` to a variable's file: the engine
+        /// encodes them with the dtype the variable is bound to when the step runs (`data`
+        /// holds them encoded with the dtype of the lesson's last `open` of it).
+        var_values: Option<Vec<crate::numpy::dtype::Scalar>>,
     },
     /// A child process reads `length` bytes at `offset` with pread(2); decoded with `dtype` when known.
     ExternalRead {
@@ -343,7 +347,7 @@ pub fn load_str(source_name: &str, yaml: &str) -> Result<LoadedLesson, LessonErr
     // A first untyped pass catches empty files and non-mapping documents with a clearer message
     // than "invalid type: ..., expected struct Lesson".
     let raw: serde_yaml::Value =
-        serde_yaml::from_str(yaml).map_err(|e| yaml_error(source_name, &e))?;
+        serde_yaml::from_str(yaml).map_err(|e| located_error(source_name, yaml, None, &e))?;
     match &raw {
         serde_yaml::Value::Null => {
             return Err(syntax(
@@ -353,7 +357,13 @@ pub fn load_str(source_name: &str, yaml: &str) -> Result<LoadedLesson, LessonErr
                     .to_string(),
             ))
         }
-        serde_yaml::Value::Mapping(_) => {}
+        serde_yaml::Value::Mapping(m) => {
+            // `steps` may be left out only by a script lesson (serde defaults it for that case).
+            let has = |k: &str| m.contains_key(serde_yaml::Value::String(k.to_string()));
+            if !has("steps") && !has("script") {
+                return Err(syntax(1, 1, "missing field `steps`".to_string()));
+            }
+        }
         other => {
             let kind = match other {
                 serde_yaml::Value::Sequence(_) => "a list",
@@ -370,7 +380,8 @@ pub fn load_str(source_name: &str, yaml: &str) -> Result<LoadedLesson, LessonErr
             ));
         }
     }
-    let lesson: Lesson = serde_yaml::from_str(yaml).map_err(|e| yaml_error(source_name, &e))?;
+    let lesson: Lesson =
+        serde_yaml::from_str(yaml).map_err(|e| located_error(source_name, yaml, Some(&raw), &e))?;
     let steps = validate::validate(source_name, &lesson)?;
     Ok(LoadedLesson {
         source: source_name.to_string(),
@@ -474,6 +485,126 @@ fn yaml_error(source_name: &str, e: &serde_yaml::Error) -> LessonError {
         column,
         message: reword(&strip_marks(&e.to_string())),
     }
+}
+
+/// [`yaml_error`] with what only the text and its untyped parse can tell: an unquoted `[...]`
+/// that YAML could not read (`index: [:]`) gets the hint to quote it, and an unknown key of a
+/// step lists only the keys of that step's op.
+fn located_error(
+    source_name: &str,
+    yaml: &str,
+    raw: Option<&serde_yaml::Value>,
+    e: &serde_yaml::Error,
+) -> LessonError {
+    let mut err = yaml_error(source_name, e);
+    if let LessonError::Syntax { line, message, .. } = &mut err {
+        let text = yaml.lines().nth(line.saturating_sub(1)).unwrap_or("");
+        let value = text
+            .split_once(": ")
+            .map(|(_, v)| v.trim_start())
+            .unwrap_or("");
+        if value.starts_with('[') && !message.contains("put index expressions in quotes") {
+            message.push_str(
+                " (a bare `[...]` is YAML's list syntax: put an index or value in quotes, \
+                 e.g. index: \"[:]\" or value: \"[1, 2]\")",
+            );
+        }
+        if let Some(keys) = raw.and_then(|r| step_keys_for(r, &e.to_string())) {
+            if let Some(i) = message.find("(valid keys here: ") {
+                message.replace_range(
+                    i..,
+                    &format!("(valid keys for this step's op: {})", keys.join(", ")),
+                );
+            }
+        }
+    }
+    err
+}
+
+/// The valid keys of the step serde's message is about (`steps[2].colour: unknown field …`), from
+/// that step's `op` in the untyped parse.
+fn step_keys_for(raw: &serde_yaml::Value, message: &str) -> Option<Vec<&'static str>> {
+    let (path, body) = message.split_once(": ")?;
+    if !body.starts_with("unknown field") {
+        return None;
+    }
+    let index: usize = path
+        .strip_prefix("steps[")?
+        .split(']')
+        .next()?
+        .parse()
+        .ok()?;
+    let op = raw.get("steps")?.get(index)?.get("op")?.clone();
+    let op: Op = serde_yaml::from_value(op).ok()?;
+    Some(validate::step_keys(op))
+}
+
+/// Every error `check` can report for a lesson in one run: YAML syntax (fatal), then each step's
+/// structure (unknown keys, wrong types) step by step, then the meaning of the steps, key moments
+/// and quiz ([`validate::validate_all`]). Empty when the lesson loads.
+pub fn check_all(name_or_path: &str) -> Vec<LessonError> {
+    let (source, yaml) = match resolve_source(name_or_path) {
+        Ok(s) => s,
+        Err(e) => return vec![e],
+    };
+    let first = match load_str(&source, &yaml) {
+        Ok(_) => return Vec::new(),
+        Err(e) => e,
+    };
+    let Ok(raw) = serde_yaml::from_str::<serde_yaml::Value>(&yaml) else {
+        return vec![first];
+    };
+    let mut errors = vec![first];
+    match serde_yaml::from_str::<Lesson>(&yaml) {
+        Ok(lesson) => {
+            for e in validate::validate_all(&source, &lesson) {
+                if !errors.contains(&e) {
+                    errors.push(e);
+                }
+            }
+        }
+        Err(_) => {
+            // Structure errors: each step on its own (no line numbers here: the untyped value has
+            // none), skipping the step the located first error is about.
+            let steps = raw
+                .get("steps")
+                .and_then(|s| s.as_sequence())
+                .cloned()
+                .unwrap_or_default();
+            let first_text = errors[0].to_string();
+            for (i, step) in steps.into_iter().enumerate() {
+                if first_text.contains(&format!("step {}, ", i + 1))
+                    || first_text.contains(&format!("step {}:", i + 1))
+                {
+                    continue;
+                }
+                if let Err(e) = serde_yaml::from_value::<Step>(step.clone()) {
+                    let mut message = reword(&strip_marks(&e.to_string()));
+                    if message.contains("unknown field") || message.contains("unknown key") {
+                        let op = step
+                            .get("op")
+                            .cloned()
+                            .and_then(|o| serde_yaml::from_value::<Op>(o).ok());
+                        if let (Some(op), Some(i)) = (op, message.find("(valid keys here: ")) {
+                            message.replace_range(
+                                i..,
+                                &format!(
+                                    "(valid keys for this step's op: {})",
+                                    validate::step_keys(op).join(", ")
+                                ),
+                            );
+                        }
+                    }
+                    errors.push(LessonError::Other {
+                        source_name: source.clone(),
+                        location: format!("step {}", i + 1),
+                        message,
+                    });
+                }
+            }
+        }
+    }
+    errors
 }
 
 /// Drop serde_yaml's " at line N column M" / " at position N": the error carries them as fields.

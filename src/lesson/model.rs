@@ -1,9 +1,10 @@
 //! The lesson file's shape as teachers write it (serde structs; strict: unknown keys are errors).
 
+use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 /// A whole lesson: the teaching text and the steps to perform.
-#[derive(Debug, Clone, Deserialize, Serialize, PartialEq)]
+#[derive(Debug, Clone, Deserialize, Serialize, PartialEq, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Lesson {
     /// Lesson title, e.g. "Memory-mapped arrays for large data in NumPy".
@@ -21,8 +22,15 @@ pub struct Lesson {
     pub concept_flow: Option<ConceptFlow>,
     #[serde(default)]
     pub sample: Option<Sample>,
-    /// The steps performed for real, in order.
+    /// The steps performed for real, in order (empty for a script lesson).
+    #[serde(default)]
     pub steps: Vec<Step>,
+    /// A Python script run through `trace` in place of `steps` (python3 + NumPy; runs with the user's rights).
+    #[serde(default)]
+    pub script: Option<String>,
+    /// For a script lesson: what `verify` checks after a line of the script (the last time it ran).
+    #[serde(default)]
+    pub expect_lines: Vec<LineExpect>,
     /// Line printed under the execution table (the seed's "💡 All data written to disk and memmap closed").
     #[serde(default)]
     pub table_footer: Option<String>,
@@ -43,7 +51,7 @@ pub struct Lesson {
 
 /// What the run shows about one line of the lesson's text: checked by `verify` like a step's `expect`, and, when
 /// the run contradicts or qualifies the line (`corrects`), shown beside it as `Measured: …` with the cited cell.
-#[derive(Debug, Clone, Deserialize, Serialize, PartialEq)]
+#[derive(Debug, Clone, Deserialize, Serialize, PartialEq, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Claim {
     /// The line: `note N`, `snapshot N`, `moment N`, `quiz N`, `transcript`, `caption` (concept flow), `footer`.
@@ -101,7 +109,7 @@ impl TextRef {
 }
 
 /// The Concept Flow: boxes in order, with a caption.
-#[derive(Debug, Clone, Deserialize, Serialize, PartialEq)]
+#[derive(Debug, Clone, Deserialize, Serialize, PartialEq, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ConceptFlow {
     pub boxes: Vec<String>,
@@ -110,7 +118,7 @@ pub struct ConceptFlow {
 }
 
 /// The Execution Sample: code with a caption.
-#[derive(Debug, Clone, Deserialize, Serialize, PartialEq)]
+#[derive(Debug, Clone, Deserialize, Serialize, PartialEq, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Sample {
     #[serde(default)]
@@ -126,7 +134,7 @@ pub use crate::trace::Op;
 pub type Yaml = serde_yaml::Value;
 
 /// One step. Which fields apply depends on `op`; validation rejects fields an op does not use.
-#[derive(Debug, Clone, Deserialize, Serialize, PartialEq)]
+#[derive(Debug, Clone, Deserialize, Serialize, PartialEq, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Step {
     pub op: Op,
@@ -144,9 +152,11 @@ pub struct Step {
     pub mode: Option<String>,
     /// open: an integer or a list of integers; omitted means inferred from the file.
     #[serde(default)]
+    #[schemars(with = "Option<serde_json::Value>")]
     pub shape: Option<Yaml>,
     /// open: byte offset of the array in the file.
     #[serde(default)]
+    #[schemars(with = "Option<serde_json::Value>")]
     pub offset: Option<Yaml>,
     /// open: `C` or `F`.
     #[serde(default)]
@@ -156,18 +166,22 @@ pub struct Step {
     pub index: Option<String>,
     /// assign: the value (YAML scalar, nested list, or an expression such as `np.arange(9).reshape(3, 3)`).
     #[serde(default)]
+    #[schemars(with = "Option<serde_json::Value>")]
     pub value: Option<Yaml>,
     /// external_write: the bytes to write as a hex string (`"00 00 c6 42"`), instead of `value`.
     #[serde(default)]
     pub bytes: Option<String>,
     /// external_read / flush_range: number of bytes.
     #[serde(default)]
+    #[schemars(with = "Option<serde_json::Value>")]
     pub length: Option<Yaml>,
     /// wait_writeback: seconds to wait at most.
     #[serde(default)]
+    #[schemars(with = "Option<serde_json::Value>")]
     pub timeout: Option<Yaml>,
     /// truncate: the new file size in bytes.
     #[serde(default)]
+    #[schemars(with = "Option<serde_json::Value>")]
     pub size: Option<Yaml>,
     /// truncate: a child also touches the old mapping past the new end (SIGBUS, in the child only).
     #[serde(default)]
@@ -186,8 +200,21 @@ pub struct Step {
     pub expect: Option<super::expect::Expect>,
 }
 
+/// What a script lesson expects after one of its lines.
+#[derive(Debug, Clone, Deserialize, Serialize, PartialEq, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct LineExpect {
+    /// 1-based line of `script`.
+    pub line: usize,
+    #[serde(default)]
+    pub expect: Option<super::expect::Expect>,
+    /// The line is expected to raise (the trace ends there).
+    #[serde(default)]
+    pub expect_error: Option<String>,
+}
+
 /// A Key Moment: a question a learner typically asks, with its answer.
-#[derive(Debug, Clone, Deserialize, Serialize, PartialEq)]
+#[derive(Debug, Clone, Deserialize, Serialize, PartialEq, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct KeyMoment {
     pub question: String,
@@ -198,7 +225,7 @@ pub struct KeyMoment {
 }
 
 /// A reference to one measured cell of the trace.
-#[derive(Debug, Clone, Deserialize, Serialize, PartialEq)]
+#[derive(Debug, Clone, Deserialize, Serialize, PartialEq, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Cite {
     pub step: usize,
@@ -246,7 +273,7 @@ impl CiteColumn {
 }
 
 /// A Visual Quiz question.
-#[derive(Debug, Clone, Deserialize, Serialize, PartialEq)]
+#[derive(Debug, Clone, Deserialize, Serialize, PartialEq, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Question {
     pub question: String,
@@ -266,7 +293,7 @@ pub struct Question {
 }
 
 /// What a trace question asks about.
-#[derive(Debug, Clone, Deserialize, Serialize, PartialEq)]
+#[derive(Debug, Clone, Deserialize, Serialize, PartialEq, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct About {
     /// `value` (an element at a step), `first_disk_write`, `dirty_pages`, `file`.

@@ -34,6 +34,11 @@ pub(crate) const ABOUT_KINDS: &[&str] = super::model::AboutKind::NAMES;
 /// Every step field, in the order the model declares them (for "does not apply" messages).
 const COMMON: &[&str] = &["op", "action", "note", "expect_error", "expect"];
 
+/// Every key a step of this op may have (its own and the common ones), for "valid keys here".
+pub fn step_keys(op: Op) -> Vec<&'static str> {
+    op_fields(op).iter().chain(COMMON.iter()).copied().collect()
+}
+
 fn op_fields(op: Op) -> &'static [&'static str] {
     match op {
         Op::Open => &["var", "file", "dtype", "mode", "shape", "offset", "order"],
@@ -108,6 +113,44 @@ impl Ctx<'_> {
     }
 }
 
+/// Every problem [`validate`] would find, not only the first: each step is checked even after an
+/// earlier one failed, except that steps after a failed `open` or `reopen` are not (they would only
+/// repeat that failure); then the key moments and the quiz.
+pub fn validate_all(source: &str, lesson: &Lesson) -> Vec<LessonError> {
+    let cx = Ctx { source };
+    let mut errors = Vec::new();
+    if lesson.title.trim().is_empty() {
+        errors.push(cx.other("title", "the lesson needs a non-empty `title`"));
+    }
+    let mut vars: HashMap<String, VarState> = HashMap::new();
+    let mut specs: HashMap<String, OpenSpec> = HashMap::new();
+    for (i, step) in lesson.steps.iter().enumerate() {
+        if let Err(e) = resolve_step(&cx, i + 1, step, &mut vars, &mut specs) {
+            errors.push(e);
+            if matches!(step.op, Op::Open | Op::Reopen) {
+                break;
+            }
+        }
+    }
+    if let Err(e) = validate(source, lesson) {
+        // Steps, key moments and quiz in one pass; the first error is one of those found above
+        // unless it is about the whole lesson (no steps) or the text after the steps.
+        if !errors.contains(&e) {
+            errors.push(e);
+        }
+    }
+    errors.extend(
+        check_key_moments(&cx, lesson)
+            .err()
+            .filter(|e| !errors.contains(e)),
+    );
+    errors.extend(
+        check_quiz(&cx, lesson)
+            .err()
+            .filter(|e| !errors.contains(e)),
+    );
+    errors
+}
 /// Most steps a lesson may have: every step is performed and measured for real, and the trace
 /// and views grow with the steps (see bench/ for the time and memory of the largest lesson).
 pub const MAX_STEPS: usize = 10_000;
@@ -119,6 +162,9 @@ pub(crate) fn validate(source: &str, lesson: &Lesson) -> Result<Vec<ResolvedStep
     let cx = Ctx { source };
     if lesson.title.trim().is_empty() {
         return Err(cx.other("title", "the lesson needs a non-empty `title`"));
+    }
+    if let Some(script) = &lesson.script {
+        return validate_script(&cx, lesson, script);
     }
     if lesson.steps.is_empty() {
         return Err(cx.other(
@@ -328,6 +374,7 @@ fn resolve_step(
         Op::ExternalWrite => {
             let target = target(&var_target)?;
             let offset = uint_field(cx, n, "offset", step.offset.as_ref())?.unwrap_or(0);
+            let mut var_values = None;
             let (data, shown) = match (&step.bytes, &step.value) {
                 (Some(_), Some(_)) => {
                     return Err(cx.step_err(
@@ -364,6 +411,9 @@ fn resolve_step(
                         }
                     };
                     let scalars = scalars_of(value).map_err(|m| cx.step_err(n, "value", m))?;
+                    if step.dtype.is_none() && target.var().is_some() {
+                        var_values = Some(scalars.clone());
+                    }
                     let mut data = vec![0u8; scalars.len() * dtype.size];
                     for (i, s) in scalars.iter().enumerate() {
                         dtype.encode(*s, &mut data[i * dtype.size..]);
@@ -406,6 +456,7 @@ fn resolve_step(
                 offset,
                 data,
                 shown,
+                var_values,
             }
         }
         Op::ExternalRead => {
@@ -991,7 +1042,7 @@ fn check_size(dims: &[i64], itemsize: usize, offset: i64) -> Result<(), String> 
 }
 
 fn check_key_moments(cx: &Ctx, lesson: &Lesson) -> Result<(), LessonError> {
-    let n = lesson.steps.len();
+    let (n, unit) = numbered(lesson);
     for (i, km) in lesson.key_moments.iter().enumerate() {
         let loc = |f: &str| format!("key moment {}, field `{f}`", i + 1);
         if let Some(c) = &km.cites {
@@ -999,7 +1050,7 @@ fn check_key_moments(cx: &Ctx, lesson: &Lesson) -> Result<(), LessonError> {
                 return Err(cx.other(
                     loc("cites.step"),
                     format!(
-                        "step {} does not exist (the lesson has steps 1 to {n})",
+                        "{unit} {} does not exist (the lesson has {unit}s 1 to {n})",
                         c.step
                     ),
                 ));
@@ -1031,8 +1082,45 @@ fn check_var_name(cx: &Ctx, var: &Option<String>, location: String) -> Result<()
     }
 }
 
+/// A script lesson: the script instead of steps; its steps, cites and `about`s name lines of the script.
+fn validate_script(
+    cx: &Ctx,
+    lesson: &Lesson,
+    script: &str,
+) -> Result<Vec<ResolvedStep>, LessonError> {
+    if !lesson.steps.is_empty() {
+        return Err(cx.other("steps", "give either `steps` or `script`, not both"));
+    }
+    let n = script.lines().count();
+    if script.trim().is_empty() {
+        return Err(cx.other("script", "the script is empty"));
+    }
+    for (i, e) in lesson.expect_lines.iter().enumerate() {
+        if e.line == 0 || e.line > n {
+            return Err(cx.other(
+                format!("expect_lines entry {}, field `line`", i + 1),
+                format!(
+                    "line {} does not exist (the script has lines 1 to {n})",
+                    e.line
+                ),
+            ));
+        }
+    }
+    check_key_moments(cx, lesson)?;
+    check_quiz(cx, lesson)?;
+    Ok(Vec::new())
+}
+
+/// The steps a lesson's `about.step` and `cites.step` may name: its steps, or its script's lines.
+fn numbered(lesson: &Lesson) -> (usize, &'static str) {
+    match &lesson.script {
+        Some(s) => (s.lines().count(), "line"),
+        None => (lesson.steps.len(), "step"),
+    }
+}
+
 fn check_quiz(cx: &Ctx, lesson: &Lesson) -> Result<(), LessonError> {
-    let n = lesson.steps.len();
+    let (n, unit) = numbered(lesson);
     for (i, q) in lesson.quiz.iter().enumerate() {
         let loc = |f: &str| format!("quiz question {}, field `{f}`", i + 1);
         if q.choices.len() > 26 {
@@ -1072,7 +1160,7 @@ fn check_quiz(cx: &Ctx, lesson: &Lesson) -> Result<(), LessonError> {
                 if s == 0 || s > n {
                     return Err(cx.other(
                         loc("about.step"),
-                        format!("step {s} does not exist (the lesson has steps 1 to {n})"),
+                        format!("{unit} {s} does not exist (the lesson has {unit}s 1 to {n})"),
                     ));
                 }
             }

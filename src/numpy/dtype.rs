@@ -57,7 +57,7 @@ pub enum Scalar {
 pub enum DTypeError {
     #[error("TypeError: data type '{0}' not understood")]
     NotUnderstood(String),
-    #[error("dtype '{0}' is a NumPy {1} dtype that the tutor does not support (it supports bool, int8-64, uint8-64, float32 and float64)")]
+    #[error("dtype '{0}' is a NumPy {1} dtype that the tutor does not support (it supports bool, int8-64, uint8-64, float16, float32 and float64)")]
     Unsupported(String, &'static str),
 }
 
@@ -65,7 +65,6 @@ pub enum DTypeError {
 fn unsupported_kind(s: &str) -> Option<&'static str> {
     let code = s.trim_start_matches(['<', '>', '=', '|']);
     match code {
-        "float16" | "half" | "e" | "f2" => Some("float16 (half precision)"),
         "complex64" | "csingle" | "F" | "c8" => Some("complex64"),
         "complex128" | "complex" | "cdouble" | "D" | "c16" | "complex_" => Some("complex128"),
         "longdouble" | "float128" | "g" | "f16" | "longfloat" => {
@@ -120,6 +119,7 @@ impl DType {
             "uint64" | "uint" | "ulong" | "ulonglong" | "uintp" | "L" | "Q" | "P" | "u8" => {
                 Some((Kind::UInt, 8))
             }
+            "float16" | "half" | "e" | "f2" => Some((Kind::Float, 2)),
             "float32" | "single" | "f" | "f4" => Some((Kind::Float, 4)),
             "float64" | "double" | "float" | "d" | "f8" => Some((Kind::Float, 8)),
             _ => None,
@@ -158,7 +158,7 @@ impl DType {
         self.size == 1 || self.order == ByteOrder::NATIVE
     }
 
-    /// NumPy's plain name: `float32`, `int16`, `bool`, `uint8`.
+    /// NumPy's plain name: `float16`, `float32`, `int16`, `bool`, `uint8`.
     pub fn name(&self) -> String {
         match self.kind {
             Kind::Bool => "bool".to_string(),
@@ -221,6 +221,7 @@ impl DType {
                 Scalar::Int(((raw << shift) as i64) >> shift)
             }
             (Kind::UInt, _) => Scalar::UInt(raw),
+            (Kind::Float, 2) => Scalar::Float(f16_to_f64(raw as u16)),
             (Kind::Float, 4) => Scalar::Float(f32::from_bits(raw as u32) as f64),
             (Kind::Float, _) => Scalar::Float(f64::from_bits(raw)),
         }
@@ -232,6 +233,7 @@ impl DType {
             Scalar::Bool(b) => b as u64,
             Scalar::Int(i) => i as u64,
             Scalar::UInt(u) => u,
+            Scalar::Float(f) if self.size == 2 => f64_to_f16(f) as u64,
             Scalar::Float(f) if self.size == 4 => (f as f32).to_bits() as u64,
             Scalar::Float(f) => f.to_bits(),
         };
@@ -319,10 +321,50 @@ impl Scalar {
 }
 
 fn round_float(f: f64, size: usize) -> f64 {
-    if size == 4 {
-        f as f32 as f64
-    } else {
-        f
+    match size {
+        2 => f16_to_f64(f64_to_f16(f)),
+        4 => f as f32 as f64,
+        _ => f,
+    }
+}
+
+/// IEEE half precision from a double, rounded to nearest even as NumPy's `npy_double_to_half`
+/// does (directly, not through float32): overflow gives inf, NaN keeps its sign and top payload.
+pub fn f64_to_f16(x: f64) -> u16 {
+    let bits = x.to_bits();
+    let sign = ((bits >> 48) & 0x8000) as u16;
+    if x.is_nan() {
+        let payload = ((bits & ((1u64 << 52) - 1)) >> 42) as u16;
+        return sign | 0x7c00 | payload.max(1);
+    }
+    let a = x.abs();
+    if a >= 65520.0 {
+        return sign | 0x7c00;
+    }
+    if a < 2f64.powi(-14) {
+        // Subnormal (or zero): units of 2^-24; 1024 units is the smallest normal, 0x0400.
+        return sign | (a * 2f64.powi(24)).round_ties_even() as u16;
+    }
+    let e = ((a.to_bits() >> 52) & 0x7ff) as i32 - 1023;
+    let mut m = (a * 2f64.powi(10 - e)).round_ties_even() as u32;
+    let mut e = e;
+    if m == 2048 {
+        m = 1024;
+        e += 1;
+    }
+    sign | (((e + 15) as u16) << 10) | (m - 1024) as u16
+}
+
+/// The exact double of an IEEE half.
+pub fn f16_to_f64(h: u16) -> f64 {
+    let sign = if h & 0x8000 != 0 { -1.0 } else { 1.0 };
+    let exp = ((h >> 10) & 0x1f) as i32;
+    let frac = (h & 0x3ff) as u64;
+    match exp {
+        0 => sign * frac as f64 * 2f64.powi(-24),
+        31 if frac == 0 => sign * f64::INFINITY,
+        31 => f64::from_bits(((h as u64 & 0x8000) << 48) | (0x7ffu64 << 52) | (frac << 42)),
+        _ => sign * (1024 + frac) as f64 * 2f64.powi(exp - 25),
     }
 }
 
@@ -426,6 +468,23 @@ mod tests {
         f.encode(Scalar::Float(1.0), &mut out);
         assert_eq!(out, [0x00, 0x00, 0x80, 0x3f]);
         assert_eq!(f.decode(&out), Scalar::Float(1.0));
+    }
+
+    #[test]
+    fn half_round_trips_and_rounds_to_nearest_even() {
+        for h in 0..=u16::MAX {
+            assert_eq!(f64_to_f16(f16_to_f64(h)), h, "{h:#06x}");
+        }
+        // Midway between 1.0 and the next half (1 + 2^-10): ties go to the even mantissa.
+        assert_eq!(f64_to_f16(1.0 + 2f64.powi(-11)), 0x3c00);
+        assert_eq!(f64_to_f16(1.0 + 3.0 * 2f64.powi(-11)), 0x3c02);
+        assert_eq!(f64_to_f16(65519.99), 0x7bff);
+        assert_eq!(f64_to_f16(65520.0), 0x7c00);
+        assert_eq!(f64_to_f16(2f64.powi(-25)), 0);
+        assert_eq!(f64_to_f16(1.5 * 2f64.powi(-25)), 1);
+        assert_eq!(f64_to_f16(f64::NAN), 0x7e00);
+        assert_eq!(DType::parse(">f2").unwrap().code(), ">f2");
+        assert_eq!(DType::parse("half").unwrap().name(), "float16");
     }
 
     #[test]

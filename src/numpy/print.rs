@@ -69,7 +69,7 @@ pub fn scalar_str(v: Scalar, dtype: DType) -> String {
         Scalar::Bool(b) => if b { "True" } else { "False" }.to_string(),
         Scalar::Int(i) => i.to_string(),
         Scalar::UInt(u) => u.to_string(),
-        Scalar::Float(f) => float_scalar_str(f, dtype.kind == Kind::Float && dtype.size == 4),
+        Scalar::Float(f) => float_scalar_str(f, dtype.size),
     }
 }
 
@@ -263,7 +263,7 @@ impl Format {
             }
             Kind::Float => {
                 let floats: Vec<f64> = values.iter().map(|v| v.as_f64()).collect();
-                Format::Float(FloatFormat::new(&floats, dtype.size == 4))
+                Format::Float(FloatFormat::new(&floats, dtype.size))
             }
         }
     }
@@ -433,8 +433,17 @@ struct Parts {
 }
 
 impl Parts {
-    fn of(x: f64, is_f32: bool) -> Parts {
-        let (neg, frac, bexp, frac_bits, bias) = if is_f32 {
+    fn of(x: f64, fsize: usize) -> Parts {
+        let (neg, frac, bexp, frac_bits, bias) = if fsize == 2 {
+            let b = crate::numpy::dtype::f64_to_f16(x);
+            (
+                (b >> 15) != 0,
+                (b & 0x3ff) as u64,
+                ((b >> 10) & 0x1f) as i32,
+                10,
+                15,
+            )
+        } else if fsize == 4 {
             let b = (x as f32).to_bits();
             (
                 (b >> 31) != 0,
@@ -635,14 +644,14 @@ fn apply_trim(s: &mut String, frac: &mut usize, trim: Trim) {
 /// NumPy's `dragon4_positional` (`-1` means "not given" for the integer arguments).
 fn format_positional(
     x: f64,
-    is_f32: bool,
+    fsize: usize,
     precision: i32,
     min_digits: i32,
     trim: Trim,
     pad_left: i32,
     pad_right: i32,
 ) -> String {
-    let p = Parts::of(x, is_f32);
+    let p = Parts::of(x, fsize);
     let (digits, exp) = dragon4(&p, Cutoff::Fraction, precision, min_digits);
     let mut s = String::new();
     let has_sign = p.neg as i32;
@@ -700,14 +709,14 @@ fn format_positional(
 /// NumPy's `dragon4_scientific` (`-1` means "not given" for the integer arguments).
 fn format_scientific(
     x: f64,
-    is_f32: bool,
+    fsize: usize,
     precision: i32,
     min_digits: i32,
     trim: Trim,
     pad_left: i32,
     exp_digits: i32,
 ) -> String {
-    let p = Parts::of(x, is_f32);
+    let p = Parts::of(x, fsize);
     let plus_one = |v: i32| if v < 0 { -1 } else { v + 1 };
     let (digits, exp) = dragon4(&p, Cutoff::Total, plus_one(precision), plus_one(min_digits));
     let mut s = String::new();
@@ -755,7 +764,7 @@ fn format_scientific(
 
 /// `FloatingFormat` for floatmode `maxprec`.
 struct FloatFormat {
-    is_f32: bool,
+    fsize: usize,
     exp_format: bool,
     pad_left: usize,
     pad_right: usize,
@@ -765,7 +774,7 @@ struct FloatFormat {
 }
 
 impl FloatFormat {
-    fn new(data: &[f64], is_f32: bool) -> FloatFormat {
+    fn new(data: &[f64], fsize: usize) -> FloatFormat {
         let finite: Vec<f64> = data.iter().copied().filter(|v| v.is_finite()).collect();
         let abs_nz: Vec<f64> = finite
             .iter()
@@ -776,7 +785,14 @@ impl FloatFormat {
         if !abs_nz.is_empty() {
             let max = abs_nz.iter().copied().fold(f64::NEG_INFINITY, f64::max);
             let min = abs_nz.iter().copied().fold(f64::INFINITY, f64::min);
-            exp_format = if is_f32 {
+            exp_format = if fsize == 2 {
+                // NumPy's cutoff is 10**min(8, finfo.precision): 1e3 for float16, whose
+                // comparisons and max/min run in float16 (NEP 50; the ratio may overflow to inf).
+                let r =
+                    |v: f64| crate::numpy::dtype::f16_to_f64(crate::numpy::dtype::f64_to_f16(v));
+                let (max, min) = (r(max), r(min));
+                max >= 1e3 || min < r(1e-4) || r(max / min) > 1000.0
+            } else if fsize == 4 {
                 // NumPy compares float32 scalars with Python floats in float32 (NEP 50).
                 let (max, min) = (max as f32, min as f32);
                 max >= 1e6f32 || min < 1e-4f32 || max / min > 1000f32
@@ -786,7 +802,7 @@ impl FloatFormat {
         }
         let prec = PRECISION as i32;
         let mut f = FloatFormat {
-            is_f32,
+            fsize,
             exp_format,
             pad_left: 0,
             pad_right: 0,
@@ -798,7 +814,7 @@ impl FloatFormat {
         } else if exp_format {
             let mut exp_len = 0;
             for &x in &finite {
-                let s = format_scientific(x, is_f32, prec, -1, Trim::Zeros, -1, -1);
+                let s = format_scientific(x, fsize, prec, -1, Trim::Zeros, -1, -1);
                 let (mant, exp) = s.split_once('e').unwrap_or((&s, ""));
                 let (int, frac) = mant.split_once('.').unwrap_or((mant, ""));
                 exp_len = exp_len.max(exp.len());
@@ -809,7 +825,7 @@ impl FloatFormat {
             f.pad_right = f.exp_size + 2 + f.precision;
         } else {
             for &x in &finite {
-                let s = format_positional(x, is_f32, prec, -1, Trim::Zeros, -1, -1);
+                let s = format_positional(x, fsize, prec, -1, Trim::Zeros, -1, -1);
                 let (int, frac) = s.split_once('.').unwrap_or((&s, ""));
                 f.pad_left = f.pad_left.max(int.len());
                 f.pad_right = f.pad_right.max(frac.len());
@@ -842,7 +858,7 @@ impl FloatFormat {
             let p = self.precision as i32;
             format_scientific(
                 x,
-                self.is_f32,
+                self.fsize,
                 p,
                 p,
                 Trim::None,
@@ -852,7 +868,7 @@ impl FloatFormat {
         } else {
             format_positional(
                 x,
-                self.is_f32,
+                self.fsize,
                 PRECISION as i32,
                 0,
                 Trim::Zeros,
@@ -864,8 +880,8 @@ impl FloatFormat {
 }
 
 /// `str()` of a float scalar: positional for 1e-4 <= |x| < cutoff (or zero), else scientific.
-/// The cutoff is 1e16 for float64 and 1e6 for float32.
-fn float_scalar_str(x: f64, is_f32: bool) -> String {
+/// The cutoff is 1e16 for float64, 1e6 for float32 and 1e3 for float16.
+fn float_scalar_str(x: f64, fsize: usize) -> String {
     if x.is_nan() {
         return "nan".to_string();
     }
@@ -873,11 +889,15 @@ fn float_scalar_str(x: f64, is_f32: bool) -> String {
         return if x < 0.0 { "-inf" } else { "inf" }.to_string();
     }
     let a = x.abs();
-    let upper = if is_f32 { 1e6 } else { 1e16 };
+    let upper = match fsize {
+        2 => 1e3,
+        4 => 1e6,
+        _ => 1e16,
+    };
     if a == 0.0 || (1e-4 <= a && a < upper) {
-        format_positional(x, is_f32, -1, -1, Trim::LeaveOneZero, -1, -1)
+        format_positional(x, fsize, -1, -1, Trim::LeaveOneZero, -1, -1)
     } else {
-        format_scientific(x, is_f32, -1, -1, Trim::DptZeros, -1, -1)
+        format_scientific(x, fsize, -1, -1, Trim::DptZeros, -1, -1)
     }
 }
 

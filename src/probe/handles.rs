@@ -78,7 +78,7 @@ fn open_confined(path: &Path, write: bool) -> io::Result<File> {
             let rel = rel
                 .to_str()
                 .ok_or_else(|| io::Error::from_raw_os_error(libc::EINVAL))?;
-            let d = crate::engine::open::DirFd::from_file(&dir, fd.try_clone()?);
+            let d = crate::confine::DirFd::from_file(&dir, fd.try_clone()?);
             let flags = if write {
                 libc::O_RDWR
             } else {

@@ -60,6 +60,12 @@ impl<'a> Runner<'a> {
         }
     }
 
+    /// Tell `observer` how each `wait_writeback` step is getting on (see [`crate::engine::WaitProgress`]).
+    pub fn with_wait_observer(mut self, observer: Option<crate::engine::WaitObserver>) -> Self {
+        self.engine.set_wait_observer(observer);
+        self
+    }
+
     /// Let the lesson change files it did not create (`--overwrite`).
     pub fn allow_overwrite(&mut self, yes: bool) {
         self.engine.allow_overwrite(yes);

@@ -29,8 +29,11 @@ const STDOUT_KEEP: usize = 4096;
 /// Run the script under the tracer and return its trace (at most `max_steps` steps).
 pub fn trace_script(opts: &ScriptOptions, max_steps: usize) -> Result<Trace, ScriptError> {
     let source = read_source(&opts.script)?;
-    let cwd = std::env::current_dir()
-        .map_err(|e| ScriptError::Io(format!("cannot tell the current directory: {e}")))?;
+    let cwd = match &opts.cwd {
+        Some(d) => d.clone(),
+        None => std::env::current_dir()
+            .map_err(|e| ScriptError::Io(format!("cannot tell the current directory: {e}")))?,
+    };
     let mut child = ScriptChild::spawn(opts)?;
     let (pid, python, numpy) = match child.receive()? {
         Some(Message::Hello { pid, python, numpy }) => (pid, python, numpy),
@@ -192,6 +195,8 @@ struct Stepper {
     /// Arrays seen so far, to show those that left the scope (`del`, return) as closed.
     seen: BTreeMap<String, ArrayState>,
     last_var: String,
+    /// The file each array variable last mapped.
+    var_files: BTreeMap<String, PathBuf>,
     resumed: Instant,
 }
 
@@ -219,6 +224,7 @@ impl Stepper {
             faults: probe::proc_faults(pid),
             seen: BTreeMap::new(),
             last_var: String::new(),
+            var_files: BTreeMap::new(),
             resumed: Instant::now(),
         }
     }
@@ -295,12 +301,19 @@ impl Stepper {
             .get(line.wrapping_sub(1))
             .map(|s| s.trim().to_string())
             .unwrap_or_default();
-        let var = step_var(&text, metas, &self.last_var);
+        let var = step_var(&text, metas, &self.last_var, &self.var_files);
         self.last_var.clone_from(&var);
+        for r in &resolved {
+            if let Some(p) = r.path() {
+                self.var_files.insert(r.meta.name.clone(), p.to_path_buf());
+            }
+        }
+        // A variable that left the scope on this line (`del arr`) still names its file.
         let var_path = resolved
             .iter()
             .find(|r| r.meta.name == var)
-            .and_then(|r| r.path().map(Path::to_path_buf));
+            .and_then(|r| r.path().map(Path::to_path_buf))
+            .or_else(|| self.var_files.get(&var).cloned());
         let mut afters: BTreeMap<PathBuf, Sample> = BTreeMap::new();
         let mut page_map = BTreeMap::new();
         let mut snaps: BTreeMap<PathBuf, probe::FileSnapshot> = BTreeMap::new();
@@ -649,11 +662,16 @@ fn stored_index(text: &str, name: &str, shape: &[usize]) -> Option<Vec<usize>> {
 
 /// The variable a line is about: the first mapped array the line names, else the previous step's, else the
 /// first in scope.
-fn step_var(text: &str, metas: &[ArrayMeta], last: &str) -> String {
+fn step_var(
+    text: &str,
+    metas: &[ArrayMeta],
+    last: &str,
+    known: &BTreeMap<String, PathBuf>,
+) -> String {
     let code = text.split('#').next().unwrap_or("");
     let named = identifiers(code)
         .into_iter()
-        .find(|id| metas.iter().any(|m| &m.name == id));
+        .find(|id| metas.iter().any(|m| &m.name == id) || known.contains_key(id));
     if let Some(n) = named {
         return n;
     }
@@ -880,11 +898,16 @@ mod tests {
     #[test]
     fn the_step_variable_is_the_first_array_the_line_names() {
         let m = [meta("arr"), meta("view")];
-        assert_eq!(step_var("view = arr[1:]", &m, ""), "view");
-        assert_eq!(step_var("print('arr')", &m, "view"), "view");
-        assert_eq!(step_var("np.arr = 3", &m, ""), "arr");
-        assert_eq!(step_var("x = 1", &[], ""), "");
+        assert_eq!(step_var("view = arr[1:]", &m, "", &BTreeMap::new()), "view");
+        assert_eq!(
+            step_var("print('arr')", &m, "view", &BTreeMap::new()),
+            "view"
+        );
+        assert_eq!(step_var("np.arr = 3", &m, "", &BTreeMap::new()), "arr");
+        assert_eq!(step_var("x = 1", &[], "", &BTreeMap::new()), "");
         assert_eq!(identifiers("a.b(c, 'd e')[f]"), vec!["a", "c", "f"]);
+        let gone = BTreeMap::from([("old".to_string(), PathBuf::from("/f"))]);
+        assert_eq!(step_var("del old", &m, "arr", &gone), "old");
     }
 
     #[test]

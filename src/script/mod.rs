@@ -26,6 +26,8 @@ pub struct ScriptOptions {
     pub every: usize,
     /// Only lines of the module's top level, not function bodies.
     pub top_level: bool,
+    /// The directory the script runs in (None: the tutor's current directory).
+    pub cwd: Option<PathBuf>,
 }
 
 /// Why the script could not be traced.
@@ -132,6 +134,9 @@ impl ScriptChild {
         let (child_in, to_child) = pipe().map_err(io_err)?;
         let (out_fd, in_fd) = (child_out.as_raw_fd(), child_in.as_raw_fd());
         let mut cmd = Command::new(&opts.python);
+        if let Some(dir) = &opts.cwd {
+            cmd.current_dir(dir);
+        }
         cmd.arg("-c")
             .arg(SHIM)
             .arg(&opts.script)

@@ -99,6 +99,64 @@ pub(crate) fn check_steps(lesson: &LoadedLesson, trace: &Trace) -> Vec<Check> {
     out
 }
 
+/// A script lesson's `expect_lines`: each line's expectations against the last step of that line; an
+/// uncaught error the lesson does not expect fails too.
+pub fn check_script_lines(lesson: &LoadedLesson, trace: &Trace) -> Vec<Check> {
+    let mut out = Vec::new();
+    let last_of = |line: usize| {
+        trace
+            .steps
+            .iter()
+            .rev()
+            .find(|r| r.script.as_ref().is_some_and(|l| l.line == line))
+    };
+    for e in &lesson.lesson.expect_lines {
+        let Some(rec) = last_of(e.line) else {
+            out.push(Check {
+                place: format!("line {}", e.line),
+                outcome: Outcome::Fail("the line never ran (or ran after tracing stopped)".into()),
+            });
+            continue;
+        };
+        if let Some(want) = &e.expect_error {
+            let outcome = match &rec.error {
+                Some(got) if got.contains(want.as_str()) => Outcome::Pass,
+                Some(got) => Outcome::Fail(format!(
+                    "expected an error containing `{want}`, measured `{got}`"
+                )),
+                None => Outcome::Fail(format!(
+                    "expected an error containing `{want}`, measured no error"
+                )),
+            };
+            out.push(Check {
+                place: format!("line {}, expect_error", e.line),
+                outcome,
+            });
+        }
+        if let Some(x) = &e.expect {
+            check_step(x, rec, &trace.environment, &mut out);
+        }
+    }
+    if let Some(rec) = trace.steps.iter().find(|r| r.error.is_some()) {
+        let line = rec.script.as_ref().map_or(0, |l| l.line);
+        let expected = lesson
+            .lesson
+            .expect_lines
+            .iter()
+            .any(|e| e.line == line && e.expect_error.is_some());
+        if !expected {
+            out.push(Check {
+                place: format!("line {line}"),
+                outcome: Outcome::Fail(format!(
+                    "raised {} and has no expect_error",
+                    rec.error.clone().unwrap_or_default()
+                )),
+            });
+        }
+    }
+    out
+}
+
 /// A step that raised although the lesson does not say it would (no `expect_error`, no `expect: {ok: false}` or
 /// `error:`): the lesson's text would teach over an error the learner never sees coming.
 fn unexpected_error(step: &crate::lesson::ResolvedStep, rec: &StepRecord) -> Option<Check> {

@@ -43,7 +43,11 @@ fn heading(ctx: &ViewContext) -> String {
 
 /// Boxes stacked top to bottom, all one width, joined by arrows; box text wraps to fit `width`.
 pub(crate) fn picture(boxes: &[String], width: usize) -> String {
-    let text_width = boxes.iter().map(|b| b.chars().count()).max().unwrap_or(0);
+    let text_width = boxes
+        .iter()
+        .map(|b| super::layout::max_line_width(b))
+        .max()
+        .unwrap_or(0);
     let text_width = text_width.min(width.saturating_sub(4)).max(16);
     let inner = text_width + 2;
     let mid = (inner + 2) / 2;
@@ -54,7 +58,7 @@ pub(crate) fn picture(boxes: &[String], width: usize) -> String {
         }
         out.push_str(&format!("┌{}┐\n", "─".repeat(inner)));
         for line in super::render::wrap_exact(b, text_width) {
-            let pad = text_width.saturating_sub(line.chars().count());
+            let pad = text_width.saturating_sub(super::layout::width(&line));
             out.push_str(&format!("│ {line}{} │\n", " ".repeat(pad)));
         }
         out.push_str(&format!("└{}┘\n", "─".repeat(inner)));
@@ -78,7 +82,10 @@ mod tests {
     #[test]
     fn long_box_text_wraps_to_the_width() {
         let p = super::picture(&["word ".repeat(30)], 40);
-        assert!(p.lines().all(|l| l.chars().count() <= 40), "{p}");
+        assert!(
+            p.lines().all(|l| super::super::layout::width(l) <= 40),
+            "{p}"
+        );
         assert!(p.lines().count() > 3);
     }
 }

@@ -36,12 +36,14 @@ pub(crate) fn value(ctx: &ViewContext) -> Value {
             v
         })
         .collect();
+    let mut text = serde_json::to_value(&ctx.lesson.lesson).unwrap_or(Value::Null);
+    fill_placeholders(&mut text, &expire_seconds(trace));
     let mut value = json!({
         "lesson": {
             "source": trace.lesson.source,
             "title": trace.lesson.title,
             "workdir": trace.lesson.workdir,
-            "text": ctx.lesson.lesson,
+            "text": text,
         },
         "environment": trace.environment,
         "steps": steps,
@@ -72,4 +74,25 @@ fn quiz_item(q: &QuizItem) -> Value {
         "explanation": q.explanation,
         "about_step": q.about_step,
     })
+}
+
+/// `vm.dirty_expire_centisecs` of this run in seconds, as `{dirty_expire_seconds}` in lesson text
+/// is filled in (the same rule as the quiz's text).
+fn expire_seconds(trace: &crate::trace::Trace) -> String {
+    match trace.environment.dirty_expire_centisecs {
+        Some(c) => format!("{}", c as f64 / 100.0),
+        None => "unknown".to_string(),
+    }
+}
+
+/// Fill `{dirty_expire_seconds}` in every string of the lesson text, so JSON says what text says.
+fn fill_placeholders(v: &mut Value, secs: &str) {
+    match v {
+        Value::String(s) if s.contains("{dirty_expire_seconds}") => {
+            *s = s.replace("{dirty_expire_seconds}", secs);
+        }
+        Value::Array(items) => items.iter_mut().for_each(|i| fill_placeholders(i, secs)),
+        Value::Object(map) => map.values_mut().for_each(|i| fill_placeholders(i, secs)),
+        _ => {}
+    }
 }

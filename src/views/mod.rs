@@ -5,6 +5,7 @@
 pub mod flow;
 pub mod html;
 pub mod json;
+pub mod layout;
 pub mod moments;
 pub mod quiz;
 pub mod render;

@@ -1,8 +1,8 @@
 //! Renders view blocks as terminal text (comfy-table) or Markdown.
 
-use comfy_table::{presets, ContentArrangement, Table};
+use comfy_table::{presets, ColumnConstraint, ContentArrangement, Table, Width};
 
-use super::Block;
+use super::{layout, Block};
 
 /// An output format for blocks.
 pub trait Render {
@@ -53,28 +53,28 @@ pub fn safe_blocks(blocks: &[Block]) -> Vec<Block> {
 impl Render for TextRender {
     fn render(&self, blocks: &[Block]) -> String {
         let blocks = safe_blocks(blocks);
+        let width = self.width as usize;
         let mut out = String::new();
         for block in &blocks {
             match block {
                 Block::Heading(h) => {
-                    let h = wrap_exact(h, self.width as usize).join("\n");
-                    let longest = h.lines().map(|l| l.chars().count()).max().unwrap_or(0);
+                    let h = wrap_exact(h, width).join("\n");
                     out.push_str(&self.bold(&h));
                     out.push('\n');
-                    out.push_str(&"═".repeat(longest));
+                    out.push_str(&"═".repeat(layout::max_line_width(&h)));
                     out.push_str("\n\n");
                 }
                 Block::Subheading(h) => {
-                    out.push_str(&self.bold(&wrap_exact(h, self.width as usize).join("\n")));
+                    out.push_str(&self.bold(&wrap_exact(h, width).join("\n")));
                     out.push('\n');
                 }
                 Block::Text(t) => {
-                    out.push_str(&wrap(t, self.width as usize));
+                    out.push_str(&wrap(t, width));
                     out.push_str("\n\n");
                 }
                 Block::Code { code, .. } => {
                     for line in code.lines() {
-                        for part in wrap_code(line, (self.width as usize).saturating_sub(4)) {
+                        for part in wrap_code(line, width.saturating_sub(4)) {
                             out.push_str("    ");
                             out.push_str(&part);
                             out.push('\n');
@@ -83,7 +83,7 @@ impl Render for TextRender {
                     out.push('\n');
                 }
                 Block::Flow(boxes) => {
-                    out.push_str(&super::flow::picture(boxes, self.width as usize));
+                    out.push_str(&super::flow::picture(boxes, width));
                     out.push('\n');
                 }
                 Block::Pre(p) => {
@@ -94,42 +94,23 @@ impl Render for TextRender {
                     out.push('\n');
                 }
                 Block::Table { headers, rows } => {
-                    let mut table = Table::new();
-                    table
-                        .load_style(presets::UTF8_FULL_CONDENSED)
-                        .set_content_arrangement(ContentArrangement::Dynamic)
-                        .set_width(self.width)
-                        .set_header(headers.clone());
-                    for row in rows {
-                        table.add_row(row.clone());
-                    }
-                    out.push_str(&table.to_string());
+                    out.push_str(&self.table(headers, rows));
                     out.push_str("\n\n");
                 }
-                Block::Facts(facts) => {
-                    let key_width = facts
-                        .iter()
-                        .map(|(k, _)| k.chars().count())
-                        .max()
-                        .unwrap_or(0);
-                    for (k, v) in facts {
-                        let pad = " ".repeat(key_width - k.chars().count());
-                        let indent = " ".repeat(key_width + 2);
-                        let value = wrap_exact(
-                            v,
-                            (self.width as usize).saturating_sub(key_width + 2).max(20),
-                        )
-                        .join("\n");
-                        let value = value.replace('\n', &format!("\n{indent}"));
-                        out.push_str(&format!("{k}{pad}  {value}\n"));
-                    }
-                    out.push('\n');
-                }
+                Block::Facts(facts) => out.push_str(&facts_text(facts, width)),
             }
         }
         out
     }
 }
+
+/// Cells of a table that hold an array are summarised to at most this share of the width (NumPy's
+/// edge-items rule with fewer edge items), so one big array does not make every row tall.
+const ARRAY_CELL_SHARE: usize = 2;
+
+/// Columns of border and padding per table column (`┆ x `), and the closing border.
+const TABLE_PER_COLUMN: usize = 3;
+const TABLE_EXTRA: usize = 1;
 
 impl TextRender {
     fn bold(&self, s: &str) -> String {
@@ -139,6 +120,117 @@ impl TextRender {
             s.to_string()
         }
     }
+
+    /// A table drawn by comfy-table in columns sized here: no column is narrower than its widest
+    /// word or number, and cells are wrapped here so nothing is ever cut. When the columns cannot
+    /// fit the width, each row becomes a block of `header  value` lines instead.
+    fn table(&self, headers: &[String], rows: &[Vec<String>]) -> String {
+        let width = self.width as usize;
+        let budget = (width / ARRAY_CELL_SHARE).max(40);
+        let original = rows;
+        let rows: Vec<Vec<String>> = rows
+            .iter()
+            .map(|r| {
+                r.iter()
+                    .map(|c| layout::summarise_array(c, budget))
+                    .collect()
+            })
+            .collect();
+        // Whole array rows if they fit, else rows broken between elements, else one block per row.
+        let border = (TABLE_PER_COLUMN, TABLE_EXTRA);
+        let fit = [true, false].into_iter().find_map(|keep_rows| {
+            layout::column_widths(headers, &rows, width, border, keep_rows).map(|w| (w, keep_rows))
+        });
+        let Some((widths, keep_rows)) = fit else {
+            return self.stacked(headers, original);
+        };
+        let wrapped = |cells: &[String]| -> Vec<String> {
+            cells
+                .iter()
+                .zip(&widths)
+                .map(|(c, w)| layout::wrap_words_rows(c, *w, keep_rows).join("\n"))
+                .collect()
+        };
+        let mut table = Table::new();
+        table
+            .load_style(presets::UTF8_FULL_CONDENSED)
+            .set_content_arrangement(ContentArrangement::Disabled)
+            .set_header(wrapped(headers));
+        for row in &rows {
+            table.add_row(wrapped(row));
+        }
+        for (column, w) in table.column_iter_mut().zip(&widths) {
+            // comfy-table's fixed width includes the column's padding (one space each side).
+            let fixed = u16::try_from(w + 2).unwrap_or(u16::MAX);
+            column.set_constraint(ColumnConstraint::Absolute(Width::Fixed(fixed)));
+        }
+        table.to_string()
+    }
+
+    /// Rows as blocks, for widths too narrow for columns: the first cell as a title, then one
+    /// `header  value` line per other cell.
+    fn stacked(&self, headers: &[String], rows: &[Vec<String>]) -> String {
+        let mut out = String::new();
+        for (i, row) in rows.iter().enumerate() {
+            if i > 0 {
+                out.push('\n');
+            }
+            let title = format!(
+                "{} {}",
+                headers.first().map(String::as_str).unwrap_or(""),
+                row.first().map(String::as_str).unwrap_or("")
+            );
+            out.push_str(&self.bold(&wrap_exact(title.trim(), self.width as usize).join("\n")));
+            out.push('\n');
+            // Arrays get the whole value width here, less summarised than in columns.
+            let key_width = headers.iter().map(|h| layout::width(h)).max().unwrap_or(0);
+            let budget = (self.width as usize).saturating_sub(key_width + 2).max(40);
+            let facts: Vec<(String, String)> = headers
+                .iter()
+                .zip(row)
+                .skip(1)
+                .map(|(h, c)| (h.clone(), layout::summarise_array(c, budget)))
+                .collect();
+            out.push_str(facts_text(&facts, self.width as usize).trim_end_matches('\n'));
+            out.push('\n');
+        }
+        out
+    }
+}
+
+/// `key  value` lines, values wrapped beside the keys (under them when the keys are too wide).
+fn facts_text(facts: &[(String, String)], width: usize) -> String {
+    let key_width = facts
+        .iter()
+        .map(|(k, _)| layout::width(k))
+        .max()
+        .unwrap_or(0);
+    let value_width = width.saturating_sub(key_width + 2);
+    let mut out = String::new();
+    for (k, v) in facts {
+        if value_width < 20 {
+            // Keys leave too little room: the value goes under its key, indented.
+            out.push_str(k);
+            out.push('\n');
+            for line in layout::wrap_words(v, width.saturating_sub(2)) {
+                out.push_str(&format!("  {line}\n"));
+            }
+            continue;
+        }
+        let indent = " ".repeat(key_width + 2);
+        for (i, line) in layout::wrap_words(v, value_width).iter().enumerate() {
+            if i == 0 {
+                out.push_str(&format!("{}  {line}\n", layout::pad(k, key_width)));
+            } else {
+                out.push_str(&format!("{indent}{line}\n"));
+            }
+        }
+        if layout::wrap_words(v, value_width).is_empty() {
+            out.push_str(&format!("{k}\n"));
+        }
+    }
+    out.push('\n');
+    out
 }
 
 impl Render for MarkdownRender {
@@ -197,40 +289,15 @@ fn md_cell(s: &str) -> String {
     s.replace('|', "\\|").replace('\n', "<br>")
 }
 
-/// Greedy word wrap that keeps existing line breaks.
+/// Word wrap to `width` columns (at least 20) that keeps existing line breaks and never splits a
+/// word or a number.
 pub(crate) fn wrap(text: &str, width: usize) -> String {
-    let width = width.max(20);
-    let mut out = Vec::new();
-    for para in text.lines() {
-        let mut line = String::new();
-        for word in para.split(' ') {
-            if !line.is_empty() && line.chars().count() + 1 + word.chars().count() > width {
-                out.push(std::mem::take(&mut line));
-            }
-            if !line.is_empty() {
-                line.push(' ');
-            }
-            line.push_str(word);
-        }
-        out.push(line);
-    }
-    out.join("\n")
+    layout::wrap_words(text, width.max(20)).join("\n")
 }
 
-/// Greedy word wrap into lines of at most `width` characters; a longer word is cut.
+/// Word wrap into lines of at most `width` columns; a word wider than the whole width is cut.
 pub(crate) fn wrap_exact(text: &str, width: usize) -> Vec<String> {
-    let width = width.max(1);
-    let mut lines = Vec::new();
-    for line in wrap(text, width).lines() {
-        let chars: Vec<char> = line.chars().collect();
-        for chunk in chars.chunks(width) {
-            lines.push(chunk.iter().collect());
-        }
-        if chars.is_empty() {
-            lines.push(String::new());
-        }
-    }
-    lines
+    layout::wrap_hard(text, width)
 }
 
 /// Break a long line of Python so it fits and stays valid Python: code breaks after `, ` (the continuation is
@@ -240,7 +307,7 @@ pub(crate) fn wrap_code(line: &str, width: usize) -> Vec<String> {
     let mut parts = Vec::new();
     let mut rest = line.to_string();
     let lead = line.len() - line.trim_start().len();
-    while rest.chars().count() > width {
+    while layout::width(&rest) > width {
         let limit: usize = rest
             .char_indices()
             .nth(width)

@@ -24,8 +24,9 @@ pub fn build(ctx: &ViewContext) -> Vec<Block> {
             }
         )),
     ];
+    let mut legend_shown = false;
     for step in &t.steps {
-        blocks.extend(step_blocks(step));
+        blocks.extend(step_blocks(step, &mut legend_shown));
         let note = TextRef::Note(step.step);
         for line in measured_lines(&ctx.lesson.lesson, t, note) {
             blocks.push(Block::Text(line));
@@ -34,8 +35,9 @@ pub fn build(ctx: &ViewContext) -> Vec<Block> {
     blocks
 }
 
-/// The blocks of one step (also used live by `memmap-tutor step`).
-pub(crate) fn step_blocks(step: &StepRecord) -> Vec<Block> {
+/// The blocks of one step (also used live by `memmap-tutor step`); the page-map legend is shown
+/// with the first map only, and `legend_shown` remembers that it was.
+pub(crate) fn step_blocks(step: &StepRecord, legend_shown: &mut bool) -> Vec<Block> {
     let mut blocks = vec![
         Block::Subheading(format!("Step {} · {}", step.step, step.action)),
         Block::Code {
@@ -87,7 +89,8 @@ pub(crate) fn step_blocks(step: &StepRecord) -> Vec<Block> {
     }
     if let Some((maps, legend)) = page_map_text(step) {
         blocks.push(Block::Pre(maps));
-        if let Some(legend) = legend {
+        if let Some(legend) = legend.filter(|_| !*legend_shown) {
+            *legend_shown = true;
             // Prose, so it wraps to the width; the strips above must stay verbatim.
             blocks.push(Block::Text(format!("Page map legend: {legend}")));
         }

@@ -134,4 +134,109 @@ mod tests {
         assert_eq!(merge_cells("#W", 4), "#W");
         assert_eq!(merge_cells(&"-".repeat(64), 16), "-".repeat(16));
     }
+
+    // A real run of the lesson at many widths: no word or number of any cell is split, no line is
+    // wider than asked (display width), in columns and in the stacked layout alike.
+    /// The table view of a real run of `lesson` at each width, rendered by the library.
+    fn tables(name: &str, widths: &[u16]) -> Vec<(u16, String, Vec<String>)> {
+        let l = crate::lesson::load(name).unwrap();
+        let tmp = tempfile::tempdir().unwrap();
+        let trace = crate::runner::Runner::new(&l, tmp.path()).run_all();
+        let ctx = crate::views::ViewContext {
+            lesson: &l,
+            trace: &trace,
+            quiz: &[],
+        };
+        let blocks = crate::views::build(crate::views::View::Table, &ctx);
+        // Every token the cells and headers hold: a rendered token must be one of these (or a piece
+        // of a call broken after its `(`, or the `...` of a summarised array).
+        let mut tokens = Vec::new();
+        for b in &blocks {
+            if let crate::views::Block::Table { headers, rows } = b {
+                tokens.extend(headers.iter().cloned());
+                tokens.extend(rows.iter().flatten().cloned());
+            }
+        }
+        widths
+            .iter()
+            .map(|&w| {
+                let text = crate::views::render_blocks(
+                    &blocks,
+                    &crate::views::RenderOptions {
+                        format: crate::views::Format::Text,
+                        width: w,
+                        color: false,
+                    },
+                );
+                (w, text, tokens.clone())
+            })
+            .collect()
+    }
+
+    /// Words of a cell, with calls also split after `(` (the one break the renderer adds).
+    fn allowed(cells: &[String]) -> std::collections::HashSet<String> {
+        let mut set: std::collections::HashSet<String> =
+            std::collections::HashSet::from(["...".to_string()]);
+        for c in cells {
+            for word in c.split_whitespace() {
+                set.insert(word.to_string());
+                let mut rest = word;
+                while let Some(i) = rest.find('(') {
+                    let (head, tail) = rest.split_at(i + 1);
+                    if tail.starts_with(|c: char| c.is_alphabetic() || c == '_') {
+                        set.insert(head.to_string());
+                        set.insert(tail.to_string());
+                    }
+                    rest = tail;
+                }
+            }
+        }
+        set
+    }
+
+    /// The table part of rendered text (between the heading and the footer), with borders removed.
+    fn table_words(text: &str) -> Vec<String> {
+        text.lines()
+            .skip(3)
+            .take_while(|l| {
+                !l.starts_with('💡')
+                    && !l.starts_with("Page map:")
+                    && !l.starts_with("Disk Write is")
+            })
+            .flat_map(|l| {
+                l.split(|c: char| c.is_whitespace() || "│┆┌┐└┘├┤┬┴┼─═╞╡╪".contains(c))
+                    .filter(|w| !w.is_empty())
+                    .map(String::from)
+                    .collect::<Vec<_>>()
+            })
+            .collect()
+    }
+
+    #[test]
+    fn no_word_or_number_is_split_and_no_line_is_too_wide() {
+        let widths: Vec<u16> = (40..=160).step_by(7).chain([80, 100]).collect();
+        for name in [
+            "numpy-memmap-basics",
+            "eviction",
+            "byte-layout",
+            "copy-on-write",
+        ] {
+            for (w, text, cells) in tables(name, &widths) {
+                let ok = allowed(&cells);
+                for line in text.lines() {
+                    assert!(
+                        unicode_width::UnicodeWidthStr::width(line) <= w as usize,
+                        "{name} at {w}: line too wide: {line}\n{text}"
+                    );
+                }
+                for word in table_words(&text) {
+                    // Stacked rows start with the header as a title and the headers as keys.
+                    assert!(
+                        ok.contains(&word) || word.parse::<usize>().is_ok(),
+                        "{name} at {w}: `{word}` is not a whole word of any cell\n{text}"
+                    );
+                }
+            }
+        }
+    }
 }

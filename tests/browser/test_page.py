@@ -88,6 +88,39 @@ def one_line(s):
     return "".join(out)
 
 
+def array_cell(s, var):
+    """The table's Array Content cell (present::cells::array_content): an error first, a read's value
+    first, a closed variable as `Closed (held …)`."""
+    arrays = s["arrays"]
+    a = arrays.get(var)
+    if a is None:
+        held = "None"
+    elif a["state"] == "closed":
+        held = f"Closed (held {one_line(a['last_str'])})" if a.get("last_str") is not None else "Closed"
+    else:
+        held = one_line(a["str"])
+    out = ""
+    if s.get("error"):
+        out += f"raised {s['error']}; "
+        if var in arrays:
+            out += f"{var} = "
+    elif s.get("read"):
+        out += f"{s['read']['expr']} = {one_line(s['read']['str'])}; {var} = "
+    if s.get("error") and var not in arrays:
+        while out.endswith("; "):
+            out = out[:-2]
+        return out
+    return out + held
+
+
+def tracker_cell(s, var, a):
+    """The tracker's value (present::cells::tracker_value): the acted-on variable says when its step raised."""
+    value = "Closed" if a["state"] == "closed" else one_line(a["str"])
+    if s.get("error") and s["var"] == var:
+        return f"{value} (step {s['step']} raised {s['error'].split(':')[0]})"
+    return value
+
+
 class DataScript(html.parser.HTMLParser):
     """Pulls the text of <script id="trace-data"> out of the page, as the browser would see it."""
 
@@ -255,13 +288,7 @@ class TabsMatchTheTrace(BrowserTest):
             self.assertEqual(row["step"], str(s["step"]))
             self.assertEqual(row["action"], s["action"])
             self.assertEqual(row["note"], s["note"])
-            a = s["arrays"].get(s["var"])
-            if a is None:
-                self.assertTrue(row["array"] == "None" or row["array"].startswith("raised "), row["array"])
-            elif a["state"] == "closed":
-                self.assertEqual(row["array"], one_line(a["last_str"]) if a["last_str"] is not None else "Closed")
-            else:
-                self.assertEqual(row["array"], one_line(a["str"]))
+            self.assertEqual(row["array"], array_cell(s, s["var"]), s["step"])
             self.assertEqual(row["disk_write"].startswith("Yes"), s["disk_write"], row["disk_write"])
             f = s["files"].get(s["var"])
             self.assertEqual(row["file"], one_line(f["str"]) if f else "(no file)")
@@ -287,8 +314,7 @@ class TabsMatchTheTrace(BrowserTest):
             table = {(r[0], h): r[j] for r in body for j, h in enumerate(headers) if j > 0}
         for s in steps:
             for var, a in s["arrays"].items():
-                want = "Closed" if a["state"] == "closed" else one_line(a["str"])
-                self.assertEqual(table[(var, f"After Step {s['step']}")], want, (var, s["step"]))
+                self.assertEqual(table[(var, f"After Step {s['step']}")], tracker_cell(s, var, a), (var, s["step"]))
 
         # Key Moments: questions and answers; a cited cell links to the table and highlights it.
         p.tab("moments")

@@ -46,3 +46,42 @@ pub fn listing(dir: &Path) -> Vec<String> {
 pub fn has_disk(trace: &serde_json::Value) -> bool {
     trace["environment"]["has_disk"].as_bool() == Some(true)
 }
+
+/// Bytes a lesson's whole-array assignments write, from the lesson alone (to leave out lessons too large to
+/// run in `cargo test` before running them).
+pub fn filled_bytes(name: &str, text: &str) -> u128 {
+    let Ok(lesson) = memmap_tutor::lesson::load_str(name, text) else {
+        return 0;
+    };
+    let mut sizes = std::collections::BTreeMap::new();
+    let mut filled = 0u128;
+    for step in &lesson.steps {
+        match &step.action {
+            memmap_tutor::lesson::Action::Open(spec)
+            | memmap_tutor::lesson::Action::Reopen(spec) => {
+                if let Some(shape) = &spec.shape {
+                    let n: u128 = shape.iter().map(|&d| d.max(0) as u128).product();
+                    sizes.insert(spec.var.clone(), n * spec.dtype.size as u128);
+                }
+            }
+            memmap_tutor::lesson::Action::Assign { var, index, .. } => {
+                let whole = index.items.iter().all(|i| {
+                    matches!(
+                        i,
+                        memmap_tutor::expr::index::IndexItem::Ellipsis
+                            | memmap_tutor::expr::index::IndexItem::Slice {
+                                start: None,
+                                stop: None,
+                                step: None
+                            }
+                    )
+                });
+                if whole {
+                    filled += sizes.get(var).copied().unwrap_or(0);
+                }
+            }
+            _ => {}
+        }
+    }
+    filled
+}

@@ -33,6 +33,10 @@ KNOWN_TAGS = {
     "zero_size": "shapes with a 0 dimension and 0-d shapes on open",
     "bool_arith": "unary minus/plus on bool values",
     "scalar_ctor": "np.int32(...)-style scalar constructors",
+    "empty_list": "empty list literals ([], np.array([]), np.asarray([]))",
+    "unsigned_arange": "np.arange with a negative start and a dtype= (unsigned dtypes overflow)",
+    "full_cast": "np.full with a dtype= (float fills cast into integer dtypes)",
+    "scalar_in_list": "a NumPy scalar constructor or cast inside a list literal or as np.full's fill value",
     "nonfinite": "nan / inf / -0.0 values",
 }
 
@@ -128,7 +132,8 @@ class Gen:
         if k < 0.5:
             return str(self.r.randint(-5, 20))
         if k < 0.8:
-            return str(self.pick([127, 128, 255, 256, -128, -129, 32767, 32768, 65535, 65536, -1, 1000, 300]))
+            return str(self.pick([127, 128, 255, 256, -128, -129, 32767, 32768, 65535, 65536, -1, 1000, 300,
+                                  "1_000", "0"]))
         vals = [2**31 - 1, 2**31, 2**32, -(2**31), 2**63 - 1, 2**63, 2**64 - 1, -(2**63)]
         if self.ok("bigint"):
             vals += [2**64, 2**70, -(2**64), -(2**70), 10**30]
@@ -142,7 +147,7 @@ class Gen:
             return self.pick(["1e20", "-1e20", "3.4e38", "1e300", "65504.0", "70000.5", "2.0**0" if False else "1.5e10"])
         return self.pick(["nan", "np.nan", "inf", "-inf", "np.inf", "-np.inf", "-0.0", "np.pi", "np.e", "numpy.nan"])
 
-    def scalar_text(self):
+    def scalar_text(self, nested=False):
         k = self.r.random()
         if k < 0.5:
             return self.int_literal()
@@ -150,7 +155,7 @@ class Gen:
             return self.float_literal()
         if k < 0.9:
             return self.pick(["True", "False"])
-        if self.ok("scalar_ctor"):
+        if self.ok("scalar_ctor") and (not nested or self.ok("scalar_in_list")):
             return "np.%s(%s)" % (self.np_scalar_name(), self.pick([self.int_literal(), self.float_literal()]))
         return self.int_literal()
 
@@ -170,7 +175,7 @@ class Gen:
 
     def list_text(self, shape):
         if not shape:
-            return self.scalar_text() if self.chance(0.5) else str(self.r.randint(-3, 20))
+            return self.scalar_text(nested=True) if self.chance(0.5) else str(self.r.randint(-3, 20))
         return "[" + ", ".join(self.list_text(shape[1:]) for _ in range(shape[0])) + "]"
 
     # ---- values ----
@@ -187,7 +192,7 @@ class Gen:
         for d in shape:
             n *= d
         k = self.r.random()
-        if depth > 2 or (n > 64 and 0.5 <= k < 0.75):
+        if depth > 2 or (n > 64 and 0.5 <= k < 0.75) or (n == 0 and 0.5 <= k < 0.75 and not self.ok("empty_list")):
             k = 0.0  # (long lists would pass the tutor's 10,000-character limit on an expression)
         dtype_kw = ""
         if self.chance(0.2):
@@ -196,10 +201,13 @@ class Gen:
             if len(shape) == 1:
                 body = self.pick([
                     "np.arange(%d%s)" % (n, dtype_kw),
-                    "np.arange(%d, %d%s)" % (-2, n - 2, dtype_kw),
+                    "np.arange(%d, %d%s)" % (-2, n - 2, dtype_kw) if self.ok("unsigned_arange") or not dtype_kw
+                    else "np.arange(%d%s)" % (n, dtype_kw),
                     "np.arange(0, %s, %s)" % (n * 0.5, 0.5),
                     "np.arange(%d, 0, -1)" % n,
                     "numpy.arange(%d)" % n,
+                    "np.arange(0, %d, step=2)" % (2 * n),
+                    "np.linspace(1, 2, %d, endpoint=True)" % n,
                 ])
             else:
                 body = "np.arange(%d)%s" % (n, self.reshape_suffix(shape))
@@ -216,8 +224,8 @@ class Gen:
             return self.pick([
                 "np.zeros(%s%s)" % (st, dtype_kw),
                 "np.ones(%s%s)" % (st, dtype_kw),
-                "np.full(%s, %s%s)" % (st, self.scalar_text(), dtype_kw),
-                "np.full(%s, fill_value=%s)" % (st, self.scalar_text()),
+                "np.full(%s, %s%s)" % (st, self.scalar_text(nested=True), dtype_kw if self.ok("full_cast") else ""),
+                "np.full(%s, fill_value=%s)" % (st, self.scalar_text(nested=True)),
             ])
         if k < 0.65:
             return "np.%s(%s%s)" % (self.pick(["array", "array", "asarray"]), self.list_text(shape), dtype_kw)
@@ -263,7 +271,8 @@ class Gen:
             shape = shape + [1] if self.chance(0.5) else [1] + shape
         elif self.chance(0.06):
             shape = [self.r.randint(0, 4)]  # likely a broadcast error
-        if self.chance(0.15) and all(d <= 4 for d in shape) and len(shape) <= 3:
+        if self.chance(0.15) and all(d <= 4 for d in shape) and len(shape) <= 3 and (
+                all(shape) or self.ok("empty_list")):
             return self.list_native(shape)
         if self.chance(0.06):
             return self.odd_value(shape)

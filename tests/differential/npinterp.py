@@ -9,7 +9,7 @@ printing decide everything:
   reopen    the same call with the previous `open` step's keys of VAR and the new mode
   assign    VAR[INDEX] = VALUE            read   print(VAR[INDEX])       flush  VAR.flush()      close  del VAR
   external_write / external_read          os.pwrite / os.pread on the file of VAR's last successful binding
-  crash     a second np.memmap(..., mode='r+') of that binding, `m[INDEX] = VALUE`, then dropped without flush
+  crash     a second np.memmap of that binding in the variable's mode (w+ -> r+), `m[INDEX] = VALUE`, dropped unflushed
   evict / wait_writeback / flush_async / flush_range: no NumPy-visible effect (the name is looked up where it must
             be bound: flush_async, flush_range)
 
@@ -181,7 +181,12 @@ def interpret(lesson, workdir):
                     rec["child"] = {"read": data.hex(), "read_values": vals}
                 elif op == "crash":
                     path, dtype, shape, offset, order = b
-                    m2 = np.memmap(path, dtype=dtype, mode="r+", shape=shape, offset=offset, order=order)
+                    # The crashing process maps the file the way the variable did (issue 12: `crash` honours
+                    # the mode): `r` cannot store, `c` stores into a private copy the file never sees.
+                    live = ns.get(var)
+                    mode = getattr(live, "mode", None) or "r+"
+                    mode = "r+" if mode == "w+" else mode
+                    m2 = np.memmap(path, dtype=dtype, mode=mode, shape=shape, offset=offset, order=order)
                     ns2 = dict(NS_BASE, m=m2)
                     exec("m%s = %s" % (index_body(st, var), value_code(st["value"], ns2)), ns2)
                     del ns2, m2
