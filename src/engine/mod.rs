@@ -4,7 +4,9 @@ pub mod array;
 pub mod assign;
 pub mod child;
 pub mod kernel;
+pub mod madvise;
 pub mod open;
+pub mod scan;
 pub mod view;
 
 use std::collections::{BTreeMap, HashMap};
@@ -618,7 +620,26 @@ impl Engine {
             } => self.crash(var, index, value).map(|_| None),
             Action::Evict { var } => self.evict(var).map(|_| None),
             Action::WaitWriteback { var, timeout_ms } => {
-                self.wait_writeback(var, *timeout_ms).map(|_| None)
+                let path = self.known_var(var)?.path.clone();
+                let (fs_name, has_disk) = match crate::probe::fs_info(&self.workdir) {
+                    Measured::Value(fs) => (fs.name, fs.has_disk),
+                    Measured::Unavailable { unavailable } => {
+                        (format!("unknown filesystem ({unavailable})"), true)
+                    }
+                };
+                kernel::wait_writeback(
+                    &path,
+                    has_disk,
+                    &fs_name,
+                    Duration::from_millis(*timeout_ms),
+                    &mut self.report,
+                    &mut |p| {
+                        if let Some(observer) = self.wait_observer.as_mut() {
+                            observer(p)
+                        }
+                    },
+                )?;
+                Ok(None)
             }
             Action::FlushAsync { var } => {
                 let v = self.open_var(var)?;
@@ -631,43 +652,57 @@ impl Engine {
                 var,
                 offset,
                 length,
-            } => self.flush_range(var, *offset, *length).map(|_| None),
+            } => {
+                let v = self.open_var(var)?;
+                let mut report = OpReport::default();
+                let r = kernel::flush_range(v, *offset, *length, &mut report);
+                self.report = report;
+                r.map(|_| None)
+            }
             Action::Truncate {
                 target,
                 size,
                 touch,
             } => self.truncate(target, *size, *touch).map(|_| None),
+            Action::Madvise(spec) => {
+                let v = self.open_var(&spec.var)?;
+                let mut report = OpReport::default();
+                let r = madvise::madvise(v, spec, &mut report);
+                self.report = report;
+                r.map(|_| None)
+            }
+            Action::Scan(spec) => self.scan(spec).map(Some),
         }
     }
 
-    /// Poll until the kernel has written the file's dirty pages back by itself, at most `timeout_ms`.
-    fn wait_writeback(&mut self, var: &str, timeout_ms: u64) -> Result<(), String> {
-        let path = self.known_var(var)?.path.clone();
-        let (fs_name, has_disk) = match crate::probe::fs_info(&self.workdir) {
-            Measured::Value(fs) => (fs.name, fs.has_disk),
-            Measured::Unavailable { unavailable } => {
-                (format!("unknown filesystem ({unavailable})"), true)
-            }
+    /// A chunked scan of a variable; `release: recreate` maps its file anew (mode `r`) per chunk.
+    fn scan(&mut self, spec: &crate::lesson::scan_steps::ScanSpec) -> Result<ReadResult, String> {
+        let has_disk = !matches!(
+            crate::probe::fs_info(&self.workdir),
+            Measured::Value(crate::probe::FsInfo {
+                has_disk: false,
+                ..
+            })
+        );
+        let v = self
+            .vars
+            .get(&spec.var)
+            .filter(|v| !v.closed && v.map.is_some())
+            .ok_or_else(|| format!("NameError: name '{}' is not defined", spec.var))?;
+        let fresh = crate::lesson::OpenSpec {
+            var: v.name.clone(),
+            file: v.file.clone(),
+            dtype: v.dtype,
+            mode: Mode::ReadOnly,
+            shape: Some(v.shape.iter().map(|&d| d as i64).collect()),
+            offset: v.offset as i64,
+            order: v.order.to_string(),
         };
-        kernel::wait_writeback(
-            &path,
-            has_disk,
-            &fs_name,
-            Duration::from_millis(timeout_ms),
-            &mut self.report,
-            &mut |p| {
-                if let Some(observer) = self.wait_observer.as_mut() {
-                    observer(p)
-                }
-            },
-        )
-    }
-
-    /// msync(MS_SYNC) of bytes `[offset, offset + length)` of the array only.
-    fn flush_range(&mut self, var: &str, offset: u64, length: u64) -> Result<(), String> {
-        let v = self.open_var(var)?;
+        let dir = self.dir.as_ref().map_err(|e| e.clone())?;
+        let guard = &mut self.guard;
+        let mut reopen = || open::open(dir, &fresh, guard);
         let mut report = OpReport::default();
-        let r = kernel::flush_range(v, offset, length, &mut report);
+        let r = scan::scan(v, spec, has_disk, &mut reopen, &mut report);
         self.report = report;
         r
     }

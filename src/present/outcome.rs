@@ -55,38 +55,6 @@ pub fn outcome(event: &StepEvent) -> String {
             cached_after,
             mapping,
         } => evicted(*dropped, *cached_before, *cached_after, mapping),
-        StepEvent::NoWritebackWithoutDisk { .. }
-        | StepEvent::NothingToWaitFor
-        | StepEvent::WrittenBackByKernel { .. }
-        | StepEvent::WritebackTimedOut { .. }
-        | StepEvent::NothingToFlush { .. }
-        | StepEvent::FlushedAsync { .. }
-        | StepEvent::FlushedRange { .. } => page_cache_op(event),
-        StepEvent::Truncated {
-            pid,
-            size,
-            overruns,
-            touch,
-        } => {
-            let first = format!(
-                "another process (pid {pid}) shrank the file to {size} bytes with ftruncate(2)"
-            );
-            truncated(first, overruns, touch.as_ref())
-        }
-        StepEvent::TruncateFailed {
-            said,
-            overruns,
-            touch,
-        } => {
-            let first = format!("the truncating process failed: {}", said.join("; "));
-            truncated(first, overruns, touch.as_ref())
-        }
-    }
-}
-
-/// The sentences of the ops that act on the page cache: wait_writeback, flush_async, flush_range.
-fn page_cache_op(event: &StepEvent) -> String {
-    match event {
         StepEvent::NoWritebackWithoutDisk { filesystem } => format!(
             "{filesystem} has no disk behind the page cache: there is no writeback to wait for"
         ),
@@ -140,8 +108,27 @@ fn page_cache_op(event: &StepEvent) -> String {
                 None => range,
             }
         }
-        // Every other event is worded by `outcome` itself and never reaches here.
-        _ => String::new(),
+        StepEvent::Truncated {
+            pid,
+            size,
+            overruns,
+            touch,
+        } => {
+            let first = format!(
+                "another process (pid {pid}) shrank the file to {size} bytes with ftruncate(2)"
+            );
+            truncated(first, overruns, touch.as_ref())
+        }
+        StepEvent::TruncateFailed {
+            said,
+            overruns,
+            touch,
+        } => {
+            let first = format!("the truncating process failed: {}", said.join("; "));
+            truncated(first, overruns, touch.as_ref())
+        }
+        StepEvent::Advised(a) => super::scan::advised(a),
+        StepEvent::Scanned(s) => super::scan::scanned(s),
     }
 }
 

@@ -24,6 +24,8 @@ fn op_fields(op: Op) -> &'static [&'static str] {
         Op::WaitWriteback => &["var", "timeout"],
         Op::FlushRange => &["var", "offset", "length"],
         Op::Truncate => &["var", "file", "size", "touch"],
+        Op::Madvise => &["var", "advice", "start", "length"],
+        Op::Scan => &["var", "index", "chunk", "release", "summary"],
     }
 }
 
@@ -71,5 +73,10 @@ fn written_fields(step: &Step) -> Vec<&'static str> {
     );
     add("size", step.size.as_ref().is_some_and(|y| !y.is_null()));
     add("touch", step.touch.is_some());
+    add("advice", step.advice.is_some());
+    add("start", step.start.as_ref().is_some_and(|y| !y.is_null()));
+    add("chunk", step.chunk.as_ref().is_some_and(|y| !y.is_null()));
+    add("release", step.release.is_some());
+    add("summary", step.summary.is_some());
     v
 }
