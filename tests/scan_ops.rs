@@ -232,6 +232,17 @@ fn releasing_chunks_keeps_resident_memory_at_one_chunk() {
     assert_eq!(s[4]["scan"]["per_chunk"], serde_json::json!([]));
     assert_eq!(kb(&s[4]["scan"]["rss_kb_peak"]), 1024);
     assert_eq!(s[4]["mapping"]["rss_kb"], 0);
+    // The tutor's own memory stays flat: a scan copies nothing (8 MiB read, far less grown).
+    for i in [1, 3, 4] {
+        let scan = &s[i]["scan"];
+        let grown =
+            kb(&scan["tutor_anon_kb_after"]).saturating_sub(kb(&scan["tutor_anon_kb_before"]));
+        assert!(
+            grown < 2048,
+            "step {}: the tutor's heap grew by {grown} kB",
+            i + 1
+        );
+    }
     // The tutor's own display reads left nothing behind.
     for step in s.as_array().expect("steps") {
         assert_eq!(step["observer"]["resident_kb"], 0, "{step}");

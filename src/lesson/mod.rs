@@ -4,6 +4,7 @@ pub mod builtin;
 pub mod code;
 pub mod expect;
 pub(crate) mod model;
+pub(crate) mod npy;
 pub mod scan_steps;
 pub(crate) mod validate;
 
@@ -65,6 +66,21 @@ pub struct OpenSpec {
     pub offset: i64,
     /// `C`, `F`, or anything else (NumPy raises at run time, after file growth).
     pub order: String,
+    /// Set for a `.npy` file opened with `np.load(mmap_mode=...)` or `open_memmap` (then dtype, shape, offset
+    /// and order come from the file's header, or are written into it); `None` for `np.memmap`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub npy: Option<NpyCall>,
+}
+
+/// Which NumPy call opens a `.npy` file, with the mode as the lesson spelled it (NumPy tests `'w' in mode`).
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct NpyCall {
+    /// `np.load` (true) or `np.lib.format.open_memmap` (false).
+    pub load: bool,
+    /// The mode text as written (`r`, `r+`, `c`, `w+`, or a long name).
+    pub mode: String,
+    /// open_memmap: the lesson gave `dtype` (else NumPy's default, float64).
+    pub dtype_given: bool,
 }
 
 /// What a validated step does.
@@ -144,6 +160,12 @@ pub enum Action {
         size: u64,
         touch: bool,
     },
+    /// A forked worker performs `var[index] = value` through the mapping it inherited, then exits.
+    ForkWrite {
+        var: String,
+        index: IndexExpr,
+        value: ValueExpr,
+    },
     /// `var._mmap.madvise(mmap.<advice>[, start[, length]])`.
     Madvise(crate::lesson::scan_steps::MadviseSpec),
     /// Read `var[index]` in chunks of rows, measuring memory per chunk.
@@ -155,7 +177,7 @@ impl Action {
     pub fn op(&self) -> crate::trace::Op {
         use crate::trace::Op;
         match self {
-            Action::Open(_) => Op::Open,
+            Action::Open(OpenSpec { npy: None, .. }) => Op::Open,
             Action::Assign { .. } => Op::Assign,
             Action::Read { .. } => Op::Read,
             Action::Flush { .. } => Op::Flush,
@@ -169,6 +191,9 @@ impl Action {
             Action::FlushAsync { .. } => Op::FlushAsync,
             Action::FlushRange { .. } => Op::FlushRange,
             Action::Truncate { .. } => Op::Truncate,
+            Action::Open(OpenSpec { npy: Some(c), .. }) if c.load => Op::Load,
+            Action::Open(OpenSpec { npy: Some(_), .. }) => Op::OpenMemmap,
+            Action::ForkWrite { .. } => Op::ForkWrite,
             Action::Madvise(_) => Op::Madvise,
             Action::Scan(_) => Op::Scan,
         }
@@ -186,7 +211,8 @@ impl Action {
             | Action::Evict { var }
             | Action::WaitWriteback { var, .. }
             | Action::FlushAsync { var }
-            | Action::FlushRange { var, .. } => var,
+            | Action::FlushRange { var, .. }
+            | Action::ForkWrite { var, .. } => var,
             Action::Madvise(m) => &m.var,
             Action::Scan(s) => &s.var,
             Action::ExternalWrite { target, .. }

@@ -24,6 +24,9 @@ fn op_fields(op: Op) -> &'static [&'static str] {
         Op::WaitWriteback => &["var", "timeout"],
         Op::FlushRange => &["var", "offset", "length"],
         Op::Truncate => &["var", "file", "size", "touch"],
+        Op::Load => &["var", "file", "mode"],
+        Op::OpenMemmap => &["var", "file", "mode", "dtype", "shape", "order"],
+        Op::ForkWrite => &["var", "index", "value"],
         Op::Madvise => &["var", "advice", "start", "length"],
         Op::Scan => &["var", "index", "chunk", "release", "summary"],
     }

@@ -59,7 +59,7 @@ impl Lifetimes {
     pub(super) fn record(&mut self, s: &StepInput, action: &Action) -> Result<(), LessonError> {
         let (op, var) = (s.step.op, &s.var);
         match op {
-            Op::Open => {
+            Op::Open | Op::Load | Op::OpenMemmap => {
                 if s.step.expect_error.is_none() {
                     self.vars.insert(var.clone(), VarState::Open);
                     if let Action::Open(spec) = action {

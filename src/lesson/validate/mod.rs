@@ -90,7 +90,7 @@ pub fn validate_all(source: &str, lesson: &Lesson) -> Vec<LessonError> {
     for (i, step) in lesson.steps.iter().enumerate() {
         if let Err(e) = resolve_step(&cx, i + 1, step, &mut life) {
             errors.push(e);
-            if matches!(step.op, Op::Open | Op::Reopen) {
+            if matches!(step.op, Op::Open | Op::Reopen | Op::Load | Op::OpenMemmap) {
                 break;
             }
         }

@@ -1,5 +1,5 @@
-//! Resolvers of the ops another process performs on the file: `external_write`, `external_read`, `truncate`
-//! and `crash` (a child that stores into the map and is killed).
+//! Resolvers of the ops another process performs on the file: `external_write`, `external_read`, `truncate`,
+//! `crash` (a child that stores into the map and is killed) and `fork_write` (a forked worker's store).
 
 use super::super::lifetime::Lifetimes;
 use super::super::parse::{parse_dtype, parse_hex, scalars_of, strip_var, uint_field};
@@ -164,6 +164,22 @@ pub(super) fn truncate(s: &StepInput, life: &Lifetimes) -> Result<Action, Lesson
         target,
         size,
         touch: s.step.touch.unwrap_or(false),
+    })
+}
+
+/// A forked worker stores `value` at `index` through the mapping it inherited.
+pub(super) fn fork_write(s: &StepInput) -> Result<Action, LessonError> {
+    let value = s.step.value.as_ref().ok_or_else(|| {
+        s.err(
+            "value",
+            "a `fork_write` step needs the `value` the worker stores",
+        )
+    })?;
+    Ok(Action::ForkWrite {
+        var: s.var.clone(),
+        index: strip_var(s.index.clone().unwrap_or_else(IndexExpr::all)),
+        value: parse_value(value)
+            .map_err(|e| s.err("value", format!("cannot parse the value: {e}")))?,
     })
 }
 

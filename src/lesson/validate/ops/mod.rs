@@ -18,7 +18,9 @@ use crate::lesson::{Action, LessonError, Target};
 /// The step's action, from the resolver of its op.
 pub(super) fn resolve(s: &StepInput, life: &Lifetimes) -> Result<Action, LessonError> {
     match s.step.op {
-        Op::Open => open::open(s),
+        Op::Open => open::spec(s).map(Action::Open),
+        Op::Load | Op::OpenMemmap => open::npy(s),
+        Op::ForkWrite => external::fork_write(s),
         Op::Reopen => open::reopen(s, life),
         Op::Assign => array::assign(s),
         Op::Read => array::read(s),

@@ -4,11 +4,11 @@ use super::super::lifetime::Lifetimes;
 use super::super::parse::{check_path, check_size, parse_dtype, parse_mode, shape_of};
 use super::super::StepInput;
 use crate::expr::suggest::did_you_mean;
-use crate::lesson::model::Yaml;
+use crate::lesson::model::{Op, Yaml};
 use crate::lesson::{Action, LessonError, Mode, OpenSpec};
 
 /// `np.memmap(file, dtype, mode, offset, shape, order)`, with NumPy's defaults.
-pub(super) fn open(s: &StepInput) -> Result<Action, LessonError> {
+pub(super) fn spec(s: &StepInput) -> Result<OpenSpec, LessonError> {
     let step = s.step;
     let file = step.file.as_deref().ok_or_else(|| {
         s.err(
@@ -35,7 +35,7 @@ pub(super) fn open(s: &StepInput) -> Result<Action, LessonError> {
              or set `expect_error` to show the error",
         ));
     }
-    Ok(Action::Open(OpenSpec {
+    Ok(OpenSpec {
         var: s.var.clone(),
         file: file.to_string(),
         dtype,
@@ -43,7 +43,16 @@ pub(super) fn open(s: &StepInput) -> Result<Action, LessonError> {
         shape,
         offset,
         order,
-    }))
+        npy: None,
+    })
+}
+
+/// `np.load(file, mmap_mode=…)` or `np.lib.format.open_memmap(file, …)`: an open of a `.npy` file.
+pub(super) fn npy(s: &StepInput) -> Result<Action, LessonError> {
+    if s.step.op == Op::Load && s.step.mode.is_none() {
+        return Err(s.err("mode", crate::lesson::npy::LOAD_NEEDS_MODE));
+    }
+    Ok(Action::Open(crate::lesson::npy::npy_spec(spec(s)?, s.step)))
 }
 
 /// `offset:` in bytes; a negative one is NumPy's run-time error, so it passes here.
@@ -83,6 +92,10 @@ fn order(s: &StepInput) -> Result<String, LessonError> {
 /// Map a closed variable again, as it was opened, in `mode` (default r+).
 pub(super) fn reopen(s: &StepInput, life: &Lifetimes) -> Result<Action, LessonError> {
     let mut spec = life.closed_spec(s)?;
-    spec.mode = parse_mode(s, s.step.mode.as_deref().unwrap_or("r+"))?;
+    let mode_text = s.step.mode.as_deref().unwrap_or("r+");
+    spec.mode = parse_mode(s, mode_text)?;
+    if let Some(call) = spec.npy.as_mut() {
+        call.mode = mode_text.to_string();
+    }
     Ok(Action::Reopen(spec))
 }
