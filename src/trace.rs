@@ -183,6 +183,8 @@ pub struct Environment {
     pub has_disk: bool,
     /// `vm.dirty_expire_centisecs`: age at which the kernel writes a dirty page back by itself.
     pub dirty_expire_centisecs: Option<u64>,
+    /// `vm.dirty_writeback_centisecs`: how often the flusher wakes; 0 turns periodic writeback off.
+    pub dirty_writeback_centisecs: Option<u64>,
 }
 
 /// The state after one step.

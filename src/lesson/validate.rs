@@ -1233,6 +1233,76 @@ fn check_quiz(cx: &Ctx, lesson: &Lesson) -> Result<(), LessonError> {
             }
             check_var_name(cx, &about.var, loc("about.var"))?;
         }
+        check_derive(cx, lesson, i, q)?;
+    }
+    Ok(())
+}
+
+/// A derived question's conditions: each names one of the choices (by text, once), a step of the lesson, a
+/// valid expectation for that step's op that checks something, and valid cited cells.
+fn check_derive(
+    cx: &Ctx,
+    lesson: &Lesson,
+    i: usize,
+    q: &super::model::Question,
+) -> Result<(), LessonError> {
+    let n = lesson.steps.len();
+    let norm = |s: &str| s.split_whitespace().collect::<String>().to_lowercase();
+    let mut named = Vec::new();
+    for (j, d) in q.derive.iter().enumerate() {
+        let loc = |f: &str| format!("quiz question {}, derive {}, field `{f}`", i + 1, j + 1);
+        if q.about.is_some() {
+            return Err(cx.other(
+                loc("choice"),
+                "a question is derived (`derive`) or about one measurement (`about`), not both",
+            ));
+        }
+        if !q.choices.iter().any(|c| norm(c) == norm(&d.choice)) {
+            return Err(cx.other(
+                loc("choice"),
+                format!(
+                    "`{}` is none of the question's choices (name a choice by its text)",
+                    excerpt(&d.choice)
+                ),
+            ));
+        }
+        if named.contains(&norm(&d.choice)) {
+            return Err(cx.other(
+                loc("choice"),
+                format!("`{}` has two conditions (give it one)", excerpt(&d.choice)),
+            ));
+        }
+        named.push(norm(&d.choice));
+        if d.step == 0 || d.step > n {
+            return Err(cx.other(
+                loc("step"),
+                format!(
+                    "step {} does not exist (the lesson has steps 1 to {n})",
+                    d.step
+                ),
+            ));
+        }
+        super::expect::check(lesson.steps[d.step - 1].op, None, &d.expect)
+            .map_err(|(field, message)| cx.other(loc(&field), message))?;
+        let kernel_checks = d.kernel.as_ref().is_some_and(|k| k.flusher.is_some());
+        if d.expect == super::expect::Expect::default() && !kernel_checks {
+            return Err(cx.other(
+                loc("expect"),
+                "the condition checks nothing (give `expect` or `kernel`)",
+            ));
+        }
+        for cite in &d.cites {
+            if cite.step == 0 || cite.step > n || !CITE_COLUMNS.contains(&cite.column.as_str()) {
+                return Err(cx.other(
+                    loc("cites"),
+                    format!(
+                        "cite a step 1 to {n} and a column of: {}",
+                        CITE_COLUMNS.join(", ")
+                    ),
+                ));
+            }
+            check_var_name(cx, &cite.var, loc("cites.var"))?;
+        }
     }
     Ok(())
 }
