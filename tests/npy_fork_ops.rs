@@ -31,7 +31,7 @@ fn trace(yaml: &str) -> Value {
     serde_json::from_str(&out).expect("JSON trace")
 }
 
-fn s<'a>(t: &'a Value, n: usize) -> &'a Value {
+fn s(t: &Value, n: usize) -> &Value {
     &t["steps"][n - 1]
 }
 
