@@ -161,8 +161,10 @@ pub struct ScriptStep {
     pub line: usize,
     /// The function it ran in (`<module>` at top level).
     pub function: String,
-    /// What the script printed since the previous step.
+    /// What the script printed since the previous step (everything it wrote to fd 1).
     pub stdout: String,
+    /// How the step's op was determined: what was observed, or the source text when nothing was.
+    pub op_from: String,
 }
 
 /// The lesson as the trace names it (the full text is added by the JSON view).
