@@ -6,12 +6,13 @@ pub mod expect;
 pub(crate) mod model;
 pub(crate) mod npy;
 pub mod scan_steps;
+mod tolerant;
 pub(crate) mod validate;
 
 use crate::expr::index::IndexExpr;
 use crate::expr::value::ValueExpr;
 use crate::numpy::dtype::DType;
-use model::{Lesson, Op, Step};
+use model::{Lesson, Op};
 
 /// NumPy memmap modes (short form, as `.mode` stores it).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
@@ -574,9 +575,9 @@ fn step_keys_for(raw: &serde_yaml::Value, message: &str) -> Option<Vec<&'static 
     Some(validate::step_keys(op))
 }
 
-/// Every error `check` can report for a lesson in one run: YAML syntax (fatal), then each step's
-/// structure (unknown keys, wrong types) step by step, then the meaning of the steps, key moments
-/// and quiz ([`validate::validate_all`]). Empty when the lesson loads.
+/// Every error `check` can report for a lesson in one run: YAML syntax (fatal), then every structure error
+/// (unknown keys, wrong types), each at its line and column ([`tolerant`]), then the meaning of the steps, key
+/// moments, quiz and claims that did parse ([`validate::validate_all`]). Empty when the lesson loads.
 pub fn check_all(name_or_path: &str) -> Vec<LessonError> {
     let (source, yaml) = match resolve_source(name_or_path) {
         Ok(s) => s,
@@ -586,58 +587,26 @@ pub fn check_all(name_or_path: &str) -> Vec<LessonError> {
         Ok(_) => return Vec::new(),
         Err(e) => e,
     };
-    let Ok(raw) = serde_yaml::from_str::<serde_yaml::Value>(&yaml) else {
-        return vec![first];
+    let yaml = yaml.strip_prefix('\u{feff}').unwrap_or(&yaml);
+    // Syntax errors, and documents that are not a lesson mapping at all, are the only error.
+    let raw = match serde_yaml::from_str::<serde_yaml::Value>(yaml) {
+        Ok(raw @ serde_yaml::Value::Mapping(_)) if flow_depth_guard(yaml).is_ok() => raw,
+        _ => return vec![first],
     };
-    let mut errors = vec![first];
-    match serde_yaml::from_str::<Lesson>(&yaml) {
-        Ok(lesson) => {
-            for e in validate::validate_all(&source, &lesson) {
-                if !errors.contains(&e) {
-                    errors.push(e);
-                }
+    if raw.get("steps").is_none() && raw.get("script").is_none() {
+        return vec![first];
+    }
+    let found = tolerant::parse(&source, yaml, &raw);
+    let mut errors = found.errors;
+    if let Some(lesson) = &found.lesson {
+        for e in validate::validate_all(&source, lesson, &found.broken) {
+            if !errors.contains(&e) {
+                errors.push(e);
             }
         }
-        Err(_) => {
-            // Structure errors: each step on its own (no line numbers here: the untyped value has
-            // none), skipping the step the located first error is about.
-            let steps = raw
-                .get("steps")
-                .and_then(|s| s.as_sequence())
-                .cloned()
-                .unwrap_or_default();
-            let first_text = errors[0].to_string();
-            for (i, step) in steps.into_iter().enumerate() {
-                if first_text.contains(&format!("step {}, ", i + 1))
-                    || first_text.contains(&format!("step {}:", i + 1))
-                {
-                    continue;
-                }
-                if let Err(e) = serde_yaml::from_value::<Step>(step.clone()) {
-                    let mut message = reword(&strip_marks(&e.to_string()));
-                    if message.contains("unknown field") || message.contains("unknown key") {
-                        let op = step
-                            .get("op")
-                            .cloned()
-                            .and_then(|o| serde_yaml::from_value::<Op>(o).ok());
-                        if let (Some(op), Some(i)) = (op, message.find("(valid keys here: ")) {
-                            message.replace_range(
-                                i..,
-                                &format!(
-                                    "(valid keys for this step's op: {})",
-                                    validate::step_keys(op).join(", ")
-                                ),
-                            );
-                        }
-                    }
-                    errors.push(LessonError::Other {
-                        source_name: source.clone(),
-                        location: format!("step {}", i + 1),
-                        message,
-                    });
-                }
-            }
-        }
+    }
+    if errors.is_empty() {
+        errors.push(first);
     }
     errors
 }

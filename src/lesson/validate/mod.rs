@@ -77,42 +77,83 @@ impl Ctx<'_> {
     }
 }
 
+/// A step `check` could not parse (see `lesson::tolerant`): the meaning checks skip it.
+pub(crate) struct BrokenStep {
+    /// 0-based.
+    pub index: usize,
+    /// It is (or may be) an `open` or `reopen`: the steps after it are not checked, as they would only
+    /// repeat that it bound nothing.
+    pub binds: bool,
+}
+
 /// Every problem [`validate`] would find, not only the first: each step is checked even after an
-/// earlier one failed, except that steps after a failed `open` or `reopen` are not (they would only
-/// repeat that failure); then the key moments and the quiz.
-pub fn validate_all(source: &str, lesson: &Lesson) -> Vec<LessonError> {
+/// earlier one failed, except that steps after a failed (or `broken`) `open` or `reopen` are not (they would
+/// only repeat that failure); then the key moments, the quiz and the claims.
+pub(crate) fn validate_all(
+    source: &str,
+    lesson: &Lesson,
+    broken: &[BrokenStep],
+) -> Vec<LessonError> {
     let cx = Ctx { source };
     let mut errors = Vec::new();
     if lesson.title.trim().is_empty() {
         errors.push(cx.other("title", "the lesson needs a non-empty `title`"));
     }
-    let mut life = Lifetimes::default();
-    for (i, step) in lesson.steps.iter().enumerate() {
-        if let Err(e) = resolve_step(&cx, i + 1, step, &mut life) {
-            errors.push(e);
-            if matches!(step.op, Op::Open | Op::Reopen | Op::Load | Op::OpenMemmap) {
-                break;
-            }
-        }
+    if let Some(script) = &lesson.script {
+        errors.extend(sections::validate_script(&cx, lesson, script).err());
+    } else {
+        errors.extend(check_step_count(&cx, lesson).err());
+        errors.extend(all_step_errors(&cx, lesson, broken));
+        errors.extend(sections::check_claims(&cx, lesson).err());
     }
-    if let Err(e) = validate(source, lesson) {
-        // Steps, key moments and quiz in one pass; the first error is one of those found above
-        // unless it is about the whole lesson (no steps) or the text after the steps.
+    for e in [
+        sections::check_key_moments(&cx, lesson).err(),
+        sections::check_quiz(&cx, lesson).err(),
+    ]
+    .into_iter()
+    .flatten()
+    {
         if !errors.contains(&e) {
             errors.push(e);
         }
     }
-    errors.extend(
-        sections::check_key_moments(&cx, lesson)
-            .err()
-            .filter(|e| !errors.contains(e)),
-    );
-    errors.extend(
-        sections::check_quiz(&cx, lesson)
-            .err()
-            .filter(|e| !errors.contains(e)),
-    );
     errors
+}
+
+/// Each step's first error, in step order (see [`validate_all`]).
+fn all_step_errors(cx: &Ctx, lesson: &Lesson, broken: &[BrokenStep]) -> Vec<LessonError> {
+    let mut errors = Vec::new();
+    let mut life = Lifetimes::default();
+    for (i, step) in lesson.steps.iter().enumerate() {
+        if let Some(b) = broken.iter().find(|b| b.index == i) {
+            if b.binds {
+                break;
+            }
+            continue;
+        }
+        match resolve_step(cx, i + 1, step, &mut life) {
+            Err(e) => {
+                errors.push(e);
+                if matches!(step.op, Op::Open | Op::Reopen | Op::Load | Op::OpenMemmap) {
+                    break;
+                }
+            }
+            Ok(_) if life.count() > MAX_VARIABLES => {
+                errors.push(too_many_variables(cx, i + 1, life.count()));
+                break;
+            }
+            Ok(_) => {}
+        }
+    }
+    errors
+}
+
+fn too_many_variables(cx: &Ctx, n: usize, count: usize) -> LessonError {
+    cx.step_err(
+        n,
+        "var",
+        format!("this is variable number {count}; a lesson may have at most {MAX_VARIABLES}"),
+    )
 }
 
 /// Validate the lesson and resolve its steps.
@@ -131,14 +172,7 @@ pub(crate) fn validate(source: &str, lesson: &Lesson) -> Result<Vec<ResolvedStep
         let n = i + 1;
         let resolved = resolve_step(&cx, n, step, &mut life)?;
         if life.count() > MAX_VARIABLES {
-            return Err(cx.step_err(
-                n,
-                "var",
-                format!(
-                    "this is variable number {}; a lesson may have at most {MAX_VARIABLES}",
-                    life.count()
-                ),
-            ));
+            return Err(too_many_variables(&cx, n, life.count()));
         }
         out.push(resolved);
     }

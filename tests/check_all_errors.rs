@@ -1,0 +1,105 @@
+//! `memmap-tutor check` reports every structure error (each at file:line:column) and every meaning error of a
+//! lesson in one run, exit 2.
+
+use assert_cmd::Command;
+
+fn check(yaml: &str) -> (i32, String) {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let path = tmp.path().join("l.yaml");
+    std::fs::write(&path, yaml).expect("write");
+    let out = Command::cargo_bin("memmap-tutor")
+        .expect("binary")
+        .current_dir(tmp.path())
+        .args(["check", "l.yaml"])
+        .output()
+        .expect("runs");
+    // `check` touches nothing: the work directory still holds only the lesson.
+    let names: Vec<_> = std::fs::read_dir(tmp.path())
+        .expect("dir")
+        .map(|e| e.expect("entry").file_name())
+        .collect();
+    assert_eq!(names, ["l.yaml"], "check wrote a file");
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+const OPEN: &str =
+    "  - op: open\n    file: a.dat\n    mode: w+\n    shape: 3\n    dtype: float32\n";
+
+#[test]
+fn three_mistakes_of_three_kinds_are_reported_in_one_run() {
+    // Lines: 1 title, 2 summry (unknown top-level key), 3 steps, 4-8 open, 9-12 assign with `colour`,
+    // 13-14 flush with a list as `var`, 15-16 assign whose value does not parse (step 4).
+    let yaml = format!(
+        "title: t\nsummry: oops\nsteps:\n{OPEN}  - op: assign\n    index: \"[0]\"\n    value: 1\n    \
+         colour: red\n  - op: flush\n    var: [x]\n  - op: assign\n    value: \"np.arange(\"\n"
+    );
+    let (code, err) = check(&yaml);
+    assert_eq!(code, 2, "{err}");
+    for says in [
+        "l.yaml:2:1: unknown key `summry`",
+        "l.yaml:12:5: step 2: unknown key `colour`",
+        "l.yaml:14:10: step 3, var: invalid type: sequence, expected a string",
+        "l.yaml: step 4, field `value`: cannot parse the value",
+    ] {
+        assert!(err.contains(says), "missing {says:?} in:\n{err}");
+    }
+    // Structure errors come in the order of the text, before the meaning errors.
+    let at = |s: &str| err.find(s).unwrap_or(usize::MAX);
+    assert!(
+        at(":2:1:") < at(":12:5:")
+            && at(":12:5:") < at(":14:10:")
+            && at(":14:10:") < at("step 4, field")
+    );
+}
+
+#[test]
+fn every_structure_error_carries_its_line_and_column() {
+    // One bad key in each of five steps, plus a bad quiz question: six located errors.
+    let mut yaml = format!("title: t\nsteps:\n{OPEN}");
+    let mut lines = Vec::new();
+    for k in 0..5 {
+        lines.push(yaml.lines().count() + 3);
+        yaml.push_str(&format!("  - op: flush\n    note: n\n    bad{k}: 1\n"));
+    }
+    yaml.push_str("quiz:\n  - question: q\n    choices: [a, b]\n    answr: A\n");
+    let quiz_line = yaml.lines().count();
+    let (code, err) = check(&yaml);
+    assert_eq!(code, 2, "{err}");
+    for (k, line) in lines.iter().enumerate() {
+        let says = format!("l.yaml:{line}:5: step {}: unknown key `bad{k}`", k + 2);
+        assert!(err.contains(&says), "missing {says:?} in:\n{err}");
+    }
+    let says = format!("l.yaml:{quiz_line}:5: quiz question 1: unknown key `answr`");
+    assert!(err.contains(&says), "missing {says:?} in:\n{err}");
+    assert_eq!(
+        err.lines().filter(|l| l.contains("unknown key")).count(),
+        6,
+        "{err}"
+    );
+}
+
+#[test]
+fn steps_after_a_broken_open_are_not_judged_but_the_quiz_is() {
+    // The open step does not parse, so `arr` is unknown afterwards: no "no variable `arr`" noise, but the
+    // quiz's meaning error is still reported.
+    let yaml = "title: t\nsteps:\n  - op: open\n    file: a.dat\n    mode: w+\n    shape: 3\n    colour: red\n  \
+                - op: flush\nquiz:\n  - question: q\n    choices: [a]\n    answer: Z\n";
+    let (code, err) = check(yaml);
+    assert_eq!(code, 2, "{err}");
+    assert!(
+        err.contains("l.yaml:7:5: step 1: unknown key `colour`"),
+        "{err}"
+    );
+    assert!(err.contains("quiz question 1, field `answer`"), "{err}");
+    assert!(!err.contains("no variable"), "{err}");
+}
+
+#[test]
+fn a_valid_lesson_still_checks() {
+    let yaml = format!("title: t\nsteps:\n{OPEN}  - op: flush\n");
+    let (code, err) = check(&yaml);
+    assert_eq!(code, 0, "{err}");
+}
