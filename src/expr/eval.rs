@@ -207,12 +207,16 @@ fn neg(x: Scalar) -> Scalar {
         Scalar::Int(i) => Scalar::Int(i.wrapping_neg()),
         Scalar::UInt(u) => Scalar::UInt(u.wrapping_neg()),
         Scalar::Float(f) => Scalar::Float(-f),
+        Scalar::Complex(re, im) => Scalar::Complex(-re, -im),
         Scalar::Bool(b) => Scalar::Bool(b),
     }
 }
 
 /// NumPy arithmetic on two values already of `dt`'s kind: integers wrap, floats round to `dt`.
 fn arith(op: BinOp, x: Scalar, y: Scalar, dt: &DType) -> Scalar {
+    if dt.kind == Kind::Complex {
+        return complex_arith(op, x.parts(), y.parts(), dt.size / 2);
+    }
     match (x, y) {
         (Scalar::Int(a), Scalar::Int(b)) => Scalar::Int(match op {
             BinOp::Add => a.wrapping_add(b),
@@ -247,6 +251,37 @@ fn arith(op: BinOp, x: Scalar, y: Scalar, dt: &DType) -> Scalar {
     }
 }
 
+/// NumPy's complex loops, each operation rounded to the part type (float32 for complex64);
+/// division is NumPy's Smith-style algorithm, so `x / 0` gives `inf`/`nan` parts as NumPy does.
+fn complex_arith(op: BinOp, (ar, ai): (f64, f64), (br, bi): (f64, f64), half: usize) -> Scalar {
+    let r = |v: f64| if half == 4 { v as f32 as f64 } else { v };
+    let (re, im) = match op {
+        BinOp::Add => (r(ar + br), r(ai + bi)),
+        BinOp::Sub => (r(ar - br), r(ai - bi)),
+        BinOp::Mul => (
+            r(r(ar * br) - r(ai * bi)),
+            r(r(ar * bi) + r(ai * br)),
+        ),
+        BinOp::Div => {
+            let (br_abs, bi_abs) = (br.abs(), bi.abs());
+            if br_abs >= bi_abs {
+                if br_abs == 0.0 && bi_abs == 0.0 {
+                    (r(ar / br_abs), r(ai / br_abs))
+                } else {
+                    let rat = r(bi / br);
+                    let scl = r(1.0 / r(br + r(bi * rat)));
+                    (r(r(ar + r(ai * rat)) * scl), r(r(ai - r(ar * rat)) * scl))
+                }
+            } else {
+                let rat = r(br / bi);
+                let scl = r(1.0 / r(bi + r(br * rat)));
+                (r(r(r(ar * rat) + ai) * scl), r(r(r(ai * rat) - ar) * scl))
+            }
+        }
+    };
+    Scalar::Complex(re, im)
+}
+
 /// Python's tuple repr of a shape: `(2,)`, `(2, 3)`.
 pub(crate) fn py_shape(shape: &[usize]) -> String {
     crate::python::tuple(shape)
@@ -264,6 +299,7 @@ fn py_dtype(s: Scalar) -> DType {
         Scalar::Int(_) => DType::INT64,
         Scalar::UInt(_) => DType::native(Kind::UInt, 8),
         Scalar::Float(_) => DType::FLOAT64,
+        Scalar::Complex(..) => DType::native(Kind::Complex, 16),
     }
 }
 
@@ -276,6 +312,16 @@ pub(crate) fn promote(a: DType, b: DType) -> DType {
         _ if ka == kb => native(ka, a.size.max(b.size)),
         (Bool, _) => native(kb, b.size),
         (_, Bool) => native(ka, a.size),
+        (Complex, _) | (_, Complex) => {
+            let (c, o) = if ka == Complex { (a, b) } else { (b, a) };
+            // The other side's values need a float part at least as wide as promote() gives.
+            let part = match o.kind {
+                Float => o.size,
+                _ if o.size <= 2 => 4,
+                _ => 8,
+            };
+            native(Complex, c.size.max(2 * part).max(8))
+        }
         (Float, _) | (_, Float) => {
             let (f, i) = if ka == Float { (a, b) } else { (b, a) };
             // The smallest float that holds every value of the integer: float16 for 8-bit,
@@ -306,12 +352,14 @@ pub(crate) fn py_convert(s: Scalar, dt: &DType) -> Result<Scalar, String> {
     match dt.kind {
         Kind::Bool => Ok(s.cast(dt)),
         Kind::Float => Ok(Scalar::Float(s.as_f64()).cast(dt)),
+        Kind::Complex => Ok(s.cast(dt)),
         Kind::Int | Kind::UInt => {
             let v: i128 = match s {
                 Scalar::Bool(b) => b as i128,
                 Scalar::Int(i) => i as i128,
                 Scalar::UInt(u) => u as i128,
-                Scalar::Float(f) => {
+                // A NumPy complex scalar into an integer goes through its real part.
+                Scalar::Float(f) | Scalar::Complex(f, _) => {
                     if f.is_nan() {
                         return Err("ValueError: cannot convert float NaN to integer".to_string());
                     }
@@ -479,6 +527,7 @@ fn py_type_name(v: &Value) -> &'static str {
     match v {
         Value::PyScalar(Scalar::Bool(_)) => "bool",
         Value::PyScalar(Scalar::Float(_)) => "float",
+        Value::PyScalar(Scalar::Complex(..)) => "complex",
         Value::PyScalar(_) => "int",
         Value::PyList(_) => "list",
         Value::NpScalar(..) | Value::Array(_) => "numpy.ndarray",
@@ -521,7 +570,7 @@ fn py_arith(op: BinOp, a: Scalar, b: Scalar) -> Result<Scalar, String> {
             Scalar::Bool(b) => Some(b as i128),
             Scalar::Int(i) => Some(i as i128),
             Scalar::UInt(u) => Some(u as i128),
-            Scalar::Float(_) => None,
+            Scalar::Float(_) | Scalar::Complex(..) => None,
         }
     };
     match (as_int(a), as_int(b), op) {
@@ -568,7 +617,7 @@ fn py_int(r: Option<i128>) -> Result<Scalar, String> {
 /// NEP 50: a Python scalar next to a typed operand takes that dtype when its kind allows
 /// (with NumPy 2's range check), except in true division of integers, whose loop is float64.
 fn weak_to_array(s: Scalar, other: DType, op: BinOp) -> Result<Lazy, String> {
-    if op == BinOp::Div && other.kind != Kind::Float {
+    if op == BinOp::Div && !matches!(other.kind, Kind::Float | Kind::Complex) {
         return Ok(Lazy::new(
             vec![],
             DType::FLOAT64,
@@ -577,7 +626,10 @@ fn weak_to_array(s: Scalar, other: DType, op: BinOp) -> Result<Lazy, String> {
     }
     let dt = match (s, other.kind) {
         (Scalar::Bool(_), _) => DType::BOOL,
-        (Scalar::Float(_), Kind::Float) => DType::native(Kind::Float, other.size),
+        (Scalar::Float(_) | Scalar::Complex(..), Kind::Float | Kind::Complex) => {
+            DType::native(other.kind, other.size)
+        }
+        (Scalar::Complex(..), _) => DType::native(Kind::Complex, 16),
         (Scalar::Float(_), _) => DType::FLOAT64,
         (_, Kind::Bool) => DType::INT64,
         (_, _) => DType::native(other.kind, other.size),
@@ -695,6 +747,9 @@ fn list_op(op: BinOp, x: &Value, y: &Value) -> Result<Value, String> {
             Scalar::Float(_) => {
                 Err("TypeError: can't multiply sequence by non-int of type 'float'".to_string())
             }
+            Scalar::Complex(..) => {
+                Err("TypeError: can't multiply sequence by non-int of type 'complex'".to_string())
+            }
             Scalar::Bool(b) => repeat_list(list_items(l), *b as i128),
             Scalar::Int(i) => repeat_list(list_items(l), *i as i128),
             Scalar::UInt(u) => repeat_list(list_items(l), *u as i128),
@@ -742,7 +797,9 @@ fn binary(op: BinOp, vx: Value, vy: Value) -> Result<Value, String> {
         return Err("TypeError: numpy boolean subtract, the `-` operator, is not supported, use the bitwise_xor, the `^` operator, or the logical_xor function instead.".to_string());
     }
     let (compute, result) = match op {
-        BinOp::Div if common.kind != Kind::Float => (DType::FLOAT64, DType::FLOAT64),
+        BinOp::Div if !matches!(common.kind, Kind::Float | Kind::Complex) => {
+            (DType::FLOAT64, DType::FLOAT64)
+        }
         _ => (common, common),
     };
     let (shape, sa, sb) = broadcast_pair(&ax.shape, &ay.shape)?;
@@ -769,6 +826,7 @@ fn unary(op: UnOp, v: Value) -> Result<Value, String> {
     match v {
         Value::PyScalar(s) => Ok(Value::PyScalar(match (op, s) {
             (UnOp::Neg, Scalar::Float(f)) => Scalar::Float(-f),
+            (UnOp::Neg, Scalar::Complex(re, im)) => Scalar::Complex(-re, -im),
             (UnOp::Pos, Scalar::Float(f)) => Scalar::Float(f),
             (UnOp::Neg, Scalar::Bool(b)) => Scalar::Int(-(b as i64)),
             (UnOp::Pos, Scalar::Bool(b)) => Scalar::Int(b as i64),
@@ -859,14 +917,14 @@ fn cast(a: Lazy, dt: DType) -> Lazy {
 
 /// `np.arange(start, stop, step)` before any `dtype=`.
 fn arange(start: &Scalar, stop: &Scalar, step: &Scalar) -> Result<Lazy, String> {
-    let is_int = |s: &Scalar| !matches!(s, Scalar::Float(_));
+    let is_int = |s: &Scalar| !matches!(s, Scalar::Float(_) | Scalar::Complex(..));
     if is_int(start) && is_int(stop) && is_int(step) {
         let to_i = |s: &Scalar| -> i128 {
             match *s {
                 Scalar::Bool(b) => b as i128,
                 Scalar::Int(i) => i as i128,
                 Scalar::UInt(u) => u as i128,
-                Scalar::Float(f) => f as i128,
+                Scalar::Float(f) | Scalar::Complex(f, _) => f as i128,
             }
         };
         let (a, b, st) = (to_i(start), to_i(stop), to_i(step));
@@ -1082,6 +1140,7 @@ pub(crate) fn into_source(
         Value::PyList(e) if element => match dtype.kind {
             Kind::Int | Kind::UInt => Err("TypeError: int() argument must be a string, a bytes-like object or a real number, not 'list'".to_string()),
             Kind::Float => Err("ValueError: setting an array element with a sequence.".to_string()),
+            Kind::Complex => Err("TypeError: must be real number, not list".to_string()),
             Kind::Bool => Ok(Source::ready(
                 Lazy::new(
                     vec![],
@@ -1109,6 +1168,12 @@ pub(crate) fn into_source(
             Ok(Source::ready(Lazy::new(lshape, *dtype, Node::Data(data)), false))
         }
         Value::Array(l) if element && !l.shape.is_empty() => {
+            if dtype.kind == Kind::Complex {
+                return Err(
+                    "TypeError: only 0-dimensional arrays can be converted to Python scalars"
+                        .to_string(),
+                );
+            }
             if dtype.kind == Kind::Bool && l.size() == 1 {
                 let b = l.at(0).cast(&DType::BOOL);
                 return Ok(Source::ready(Lazy::new(vec![], *dtype, Node::Fill(b)), false));

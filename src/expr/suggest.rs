@@ -51,6 +51,7 @@ pub(crate) const DTYPE_NAMES: &[&str] = &[
     "bool", "int8", "int16", "int32", "int64", "uint8", "uint16", "uint32", "uint64", "float32",
     "float64", "double", "single", "float", "int", "<f4", "<f8", "<i2", "<i4", "<i8", ">f4", ">f8",
     ">i2", ">i4", ">i8", "f4", "f8", "i1", "i2", "i4", "i8", "u1", "u2", "u4", "u8",
+    "complex64", "complex128", "c8", "c16",
 ];
 
 #[cfg(test)]

@@ -291,6 +291,10 @@ const CAST_NAMES: &[&str] = &[
     "ulonglong",
     "long",
     "ulong",
+    "complex64",
+    "complex128",
+    "csingle",
+    "cdouble",
 ];
 
 const NP_FUNCS: &[&str] = &[
@@ -1007,6 +1011,7 @@ pub(crate) fn py_scalar(s: &Scalar) -> String {
         Scalar::Int(i) => i.to_string(),
         Scalar::UInt(u) => u.to_string(),
         Scalar::Float(f) => py_float(*f),
+        Scalar::Complex(re, im) => format!("complex({}, {})", py_float(*re), py_float(*im)),
     }
 }
 
