@@ -348,7 +348,13 @@ pub(crate) fn promote(a: DType, b: DType) -> DType {
 
 /// Convert a Python scalar into `dt` the way `arr[...] = x` does (Python's int()/float()/bool()).
 pub(crate) fn py_convert(s: Scalar, dt: &DType) -> Result<Scalar, String> {
-    let too_large = || "OverflowError: Python int too large to convert to C long".to_string();
+    let too_large = || {
+        if dt.longlong {
+            "OverflowError: int too big to convert".to_string()
+        } else {
+            "OverflowError: Python int too large to convert to C long".to_string()
+        }
+    };
     match dt.kind {
         Kind::Bool => Ok(s.cast(dt)),
         Kind::Float => Ok(Scalar::Float(s.as_f64()).cast(dt)),
@@ -770,14 +776,18 @@ fn binary(op: BinOp, vx: Value, vy: Value) -> Result<Value, String> {
         (x @ PyList(_), y @ (PyList(_) | PyScalar(_))) | (x @ PyScalar(_), y @ PyList(_)) => {
             return list_op(op, &x, &y)
         }
-        // list.__mul__ takes any integer with __index__, NumPy integers included.
-        (PyList(l), NpScalar(s, dt))
-            if op == BinOp::Mul && matches!(dt.kind, Kind::Int | Kind::UInt) =>
-        {
+        // list.__mul__ takes any integer with __index__, NumPy integers included; any other
+        // NumPy scalar makes both list.__mul__ and the scalar's __rmul__ give up.
+        (PyList(l), NpScalar(s, dt)) | (NpScalar(s, dt), PyList(l)) if op == BinOp::Mul => {
             let n = match s {
                 Scalar::Int(i) => i as i128,
                 Scalar::UInt(u) => u as i128,
-                _ => 0,
+                _ => {
+                    return Err(format!(
+                        "TypeError: can't multiply sequence by non-int of type 'numpy.{}'",
+                        dt.name()
+                    ))
+                }
             };
             return repeat_list(list_items(&l), n);
         }

@@ -35,8 +35,9 @@ pub struct DType {
     pub kind: Kind,
     pub size: usize,
     pub order: ByteOrder,
-    /// `np.longlong` / `'q'`: on Linux a type of its own beside `np.int64` (which is C long),
-    /// so NumPy's repr names it (`dtype=int64`) where it leaves the default integer implicit.
+    /// `np.longlong` / `'q'` (and `np.ulonglong` / `'Q'`): on Linux a type of its own beside
+    /// `np.int64` (which is C long), so NumPy's repr names it (`dtype=int64`) where it leaves
+    /// the default integer implicit, and an out-of-range Python int is "int too big to convert".
     pub longlong: bool,
 }
 
@@ -100,10 +101,14 @@ impl DType {
         if let Some(what) = unsupported_kind(s) {
             return Err(DTypeError::Unsupported(s.to_string(), what));
         }
-        if matches!(s, "longlong" | "q" | "=q") {
+        if let Some(kind) = match s {
+            "longlong" | "q" => Some(Kind::Int),
+            "ulonglong" | "Q" => Some(Kind::UInt),
+            _ => None,
+        } {
             return Ok(DType {
                 longlong: true,
-                ..DType::native(Kind::Int, 8)
+                ..DType::native(kind, 8)
             });
         }
         let err = || DTypeError::NotUnderstood(s.to_string());
@@ -151,8 +156,8 @@ impl DType {
         };
         Ok(DType {
             order,
-            // `>q` on a little-endian machine is `>i8`; in native order the type stays longlong.
-            longlong: base.longlong && order == ByteOrder::NATIVE,
+            // `>q` prints as `>i8` but converts Python ints as C long long still does.
+            longlong: base.longlong,
             ..base
         })
     }
