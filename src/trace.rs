@@ -1,6 +1,8 @@
 //! The per-step record of a run: what the program saw, what the file held, what the kernel reported.
 //! Plain serialisable data; every view reads only this.
 
+pub mod scan;
+
 use std::collections::BTreeMap;
 
 use serde::ser::SerializeMap;
@@ -71,6 +73,10 @@ pub enum Op {
     FlushRange,
     /// Another process shrinks the file with ftruncate(2) while it is mapped.
     Truncate,
+    /// `arr._mmap.madvise(mmap.MADV_…, start, length)`: advice to the kernel about the mapping.
+    Madvise,
+    /// Read an array (or a view of it) in chunks, measuring memory per chunk.
+    Scan,
 }
 
 impl Op {
@@ -91,6 +97,8 @@ impl Op {
             Op::FlushAsync => "flush_async",
             Op::FlushRange => "flush_range",
             Op::Truncate => "truncate",
+            Op::Madvise => "madvise",
+            Op::Scan => "scan",
         }
     }
 }
@@ -281,6 +289,12 @@ pub struct OpReport {
     /// flush_range: the file byte range msync covered, page aligned as memmap2 does it: `[start, end)`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub flushed_range: Option<[u64; 2]>,
+    /// madvise: what was advised, over which bytes, and the disk's read-ahead.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub advice: Option<scan::AdviceReport>,
+    /// scan: the measurements of every chunk (or the summary).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub scan: Option<scan::ScanReport>,
 }
 
 /// A child process the tutor started for a step, and how it ended.
@@ -562,6 +576,10 @@ pub enum StepEvent {
         overruns: Vec<MapOverrun>,
         touch: Option<TouchResult>,
     },
+    /// madvise returned 0 (the measurements are in `OpReport::advice`).
+    Advised(scan::AdviceReport),
+    /// A chunked scan finished (the measurements are in `OpReport::scan`).
+    Scanned(scan::ScanReport),
 }
 
 /// What an eviction did with the variable's own mapping.

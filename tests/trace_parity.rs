@@ -14,7 +14,7 @@ use memmap_tutor::lesson::builtin::LESSONS;
 use serde_json::Value;
 
 /// Lessons that fill gigabytes: they would write them twice, and belong to the benchmarks.
-const LARGE: [&str; 2] = ["large-array", "bigger-than-ram"];
+const LARGE: [&str; 3] = ["large-array", "bigger-than-ram", "memory-grows"];
 
 /// Ops whose page counts and Disk Write depend on when the kernel's flusher runs, not on the program:
 /// `wait_writeback` waits for it (cut to 1 s here, so whether it came is timing).

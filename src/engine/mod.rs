@@ -4,7 +4,9 @@ pub mod array;
 pub mod assign;
 pub mod child;
 pub mod kernel;
+pub mod madvise;
 pub mod open;
+pub mod scan;
 pub mod view;
 
 use std::collections::{BTreeMap, HashMap};
@@ -662,7 +664,47 @@ impl Engine {
                 size,
                 touch,
             } => self.truncate(target, *size, *touch).map(|_| None),
+            Action::Madvise(spec) => {
+                let v = self.open_var(&spec.var)?;
+                let mut report = OpReport::default();
+                let r = madvise::madvise(v, spec, &mut report);
+                self.report = report;
+                r.map(|_| None)
+            }
+            Action::Scan(spec) => self.scan(spec).map(Some),
         }
+    }
+
+    /// A chunked scan of a variable; `release: recreate` maps its file anew (mode `r`) per chunk.
+    fn scan(&mut self, spec: &crate::lesson::scan_steps::ScanSpec) -> Result<ReadResult, String> {
+        let has_disk = !matches!(
+            crate::probe::fs_info(&self.workdir),
+            Measured::Value(crate::probe::FsInfo {
+                has_disk: false,
+                ..
+            })
+        );
+        let v = self
+            .vars
+            .get(&spec.var)
+            .filter(|v| !v.closed && v.map.is_some())
+            .ok_or_else(|| format!("NameError: name '{}' is not defined", spec.var))?;
+        let fresh = crate::lesson::OpenSpec {
+            var: v.name.clone(),
+            file: v.file.clone(),
+            dtype: v.dtype,
+            mode: Mode::ReadOnly,
+            shape: Some(v.shape.iter().map(|&d| d as i64).collect()),
+            offset: v.offset as i64,
+            order: v.order.to_string(),
+        };
+        let dir = self.dir.as_ref().map_err(|e| e.clone())?;
+        let guard = &mut self.guard;
+        let mut reopen = || open::open(dir, &fresh, guard);
+        let mut report = OpReport::default();
+        let r = scan::scan(v, spec, has_disk, &mut reopen, &mut report);
+        self.report = report;
+        r
     }
 
     /// `arr[index]`: a scalar, or a view sharing the mapping.

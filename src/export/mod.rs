@@ -1,3 +1,4 @@
 //! Exports of a lesson: the lesson as a runnable NumPy script.
 
 pub mod python;
+mod scan;

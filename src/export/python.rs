@@ -304,6 +304,19 @@ fn step_python(
             }
             s.push_str("    os.close(fd)\n\n\nin_another_process(other_process)");
             s
+        }        Action::Madvise(m) => {
+            needs.mmap = true;
+            format!("{}{}", guard(&m.var, needs), super::scan::madvise_python(m))
+        }
+        Action::Scan(s) => {
+            needs.mmap |= s.release == crate::trace::scan::Release::Dontneed;
+            let code = super::scan::scan_python(s, specs.get(&s.var));
+            let result = if instrument {
+                "_read = total\nprint(_read)"
+            } else {
+                "print(total)"
+            };
+            format!("{}{code}\n{result}", guard(&s.var, needs))
         }
     }
 }

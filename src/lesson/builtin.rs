@@ -38,6 +38,18 @@ pub const LESSONS: &[(&str, &str)] = &[
         include_str!("../../scenarios/truncation.yaml"),
     ),
     (
+        "one-field-per-record",
+        include_str!("../../scenarios/one-field-per-record.yaml"),
+    ),
+    (
+        "read-ahead",
+        include_str!("../../scenarios/read-ahead.yaml"),
+    ),
+    (
+        "memory-grows",
+        include_str!("../../scenarios/large/memory-grows.yaml"),
+    ),
+    (
         "large-array",
         include_str!("../../scenarios/large/large-array.yaml"),
     ),

@@ -98,6 +98,8 @@ pub(crate) fn action_code(action: &Action) -> String {
             }
             s
         }
+        Action::Madvise(m) => super::scan_steps::madvise_code(m),
+        Action::Scan(s) => super::scan_steps::scan_code(s),
     }
 }
 
@@ -210,6 +212,8 @@ pub fn action_text(action: &Action) -> String {
                 ""
             }
         ),
+        Action::Madvise(m) => super::scan_steps::madvise_text(m),
+        Action::Scan(s) => super::scan_steps::scan_text(s),
     }
 }
 

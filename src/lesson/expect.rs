@@ -51,6 +51,9 @@ pub struct Expect {
     /// Pages of the mapping resident in memory (smaps Rss / page size).
     #[serde(default)]
     pub resident: Option<Range>,
+    /// scan: the most pages of the file resident in this process after any chunk (smaps Rss of its mappings).
+    #[serde(default)]
+    pub peak_resident: Option<Range>,
     /// Page faults the step caused.
     #[serde(default)]
     pub faults: Option<FaultsExpect>,
@@ -239,11 +242,20 @@ impl<'de> Deserialize<'de> for Range {
 /// Semantic checks the types cannot express. Returns the offending field (`expect.read`) and why.
 pub fn check(op: Op, expect_error: Option<&str>, e: &Expect) -> Result<(), (String, String)> {
     let bad = |field: &str, msg: String| Err((format!("expect.{field}"), msg));
-    if e.read.is_some() && op != Op::Read {
+    if e.read.is_some() && op != Op::Read && op != Op::Scan {
         return bad(
             "read",
             format!(
-                "`read` expects the value a `read` step read; this is a `{}` step",
+                "`read` expects the value a `read` (or `scan`) step read; this is a `{}` step",
+                op.as_str()
+            ),
+        );
+    }
+    if e.peak_resident.is_some() && op != Op::Scan {
+        return bad(
+            "peak_resident",
+            format!(
+                "`peak_resident` is measured by a `scan` step; this is a `{}` step",
                 op.as_str()
             ),
         );

@@ -4,6 +4,7 @@ pub mod builtin;
 pub mod code;
 pub mod expect;
 pub(crate) mod model;
+pub mod scan_steps;
 pub(crate) mod validate;
 
 use crate::expr::index::IndexExpr;
@@ -143,6 +144,10 @@ pub enum Action {
         size: u64,
         touch: bool,
     },
+    /// `var._mmap.madvise(mmap.<advice>[, start[, length]])`.
+    Madvise(crate::lesson::scan_steps::MadviseSpec),
+    /// Read `var[index]` in chunks of rows, measuring memory per chunk.
+    Scan(crate::lesson::scan_steps::ScanSpec),
 }
 
 impl Action {
@@ -164,6 +169,8 @@ impl Action {
             Action::FlushAsync { .. } => Op::FlushAsync,
             Action::FlushRange { .. } => Op::FlushRange,
             Action::Truncate { .. } => Op::Truncate,
+            Action::Madvise(_) => Op::Madvise,
+            Action::Scan(_) => Op::Scan,
         }
     }
 
@@ -180,6 +187,8 @@ impl Action {
             | Action::WaitWriteback { var, .. }
             | Action::FlushAsync { var }
             | Action::FlushRange { var, .. } => var,
+            Action::Madvise(m) => &m.var,
+            Action::Scan(s) => &s.var,
             Action::ExternalWrite { target, .. }
             | Action::ExternalRead { target, .. }
             | Action::Truncate { target, .. } => target.var().unwrap_or(""),

@@ -186,6 +186,23 @@ pub struct Step {
     /// truncate: a child also touches the old mapping past the new end (SIGBUS, in the child only).
     #[serde(default)]
     pub touch: Option<bool>,
+    /// madvise: the advice as Python's `mmap` module names it, e.g. `MADV_SEQUENTIAL`.
+    #[serde(default)]
+    pub advice: Option<String>,
+    /// madvise: byte offset inside the mapping where the advised range starts (Python's `start`).
+    #[serde(default)]
+    #[schemars(with = "Option<serde_json::Value>")]
+    pub start: Option<Yaml>,
+    /// scan: rows of the scanned view read per chunk (elements, for a 1-d view).
+    #[serde(default)]
+    #[schemars(with = "Option<serde_json::Value>")]
+    pub chunk: Option<Yaml>,
+    /// scan: after each chunk, `keep` it mapped, `dontneed` (madvise it away) or `recreate` the memmap.
+    #[serde(default)]
+    pub release: Option<String>,
+    /// scan: record only the summary, not every chunk.
+    #[serde(default)]
+    pub summary: Option<bool>,
     /// Text for the Action column.
     #[serde(default)]
     pub action: Option<String>,

@@ -52,6 +52,8 @@ fn op_fields(op: Op) -> &'static [&'static str] {
         Op::WaitWriteback => &["var", "timeout"],
         Op::FlushRange => &["var", "offset", "length"],
         Op::Truncate => &["var", "file", "size", "touch"],
+        Op::Madvise => &["var", "advice", "start", "length"],
+        Op::Scan => &["var", "index", "chunk", "release", "summary"],
     }
 }
 
@@ -80,6 +82,11 @@ fn written_fields(step: &Step) -> Vec<&'static str> {
     );
     add("size", step.size.as_ref().is_some_and(|y| !y.is_null()));
     add("touch", step.touch.is_some());
+    add("advice", step.advice.is_some());
+    add("start", step.start.as_ref().is_some_and(|y| !y.is_null()));
+    add("chunk", step.chunk.as_ref().is_some_and(|y| !y.is_null()));
+    add("release", step.release.is_some());
+    add("summary", step.summary.is_some());
     v
 }
 
@@ -605,6 +612,13 @@ fn resolve_step(
         }
         Op::Flush => Action::Flush { var: var.clone() },
         Op::Close => Action::Close { var: var.clone() },
+        Op::Madvise => Action::Madvise(
+            super::scan_steps::madvise(step, &var).map_err(|(f, m)| cx.step_err(n, f, m))?,
+        ),
+        Op::Scan => Action::Scan(
+            super::scan_steps::scan(step, &var, index.map(strip_var))
+                .map_err(|(f, m)| cx.step_err(n, f, m))?,
+        ),
     };
 
     // Variable lifetimes: a failing open binds nothing, as in Python.

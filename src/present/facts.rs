@@ -95,6 +95,12 @@ pub(crate) fn facts(step: &StepRecord) -> Vec<(String, String)> {
     if let Some(outcome) = super::step_outcome(step) {
         facts.push(("Outcome".to_string(), outcome));
     }
+    if let Some(s) = &step.report.scan {
+        facts.extend(super::scan::scan_facts(s));
+    }
+    if let Some(a) = &step.report.advice {
+        facts.extend(super::scan::advice_facts(a));
+    }
     if let Some(child) = &step.report.child {
         facts.push(("Child process".to_string(), child_text(child)));
     }

@@ -9,6 +9,7 @@ pub mod disk;
 pub(crate) mod facts;
 pub(crate) mod narrate;
 mod outcome;
+pub(crate) mod scan;
 
 pub(crate) use cells::one_line;
 pub(crate) use disk::{disk_write_cell, disk_write_detail};

@@ -127,6 +127,8 @@ pub fn outcome(event: &StepEvent) -> String {
             let first = format!("the truncating process failed: {}", said.join("; "));
             truncated(first, overruns, touch.as_ref())
         }
+        StepEvent::Advised(a) => super::scan::advised(a),
+        StepEvent::Scanned(s) => super::scan::scanned(s),
     }
 }
 

@@ -13,6 +13,7 @@ mod pagemap;
 mod proc_pid;
 mod ptes;
 mod quiet;
+mod readahead;
 mod smaps;
 mod snapshot;
 mod system;
@@ -36,6 +37,7 @@ pub use proc_pid::{
 };
 pub use ptes::{page_entry, PageEntry};
 pub use quiet::QuietFile;
+pub use readahead::{file_id, file_rss_kb, read_ahead};
 pub use smaps::mapping_state;
 pub use snapshot::{snapshot, FileSnapshot};
 pub use system::dirty_expire_centisecs;

@@ -371,6 +371,10 @@ pub fn mapping(engine: &Engine, var: &str) -> Measured<MappingState> {
 pub(crate) fn read_value(step: &ResolvedStep, result: &ReadResult) -> ReadValue {
     let expr = match &step.action {
         Action::Read { var, index } => index.to_python(var),
+        Action::Scan(s) => format!(
+            "np.count_nonzero({})",
+            crate::lesson::scan_steps::view_expr(s)
+        ),
         _ => String::new(),
     };
     let (str, repr) = printed(result);

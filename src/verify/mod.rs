@@ -357,6 +357,19 @@ pub(crate) fn check_step_after(
         };
         push("resident", outcome);
     }
+    if let Some(want) = &e.peak_resident {
+        let page_kb = (env.page_size as u64 / 1024).max(1);
+        let outcome = match rec.report.scan.as_ref().map(|s| &s.rss_kb_peak) {
+            Some(Measured::Value(kb)) => range_outcome(
+                want,
+                kb / page_kb,
+                &format!(" page(s) (peak smaps Rss {kb} kB)"),
+            ),
+            Some(Measured::Unavailable { unavailable }) => Outcome::Skip(unavailable.clone()),
+            None => Outcome::Fail("no scan at this step".to_string()),
+        };
+        push("peak_resident", outcome);
+    }
     if let Some(f) = &e.faults {
         for (key, want) in [("faults.major", &f.major), ("faults.minor", &f.minor)] {
             let Some(want) = want else { continue };

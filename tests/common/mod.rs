@@ -47,7 +47,7 @@ pub fn has_disk(trace: &serde_json::Value) -> bool {
     trace["environment"]["has_disk"].as_bool() == Some(true)
 }
 
-/// Bytes a lesson's whole-array assignments write, from the lesson alone (to leave out lessons too large to
+/// Bytes a lesson's whole-array assignments write (and its scans read), from the lesson alone (to leave out lessons too large to
 /// run in `cargo test` before running them).
 pub fn filled_bytes(name: &str, text: &str) -> u128 {
     let Ok(lesson) = memmap_tutor::lesson::load_str(name, text) else {
@@ -79,6 +79,10 @@ pub fn filled_bytes(name: &str, text: &str) -> u128 {
                 if whole {
                     filled += sizes.get(var).copied().unwrap_or(0);
                 }
+            }
+            // A scan reads the array whole: as much work as filling it.
+            memmap_tutor::lesson::Action::Scan(s) => {
+                filled += sizes.get(&s.var).copied().unwrap_or(0);
             }
             _ => {}
         }

@@ -1,0 +1,353 @@
+//! `scan` steps: read an array (or a view of it) chunk by chunk as a NumPy loop does
+//! (`for i in range(0, len(v), n): total += np.count_nonzero(v[i:i+n])`), measuring after every chunk the
+//! resident memory of the file's mappings, the file's page cache and the page faults of the read.
+
+use std::time::Instant;
+
+use super::array::{checked_size, contiguous_strides, element_pos, next_index};
+use super::madvise::cached_pages;
+use super::view::{apply_index, View};
+use super::{populate_error, populate_read, ReadResult, Variable};
+use crate::lesson::scan_steps::{ScanSpec, MAX_CHUNKS};
+use crate::numpy::dtype::{ByteOrder, DType, Kind, Scalar};
+use crate::probe;
+use crate::trace::scan::{ChunkRecord, Release, ScanReport};
+use crate::trace::{Faults, Measured, OpReport, StepEvent};
+
+/// Whether one element's bytes are non-zero as NumPy's `count_nonzero` sees it: a float is zero when
+/// every bit but the sign is clear (`-0.0 == 0`); NaN is non-zero.
+fn element_nonzero(bytes: &[u8], dtype: DType) -> bool {
+    if dtype.kind != Kind::Float {
+        return bytes.iter().any(|&b| b != 0);
+    }
+    let sign_at = match dtype.order {
+        ByteOrder::Little => bytes.len().saturating_sub(1),
+        ByteOrder::Big => 0,
+    };
+    bytes
+        .iter()
+        .enumerate()
+        .any(|(i, &b)| (if i == sign_at { b & 0x7f } else { b }) != 0)
+}
+
+/// A block of zeros to compare against: `[u8]` equality is a `memcmp`, fast even in a debug build.
+static ZEROS: [u8; 4096] = [0; 4096];
+
+/// `np.count_nonzero` of contiguous elements. Every byte is read; all-zero blocks (the common case of a
+/// sparse file) are recognised with one comparison, the others are counted element by element.
+fn count_contiguous(bytes: &[u8], dtype: DType) -> u64 {
+    // Whole elements per block: item sizes are 1, 2, 4 or 8, which divide the block length.
+    let block = ZEROS.len() / dtype.size.max(1) * dtype.size.max(1);
+    bytes
+        .chunks(block)
+        .map(|b| {
+            if b == &ZEROS[..b.len()] {
+                0
+            } else {
+                b.chunks_exact(dtype.size)
+                    .filter(|e| element_nonzero(e, dtype))
+                    .count() as u64
+            }
+        })
+        .sum()
+}
+
+/// Rows `[a, b)` of `view` as a view of their own.
+fn rows_of(view: &View, a: usize, b: usize) -> View {
+    let mut shape = view.shape.clone();
+    shape[0] = b - a;
+    View {
+        shape,
+        strides: view.strides.clone(),
+        base: (view.base as isize + a as isize * view.strides[0]) as usize,
+        is_scalar: false,
+    }
+}
+
+/// Byte span `[lo, hi)` inside the mapping of a view's elements (empty view: `None`).
+fn span(view: &View, itemsize: usize) -> Option<(usize, usize)> {
+    if checked_size(&view.shape)? == 0 {
+        return None;
+    }
+    let (mut lo, mut hi) = (view.base as isize, view.base as isize);
+    for (&d, &s) in view.shape.iter().zip(&view.strides) {
+        let reach = (d as isize - 1) * s;
+        if reach < 0 {
+            lo += reach;
+        } else {
+            hi += reach;
+        }
+    }
+    Some((lo as usize, hi as usize + itemsize))
+}
+
+/// Read every element of `view` through the mapping; `np.count_nonzero` of them.
+fn read_view(bytes: &[u8], view: &View, dtype: DType) -> Result<u64, String> {
+    let n = checked_size(&view.shape).ok_or("ValueError: array is too big")?;
+    if n == 0 {
+        return Ok(0);
+    }
+    let outside = || "internal: a scanned element lies outside the mapping".to_string();
+    if contiguous_strides(&view.shape, dtype.size, false).as_deref() == Some(&view.strides[..]) {
+        let end = view.base + n * dtype.size;
+        return Ok(count_contiguous(
+            bytes.get(view.base..end).ok_or_else(outside)?,
+            dtype,
+        ));
+    }
+    let mut count = 0;
+    let mut idx = vec![0usize; view.shape.len()];
+    loop {
+        let pos = element_pos(view.base, &view.strides, &idx);
+        let e = bytes.get(pos..pos + dtype.size).ok_or_else(outside)?;
+        count += u64::from(element_nonzero(e, dtype));
+        if !next_index(&mut idx, &view.shape) {
+            break;
+        }
+    }
+    Ok(count)
+}
+
+/// `b - a` per counter, or why not.
+fn faults_between(a: &Measured<Faults>, b: &Measured<Faults>) -> Measured<Faults> {
+    probe::faults_between(a, b)
+}
+
+/// What reading one chunk gave: its count, the faults and wall time of the read, its byte span in the mapping.
+struct ChunkRead {
+    nonzero: u64,
+    faults: Measured<Faults>,
+    ms: f64,
+    span: Option<(usize, usize)>,
+}
+
+/// Read one chunk (rows `[a, b)` of the view `spec.index` of `v`); faults and wall time of the read only.
+fn read_chunk(
+    v: &Variable,
+    spec: &ScanSpec,
+    a: usize,
+    b: usize,
+    prefault: bool,
+) -> Result<ChunkRead, String> {
+    v.check_mapped_range()?;
+    let view = apply_index(&v.shape, &v.strides, v.array_offset, &spec.index.items)?;
+    let chunk = rows_of(&view, a, b);
+    let map = v.map.as_ref().ok_or_else(|| v.closed_error())?;
+    let map = map.borrow();
+    let range = span(&chunk, v.dtype.size);
+    if let (true, Some((lo, hi))) = (prefault, range) {
+        // A diskless filesystem must allocate a page even to read a hole: fail the step, not SIGBUS.
+        populate_read(map.addr(), lo, hi - lo).map_err(|e| populate_error(&e))?;
+    }
+    let start = Instant::now();
+    let before = probe::faults_now();
+    let nonzero = read_view(map.bytes(), &chunk, v.dtype)?;
+    let after = probe::faults_now();
+    let ms = start.elapsed().as_secs_f64() * 1000.0;
+    Ok(ChunkRead {
+        nonzero,
+        faults: faults_between(&before, &after),
+        ms,
+        span: range,
+    })
+}
+
+/// `madvise(MADV_DONTNEED)` of the pages of `[lo, hi)` of `v`'s mapping (start rounded down to a page,
+/// as Python's call needs a page-aligned start).
+fn dontneed(v: &Variable, lo: usize, hi: usize) -> Result<(), String> {
+    let map = v.map.as_ref().ok_or_else(|| v.closed_error())?;
+    let map = map.borrow();
+    let page = super::open::page_size() as usize;
+    let start = lo / page * page;
+    let len = hi.min(v.map_len) - start;
+    // SAFETY: `[addr + start, addr + start + len)` lies inside our own live mapping. MADV_DONTNEED only
+    // drops page-table entries: a shared mapping's data stays in the file; a private copy (mode c) is
+    // discarded exactly as Python's `madvise(MADV_DONTNEED)` would.
+    let rc = unsafe {
+        libc::madvise(
+            (map.addr() + start) as *mut libc::c_void,
+            len,
+            libc::MADV_DONTNEED,
+        )
+    };
+    if rc != 0 {
+        return Err(super::open::os_error(
+            &std::io::Error::last_os_error(),
+            None,
+        ));
+    }
+    Ok(())
+}
+
+/// Resident kB of every mapping of the file in this process.
+fn file_rss(id: &Result<(u64, u64), String>) -> Measured<u64> {
+    match id {
+        Ok(id) => probe::file_rss_kb(*id),
+        Err(why) => Measured::unavailable(why.clone()),
+    }
+}
+
+/// Perform a scan of `v`. `reopen` maps the variable's file anew (mode `r`) for `release: recreate`;
+/// `has_disk` is false on tmpfs, where each chunk's pages are allocated before they are read.
+pub fn scan(
+    v: &Variable,
+    spec: &ScanSpec,
+    has_disk: bool,
+    reopen: &mut dyn FnMut() -> Result<Variable, String>,
+    report: &mut OpReport,
+) -> Result<ReadResult, String> {
+    v.check_mapped_range()?;
+    let view = apply_index(&v.shape, &v.strides, v.array_offset, &spec.index.items)?;
+    if view.is_scalar || view.shape.is_empty() {
+        return Err("TypeError: len() of unsized object".to_string());
+    }
+    let rows = view.shape[0];
+    let chunk_rows = usize::try_from(spec.chunk).unwrap_or(usize::MAX);
+    let chunks = rows.div_ceil(chunk_rows);
+    if chunks as u64 > MAX_CHUNKS {
+        return Err(format!(
+            "scan: {rows} rows in chunks of {chunk_rows} make {chunks} chunks; the tutor measures at most {MAX_CHUNKS} (use a larger chunk)"
+        ));
+    }
+    let elements = checked_size(&view.shape).unwrap_or(0) as u64;
+    let id = probe::file_id(&v.path).map_err(|e| format!("cannot stat the file: {e}"));
+    let rss_kb_before = file_rss(&id);
+    let cached_before = cached_pages(&v.path);
+    let mut per_chunk = Vec::with_capacity(if spec.summary { 0 } else { chunks });
+    let (mut nonzero, mut read_ms) = (0u64, 0.0f64);
+    let mut faults = Measured::Value(Faults::default());
+    let mut peak: Measured<u64> = Measured::Value(0);
+    for c in 0..chunks {
+        let a = c * chunk_rows;
+        let b = (a + chunk_rows).min(rows);
+        let (read, rss_kb_read, rss_kb) = match spec.release {
+            Release::Recreate => {
+                let fresh = reopen()?;
+                let read = read_chunk(&fresh, spec, a, b, !has_disk)?;
+                let resident = file_rss(&id);
+                drop(fresh); // munmap: the chunk's pages leave this process
+                (read, resident, file_rss(&id))
+            }
+            Release::Dontneed => {
+                let read = read_chunk(v, spec, a, b, !has_disk)?;
+                let resident = file_rss(&id);
+                if let Some((lo, hi)) = read.span {
+                    dontneed(v, lo, hi)?;
+                }
+                (read, resident, file_rss(&id))
+            }
+            Release::Keep => {
+                let read = read_chunk(v, spec, a, b, !has_disk)?;
+                let resident = file_rss(&id);
+                (read, resident.clone(), resident)
+            }
+        };
+        let (n, f, ms) = (read.nonzero, read.faults, read.ms);
+        nonzero += n;
+        read_ms += ms;
+        faults = match (&faults, &f) {
+            (Measured::Value(t), Measured::Value(x)) => Measured::Value(Faults {
+                minor: t.minor + x.minor,
+                major: t.major + x.major,
+            }),
+            (Measured::Unavailable { .. }, _) => faults,
+            (_, Measured::Unavailable { unavailable }) => {
+                Measured::unavailable(unavailable.clone())
+            }
+        };
+        peak = match (&peak, &rss_kb_read) {
+            (Measured::Value(p), Measured::Value(r)) => Measured::Value((*p).max(*r)),
+            (Measured::Unavailable { .. }, _) => peak,
+            (_, Measured::Unavailable { unavailable }) => {
+                Measured::unavailable(unavailable.clone())
+            }
+        };
+        if !spec.summary {
+            per_chunk.push(ChunkRecord {
+                chunk: c + 1,
+                rows: [a, b],
+                rss_kb_read,
+                rss_kb,
+                cached: cached_pages(&v.path),
+                faults: f,
+                read_ms: ms,
+            });
+        }
+    }
+    let scan = ScanReport {
+        var: spec.var.clone(),
+        expr: crate::lesson::scan_steps::view_expr(spec),
+        rows,
+        chunk_rows,
+        chunks,
+        release: spec.release,
+        elements,
+        bytes_used: elements * v.dtype.size as u64,
+        span_bytes: span(&view, v.dtype.size).map_or(0, |(lo, hi)| (hi - lo) as u64),
+        nonzero,
+        rss_kb_before,
+        rss_kb_peak: peak,
+        cached_before,
+        faults,
+        read_ms,
+        read_ahead: probe::read_ahead(&v.path),
+        per_chunk,
+        summary: spec.summary,
+    };
+    report.event = Some(StepEvent::Scanned(scan.clone()));
+    report.scan = Some(scan);
+    Ok(ReadResult::Scalar(
+        Scalar::Int(nonzero as i64),
+        DType::INT64,
+    ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn counts_nonzero_bytes_in_zero_and_non_zero_blocks() {
+        let mut bytes = vec![0u8; 3 * 4096 + 1003];
+        for i in (4096..5099).step_by(7) {
+            bytes[i] = (i % 255 + 1) as u8;
+        }
+        bytes[3 * 4096 + 1002] = 0x80;
+        let slow = bytes.iter().filter(|&&b| b != 0).count() as u64;
+        assert_eq!(count_contiguous(&bytes, DType::UINT8), slow);
+    }
+
+    #[test]
+    fn negative_zero_is_zero_and_nan_is_not() {
+        let f4 = DType::parse("<f4").expect("dtype");
+        let mut bytes = Vec::new();
+        for x in [0.0f32, -0.0, f32::NAN, 1.5, -2.0] {
+            bytes.extend_from_slice(&x.to_le_bytes());
+        }
+        assert_eq!(count_contiguous(&bytes, f4), 3);
+        let be = DType::parse(">f8").expect("dtype");
+        let mut bytes = Vec::new();
+        for x in [-0.0f64, 0.0, 3.0] {
+            bytes.extend_from_slice(&x.to_be_bytes());
+        }
+        assert_eq!(count_contiguous(&bytes, be), 1);
+    }
+
+    #[test]
+    fn strided_reads_visit_each_element_once() {
+        // A (4, 3) uint8 array read by its column 1: rows of 3 bytes, one byte each.
+        let bytes: Vec<u8> = (0..12).map(|i| if i % 3 == 1 { 1 } else { 0 }).collect();
+        let view = View {
+            shape: vec![4],
+            strides: vec![3],
+            base: 1,
+            is_scalar: false,
+        };
+        assert_eq!(read_view(&bytes, &view, DType::UINT8), Ok(4));
+        assert_eq!(
+            read_view(&bytes, &rows_of(&view, 1, 3), DType::UINT8),
+            Ok(2)
+        );
+        assert_eq!(span(&rows_of(&view, 1, 3), 1), Some((4, 8)));
+    }
+}
