@@ -258,10 +258,7 @@ fn complex_arith(op: BinOp, (ar, ai): (f64, f64), (br, bi): (f64, f64), half: us
     let (re, im) = match op {
         BinOp::Add => (r(ar + br), r(ai + bi)),
         BinOp::Sub => (r(ar - br), r(ai - bi)),
-        BinOp::Mul => (
-            r(r(ar * br) - r(ai * bi)),
-            r(r(ar * bi) + r(ai * br)),
-        ),
+        BinOp::Mul => (r(r(ar * br) - r(ai * bi)), r(r(ar * bi) + r(ai * br))),
         BinOp::Div => {
             let (br_abs, bi_abs) = (br.abs(), bi.abs());
             if br_abs >= bi_abs {

@@ -258,8 +258,12 @@ fn extend_line(s: &mut String, line: &mut String, word: &str, width: usize, inde
 
 /// The per-array element formatter (`BoolFormat`, `IntegerFormat`, `FloatingFormat`).
 enum Format {
-    Bool { zero_d: bool },
-    Int { width: usize },
+    Bool {
+        zero_d: bool,
+    },
+    Int {
+        width: usize,
+    },
     Float(FloatFormat),
     /// `ComplexFloatingFormat`: the real parts and the imaginary parts (sign `+`) each formatted
     /// like a float array of their own, `j` put before the imaginary part's padding.
