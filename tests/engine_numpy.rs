@@ -139,6 +139,7 @@ fn action(op: &J) -> Option<Action> {
                 .map(|s| s.iter().map(|d| d.as_i64().unwrap()).collect()),
             offset: op["offset"].as_i64().unwrap(),
             order: op["order"].as_str().unwrap().to_string(),
+            bad_mode: None,
         }),
         "assign" => Action::Assign {
             var: var(),
@@ -427,6 +428,7 @@ fn fill_peak(n: i64) -> isize {
         shape: Some(vec![n]),
         offset: 0,
         order: "C".into(),
+        bad_mode: None,
     }));
     assert!(out.error.is_none());
     let base = LIVE.with(|l| l.get());

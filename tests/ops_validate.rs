@@ -145,17 +145,15 @@ fn external_write_values_and_bytes() {
 }
 
 #[test]
-fn outside_steps_may_follow_close_but_array_steps_may_not() {
+fn steps_after_close_or_on_unbound_names_load() {
+    // Outside steps act on the closed variable's file; the others are NameError at run time.
     ok(&lesson(
         "  - {op: close}\n  - {op: external_read}\n  - {op: crash, index: '[0, 0]', value: 1}\n  - {op: evict}\n  - {op: wait_writeback}\n  - {op: truncate, size: 0}\n",
     ));
     for op in ["flush_async", "flush_range, length: 4"] {
-        let (n, f, msg) = step_err(&lesson(&format!("  - {{op: close}}\n  - {{op: {op}}}\n")));
-        assert_eq!((n, f.as_str()), (3, "var"), "{msg}");
-        assert!(msg.contains("was closed at step 2"), "{msg}");
+        ok(&lesson(&format!("  - {{op: close}}\n  - {{op: {op}}}\n")));
     }
-    let (_, f, _) = step_err(&lesson("  - {op: evict, var: nope}\n"));
-    assert_eq!(f, "var");
+    ok(&lesson("  - {op: evict, var: nope}\n"));
 }
 
 #[test]

@@ -102,14 +102,14 @@ fn write_converting(
     shape: &[usize],
     strides: &[isize],
     base: usize,
-    leaves: &[crate::numpy::dtype::Scalar],
+    leaves: &[values::Leaf],
 ) -> Result<(), String> {
     if shape.iter().product::<usize>() == 0 {
         return Ok(());
     }
     let mut idx = vec![0usize; shape.len()];
     for leaf in leaves {
-        let v = values::py_convert(*leaf, &dt)?;
+        let v = values::leaf_convert(*leaf, &dt)?;
         let pos = element_pos(base, strides, &idx);
         if let Some(out) = bytes.get_mut(pos..pos + dt.size) {
             dt.encode(v, out);

@@ -450,8 +450,36 @@ pub(crate) fn list_shape(expr: &ValueExpr, maxdims: usize) -> Result<Vec<usize>,
     }
 }
 
-/// The leaves of a list literal in C order, each a Python scalar.
-pub(crate) fn list_leaves(expr: &ValueExpr, out: &mut Vec<Scalar>) -> Result<(), String> {
+/// One element of a list literal: a Python number or a NumPy scalar (`np.float64(15)`).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Leaf {
+    Py(Scalar),
+    Np(Scalar, DType),
+}
+
+/// Store one list element into `dt` as NumPy's setitem does: a Python number with Python's
+/// conversion and range check; a NumPy scalar through int() (range-checked) into a signed
+/// integer, cast into anything else (measured with NumPy 2.4.6).
+pub(crate) fn leaf_convert(leaf: Leaf, dt: &DType) -> Result<Scalar, String> {
+    match leaf {
+        Leaf::Py(s) => py_convert(s, dt),
+        Leaf::Np(s, _) if dt.kind == Kind::Int => {
+            let py = match s {
+                Scalar::Bool(b) => Scalar::Int(b as i64),
+                other => other,
+            };
+            py_convert(py, dt)
+        }
+        Leaf::Np(s, _) => Ok(s.cast(dt)),
+    }
+}
+
+/// The leaves of a list literal in C order; NumPy scalars are built here (Python builds the
+/// list, and so raises their errors, before anything uses it).
+pub(crate) fn list_leaves(expr: &ValueExpr, out: &mut Vec<Leaf>) -> Result<(), String> {
+    if out.len() >= MAX_MATERIALISED {
+        return Err("ValueError: list literal too large".to_string());
+    }
     match expr {
         ValueExpr::List(v) => {
             for e in v {
@@ -460,12 +488,19 @@ pub(crate) fn list_leaves(expr: &ValueExpr, out: &mut Vec<Scalar>) -> Result<(),
             Ok(())
         }
         ValueExpr::Scalar(s) => {
-            if out.len() >= MAX_MATERIALISED {
-                return Err("ValueError: list literal too large".to_string());
-            }
-            out.push(*s);
+            out.push(Leaf::Py(*s));
             Ok(())
         }
+        ValueExpr::ScalarCall(..) => match compile(expr)? {
+            Value::NpScalar(s, dt) => {
+                out.push(Leaf::Np(s, dt));
+                Ok(())
+            }
+            _ => Err(
+                "ValueError: only numbers and nested lists may appear inside a list literal"
+                    .to_string(),
+            ),
+        },
         _ => Err(
             "ValueError: only numbers and nested lists may appear inside a list literal"
                 .to_string(),
@@ -477,28 +512,57 @@ pub(crate) fn list_leaves(expr: &ValueExpr, out: &mut Vec<Scalar>) -> Result<(),
 /// needs it, float64 when int64 and uint64 values are mixed); with `dtype`, every Python number
 /// is converted to it in order, with Python's range checks.
 fn list_to_array(expr: &ValueExpr, dtype: Option<DType>) -> Result<Lazy, String> {
-    let shape = list_shape(expr, 64)?;
     let mut leaves = Vec::new();
     list_leaves(expr, &mut leaves)?;
-    let dtype = match dtype {
-        Some(d) => d,
-        // An empty list makes a float64 array, as in NumPy.
-        None if leaves.is_empty() => DType::FLOAT64,
-        None if leaves.iter().all(|s| matches!(s, Scalar::Bool(_))) => DType::BOOL,
-        None if leaves.iter().any(|s| matches!(s, Scalar::Float(_))) => DType::FLOAT64,
-        None if leaves.iter().any(|s| matches!(s, Scalar::UInt(_))) => {
-            if leaves.iter().any(|s| matches!(s, Scalar::Int(i) if *i < 0)) {
-                DType::FLOAT64
+    let shape = list_shape(expr, 64)?;
+    let py: Vec<Scalar> = leaves
+        .iter()
+        .filter_map(|l| match l {
+            Leaf::Py(s) => Some(*s),
+            Leaf::Np(..) => None,
+        })
+        .collect();
+    let py_dt = match () {
+        _ if py.is_empty() => None,
+        _ if py.iter().all(|s| matches!(s, Scalar::Bool(_))) => Some(DType::BOOL),
+        _ if py.iter().any(|s| matches!(s, Scalar::Float(_))) => Some(DType::FLOAT64),
+        _ if py.iter().any(|s| matches!(s, Scalar::UInt(_))) => {
+            if py.iter().any(|s| matches!(s, Scalar::Int(i) if *i < 0)) {
+                Some(DType::FLOAT64)
             } else {
-                DType::native(Kind::UInt, 8)
+                Some(DType::native(Kind::UInt, 8))
             }
         }
-        None => DType::INT64,
+        _ => Some(DType::INT64),
     };
-    let data = leaves
-        .into_iter()
-        .map(|s| py_convert(s, &dtype))
-        .collect::<Result<Vec<_>, _>>()?;
+    // NumPy scalars keep their own dtype in the discovery; Python numbers count as their
+    // default dtype (int64, float64, bool), not as weak values.
+    let found = leaves
+        .iter()
+        .filter_map(|l| match l {
+            Leaf::Np(_, dt) => Some(*dt),
+            Leaf::Py(_) => None,
+        })
+        .chain(py_dt)
+        .reduce(promote);
+    let data = match dtype {
+        Some(d) => leaves
+            .into_iter()
+            .map(|l| leaf_convert(l, &d))
+            .collect::<Result<Vec<_>, _>>()?,
+        None => {
+            let d = found.unwrap_or(DType::FLOAT64);
+            leaves
+                .into_iter()
+                .map(|l| match l {
+                    Leaf::Py(s) => py_convert(s, &d),
+                    Leaf::Np(s, _) => Ok(s.cast(&d)),
+                })
+                .collect::<Result<Vec<_>, _>>()?
+        }
+    };
+    // An empty list makes a float64 array, as in NumPy.
+    let dtype = dtype.or(found).unwrap_or(DType::FLOAT64);
     Ok(Lazy::new(shape, dtype, Node::Data(data)))
 }
 
@@ -978,6 +1042,14 @@ fn arange(start: &Scalar, stop: &Scalar, step: &Scalar) -> Result<Lazy, String> 
 /// A constructor called with `dtype=`.
 fn with_dtype(inner: &ValueExpr, dt: DType) -> Result<Value, String> {
     match inner {
+        // `copyto(a, np.float32(x), casting='unsafe')`: a NumPy scalar fill is cast.
+        ValueExpr::FullOf { shape, fill } => {
+            let shape = shape_from_u64(shape)?;
+            match compile(fill)? {
+                Value::NpScalar(s, _) => Ok(Value::Array(Lazy::new(shape, dt, Node::Fill(s.cast(&dt))))),
+                _ => Err("TypeError: the fill value must be a number".to_string()),
+            }
+        }
         ValueExpr::Full { shape, fill } => {
             let shape = shape_from_u64(shape)?;
             // `copyto(a, fill, casting='unsafe')`: a Python int is range-checked (NEP 50), a
@@ -1026,7 +1098,18 @@ fn with_dtype(inner: &ValueExpr, dt: DType) -> Result<Value, String> {
 pub(crate) fn compile(expr: &ValueExpr) -> Result<Value, String> {
     match expr {
         ValueExpr::Scalar(s) => Ok(Value::PyScalar(*s)),
-        ValueExpr::List(_) => Ok(Value::PyList(expr.clone())),
+        ValueExpr::List(_) => {
+            // Python builds the list first: a NumPy scalar in it raises its errors now.
+            list_leaves(expr, &mut Vec::new())?;
+            Ok(Value::PyList(expr.clone()))
+        }
+        ValueExpr::FullOf { shape, fill } => {
+            let shape = shape_from_u64(shape)?;
+            match compile(fill)? {
+                Value::NpScalar(s, dt) => Ok(Value::Array(Lazy::new(shape, dt, Node::Fill(s)))),
+                _ => Err("TypeError: the fill value must be a number".to_string()),
+            }
+        }
         ValueExpr::Arange { start, stop, step } => Ok(Value::Array(arange(start, stop, step)?)),
         ValueExpr::Linspace {
             start,
@@ -1104,7 +1187,7 @@ pub struct Source {
     pub needs_cast: bool,
     /// Python numbers of a list that matches the target's shape exactly: NumPy converts and
     /// stores them one at a time, so a failing element leaves the earlier ones stored.
-    pub pending: Option<Vec<Scalar>>,
+    pub pending: Option<Vec<Leaf>>,
 }
 
 impl Source {
@@ -1170,7 +1253,7 @@ pub(crate) fn into_source(
             }
             let data = leaves
                 .into_iter()
-                .map(|s| py_convert(s, dtype))
+                .map(|l| leaf_convert(l, dtype))
                 .collect::<Result<Vec<_>, _>>()?;
             Ok(Source::ready(Lazy::new(lshape, *dtype, Node::Data(data)), false))
         }

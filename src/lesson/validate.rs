@@ -13,18 +13,6 @@ use crate::expr::value::parse_value;
 use crate::expr::value::py_scalar;
 use crate::numpy::dtype::{DType, Scalar};
 
-/// NumPy's accepted mode strings, in the order its error message lists them.
-pub(crate) const ALL_MODES: &[&str] = &[
-    "r",
-    "c",
-    "r+",
-    "w+",
-    "readonly",
-    "copyonwrite",
-    "readwrite",
-    "write",
-];
-
 /// Columns a key moment may cite.
 pub(crate) const CITE_COLUMNS: &[&str] = super::model::CiteColumn::NAMES;
 
@@ -90,11 +78,11 @@ fn written_fields(step: &Step) -> Vec<&'static str> {
     v
 }
 
-/// Whether a variable name was opened, and if closed, at which step.
+/// Whether a variable name is open or was closed (`reopen` maps a closed one again).
 #[derive(Clone, Copy)]
 enum VarState {
     Open,
-    Closed(usize),
+    Closed,
 }
 
 struct Ctx<'a> {
@@ -353,7 +341,7 @@ fn resolve_step(
         Op::Open => Action::Open(open_spec(cx, n, step, var.clone())?),
         Op::Reopen => {
             let mut spec = match (vars.get(&var), specs.get(&var)) {
-                (Some(VarState::Closed(_)), Some(spec)) => spec.clone(),
+                (Some(VarState::Closed), Some(spec)) => spec.clone(),
                 (Some(VarState::Open), _) => {
                     return Err(cx.step_err(
                         n,
@@ -375,7 +363,7 @@ fn resolve_step(
                 }
             };
             let mode_text = step.mode.as_deref().unwrap_or("r+");
-            spec.mode = parse_mode(cx, n, mode_text)?;
+            (spec.mode, spec.bad_mode) = parse_mode(mode_text);
             Action::Reopen(spec)
         }
         Op::ExternalWrite => {
@@ -638,38 +626,11 @@ fn resolve_step(
             }
         }
         _ if file_target.is_some() => {}
-        _ if accepts_closed(step.op) && matches!(vars.get(&var), Some(VarState::Closed(_))) => {}
+        // A name used after `close` (`del`) or never bound is NumPy's NameError at run time,
+        // where the lesson goes on: the engine raises it, as Python would.
         _ => {
-            match vars.get(&var) {
-                Some(VarState::Open) => {}
-                Some(VarState::Closed(at)) => {
-                    return Err(cx.step_err(
-                        n,
-                        "var",
-                        format!(
-                            "`{var}` was closed at step {at} (`del {var}`); open it again before this `{}`",
-                            step.op.as_str()
-                        ),
-                    ))
-                }
-                None => {
-                    let open: Vec<&str> = vars
-                        .iter()
-                        .filter(|(_, s)| matches!(s, VarState::Open))
-                        .map(|(k, _)| k.as_str())
-                        .collect();
-                    return Err(cx.step_err(
-                        n,
-                        "var",
-                        format!(
-                            "no variable `{var}` is open at this point; open it first{}",
-                            did_you_mean(&var, open)
-                        ),
-                    ));
-                }
-            }
-            if step.op == Op::Close {
-                vars.insert(var.clone(), VarState::Closed(n));
+            if step.op == Op::Close && matches!(vars.get(&var), Some(VarState::Open)) {
+                vars.insert(var.clone(), VarState::Closed);
             }
         }
     }
@@ -702,31 +663,13 @@ pub(crate) const MAX_WAIT_SECS: f64 = 120.0;
 /// Largest `external_read` length and `external_write` data, in bytes (lessons show bytes, not bulk data).
 pub(crate) const MAX_EXTERNAL_BYTES: u64 = 4096;
 
-/// Ops that act on a variable's file (or what is known of it) even after `close`.
-fn accepts_closed(op: Op) -> bool {
-    matches!(
-        op,
-        Op::ExternalWrite
-            | Op::ExternalRead
-            | Op::Crash
-            | Op::Evict
-            | Op::WaitWriteback
-            | Op::Truncate
-    )
-}
-
-fn parse_mode(cx: &Ctx, n: usize, mode_text: &str) -> Result<Mode, LessonError> {
-    Mode::parse(mode_text).ok_or_else(|| {
-        cx.step_err(
-            n,
-            "mode",
-            format!(
-                "mode must be one of {} (got '{mode_text}'){}",
-                crate::python::word_list(ALL_MODES),
-                did_you_mean(mode_text, ALL_MODES.iter().copied())
-            ),
-        )
-    })
+/// A mode NumPy rejects is its ValueError at run time (the step records it, the lesson goes
+/// on): the placeholder mode `r` touches nothing, the text is kept for the error.
+fn parse_mode(mode_text: &str) -> (Mode, Option<String>) {
+    match Mode::parse(mode_text) {
+        Some(m) => (m, None),
+        None => (Mode::ReadOnly, Some(mode_text.to_string())),
+    }
 }
 
 fn parse_dtype(cx: &Ctx, n: usize, dtype_text: &str) -> Result<DType, LessonError> {
@@ -852,7 +795,7 @@ fn open_spec(cx: &Ctx, n: usize, step: &Step, var: String) -> Result<OpenSpec, L
     })?;
 
     let mode_text = step.mode.as_deref().unwrap_or("r+");
-    let mode = parse_mode(cx, n, mode_text)?;
+    let (mode, bad_mode) = parse_mode(mode_text);
 
     let shape = match &step.shape {
         None | Some(Yaml::Null) => None,
@@ -920,6 +863,7 @@ fn open_spec(cx: &Ctx, n: usize, step: &Step, var: String) -> Result<OpenSpec, L
         shape,
         offset,
         order,
+        bad_mode,
     })
 }
 
