@@ -319,10 +319,9 @@ fn step_on_unknown_or_closed_var_loads() {
 }
 
 #[test]
-fn step_after_close() {
-    let (step, field, msg) = step_err(&with_steps("  - op: close\n  - op: flush\n"));
-    assert_eq!((step, field.as_str()), (3, "var"));
-    assert!(msg.contains("closed at step 2"), "{msg}");
+fn step_after_close_is_a_run_time_name_error() {
+    // `close` is `del arr`: the next use is NumPy's NameError when the step runs.
+    assert!(load_str("t.yaml", &with_steps("  - op: close\n  - op: flush\n")).is_ok());
 }
 
 #[test]
