@@ -73,6 +73,12 @@ pub enum Op {
     FlushRange,
     /// Another process shrinks the file with ftruncate(2) while it is mapped.
     Truncate,
+    /// `np.load(file, mmap_mode=...)` of a `.npy` file.
+    Load,
+    /// `np.lib.format.open_memmap(file, mode, dtype, shape, fortran_order)`.
+    OpenMemmap,
+    /// A forked worker stores through the mapping it inherited, then exits.
+    ForkWrite,
     /// `arr._mmap.madvise(mmap.MADV_…, start, length)`: advice to the kernel about the mapping.
     Madvise,
     /// Read an array (or a view of it) in chunks, measuring memory per chunk.
@@ -97,6 +103,9 @@ impl Op {
             Op::FlushAsync => "flush_async",
             Op::FlushRange => "flush_range",
             Op::Truncate => "truncate",
+            Op::Load => "load",
+            Op::OpenMemmap => "open_memmap",
+            Op::ForkWrite => "fork_write",
             Op::Madvise => "madvise",
             Op::Scan => "scan",
         }
@@ -174,6 +183,8 @@ pub struct Environment {
     pub has_disk: bool,
     /// `vm.dirty_expire_centisecs`: age at which the kernel writes a dirty page back by itself.
     pub dirty_expire_centisecs: Option<u64>,
+    /// `vm.dirty_writeback_centisecs`: how often the flusher wakes; 0 turns periodic writeback off.
+    pub dirty_writeback_centisecs: Option<u64>,
 }
 
 /// The state after one step.
@@ -353,6 +364,9 @@ pub struct FileState {
     pub hex: Vec<HexLine>,
     /// True when `hex` shows only part of the region.
     pub hex_truncated: bool,
+    /// For a `.npy` file: the header's bytes (magic, version, length, dict, padding) before the array region.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub header: Vec<HexLine>,
 }
 
 /// One hex dump line: up to 16 bytes, spelled `00 00 80 3f` (or `unavailable (<why>)` when the bytes
@@ -575,6 +589,24 @@ pub enum StepEvent {
         said: Vec<String>,
         overruns: Vec<MapOverrun>,
         touch: Option<TouchResult>,
+    },
+    /// A `.npy` file was opened: its header (read, or written by `open_memmap` in mode w+).
+    NpyOpened {
+        /// `1.0`, `2.0` or `3.0`.
+        version: String,
+        /// The header dict as stored (padding spaces trimmed).
+        dict: String,
+        /// Header length in bytes = where the data starts.
+        data_offset: u64,
+        written: bool,
+    },
+    /// A forked worker stored `bytes` bytes through the mapping it inherited and exited; `shared` says whether
+    /// that mapping was MAP_SHARED (the parent sees the store) or MAP_PRIVATE (mode c: it does not).
+    ForkWrote {
+        pid: u32,
+        var: String,
+        bytes: usize,
+        shared: bool,
     },
     /// madvise returned 0 (the measurements are in `OpReport::advice`).
     Advised(scan::AdviceReport),

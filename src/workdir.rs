@@ -451,7 +451,9 @@ fn planned_writes(dir: &Path, lesson: &LoadedLesson) -> Plan {
                     _ => continue,
                 }
             }
-            Action::Assign { var, index, .. } | Action::Crash { var, index, .. } => {
+            Action::Assign { var, index, .. }
+            | Action::Crash { var, index, .. }
+            | Action::ForkWrite { var, index, .. } => {
                 let Some((file, shape, itemsize, shared)) = vars.get(var) else {
                     continue;
                 };

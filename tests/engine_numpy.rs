@@ -140,6 +140,7 @@ fn action(op: &J) -> Option<Action> {
             offset: op["offset"].as_i64().unwrap(),
             order: op["order"].as_str().unwrap().to_string(),
             bad_mode: None,
+            npy: None,
         }),
         "assign" => Action::Assign {
             var: var(),
@@ -429,6 +430,7 @@ fn fill_peak(n: i64) -> isize {
         offset: 0,
         order: "C".into(),
         bad_mode: None,
+        npy: None,
     }));
     assert!(out.error.is_none());
     let base = LIVE.with(|l| l.get());

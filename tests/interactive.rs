@@ -23,14 +23,30 @@ fn quiz_marks_a_wrong_answer_gives_a_hint_and_quits_midway() {
     let tmp = tempfile::tempdir().unwrap();
     // Wide enough that the long explanation stays on one line (quiz wraps to the terminal).
     let mut p = spawn(&["quiz", "--width", "200"], tmp.path());
-    p.exp_string(&l1(
-        "1. Look at the execution_table at step 2, what is the value of arr[1,2]?",
-    ))
-    .unwrap();
-    p.exp_string(&l1("Your answer (A-D, h hint, q quit): "))
+    // The question looks at the table at step 2: the table up to step 2 comes first.
+    p.exp_string(&l1("Execution Table")).unwrap();
+    let before = p
+        .exp_string(&l1(
+            "1. Look at the execution_table at step 2, what is the value of arr[1,2]?",
+        ))
+        .unwrap();
+    assert!(
+        before.contains(&l1("Assign values 0 to 8 reshaped")),
+        "{before}"
+    );
+    assert!(!before.contains("Flush changes to disk"), "{before}");
+    p.exp_string(&l1("Your answer (A-D, h hint, t table, q quit): "))
+        .unwrap();
+    // `t` shows the whole table at any time, then asks again.
+    p.send_line("t").unwrap();
+    p.exp_string(&l1("Execution Table")).unwrap();
+    p.exp_string(&l1("Flush changes to disk")).unwrap();
+    p.exp_string(&l1("Close memmap object")).unwrap();
+    p.exp_string(&l1("Your answer (A-D, h hint, t table, q quit): "))
         .unwrap();
     p.send_line("b").unwrap();
-    p.exp_string(&l1("✘ Wrong — the answer is A.")).unwrap();
+    p.exp_string(&l1("✘ Wrong — the answer is A (5.0)."))
+        .unwrap();
     // The explanation cites the measured cell.
     p.exp_string(&l1("At step 2 the Array Content column shows [[0. 1. 2.] [3. 4. 5.] [6. 7. 8.]], so arr[1, 2] = 5.0."))
         .unwrap();
@@ -72,8 +88,16 @@ fn step_walks_predicts_and_quits_cleanly() {
     let mut p = spawn(&["step", "--width", "100"], tmp.path());
     p.exp_string(&l1("Next: step 1 · Create memmap array with zeros"))
         .unwrap();
-    p.exp_string(&l1("[Enter] perform the step, q quit: "))
+    p.exp_string(&l1("[Enter] perform the step, t table, q quit: "))
         .unwrap();
+    // Nothing has run yet: the table is empty, and anything but Enter, t or q is asked again.
+    p.send_line("t").unwrap();
+    p.exp_string(&l1("No step has run yet")).unwrap();
+    p.send_line("go").unwrap();
+    p.exp_string(&l1(
+        "Press Enter to perform the step, t for the table or q to quit.",
+    ))
+    .unwrap();
     p.send_line("").unwrap();
     p.exp_string(&l1("Step 1 · Create memmap array with zeros"))
         .unwrap();
@@ -87,23 +111,42 @@ fn step_walks_predicts_and_quits_cleanly() {
     // Step 2 has a quiz question about its outcome: predict first, then the run checks it.
     p.exp_string(&l1("Next: step 2 · Assign values 0 to 8 reshaped"))
         .unwrap();
+    // Phrased about the step to come, not about a table row that does not exist yet.
     p.exp_string(&l1(
-        "Predict: Look at the execution_table at step 2, what is the value of arr[1,2]?",
+        "Predict: step 2 is about to run — what will arr[1, 2] be once it has run?",
     ))
     .unwrap();
-    p.exp_string(&l1("Your prediction (letter, or Enter to skip): "))
+    let prompt = "Your prediction (A-D, h hint, t table, Enter skip, q quit): ";
+    p.exp_string(&l1(prompt)).unwrap();
+    // The keys of the quiz: h shows the hint, t the table so far, an invalid letter is asked again.
+    p.send_line("h").unwrap();
+    p.exp_string(&l1("Hint: Check the array content column at step 2"))
         .unwrap();
+    p.exp_string(&l1(prompt)).unwrap();
+    p.send_line("t").unwrap();
+    p.exp_string(&l1("Execution Table")).unwrap();
+    let table = p.exp_string(&l1("Page map: the step's file")).unwrap();
+    // The table so far: step 1's row (its note), nothing of step 2 yet.
+    assert!(table.contains("Array backed"), "{table}");
+    assert!(!table.contains("Values set"), "{table}");
+    // Nor a footer or correction about steps that have not run.
+    assert!(!table.contains("not in this run"), "{table}");
+    p.exp_string(&l1(prompt)).unwrap();
+    p.send_line("x").unwrap();
+    p.exp_string(&l1("Please type a letter from A to D"))
+        .unwrap();
+    p.exp_string(&l1(prompt)).unwrap();
     p.send_line("c").unwrap();
-    p.exp_string(&l1("[Enter] perform the step, q quit: "))
+    p.exp_string(&l1("[Enter] perform the step, t table, q quit: "))
         .unwrap();
     p.send_line("").unwrap();
     p.exp_string(&l1("[[0. 1. 2.]")).unwrap();
-    p.exp_string(&l1("✘ Not quite — the run measured A."))
+    p.exp_string(&l1("✘ Not quite — the run measured A (5.0)."))
         .unwrap();
 
     p.exp_string(&l1("Next: step 3 · Flush changes to disk"))
         .unwrap();
-    p.exp_string(&l1("[Enter] perform the step, q quit: "))
+    p.exp_string(&l1("[Enter] perform the step, t table, q quit: "))
         .unwrap();
     p.send_line("q").unwrap();
     p.exp_string(&l1("Mappings closed. Temporary files removed."))

@@ -226,19 +226,27 @@ fn a_claim_on_a_missing_line_is_an_invalid_lesson() {
 
 #[test]
 fn default_lesson_question_3_is_graded_by_the_measurement() {
+    // A disk-backed directory: on tmpfs question 3 is not graded (tests/cli_quiz.rs covers that).
+    let dir = env!("CARGO_TARGET_TMPDIR");
     let out = tutor()
-        .args(["quiz", "--answers", "A,C,A"])
+        .env("TMPDIR", dir)
+        .args(["quiz", "--width", "2000", "--answers", "A,C,A"])
         .output()
         .expect("runs");
     let text = String::from_utf8_lossy(&out.stdout);
+    if text.contains("Not graded") {
+        eprintln!("SKIPPED: {dir} has no disk here");
+        return;
+    }
     assert_eq!(out.status.code(), Some(0), "{text}");
     assert!(text.contains("Score: 3/3"), "{text}");
     assert!(
-        text.contains("Measured: the page written at step 2 is dirty"),
+        text.contains("Measured: after step 2 the file as read(2) sees it already holds 0 to 8"),
         "{text}"
     );
-    assert!(text.contains("(step 2, Dirty pages = "), "{text}");
+    assert!(text.contains("step 2, Dirty pages = "), "{text}");
     let out = tutor()
+        .env("TMPDIR", dir)
         .args(["quiz", "--answers", "A,C,B"])
         .output()
         .expect("runs");

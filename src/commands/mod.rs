@@ -3,6 +3,7 @@
 pub mod check;
 pub mod export;
 pub mod input;
+pub(crate) mod keys;
 pub mod list;
 pub mod pager;
 pub mod quiz;

@@ -1,10 +1,15 @@
 //! `memmap-tutor quiz`: ask the lesson's questions, mark each answer from the live run, print the score.
 
 use super::input::{Input, Scripted, Terminal};
-use super::run::{load_and_prepare, perform_any};
-use super::{emit, CommandError, Style};
+use super::keys::{self, Key, Prompt};
+use super::run::{load_and_prepare, perform_any, render_options};
+use super::{emit, emit_exact, CommandError, Style};
 use crate::cli::QuizArgs;
-use crate::quiz::{self, Asked};
+use crate::lesson::LoadedLesson;
+use crate::quiz::{self, Asked, Shows};
+use crate::trace::Trace;
+use crate::views::steps::step_blocks;
+use crate::views::{render_blocks, RenderOptions, ViewContext};
 
 /// Run the lesson, then ask its questions (from the terminal, or `--answers`).
 pub fn run(args: &QuizArgs) -> Result<(), CommandError> {
@@ -36,11 +41,24 @@ pub fn run(args: &QuizArgs) -> Result<(), CommandError> {
         questions.len()
     ))?;
     let style = Style::of(&args.output.output());
-    let score = match &args.answers {
-        Some(list) => ask_all(&questions, &mut Scripted::new(list), true, &style)?,
-        None => ask_all(&questions, &mut Terminal, false, &style)?,
+    let shown = Shown {
+        lesson: &lesson,
+        trace: &trace,
+        options: render_options(&args.output.output()),
     };
-    emit(&format!("Score: {}/{}\n", score.right, score.total))?;
+    let score = match &args.answers {
+        Some(list) => ask_all(&questions, &shown, &mut Scripted::new(list), true, &style)?,
+        None => ask_all(&questions, &shown, &mut Terminal, false, &style)?,
+    };
+    let not_graded = match score.not_graded {
+        0 => String::new(),
+        1 => " (1 question not graded: this run could not measure its answer)".to_string(),
+        n => format!(" ({n} questions not graded: this run could not measure their answers)"),
+    };
+    emit(&format!(
+        "Score: {}/{}{not_graded}\n",
+        score.right, score.total
+    ))?;
     if score.right == score.total {
         Ok(())
     } else {
@@ -49,14 +67,14 @@ pub fn run(args: &QuizArgs) -> Result<(), CommandError> {
 }
 
 /// `--answers` must read as a session could go: one letter per question (within its choices),
-/// `h` for a hint, `q` to stop; anything else, or more answers than questions, is refused (exit 2)
+/// `h` for a hint, `t` for the table, `q` to stop; anything else, or more answers than questions, is refused (exit 2)
 /// instead of being silently dropped or read as quitting.
 pub fn check_answers(list: &str, questions: &[Asked]) -> Result<(), String> {
     let mut next = 0;
     for (i, raw) in list.split(',').enumerate() {
         let a = raw.trim();
         let at = format!("--answers: answer {} `{}`", i + 1, super::show::shown(a));
-        if a.eq_ignore_ascii_case("h") {
+        if a.eq_ignore_ascii_case("h") || a.eq_ignore_ascii_case("t") {
             continue;
         }
         if a.eq_ignore_ascii_case("q") {
@@ -69,7 +87,9 @@ pub fn check_answers(list: &str, questions: &[Asked]) -> Result<(), String> {
             return Err(format!(
                 "--answers gives {} answers but the quiz has {} question{}",
                 list.split(',')
-                    .filter(|a| !a.trim().eq_ignore_ascii_case("h"))
+                    .filter(|a| {
+                        !a.trim().eq_ignore_ascii_case("h") && !a.trim().eq_ignore_ascii_case("t")
+                    })
                     .count(),
                 questions.len(),
                 if questions.len() == 1 { "" } else { "s" }
@@ -78,7 +98,7 @@ pub fn check_answers(list: &str, questions: &[Asked]) -> Result<(), String> {
         if quiz::index_of(a, q.choices.len()).is_none() {
             let last = quiz::letter(q.choices.len().saturating_sub(1));
             return Err(format!(
-                "{at}: question {} takes a letter from A to {last} (or h for a hint, q to stop)",
+                "{at}: question {} takes a letter from A to {last} (or h for a hint, t for the table, q to stop)",
                 next + 1
             ));
         }
@@ -87,25 +107,66 @@ pub fn check_answers(list: &str, questions: &[Asked]) -> Result<(), String> {
     Ok(())
 }
 
-/// Right answers out of the questions that have an answer key.
+/// Right answers out of the graded questions, and the questions this run could not grade.
 pub struct Score {
     pub right: usize,
     pub total: usize,
+    pub not_graded: usize,
+}
+
+/// What the quiz shows of the run: the execution table (whole or up to a step) and single steps.
+pub(crate) struct Shown<'a> {
+    pub lesson: &'a LoadedLesson,
+    pub trace: &'a Trace,
+    pub options: RenderOptions,
+}
+
+impl Shown<'_> {
+    /// The execution table up to and including `upto` (all of it for `None`), rendered.
+    pub(crate) fn table(&self, upto: Option<usize>) -> String {
+        let ctx = ViewContext {
+            lesson: self.lesson,
+            trace: self.trace,
+            quiz: &[],
+        };
+        if self.trace.steps.is_empty() {
+            return "No step has run yet: the execution table is empty.\n".to_string();
+        }
+        render_blocks(&crate::views::table::build_upto(&ctx, upto), &self.options)
+    }
+
+    /// What `q` refers to, rendered (empty when it refers to nothing of the run).
+    fn before(&self, q: &Asked) -> String {
+        match q.shows {
+            Shows::Nothing => String::new(),
+            Shows::Table { upto } => self.table(upto),
+            Shows::Step(n) => match self.trace.steps.iter().find(|s| s.step == n) {
+                Some(step) => render_blocks(&step_blocks(step, &mut false), &self.options),
+                None => String::new(),
+            },
+        }
+    }
 }
 
 /// Ask every question in turn; stops early on `q` or end of input.
 pub(crate) fn ask_all(
     questions: &[Asked],
+    shown: &Shown,
     input: &mut dyn Input,
     echo: bool,
     style: &Style,
 ) -> Result<Score, CommandError> {
     let total = questions.iter().filter(|q| q.answer.is_some()).count();
-    let mut right = 0;
+    let mut score = Score {
+        right: 0,
+        total,
+        not_graded: questions.len() - total,
+    };
     for (i, q) in questions.iter().enumerate() {
+        emit_exact(&shown.before(q))?;
         emit(&style.wrap(&question_text(i, q)))?;
-        match ask_one(q, input, echo, style)? {
-            Outcome::Right => right += 1,
+        match ask_one(q, shown, input, echo, style)? {
+            Outcome::Right => score.right += 1,
             Outcome::Wrong | Outcome::Unscored => {}
             Outcome::Quit => {
                 emit("Quiz ended.\n")?;
@@ -113,7 +174,7 @@ pub(crate) fn ask_all(
             }
         }
     }
-    Ok(Score { right, total })
+    Ok(score)
 }
 
 enum Outcome {
@@ -134,65 +195,53 @@ pub(crate) fn question_text(i: usize, q: &Asked) -> String {
 
 fn ask_one(
     q: &Asked,
+    shown: &Shown,
     input: &mut dyn Input,
     echo: bool,
     style: &Style,
 ) -> Result<Outcome, CommandError> {
-    let last = quiz::letter(q.choices.len().saturating_sub(1));
-    let prompt = format!("Your answer (A-{last}, h hint, q quit): ");
-    loop {
-        let Some(line) = input.ask(&prompt) else {
-            emit("\n")?;
-            return Ok(Outcome::Quit);
-        };
-        if echo {
-            emit(&format!("{prompt}{line}\n"))?;
-        }
-        match line.to_lowercase().as_str() {
-            "q" => return Ok(Outcome::Quit),
-            "h" => {
-                let hint = q.hint.as_deref().unwrap_or("No hint for this question.");
-                emit(&style.wrap(&format!("💡 Hint: {hint}\n")))?;
-                continue;
-            }
-            _ => {}
-        }
-        let Some(chosen) = quiz::index_of(&line, q.choices.len()) else {
-            emit(&format!(
-                "Please type a letter from A to {last}, h for a hint or q to quit.\n"
-            ))?;
-            continue;
-        };
-        let Some(answer) = q.answer else {
-            emit(&style.wrap(&format!(
-                "No answer key: {}\n\n",
-                if q.explanation.is_empty() {
-                    "the run could not measure this."
-                } else {
-                    &q.explanation
-                }
-            )))?;
-            return Ok(Outcome::Unscored);
-        };
-        let verdict = if chosen == answer {
-            style.verdict(true, "✔ Right.")
-        } else {
-            style.verdict(
-                false,
-                &format!("✘ Wrong — the answer is {}.", quiz::letter(answer)),
-            )
-        };
-        let explanation = if q.explanation.is_empty() {
-            String::new()
-        } else {
-            format!(" {}", q.explanation)
-        };
-        let explanation = crate::term_safe::cleaned(&explanation);
-        style.emit(&style.wrap(&format!("{verdict}{explanation}\n\n")))?;
-        return Ok(if chosen == answer {
-            Outcome::Right
-        } else {
-            Outcome::Wrong
-        });
-    }
+    let table = || shown.table(None);
+    let prompt = Prompt {
+        what: "Your answer",
+        choices: q.choices.len(),
+        hint: q.hint.as_deref(),
+        skip: false,
+        table: &table,
+    };
+    let chosen = match keys::ask(&prompt, input, echo, style)? {
+        Key::Choice(i) => i,
+        Key::Skip | Key::Quit => return Ok(Outcome::Quit),
+    };
+    let Some(answer) = q.answer else {
+        let why = q.not_graded.as_deref().unwrap_or("no answer key");
+        style.emit(&style.wrap(&crate::term_safe::cleaned(&format!(
+            "○ Not graded: {why}.\n\n"
+        ))))?;
+        return Ok(Outcome::Unscored);
+    };
+    // The right choice by its text as well as its letter: the letter changes with `--shuffle`.
+    let verdict = if chosen == answer {
+        style.verdict(true, "✔ Right.")
+    } else {
+        style.verdict(
+            false,
+            &format!(
+                "✘ Wrong — the answer is {} ({}).",
+                quiz::letter(answer),
+                q.choices[answer]
+            ),
+        )
+    };
+    let explanation = if q.explanation.is_empty() {
+        String::new()
+    } else {
+        format!(" {}", q.explanation)
+    };
+    let explanation = crate::term_safe::cleaned(&explanation);
+    style.emit(&style.wrap(&format!("{verdict}{explanation}\n\n")))?;
+    Ok(if chosen == answer {
+        Outcome::Right
+    } else {
+        Outcome::Wrong
+    })
 }

@@ -1,9 +1,12 @@
 //! `memmap-tutor step`: one step per Enter with the live state after each; predict-then-check questions.
 
 use super::input::{Input, Terminal};
+use super::keys::{self, Key, Prompt};
+use super::quiz::Shown;
 use super::run::{load_and_prepare, render_options};
 use super::{emit, emit_exact, CommandError, Style};
 use crate::cli::StepArgs;
+use crate::lesson::model::{AboutKind, Question};
 use crate::quiz;
 use crate::runner::Runner;
 use crate::trace::Trace;
@@ -28,7 +31,7 @@ pub fn run(args: &StepArgs) -> Result<(), CommandError> {
     runner.allow_overwrite(workdir.overwrite());
     let env = runner.environment().clone();
     emit(&style.wrap(&format!(
-        "{}\nWork directory: {} ({}{})\nPress Enter to perform each step, q then Enter to quit.\n\n",
+        "{}\nWork directory: {} ({}{})\nPress Enter to perform each step, t then Enter for the execution table so far, q then Enter to quit.\n\n",
         lesson.lesson.title,
         super::shell_quote(&workdir.path().display().to_string()),
         env.filesystem,
@@ -51,27 +54,44 @@ pub fn run(args: &StepArgs) -> Result<(), CommandError> {
             "Next: step {} · {}\n    {}\n",
             next.number, next.action_text, next.code
         )))?;
+        let shown = Shown {
+            lesson: &lesson,
+            trace: &trace,
+            options,
+        };
+        // The table as far as the run has gone (no footer or correction about steps still to come).
+        let table = || shown.table(Some(trace.steps.last().map_or(0, |s| s.step)));
         // Questions about this step's outcome are asked before it is performed: predict, then check.
         let predictions = predict_questions(&lesson.lesson.quiz, next.number);
         let mut guesses = Vec::new();
         for q in &predictions {
-            emit(&style.wrap(&format!("Predict: {}\n", q.question)))?;
+            emit(&style.wrap(&format!("Predict: {}\n", prediction_text(q, next.number))))?;
             for (j, c) in q.choices.iter().enumerate() {
                 emit(&style.wrap(&format!("   {}  {c}\n", quiz::letter(j))))?;
             }
-            let Some(line) = input.ask("Your prediction (letter, or Enter to skip): ") else {
+            let prompt = Prompt {
+                what: "Your prediction",
+                choices: q.choices.len(),
+                hint: q.hint.as_deref(),
+                skip: true,
+                table: &table,
+            };
+            match keys::ask(&prompt, &mut input, false, &style)? {
+                Key::Choice(i) => guesses.push(Some(i)),
+                Key::Skip => guesses.push(None),
+                Key::Quit => return finish(&workdir),
+            }
+        }
+        loop {
+            let Some(line) = input.ask("[Enter] perform the step, t table, q quit: ") else {
                 return finish(&workdir);
             };
-            if line.eq_ignore_ascii_case("q") {
-                return finish(&workdir);
+            match line.to_lowercase().as_str() {
+                "" => break,
+                "q" => return finish(&workdir),
+                "t" => emit_exact(&table())?,
+                _ => emit("Press Enter to perform the step, t for the table or q to quit.\n")?,
             }
-            guesses.push(quiz::index_of(&line, q.choices.len()));
-        }
-        let Some(line) = input.ask("[Enter] perform the step, q quit: ") else {
-            return finish(&workdir);
-        };
-        if line.eq_ignore_ascii_case("q") {
-            return finish(&workdir);
         }
         let Some(record) = runner.step() else { break };
         emit_exact(&render_blocks(
@@ -97,10 +117,7 @@ pub fn run(args: &StepArgs) -> Result<(), CommandError> {
 }
 
 /// Lesson questions whose answer is decided by the step about to run.
-fn predict_questions(
-    quiz: &[crate::lesson::model::Question],
-    step: usize,
-) -> Vec<crate::lesson::model::Question> {
+fn predict_questions(quiz: &[Question], step: usize) -> Vec<Question> {
     quiz.iter()
         .filter(|q| {
             q.about
@@ -113,26 +130,65 @@ fn predict_questions(
         .collect()
 }
 
+/// A question about step `n`'s outcome asked before step `n` runs: phrased about the step to come (the
+/// lesson's own wording looks back at a table row that does not exist yet).
+fn prediction_text(q: &Question, n: usize) -> String {
+    let Some(about) = &q.about else {
+        return q.question.clone();
+    };
+    let var = about
+        .var
+        .as_deref()
+        .map(|v| format!(" of `{v}`"))
+        .unwrap_or_default();
+    let asks = match about.kind() {
+        Some(AboutKind::Value) => format!(
+            "what will {} be once it has run?",
+            about.index.as_deref().unwrap_or("the element")
+        ),
+        Some(AboutKind::File) => {
+            format!("what will the file{var} hold, as read(2) sees it, once it has run?")
+        }
+        Some(AboutKind::DirtyPages) => {
+            format!("how many dirty pages will the file{var} have once it has run?")
+        }
+        Some(AboutKind::FirstDiskWrite) => {
+            format!(
+                "which step, from this one on, will be the first to write the file{var} to disk?"
+            )
+        }
+        None => return q.question.clone(),
+    };
+    format!("step {n} is about to run — {asks}")
+}
+
 fn reveal(
-    questions: &[crate::lesson::model::Question],
+    questions: &[Question],
     guesses: &[Option<usize>],
     trace: &Trace,
     style: &Style,
 ) -> Result<(), CommandError> {
     for (q, guess) in questions.iter().zip(guesses) {
-        let Some(m) = q
-            .about
-            .as_ref()
-            .and_then(|a| quiz::derive::measure(a, trace))
-        else {
-            continue;
+        let Some(about) = &q.about else { continue };
+        let m = match quiz::derive::measure(about, trace) {
+            Ok(m) => m,
+            Err(why) => {
+                let line = format!("○ Not graded: cannot be measured here: {}.", why.why());
+                style.emit(&style.wrap(&crate::term_safe::cleaned(&line)))?;
+                emit("\n")?;
+                continue;
+            }
         };
         let answer = quiz::derive::matching_choice(&m.answer, &q.choices);
         let verdict = match (guess, answer) {
             (Some(g), Some(a)) if *g == a => style.verdict(true, "✔ Your prediction was right."),
             (Some(_), Some(a)) => style.verdict(
                 false,
-                &format!("✘ Not quite — the run measured {}.", quiz::letter(a)),
+                &format!(
+                    "✘ Not quite — the run measured {} ({}).",
+                    quiz::letter(a),
+                    q.choices[a]
+                ),
             ),
             (None, _) => "Measured:".to_string(),
             (Some(_), None) => {

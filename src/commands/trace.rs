@@ -274,6 +274,7 @@ pub fn questions_for(trace: &Trace) -> Vec<Question> {
         hint: Some(hint.to_string()),
         explanation: None,
         about: Some(about),
+        derive: Vec::new(),
     };
     let mut out = Vec::new();
     if trace.environment.has_disk

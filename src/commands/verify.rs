@@ -113,12 +113,15 @@ fn verify_one(
         let (mapped, trace) = super::trace::perform_script_lesson(lesson, workdir.path())?;
         let mut checks = verify::check_script_lines(lesson, &trace);
         checks.extend(verify::check_lesson(&mapped, &trace));
+        checks.extend(crate::quiz::keys::check_answers(&mapped, &trace));
         (checks, trace)
     } else {
         let trace = Runner::new(lesson, workdir.path())
             .with_wait_observer(super::ticker::wait_ticker())
             .run_all();
-        (verify::check_lesson(lesson, &trace), trace)
+        let mut checks = verify::check_lesson(lesson, &trace);
+        checks.extend(crate::quiz::keys::check_answers(lesson, &trace));
+        (checks, trace)
     };
     let (p, f, s) = verify::tally(&checks);
     let src = &lesson.source;

@@ -3,8 +3,10 @@
 pub mod array;
 pub mod assign;
 pub mod child;
+mod fork;
 pub mod kernel;
 pub mod madvise;
+mod npy;
 pub mod open;
 pub mod scan;
 pub mod view;
@@ -47,6 +49,8 @@ pub struct Variable {
     map_len: usize,
     /// Offset of the array's first byte inside the mapping.
     array_offset: usize,
+    /// For a `.npy` file: the header's length (the file's bytes before `offset`), shown in the file view.
+    pub npy_header: Option<u64>,
 }
 
 impl Variable {
@@ -215,6 +219,7 @@ fn crash_stores(
         map_start: v.map_start,
         map_len: v.map_len,
         array_offset: v.array_offset,
+        npy_header: None,
     };
     assign::assign(&scratch, index, value)?;
     let map = scratch.map.as_ref().ok_or_else(|| scratch.closed_error())?;
@@ -549,7 +554,14 @@ impl Engine {
         match action {
             Action::Open(spec) => {
                 let dir = self.dir.as_ref().map_err(|e| e.clone())?;
-                let var = open::open(dir, spec, &mut self.guard)?;
+                let var = match &spec.npy {
+                    Some(call) => {
+                        let (var, event) = npy::open(dir, spec, call, &mut self.guard)?;
+                        self.report.event = Some(event);
+                        var
+                    }
+                    None => open::open(dir, spec, &mut self.guard)?,
+                };
                 // Rebinding drops the old mapping (munmap, no msync), as in Python.
                 self.vars.insert(spec.var.clone(), var);
                 Ok(None)
@@ -580,7 +592,10 @@ impl Engine {
             }
             Action::Reopen(spec) => {
                 let dir = self.dir.as_ref().map_err(|e| e.clone())?;
-                let var = open::open(dir, spec, &mut self.guard)?;
+                let var = match &spec.npy {
+                    Some(call) => npy::open(dir, spec, call, &mut self.guard)?.0,
+                    None => open::open(dir, spec, &mut self.guard)?,
+                };
                 self.report.event = Some(StepEvent::Reopened {
                     file: spec.file.clone(),
                     mode: spec.mode.as_str().to_string(),
@@ -628,6 +643,13 @@ impl Engine {
                 var, index, value, ..
             } => self.crash(var, index, value).map(|_| None),
             Action::Evict { var } => self.evict(var).map(|_| None),
+            Action::ForkWrite { var, index, value } => {
+                let v = self.open_var(var)?;
+                let (record, event) = fork::fork_write(v, index, value)?;
+                self.report.child = Some(record);
+                self.report.event = Some(event);
+                Ok(None)
+            }
             Action::WaitWriteback { var, timeout_ms } => {
                 let path = self.known_var(var)?.path.clone();
                 let (fs_name, has_disk) = match crate::probe::fs_info(&self.workdir) {
@@ -707,6 +729,7 @@ impl Engine {
             offset: v.offset as i64,
             order: v.order.to_string(),
             bad_mode: None,
+            npy: None,
         };
         let dir = self.dir.as_ref().map_err(|e| e.clone())?;
         let guard = &mut self.guard;

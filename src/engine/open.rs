@@ -271,6 +271,7 @@ pub fn open(dir: &DirFd, spec: &OpenSpec, guard: &mut WriteGuard) -> Result<Vari
         map_start,
         map_len,
         array_offset: array_offset as usize,
+        npy_header: None,
     })
 }
 

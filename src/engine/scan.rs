@@ -211,6 +211,7 @@ pub fn scan(
     }
     let elements = checked_size(&view.shape).unwrap_or(0) as u64;
     let id = probe::file_id(&v.path).map_err(|e| format!("cannot stat the file: {e}"));
+    let tutor_anon_kb_before = probe::own_anon_kb();
     let rss_kb_before = file_rss(&id);
     let cached_before = cached_pages(&v.path);
     let mut per_chunk = Vec::with_capacity(if spec.summary { 0 } else { chunks });
@@ -291,6 +292,8 @@ pub fn scan(
         faults,
         read_ms,
         read_ahead: probe::read_ahead(&v.path),
+        tutor_anon_kb_before,
+        tutor_anon_kb_after: probe::own_anon_kb(),
         per_chunk,
         summary: spec.summary,
     };

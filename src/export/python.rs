@@ -26,6 +26,8 @@ struct Needs {
     signal: bool,
     time: bool,
     truncation_guard: bool,
+    /// A `fork_write` step: the forked-worker helper.
+    fork: bool,
 }
 
 /// Helper: run a function in another process, as the tutor's outside-process steps do.
@@ -47,6 +49,35 @@ def in_another_process(work):
     if os.WIFSIGNALED(status):
         print('the other process was killed by', signal.Signals(os.WTERMSIG(status)).name)
     return status
+"#;
+
+/// Helper: a worker made with os.fork() (multiprocessing's `fork` start method), which inherits the mappings.
+const FORK_HELPER: &str = r#"
+def in_forked_worker(work):
+    """Run work() in a worker made with os.fork(), as multiprocessing's 'fork' start method makes it: the worker
+    inherits this process's memory maps. An exception in the worker is raised here again, as Pool.apply does."""
+    sys.stdout.flush()  # else the worker would print our buffered output a second time
+    r, w = os.pipe()
+    pid = os.fork()
+    if pid == 0:
+        os.close(r)
+        try:
+            work()
+        except BaseException as e:
+            os.write(w, pickle.dumps(e))
+            os._exit(1)
+        os._exit(0)
+    os.close(w)
+    raised = b''
+    while True:
+        chunk = os.read(r, 65536)
+        if not chunk:
+            break
+        raised += chunk
+    os.close(r)
+    os.waitpid(pid, 0)
+    if raised:
+        raise pickle.loads(raised)
 "#;
 
 /// Helper: the tutor's guard against SIGBUS after another process shrank a mapped file.
@@ -238,6 +269,15 @@ fn step_python(
                 value.to_python()
             )
         }
+        Action::ForkWrite { var, index, value } => {
+            needs.fork = true;
+            format!(
+                "{}def worker():\n    {} = {}  # through the mapping inherited from this process\n\n\nin_forked_worker(worker)",
+                guard(var, needs),
+                index.to_python(var),
+                value.to_python()
+            )
+        }
         Action::Evict { var } => {
             needs.mmap = true;
             needs.os = true;
@@ -425,7 +465,7 @@ pub fn python_script(lesson: &LoadedLesson, opts: ScriptOptions) -> String {
     }
     out.push('\n');
     let mut imports = Vec::new();
-    if needs.os || needs.child || needs.truncation_guard || opts.instrument {
+    if needs.os || needs.child || needs.truncation_guard || needs.fork || opts.instrument {
         imports.push("import os");
     }
     if needs.mmap {
@@ -434,7 +474,10 @@ pub fn python_script(lesson: &LoadedLesson, opts: ScriptOptions) -> String {
     if needs.child || needs.signal {
         imports.push("import signal");
     }
-    if needs.child || opts.instrument {
+    if needs.fork {
+        imports.push("import pickle");
+    }
+    if needs.child || needs.fork || opts.instrument {
         imports.push("import sys");
     }
     if needs.time {
@@ -450,6 +493,9 @@ pub fn python_script(lesson: &LoadedLesson, opts: ScriptOptions) -> String {
     out.push_str("import numpy as np\n");
     if needs.child {
         out.push_str(&format!("\n{CHILD_HELPER}"));
+    }
+    if needs.fork {
+        out.push_str(&format!("\n{FORK_HELPER}"));
     }
     if needs.truncation_guard {
         out.push_str(&format!("\n{TRUNCATION_HELPER}"));

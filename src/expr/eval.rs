@@ -1046,7 +1046,9 @@ fn with_dtype(inner: &ValueExpr, dt: DType) -> Result<Value, String> {
         ValueExpr::FullOf { shape, fill } => {
             let shape = shape_from_u64(shape)?;
             match compile(fill)? {
-                Value::NpScalar(s, _) => Ok(Value::Array(Lazy::new(shape, dt, Node::Fill(s.cast(&dt))))),
+                Value::NpScalar(s, _) => {
+                    Ok(Value::Array(Lazy::new(shape, dt, Node::Fill(s.cast(&dt)))))
+                }
                 _ => Err("TypeError: the fill value must be a number".to_string()),
             }
         }

@@ -50,7 +50,10 @@ pub enum ValueExpr {
     /// `np.full(shape, fill)`, `np.zeros(shape)`, `np.ones(shape)`.
     Full { shape: Vec<u64>, fill: Scalar },
     /// `np.full(shape, np.float32(2))`: a NumPy scalar fill gives the array its dtype.
-    FullOf { shape: Vec<u64>, fill: Box<ValueExpr> },
+    FullOf {
+        shape: Vec<u64>,
+        fill: Box<ValueExpr>,
+    },
     /// `x.reshape(3, 3)`; one dimension may be `-1`.
     Reshape(Box<ValueExpr>, Vec<i64>),
     /// `x.astype('float32')`.

@@ -37,6 +37,15 @@ pub const LESSONS: &[(&str, &str)] = &[
         "truncation",
         include_str!("../../scenarios/truncation.yaml"),
     ),
+    ("npy-files", include_str!("../../scenarios/npy-files.yaml")),
+    (
+        "growing-file",
+        include_str!("../../scenarios/growing-file.yaml"),
+    ),
+    (
+        "sharing-processes",
+        include_str!("../../scenarios/sharing-processes.yaml"),
+    ),
     (
         "one-field-per-record",
         include_str!("../../scenarios/one-field-per-record.yaml"),

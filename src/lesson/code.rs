@@ -11,6 +11,9 @@ pub(crate) fn py_tuple(dims: &[i64]) -> String {
 
 /// `arr = np.memmap('large_data.dat', dtype='float32', mode='w+', shape=(3, 3))`.
 pub(crate) fn open_code(spec: &OpenSpec) -> String {
+    if let Some(call) = &spec.npy {
+        return super::npy::code(spec, call);
+    }
     let mut s = format!(
         "{} = np.memmap({}, dtype={}, mode={}",
         spec.var,
@@ -39,6 +42,11 @@ pub(crate) fn action_code(action: &Action) -> String {
             format!("{} = {}", index.to_python(var), value.to_python())
         }
         Action::Read { var, index } => format!("print({})", index.to_python(var)),
+        Action::ForkWrite { var, index, value } => format!(
+            "# a forked worker (os.fork): {} = {}; os._exit(0)",
+            index.to_python(var),
+            value.to_python()
+        ),
         Action::Flush { var } => format!("{var}.flush()"),
         Action::Close { var } => format!("del {var}"),
         Action::Reopen(spec) => format!("{}  # reopen: same file, dtype, shape, offset and order", open_code(spec)),
@@ -124,6 +132,16 @@ fn target_text(target: &Target) -> String {
 /// The action text used when a step has no `action`: "Open large_data.dat as float32 (3, 3), mode w+".
 pub fn action_text(action: &Action) -> String {
     match action {
+        Action::Open(
+            spec @ OpenSpec {
+                npy: Some(call), ..
+            },
+        ) => super::npy::text(spec, call),
+        Action::ForkWrite { var, index, value } => format!(
+            "A forked worker stores {} = {} through the mapping it inherited",
+            index.to_python(var),
+            value.to_python()
+        ),
         Action::Open(spec) => {
             let shape = match &spec.shape {
                 Some(s) => py_tuple(s),

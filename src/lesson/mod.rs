@@ -4,6 +4,7 @@ pub mod builtin;
 pub mod code;
 pub mod expect;
 pub(crate) mod model;
+pub(crate) mod npy;
 pub mod scan_steps;
 pub(crate) mod validate;
 
@@ -81,6 +82,10 @@ pub struct OpenSpec {
     /// anything else (`mode` is then a placeholder that touches nothing).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub bad_mode: Option<String>,
+    /// Set for a `.npy` file opened with `np.load(mmap_mode=...)` or `open_memmap` (then dtype, shape, offset
+    /// and order come from the file's header, or are written into it); `None` for `np.memmap`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub npy: Option<NpyCall>,
 }
 
 impl OpenSpec {
@@ -88,6 +93,17 @@ impl OpenSpec {
     pub fn mode_text(&self) -> &str {
         self.bad_mode.as_deref().unwrap_or(self.mode.as_str())
     }
+}
+
+/// Which NumPy call opens a `.npy` file, with the mode as the lesson spelled it (NumPy tests `'w' in mode`).
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct NpyCall {
+    /// `np.load` (true) or `np.lib.format.open_memmap` (false).
+    pub load: bool,
+    /// The mode text as written (`r`, `r+`, `c`, `w+`, or a long name).
+    pub mode: String,
+    /// open_memmap: the lesson gave `dtype` (else NumPy's default, float64).
+    pub dtype_given: bool,
 }
 
 /// What a validated step does.
@@ -167,6 +183,12 @@ pub enum Action {
         size: u64,
         touch: bool,
     },
+    /// A forked worker performs `var[index] = value` through the mapping it inherited, then exits.
+    ForkWrite {
+        var: String,
+        index: IndexExpr,
+        value: ValueExpr,
+    },
     /// `var._mmap.madvise(mmap.<advice>[, start[, length]])`.
     Madvise(crate::lesson::scan_steps::MadviseSpec),
     /// Read `var[index]` in chunks of rows, measuring memory per chunk.
@@ -178,7 +200,7 @@ impl Action {
     pub fn op(&self) -> crate::trace::Op {
         use crate::trace::Op;
         match self {
-            Action::Open(_) => Op::Open,
+            Action::Open(OpenSpec { npy: None, .. }) => Op::Open,
             Action::Assign { .. } => Op::Assign,
             Action::Read { .. } => Op::Read,
             Action::Flush { .. } => Op::Flush,
@@ -192,6 +214,9 @@ impl Action {
             Action::FlushAsync { .. } => Op::FlushAsync,
             Action::FlushRange { .. } => Op::FlushRange,
             Action::Truncate { .. } => Op::Truncate,
+            Action::Open(OpenSpec { npy: Some(c), .. }) if c.load => Op::Load,
+            Action::Open(OpenSpec { npy: Some(_), .. }) => Op::OpenMemmap,
+            Action::ForkWrite { .. } => Op::ForkWrite,
             Action::Madvise(_) => Op::Madvise,
             Action::Scan(_) => Op::Scan,
         }
@@ -209,7 +234,8 @@ impl Action {
             | Action::Evict { var }
             | Action::WaitWriteback { var, .. }
             | Action::FlushAsync { var }
-            | Action::FlushRange { var, .. } => var,
+            | Action::FlushRange { var, .. }
+            | Action::ForkWrite { var, .. } => var,
             Action::Madvise(m) => &m.var,
             Action::Scan(s) => &s.var,
             Action::ExternalWrite { target, .. }

@@ -307,6 +307,44 @@ pub struct Question {
     /// What in the trace decides the answer; absent for conceptual questions.
     #[serde(default)]
     pub about: Option<About>,
+    /// A conceptual question answered from measured facts: the right choice is the one whose
+    /// condition the run satisfies (see [`Derivation`]); `verify` checks the declared `answer` against it.
+    #[serde(default)]
+    pub derive: Vec<Derivation>,
+}
+
+/// One choice of a derived question and the measured facts that make it the answer.
+#[derive(Debug, Clone, Deserialize, Serialize, PartialEq, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Derivation {
+    /// The choice this condition selects, by its text.
+    pub choice: String,
+    /// The step whose record decides it.
+    pub step: usize,
+    /// What that step must show (the keys of a step's `expect`).
+    #[serde(default)]
+    pub expect: super::expect::Expect,
+    /// Kernel settings it needs, measured at the start of the run.
+    #[serde(default)]
+    pub kernel: Option<KernelExpect>,
+    /// What the run shows when the condition holds, in words; shown as `Measured: …` with the cited cells.
+    pub says: String,
+    /// Why this choice is right when the condition holds (may use `{dirty_expire_seconds}`).
+    #[serde(default)]
+    pub explanation: Option<String>,
+    /// The measured cells shown with `says`.
+    #[serde(default)]
+    pub cites: Vec<Cite>,
+}
+
+/// Kernel settings a derivation depends on.
+#[derive(Debug, Clone, Default, Deserialize, Serialize, PartialEq, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct KernelExpect {
+    /// `true`: the kernel's flusher writes dirty pages back by itself (vm.dirty_writeback_centisecs > 0);
+    /// `false`: periodic writeback is off.
+    #[serde(default)]
+    pub flusher: Option<bool>,
 }
 
 /// What a trace question asks about.

@@ -40,6 +40,9 @@ fn op_fields(op: Op) -> &'static [&'static str] {
         Op::WaitWriteback => &["var", "timeout"],
         Op::FlushRange => &["var", "offset", "length"],
         Op::Truncate => &["var", "file", "size", "touch"],
+        Op::Load => &["var", "file", "mode"],
+        Op::OpenMemmap => &["var", "file", "mode", "dtype", "shape", "order"],
+        Op::ForkWrite => &["var", "index", "value"],
         Op::Madvise => &["var", "advice", "start", "length"],
         Op::Scan => &["var", "index", "chunk", "release", "summary"],
     }
@@ -122,7 +125,7 @@ pub fn validate_all(source: &str, lesson: &Lesson) -> Vec<LessonError> {
     for (i, step) in lesson.steps.iter().enumerate() {
         if let Err(e) = resolve_step(&cx, i + 1, step, &mut vars, &mut specs) {
             errors.push(e);
-            if matches!(step.op, Op::Open | Op::Reopen) {
+            if matches!(step.op, Op::Open | Op::Reopen | Op::Load | Op::OpenMemmap) {
                 break;
             }
         }
@@ -339,6 +342,30 @@ fn resolve_step(
 
     let action = match step.op {
         Op::Open => Action::Open(open_spec(cx, n, step, var.clone())?),
+        Op::Load | Op::OpenMemmap => {
+            if step.op == Op::Load && step.mode.is_none() {
+                return Err(cx.step_err(n, "mode", super::npy::LOAD_NEEDS_MODE));
+            }
+            Action::Open(super::npy::npy_spec(
+                open_spec(cx, n, step, var.clone())?,
+                step,
+            ))
+        }
+        Op::ForkWrite => {
+            let value = step.value.as_ref().ok_or_else(|| {
+                cx.step_err(
+                    n,
+                    "value",
+                    "a `fork_write` step needs the `value` the worker stores",
+                )
+            })?;
+            Action::ForkWrite {
+                var: var.clone(),
+                index: strip_var(index.unwrap_or_else(IndexExpr::all)),
+                value: parse_value(value)
+                    .map_err(|e| cx.step_err(n, "value", format!("cannot parse the value: {e}")))?,
+            }
+        }
         Op::Reopen => {
             let mut spec = match (vars.get(&var), specs.get(&var)) {
                 (Some(VarState::Closed), Some(spec)) => spec.clone(),
@@ -364,6 +391,9 @@ fn resolve_step(
             };
             let mode_text = step.mode.as_deref().unwrap_or("r+");
             (spec.mode, spec.bad_mode) = parse_mode(mode_text);
+            if let Some(call) = spec.npy.as_mut() {
+                call.mode = mode_text.to_string();
+            }
             Action::Reopen(spec)
         }
         Op::ExternalWrite => {
@@ -611,7 +641,7 @@ fn resolve_step(
 
     // Variable lifetimes: a failing open binds nothing, as in Python.
     match step.op {
-        Op::Open => {
+        Op::Open | Op::Load | Op::OpenMemmap => {
             if step.expect_error.is_none() {
                 vars.insert(var.clone(), VarState::Open);
                 if let Action::Open(spec) = &action {
@@ -864,6 +894,7 @@ fn open_spec(cx: &Ctx, n: usize, step: &Step, var: String) -> Result<OpenSpec, L
         offset,
         order,
         bad_mode,
+        npy: None,
     })
 }
 
@@ -1145,6 +1176,76 @@ fn check_quiz(cx: &Ctx, lesson: &Lesson) -> Result<(), LessonError> {
                 }
             }
             check_var_name(cx, &about.var, loc("about.var"))?;
+        }
+        check_derive(cx, lesson, i, q)?;
+    }
+    Ok(())
+}
+
+/// A derived question's conditions: each names one of the choices (by text, once), a step of the lesson, a
+/// valid expectation for that step's op that checks something, and valid cited cells.
+fn check_derive(
+    cx: &Ctx,
+    lesson: &Lesson,
+    i: usize,
+    q: &super::model::Question,
+) -> Result<(), LessonError> {
+    let n = lesson.steps.len();
+    let norm = |s: &str| s.split_whitespace().collect::<String>().to_lowercase();
+    let mut named = Vec::new();
+    for (j, d) in q.derive.iter().enumerate() {
+        let loc = |f: &str| format!("quiz question {}, derive {}, field `{f}`", i + 1, j + 1);
+        if q.about.is_some() {
+            return Err(cx.other(
+                loc("choice"),
+                "a question is derived (`derive`) or about one measurement (`about`), not both",
+            ));
+        }
+        if !q.choices.iter().any(|c| norm(c) == norm(&d.choice)) {
+            return Err(cx.other(
+                loc("choice"),
+                format!(
+                    "`{}` is none of the question's choices (name a choice by its text)",
+                    excerpt(&d.choice)
+                ),
+            ));
+        }
+        if named.contains(&norm(&d.choice)) {
+            return Err(cx.other(
+                loc("choice"),
+                format!("`{}` has two conditions (give it one)", excerpt(&d.choice)),
+            ));
+        }
+        named.push(norm(&d.choice));
+        if d.step == 0 || d.step > n {
+            return Err(cx.other(
+                loc("step"),
+                format!(
+                    "step {} does not exist (the lesson has steps 1 to {n})",
+                    d.step
+                ),
+            ));
+        }
+        super::expect::check(lesson.steps[d.step - 1].op, None, &d.expect)
+            .map_err(|(field, message)| cx.other(loc(&field), message))?;
+        let kernel_checks = d.kernel.as_ref().is_some_and(|k| k.flusher.is_some());
+        if d.expect == super::expect::Expect::default() && !kernel_checks {
+            return Err(cx.other(
+                loc("expect"),
+                "the condition checks nothing (give `expect` or `kernel`)",
+            ));
+        }
+        for cite in &d.cites {
+            if cite.step == 0 || cite.step > n || !CITE_COLUMNS.contains(&cite.column.as_str()) {
+                return Err(cx.other(
+                    loc("cites"),
+                    format!(
+                        "cite a step 1 to {n} and a column of: {}",
+                        CITE_COLUMNS.join(", ")
+                    ),
+                ));
+            }
+            check_var_name(cx, &cite.var, loc("cites.var"))?;
         }
     }
     Ok(())

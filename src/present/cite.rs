@@ -13,14 +13,9 @@ pub(crate) fn cited_cell(trace: &Trace, cite: &Cite) -> String {
     let (column, value) = match cite.column() {
         Some(CiteColumn::Array) => ("Array Content", cells::array_content(step, &var)),
         Some(CiteColumn::File) => ("File (read(2))", cells::file_content(step, &var)),
-        Some(CiteColumn::DiskWrite) => (
-            "Disk Write",
-            format!(
-                "{} — {}",
-                cells::disk_write(step),
-                super::disk_write_detail(&step.disk_write)
-            ),
-        ),
+        // The detail sentence starts with the cell's verdict (`Yes (1 page written back)`, `No`): citing both
+        // would repeat it (`No — No`).
+        Some(CiteColumn::DiskWrite) => ("Disk Write", super::disk_write_detail(&step.disk_write)),
         Some(CiteColumn::Dirty) => ("Dirty pages", cells::dirty(step)),
         // An unmeasured count shows the same `unavailable (…)` as the dirty cell.
         Some(CiteColumn::Cached) => ("Cached pages", cells::cached(step)),

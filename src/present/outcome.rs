@@ -6,6 +6,30 @@ use crate::trace::{EvictedMapping, MapOverrun, StepEvent, TouchResult};
 /// One human line on what happened, e.g. `the child (pid 7) stored … killed by SIGKILL (signal 9) …`.
 pub fn outcome(event: &StepEvent) -> String {
     match event {
+        StepEvent::NpyOpened {
+            version,
+            dict,
+            data_offset,
+            written,
+        } => format!(
+            "{} a .npy header (format {version}, {}): {dict}; the data starts at byte {data_offset}, a multiple of 64",
+            if *written { "wrote" } else { "read" },
+            plural(*data_offset, "byte")
+        ),
+        StepEvent::ForkWrote {
+            pid,
+            var,
+            bytes,
+            shared,
+        } => format!(
+            "a forked worker (pid {pid}) stored {} through the copy of `{var}`'s mapping it inherited and exited: {}",
+            plural(*bytes as u64, "byte"),
+            if *shared {
+                "the mapping is MAP_SHARED, so the parent's array and the file see the store at once"
+            } else {
+                "the mapping is MAP_PRIVATE (mode c), so the store stayed in the worker's private copy and died with it"
+            }
+        ),
         StepEvent::Reopened { file, mode } => {
             format!("mapped {file} again (mode {mode}): the array shows what the file holds now")
         }

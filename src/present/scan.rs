@@ -85,7 +85,17 @@ fn chunk_line(c: &ChunkRecord, release: Release) -> String {
 
 /// The facts lines of a scan: the summary, then one line per chunk (cut to the first and last few).
 pub(crate) fn scan_facts(s: &ScanReport) -> Vec<(String, String)> {
-    let mut out = vec![("Read-ahead".to_string(), read_ahead_text(&s.read_ahead))];
+    let mut out = vec![
+        ("Read-ahead".to_string(), read_ahead_text(&s.read_ahead)),
+        (
+            "Tutor heap".to_string(),
+            format!(
+                "{} before the scan, {} after (the tutor's own anonymous memory: the scan copies nothing)",
+                mem(&s.tutor_anon_kb_before),
+                mem(&s.tutor_anon_kb_after)
+            ),
+        ),
+    ];
     if s.summary {
         out.push((
             "Chunks".to_string(),

@@ -37,10 +37,10 @@ pub use proc_pid::{
 };
 pub use ptes::{page_entry, PageEntry};
 pub use quiet::QuietFile;
-pub use readahead::{file_id, file_rss_kb, read_ahead};
+pub use readahead::{file_id, file_rss_kb, own_anon_kb, read_ahead};
 pub use smaps::mapping_state;
 pub use snapshot::{snapshot, FileSnapshot};
-pub use system::dirty_expire_centisecs;
+pub use system::{dirty_expire_centisecs, dirty_writeback_centisecs};
 pub(crate) use system::{kernel_release, page_size};
 pub use work::{probe_work, ProbeWork};
 

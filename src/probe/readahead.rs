@@ -36,6 +36,21 @@ pub fn read_ahead(path: &Path) -> Measured<ReadAhead> {
     }
 }
 
+/// This process's anonymous resident memory (`RssAnon:` of /proc/self/status), in kB: its heap and stacks.
+pub fn own_anon_kb() -> Measured<u64> {
+    let text = match std::fs::read_to_string("/proc/self/status") {
+        Ok(t) => t,
+        Err(e) => return Measured::unavailable(format!("cannot read /proc/self/status: {e}")),
+    };
+    text.lines()
+        .find_map(|l| l.strip_prefix("RssAnon:"))
+        .and_then(|v| v.split_whitespace().next()?.parse().ok())
+        .map_or_else(
+            || Measured::unavailable("/proc/self/status has no RssAnon line"),
+            Measured::Value,
+        )
+}
+
 /// Device and inode of a file, to find its mappings in smaps.
 pub fn file_id(path: &Path) -> std::io::Result<(u64, u64)> {
     let meta = std::fs::metadata(path)?;
@@ -85,6 +100,11 @@ fn sum_rss(reader: impl BufRead, (dev, ino): (u64, u64)) -> std::io::Result<u64>
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn own_anonymous_memory_is_measured() {
+        assert!(own_anon_kb().value().is_some_and(|&kb| kb > 0));
+    }
 
     #[test]
     fn sums_every_mapping_of_one_inode() {

@@ -42,6 +42,15 @@ pub fn dirty_expire_centisecs() -> Option<u64> {
         .ok()
 }
 
+/// `vm.dirty_writeback_centisecs`: how often the flusher wakes to write back expired dirty pages (0: never).
+pub fn dirty_writeback_centisecs() -> Option<u64> {
+    std::fs::read_to_string("/proc/sys/vm/dirty_writeback_centisecs")
+        .ok()?
+        .trim()
+        .parse()
+        .ok()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

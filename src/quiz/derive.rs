@@ -15,54 +15,115 @@ pub struct Measurement {
     pub kind: AboutKind,
 }
 
-/// Measure the answer of a question about the run; None when the trace cannot answer it.
-pub(crate) fn measure(about: &About, trace: &Trace) -> Option<Measurement> {
-    let step_of = |n: usize| trace.steps.iter().find(|s| s.step == n);
-    let kind = about.kind()?;
+/// Why a question about the run has no measured answer.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Unmeasured {
+    /// A probe cannot answer it on this machine or filesystem (e.g. disk questions on tmpfs).
+    Here(String),
+    /// The run has no such measurement (a lesson error `verify` reports).
+    Never(String),
+}
+
+impl Unmeasured {
+    /// The reason, in words.
+    pub fn why(&self) -> &str {
+        match self {
+            Unmeasured::Here(w) | Unmeasured::Never(w) => w,
+        }
+    }
+}
+
+/// Measure the answer of a question about the run, or say why it cannot be measured.
+pub(crate) fn measure(about: &About, trace: &Trace) -> Result<Measurement, Unmeasured> {
+    let env = &trace.environment;
+    let step_of = |n: Option<usize>| {
+        let n = n.ok_or_else(|| Unmeasured::Never("the question names no step".to_string()))?;
+        trace
+            .steps
+            .iter()
+            .find(|s| s.step == n)
+            .ok_or_else(|| Unmeasured::Never(format!("step {n} did not run")))
+    };
+    let kind = about
+        .kind()
+        .ok_or_else(|| Unmeasured::Never(format!("unknown kind `{}`", about.kind)))?;
     match kind {
         AboutKind::Value => {
-            let n = about.step?;
-            let step = step_of(n)?;
-            let expr = about.index.clone()?;
-            let w = step.watches.iter().find(|w| w.expr == expr)?;
-            Some(Measurement {
+            let step = step_of(about.step)?;
+            let expr = about.index.clone().unwrap_or_default();
+            let w = step
+                .watches
+                .iter()
+                .find(|w| w.expr == expr)
+                .ok_or_else(|| {
+                    Unmeasured::Never(format!(
+                    "the run could not measure `{expr}` at step {} (is its variable open then?)",
+                    step.step
+                ))
+                })?;
+            Ok(Measurement {
                 answer: w.str.clone(),
                 citation: cite::value_answer(step, &expr, &w.str),
                 kind,
             })
         }
         AboutKind::FirstDiskWrite => {
+            if !env.has_disk {
+                return Err(Unmeasured::Here(crate::present::disk::no_disk_reason(
+                    &env.filesystem,
+                )));
+            }
             // `step: N` asks for the first disk write at or after step N (e.g. of what step N stored).
             let from = about.step.unwrap_or(1);
-            let step = trace
-                .steps
-                .iter()
-                .filter(|s| s.step >= from)
-                .find(|s| s.disk_write.value().is_some_and(DiskWrite::wrote))?;
-            Some(Measurement {
-                answer: format!("Step {}", step.step),
-                citation: cite::first_disk_write_answer(step),
-                kind,
-            })
+            for s in trace.steps.iter().filter(|s| s.step >= from) {
+                // A step with a file whose verdict is unknown could be the first write: nothing after it can be
+                // the answer. (A step with no file at all has nothing to write.)
+                if let Some(why) = crate::present::disk::unmeasured_reason(&s.disk_write)
+                    .filter(|_| !s.files.is_empty())
+                {
+                    return Err(Unmeasured::Here(format!("step {}: {why}", s.step)));
+                }
+                if s.disk_write.value().is_some_and(DiskWrite::wrote) {
+                    return Ok(Measurement {
+                        answer: format!("Step {}", s.step),
+                        citation: cite::first_disk_write_answer(s),
+                        kind,
+                    });
+                }
+            }
+            Err(Unmeasured::Never(
+                "the run measured no disk write at any step".into(),
+            ))
         }
         AboutKind::DirtyPages => {
-            let n = about.step?;
-            let step = step_of(n)?;
-            let p = step.pages.value()?;
-            Some(Measurement {
+            let step = step_of(about.step)?;
+            if !env.has_disk {
+                // tmpfs reports 0 dirty pages whatever happened: the count means nothing there.
+                return Err(Unmeasured::Here(cite::no_disk_state(&env.filesystem)));
+            }
+            let p = step
+                .pages
+                .value()
+                .ok_or_else(|| Unmeasured::Here(step.pages.why().unwrap_or_default()))?;
+            Ok(Measurement {
                 answer: p.dirty.to_string(),
-                citation: cite::dirty_pages_answer(n, p.dirty),
+                citation: cite::dirty_pages_answer(step.step, p.dirty),
                 kind,
             })
         }
         AboutKind::File => {
-            let n = about.step?;
-            let step = step_of(n)?;
+            let step = step_of(about.step)?;
             let var = about.var.clone().unwrap_or_else(|| step.var.clone());
+            if !step.files.contains_key(&var) {
+                return Err(Unmeasured::Never(format!(
+                    "`{var}` has no file at step {}",
+                    step.step
+                )));
+            }
             let f = cells::file_content(step, &var);
-            Some(Measurement {
+            Ok(Measurement {
                 answer: f.clone(),
-                citation: cite::file_answer(n, &f),
+                citation: cite::file_answer(step.step, &f),
                 kind,
             })
         }

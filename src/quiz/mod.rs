@@ -1,11 +1,16 @@
 //! Quiz questions with answers derived from the live trace where they are about the run.
 
 pub mod derive;
+pub mod derived;
+pub mod keys;
+pub mod shows;
 pub mod shuffle;
 
+use crate::lesson::model::Question;
 use crate::lesson::LoadedLesson;
 use crate::trace::Trace;
 use crate::views::{MeasuredAnswer, QuizItem};
+pub use shows::Shows;
 
 /// A question ready to ask: choices fixed, the right answer known (from the run or the lesson).
 #[derive(Debug, Clone, PartialEq)]
@@ -13,14 +18,19 @@ pub struct Asked {
     pub question: String,
     pub choices: Vec<String>,
     pub hint: Option<String>,
-    /// Index of the right choice: from the trace for questions about the run, else as declared.
+    /// Index of the right choice: from the trace for questions about the run, else as declared;
+    /// `None` when the question is not graded (see `not_graded`).
     pub answer: Option<usize>,
     /// The lesson's declared answer, if any (verify compares it with `answer`).
     pub declared: Option<usize>,
     /// For questions about the run: the measured value and the cell it came from.
     pub measured: Option<derive::Measurement>,
-    /// Why the answer is right.
+    /// Why the question is not graded in this run (e.g. a disk question on tmpfs).
+    pub not_graded: Option<String>,
+    /// Why the answer is right; names choices by their text, never by letter (it survives `--shuffle`).
     pub explanation: String,
+    /// What the question refers to, shown before it is asked.
+    pub shows: Shows,
 }
 
 /// Replace `{dirty_expire_seconds}` in lesson text with this machine's measured setting.
@@ -52,40 +62,90 @@ pub(crate) fn questions(lesson: &LoadedLesson, trace: &Trace) -> Vec<Asked> {
         .quiz
         .iter()
         .enumerate()
-        .map(|(number, q)| {
-            let measured = q.about.as_ref().and_then(|a| derive::measure(a, trace));
-            let mut choices = q.choices.clone();
-            if let (Some(m), true) = (&measured, choices.is_empty()) {
-                choices = derive::distractors(m, trace);
-            }
-            let declared = q.answer.as_deref().and_then(|a| index_of(a, choices.len()));
-            let answer = match &measured {
-                Some(m) => derive::matching_choice(&m.answer, &choices),
-                None => declared,
-            };
-            let lesson_text = q.explanation.as_deref().map(|e| fill_in(e, trace));
-            let mut explanation = match (&measured, &lesson_text) {
-                (Some(m), Some(e)) => format!("{} {e}", m.citation),
-                (Some(m), None) => m.citation.clone(),
-                (None, Some(e)) => e.clone(),
-                (None, None) => String::new(),
-            };
-            // What the run shows about this question, with the measured cell (checked by `verify`).
-            let on = crate::lesson::model::TextRef::Quiz(number + 1);
-            for line in crate::present::claims::measured_lines(&lesson.lesson, trace, on) {
-                explanation = format!("{explanation} {line}").trim().to_string();
-            }
-            Asked {
-                question: q.question.clone(),
-                choices,
-                hint: q.hint.clone(),
-                answer,
-                declared,
+        .map(|(number, q)| ask(number + 1, q, lesson, trace))
+        .collect()
+}
+
+/// One question: its choices, and its answer from the run (derived or about the run) or the lesson.
+fn ask(number: usize, q: &Question, lesson: &LoadedLesson, trace: &Trace) -> Asked {
+    let mut choices = q.choices.clone();
+    let lesson_text = q.explanation.as_deref().map(|e| fill_in(e.trim(), trace));
+    let mut measured = None;
+    let mut texts: Vec<String> = Vec::new();
+    let (answer, not_graded) = if let Some(d) = derived::decide(q, lesson, trace) {
+        match d {
+            derived::Derived::Answer {
+                choice,
                 measured,
                 explanation,
+            } => {
+                texts.extend(explanation.or(lesson_text));
+                texts.push(measured);
+                (Some(choice), None)
             }
-        })
-        .collect()
+            derived::Derived::Undecided(why) => {
+                (None, Some(format!("cannot be measured here: {why}")))
+            }
+            derived::Derived::Contradicted(why) => (None, Some(why)),
+        }
+    } else if let Some(about) = &q.about {
+        match derive::measure(about, trace) {
+            Ok(m) => {
+                if choices.is_empty() {
+                    choices = derive::distractors(&m, trace);
+                }
+                let answer = derive::matching_choice(&m.answer, &choices);
+                texts.push(m.citation.clone());
+                texts.extend(lesson_text);
+                let why = answer.is_none().then(|| {
+                    format!(
+                        "the run measured {}, which is none of the choices",
+                        m.answer
+                    )
+                });
+                measured = Some(m);
+                (answer, why)
+            }
+            Err(derive::Unmeasured::Here(why)) => {
+                (None, Some(format!("cannot be measured here: {why}")))
+            }
+            Err(derive::Unmeasured::Never(why)) => (None, Some(why)),
+        }
+    } else {
+        texts.extend(lesson_text);
+        let declared = q.answer.as_deref().and_then(|a| index_of(a, choices.len()));
+        let why = declared
+            .is_none()
+            .then(|| "the lesson gives no answer".to_string());
+        (declared, why)
+    };
+    let declared = q.answer.as_deref().and_then(|a| index_of(a, choices.len()));
+    // What the run shows about this question, with the measured cell (checked by `verify`); only where the
+    // question is graded, since the claim may cite what cannot be measured here.
+    if not_graded.is_none() {
+        let on = crate::lesson::model::TextRef::Quiz(number);
+        texts.extend(crate::present::claims::measured_lines(
+            &lesson.lesson,
+            trace,
+            on,
+        ));
+    }
+    Asked {
+        question: q.question.clone(),
+        shows: shows::shows(q),
+        choices,
+        hint: q.hint.clone(),
+        answer,
+        declared,
+        measured,
+        not_graded,
+        explanation: texts
+            .iter()
+            .map(|t| t.trim())
+            .filter(|t| !t.is_empty())
+            .collect::<Vec<_>>()
+            .join(" "),
+    }
 }
 
 /// The quiz as the views get it: each question with its answer derived from this run exactly as the
@@ -111,6 +171,7 @@ pub fn items(lesson: &LoadedLesson, trace: &Trace) -> Vec<QuizItem> {
                     .unwrap_or_default(),
             }),
             explanation: q.explanation,
+            not_graded: q.not_graded,
             about_step: written.about.as_ref().and_then(|a| a.step),
         })
         .collect()

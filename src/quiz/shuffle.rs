@@ -50,7 +50,9 @@ mod tests {
             answer: Some(2),
             declared: Some(2),
             measured: None,
+            not_graded: None,
             explanation: String::new(),
+            shows: super::super::Shows::Nothing,
         }
     }
 

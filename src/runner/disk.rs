@@ -125,6 +125,7 @@ mod tests {
             filesystem: if has_disk { "ext4" } else { "tmpfs" }.into(),
             has_disk,
             dirty_expire_centisecs: Some(3000),
+            dirty_writeback_centisecs: Some(500),
         }
     }
 

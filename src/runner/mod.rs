@@ -50,6 +50,7 @@ impl<'a> Runner<'a> {
                 filesystem,
                 has_disk,
                 dirty_expire_centisecs: probe::dirty_expire_centisecs(),
+                dirty_writeback_centisecs: probe::dirty_writeback_centisecs(),
             },
             next: 0,
             files: BTreeMap::new(),

@@ -311,8 +311,16 @@ pub fn file(engine: &Engine, var: &str, rel: &str, readers: &Readers) -> Option<
                 str: why,
                 hex: Vec::new(),
                 hex_truncated: false,
+                header: Vec::new(),
             });
         }
+    };
+    // A `.npy` header is part of the file the program mapped past: shown whole (up to 16 lines).
+    let header = match engine.variable(var).and_then(|v| v.npy_header) {
+        Some(len) => probe::hex_dump_quiet(&reader, 0, len, 16)
+            .map(|d| d.lines)
+            .unwrap_or_default(),
+        None => Vec::new(),
     };
     let (str, hex, hex_truncated) = match engine.variable(var) {
         Some(v) => {
@@ -343,6 +351,7 @@ pub fn file(engine: &Engine, var: &str, rel: &str, readers: &Readers) -> Option<
         str,
         hex,
         hex_truncated,
+        header,
     })
 }
 

@@ -216,6 +216,7 @@ impl Stepper {
                 filesystem,
                 has_disk,
                 dirty_expire_centisecs: probe::dirty_expire_centisecs(),
+                dirty_writeback_centisecs: probe::dirty_writeback_centisecs(),
             },
             pages: ProcessPages::open(pid),
             readers: Readers::default(),
@@ -602,6 +603,7 @@ impl Stepper {
             ),
         };
         Some(FileState {
+            header: Vec::new(),
             path: self.name(path),
             abs_path: path.display().to_string(),
             size,

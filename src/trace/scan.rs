@@ -108,6 +108,10 @@ pub struct ScanReport {
     pub read_ms: f64,
     /// The disk's read-ahead window.
     pub read_ahead: Measured<ReadAhead>,
+    /// The tutor's own anonymous memory (`RssAnon` of /proc/self/status) before and after the scan: the scan
+    /// reads through the mapping and copies nothing, so this stays flat whatever the file's size.
+    pub tutor_anon_kb_before: Measured<u64>,
+    pub tutor_anon_kb_after: Measured<u64>,
     /// Every chunk's record; empty when the lesson asked for a summary only.
     pub per_chunk: Vec<ChunkRecord>,
     /// True when `per_chunk` was left out on request (`summary: true`).

@@ -1,10 +1,8 @@
 //! Checks a lesson's expectations and quiz answer keys against the trace of a live run.
 
 use crate::lesson::expect::{normalise, parse_hex, Expect, Range, Text};
-use crate::lesson::model::AboutKind;
 use crate::lesson::LoadedLesson;
 use crate::present::{self, cite::no_disk_state};
-use crate::quiz;
 use crate::trace::{ArrayLife, DiskWrite, Environment, Measured, StepRecord, Trace};
 
 /// How one check came out.
@@ -25,11 +23,11 @@ pub struct Check {
     pub outcome: Outcome,
 }
 
-/// Every check of a lesson against its run: step expectations first, then answer keys.
+/// Every check of a lesson's text against its run: step expectations first, then claims (the quiz's
+/// answer keys are checked by `quiz::keys`, which builds on these checks).
 pub(crate) fn check_lesson(lesson: &LoadedLesson, trace: &Trace) -> Vec<Check> {
     let mut out = check_steps(lesson, trace);
     out.extend(check_claims(lesson, trace));
-    out.extend(check_answers(lesson, trace));
     out
 }
 
@@ -445,82 +443,6 @@ fn hex_str(b: &[u8]) -> String {
     crate::python::hex_spaced(b)
 }
 
-/// The answer keys of questions about the run: the declared letter must be the measured one.
-pub(crate) fn check_answers(lesson: &LoadedLesson, trace: &Trace) -> Vec<Check> {
-    let asked = quiz::questions(lesson, trace);
-    let mut out = Vec::new();
-    for (i, (q, a)) in lesson.lesson.quiz.iter().zip(&asked).enumerate() {
-        let Some(about) = &q.about else { continue };
-        let place = format!("quiz question {}", i + 1);
-        let choice = |k: usize| {
-            format!(
-                "{} ({})",
-                quiz::letter(k),
-                a.choices.get(k).map(String::as_str).unwrap_or("?")
-            )
-        };
-        let declared = a
-            .declared
-            .map(|d| format!("declared {}", choice(d)))
-            .unwrap_or_else(|| "no declared answer".to_string());
-        let outcome = if about.kind() == Some(AboutKind::DirtyPages) && !trace.environment.has_disk
-        {
-            // tmpfs reports 0 dirty pages whatever happened: the count means nothing there.
-            Outcome::Skip(no_disk(&trace.environment))
-        } else {
-            match (&a.measured, a.answer) {
-                (None, _) => unanswered(about, trace, &declared),
-                (Some(m), None) => Outcome::Fail(format!(
-                    "the run measured {}, which is none of the choices ({})",
-                    m.answer,
-                    (0..a.choices.len())
-                        .map(|k| format!("{}: {}", quiz::letter(k), a.choices[k]))
-                        .collect::<Vec<_>>()
-                        .join(", ")
-                )),
-                (Some(m), Some(ans)) => match a.declared {
-                    Some(d) if d != ans => Outcome::Fail(format!(
-                        "{declared} but the run measured {} ({})",
-                        m.answer,
-                        quiz::letter(ans)
-                    )),
-                    _ => Outcome::Pass,
-                },
-            }
-        };
-        out.push(Check { place, outcome });
-    }
-    out
-}
-
-/// A question about the run that the trace could not answer: a failure where the run should
-/// have answered it, a skip where a probe was unavailable.
-fn unanswered(about: &crate::lesson::model::About, trace: &Trace, declared: &str) -> Outcome {
-    let env = &trace.environment;
-    match about.kind() {
-        Some(AboutKind::FirstDiskWrite) if !env.has_disk => Outcome::Skip(no_disk(env)),
-        Some(AboutKind::FirstDiskWrite) => Outcome::Fail(format!(
-            "{declared} but the run measured no disk write at any step"
-        )),
-        Some(AboutKind::DirtyPages) => {
-            let why = about
-                .step
-                .and_then(|n| trace.steps.iter().find(|s| s.step == n))
-                .and_then(|s| s.pages.why())
-                .unwrap_or_else(|| "page-cache counts unavailable".to_string());
-            Outcome::Skip(why)
-        }
-        _ => Outcome::Fail(format!(
-            "{declared} but the run could not measure it (is `{}` open at step {}?)",
-            about.index.as_deref().unwrap_or("the variable"),
-            about
-                .step
-                .map(|s| s.to_string())
-                .unwrap_or_else(|| "?".to_string())
-        )),
-    }
-}
-
 /// Counts of a list of checks: (passed, failed, skipped).
 pub(crate) fn tally(checks: &[Check]) -> (usize, usize, usize) {
     checks
@@ -569,6 +491,7 @@ mod tests {
     #[test]
     fn leading_bytes() {
         let f = crate::trace::FileState {
+            header: Vec::new(),
             path: "a".into(),
             abs_path: "/a".into(),
             size: 4,

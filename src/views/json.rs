@@ -72,6 +72,7 @@ fn quiz_item(q: &QuizItem) -> Value {
             "kind": m.kind,
         })),
         "explanation": q.explanation,
+        "not_graded": q.not_graded,
         "about_step": q.about_step,
     })
 }

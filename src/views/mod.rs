@@ -10,6 +10,7 @@ pub mod moments;
 pub mod quiz;
 pub mod render;
 pub mod sample;
+mod scan_table;
 pub mod snapshot;
 pub mod steps;
 pub mod table;
@@ -82,6 +83,8 @@ pub struct QuizItem {
     pub measured: Option<MeasuredAnswer>,
     /// Why the answer is right.
     pub explanation: String,
+    /// Why the question is not graded in this run (e.g. a disk question on tmpfs).
+    pub not_graded: Option<String>,
     /// The step a question about the run asks about (the page asks it before revealing that step).
     pub about_step: Option<usize>,
 }

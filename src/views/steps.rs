@@ -124,6 +124,13 @@ fn dedup_files(step: &StepRecord) -> Vec<&FileState> {
 /// The array region's first bytes as read(2) returns them, xxd style.
 fn hex_text(f: &FileState) -> String {
     let mut s = format!("{} bytes as read(2) returns them:", f.path);
+    if !f.header.is_empty() {
+        s.push_str("\n  .npy header (magic, version, header length, dict, padding):");
+        for line in &f.header {
+            s.push_str(&format!("\n  {:08x}  {}", line.offset, line.hex));
+        }
+        s.push_str("\n  array data:");
+    }
     for line in &f.hex {
         s.push_str(&format!("\n  {:08x}  {}", line.offset, line.hex));
     }

@@ -6,10 +6,17 @@ use crate::trace::{Measured, StepRecord};
 
 /// Blocks of the `table` view.
 pub fn build(ctx: &ViewContext) -> Vec<Block> {
+    build_upto(ctx, None)
+}
+
+/// The table's rows up to and including step `upto` (every row for `None`), as the quiz shows it before a
+/// question about a step.
+pub fn build_upto(ctx: &ViewContext, upto: Option<usize>) -> Vec<Block> {
     let rows = ctx
         .trace
         .steps
         .iter()
+        .filter(|s| upto.is_none_or(|n| s.step <= n))
         .map(|s| {
             vec![
                 s.step.to_string(),
@@ -41,14 +48,25 @@ pub fn build(ctx: &ViewContext) -> Vec<Block> {
             rows,
         },
     ];
-    if let Some(f) = &ctx.lesson.lesson.table_footer {
+    blocks.extend(super::scan_table::blocks(ctx.trace));
+    // The footer sums up the whole run: not under a table that stops at a step.
+    if let Some(f) = ctx
+        .lesson
+        .lesson
+        .table_footer
+        .as_ref()
+        .filter(|_| upto.is_none())
+    {
         blocks.push(Block::Text(format!("💡 {f}")));
     }
     // Where the run contradicts or qualifies a step's note or the footer, say so under the table.
     let lesson = &ctx.lesson.lesson;
-    let refs = (1..=lesson.steps.len())
+    let refs = (1..=upto.unwrap_or(usize::MAX).min(lesson.steps.len()))
         .map(crate::lesson::model::TextRef::Note)
-        .chain([crate::lesson::model::TextRef::Footer]);
+        .chain(
+            upto.is_none()
+                .then_some(crate::lesson::model::TextRef::Footer),
+        );
     for on in refs {
         for line in crate::present::claims::measured_lines(lesson, ctx.trace, on) {
             let which = match on {

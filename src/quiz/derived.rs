@@ -1,0 +1,242 @@
+//! Derived questions: the right choice is the one whose measured condition (`derive:`) holds in this run.
+
+use crate::lesson::model::{Derivation, KernelExpect, Question};
+use crate::lesson::{Action, LoadedLesson};
+use crate::trace::{Environment, Trace};
+use crate::verify::{self, Outcome};
+
+/// What the run decides about a derived question.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Derived {
+    /// Exactly one choice's condition holds.
+    Answer {
+        /// Index of the choice in the lesson's order.
+        choice: usize,
+        /// `Measured: …` with the cited cells.
+        measured: String,
+        /// The derivation's explanation, filled in with this machine's settings.
+        explanation: Option<String>,
+    },
+    /// A probe this needs cannot answer here (e.g. no disk on tmpfs): the question is not graded.
+    Undecided(String),
+    /// The conditions do not single out one choice: what the run measured instead.
+    Contradicted(String),
+}
+
+/// How one derivation came out.
+enum Holds {
+    Yes,
+    No(String),
+    Unknown(String),
+}
+
+/// Decide a derived question from the run; `None` when the question is not derived.
+pub fn decide(q: &Question, lesson: &LoadedLesson, trace: &Trace) -> Option<Derived> {
+    if q.derive.is_empty() {
+        return None;
+    }
+    let mut holding = Vec::new();
+    let mut unknown = Vec::new();
+    let mut failed = Vec::new();
+    for d in &q.derive {
+        match holds(d, lesson, trace) {
+            Holds::Yes => holding.push(d),
+            Holds::No(why) => failed.push(format!("`{}`: {why}", d.choice)),
+            Holds::Unknown(why) => unknown.push(why),
+        }
+    }
+    Some(match (holding.as_slice(), unknown.first()) {
+        ([d], _) => match choice_index(&d.choice, &q.choices) {
+            Some(choice) => Derived::Answer {
+                choice,
+                measured: measured_line(d, trace),
+                explanation: d
+                    .explanation
+                    .as_deref()
+                    .map(|e| super::fill_in(e.trim(), trace)),
+            },
+            None => Derived::Contradicted(format!(
+                "the condition of `{}` holds, but no choice has that text",
+                d.choice
+            )),
+        },
+        ([], Some(why)) => Derived::Undecided(why.clone()),
+        ([], None) => Derived::Contradicted(format!(
+            "no choice's condition holds in this run ({})",
+            failed.join("; ")
+        )),
+        (several, _) => Derived::Contradicted(format!(
+            "the conditions of {} all hold: the run does not single out one choice",
+            several
+                .iter()
+                .map(|d| format!("`{}`", d.choice))
+                .collect::<Vec<_>>()
+                .join(", ")
+        )),
+    })
+}
+
+/// The choice a derivation names, by its text (spaces and case ignored).
+pub fn choice_index(text: &str, choices: &[String]) -> Option<usize> {
+    let norm = |s: &str| s.split_whitespace().collect::<String>().to_lowercase();
+    choices.iter().position(|c| norm(c) == norm(text))
+}
+
+/// `Measured: <says> (cited cells)`.
+fn measured_line(d: &Derivation, trace: &Trace) -> String {
+    let cells: Vec<String> = d
+        .cites
+        .iter()
+        .map(|c| crate::present::cite::cited_cell(trace, c))
+        .collect();
+    let cells = if cells.is_empty() {
+        String::new()
+    } else {
+        format!(" ({})", cells.join("; "))
+    };
+    format!(
+        "Measured: {}{cells}",
+        super::fill_in(d.says.trim(), trace).trim_end_matches('.')
+    )
+}
+
+fn holds(d: &Derivation, lesson: &LoadedLesson, trace: &Trace) -> Holds {
+    let Some(rec) = trace.steps.iter().find(|r| r.step == d.step) else {
+        return Holds::Unknown(format!("step {} did not run", d.step));
+    };
+    // A `cached` count after an evict cannot be decided without a disk (the page cache is the only copy).
+    let evicted = lesson
+        .steps
+        .iter()
+        .take_while(|s| s.number <= d.step)
+        .any(|s| matches!(s.action, Action::Evict { .. }));
+    let mut checks = Vec::new();
+    verify::check_step_after(&d.expect, rec, &trace.environment, evicted, &mut checks);
+    if let Some(k) = &d.kernel {
+        checks.extend(kernel_checks(k, &trace.environment));
+    }
+    let mut unknown = None;
+    for c in checks {
+        match c.outcome {
+            Outcome::Fail(why) => return Holds::No(format!("{}: {why}", c.place)),
+            Outcome::Skip(why) => unknown = unknown.or(Some(why)),
+            Outcome::Pass => {}
+        }
+    }
+    match unknown {
+        Some(why) => Holds::Unknown(why),
+        None => Holds::Yes,
+    }
+}
+
+/// The kernel settings a derivation names, checked against those measured at the start of the run.
+pub(crate) fn kernel_checks(k: &KernelExpect, env: &Environment) -> Vec<verify::Check> {
+    let mut out = Vec::new();
+    if let Some(want) = k.flusher {
+        let outcome = match env.dirty_writeback_centisecs {
+            None => Outcome::Skip("vm.dirty_writeback_centisecs could not be read".to_string()),
+            Some(_) if !env.has_disk => {
+                Outcome::Skip(crate::present::cite::no_disk_state(&env.filesystem))
+            }
+            Some(c) if (c > 0) == want => Outcome::Pass,
+            Some(c) => Outcome::Fail(format!(
+                "expected the flusher {}, measured vm.dirty_writeback_centisecs = {c}",
+                if want { "on" } else { "off" }
+            )),
+        };
+        out.push(verify::Check {
+            place: "kernel, flusher".to_string(),
+            outcome,
+        });
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn choices_are_named_by_text() {
+        let choices = ["Data on disk updates automatically", "File is deleted"]
+            .map(String::from)
+            .to_vec();
+        assert_eq!(
+            choice_index("data on disk  updates automatically", &choices),
+            Some(0)
+        );
+        assert_eq!(choice_index("File is deleted", &choices), Some(1));
+        assert_eq!(choice_index("B", &choices), None);
+    }
+
+    /// The default lesson's question 3 follows the measured kernel: the flusher on gives "updates
+    /// automatically", off gives "remains unchanged", and no disk leaves it undecided.
+    #[test]
+    fn question_3_of_the_default_lesson_follows_the_run() {
+        let lesson = crate::lesson::load("numpy-memmap-basics").expect("built-in lesson");
+        let dir = tempfile::tempdir().expect("tempdir");
+        let mut trace = crate::runner::Runner::new(&lesson, dir.path()).run_all();
+        let q = &lesson.lesson.quiz[2];
+        let choice = |trace: &Trace| match decide(q, &lesson, trace) {
+            Some(Derived::Answer { choice, .. }) => Ok(q.choices[choice].clone()),
+            other => Err(format!("{other:?}")),
+        };
+        if !trace.environment.has_disk {
+            assert!(matches!(
+                decide(q, &lesson, &trace),
+                Some(Derived::Undecided(_))
+            ));
+            trace.environment.has_disk = true;
+            trace.environment.filesystem = "ext4".into();
+            // tmpfs counts no dirty page: "remains unchanged" cannot hold there, "updates" can.
+        }
+        trace.environment.dirty_writeback_centisecs = Some(500);
+        assert_eq!(
+            choice(&trace).as_deref(),
+            Ok("Data on disk updates automatically")
+        );
+        let dirty = trace.steps[1].pages.value().map(|p| p.dirty).unwrap_or(0);
+        trace.environment.dirty_writeback_centisecs = Some(0);
+        if dirty > 0 {
+            assert_eq!(
+                choice(&trace).as_deref(),
+                Ok("Data on disk remains unchanged")
+            );
+        } else {
+            assert!(matches!(
+                decide(q, &lesson, &trace),
+                Some(Derived::Contradicted(_))
+            ));
+        }
+        trace.environment.dirty_writeback_centisecs = None;
+        assert!(matches!(
+            decide(q, &lesson, &trace),
+            Some(Derived::Undecided(_))
+        ));
+    }
+
+    #[test]
+    fn the_flusher_setting_decides_and_tmpfs_cannot() {
+        let mut env = Environment {
+            kernel: "6.8".into(),
+            page_size: 4096,
+            filesystem: "ext4".into(),
+            has_disk: true,
+            dirty_expire_centisecs: Some(3000),
+            dirty_writeback_centisecs: Some(500),
+        };
+        let on = KernelExpect {
+            flusher: Some(true),
+        };
+        let outcome = |env: &Environment| kernel_checks(&on, env)[0].outcome.clone();
+        assert_eq!(outcome(&env), Outcome::Pass);
+        env.dirty_writeback_centisecs = Some(0);
+        assert!(matches!(outcome(&env), Outcome::Fail(w) if w.contains("= 0")));
+        env.dirty_writeback_centisecs = None;
+        assert!(matches!(outcome(&env), Outcome::Skip(_)));
+        env.dirty_writeback_centisecs = Some(500);
+        env.has_disk = false;
+        env.filesystem = "tmpfs".into();
+        assert!(matches!(outcome(&env), Outcome::Skip(w) if w.starts_with("tmpfs")));
+    }
+}
