@@ -275,6 +275,15 @@ pub fn open(dir: &DirFd, spec: &OpenSpec, guard: &mut WriteGuard) -> Result<Vari
     })
 }
 
+/// NumPy's ValueError for a mode it does not know (the list in `np.memmap`'s order).
+pub(crate) fn bad_mode_error(mode: &str) -> String {
+    format!(
+        "ValueError: mode must be one of {} (got {})",
+        crate::python::word_list(Mode::NAMES),
+        crate::python::py_repr(mode)
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -287,13 +296,4 @@ mod tests {
             "FileNotFoundError: [Errno 2] No such file or directory: 'missing.dat'"
         );
     }
-}
-
-/// NumPy's ValueError for a mode it does not know (the list in `np.memmap`'s order).
-pub(crate) fn bad_mode_error(mode: &str) -> String {
-    format!(
-        "ValueError: mode must be one of {} (got {})",
-        crate::python::word_list(Mode::NAMES),
-        crate::python::py_repr(mode)
-    )
 }
