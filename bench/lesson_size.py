@@ -1,21 +1,30 @@
 #!/usr/bin/env python3
-"""Time and peak memory of `memmap-tutor run --format json` against the size of the lesson.
+"""Time and peak memory of `memmap-tutor run` against the size of the lesson.
 
-Two families: many steps on one small array (up to 10,000 steps, the cap) and many variables
-(up to 1,000, the cap), each variable opened, written once and read once. For each size it runs the
-lesson BENCH_ROUNDS times (default 3) and reports the median wall time, the peak RSS of the child
-(wait4's ru_maxrss) and the size of the JSON trace, plus the ratio per step (or per variable)
-between the largest and the smallest size: a ratio near 1 means linear.
+Two families: many steps on one small array (up to 10,000 steps, the cap) and many variables (up to 1,000, the
+cap), each variable opened on its own file and written once. For each size it runs the lesson BENCH_ROUNDS times
+(default 3) with the execution table as output (one row per step, so the output itself is linear) and reports the
+median wall time, the peak RSS of the child (wait4's ru_maxrss) and the output size, then the ratio per step (or
+per variable) between the largest and the smallest size: a ratio near 1 means linear.
 
-Usage: bench/lesson_size.py path/to/memmap-tutor   (bench/run.sh builds the release binary)
+Then one `--format json` run per size where the JSON stays small enough to write: its size, and the time the
+runner spent observing (the sum of every step's `probe_ms`, the probes and display reads after the step). The JSON
+contract repeats every variable at every step, so its size is steps x variables by design (a run of the largest
+variables lesson would write about a gigabyte); the runner's own work is not.
+
+Usage: bench/lesson_size.py path/to/memmap-tutor   (bench/run.sh builds the profiling binary)
 """
 
+import json
 import os
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
+
+# Largest variables lesson whose JSON is written (steps x variables records; ~1.2 KiB each).
+JSON_MAX_VARS = 250
 
 
 def steps_lesson(n):
@@ -25,8 +34,9 @@ def steps_lesson(n):
     ops = ["  - op: assign\n    var: a\n    index: '[{i}]'\n    value: {v}",
            "  - op: read\n    var: a\n    index: '[{i}]'",
            "  - op: flush\n    var: a"]
+    # A flush (msync: a real disk write) every 50 steps; most steps are the tutor's own work.
     for k in range(n - 1):
-        lines.append(ops[k % 3].format(i=k % 64, v=k % 250))
+        lines.append(ops[2 if k % 50 == 49 else k % 2].format(i=k % 64, v=k % 250))
     return "\n".join(lines) + "\n"
 
 
@@ -39,38 +49,56 @@ def vars_lesson(n):
     return "\n".join(lines) + "\n"
 
 
-def run_once(binary, path):
+def run_once(binary, args):
     start = time.monotonic()
-    with open(os.devnull, "wb") as devnull, tempfile.TemporaryFile() as out:
-        proc = subprocess.Popen([binary, "run", path, "--format", "json"],
-                                stdout=out, stderr=devnull)
+    with tempfile.TemporaryFile() as err, tempfile.TemporaryFile() as out:
+        proc = subprocess.Popen([binary, "run", *args], stdout=out, stderr=err)
         _, status, usage = os.wait4(proc.pid, 0)
         wall = time.monotonic() - start
         size = out.seek(0, os.SEEK_END)
-    if os.waitstatus_to_exitcode(status) != 0:
-        raise SystemExit(f"{path}: exit {os.waitstatus_to_exitcode(status)}")
-    return wall, usage.ru_maxrss / 1024.0, size
+        code = os.waitstatus_to_exitcode(status)
+        if code != 0:
+            err.seek(0)
+            raise SystemExit(f"{args}: exit {code}: {err.read().decode(errors='replace')[:2000]}")
+        out.seek(0)
+        text = out.read() if "--format" in args else b""
+    return wall, usage.ru_maxrss / 1024.0, size, text
 
 
-def family(binary, name, make, sizes, rounds, unit):
-    print(f"\n({name})")
-    print(f"    {unit:>10} {'wall s':>9} {'peak RSS MiB':>13} {'JSON MiB':>9} {'ms/' + unit:>10} {'KiB JSON/' + unit:>14}")
+def family(binary, name, make, sizes, rounds, unit, json_max):
+    print(f"\n({name}: execution table, median of {rounds})")
+    print(f"    {unit + 's':>10} {'wall s':>9} {'peak RSS MiB':>13} {'output KiB':>11} {'ms/' + unit:>10}")
     per = []
     with tempfile.TemporaryDirectory() as d:
+        paths = {}
         for n in sizes:
-            path = os.path.join(d, f"{name}-{n}.yaml")
+            path = paths[n] = os.path.join(d, f"{name}-{n}.yaml")
             with open(path, "w") as f:
                 f.write(make(n))
-            runs = [run_once(binary, path) for _ in range(rounds)]
+            runs = [run_once(binary, [path, "--view", "table", "--color", "never", "--width", "100",
+                                      "--no-pager"]) for _ in range(rounds)]
             wall = statistics.median(r[0] for r in runs)
             rss = statistics.median(r[1] for r in runs)
             size = runs[0][2]
-            per.append((n, wall / n, size / n))
-            print(f"    {n:>10} {wall:>9.2f} {rss:>13.1f} {size / 2**20:>9.1f} "
-                  f"{1000 * wall / n:>10.2f} {size / n / 1024:>14.1f}")
-    (n0, t0, s0), (n1, t1, s1) = per[0], per[-1]
-    print(f"    per-{unit} time  at {n1} / at {n0}: {t1 / t0:.2f}  (1.0 = linear)")
-    print(f"    per-{unit} JSON  at {n1} / at {n0}: {s1 / s0:.2f}  (1.0 = linear)")
+            per.append((n, wall / n, rss))
+            print(f"    {n:>10} {wall:>9.2f} {rss:>13.1f} {size / 1024:>11.1f} {1000 * wall / n:>10.2f}")
+        (n0, t0, r0), (n1, t1, r1) = per[0], per[-1]
+        print(f"    per-{unit} time at {n1} / at {n0}: {t1 / t0:.2f}  (1.0 = linear)")
+        print(f"    peak RSS at {n1} / at {n0}: {r1 / r0:.2f}  (size ratio {n1 / n0:.0f}; "
+              f"a constant base makes it smaller)")
+        print(f"  ({name}: --format json, one run each)")
+        print(f"    {unit + 's':>10} {'wall s':>9} {'peak RSS MiB':>13} {'JSON MiB':>9} {'records':>10}"
+              f" {'observe ms':>11} {'ms/' + unit:>10}")
+        for n in sizes:
+            if n > json_max:
+                print(f"    {n:>10}  not written: the JSON holds steps x variables records by contract")
+                continue
+            wall, rss, size, text = run_once(binary, [paths[n], "--format", "json"])
+            trace = json.loads(text)
+            records = sum(len(s["arrays"]) for s in trace["steps"])
+            observe = sum(s["probe_ms"] for s in trace["steps"])
+            print(f"    {n:>10} {wall:>9.2f} {rss:>13.1f} {size / 2**20:>9.1f} {records:>10}"
+                  f" {observe:>11.0f} {observe / n:>10.3f}")
 
 
 def main():
@@ -78,9 +106,10 @@ def main():
         raise SystemExit(__doc__)
     binary = sys.argv[1]
     rounds = int(os.environ.get("BENCH_ROUNDS", "3"))
-    print(f"# memmap-tutor lesson-size benchmark: median of {rounds} rounds, work dir {tempfile.gettempdir()}")
-    family(binary, "steps", steps_lesson, [1000, 2500, 5000, 10000], rounds, "step")
-    family(binary, "variables", vars_lesson, [100, 250, 500, 1000], rounds, "var")
+    print(f"# memmap-tutor lesson-size benchmark: work dir {tempfile.gettempdir()}, {os.cpu_count()} CPUs, "
+          f"Linux {os.uname().release}")
+    family(binary, "steps", steps_lesson, [1000, 2500, 5000, 10000], rounds, "step", 10_000)
+    family(binary, "variables", vars_lesson, [100, 250, 500, 1000], rounds, "var", JSON_MAX_VARS)
 
 
 if __name__ == "__main__":

@@ -24,6 +24,14 @@ static INTERRUPTED: AtomicBool = AtomicBool::new(false);
 /// rather than one slot: tests and future commands may hold more than one at a time.
 static TEMP_DIRS: Mutex<Vec<PathBuf>> = Mutex::new(Vec::new());
 
+/// The traced script's pid while `trace` runs it (0: none): killed if the tutor is interrupted.
+static TRACED_CHILD: AtomicI32 = AtomicI32::new(0);
+
+/// Remember (or, with 0, forget) the traced script's pid, so an interrupted tutor ends it and says so.
+pub fn set_traced_child(pid: u32) {
+    TRACED_CHILD.store(i32::try_from(pid).unwrap_or(0), Ordering::SeqCst);
+}
+
 /// Exit code after SIGINT, as shells report it (128 + 2).
 pub(crate) const EXIT_INTERRUPTED: i32 = 130;
 
@@ -158,17 +166,33 @@ pub fn default_sigbus() {
     unsafe { libc::signal(libc::SIGBUS, libc::SIG_DFL) };
 }
 
-/// Remove every registered temporary directory. Mappings of files inside stay valid (the
-/// kernel keeps unlinked inodes alive until unmapped), so this is safe mid-step.
-pub(crate) fn remove_temp_dirs() {
+/// Remove every registered temporary directory; true if there was one. Mappings of files inside stay
+/// valid (the kernel keeps unlinked inodes alive until unmapped), so this is safe mid-step.
+pub(crate) fn remove_temp_dirs() -> bool {
     // A poisoned lock still holds the list: a panic elsewhere must not stop the clean-up.
     let dirs = match TEMP_DIRS.lock() {
         Ok(mut d) => std::mem::take(&mut *d),
         Err(p) => std::mem::take(&mut *p.into_inner()),
     };
+    let any = !dirs.is_empty();
     for d in dirs {
         let _ = std::fs::remove_dir_all(&d);
     }
+    any
+}
+
+/// What an interruption ended, for its message: the traced script (killed now) and the work directory.
+fn end_on_interrupt() -> String {
+    let mut done = String::new();
+    let child = TRACED_CHILD.swap(0, Ordering::SeqCst);
+    // SAFETY: kill(2) of the script this process started (its pid is forgotten once it was waited for).
+    if child > 0 && unsafe { libc::kill(child, libc::SIGKILL) } == 0 {
+        done.push_str(&format!("; the traced script (pid {child}) was killed"));
+    }
+    if remove_temp_dirs() {
+        done.push_str("; the temporary work directory was removed");
+    }
+    done
 }
 
 /// Install the SIGINT/SIGTERM handler and the panic hook. Call once, early in `main`.
@@ -188,8 +212,8 @@ pub fn install() {
     }
     let _ = ctrlc::set_handler(|| {
         INTERRUPTED.store(true, Ordering::SeqCst);
-        remove_temp_dirs();
-        eprintln!("\nmemmap-tutor: interrupted; the temporary work directory was removed");
+        let done = end_on_interrupt();
+        eprintln!("\nmemmap-tutor: interrupted{done}");
         std::process::exit(EXIT_INTERRUPTED);
     });
     // Unwinding drops the WorkDir (which removes it), but not if the panic happens while

@@ -3,10 +3,11 @@
 
 pub mod scan;
 
-use std::collections::BTreeMap;
-
 use serde::ser::SerializeMap;
 use serde::{Deserialize, Serialize, Serializer};
+
+mod records;
+pub use records::Records;
 
 /// A measurement, or why it could not be made: the one "measured or unavailable (reason)" type.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -160,8 +161,10 @@ pub struct ScriptStep {
     pub line: usize,
     /// The function it ran in (`<module>` at top level).
     pub function: String,
-    /// What the script printed since the previous step.
+    /// What the script printed since the previous step (everything it wrote to fd 1).
     pub stdout: String,
+    /// How the step's op was determined: what was observed, or the source text when nothing was.
+    pub op_from: String,
 }
 
 /// The lesson as the trace names it (the full text is added by the JSON view).
@@ -205,12 +208,13 @@ pub struct StepRecord {
     pub expected_error: bool,
     /// Variable the step acted on.
     pub var: String,
-    /// Every variable the lesson has named so far.
-    pub arrays: BTreeMap<String, ArrayState>,
+    /// Every variable the lesson has named so far (records a step did not change are shared with the
+    /// step before).
+    pub arrays: Records<ArrayState>,
     /// The file of `var` as read(2) sees it (null if the variable never had a file).
     pub file: Option<FileState>,
     /// Every variable's file as read(2) sees it, decoded with that variable's dtype and shape.
-    pub files: BTreeMap<String, FileState>,
+    pub files: Records<FileState>,
     /// Page-cache state of that file; in JSON `pages` (null when unavailable) and `pages_unavailable` (why).
     #[serde(flatten, serialize_with = "pages_fields")]
     pub pages: Measured<PageState>,
@@ -236,7 +240,7 @@ pub struct StepRecord {
     pub report: OpReport,
     /// Page map of every file the lesson has opened so far, keyed by its path as the lesson names it
     /// (cachestat per cell + FIEMAP; never reads the data).
-    pub page_map: BTreeMap<String, Measured<PageMap>>,
+    pub page_map: Records<Measured<PageMap>>,
     /// What the tutor's own display reads left behind after the probes' snapshot (zero unless unavoidable);
     /// never part of the numbers above.
     pub observer: ObserverFootprint,

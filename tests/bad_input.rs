@@ -93,6 +93,10 @@ fn check_case(c: &Case) -> Result<(), String> {
         if code != c.code {
             return fail(format!("exit code {code}, expected {}", c.code));
         }
+        // Lesson text echoed in a message never reaches the terminal raw (README: Untrusted lessons).
+        if let Some(ch) = stderr.chars().find(|ch| ch.is_control() && *ch != '\n') {
+            return fail(format!("raw control character {ch:?} on stderr"));
+        }
         // The temporary work directory is gone whatever happened.
         if !r.tmp_after.is_empty() {
             return fail(format!("left in TMPDIR: {:?}", r.tmp_after));

@@ -727,3 +727,58 @@ fn step_prints_a_shell_quoted_path() {
     assert_eq!(code, Some(0), "{err}");
     assert!(out.contains("/my dir/it'\\''s here.dat'`"), "{out}");
 }
+
+/// A `w+` of a file that was absent creates it with O_EXCL: a file that appears in the work directory after the
+/// pre-flight (another user of a shared `--workdir`) is never truncated; the step raises instead.
+#[test]
+fn a_file_that_appears_before_its_w_plus_open_is_never_truncated() {
+    let cwd = tempfile::tempdir().unwrap();
+    let tmp = tempfile::tempdir().unwrap();
+    let yaml = "title: appears\nsteps:\n  - op: open\n    var: b\n    file: b.dat\n    mode: w+\n    shape: 4\n  - op: open\n    var: a\n    file: a.dat\n    mode: w+\n    shape: 16\n  - op: assign\n    var: a\n    value: 7\n";
+    std::fs::write(cwd.path().join("e.yaml"), yaml).unwrap();
+    let mut st = Stepper::start(cwd.path(), tmp.path(), &["e.yaml", "--workdir", "w"]);
+    st.wait_for("Next: step 1");
+    st.enter();
+    st.wait_for("Next: step 2");
+    let a = cwd.path().join("w/a.dat");
+    std::fs::write(&a, b"USER-DATA").unwrap();
+    let (code, out, err) = st.finish();
+    assert_eq!(code, Some(0), "{err}");
+    assert_eq!(std::fs::read(&a).unwrap(), b"USER-DATA", "{out}");
+    assert!(out.contains("raised"), "step 2 must raise: {out}");
+}
+
+/// A `--workdir` is the user's: after a run (success or an invalid lesson) it is still there, with the files the
+/// lesson made; only the tutor's own temporary directory is ever removed.
+#[test]
+fn a_workdir_is_never_removed() {
+    let cwd = tempfile::tempdir().unwrap();
+    let tmp = tempfile::tempdir().unwrap();
+    let work = cwd.path().join("mine");
+    std::fs::create_dir(&work).unwrap();
+    std::fs::write(work.join("notes.txt"), b"mine").unwrap();
+    let work_arg = work.to_str().unwrap().to_string();
+    let (code, _, err) = run(
+        cwd.path(),
+        tmp.path(),
+        &[
+            "run",
+            "numpy-memmap-basics",
+            "--workdir",
+            &work_arg,
+            "--view",
+            "flow",
+        ],
+    );
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(listing(&work), ["large_data.dat", "notes.txt"]);
+    std::fs::write(cwd.path().join("bad.yaml"), "title: x\nsteps: 3\n").unwrap();
+    let (code, _, _) = run(
+        cwd.path(),
+        tmp.path(),
+        &["run", "bad.yaml", "--workdir", &work_arg],
+    );
+    assert_eq!(code, 2);
+    assert_eq!(listing(&work), ["large_data.dat", "notes.txt"]);
+    assert!(listing(tmp.path()).is_empty());
+}

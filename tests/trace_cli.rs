@@ -439,7 +439,7 @@ fn ctrl_c_ends_the_script_and_the_tutor() {
     )
     .expect("write");
     let bin = assert_cmd::cargo::cargo_bin("memmap-tutor");
-    let mut tutor_proc = Process::new(bin)
+    let tutor_proc = Process::new(bin)
         .current_dir(dir.path())
         .args(["trace", "--max-steps", "3", &name])
         .stdout(std::process::Stdio::null())
@@ -463,8 +463,15 @@ fn ctrl_c_ends_the_script_and_the_tutor() {
     // SAFETY: kill(2) with a pid this test started and a valid signal number.
     let rc = unsafe { libc::kill(tutor_proc.id() as i32, libc::SIGINT) };
     assert_eq!(rc, 0);
-    let status = tutor_proc.wait().expect("waits");
-    assert_eq!(status.code(), Some(130));
+    let out = tutor_proc.wait_with_output().expect("waits");
+    assert_eq!(out.status.code(), Some(130));
+    // It says what it ended, and nothing it did not do (`trace` has no temporary work directory).
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("interrupted; the traced script (pid ") && err.contains(") was killed"),
+        "{err}"
+    );
+    assert!(!err.contains("work directory"), "{err}");
     let mut gone = false;
     for _ in 0..50 {
         if !script_running() {
@@ -474,4 +481,75 @@ fn ctrl_c_ends_the_script_and_the_tutor() {
         std::thread::sleep(std::time::Duration::from_millis(100));
     }
     assert!(gone, "the script outlived the tutor");
+}
+
+#[test]
+fn everything_written_to_fd_1_lands_in_the_step_that_wrote_it() {
+    need_numpy!();
+    let dir = tempfile::tempdir().expect("tempdir");
+    let script = "import os, subprocess, sys\n\
+print('from print')\n\
+os.write(1, b'from os.write\\n')\n\
+subprocess.run(['echo', 'from a subprocess'])\n\
+sys.stdout.write('x' * 200000)\n\
+os.system('echo from os.system')\n\
+x = 1\n";
+    let v = trace_json(dir.path(), "out.py", script, &[]);
+    let out: Vec<&str> = steps(&v)
+        .iter()
+        .map(|s| s["script"]["stdout"].as_str().unwrap_or("?"))
+        .collect();
+    assert_eq!(out[0], "", "{out:?}");
+    assert_eq!(out[1], "from print\n");
+    assert_eq!(out[2], "from os.write\n");
+    assert_eq!(out[3], "from a subprocess\n");
+    // 200,000 bytes in one line (more than a pipe holds) neither block the script nor get lost: counted.
+    assert!(
+        out[4].starts_with("xxxx") && out[4].ends_with("more characters)"),
+        "{}",
+        &out[4][out[4].len().saturating_sub(80)..]
+    );
+    assert_eq!(out[5], "from os.system\n");
+    assert_eq!(out[6], "");
+    assert_eq!(v["script"]["exit_code"], 0);
+}
+
+#[test]
+fn ops_come_from_what_the_program_did_not_from_its_text() {
+    need_numpy!();
+    let dir = tempfile::tempdir().expect("tempdir");
+    // Every line's text misleads: no `memmap(`, no `.flush(`, no `del`, a string that looks like a flush.
+    let script = "import numpy as np\n\
+make = np.memmap\n\
+a = make('o.bin', dtype='uint8', mode='w+', shape=(4,))\n\
+note = 'a.flush()'\n\
+sync = a.flush\n\
+sync()\n\
+keep = a[1:]\n\
+a = None\n\
+sync = keep = None\n";
+    let v = trace_json(dir.path(), "ops.py", script, &[]);
+    let s = steps(&v);
+    let row = |line: u64| {
+        s.iter()
+            .find(|x| x["script"]["line"] == line)
+            .unwrap_or_else(|| panic!("line {line}: {v:#}"))
+    };
+    let op = |line: u64| row(line)["op"].as_str().unwrap_or("").to_string();
+    let from = |line: u64| {
+        row(line)["script"]["op_from"]
+            .as_str()
+            .unwrap_or("")
+            .to_string()
+    };
+    assert_eq!(op(3), "open", "{}", from(3));
+    assert!(from(3).contains("mmap.__new__"), "{}", from(3));
+    assert_eq!(op(4), "read", "{}", from(4));
+    assert_eq!(op(6), "flush", "{}", from(6));
+    assert!(from(6).starts_with("observed:"), "{}", from(6));
+    // `a = None` leaves the view (and the bound method) holding the mapping: nothing is unmapped, no close.
+    assert_ne!(op(8), "close", "{}", from(8));
+    // The last reference goes: the mapping leaves the process.
+    assert_eq!(op(9), "close", "{}", from(9));
+    assert!(from(9).contains("munmap"), "{}", from(9));
 }

@@ -84,7 +84,8 @@ fn run_once(args: &RunArgs) -> Result<(), CommandError> {
     };
     let mut out = render(&lesson, &trace, &views, &args.output);
     if args.output.format == Format::Text && args.views.is_empty() && args.out_file.is_none() {
-        out.push_str(&next_hint(args.lesson.as_deref()));
+        let width = render_options(&args.output).width;
+        out.push_str(&next_hint(args.lesson.as_deref(), width as usize));
     }
     match &args.out_file {
         Some(path) => write_file(path, &out),
@@ -93,15 +94,39 @@ fn run_once(args: &RunArgs) -> Result<(), CommandError> {
     }
 }
 
-/// The last line of text output: what to try next with this lesson.
-fn next_hint(lesson: Option<&str>) -> String {
+/// The closing lines of text output: what to try next with this lesson, wrapped to `width` columns
+/// between the commands, each command kept whole on one line so that it can be copied.
+fn next_hint(lesson: Option<&str>, width: usize) -> String {
     let l = lesson
         .map(|l| format!(" {}", super::shell_quote(l)))
         .unwrap_or_default();
-    format!(
+    let text = format!(
         "Next: `memmap-tutor step{l}` walks through it one step per Enter, `memmap-tutor quiz{l}` \
-         tests you, `memmap-tutor run{l} --format html -o lesson.html` makes a web page.\n"
-    )
+         tests you, `memmap-tutor run{l} --format html -o lesson.html` makes a web page."
+    );
+    // A private-use character (one layout does not use) glues a command's words: no break inside.
+    const GLUE: char = '\u{e010}';
+    if text.contains(GLUE) {
+        return format!("{text}\n");
+    }
+    let mut in_code = false;
+    let glued: String = text
+        .chars()
+        .map(|c| {
+            in_code ^= c == '`';
+            if c == ' ' && in_code {
+                GLUE
+            } else {
+                c
+            }
+        })
+        .collect();
+    let mut out = String::new();
+    for line in crate::views::layout::wrap_words(&glued, width) {
+        out.push_str(&line.replace(GLUE, " "));
+        out.push('\n');
+    }
+    out
 }
 
 /// `-o FILE`: write the output there (replacing the file), and say so on stderr.

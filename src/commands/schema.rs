@@ -53,7 +53,10 @@ pub fn completions(shell: Shell) -> Result<(), CommandError> {
             out = fix_bash_names(&String::from_utf8_lossy(&out)).into_bytes();
         }
         Shell::Zsh => clap_complete::generate(clap_complete::Shell::Zsh, &mut cmd, BIN, &mut out),
-        Shell::Fish => clap_complete::generate(clap_complete::Shell::Fish, &mut cmd, BIN, &mut out),
+        Shell::Fish => {
+            clap_complete::generate(clap_complete::Shell::Fish, &mut cmd, BIN, &mut out);
+            out.extend(fish_positional_values(&cmd).into_bytes());
+        }
     }
     emit(&String::from_utf8_lossy(&out))
 }
@@ -69,6 +72,31 @@ fn fix_bash_names(script: &str) -> String {
         &format!("{matched}__subcmd__"),
         &format!("{walked}__subcmd__"),
     )
+}
+
+/// clap_complete's fish script offers file names for a subcommand's positional argument even when it takes
+/// one of a few values (`completions bash|zsh|fish`): offer those values, as the bash and zsh scripts do.
+fn fish_positional_values(cmd: &clap::Command) -> String {
+    let using = format!("__fish_{}_using_subcommand", BIN.replace('-', "_"));
+    let mut out = String::new();
+    for sub in cmd.get_subcommands().filter(|s| !s.is_hide_set()) {
+        for arg in sub.get_positionals() {
+            let values: Vec<String> = arg
+                .get_possible_values()
+                .iter()
+                .filter(|v| !v.is_hide_set())
+                .map(|v| v.get_name().to_string())
+                .collect();
+            if !values.is_empty() {
+                out.push_str(&format!(
+                    "complete -c {BIN} -n \"{using} {}\" -f -a \"{}\"\n",
+                    sub.get_name(),
+                    values.join(" ")
+                ));
+            }
+        }
+    }
+    out
 }
 
 /// `man`: the man page in roff.

@@ -1022,10 +1022,6 @@ impl Engine {
     pub fn variable(&self, name: &str) -> Option<&Variable> {
         self.vars.get(name)
     }
-
-    pub(crate) fn variables(&self) -> impl Iterator<Item = &Variable> {
-        self.vars.values()
-    }
 }
 
 #[cfg(test)]

@@ -259,6 +259,10 @@ fn step_python(
                 Some(spec) => {
                     let mut own = spec.clone();
                     own.mode = crate::lesson::Mode::ReadWrite;
+                    if let Some(call) = own.npy.as_mut() {
+                        // np.load takes the mode as mmap_mode: the child maps the .npy read-write too.
+                        call.mode = "r+".to_string();
+                    }
                     format!("{}  # its own MAP_SHARED mapping", open_code(&own))
                 }
                 None => format!("# ({var} was never opened)"),

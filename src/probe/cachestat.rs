@@ -31,8 +31,14 @@ pub fn page_state_range(path: &Path, offset: u64, len: u64) -> Measured<PageStat
         Ok(m) => m.len(),
         Err(e) => return Measured::unavailable(format!("fstat({}) failed: {e}", path.display())),
     };
+    page_state_on(&h.file, size, offset, len)
+}
+
+/// [`page_state_range`] on an open probe fd of a file whose size is `size` (a caller asking for many
+/// ranges of one file opens and measures it once).
+pub(crate) fn page_state_on(file: &File, size: u64, offset: u64, len: u64) -> Measured<PageState> {
     let total = pages_covered(size, offset, len, page_size());
-    match cachestat_fd(&h.file, offset, len) {
+    match cachestat_fd(file, offset, len) {
         Ok(cs) => Measured::Value(PageState {
             total,
             cached: cs.nr_cache,
@@ -40,7 +46,7 @@ pub fn page_state_range(path: &Path, offset: u64, len: u64) -> Measured<PageStat
             writeback: cs.nr_writeback,
             evicted: cs.nr_evicted,
         }),
-        Err(e) => Measured::unavailable(explain_error(&e, h.rw_refused.as_deref())),
+        Err(e) => Measured::unavailable(explain_error(&e)),
     }
 }
 
@@ -74,17 +80,16 @@ fn cachestat_fd(file: &File, offset: u64, len: u64) -> io::Result<cachestat> {
     Ok(out)
 }
 
-fn explain_error(e: &io::Error, rw_refused: Option<&str>) -> String {
+fn explain_error(e: &io::Error) -> String {
     match e.raw_os_error() {
-        Some(libc::EPERM) | Some(libc::EACCES) if rw_refused.is_some() => format!(
-            "cachestat needs an fd opened for writing: opening read-write failed: {}",
-            rw_refused.unwrap_or_default()
+        Some(libc::EPERM) | Some(libc::EACCES) => format!(
+            "cachestat refused the probe's read-only descriptor ({e}): this kernel answers only the \
+             file's owner, root, or a user who may write the file"
         ),
         Some(libc::ENOSYS) => format!(
             "cachestat(2) needs Linux ≥ 6.5; this kernel is {}",
             kernel_release()
         ),
-        Some(libc::EPERM) => format!("cachestat needs an fd opened for writing: {e}"),
         Some(libc::EOPNOTSUPP) => {
             format!("cachestat is not supported on this file (e.g. hugetlbfs): {e}")
         }
@@ -148,17 +153,18 @@ mod tests {
     #[test]
     fn errors_are_explained() {
         let enosys = io::Error::from_raw_os_error(libc::ENOSYS);
-        let why = explain_error(&enosys, None);
+        let why = explain_error(&enosys);
         assert!(
             why.starts_with("cachestat(2) needs Linux ≥ 6.5; this kernel is "),
             "{why}"
         );
         let eperm = io::Error::from_raw_os_error(libc::EPERM);
-        let why = explain_error(&eperm, Some("Permission denied (os error 13)"));
-        assert_eq!(
-            why,
-            "cachestat needs an fd opened for writing: opening read-write failed: \
-             Permission denied (os error 13)"
+        let why = explain_error(&eperm);
+        assert!(
+            why.starts_with(
+                "cachestat refused the probe's read-only descriptor (Operation not permitted"
+            ),
+            "{why}"
         );
     }
 

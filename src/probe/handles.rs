@@ -19,8 +19,6 @@ use std::sync::{Arc, Mutex, MutexGuard};
 #[derive(Clone)]
 pub(crate) struct Handle {
     pub file: Arc<File>,
-    /// Why O_RDWR was refused when the fd is read-only (cachestat may then be refused too).
-    pub rw_refused: Option<String>,
 }
 
 struct Entry {
@@ -61,7 +59,6 @@ pub fn pin_file(path: &Path, file: &File) {
             ino: meta.ino(),
             handle: Handle {
                 file: Arc::new(dup),
-                rw_refused: None,
             },
             pinned: true,
             direct: None,
@@ -69,9 +66,9 @@ pub fn pin_file(path: &Path, file: &File) {
     );
 }
 
-/// Open `path` with `write` or read-only: beneath the confined work directory without following
+/// Open `path` read-only: beneath the confined work directory without following
 /// symlinks when it lies there, else by path (tests, files outside any lesson).
-fn open_confined(path: &Path, write: bool) -> io::Result<File> {
+fn open_confined(path: &Path) -> io::Result<File> {
     let confined = CONFINED.lock().unwrap_or_else(|p| p.into_inner()).clone();
     if let Some((dir, fd)) = confined {
         if let Ok(rel) = path.strip_prefix(&dir) {
@@ -79,19 +76,10 @@ fn open_confined(path: &Path, write: bool) -> io::Result<File> {
                 .to_str()
                 .ok_or_else(|| io::Error::from_raw_os_error(libc::EINVAL))?;
             let d = crate::confine::DirFd::from_file(&dir, fd.try_clone()?);
-            let flags = if write {
-                libc::O_RDWR
-            } else {
-                libc::O_RDONLY | libc::O_NONBLOCK
-            };
-            return d.open_file(rel, flags, 0);
+            return d.open_file(rel, libc::O_RDONLY | libc::O_NONBLOCK, 0);
         }
     }
-    if write {
-        OpenOptions::new().read(true).write(true).open(path)
-    } else {
-        File::open(path)
-    }
+    File::open(path)
 }
 
 fn table() -> MutexGuard<'static, Option<HashMap<PathBuf, Entry>>> {
@@ -104,8 +92,9 @@ fn table() -> MutexGuard<'static, Option<HashMap<PathBuf, Entry>>> {
 /// The probe fd of the file now at `path` (opened on first use; reopened if the path now names
 /// another inode).
 ///
-/// Opened O_RDWR when allowed, because cachestat wants write permission; O_RDWR without
-/// O_CREAT/O_TRUNC and without write(2) changes nothing in the file. Falls back to O_RDONLY.
+/// Opened read-only: the probes never write. cachestat(2) accepts a read-only descriptor from the
+/// file's owner, root (CAP_FOWNER) or a user allowed to write the file; anyone else is refused, and
+/// the probe says so (see `cachestat::explain_error`).
 pub(crate) fn handle(path: &Path) -> io::Result<Handle> {
     let mut guard = table();
     let map = guard.get_or_insert_with(HashMap::new);
@@ -119,16 +108,8 @@ pub(crate) fn handle(path: &Path) -> io::Result<Handle> {
             return Ok(e.handle.clone());
         }
     }
-    let handle = match open_confined(path, true) {
-        Ok(f) => Handle {
-            file: Arc::new(f),
-            rw_refused: None,
-        },
-        Err(rw_err) if is_permission(&rw_err) => Handle {
-            file: Arc::new(open_confined(path, false)?),
-            rw_refused: Some(rw_err.to_string()),
-        },
-        Err(e) => return Err(e),
+    let handle = Handle {
+        file: Arc::new(open_confined(path)?),
     };
     // Check the inode of the fd itself: the path may have been replaced between stat and open.
     let fmeta = handle.file.metadata()?;
@@ -182,13 +163,6 @@ pub(crate) fn direct_handle(path: &Path) -> io::Result<Arc<File>> {
     Ok(f)
 }
 
-fn is_permission(e: &io::Error) -> bool {
-    matches!(
-        e.raw_os_error(),
-        Some(libc::EACCES) | Some(libc::EPERM) | Some(libc::EROFS) | Some(libc::ETXTBSY)
-    )
-}
-
 /// Close the probe fd of `path`, if any (e.g. before deleting a big file, to free its space now).
 ///
 /// Closing may itself start ext4's auto_da_alloc writeback (see the module docs), so call it
@@ -217,7 +191,18 @@ mod tests {
         let a = handle(&path).expect("handle");
         let b = handle(&path).expect("handle");
         assert!(Arc::ptr_eq(&a.file, &b.file));
-        assert!(a.rw_refused.is_none());
+        assert_eq!(
+            a.file.metadata().map(|_| ()).ok(),
+            Some(()),
+            "the fd is open"
+        );
+        // SAFETY: fcntl(F_GETFL) on an open fd.
+        let flags = unsafe { libc::fcntl(a.file.as_raw_fd(), libc::F_GETFL) };
+        assert_eq!(
+            flags & libc::O_ACCMODE,
+            libc::O_RDONLY,
+            "probe fds are read-only"
+        );
         // Replace the file with a new inode at the same path.
         std::fs::remove_file(&path).expect("rm");
         std::fs::write(&path, b"two!").expect("write");

@@ -10,6 +10,7 @@ mod fstype;
 mod handles;
 mod mincore;
 mod pagemap;
+mod pid_scan;
 mod proc_pid;
 mod ptes;
 mod quiet;
@@ -31,9 +32,10 @@ pub use handles::release_files;
 pub(crate) use handles::{confine_to, pin_file};
 pub use mincore::resident_pages;
 pub use pagemap::page_map;
+pub use pid_scan::{present_runs, scan_unsupported, PageRun, VmaQuery};
 pub use proc_pid::{
-    parse_maps_line, parse_stat_faults, proc_faults, proc_mapping_state, proc_maps, PidPage,
-    ProcMapping, ProcessPages,
+    mapping_memory, parse_maps_line, parse_stat_faults, proc_faults, proc_mapping_state, proc_maps,
+    PidPage, ProcMapping, ProcessPages,
 };
 pub use ptes::{page_entry, PageEntry};
 pub use quiet::QuietFile;

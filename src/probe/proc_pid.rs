@@ -10,8 +10,14 @@ use std::path::PathBuf;
 
 use crate::trace::{Faults, MappingState, Measured};
 
+use super::cachestat::page_state_range;
+use super::pid_scan::{present_runs, scan_unsupported};
 use super::smaps::find_mapping;
 use super::system::page_size;
+
+/// Runs of present file pages above which a mapping's dirty count is read from smaps (one cachestat per run
+/// would then cost more than smaps' walk).
+const MAX_DIRTY_RUNS: usize = 64;
 
 /// One line of /proc/PID/maps.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -99,6 +105,59 @@ pub fn proc_mapping_state(pid: u32, addr: usize) -> Measured<MappingState> {
     }
 }
 
+/// Memory of the VMA `vma` of process `pid` without reading smaps (which walks every VMA of the process).
+///
+/// Resident and anonymous pages come from PAGEMAP_SCAN over the VMA alone. Dirty pages are the private
+/// copies (anonymous pages, written by construction) plus, for the file's present pages, the page cache's
+/// dirty count over exactly those pages (cachestat): on a filesystem with writeback accounting a store
+/// through a shared mapping dirties the page-cache page in the fault that makes the page writable, and
+/// writeback clears the page's dirty bits in the page table with it, so both say the same as smaps' dirty.
+/// Where that does not hold (`writeback_accounted` false, e.g. tmpfs, where the hardware dirty bit is
+/// the only record), with no PAGEMAP_SCAN, or for a mapping scattered over many runs, smaps is read.
+pub fn mapping_memory(
+    pid: u32,
+    pages: &ProcessPages,
+    vma: &ProcMapping,
+    writeback_accounted: bool,
+) -> Measured<MappingState> {
+    let smaps = || proc_mapping_state(pid, vma.start);
+    let (Some(path), true) = (&vma.path, writeback_accounted) else {
+        return smaps();
+    };
+    let pagemap = match &pages.pagemap {
+        Ok(f) => f,
+        Err(_) => return smaps(),
+    };
+    let runs = match present_runs(pagemap, vma.start, vma.end) {
+        Ok(r) => r,
+        Err(e) if scan_unsupported(&e) => return smaps(),
+        Err(e) => {
+            return Measured::unavailable(format!("PAGEMAP_SCAN of process {pid} failed: {e}"))
+        }
+    };
+    let file_runs: Vec<_> = runs.iter().filter(|r| r.present && r.file).collect();
+    if file_runs.len() > MAX_DIRTY_RUNS {
+        return smaps();
+    }
+    let kb = |start: usize, end: usize| ((end - start) / 1024) as u64;
+    let mut state = MappingState::default();
+    for r in runs.iter().filter(|r| r.present) {
+        state.rss_kb += kb(r.start, r.end);
+        if !r.file {
+            state.anonymous_kb += kb(r.start, r.end);
+            state.dirty_kb += kb(r.start, r.end);
+        }
+    }
+    let page_kb = (pages.page / 1024) as u64;
+    for r in file_runs {
+        match page_state_range(path, vma.file_offset(r.start), (r.end - r.start) as u64) {
+            Measured::Value(s) => state.dirty_kb += s.dirty * page_kb,
+            Measured::Unavailable { .. } => return smaps(),
+        }
+    }
+    Measured::Value(state)
+}
+
 /// Page faults of process `pid` so far (/proc/PID/stat fields minflt and majflt).
 pub fn proc_faults(pid: u32) -> Measured<Faults> {
     let path = format!("/proc/{pid}/stat");
@@ -168,6 +227,30 @@ impl ProcessPages {
     /// Forget cached entries (the process ran again).
     pub fn clear(&mut self) {
         self.entries.clear();
+    }
+
+    /// Pages whose entries were looked up since [`clear`](Self::clear) that were not present then and are
+    /// present now: what reading the process for display added to its resident memory (0 unless a read
+    /// faulted a page in, which the reads are built never to do).
+    pub fn newly_present(&self) -> io::Result<u64> {
+        let f = self.pagemap.as_ref().map_err(clone_err)?;
+        let mut added = 0;
+        for (&index, e) in &self.entries {
+            if e.present {
+                continue;
+            }
+            let mut raw = [0u8; 8];
+            f.read_exact_at(&mut raw, index as u64 * 8)?;
+            if u64::from_ne_bytes(raw) & PM_PRESENT != 0 {
+                added += 1;
+            }
+        }
+        Ok(added)
+    }
+
+    /// The page size these entries are counted in.
+    pub fn page_bytes(&self) -> usize {
+        self.page
     }
 
     /// The page-table entry of the page containing `addr`.
@@ -265,5 +348,58 @@ mod tests {
         assert!(proc_mapping_state(pid, base)
             .value()
             .is_some_and(|s| s.rss_kb >= 4));
+    }
+
+    /// The fast per-VMA count agrees with smaps for shared stores, after msync, and for private copies.
+    #[test]
+    fn mapping_memory_agrees_with_smaps() {
+        let ps = page_size() as usize;
+        let dir = tempfile::tempdir().expect("tempdir");
+        let accounted = crate::probe::fs_info(dir.path())
+            .value()
+            .is_some_and(|f| f.has_disk);
+        let path = dir.path().join("m.bin");
+        std::fs::write(&path, vec![0u8; 8 * ps]).expect("write");
+        let f = std::fs::OpenOptions::new()
+            .read(true)
+            .write(true)
+            .open(&path)
+            .expect("open");
+        let pid = std::process::id();
+        let pages = ProcessPages::open(pid);
+        let vma_of = |addr: usize| {
+            proc_maps(pid)
+                .expect("maps")
+                .into_iter()
+                .find(|m| m.contains(addr))
+                .expect("vma")
+        };
+        let same = |addr: usize, what: &str| {
+            let fast = mapping_memory(pid, &pages, &vma_of(addr), accounted);
+            let slow = proc_mapping_state(pid, addr);
+            assert_eq!(
+                fast.value(),
+                slow.value(),
+                "{what}: {fast:?} vs smaps {slow:?}"
+            );
+        };
+        // SAFETY: the file is ours and stays open and unshrunk while the maps live.
+        let mut shared = unsafe { memmap2::MmapMut::map_mut(&f) }.expect("map");
+        let base = shared.as_ptr() as usize;
+        same(base, "untouched");
+        shared[0] = 1;
+        shared[3 * ps] = 2;
+        let _ = std::hint::black_box(shared[6 * ps]);
+        same(base, "two stores and a read");
+        shared.flush().expect("msync");
+        same(base, "after msync");
+        shared[ps] = 3;
+        same(base, "a store after msync");
+        // SAFETY: as above.
+        let mut private = unsafe { memmap2::MmapOptions::new().map_copy(&f) }.expect("cow");
+        let pbase = private.as_ptr() as usize;
+        let _ = std::hint::black_box(private[0]);
+        private[2 * ps] = 9;
+        same(pbase, "a private copy and a read");
     }
 }

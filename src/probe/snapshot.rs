@@ -5,7 +5,7 @@ use std::path::Path;
 
 use crate::trace::{Allocation, Measured, PageMap, PageState};
 
-use super::cachestat::{page_state, page_state_range};
+use super::cachestat::{page_state, page_state_on};
 use super::fiemap::{extents, summarise};
 use super::handles::handle;
 use super::pagemap::build;
@@ -25,8 +25,10 @@ pub struct FileSnapshot {
 
 /// Take the snapshot of the file at `path`: one FIEMAP walk and one cachestat per page-map cell; reads no data.
 pub fn snapshot(path: &Path) -> FileSnapshot {
-    let size = match handle(path).and_then(|h| h.file.metadata()) {
-        Ok(m) => m.len(),
+    // One open and one fstat for every cell's cachestat (not one lstat + fstat per cell).
+    let opened = handle(path).and_then(|h| h.file.metadata().map(|m| (h, m.len())));
+    let (h, size) = match opened {
+        Ok(x) => x,
         Err(e) => {
             let why = format!("cannot open {}: {e}", path.display());
             return FileSnapshot {
@@ -47,7 +49,7 @@ pub fn snapshot(path: &Path) -> FileSnapshot {
         Measured::Unavailable { unavailable } => Measured::unavailable(unavailable.clone()),
     };
     let built = build(size, extent_list, holes_unknown, |start, len| {
-        page_state_range(path, start, len)
+        page_state_on(&h.file, size, start, len)
     });
     let (pages, page_map) = match built {
         // An empty file has no cells: ask cachestat once so that an unavailable probe still says why.

@@ -3,6 +3,7 @@
 mod disk;
 mod observe;
 pub mod script;
+mod shown;
 
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -21,18 +22,25 @@ pub struct Runner<'a> {
     next: usize,
     /// The file each variable was last opened on, so closed variables still show their file.
     files: BTreeMap<String, String>,
+    /// How many variables map each file (the files whose page maps are shown).
+    bound: BTreeMap<String, usize>,
     /// What each closed variable printed just before it was unmapped.
     last_seen: BTreeMap<String, String>,
-    /// What each open variable printed at the end of the last step.
-    last_str: BTreeMap<String, String>,
+    /// The records of the last step, shared with the next one where it changes nothing.
+    shown: shown::Shown,
     /// Files with dirty (or writeback) pages: the step whose store dirtied them first, and when it started.
     dirty_since: BTreeMap<String, (usize, std::time::Instant)>,
     /// False when `MEMMAP_TUTOR_NO_PROBES` is set (benchmarks measure the tracer's overhead).
     probes: bool,
+    /// True when `MEMMAP_TUTOR_OBSERVE_ALL` is set: every step observes every variable again (the test that
+    /// sharing unchanged records changes nothing compares the two).
+    observe_all: bool,
 }
 
 /// Environment variable that turns the system probes off (for the tracer-overhead benchmark).
 pub(crate) const NO_PROBES_ENV: &str = "MEMMAP_TUTOR_NO_PROBES";
+/// Environment variable that makes every step observe every variable again (for the sharing test).
+pub(crate) const OBSERVE_ALL_ENV: &str = "MEMMAP_TUTOR_OBSERVE_ALL";
 
 impl<'a> Runner<'a> {
     /// Prepare to run `lesson` inside `workdir` (which must exist).
@@ -54,10 +62,13 @@ impl<'a> Runner<'a> {
             },
             next: 0,
             files: BTreeMap::new(),
+            bound: BTreeMap::new(),
             last_seen: BTreeMap::new(),
-            last_str: BTreeMap::new(),
+            shown: shown::Shown::default(),
             dirty_since: BTreeMap::new(),
             probes: std::env::var_os(NO_PROBES_ENV).is_none_or(|v| v.is_empty() || v == "0"),
+            observe_all: std::env::var_os(OBSERVE_ALL_ENV)
+                .is_some_and(|v| !v.is_empty() && v != "0"),
         }
     }
 
@@ -107,10 +118,7 @@ impl<'a> Runner<'a> {
         // the open succeeds (a failed `np.memmap(...)` leaves the old binding, as in Python).
         let mut rebound = None;
         if let Action::Open(spec) | Action::Reopen(spec) = &step.action {
-            rebound = Some((
-                spec.var.clone(),
-                self.files.insert(spec.var.clone(), spec.file.clone()),
-            ));
+            rebound = Some((spec.var.clone(), self.bind(&spec.var, Some(&spec.file))));
         }
         // Outside-process steps may name a file that no variable maps.
         let file = self
@@ -122,8 +130,10 @@ impl<'a> Runner<'a> {
 
         if let Action::Close { var } = &step.action {
             // What it printed at the end of the previous step (nothing touched it since).
-            if let Some(s) = self.last_str.get(var) {
-                self.last_seen.insert(var.clone(), s.clone());
+            if let Some(a) = self.shown.arrays.get(var) {
+                if a.state == crate::trace::ArrayLife::Open {
+                    self.last_seen.insert(var.clone(), a.str.clone());
+                }
             }
         }
         let before = if self.probes {
@@ -142,19 +152,36 @@ impl<'a> Runner<'a> {
         let faults_after = probe::faults_now();
         let probe_started = std::time::Instant::now();
 
+        // A failed open leaves the old binding (as in Python).
+        let error = outcome.error.clone();
+        if let (Some((v, previous)), Some(_)) = (rebound, &error) {
+            self.bind(&v, previous.as_deref());
+        }
+        // What the step can have changed: only that is observed again (the rest is shared).
+        let touched = if self.next == 1 || self.observe_all {
+            shown::Touched::everything()
+        } else {
+            shown::Touched::by(&step.action, &var, file.as_deref(), self.engine.workdir())
+        };
+
         // 1. One snapshot of every kernel probe, before anything is read for display.
-        let mut rels: Vec<String> = self.files.values().cloned().collect();
-        rels.extend(file.clone());
-        rels.sort();
-        rels.dedup();
-        let snaps: BTreeMap<String, probe::FileSnapshot> = rels
-            .iter()
-            .filter(|_| self.probes)
-            .map(|f| (f, self.engine.workdir().join(f)))
-            .filter(|(_, p)| p.exists())
-            .map(|(f, p)| (f.clone(), probe::snapshot(&p)))
-            .collect();
-        self.track_dirty_age(step, &file, &snaps, started, performed, &mut outcome.report);
+        let looked = if self.probes {
+            let mut rels: std::collections::BTreeSet<String> = self.bound.keys().cloned().collect();
+            rels.extend(file.clone());
+            self.shown
+                .look(self.engine.workdir(), &rels, &self.bound, &touched)
+        } else {
+            shown::Looked::default()
+        };
+        let snaps = &looked.snaps;
+        self.track_dirty_age(
+            step,
+            &file,
+            &looked.counts,
+            started,
+            performed,
+            &mut outcome.report,
+        );
         let mapping = if self.probes {
             observe::mapping(&self.engine, &var)
         } else {
@@ -172,13 +199,6 @@ impl<'a> Runner<'a> {
         let truncates = matches!(&step.action, Action::Open(s) | Action::Reopen(s) if s.mode == crate::lesson::Mode::Write)
             || matches!(&step.action, Action::Truncate { .. });
         let verdict = disk::decide(&self.environment, &before, &after, truncates);
-        let error = outcome.error.clone();
-        if let (Some((v, previous)), Some(_)) = (rebound, &error) {
-            match previous {
-                Some(f) => self.files.insert(v, f),
-                None => self.files.remove(&v),
-            };
-        }
         let expected_error = match (&error, &step.expect_error) {
             (Some(e), Some(want)) => e.contains(want.as_str()),
             _ => false,
@@ -187,17 +207,22 @@ impl<'a> Runner<'a> {
 
         // 2. Display reads, which change nothing the snapshot measured (see observe).
         let readers = observe::Readers::default();
-        let arrays = observe::arrays(&self.engine, &self.files, &self.last_seen, &readers);
-        let mut files: BTreeMap<String, _> = self
-            .files
-            .iter()
-            .filter(|_| self.probes)
-            .filter_map(|(v, f)| Some((v.clone(), observe::file(&self.engine, v, f, &readers)?)))
-            .collect();
+        for name in self.shown.changed_vars(&touched, &self.files) {
+            self.shown.observe(
+                &self.engine,
+                &name,
+                &self.files,
+                &self.last_seen,
+                &readers,
+                self.probes,
+            );
+        }
+        let arrays = self.shown.arrays.clone();
+        let mut files = self.shown.files.clone();
         if let (Some(f), true) = (step.action.named_file(), var.is_empty()) {
-            // A file named directly (no variable): show it under its own name.
+            // A file named directly (no variable): show it under its own name, in this step only.
             if let Some(state) = observe::file(&self.engine, "", f, &readers) {
-                files.insert(String::new(), state);
+                files.insert("", state);
             }
         }
         let file_state = files.get(&var).cloned();
@@ -205,21 +230,12 @@ impl<'a> Runner<'a> {
 
         // 3. Check that the display reads left nothing behind; record what they did separately.
         let observer = if self.probes {
-            self.footprint(&snaps, &var, &mapping, &readers)
+            self.footprint(snaps, &var, &mapping, &readers)
         } else {
             crate::trace::ObserverFootprint::default()
         };
-        self.last_str = arrays
-            .iter()
-            .filter(|(_, a)| a.state == crate::trace::ArrayLife::Open)
-            .map(|(n, a)| (n.clone(), a.str.clone()))
-            .collect();
-        // One map per file (several variables may map the same file); O(cells + extents) each.
-        let page_map: BTreeMap<String, _> = self
-            .files
-            .values()
-            .filter_map(|f| Some((f.clone(), snaps.get(f)?.page_map.clone())))
-            .collect();
+        // One map per file (several variables may map the same file), taken again where it changed.
+        let page_map = self.shown.page_map.clone();
         let probe_ms = probe_started.elapsed().as_secs_f64() * 1e3;
         let pages = after
             .pages
@@ -292,7 +308,7 @@ impl<'a> Runner<'a> {
         &mut self,
         step: &ResolvedStep,
         file: &Option<String>,
-        snaps: &BTreeMap<String, probe::FileSnapshot>,
+        counts: &BTreeMap<String, Measured<crate::trace::PageState>>,
         started: std::time::Instant,
         performed: std::time::Instant,
         report: &mut crate::trace::OpReport,
@@ -303,8 +319,8 @@ impl<'a> Runner<'a> {
                 report.dirtied_at_step = Some(n);
             }
         }
-        for (rel, snap) in snaps {
-            match snap.pages.value() {
+        for (rel, pages) in counts {
+            match pages.value() {
                 Some(p) if p.dirty + p.writeback > 0 => {
                     self.dirty_since
                         .entry(rel.clone())
@@ -355,6 +371,26 @@ impl<'a> Runner<'a> {
             resident_kb,
             notes,
         }
+    }
+
+    /// Bind `var` to `file` (None: unbind it), keeping the count of variables per file; the previous file.
+    fn bind(&mut self, var: &str, file: Option<&str>) -> Option<String> {
+        let previous = match file {
+            Some(f) => {
+                *self.bound.entry(f.to_string()).or_default() += 1;
+                self.files.insert(var.to_string(), f.to_string())
+            }
+            None => self.files.remove(var),
+        };
+        if let Some(p) = &previous {
+            if let Some(n) = self.bound.get_mut(p) {
+                *n -= 1;
+                if *n == 0 {
+                    self.bound.remove(p);
+                }
+            }
+        }
+        previous
     }
 
     /// Perform every remaining step and return the whole trace.

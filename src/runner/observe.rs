@@ -3,7 +3,7 @@
 //! a mapping only where our page table already maps a private copy (no fault, no new residency).
 
 use std::cell::{Cell, RefCell};
-use std::collections::{BTreeMap, HashMap};
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::rc::Rc;
 
@@ -209,29 +209,8 @@ impl ElementSource for QuietArray<'_> {
     }
 }
 
-/// Every variable the lesson has opened so far, as the program sees it.
-pub fn arrays(
-    engine: &Engine,
-    files: &BTreeMap<String, String>,
-    last_seen: &BTreeMap<String, String>,
-    readers: &Readers,
-) -> BTreeMap<String, ArrayState> {
-    let mut out = BTreeMap::new();
-    for var in engine.variables() {
-        if !files.contains_key(&var.name) {
-            continue;
-        }
-        let mut state = array_state(var, readers);
-        if !var.is_open() {
-            state.last_str = last_seen.get(&var.name).cloned();
-        }
-        out.insert(var.name.clone(), state);
-    }
-    out
-}
-
 /// The variable's state, its contents read quietly.
-fn array_state(var: &Variable, readers: &Readers) -> ArrayState {
+pub(super) fn array_state(var: &Variable, readers: &Readers) -> ArrayState {
     let (state, str, repr) = if !var.is_open() {
         (ArrayLife::Closed, String::new(), String::new())
     } else {

@@ -11,12 +11,14 @@ use std::time::Instant;
 use super::disk::{self, Sample};
 use crate::numpy::dtype::{DType, Scalar};
 use crate::numpy::print::{array_repr, array_str, scalar_repr, scalar_str, ElementSource};
-use crate::probe::{self, FileElements, ProcMapping, ProcessPages, QuietFile};
-use crate::script::{read_source, ArrayMeta, Message, ScriptChild, ScriptError, ScriptOptions};
+use crate::probe::{self, FileElements, ProcMapping, ProcessPages, QuietFile, VmaQuery};
+use crate::script::{
+    read_source, ArrayMeta, Event, Message, ScriptChild, ScriptError, ScriptOptions,
+};
 use crate::trace::{
-    ArrayLife, ArrayState, Environment, Faults, FileState, HexLine, LessonInfo, MappingState,
-    Measured, ObserverFootprint, Op, OpReport, ReadValue, ScriptInfo, ScriptStep, StepRecord,
-    Trace,
+    Allocation, ArrayLife, ArrayState, DiskWrite, Environment, Faults, FileState, HexLine,
+    LessonInfo, MappingState, Measured, ObserverFootprint, Op, OpReport, PageMap, PageState,
+    ReadValue, ScriptInfo, ScriptStep, StepRecord, Trace,
 };
 
 /// Steps recorded by default before the script runs on untraced (as Python Tutor does).
@@ -29,113 +31,15 @@ const STDOUT_KEEP: usize = 4096;
 /// Run the script under the tracer and return its trace (at most `max_steps` steps).
 pub fn trace_script(opts: &ScriptOptions, max_steps: usize) -> Result<Trace, ScriptError> {
     let source = read_source(&opts.script)?;
-    let cwd = match &opts.cwd {
-        Some(d) => d.clone(),
-        None => std::env::current_dir()
-            .map_err(|e| ScriptError::Io(format!("cannot tell the current directory: {e}")))?,
-    };
+    let cwd = work_dir(opts)?;
     let mut child = ScriptChild::spawn(opts)?;
-    let (pid, python, numpy) = match child.receive()? {
-        Some(Message::Hello { pid, python, numpy }) => (pid, python, numpy),
-        Some(Message::NoNumpy { error }) => {
-            let _ = child.wait();
-            return Err(ScriptError::Missing(format!(
-                "NumPy cannot be imported by `{}` ({error}): `trace` runs your script with the real NumPy \
-                 (install it with `{} -m pip install numpy`)",
-                opts.python, opts.python
-            )));
-        }
-        other => {
-            let code = child.wait()?;
-            return Err(ScriptError::Missing(format!(
-                "`{}` did not start the tracer (exit {code}; first message {other:?}); is it Python 3?",
-                opts.python
-            )));
-        }
-    };
-    let mut stepper = Stepper::new(pid, &cwd, source);
-    let mut info = ScriptInfo {
-        script: opts.script.display().to_string(),
-        args: opts.args.clone(),
-        python,
-        numpy,
-        pid,
-        every: opts.every.max(1),
-        top_level: opts.top_level,
-        max_steps,
-        stopped_after: None,
-        exit_code: None,
-        error: None,
-        stdout_after: String::new(),
-    };
-    let mut steps: Vec<StepRecord> = Vec::new();
-    loop {
-        if crate::signals::interrupted() {
-            break;
-        }
-        match child.receive()? {
-            Some(Message::Line {
-                line,
-                func,
-                arrays,
-                out,
-                ..
-            }) => {
-                steps.push(stepper.record(steps.len() + 1, line, &func, &arrays, &out, None));
-                let go_on = steps.len() < max_steps;
-                if !go_on {
-                    info.stopped_after = Some(line);
-                }
-                stepper.before_resume();
-                child.resume(go_on)?;
-            }
-            Some(Message::Error {
-                line,
-                func,
-                error,
-                arrays,
-                out,
-            }) => {
-                let func = func.unwrap_or_default();
-                steps.push(stepper.record(
-                    steps.len() + 1,
-                    line.unwrap_or(0),
-                    &func,
-                    &arrays,
-                    &out,
-                    Some(error),
-                ));
-                child.resume(false)?;
-            }
-            Some(Message::End {
-                exit,
-                out,
-                error,
-                line,
-            }) => {
-                info.exit_code = Some(exit);
-                info.error = error.map(|e| match line {
-                    Some(l) => format!("line {l}: {e}"),
-                    None => e,
-                });
-                info.stdout_after = keep(&out);
-                break;
-            }
-            Some(other) => {
-                return Err(ScriptError::Io(format!(
-                    "the tracer sent an unexpected message: {other:?}"
-                )))
-            }
-            None => break,
-        }
-    }
-    let code = child.wait()?;
-    if info.exit_code.is_none() {
-        info.exit_code = Some(code);
-        if code < 0 {
-            info.error = Some(format!("the script was killed by signal {}", -code));
-        }
-    }
+    crate::signals::set_traced_child(child.pid());
+    let hello = greet(&mut child, opts).inspect_err(|_| crate::signals::set_traced_child(0))?;
+    let mut stepper = Stepper::new(hello.pid, &cwd, source);
+    let mut info = script_info(opts, &hello, max_steps);
+    let steps = run_steps(&mut child, &mut stepper, &mut info)
+        .and_then(|steps| finish(&mut child, &mut info).map(|()| steps));
+    crate::signals::set_traced_child(0);
     probe::release_files();
     Ok(Trace {
         lesson: LessonInfo {
@@ -144,9 +48,163 @@ pub fn trace_script(opts: &ScriptOptions, max_steps: usize) -> Result<Trace, Scr
             workdir: cwd.display().to_string(),
         },
         environment: stepper.environment.clone(),
-        steps,
+        steps: steps?,
         script: Some(info),
     })
+}
+
+/// The directory the script runs in.
+fn work_dir(opts: &ScriptOptions) -> Result<PathBuf, ScriptError> {
+    match &opts.cwd {
+        Some(d) => Ok(d.clone()),
+        None => std::env::current_dir()
+            .map_err(|e| ScriptError::Io(format!("cannot tell the current directory: {e}"))),
+    }
+}
+
+/// What the shim said when it started.
+struct Hello {
+    pid: u32,
+    python: String,
+    numpy: String,
+}
+
+/// The shim's first message: it runs, with NumPy; or why the script cannot be traced.
+fn greet(child: &mut ScriptChild, opts: &ScriptOptions) -> Result<Hello, ScriptError> {
+    match child.receive()? {
+        Some(Message::Hello { pid, python, numpy }) => Ok(Hello { pid, python, numpy }),
+        Some(Message::NoNumpy { error }) => {
+            let _ = child.wait();
+            Err(ScriptError::Missing(format!(
+                "NumPy cannot be imported by `{}` ({error}): `trace` runs your script with the real NumPy \
+                 (install it with `{} -m pip install numpy`)",
+                opts.python, opts.python
+            )))
+        }
+        other => {
+            let code = child.wait()?;
+            Err(ScriptError::Missing(format!(
+                "`{}` did not start the tracer (exit {code}; first message {other:?}); is it Python 3?",
+                opts.python
+            )))
+        }
+    }
+}
+
+fn script_info(opts: &ScriptOptions, hello: &Hello, max_steps: usize) -> ScriptInfo {
+    ScriptInfo {
+        script: opts.script.display().to_string(),
+        args: opts.args.clone(),
+        python: hello.python.clone(),
+        numpy: hello.numpy.clone(),
+        pid: hello.pid,
+        every: opts.every.max(1),
+        top_level: opts.top_level,
+        max_steps,
+        stopped_after: None,
+        exit_code: None,
+        error: None,
+        stdout_after: String::new(),
+    }
+}
+
+/// One pause of the child: the line that finished and what the shim saw.
+struct Pause<'a> {
+    line: usize,
+    func: &'a str,
+    metas: &'a [ArrayMeta],
+    events: &'a [Event],
+    printed: &'a str,
+    error: Option<String>,
+}
+
+/// Record a step per pause until the script ends (or the step limit lets it run on untraced).
+fn run_steps(
+    child: &mut ScriptChild,
+    stepper: &mut Stepper,
+    info: &mut ScriptInfo,
+) -> Result<Vec<StepRecord>, ScriptError> {
+    let mut steps: Vec<StepRecord> = Vec::new();
+    while !crate::signals::interrupted() {
+        let Some(message) = child.receive()? else {
+            break;
+        };
+        let printed = child.take_output();
+        match message {
+            Message::Line {
+                line,
+                func,
+                arrays,
+                events,
+                ..
+            } => {
+                let pause = Pause {
+                    line,
+                    func: &func,
+                    metas: &arrays,
+                    events: &events,
+                    printed: &printed,
+                    error: None,
+                };
+                steps.push(stepper.record(steps.len() + 1, &pause));
+                let go_on = steps.len() < info.max_steps;
+                if !go_on {
+                    info.stopped_after = Some(line);
+                }
+                stepper.before_resume();
+                child.resume(go_on)?;
+            }
+            Message::Error {
+                line,
+                func,
+                error,
+                arrays,
+                events,
+            } => {
+                let func = func.unwrap_or_default();
+                let pause = Pause {
+                    line: line.unwrap_or(0),
+                    func: &func,
+                    metas: &arrays,
+                    events: &events,
+                    printed: &printed,
+                    error: Some(error),
+                };
+                steps.push(stepper.record(steps.len() + 1, &pause));
+                child.resume(false)?;
+            }
+            Message::End { exit, error, line } => {
+                info.exit_code = Some(exit);
+                info.error = error.map(|e| match line {
+                    Some(l) => format!("line {l}: {e}"),
+                    None => e,
+                });
+                // Printed after the last step (untraced lines included): kept for the end.
+                info.stdout_after = printed;
+                break;
+            }
+            other => {
+                return Err(ScriptError::Io(format!(
+                    "the tracer sent an unexpected message: {other:?}"
+                )))
+            }
+        }
+    }
+    Ok(steps)
+}
+
+/// Wait for the child; how it ended, and what it printed at exit.
+fn finish(child: &mut ScriptChild, info: &mut ScriptInfo) -> Result<(), ScriptError> {
+    let code = child.wait()?;
+    info.stdout_after.push_str(&child.take_output());
+    info.stdout_after = keep(&info.stdout_after);
+    if info.exit_code.is_none() {
+        info.exit_code = Some(code);
+        if code < 0 {
+            info.error = Some(format!("the script was killed by signal {}", -code));
+        }
+    }
+    Ok(())
 }
 
 /// The first [`STDOUT_KEEP`] characters of printed output, saying how much was left out.
@@ -158,6 +216,15 @@ fn keep(out: &str) -> String {
             &out[..cut],
             out[cut..].chars().count()
         ),
+    }
+}
+
+/// The step's note: what the line printed.
+fn printed_note(printed: &str) -> String {
+    if printed.is_empty() {
+        String::new()
+    } else {
+        format!("printed: {}", keep(printed).trim_end())
     }
 }
 
@@ -178,6 +245,14 @@ impl Resolved<'_> {
     }
 }
 
+/// The step variable's file: page cache, Disk Write and allocation, and whether its dirty pages rose.
+struct FileMeasure {
+    pages: Measured<PageState>,
+    disk_write: Measured<DiskWrite>,
+    allocation: Measured<Allocation>,
+    dirtied: bool,
+}
+
 /// Turns pauses into steps, remembering what the previous step measured.
 struct Stepper {
     pid: u32,
@@ -185,6 +260,8 @@ struct Stepper {
     source: Vec<String>,
     environment: Environment,
     pages: ProcessPages,
+    /// The child's VMAs, looked up one at a time (no full /proc/PID/maps or smaps per step).
+    vmas: VmaQuery,
     /// This step's display readers of the files (observer-free reads).
     readers: Readers,
     /// Every file the script has mapped so far -> its sample just before the child last resumed.
@@ -197,6 +274,8 @@ struct Stepper {
     last_var: String,
     /// The file each array variable last mapped.
     var_files: BTreeMap<String, PathBuf>,
+    /// The mappings that held arrays at the previous step: one gone from the process is a munmap.
+    held: Vec<ProcMapping>,
     resumed: Instant,
 }
 
@@ -219,6 +298,7 @@ impl Stepper {
                 dirty_writeback_centisecs: probe::dirty_writeback_centisecs(),
             },
             pages: ProcessPages::open(pid),
+            vmas: VmaQuery::open(pid),
             readers: Readers::default(),
             files: BTreeMap::new(),
             fs: HashMap::new(),
@@ -226,6 +306,7 @@ impl Stepper {
             seen: BTreeMap::new(),
             last_var: String::new(),
             var_files: BTreeMap::new(),
+            held: Vec::new(),
             resumed: Instant::now(),
         }
     }
@@ -253,131 +334,321 @@ impl Stepper {
 
     /// Sample every known file right before the child runs again: the "before" of the next step.
     fn before_resume(&mut self) {
-        let paths: Vec<PathBuf> = self.files.keys().cloned().collect();
-        for p in paths {
-            self.files.insert(p.clone(), Some(Sample::take(Some(&p))));
+        for (p, sample) in self.files.iter_mut() {
+            *sample = Some(Sample::take(Some(p)));
         }
         self.resumed = Instant::now();
     }
 
-    /// Record the step for a pause after `line`.
-    fn record(
-        &mut self,
-        number: usize,
-        line: usize,
-        func: &str,
-        metas: &[ArrayMeta],
-        out: &str,
-        error: Option<String>,
-    ) -> StepRecord {
+    /// Record the step for a pause: first everything the kernel says, then the display reads.
+    fn record(&mut self, number: usize, p: &Pause) -> StepRecord {
         let elapsed_ms = self.resumed.elapsed().as_secs_f64() * 1e3;
-        let probe_started = Instant::now();
+        let started = Instant::now();
+        self.pages.clear();
+        self.readers.clear();
+        self.vmas.new_step();
         // 1. Everything the kernel says, before any display read.
-        let faults_now = probe::proc_faults(self.pid);
-        let faults = probe::faults_between(&self.faults, &faults_now);
-        self.faults = faults_now;
-        let maps = probe::proc_maps(self.pid).unwrap_or_default();
+        let faults = self.step_faults();
+        let resolved = self.resolve(p.metas);
+        let gone = self.mappings_gone(&resolved);
+        self.note_files(&resolved);
+        let text = self.line_text(p.line);
+        let var = self.choose_var(&text, p.metas);
+        let target = resolved.iter().find(|r| r.meta.name == var);
+        let (page_map, snaps) = self.snapshots();
+        let mapping = self.mapping_memory(target);
+        let observed = self.observed_op(p.events, &gone);
+        let truncates = matches!(observed, Some((Op::Open, _)))
+            && target.is_some_and(|r| r.meta.mode.as_deref() == Some("w+"));
+        let var_path = target
+            .and_then(|r| r.path().map(Path::to_path_buf))
+            .or_else(|| self.var_files.get(&var).cloned());
+        let measure = self.measure(var_path.as_deref(), &snaps, truncates);
+        // 2. Display reads: never a page of the child that is not present, never a fault in its mapping.
+        let (arrays, files) = self.display(&resolved);
+        let (op, op_from) = observed
+            .unwrap_or_else(|| self.unobserved_op(&text, p.metas, &var, &arrays, measure.dirtied));
+        self.seen.clone_from(&arrays);
+        let watches = match (op, target) {
+            (Op::Assign, Some(r)) => self.watch(r, &text).into_iter().collect(),
+            _ => Vec::new(),
+        };
+        // 3. What the display reads left behind (nothing, unless O_DIRECT was refused), kept apart.
+        let observer = self.footprint(&snaps);
+        StepRecord {
+            step: number,
+            action: format!("line {}: {text}", p.line),
+            op,
+            code: text.clone(),
+            ok: p.error.is_none(),
+            error: p.error.clone(),
+            expected_error: false,
+            file: files.get(&var).cloned(),
+            files: files.into(),
+            var,
+            arrays: arrays.into(),
+            pages: measure.pages,
+            disk_write: measure.disk_write,
+            allocation: measure.allocation,
+            faults,
+            mapping,
+            read: None,
+            watches,
+            note: printed_note(p.printed),
+            report: OpReport::default(),
+            page_map: page_map.into(),
+            observer,
+            elapsed_ms,
+            probe_ms: started.elapsed().as_secs_f64() * 1e3,
+            script: Some(ScriptStep {
+                line: p.line,
+                function: p.func.to_string(),
+                stdout: keep(p.printed),
+                op_from,
+            }),
+        }
+    }
+
+    /// The child's page faults since the previous step (/proc/PID/stat).
+    fn step_faults(&mut self) -> Measured<Faults> {
+        let now = probe::proc_faults(self.pid);
+        let faults = probe::faults_between(&self.faults, &now);
+        self.faults = now;
+        faults
+    }
+
+    /// Each array with its dtype and the VMA holding its first element.
+    fn resolve<'a>(&mut self, metas: &'a [ArrayMeta]) -> Vec<Resolved<'a>> {
         let resolved: Vec<Resolved> = metas
             .iter()
             .map(|m| Resolved {
                 meta: m,
                 dtype: DType::parse(&m.dtype).map_err(|e| e.to_string()),
-                mapping: maps.iter().find(|p| p.contains(m.addr)).cloned(),
+                mapping: self.vmas.at(m.addr).ok().flatten(),
             })
             .collect();
-        for r in &resolved {
-            if let Some(p) = r.path() {
-                self.files.entry(p.to_path_buf()).or_insert(None);
-            }
-        }
-        for m in &maps {
-            if let (Some(p), true) = (&m.path, m.shared()) {
-                if !p.starts_with("/dev") && !p.starts_with("/proc") && !p.starts_with("/sys") {
-                    self.files.entry(p.clone()).or_insert(None);
-                }
-            }
-        }
-        let text = self
-            .source
-            .get(line.wrapping_sub(1))
-            .map(|s| s.trim().to_string())
-            .unwrap_or_default();
-        let var = step_var(&text, metas, &self.last_var, &self.var_files);
-        self.last_var.clone_from(&var);
         for r in &resolved {
             if let Some(p) = r.path() {
                 self.var_files.insert(r.meta.name.clone(), p.to_path_buf());
             }
         }
-        // A variable that left the scope on this line (`del arr`) still names its file.
-        let var_path = resolved
-            .iter()
-            .find(|r| r.meta.name == var)
-            .and_then(|r| r.path().map(Path::to_path_buf))
-            .or_else(|| self.var_files.get(&var).cloned());
-        let mut afters: BTreeMap<PathBuf, Sample> = BTreeMap::new();
+        resolved
+    }
+
+    /// The mappings that held arrays at the previous step and are no longer in the process (munmap).
+    fn mappings_gone(&mut self, resolved: &[Resolved]) -> Vec<ProcMapping> {
+        let held = std::mem::take(&mut self.held);
+        let gone = held
+            .into_iter()
+            .filter(|old| match self.vmas.at(old.start) {
+                Ok(Some(now)) => now.path != old.path || now.file_offset(old.start) != old.offset,
+                Ok(None) => true,
+                // Cannot tell (the process is going away): not claimed as gone.
+                Err(_) => false,
+            })
+            .collect();
+        for m in resolved.iter().filter_map(|r| r.mapping.as_ref()) {
+            if !self.held.contains(m) {
+                self.held.push(m.clone());
+            }
+        }
+        gone
+    }
+
+    /// Add the files of this step's arrays and every file the child maps shared to the files measured.
+    fn note_files(&mut self, resolved: &[Resolved]) {
+        for r in resolved {
+            if let Some(p) = r.path() {
+                self.files.entry(p.to_path_buf()).or_insert(None);
+            }
+        }
+        for m in self.vmas.shared_files().unwrap_or_default() {
+            if let Some(p) = m.path {
+                if !p.starts_with("/dev") && !p.starts_with("/proc") && !p.starts_with("/sys") {
+                    self.files.entry(p).or_insert(None);
+                }
+            }
+        }
+    }
+
+    /// The source line, trimmed (the Action column).
+    fn line_text(&self, line: usize) -> String {
+        self.source
+            .get(line.wrapping_sub(1))
+            .map(|s| s.trim().to_string())
+            .unwrap_or_default()
+    }
+
+    /// The variable the step is about (see [`step_var`]).
+    fn choose_var(&mut self, text: &str, metas: &[ArrayMeta]) -> String {
+        let var = step_var(text, metas, &self.last_var, &self.var_files);
+        self.last_var.clone_from(&var);
+        var
+    }
+
+    /// One snapshot per existing file (page map, counts and FIEMAP agree by construction).
+    fn snapshots(
+        &self,
+    ) -> (
+        BTreeMap<String, Measured<PageMap>>,
+        BTreeMap<PathBuf, probe::FileSnapshot>,
+    ) {
         let mut page_map = BTreeMap::new();
-        let mut snaps: BTreeMap<PathBuf, probe::FileSnapshot> = BTreeMap::new();
+        let mut snaps = BTreeMap::new();
         for p in self.files.keys() {
             if !p.exists() {
                 continue;
             }
-            // One snapshot per file: the page map, the counts and FIEMAP agree by construction.
             let snap = probe::snapshot(p);
-            afters.insert(p.clone(), Sample::of(&snap));
             page_map.insert(self.name(p), snap.page_map.clone());
             snaps.insert(p.clone(), snap);
         }
-        let mapping = match resolved.iter().find(|r| r.meta.name == var) {
-            Some(r) => probe::proc_mapping_state(self.pid, r.meta.addr),
-            None => Measured::unavailable("no mapped array on this line"),
+        (page_map, snaps)
+    }
+
+    /// Resident, dirty and anonymous memory of the step variable's mapping (one VMA, not all of smaps).
+    fn mapping_memory(&mut self, target: Option<&Resolved>) -> Measured<MappingState> {
+        let Some(vma) = target.and_then(|r| r.mapping.as_ref()) else {
+            return match target {
+                Some(r) => Measured::unavailable(format!(
+                    "no mapping of process {} contains 0x{:x}",
+                    self.pid, r.meta.addr
+                )),
+                None => Measured::unavailable("no mapped array on this line"),
+            };
         };
-        let op = classify(&text, metas);
-        let (pages, disk_write, allocation) = match &var_path {
-            Some(p) => {
-                let env = self.env_for(p);
-                let zero = Sample::take(None);
-                let before = match self.files.get(p) {
-                    Some(Some(s)) => s,
-                    // A file first mapped on this line: measured from nothing (no pages before).
-                    _ => &Sample {
-                        pages: Some(Measured::Value(Default::default())),
-                        allocation: Some(Measured::Value(Default::default())),
-                    },
-                };
-                let after = afters.get(p).unwrap_or(&zero);
-                let truncates = op == Op::Open
-                    && resolved
-                        .iter()
-                        .any(|r| r.meta.name == var && r.meta.mode.as_deref() == Some("w+"));
-                let verdict = disk::decide(&env, before, after, truncates);
-                (
-                    after
-                        .pages
-                        .clone()
-                        .unwrap_or_else(|| Measured::unavailable("the file is gone")),
-                    verdict,
-                    after
-                        .allocation
-                        .clone()
-                        .unwrap_or_else(|| Measured::unavailable("the file is gone")),
-                )
-            }
-            None => {
-                let why = "no mapped file on this line";
-                (
-                    Measured::unavailable(why),
-                    Measured::unavailable(why),
-                    Measured::unavailable(why),
-                )
-            }
+        let accounted = match &vma.path {
+            Some(p) => self.env_for(p).has_disk,
+            None => false,
         };
-        // 2. Display reads: never a page of the child that is not present, never a fault in its mapping.
-        self.pages.clear();
-        self.readers.clear();
+        probe::mapping_memory(self.pid, &self.pages, vma, accounted)
+    }
+
+    /// The op as observed: an mmap() call (open), a call of np.memmap.flush (flush), a mapping gone from
+    /// the process (close). None when nothing was observed.
+    fn observed_op(&self, events: &[Event], gone: &[ProcMapping]) -> Option<(Op, String)> {
+        if events.contains(&Event::Mmap) {
+            return Some((
+                Op::Open,
+                "observed: mmap() ran on this line (Python's audit event mmap.__new__)".to_string(),
+            ));
+        }
+        if events.contains(&Event::Flush) {
+            return Some((
+                Op::Flush,
+                "observed: np.memmap.flush() was called on this line".to_string(),
+            ));
+        }
+        let first = gone.first()?;
+        let what = first
+            .path
+            .as_deref()
+            .map(|p| self.name(p))
+            .unwrap_or_else(|| format!("0x{:x}", first.start));
+        Some((
+            Op::Close,
+            format!(
+                "observed: the mapping of {what} left /proc/{}/maps (munmap)",
+                self.pid
+            ),
+        ))
+    }
+
+    /// With no call observed: a store when the data changed (the variable's values, or new dirty pages of
+    /// its file); else what the source text says, and the trace says so.
+    fn unobserved_op(
+        &self,
+        text: &str,
+        metas: &[ArrayMeta],
+        var: &str,
+        arrays: &BTreeMap<String, ArrayState>,
+        dirtied: bool,
+    ) -> (Op, String) {
+        let changed = match (self.seen.get(var), arrays.get(var)) {
+            (Some(old), Some(new)) => {
+                old.state == ArrayLife::Open
+                    && new.state == ArrayLife::Open
+                    && (old.file.as_str(), old.offset, &old.shape)
+                        == (new.file.as_str(), new.offset, &new.shape)
+                    && old.str != new.str
+            }
+            _ => false,
+        };
+        if changed {
+            return (
+                Op::Assign,
+                format!("observed: the values of `{var}` changed on this line"),
+            );
+        }
+        if dirtied {
+            return (
+                Op::Assign,
+                "observed: the file's dirty pages rose on this line".to_string(),
+            );
+        }
+        (
+            classify(text, metas),
+            "from the source text (no mmap, flush, munmap or change of the data was seen)"
+                .to_string(),
+        )
+    }
+
+    /// The step variable's file before and after the line: its pages, Disk Write and allocation.
+    fn measure(
+        &mut self,
+        path: Option<&Path>,
+        snaps: &BTreeMap<PathBuf, probe::FileSnapshot>,
+        truncates: bool,
+    ) -> FileMeasure {
+        let Some(p) = path else {
+            let why = "no mapped file on this line";
+            return FileMeasure {
+                pages: Measured::unavailable(why),
+                disk_write: Measured::unavailable(why),
+                allocation: Measured::unavailable(why),
+                dirtied: false,
+            };
+        };
+        let env = self.env_for(p);
+        let after = match snaps.get(p) {
+            Some(s) => Sample::of(s),
+            None => Sample::take(None),
+        };
+        // A file first mapped on this line: measured from nothing (no pages before).
+        let nothing = Sample {
+            pages: Some(Measured::Value(PageState::default())),
+            allocation: Some(Measured::Value(Allocation::default())),
+        };
+        let before = match self.files.get(p) {
+            Some(Some(s)) => s,
+            _ => &nothing,
+        };
+        let dirty = |s: &Sample| s.pages.as_ref().and_then(|m| m.value()).map(|v| v.dirty);
+        let dirtied = matches!((dirty(before), dirty(&after)), (Some(b), Some(a)) if a > b);
+        let gone = "the file is gone";
+        FileMeasure {
+            disk_write: disk::decide(&env, before, &after, truncates),
+            pages: after
+                .pages
+                .clone()
+                .unwrap_or_else(|| Measured::unavailable(gone)),
+            allocation: after
+                .allocation
+                .clone()
+                .unwrap_or_else(|| Measured::unavailable(gone)),
+            dirtied,
+        }
+    }
+
+    /// Every array as the program sees it and its file as read(2) sees it; arrays that left the scope
+    /// are shown closed.
+    fn display(
+        &mut self,
+        resolved: &[Resolved],
+    ) -> (BTreeMap<String, ArrayState>, BTreeMap<String, FileState>) {
         let mut arrays = BTreeMap::new();
         let mut files = BTreeMap::new();
-        for r in &resolved {
+        for r in resolved {
             let state = self.array_state(r);
             if let Some(f) = self.file_state(r) {
                 files.insert(r.meta.name.clone(), f);
@@ -395,48 +666,49 @@ impl Stepper {
                 arrays.insert(name.clone(), closed);
             }
         }
-        self.seen.clone_from(&arrays);
-        let watches = match (op, resolved.iter().find(|r| r.meta.name == var)) {
-            (Op::Assign, Some(r)) => self.watch(r, &text).into_iter().collect(),
-            _ => Vec::new(),
-        };
-        // 3. What the display reads left behind (nothing, unless O_DIRECT was refused), kept apart.
-        let observer = self.footprint(&snaps, &var_addr(&resolved, &var), &mapping);
-        let mut note = String::new();
-        if !out.is_empty() {
-            note = format!("printed: {}", keep(out).trim_end());
+        (arrays, files)
+    }
+
+    /// What this step's display reads left behind: page-cache pages of every file (probed again and
+    /// compared with the snapshot) and pages of the child made present (its page table, looked up again
+    /// for every page the reads consulted).
+    fn footprint(&self, snaps: &BTreeMap<PathBuf, probe::FileSnapshot>) -> ObserverFootprint {
+        let mut notes = Vec::new();
+        let mut added = 0;
+        for f in self.readers.files.borrow().values() {
+            added += f.footprint();
+            if let Some(why) = f.footprint_why() {
+                if !notes.contains(&why) {
+                    notes.push(why);
+                }
+            }
         }
-        let probe_ms = probe_started.elapsed().as_secs_f64() * 1e3;
-        StepRecord {
-            step: number,
-            action: format!("line {line}: {text}"),
-            op,
-            code: text.clone(),
-            ok: error.is_none(),
-            error,
-            expected_error: false,
-            file: files.get(&var).cloned(),
-            files,
-            var,
-            arrays,
-            pages,
-            disk_write,
-            allocation,
-            faults,
-            mapping,
-            read: None,
-            watches,
-            note,
-            report: OpReport::default(),
-            page_map,
-            observer,
-            elapsed_ms,
-            probe_ms,
-            script: Some(ScriptStep {
-                line,
-                function: func.to_string(),
-                stdout: keep(out),
-            }),
+        let mut cached_pages = 0;
+        for (path, snap) in snaps {
+            let Some(then) = snap.pages.value() else {
+                continue;
+            };
+            match probe::page_state(path) {
+                Measured::Value(now) => cached_pages += now.cached.saturating_sub(then.cached),
+                Measured::Unavailable { unavailable } => notes.push(format!(
+                    "{}: not checked after the display reads ({unavailable})",
+                    self.name(path)
+                )),
+            }
+        }
+        let resident_kb = match self.pages.newly_present() {
+            Ok(n) => n * (self.pages.page_bytes() / 1024) as u64,
+            Err(e) => {
+                notes.push(format!(
+                    "the program's page table was not checked after the display reads ({e})"
+                ));
+                0
+            }
+        };
+        ObserverFootprint {
+            cached_pages: cached_pages.max(added),
+            resident_kb,
+            notes,
         }
     }
 
@@ -483,50 +755,6 @@ impl Stepper {
             file: r.path().map(|p| self.name(p)).unwrap_or_default(),
             offset: r.file_offset().unwrap_or(0),
             order: m.order.clone(),
-        }
-    }
-
-    /// What this step's display reads left behind: page-cache pages of every file (probed again and compared
-    /// with the snapshot) and residency of the step's mapping in the child (smaps again).
-    fn footprint(
-        &self,
-        snaps: &BTreeMap<PathBuf, probe::FileSnapshot>,
-        addr: &Option<usize>,
-        mapping: &Measured<MappingState>,
-    ) -> ObserverFootprint {
-        let mut notes = Vec::new();
-        let mut added = 0;
-        for f in self.readers.files.borrow().values() {
-            added += f.footprint();
-            if let Some(why) = f.footprint_why() {
-                if !notes.contains(&why) {
-                    notes.push(why);
-                }
-            }
-        }
-        let mut cached_pages = 0;
-        for (path, snap) in snaps {
-            let Some(then) = snap.pages.value() else {
-                continue;
-            };
-            match probe::page_state(path) {
-                Measured::Value(now) => cached_pages += now.cached.saturating_sub(then.cached),
-                Measured::Unavailable { unavailable } => notes.push(format!(
-                    "{}: not checked after the display reads ({unavailable})",
-                    self.name(path)
-                )),
-            }
-        }
-        let mut resident_kb = 0;
-        if let (Some(then), Some(addr)) = (mapping.value(), addr) {
-            if let Measured::Value(now) = probe::proc_mapping_state(self.pid, *addr) {
-                resident_kb = now.rss_kb.saturating_sub(then.rss_kb);
-            }
-        }
-        ObserverFootprint {
-            cached_pages: cached_pages.max(added),
-            resident_kb,
-            notes,
         }
     }
 
@@ -636,14 +864,6 @@ impl Readers {
     }
 }
 
-/// The address of the step variable's data, if it has one.
-fn var_addr(resolved: &[Resolved], var: &str) -> Option<usize> {
-    resolved
-        .iter()
-        .find(|r| r.meta.name == var)
-        .map(|r| r.meta.addr)
-}
-
 /// `[1, 2]` for a line `name[1, 2] = …` whose index is non-negative integer literals within `shape`.
 fn stored_index(text: &str, name: &str, shape: &[usize]) -> Option<Vec<usize>> {
     let rest = text
@@ -730,7 +950,8 @@ fn identifiers(code: &str) -> Vec<String> {
 
 /// What a source line does to the mapped arrays, read from the line's text (the Op column of the table).
 fn classify(text: &str, metas: &[ArrayMeta]) -> Op {
-    let code = text.split('#').next().unwrap_or("").trim();
+    let code = without_strings(text);
+    let code = code.split('#').next().unwrap_or("").trim();
     let ids = identifiers(code);
     let names_array = |s: &str| metas.iter().any(|m| m.name == s);
     if code.contains(".flush(") {
@@ -760,6 +981,28 @@ fn classify(text: &str, metas: &[ArrayMeta]) -> Op {
         return Op::Read;
     }
     Op::Read
+}
+
+/// The line with the insides of its string literals removed (`'a.flush()'` is no flush).
+fn without_strings(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut quote: Option<char> = None;
+    for c in text.chars() {
+        match quote {
+            Some(q) if c == q => {
+                quote = None;
+                out.push(c);
+            }
+            Some(_) => {}
+            None => {
+                if c == '\'' || c == '"' {
+                    quote = Some(c);
+                }
+                out.push(c);
+            }
+        }
+    }
+    out
 }
 
 /// `(left, right)` of the first `=` that is an assignment (not `==`, `<=`, `>=`, `!=`).
@@ -895,6 +1138,8 @@ mod tests {
         assert_eq!(classify("del arr", &m), Op::Close);
         assert_eq!(classify("x = arr[0] == 1", &m), Op::Read);
         assert_eq!(classify("other[0] = 1", &m), Op::Read);
+        assert_eq!(classify("note = 'arr.flush()'", &m), Op::Read);
+        assert_eq!(classify("arr[0] = len(\"x.flush()\")", &m), Op::Assign);
     }
 
     #[test]

@@ -2,7 +2,7 @@
 //! the messages it sends. The shim reports metadata only; all measuring is done from outside (`runner::script`).
 
 use std::fs::File;
-use std::io::{self, BufRead, BufReader, Write};
+use std::io::{self, Read, Write};
 use std::os::fd::{FromRawFd, RawFd};
 use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
@@ -84,8 +84,9 @@ pub enum Message {
         /// Finished lines so far (with `--every`, more than the steps reported).
         count: u64,
         arrays: Vec<ArrayMeta>,
-        /// What the script printed since the previous message.
-        out: String,
+        /// What the shim saw the program do since the previous message (see [`Event`]).
+        #[serde(default)]
+        events: Vec<Event>,
     },
     /// An uncaught exception raised at `line`; the child waits for a reply, then ends.
     Error {
@@ -93,12 +94,12 @@ pub enum Message {
         func: Option<String>,
         error: String,
         arrays: Vec<ArrayMeta>,
-        out: String,
+        #[serde(default)]
+        events: Vec<Event>,
     },
     /// The script ended (the child exits with `exit`).
     End {
         exit: i32,
-        out: String,
         #[serde(default)]
         error: Option<String>,
         #[serde(default)]
@@ -106,11 +107,67 @@ pub enum Message {
     },
 }
 
-/// The running child and its two pipes.
+/// A call the shim saw the program make (it observes; it changes nothing the program sees).
+#[derive(Debug, Clone, Copy, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum Event {
+    /// `mmap.mmap(...)` ran (Python's audit event `mmap.__new__`; np.memmap, np.load and open_memmap make one).
+    Mmap,
+    /// `np.memmap.flush` was called (its Python frame started).
+    Flush,
+}
+
+/// Bytes of the script's fd 1 kept between two steps (the rest is counted).
+const PRINTED_KEEP: usize = 65536;
+
+/// What the script wrote to its fd 1 since the last [`ScriptChild::take_output`].
+#[derive(Default)]
+struct Printed {
+    kept: Vec<u8>,
+    dropped: u64,
+}
+
+impl Printed {
+    fn push(&mut self, b: &[u8]) {
+        let room = PRINTED_KEEP.saturating_sub(self.kept.len()).min(b.len());
+        self.kept.extend_from_slice(&b[..room]);
+        self.dropped += (b.len() - room) as u64;
+    }
+    fn take(&mut self) -> String {
+        let mut s = String::from_utf8_lossy(&self.kept).into_owned();
+        if self.dropped > 0 {
+            s.push_str(&format!("\n… ({} more bytes)", self.dropped));
+        }
+        *self = Printed::default();
+        s
+    }
+}
+
+/// The running child, its two control pipes and its fd 1 (a pipe the tutor drains between pauses).
 pub struct ScriptChild {
     child: Child,
-    from: BufReader<File>,
+    from: File,
+    /// Bytes of the control pipe not yet split into messages.
+    pending: Vec<u8>,
+    from_eof: bool,
+    /// The read end of the script's fd 1 (non-blocking); None after its EOF.
+    out: Option<File>,
+    printed: Printed,
     to: File,
+}
+
+/// Make reads of `f` return WouldBlock instead of waiting.
+fn set_nonblocking(f: &File) -> io::Result<()> {
+    use std::os::fd::AsRawFd;
+    // SAFETY: fcntl(2) on an fd this process owns.
+    let flags = unsafe { libc::fcntl(f.as_raw_fd(), libc::F_GETFL) };
+    // SAFETY: as above.
+    if flags < 0
+        || unsafe { libc::fcntl(f.as_raw_fd(), libc::F_SETFL, flags | libc::O_NONBLOCK) } < 0
+    {
+        return Err(io::Error::last_os_error());
+    }
+    Ok(())
 }
 
 /// A pipe with both ends close-on-exec: (read end, write end).
@@ -132,6 +189,8 @@ impl ScriptChild {
         let io_err = |e: io::Error| ScriptError::Io(format!("cannot create a pipe: {e}"));
         let (from_child, child_out) = pipe().map_err(io_err)?;
         let (child_in, to_child) = pipe().map_err(io_err)?;
+        let (out_read, out_write) = pipe().map_err(io_err)?;
+        set_nonblocking(&out_read).map_err(io_err)?;
         let (out_fd, in_fd) = (child_out.as_raw_fd(), child_in.as_raw_fd());
         let mut cmd = Command::new(&opts.python);
         if let Some(dir) = &opts.cwd {
@@ -148,8 +207,9 @@ impl ScriptChild {
                 "MEMMAP_TUTOR_TOP_LEVEL",
                 if opts.top_level { "1" } else { "0" },
             )
-            // fd 1 writes that bypass sys.stdout (C code, subprocesses) go to stderr, never into the trace.
-            .stdout(Stdio::from(io::stderr()));
+            // Everything written to fd 1 (print, os.write(1, …), C code, subprocesses) reaches the tutor, which
+            // reads it between pauses: the output of each line lands in its step.
+            .stdout(Stdio::from(out_write));
         // SAFETY: between fork and exec only async-signal-safe calls (fcntl, prctl, getppid) run, on fds
         // this process owns; nothing allocates.
         unsafe {
@@ -178,9 +238,14 @@ impl ScriptChild {
         // Our copies of the child's ends must close, or EOF never comes.
         drop(child_out);
         drop(child_in);
+        drop(cmd);
         Ok(ScriptChild {
             child,
-            from: BufReader::new(from_child),
+            from: from_child,
+            pending: Vec::new(),
+            from_eof: false,
+            out: Some(out_read),
+            printed: Printed::default(),
             to: to_child,
         })
     }
@@ -190,19 +255,87 @@ impl ScriptChild {
         self.child.id()
     }
 
-    /// The next message, or None when the child closed its pipe (it ended or was killed).
+    /// The next message, or None when the child closed its pipe (it ended or was killed). Everything the
+    /// script wrote to fd 1 before it sent the message has been read when this returns (it wrote that first).
     pub fn receive(&mut self) -> Result<Option<Message>, ScriptError> {
-        let mut line = String::new();
-        match self.from.read_line(&mut line) {
-            Ok(0) => Ok(None),
-            Ok(_) => serde_json::from_str(&line).map(Some).map_err(|e| {
-                ScriptError::Io(format!(
-                    "the tracer sent a message the tutor cannot read: {e}"
-                ))
-            }),
-            Err(e) => Err(ScriptError::Io(format!(
-                "reading from the tracer failed: {e}"
-            ))),
+        loop {
+            if let Some(i) = self.pending.iter().position(|&b| b == b'\n') {
+                let line: Vec<u8> = self.pending.drain(..=i).collect();
+                self.drain_output();
+                return serde_json::from_slice(&line).map(Some).map_err(|e| {
+                    ScriptError::Io(format!(
+                        "the tracer sent a message the tutor cannot read: {e}"
+                    ))
+                });
+            }
+            if self.from_eof {
+                self.drain_output();
+                return Ok(None);
+            }
+            self.wait_readable()
+                .map_err(|e| ScriptError::Io(format!("reading from the tracer failed: {e}")))?;
+        }
+    }
+
+    /// What the script wrote to fd 1 since the last call.
+    pub fn take_output(&mut self) -> String {
+        self.printed.take()
+    }
+
+    /// Block until the control pipe or fd 1 has something, and read it (fd 1 is read as it comes, so a
+    /// script printing more than a pipe holds never blocks while the tutor waits for its message).
+    fn wait_readable(&mut self) -> io::Result<()> {
+        use std::os::fd::AsRawFd;
+        let out_fd = self.out.as_ref().map_or(-1, |f| f.as_raw_fd());
+        let mut fds = [
+            libc::pollfd {
+                fd: self.from.as_raw_fd(),
+                events: libc::POLLIN,
+                revents: 0,
+            },
+            libc::pollfd {
+                fd: out_fd,
+                events: libc::POLLIN,
+                revents: 0,
+            },
+        ];
+        // SAFETY: poll(2) on an array of two initialised pollfd structs (fd -1 is ignored by the kernel).
+        let rc = unsafe { libc::poll(fds.as_mut_ptr(), 2, -1) };
+        if rc < 0 {
+            let e = io::Error::last_os_error();
+            return if e.kind() == io::ErrorKind::Interrupted {
+                Ok(())
+            } else {
+                Err(e)
+            };
+        }
+        if fds[1].revents != 0 {
+            self.drain_output();
+        }
+        if fds[0].revents != 0 {
+            let mut buf = [0u8; 65536];
+            match self.from.read(&mut buf) {
+                Ok(0) => self.from_eof = true,
+                Ok(n) => self.pending.extend_from_slice(&buf[..n]),
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                Err(e) => return Err(e),
+            }
+        }
+        Ok(())
+    }
+
+    /// Read whatever fd 1 holds now, without waiting.
+    fn drain_output(&mut self) {
+        let mut buf = [0u8; 65536];
+        while let Some(f) = self.out.as_mut() {
+            match f.read(&mut buf) {
+                Ok(0) => self.out = None,
+                Ok(n) => self.printed.push(&buf[..n]),
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                // WouldBlock: nothing more for now; another error: the pipe is unusable, stop reading it.
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock => break,
+                Err(_) => self.out = None,
+            }
         }
     }
 
@@ -219,13 +352,15 @@ impl ScriptChild {
         }
     }
 
-    /// Wait for the child to exit: its exit code, or the signal that killed it as a negative number.
-    pub fn wait(mut self) -> Result<i32, ScriptError> {
+    /// Wait for the child to exit: its exit code, or the signal that killed it as a negative number. What it
+    /// wrote to fd 1 at exit (atexit handlers) is read then, for [`take_output`](Self::take_output).
+    pub fn wait(&mut self) -> Result<i32, ScriptError> {
         use std::os::unix::process::ExitStatusExt;
         let status = self
             .child
             .wait()
             .map_err(|e| ScriptError::Io(format!("waiting for the script failed: {e}")))?;
+        self.drain_output();
         Ok(status
             .code()
             .unwrap_or_else(|| -status.signal().unwrap_or(0)))

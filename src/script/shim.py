@@ -3,6 +3,10 @@
 #
 # Protocol (JSON lines): this process writes messages on fd MEMMAP_TUTOR_OUT and, after a pause message,
 # reads one reply line on fd MEMMAP_TUTOR_IN: "c" continue, "s" stop tracing (run on untraced).
+# The script's fd 1 is a pipe the tutor reads; sys.stdout is flushed before every message, so what a line
+# printed (print, os.write(1, ...), C code, subprocesses that finished) is read before its step.
+# Events: the shim watches, without changing anything the program sees, for mmap() calls (the audit event
+# "mmap.__new__") and calls of np.memmap.flush (a Python frame, seen by the trace function).
 import json
 import os
 import sys
@@ -48,41 +52,28 @@ except BaseException as e:  # noqa: BLE001 - any import failure means "no NumPy"
     sys.exit(3)
 
 
-class _Capture:
-    """sys.stdout for the script: keeps what it prints for the tutor's next step."""
+def _flush_stdout():
+    # The program's own stdout object: flushing it is what exit would do anyway; it writes nothing new.
+    for f in (sys.stdout, sys.__stdout__):
+        try:
+            if f is not None:
+                f.flush()
+        except Exception:  # noqa: BLE001 - a closed or odd stdout is the program's business
+            pass
 
-    encoding = "utf-8"
-    errors = "strict"
 
-    def __init__(self):
-        self.parts = []
-        self.kept = 0
+_events = []
 
-    def write(self, s):
-        s = str(s)
-        # Keep a bounded amount between two steps (a script may print without end after tracing stops).
-        if self.kept < 65536:
-            self.parts.append(s[: 65536 - self.kept])
-        self.kept += len(s)
-        return len(s)
 
-    def writelines(self, lines):
-        for s in lines:
-            self.write(s)
+def _audit(event, args):
+    if event == "mmap.__new__" and not _stopped and not _forked:
+        _events.append("mmap")
 
-    def flush(self):
-        pass
 
-    def isatty(self):
-        return False
-
-    def take(self):
-        s = "".join(self.parts)
-        if self.kept > len(s):
-            s += "\n… (%d more characters)" % (self.kept - len(s))
-        self.parts = []
-        self.kept = 0
-        return s
+def _take_events():
+    global _events
+    taken, _events = _events, []
+    return taken
 
 
 def _forked_child():
@@ -99,7 +90,6 @@ def _forked_child():
 
 os.register_at_fork(after_in_child=_forked_child)
 
-_stdout = _Capture()
 _count = 0
 _stopped = False
 _main = None
@@ -169,6 +159,7 @@ def _pause(lineno, frame, func):
     _count += 1
     if (_count - 1) % _every:
         return
+    _flush_stdout()
     _send(
         {
             "t": "line",
@@ -176,7 +167,7 @@ def _pause(lineno, frame, func):
             "func": func,
             "count": _count,
             "arrays": _arrays(frame),
-            "out": _stdout.take(),
+            "events": _take_events(),
         }
     )
     if _reply() == "s":
@@ -192,8 +183,16 @@ def _traced(code):
     return code.co_name == "<module>" or not code.co_name.startswith("<")
 
 
+_flush_code = np.memmap.flush.__code__
+
+
 def _global_trace(frame, event, arg):
-    if _stopped or event != "call" or not _traced(frame.f_code):
+    if _stopped or event != "call":
+        return None
+    if frame.f_code is _flush_code:
+        _events.append("flush")
+        return None
+    if not _traced(frame.f_code):
         return None
     state = {"last": None, "raising": False}
     func = frame.f_code.co_name
@@ -245,8 +244,7 @@ def main():
             "granularity": mmap.ALLOCATIONGRANULARITY,
         }
     )
-    real_stdout = sys.stdout
-    sys.stdout = _stdout
+    sys.addaudithook(_audit)
     exit_code = 0
     try:
         code = compile(source, _script, "exec")
@@ -263,6 +261,7 @@ def main():
             line = e.lineno
         message = "".join(traceback.format_exception_only(type(e), e)).strip()
         if not _stopped:
+            _flush_stdout()
             _send(
                 {
                     "t": "error",
@@ -270,19 +269,19 @@ def main():
                     "func": frame.f_code.co_name if frame is not None else None,
                     "error": message,
                     "arrays": _arrays(frame),
-                    "out": _stdout.take(),
+                    "events": _take_events(),
                 }
             )
             _reply()
-        sys.stdout = real_stdout
         tb = e.__traceback__
         while tb is not None and tb.tb_frame.f_code.co_filename != _script:
             tb = tb.tb_next  # the shim's own frames are not the script's traceback
         traceback.print_exception(type(e), e, tb, file=sys.stderr)
-        _send({"t": "end", "exit": 1, "error": message, "line": line, "out": _stdout.take()})
+        _flush_stdout()
+        _send({"t": "end", "exit": 1, "error": message, "line": line})
         return 1
-    sys.stdout = real_stdout
-    _send({"t": "end", "exit": exit_code, "out": _stdout.take()})
+    _flush_stdout()
+    _send({"t": "end", "exit": exit_code})
     return exit_code
 
 

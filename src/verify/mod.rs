@@ -255,7 +255,24 @@ pub(crate) fn check_step_after(
     if let Some(Text(hex)) = &e.file_bytes {
         push("file_bytes", bytes_outcome(hex, file));
     }
+    check_page_cache(e, rec, env, evicted, out);
+    check_outcome(e, rec, env, out);
+}
 
+/// The page-cache, disk and allocation expectations of a step (skipped where the probe cannot tell).
+fn check_page_cache(
+    e: &Expect,
+    rec: &StepRecord,
+    env: &Environment,
+    evicted: bool,
+    out: &mut Vec<Check>,
+) {
+    let mut push = |key: &str, outcome: Outcome| {
+        out.push(Check {
+            place: format!("step {}, {key}", rec.step),
+            outcome,
+        })
+    };
     let pages =
         |pick: fn(&crate::trace::PageState) -> u64, want: &Range, needs_disk: bool| -> Outcome {
             if needs_disk && !env.has_disk {
@@ -318,6 +335,16 @@ pub(crate) fn check_step_after(
         };
         push(key, outcome);
     }
+}
+
+/// The error, memory, fault and read expectations of a step.
+fn check_outcome(e: &Expect, rec: &StepRecord, env: &Environment, out: &mut Vec<Check>) {
+    let mut push = |key: &str, outcome: Outcome| {
+        out.push(Check {
+            place: format!("step {}, {key}", rec.step),
+            outcome,
+        })
+    };
     if let Some(want) = e.ok {
         let outcome = match (&rec.error, want) {
             (None, true) | (Some(_), false) => Outcome::Pass,

@@ -65,10 +65,11 @@ fn transpose(headers: Vec<String>, rows: Vec<Vec<String>>) -> Block {
 /// Variable names in the order they first appear.
 fn variables(steps: &[StepRecord]) -> Vec<String> {
     let mut seen: Vec<String> = Vec::new();
+    let mut known = std::collections::HashSet::new();
     for s in steps {
         for name in s.arrays.keys() {
-            if !seen.contains(name) {
-                seen.push(name.clone());
+            if known.insert(name) {
+                seen.push(name.to_string());
             }
         }
     }

@@ -1,0 +1,102 @@
+//! Resolvers of `open` (np.memmap's arguments) and `reopen` (a closed variable mapped again).
+
+use super::super::lifetime::Lifetimes;
+use super::super::parse::{check_path, check_size, parse_dtype, parse_mode, shape_of};
+use super::super::StepInput;
+use crate::expr::suggest::did_you_mean;
+use crate::lesson::model::{Op, Yaml};
+use crate::lesson::{Action, LessonError, Mode, OpenSpec};
+
+/// `np.memmap(file, dtype, mode, offset, shape, order)`, with NumPy's defaults.
+pub(super) fn spec(s: &StepInput) -> Result<OpenSpec, LessonError> {
+    let step = s.step;
+    let file = step.file.as_deref().ok_or_else(|| {
+        s.err(
+            "file",
+            "an `open` step needs a `file` (e.g. `file: large_data.dat`)",
+        )
+    })?;
+    check_path(file).map_err(|m| s.err("file", m))?;
+    let dtype = parse_dtype(s, step.dtype.as_deref().unwrap_or("uint8"))?;
+    let (mode, bad_mode) = parse_mode(step.mode.as_deref().unwrap_or("r+"));
+    let shape = match &step.shape {
+        None | Some(Yaml::Null) => None,
+        Some(y) => Some(shape_of(y).map_err(|m| s.err("shape", m))?),
+    };
+    let offset = offset(s)?;
+    let order = order(s)?;
+    if let Some(dims) = &shape {
+        check_size(dims, dtype.size, offset).map_err(|m| s.err("shape", m))?;
+    }
+    if mode == Mode::Write && shape.is_none() && step.expect_error.is_none() {
+        return Err(s.err(
+            "shape",
+            "shape must be given if mode == 'w+' (NumPy raises ValueError); add `shape`, \
+             or set `expect_error` to show the error",
+        ));
+    }
+    Ok(OpenSpec {
+        var: s.var.clone(),
+        file: file.to_string(),
+        dtype,
+        mode,
+        shape,
+        offset,
+        order,
+        npy: None,
+        bad_mode,
+    })
+}
+
+/// `np.load(file, mmap_mode=…)` or `np.lib.format.open_memmap(file, …)`: an open of a `.npy` file.
+pub(super) fn npy(s: &StepInput) -> Result<Action, LessonError> {
+    if s.step.op == Op::Load && s.step.mode.is_none() {
+        return Err(s.err("mode", crate::lesson::npy::LOAD_NEEDS_MODE));
+    }
+    Ok(Action::Open(crate::lesson::npy::npy_spec(spec(s)?, s.step)))
+}
+
+/// `offset:` in bytes; a negative one is NumPy's run-time error, so it passes here.
+fn offset(s: &StepInput) -> Result<i64, LessonError> {
+    match &s.step.offset {
+        None | Some(Yaml::Null) => Ok(0),
+        Some(Yaml::Number(num)) => match num.as_i64() {
+            Some(o) => Ok(o),
+            None if num.is_f64() => Err(s.err(
+                "offset",
+                "offset must be a whole number of bytes ('float' object cannot be interpreted as an integer)",
+            )),
+            None => Err(s.err(
+                "offset",
+                format!("offset {num} does not fit in a 64-bit integer"),
+            )),
+        },
+        Some(_) => Err(s.err("offset", "offset must be an integer number of bytes")),
+    }
+}
+
+/// `order:` one of NumPy's 'C', 'F', 'A', 'K' (default 'C').
+fn order(s: &StepInput) -> Result<String, LessonError> {
+    let order = s.step.order.clone().unwrap_or_else(|| "C".to_string());
+    if !matches!(order.as_str(), "C" | "F" | "A" | "K") {
+        return Err(s.err(
+            "order",
+            format!(
+                "order must be one of 'C', 'F', 'A', or 'K' (got '{order}'){}",
+                did_you_mean(&order, ["C", "F", "A", "K"])
+            ),
+        ));
+    }
+    Ok(order)
+}
+
+/// Map a closed variable again, as it was opened, in `mode` (default r+).
+pub(super) fn reopen(s: &StepInput, life: &Lifetimes) -> Result<Action, LessonError> {
+    let mut spec = life.closed_spec(s)?;
+    let mode_text = s.step.mode.as_deref().unwrap_or("r+");
+    (spec.mode, spec.bad_mode) = parse_mode(mode_text);
+    if let Some(call) = spec.npy.as_mut() {
+        call.mode = mode_text.to_string();
+    }
+    Ok(Action::Reopen(spec))
+}
