@@ -139,6 +139,7 @@ fn action(op: &J) -> Option<Action> {
                 .map(|s| s.iter().map(|d| d.as_i64().unwrap()).collect()),
             offset: op["offset"].as_i64().unwrap(),
             order: op["order"].as_str().unwrap().to_string(),
+            bad_mode: None,
             npy: None,
         }),
         "assign" => Action::Assign {
@@ -201,7 +202,7 @@ fn source_hex(src: &dyn ElementSource) -> String {
     }
     let mut idx = vec![0usize; shape.len()];
     loop {
-        let mut b = [0u8; 8];
+        let mut b = [0u8; 16];
         dt.encode(src.get(&idx), &mut b);
         out.extend_from_slice(&b[..dt.size]);
         let mut ax = shape.len();
@@ -326,7 +327,7 @@ fn run_case(case: &J) -> Vec<String> {
         match (exp.get("read"), read) {
             (None, None) => {}
             (Some(r), Some(ReadResult::Scalar(s, dt))) => {
-                let mut b = [0u8; 8];
+                let mut b = [0u8; 16];
                 dt.encode(s, &mut b);
                 if !r["scalar"].as_bool().unwrap() || hex(&b[..dt.size]) != r["hex"] {
                     fail(format!("scalar {s:?}, NumPy {r}"));
@@ -428,6 +429,7 @@ fn fill_peak(n: i64) -> isize {
         shape: Some(vec![n]),
         offset: 0,
         order: "C".into(),
+        bad_mode: None,
         npy: None,
     }));
     assert!(out.error.is_none());

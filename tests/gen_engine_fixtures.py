@@ -591,6 +591,7 @@ def scenarios():
     issue15(add)
     limits(add)
     half(add)
+    complex_(add)
     return sc_
 
 
@@ -780,6 +781,42 @@ def half(add):
         assign("u", ALL, X("np.full(2, 1e20, dtype=np.int8)")), read("u", ALL),
         assign("u", ALL, X("np.full(2, 2.7, dtype=np.int8)")), read("u", ALL),
         assign("u", ALL, X("np.full(2, -1, dtype=np.uint64)"))])
+
+
+def complex_(add):
+    """complex64/complex128: names, codes, byte orders, casts both ways, promotion, arithmetic."""
+    for dt in ["complex64", "complex128", "csingle", "cdouble", "complex", "F", "D", "c8", "c16", ">c8",
+               "<c16", ">c16"]:
+        add(f"complex as {dt}", [
+            open_("z", "z.dat", "w+", dt, [5]),
+            assign("z", ALL, X("[0.1, -2, 1e20, 1e-7, 3]")), read("z", ALL), read("z", [I(1)]),
+            assign("z", ALL, X("np.arange(5) / 3 + np.complex64(2)")), read("z", ALL), read("z", [I(4)]),
+            assign("z", [I(0)], X("np.csingle(7) * np.float32(0.1)")), read("z", ALL),
+            assign("z", ALL, X("np.linspace(-1, 1, 5).astype('c8') / 0")), read("z", ALL),
+            assign("z", ALL, X("-(np.ones(5, dtype=np.cdouble) * np.nan)")), read("z", ALL),
+            assign("z", [I(0)], X("[1, 2]")), assign("z", [I(0)], X("np.array([1])")),
+            assign("z", [S(None, 2)], X("np.full(2, 1e40, dtype=np.complex64)")), read("z", ALL)])
+    add("complex into real arrays and back", [
+        open_("i", "i.dat", "w+", "int8", [4]), open_("f", "f.dat", "w+", "float32", [4]),
+        open_("u", "u.dat", "w+", "uint16", [4]), open_("b", "b.dat", "w+", "bool", [4]),
+        assign("i", ALL, X("np.arange(4).astype(np.complex64) * 100.5")), read("i", ALL),
+        assign("i", [I(0)], X("np.complex64(300)")), assign("i", [I(0)], X("np.complex128(1e20)")),
+        assign("i", [I(0)], X("np.complex128(-7.9)")), read("i", ALL),
+        assign("f", ALL, X("np.array([1, 2, 3, 4], dtype='c16') / 3")), read("f", ALL),
+        assign("f", [I(1)], X("np.cdouble(2.5)")), read("f", ALL),
+        assign("u", ALL, X("np.full(4, -1, dtype='c8')")), read("u", ALL),
+        assign("u", [I(0)], X("np.csingle(70000)")), read("u", ALL),
+        assign("b", ALL, X("np.array([0, 1, 0, 2], dtype=np.complex64) * 0.5")), read("b", ALL)])
+    add("complex promotion and errors", [
+        open_("z", "z.dat", "w+", "complex128", [3]), open_("y", "y.dat", "w+", "complex64", [3]),
+        assign("y", ALL, X("np.arange(3, dtype='int8') + np.complex64(0.1)")), read("y", ALL),
+        assign("y", ALL, X("np.arange(3, dtype='int32') + np.complex64(0.1)")), read("y", ALL),
+        assign("z", ALL, X("np.arange(3, dtype=np.float16) * np.csingle(1.1)")), read("z", ALL),
+        assign("z", ALL, X("np.complex64(1) / 3 + np.float64(1) / 3")), read("z", ALL),
+        assign("z", ALL, X("[1.5] * np.complex64(2)")), assign("z", ALL, X("np.cdouble(2) * [1.5]")),
+        assign("z", ALL, X("[1.5] - np.complex64(2)")), read("z", ALL),
+        assign("z", ALL, X("np.array([0.0, 1, -2], dtype=np.complex64) / np.complex64(0)")), read("z", ALL),
+        assign("z", ALL, X("(np.arange(3) + 1) / np.complex128(-3)")), read("z", ALL)])
 
 
 def main():

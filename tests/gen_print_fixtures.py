@@ -305,6 +305,39 @@ def gen(c, rng):
                 raw = np.array([x]).astype(d).tobytes()
             c.scalar(f"scalar-{dt}-{i}", raw, dt)
 
+    complex_cases(c, rng)
+
+
+def complex_cases(c, rng):
+    """complex64/complex128 (both byte orders): real and imaginary parts formatted apart."""
+    modes = ["normal", "wide", "ints", "uniform", "bits", "pool", "mixed"]
+    shapes = [(), (1,), (4,), (7,), (2, 3), (3, 1, 2), (1001,), (30, 40)]
+    for dt in ["c8", "c16", ">c8", ">c16"]:
+        d = np.dtype(dt)
+        part = np.dtype(d.str.replace("c", "f").replace("8", "4") if d.itemsize == 8
+                        else d.str.replace("c16", "f8"))
+        for si, shape in enumerate(shapes):
+            n = int(np.prod(shape)) if shape else 1
+            for k in range(2):
+                mr, mi = modes[(si + k) % len(modes)], modes[(si + 3 * k + 1) % len(modes)]
+                re = random_floats(rng, part.str, n, mr).astype(np.float64)
+                im = random_floats(rng, part.str, n, mi).astype(np.float64)
+                if k == 1 and n > 1:
+                    im[::2] = 0.0  # real-valued elements next to complex ones
+                v = (re + 1j * im).astype(d)
+                cls = "array" if (si + k) % 2 else "memmap"
+                c.array(f"complex-{dt}-{mr}-{mi}-{'x'.join(map(str, shape)) or '0d'}", v, dt, shape, cls)
+        specials = [0.0, -0.0, 1.0, -1.0, 0.5, 1e-5, 1e7, 1e16, 1e20, 3.0, np.nan, np.inf, -np.inf, 0.1]
+        for i, re in enumerate(specials):
+            for j, im in enumerate(specials):
+                if (i * 7 + j) % 3:
+                    continue
+                raw = np.array([complex(re, im)], dtype=np.complex128).astype(d).tobytes()
+                c.scalar(f"scalar-{dt}-{i}-{j}", raw, dt)
+        pool = np.array(specials)
+        v = (pool[rng.integers(0, len(pool), 12)] + 1j * pool[rng.integers(0, len(pool), 12)]).astype(d)
+        c.array(f"complex-{dt}-specials", v, dt, (3, 4), "array")
+
 
 def sweep(n, out):
     """Many random bit-pattern cases, for a local, uncommitted cross-check of the float digits."""

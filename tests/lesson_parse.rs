@@ -237,14 +237,17 @@ fn bad_dtype() {
 }
 
 #[test]
-fn bad_mode() {
-    let (step, field, msg) = step_err(&MINIMAL.replace("mode: w+", "mode: rw"));
-    assert_eq!((step, field.as_str()), (1, "mode"));
-    assert!(
-        msg.contains("mode must be one of ['r', 'c', 'r+', 'w+'"),
-        "{msg}"
-    );
-    assert!(msg.contains("(got 'rw')"), "{msg}");
+fn bad_mode_is_numpys_error_at_run_time() {
+    // np.memmap raises ValueError when it runs; the lesson loads and the step records it.
+    let l = load_str("t.yaml", &MINIMAL.replace("mode: w+", "mode: rw")).unwrap();
+    match &l.steps[0].action {
+        Action::Open(spec) => {
+            assert_eq!(spec.bad_mode.as_deref(), Some("rw"));
+            assert_eq!(spec.mode_text(), "rw");
+        }
+        other => panic!("{other:?}"),
+    }
+    assert!(l.steps[0].code.contains("mode='rw'"), "{}", l.steps[0].code);
 }
 
 #[test]
@@ -303,25 +306,22 @@ fn bad_value_text() {
 }
 
 #[test]
-fn step_on_unknown_var() {
-    let (step, field, msg) = step_err(&with_steps("  - op: flush\n    var: arr2\n"));
-    assert_eq!((step, field.as_str()), (2, "var"));
-    assert!(
-        msg.starts_with("no variable `arr2` is open at this point; open it first"),
-        "{msg}"
-    );
-    let e = err(&with_steps("  - op: flush\n    var: arr2\n"));
-    assert_eq!(
-        e.to_string(),
-        "t.yaml: step 2, field `var`: no variable `arr2` is open at this point; open it first; did you mean `arr`?"
-    );
+fn step_on_unknown_or_closed_var_loads() {
+    // NumPy raises NameError when the step runs (tests/bad_input.rs checks the run); a lesson
+    // that uses a name never bound, or after `close` (`del`), is valid input.
+    for extra in [
+        "  - op: flush\n    var: arr2\n",
+        "  - op: close\n  - op: close\n",
+        "  - op: close\n  - op: read\n    index: '[0]'\n",
+    ] {
+        assert!(load_str("t.yaml", &with_steps(extra)).is_ok(), "{extra}");
+    }
 }
 
 #[test]
-fn step_after_close() {
-    let (step, field, msg) = step_err(&with_steps("  - op: close\n  - op: flush\n"));
-    assert_eq!((step, field.as_str()), (3, "var"));
-    assert!(msg.contains("closed at step 2"), "{msg}");
+fn step_after_close_is_a_run_time_name_error() {
+    // `close` is `del arr`: the next use is NumPy's NameError when the step runs.
+    assert!(load_str("t.yaml", &with_steps("  - op: close\n  - op: flush\n")).is_ok());
 }
 
 #[test]

@@ -123,6 +123,7 @@ fn npy_reads_and_writes_match_numpy() {
                     mode: "w+".into(),
                     dtype_given: true,
                 }),
+                bad_mode: None,
             };
             diffs.extend(replay(&format!("open_memmap w+ {w:?}"), spec, None, case));
             compared += 1;
@@ -145,6 +146,7 @@ fn npy_reads_and_writes_match_numpy() {
                 mode: mode.into(),
                 dtype_given: false,
             }),
+            bad_mode: None,
         };
         let label = format!("{} {name} mode {mode}", case["call"]);
         diffs.extend(replay(&label, spec, Some(&bytes), case));

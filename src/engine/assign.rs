@@ -102,14 +102,14 @@ fn write_converting(
     shape: &[usize],
     strides: &[isize],
     base: usize,
-    leaves: &[crate::numpy::dtype::Scalar],
+    leaves: &[values::Leaf],
 ) -> Result<(), String> {
     if shape.iter().product::<usize>() == 0 {
         return Ok(());
     }
     let mut idx = vec![0usize; shape.len()];
     for leaf in leaves {
-        let v = values::py_convert(*leaf, &dt)?;
+        let v = values::leaf_convert(*leaf, &dt)?;
         let pos = element_pos(base, strides, &idx);
         if let Some(out) = bytes.get_mut(pos..pos + dt.size) {
             dt.encode(v, out);
@@ -293,9 +293,9 @@ fn fill_f32_i32(chunk: &mut [u8], l: Linear, first: usize) -> bool {
 /// Pick the cheapest exact way to compute the elements (each the same bits `at` + `encode` give).
 fn fill_kind(dt: DType, src: &Source) -> Fill {
     if let Some(v) = src.lazy.fill_value() {
-        let mut one = [0u8; 8];
+        let mut one = [0u8; 16];
         dt.encode(v, &mut one);
-        let elem = &one[..dt.size.min(8)];
+        let elem = &one[..dt.size.min(16)];
         // A 4 KiB pattern turns the fill into memcpy calls.
         let reps = (4096 / elem.len().max(1)).max(1);
         return Fill::Repeat(elem.repeat(reps));

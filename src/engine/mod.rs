@@ -481,8 +481,13 @@ impl Engine {
 
     /// The normalised name and absolute path of a target's file.
     fn target_name(&self, target: &Target) -> Result<(String, PathBuf), String> {
-        let file = match target.var().and_then(|v| self.vars.get(v)) {
-            Some(v) => v.file.as_str(),
+        // `arr.filename` of a name never bound (or whose only open failed) is a NameError.
+        let file = match target.var() {
+            Some(v) => self
+                .vars
+                .get(v)
+                .map(|x| x.file.as_str())
+                .ok_or_else(|| format!("NameError: name '{v}' is not defined"))?,
             None => target.file(),
         };
         let name = open::normal_name(file).ok_or_else(|| {
@@ -499,6 +504,10 @@ impl Engine {
         let key = (name.to_string(), write);
         if !self.aux_fds.contains_key(&key) {
             if write && !self.guard.may_write(name) {
+                // A file that does not exist is NumPy's FileNotFoundError, not a refusal.
+                self.dir()?
+                    .open_file(name, libc::O_RDONLY | libc::O_NONBLOCK, 0)
+                    .map_err(|e| open::open_error(&e, shown))?;
                 return Err(open::WriteGuard::refusal(shown, "change"));
             }
             let flags = if write {
@@ -719,6 +728,7 @@ impl Engine {
             shape: Some(v.shape.iter().map(|&d| d as i64).collect()),
             offset: v.offset as i64,
             order: v.order.to_string(),
+            bad_mode: None,
             npy: None,
         };
         let dir = self.dir.as_ref().map_err(|e| e.clone())?;

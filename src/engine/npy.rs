@@ -147,6 +147,7 @@ fn open_memmap(
             offset: header.len() as i64,
             order: if fortran { "F" } else { "C" }.to_string(),
             npy: None,
+            bad_mode: None,
             ..spec.clone()
         };
         let mut var = open::open(dir, &mapped, guard)?;
@@ -169,6 +170,7 @@ fn open_memmap(
         offset: header.data_offset as i64,
         order: if header.fortran_order { "F" } else { "C" }.to_string(),
         npy: None,
+        bad_mode: None,
         ..spec.clone()
     };
     let mut var = open::open(dir, &mapped, guard)?;

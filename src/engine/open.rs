@@ -65,6 +65,10 @@ impl WriteGuard {
 /// The file is opened beneath `dir` without following symlinks; `guard` says which files the
 /// lesson may open for writing.
 pub fn open(dir: &DirFd, spec: &OpenSpec, guard: &mut WriteGuard) -> Result<Variable, String> {
+    // Step 1: the mode, before anything else is looked at.
+    if let Some(m) = &spec.bad_mode {
+        return Err(bad_mode_error(m));
+    }
     let mode = spec.mode;
     // Step 2: w+ without a shape fails before the file is opened.
     if mode == Mode::Write && spec.shape.is_none() {
@@ -269,6 +273,15 @@ pub fn open(dir: &DirFd, spec: &OpenSpec, guard: &mut WriteGuard) -> Result<Vari
         array_offset: array_offset as usize,
         npy_header: None,
     })
+}
+
+/// NumPy's ValueError for a mode it does not know (the list in `np.memmap`'s order).
+pub(crate) fn bad_mode_error(mode: &str) -> String {
+    format!(
+        "ValueError: mode must be one of {} (got {})",
+        crate::python::word_list(Mode::NAMES),
+        crate::python::py_repr(mode)
+    )
 }
 
 #[cfg(test)]

@@ -14,6 +14,7 @@ fn open(var: &str, file: &str, mode: Mode, dtype: &str, shape: Option<Vec<i64>>)
         shape,
         offset: 0,
         order: "C".to_string(),
+        bad_mode: None,
         npy: None,
     })
 }

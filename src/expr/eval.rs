@@ -207,12 +207,16 @@ fn neg(x: Scalar) -> Scalar {
         Scalar::Int(i) => Scalar::Int(i.wrapping_neg()),
         Scalar::UInt(u) => Scalar::UInt(u.wrapping_neg()),
         Scalar::Float(f) => Scalar::Float(-f),
+        Scalar::Complex(re, im) => Scalar::Complex(-re, -im),
         Scalar::Bool(b) => Scalar::Bool(b),
     }
 }
 
 /// NumPy arithmetic on two values already of `dt`'s kind: integers wrap, floats round to `dt`.
 fn arith(op: BinOp, x: Scalar, y: Scalar, dt: &DType) -> Scalar {
+    if dt.kind == Kind::Complex {
+        return complex_arith(op, x.parts(), y.parts(), dt.size / 2);
+    }
     match (x, y) {
         (Scalar::Int(a), Scalar::Int(b)) => Scalar::Int(match op {
             BinOp::Add => a.wrapping_add(b),
@@ -247,6 +251,34 @@ fn arith(op: BinOp, x: Scalar, y: Scalar, dt: &DType) -> Scalar {
     }
 }
 
+/// NumPy's complex loops, each operation rounded to the part type (float32 for complex64);
+/// division is NumPy's Smith-style algorithm, so `x / 0` gives `inf`/`nan` parts as NumPy does.
+fn complex_arith(op: BinOp, (ar, ai): (f64, f64), (br, bi): (f64, f64), half: usize) -> Scalar {
+    let r = |v: f64| if half == 4 { v as f32 as f64 } else { v };
+    let (re, im) = match op {
+        BinOp::Add => (r(ar + br), r(ai + bi)),
+        BinOp::Sub => (r(ar - br), r(ai - bi)),
+        BinOp::Mul => (r(r(ar * br) - r(ai * bi)), r(r(ar * bi) + r(ai * br))),
+        BinOp::Div => {
+            let (br_abs, bi_abs) = (br.abs(), bi.abs());
+            if br_abs >= bi_abs {
+                if br_abs == 0.0 && bi_abs == 0.0 {
+                    (r(ar / br_abs), r(ai / br_abs))
+                } else {
+                    let rat = r(bi / br);
+                    let scl = r(1.0 / r(br + r(bi * rat)));
+                    (r(r(ar + r(ai * rat)) * scl), r(r(ai - r(ar * rat)) * scl))
+                }
+            } else {
+                let rat = r(br / bi);
+                let scl = r(1.0 / r(bi + r(br * rat)));
+                (r(r(r(ar * rat) + ai) * scl), r(r(r(ai * rat) - ar) * scl))
+            }
+        }
+    };
+    Scalar::Complex(re, im)
+}
+
 /// Python's tuple repr of a shape: `(2,)`, `(2, 3)`.
 pub(crate) fn py_shape(shape: &[usize]) -> String {
     crate::python::tuple(shape)
@@ -264,6 +296,7 @@ fn py_dtype(s: Scalar) -> DType {
         Scalar::Int(_) => DType::INT64,
         Scalar::UInt(_) => DType::native(Kind::UInt, 8),
         Scalar::Float(_) => DType::FLOAT64,
+        Scalar::Complex(..) => DType::native(Kind::Complex, 16),
     }
 }
 
@@ -276,6 +309,16 @@ pub(crate) fn promote(a: DType, b: DType) -> DType {
         _ if ka == kb => native(ka, a.size.max(b.size)),
         (Bool, _) => native(kb, b.size),
         (_, Bool) => native(ka, a.size),
+        (Complex, _) | (_, Complex) => {
+            let (c, o) = if ka == Complex { (a, b) } else { (b, a) };
+            // The other side's values need a float part at least as wide as promote() gives.
+            let part = match o.kind {
+                Float => o.size,
+                _ if o.size <= 2 => 4,
+                _ => 8,
+            };
+            native(Complex, c.size.max(2 * part).max(8))
+        }
         (Float, _) | (_, Float) => {
             let (f, i) = if ka == Float { (a, b) } else { (b, a) };
             // The smallest float that holds every value of the integer: float16 for 8-bit,
@@ -302,16 +345,24 @@ pub(crate) fn promote(a: DType, b: DType) -> DType {
 
 /// Convert a Python scalar into `dt` the way `arr[...] = x` does (Python's int()/float()/bool()).
 pub(crate) fn py_convert(s: Scalar, dt: &DType) -> Result<Scalar, String> {
-    let too_large = || "OverflowError: Python int too large to convert to C long".to_string();
+    let too_large = || {
+        if dt.longlong {
+            "OverflowError: int too big to convert".to_string()
+        } else {
+            "OverflowError: Python int too large to convert to C long".to_string()
+        }
+    };
     match dt.kind {
         Kind::Bool => Ok(s.cast(dt)),
         Kind::Float => Ok(Scalar::Float(s.as_f64()).cast(dt)),
+        Kind::Complex => Ok(s.cast(dt)),
         Kind::Int | Kind::UInt => {
             let v: i128 = match s {
                 Scalar::Bool(b) => b as i128,
                 Scalar::Int(i) => i as i128,
                 Scalar::UInt(u) => u as i128,
-                Scalar::Float(f) => {
+                // A NumPy complex scalar into an integer goes through its real part.
+                Scalar::Float(f) | Scalar::Complex(f, _) => {
                     if f.is_nan() {
                         return Err("ValueError: cannot convert float NaN to integer".to_string());
                     }
@@ -399,8 +450,36 @@ pub(crate) fn list_shape(expr: &ValueExpr, maxdims: usize) -> Result<Vec<usize>,
     }
 }
 
-/// The leaves of a list literal in C order, each a Python scalar.
-pub(crate) fn list_leaves(expr: &ValueExpr, out: &mut Vec<Scalar>) -> Result<(), String> {
+/// One element of a list literal: a Python number or a NumPy scalar (`np.float64(15)`).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Leaf {
+    Py(Scalar),
+    Np(Scalar, DType),
+}
+
+/// Store one list element into `dt` as NumPy's setitem does: a Python number with Python's
+/// conversion and range check; a NumPy scalar through int() (range-checked) into a signed
+/// integer, cast into anything else (measured with NumPy 2.4.6).
+pub(crate) fn leaf_convert(leaf: Leaf, dt: &DType) -> Result<Scalar, String> {
+    match leaf {
+        Leaf::Py(s) => py_convert(s, dt),
+        Leaf::Np(s, _) if dt.kind == Kind::Int => {
+            let py = match s {
+                Scalar::Bool(b) => Scalar::Int(b as i64),
+                other => other,
+            };
+            py_convert(py, dt)
+        }
+        Leaf::Np(s, _) => Ok(s.cast(dt)),
+    }
+}
+
+/// The leaves of a list literal in C order; NumPy scalars are built here (Python builds the
+/// list, and so raises their errors, before anything uses it).
+pub(crate) fn list_leaves(expr: &ValueExpr, out: &mut Vec<Leaf>) -> Result<(), String> {
+    if out.len() >= MAX_MATERIALISED {
+        return Err("ValueError: list literal too large".to_string());
+    }
     match expr {
         ValueExpr::List(v) => {
             for e in v {
@@ -409,12 +488,19 @@ pub(crate) fn list_leaves(expr: &ValueExpr, out: &mut Vec<Scalar>) -> Result<(),
             Ok(())
         }
         ValueExpr::Scalar(s) => {
-            if out.len() >= MAX_MATERIALISED {
-                return Err("ValueError: list literal too large".to_string());
-            }
-            out.push(*s);
+            out.push(Leaf::Py(*s));
             Ok(())
         }
+        ValueExpr::ScalarCall(..) => match compile(expr)? {
+            Value::NpScalar(s, dt) => {
+                out.push(Leaf::Np(s, dt));
+                Ok(())
+            }
+            _ => Err(
+                "ValueError: only numbers and nested lists may appear inside a list literal"
+                    .to_string(),
+            ),
+        },
         _ => Err(
             "ValueError: only numbers and nested lists may appear inside a list literal"
                 .to_string(),
@@ -426,28 +512,57 @@ pub(crate) fn list_leaves(expr: &ValueExpr, out: &mut Vec<Scalar>) -> Result<(),
 /// needs it, float64 when int64 and uint64 values are mixed); with `dtype`, every Python number
 /// is converted to it in order, with Python's range checks.
 fn list_to_array(expr: &ValueExpr, dtype: Option<DType>) -> Result<Lazy, String> {
-    let shape = list_shape(expr, 64)?;
     let mut leaves = Vec::new();
     list_leaves(expr, &mut leaves)?;
-    let dtype = match dtype {
-        Some(d) => d,
-        // An empty list makes a float64 array, as in NumPy.
-        None if leaves.is_empty() => DType::FLOAT64,
-        None if leaves.iter().all(|s| matches!(s, Scalar::Bool(_))) => DType::BOOL,
-        None if leaves.iter().any(|s| matches!(s, Scalar::Float(_))) => DType::FLOAT64,
-        None if leaves.iter().any(|s| matches!(s, Scalar::UInt(_))) => {
-            if leaves.iter().any(|s| matches!(s, Scalar::Int(i) if *i < 0)) {
-                DType::FLOAT64
+    let shape = list_shape(expr, 64)?;
+    let py: Vec<Scalar> = leaves
+        .iter()
+        .filter_map(|l| match l {
+            Leaf::Py(s) => Some(*s),
+            Leaf::Np(..) => None,
+        })
+        .collect();
+    let py_dt = match () {
+        _ if py.is_empty() => None,
+        _ if py.iter().all(|s| matches!(s, Scalar::Bool(_))) => Some(DType::BOOL),
+        _ if py.iter().any(|s| matches!(s, Scalar::Float(_))) => Some(DType::FLOAT64),
+        _ if py.iter().any(|s| matches!(s, Scalar::UInt(_))) => {
+            if py.iter().any(|s| matches!(s, Scalar::Int(i) if *i < 0)) {
+                Some(DType::FLOAT64)
             } else {
-                DType::native(Kind::UInt, 8)
+                Some(DType::native(Kind::UInt, 8))
             }
         }
-        None => DType::INT64,
+        _ => Some(DType::INT64),
     };
-    let data = leaves
-        .into_iter()
-        .map(|s| py_convert(s, &dtype))
-        .collect::<Result<Vec<_>, _>>()?;
+    // NumPy scalars keep their own dtype in the discovery; Python numbers count as their
+    // default dtype (int64, float64, bool), not as weak values.
+    let found = leaves
+        .iter()
+        .filter_map(|l| match l {
+            Leaf::Np(_, dt) => Some(*dt),
+            Leaf::Py(_) => None,
+        })
+        .chain(py_dt)
+        .reduce(promote);
+    let data = match dtype {
+        Some(d) => leaves
+            .into_iter()
+            .map(|l| leaf_convert(l, &d))
+            .collect::<Result<Vec<_>, _>>()?,
+        None => {
+            let d = found.unwrap_or(DType::FLOAT64);
+            leaves
+                .into_iter()
+                .map(|l| match l {
+                    Leaf::Py(s) => py_convert(s, &d),
+                    Leaf::Np(s, _) => Ok(s.cast(&d)),
+                })
+                .collect::<Result<Vec<_>, _>>()?
+        }
+    };
+    // An empty list makes a float64 array, as in NumPy.
+    let dtype = dtype.or(found).unwrap_or(DType::FLOAT64);
     Ok(Lazy::new(shape, dtype, Node::Data(data)))
 }
 
@@ -479,6 +594,7 @@ fn py_type_name(v: &Value) -> &'static str {
     match v {
         Value::PyScalar(Scalar::Bool(_)) => "bool",
         Value::PyScalar(Scalar::Float(_)) => "float",
+        Value::PyScalar(Scalar::Complex(..)) => "complex",
         Value::PyScalar(_) => "int",
         Value::PyList(_) => "list",
         Value::NpScalar(..) | Value::Array(_) => "numpy.ndarray",
@@ -521,7 +637,7 @@ fn py_arith(op: BinOp, a: Scalar, b: Scalar) -> Result<Scalar, String> {
             Scalar::Bool(b) => Some(b as i128),
             Scalar::Int(i) => Some(i as i128),
             Scalar::UInt(u) => Some(u as i128),
-            Scalar::Float(_) => None,
+            Scalar::Float(_) | Scalar::Complex(..) => None,
         }
     };
     match (as_int(a), as_int(b), op) {
@@ -568,7 +684,7 @@ fn py_int(r: Option<i128>) -> Result<Scalar, String> {
 /// NEP 50: a Python scalar next to a typed operand takes that dtype when its kind allows
 /// (with NumPy 2's range check), except in true division of integers, whose loop is float64.
 fn weak_to_array(s: Scalar, other: DType, op: BinOp) -> Result<Lazy, String> {
-    if op == BinOp::Div && other.kind != Kind::Float {
+    if op == BinOp::Div && !matches!(other.kind, Kind::Float | Kind::Complex) {
         return Ok(Lazy::new(
             vec![],
             DType::FLOAT64,
@@ -577,7 +693,10 @@ fn weak_to_array(s: Scalar, other: DType, op: BinOp) -> Result<Lazy, String> {
     }
     let dt = match (s, other.kind) {
         (Scalar::Bool(_), _) => DType::BOOL,
-        (Scalar::Float(_), Kind::Float) => DType::native(Kind::Float, other.size),
+        (Scalar::Float(_) | Scalar::Complex(..), Kind::Float | Kind::Complex) => {
+            DType::native(other.kind, other.size)
+        }
+        (Scalar::Complex(..), _) => DType::native(Kind::Complex, 16),
         (Scalar::Float(_), _) => DType::FLOAT64,
         (_, Kind::Bool) => DType::INT64,
         (_, _) => DType::native(other.kind, other.size),
@@ -695,6 +814,9 @@ fn list_op(op: BinOp, x: &Value, y: &Value) -> Result<Value, String> {
             Scalar::Float(_) => {
                 Err("TypeError: can't multiply sequence by non-int of type 'float'".to_string())
             }
+            Scalar::Complex(..) => {
+                Err("TypeError: can't multiply sequence by non-int of type 'complex'".to_string())
+            }
             Scalar::Bool(b) => repeat_list(list_items(l), *b as i128),
             Scalar::Int(i) => repeat_list(list_items(l), *i as i128),
             Scalar::UInt(u) => repeat_list(list_items(l), *u as i128),
@@ -715,14 +837,18 @@ fn binary(op: BinOp, vx: Value, vy: Value) -> Result<Value, String> {
         (x @ PyList(_), y @ (PyList(_) | PyScalar(_))) | (x @ PyScalar(_), y @ PyList(_)) => {
             return list_op(op, &x, &y)
         }
-        // list.__mul__ takes any integer with __index__, NumPy integers included.
-        (PyList(l), NpScalar(s, dt))
-            if op == BinOp::Mul && matches!(dt.kind, Kind::Int | Kind::UInt) =>
-        {
+        // list.__mul__ takes any integer with __index__, NumPy integers included; any other
+        // NumPy scalar makes both list.__mul__ and the scalar's __rmul__ give up.
+        (PyList(l), NpScalar(s, dt)) | (NpScalar(s, dt), PyList(l)) if op == BinOp::Mul => {
             let n = match s {
                 Scalar::Int(i) => i as i128,
                 Scalar::UInt(u) => u as i128,
-                _ => 0,
+                _ => {
+                    return Err(format!(
+                        "TypeError: can't multiply sequence by non-int of type 'numpy.{}'",
+                        dt.name()
+                    ))
+                }
             };
             return repeat_list(list_items(&l), n);
         }
@@ -742,7 +868,9 @@ fn binary(op: BinOp, vx: Value, vy: Value) -> Result<Value, String> {
         return Err("TypeError: numpy boolean subtract, the `-` operator, is not supported, use the bitwise_xor, the `^` operator, or the logical_xor function instead.".to_string());
     }
     let (compute, result) = match op {
-        BinOp::Div if common.kind != Kind::Float => (DType::FLOAT64, DType::FLOAT64),
+        BinOp::Div if !matches!(common.kind, Kind::Float | Kind::Complex) => {
+            (DType::FLOAT64, DType::FLOAT64)
+        }
         _ => (common, common),
     };
     let (shape, sa, sb) = broadcast_pair(&ax.shape, &ay.shape)?;
@@ -769,6 +897,7 @@ fn unary(op: UnOp, v: Value) -> Result<Value, String> {
     match v {
         Value::PyScalar(s) => Ok(Value::PyScalar(match (op, s) {
             (UnOp::Neg, Scalar::Float(f)) => Scalar::Float(-f),
+            (UnOp::Neg, Scalar::Complex(re, im)) => Scalar::Complex(-re, -im),
             (UnOp::Pos, Scalar::Float(f)) => Scalar::Float(f),
             (UnOp::Neg, Scalar::Bool(b)) => Scalar::Int(-(b as i64)),
             (UnOp::Pos, Scalar::Bool(b)) => Scalar::Int(b as i64),
@@ -859,14 +988,14 @@ fn cast(a: Lazy, dt: DType) -> Lazy {
 
 /// `np.arange(start, stop, step)` before any `dtype=`.
 fn arange(start: &Scalar, stop: &Scalar, step: &Scalar) -> Result<Lazy, String> {
-    let is_int = |s: &Scalar| !matches!(s, Scalar::Float(_));
+    let is_int = |s: &Scalar| !matches!(s, Scalar::Float(_) | Scalar::Complex(..));
     if is_int(start) && is_int(stop) && is_int(step) {
         let to_i = |s: &Scalar| -> i128 {
             match *s {
                 Scalar::Bool(b) => b as i128,
                 Scalar::Int(i) => i as i128,
                 Scalar::UInt(u) => u as i128,
-                Scalar::Float(f) => f as i128,
+                Scalar::Float(f) | Scalar::Complex(f, _) => f as i128,
             }
         };
         let (a, b, st) = (to_i(start), to_i(stop), to_i(step));
@@ -913,6 +1042,16 @@ fn arange(start: &Scalar, stop: &Scalar, step: &Scalar) -> Result<Lazy, String> 
 /// A constructor called with `dtype=`.
 fn with_dtype(inner: &ValueExpr, dt: DType) -> Result<Value, String> {
     match inner {
+        // `copyto(a, np.float32(x), casting='unsafe')`: a NumPy scalar fill is cast.
+        ValueExpr::FullOf { shape, fill } => {
+            let shape = shape_from_u64(shape)?;
+            match compile(fill)? {
+                Value::NpScalar(s, _) => {
+                    Ok(Value::Array(Lazy::new(shape, dt, Node::Fill(s.cast(&dt)))))
+                }
+                _ => Err("TypeError: the fill value must be a number".to_string()),
+            }
+        }
         ValueExpr::Full { shape, fill } => {
             let shape = shape_from_u64(shape)?;
             // `copyto(a, fill, casting='unsafe')`: a Python int is range-checked (NEP 50), a
@@ -961,7 +1100,18 @@ fn with_dtype(inner: &ValueExpr, dt: DType) -> Result<Value, String> {
 pub(crate) fn compile(expr: &ValueExpr) -> Result<Value, String> {
     match expr {
         ValueExpr::Scalar(s) => Ok(Value::PyScalar(*s)),
-        ValueExpr::List(_) => Ok(Value::PyList(expr.clone())),
+        ValueExpr::List(_) => {
+            // Python builds the list first: a NumPy scalar in it raises its errors now.
+            list_leaves(expr, &mut Vec::new())?;
+            Ok(Value::PyList(expr.clone()))
+        }
+        ValueExpr::FullOf { shape, fill } => {
+            let shape = shape_from_u64(shape)?;
+            match compile(fill)? {
+                Value::NpScalar(s, dt) => Ok(Value::Array(Lazy::new(shape, dt, Node::Fill(s)))),
+                _ => Err("TypeError: the fill value must be a number".to_string()),
+            }
+        }
         ValueExpr::Arange { start, stop, step } => Ok(Value::Array(arange(start, stop, step)?)),
         ValueExpr::Linspace {
             start,
@@ -1039,7 +1189,7 @@ pub struct Source {
     pub needs_cast: bool,
     /// Python numbers of a list that matches the target's shape exactly: NumPy converts and
     /// stores them one at a time, so a failing element leaves the earlier ones stored.
-    pub pending: Option<Vec<Scalar>>,
+    pub pending: Option<Vec<Leaf>>,
 }
 
 impl Source {
@@ -1082,6 +1232,7 @@ pub(crate) fn into_source(
         Value::PyList(e) if element => match dtype.kind {
             Kind::Int | Kind::UInt => Err("TypeError: int() argument must be a string, a bytes-like object or a real number, not 'list'".to_string()),
             Kind::Float => Err("ValueError: setting an array element with a sequence.".to_string()),
+            Kind::Complex => Err("TypeError: must be real number, not list".to_string()),
             Kind::Bool => Ok(Source::ready(
                 Lazy::new(
                     vec![],
@@ -1104,11 +1255,17 @@ pub(crate) fn into_source(
             }
             let data = leaves
                 .into_iter()
-                .map(|s| py_convert(s, dtype))
+                .map(|l| leaf_convert(l, dtype))
                 .collect::<Result<Vec<_>, _>>()?;
             Ok(Source::ready(Lazy::new(lshape, *dtype, Node::Data(data)), false))
         }
         Value::Array(l) if element && !l.shape.is_empty() => {
+            if dtype.kind == Kind::Complex {
+                return Err(
+                    "TypeError: only 0-dimensional arrays can be converted to Python scalars"
+                        .to_string(),
+                );
+            }
             if dtype.kind == Kind::Bool && l.size() == 1 {
                 let b = l.at(0).cast(&DType::BOOL);
                 return Ok(Source::ready(Lazy::new(vec![], *dtype, Node::Fill(b)), false));

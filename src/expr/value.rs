@@ -49,6 +49,11 @@ pub enum ValueExpr {
     },
     /// `np.full(shape, fill)`, `np.zeros(shape)`, `np.ones(shape)`.
     Full { shape: Vec<u64>, fill: Scalar },
+    /// `np.full(shape, np.float32(2))`: a NumPy scalar fill gives the array its dtype.
+    FullOf {
+        shape: Vec<u64>,
+        fill: Box<ValueExpr>,
+    },
     /// `x.reshape(3, 3)`; one dimension may be `-1`.
     Reshape(Box<ValueExpr>, Vec<i64>),
     /// `x.astype('float32')`.
@@ -126,7 +131,7 @@ fn yaml_value(yaml: &serde_yaml::Value, depth: usize) -> Result<ValueExpr, Parse
         }),
         Y::String(s) => {
             let v = parse_value_str(s)?;
-            if depth > 0 && !matches!(v, ValueExpr::Scalar(_) | ValueExpr::List(_)) {
+            if depth > 0 && !is_list_item(&v) {
                 return Err(perr(0, format!("list elements must be numbers or lists, found `{s}`")));
             }
             v
@@ -159,6 +164,15 @@ fn yaml_value(yaml: &serde_yaml::Value, depth: usize) -> Result<ValueExpr, Parse
     Ok(v)
 }
 
+/// What a list literal may hold: numbers, lists and NumPy scalars of a number (`np.float64(15)`).
+fn is_list_item(v: &ValueExpr) -> bool {
+    match v {
+        ValueExpr::Scalar(_) | ValueExpr::List(_) => true,
+        ValueExpr::ScalarCall(x, _) => matches!(**x, ValueExpr::Scalar(_)),
+        _ => false,
+    }
+}
+
 /// Lists must be rectangular and hold only numbers (NumPy rejects ragged nested lists).
 fn check_list(v: &ValueExpr, col: usize) -> Result<(), ParseError> {
     fn shape(v: &ValueExpr, col: usize, depth: usize) -> Result<Vec<usize>, ParseError> {
@@ -167,6 +181,7 @@ fn check_list(v: &ValueExpr, col: usize) -> Result<(), ParseError> {
         }
         match v {
             ValueExpr::Scalar(_) => Ok(vec![]),
+            ValueExpr::ScalarCall(x, _) if matches!(**x, ValueExpr::Scalar(_)) => Ok(vec![]),
             ValueExpr::List(items) => {
                 let mut inner: Option<Vec<usize>> = None;
                 for item in items {
@@ -291,6 +306,10 @@ const CAST_NAMES: &[&str] = &[
     "ulonglong",
     "long",
     "ulong",
+    "complex64",
+    "complex128",
+    "csingle",
+    "cdouble",
 ];
 
 const NP_FUNCS: &[&str] = &[
@@ -488,7 +507,7 @@ impl<'a> Parser<'a> {
                 while self.peek().kind != Tok::Punct(']') {
                     let icol = self.peek().col;
                     let v = self.expr()?.into_value(icol)?;
-                    if !matches!(v, ValueExpr::Scalar(_) | ValueExpr::List(_)) {
+                    if !is_list_item(&v) {
                         return Err(perr(
                             icol,
                             format!("list elements must be numbers or lists, found `{v}`"),
@@ -923,10 +942,20 @@ fn full(name: &str, mut args: Args) -> Result<ValueExpr, ParseError> {
         };
         match node {
             Node::Val(ValueExpr::Scalar(s)) => s,
+            Node::Val(v @ ValueExpr::ScalarCall(..)) if is_list_item(&v) => {
+                if let Some((_, c)) = pos.next() {
+                    return Err(perr(
+                        c,
+                        format!("`{func}` takes {want} positional argument(s)"),
+                    ));
+                }
+                let fill = Box::new(v);
+                return wrap_dtype(ValueExpr::FullOf { shape, fill }, kw[0].take());
+            }
             _ => {
                 return Err(perr(
                     c,
-                    "expected a number (or True/False) as the fill value",
+                    "expected a number (or True/False) or a NumPy scalar such as np.float32(2) as the fill value",
                 ))
             }
         }
@@ -1007,6 +1036,7 @@ pub(crate) fn py_scalar(s: &Scalar) -> String {
         Scalar::Int(i) => i.to_string(),
         Scalar::UInt(u) => u.to_string(),
         Scalar::Float(f) => py_float(*f),
+        Scalar::Complex(re, im) => format!("complex({}, {})", py_float(*re), py_float(*im)),
     }
 }
 
@@ -1096,6 +1126,7 @@ impl fmt::Display for ValueExpr {
                 Scalar::Float(x) if *x == 1.0 => write!(f, "np.ones({})", py_shape(shape)),
                 _ => write!(f, "np.full({}, {})", py_shape(shape), py_scalar(fill)),
             },
+            ValueExpr::FullOf { shape, fill } => write!(f, "np.full({}, {fill})", py_shape(shape)),
             ValueExpr::Reshape(x, dims) => {
                 let dims = match dims.len() {
                     0 => "()".to_string(),

@@ -19,7 +19,7 @@ pub(crate) fn open_code(spec: &OpenSpec) -> String {
         spec.var,
         py_str(&spec.file),
         py_str(&spec.dtype.to_string()),
-        py_str(spec.mode.as_str())
+        py_str(spec.mode_text())
     );
     if spec.offset != 0 {
         s.push_str(&format!(", offset={}", spec.offset));
@@ -152,7 +152,7 @@ pub fn action_text(action: &Action) -> String {
                 spec.file,
                 spec.dtype,
                 shape,
-                spec.mode.as_str()
+                spec.mode_text()
             );
             if spec.offset != 0 {
                 t.push_str(&format!(", offset {}", spec.offset));
@@ -173,7 +173,7 @@ pub fn action_text(action: &Action) -> String {
             spec.var,
             spec.dtype,
             spec.file,
-            spec.mode.as_str()
+            spec.mode_text()
         ),
         Action::ExternalWrite {
             target,

@@ -32,6 +32,18 @@ pub enum Mode {
 }
 
 impl Mode {
+    /// NumPy's accepted mode strings, in the order its error message lists them.
+    pub const NAMES: &'static [&'static str] = &[
+        "r",
+        "c",
+        "r+",
+        "w+",
+        "readonly",
+        "copyonwrite",
+        "readwrite",
+        "write",
+    ];
+
     /// Parse a short or long NumPy mode name; `None` for anything NumPy rejects.
     pub fn parse(s: &str) -> Option<Mode> {
         Some(match s {
@@ -67,10 +79,21 @@ pub struct OpenSpec {
     pub offset: i64,
     /// `C`, `F`, or anything else (NumPy raises at run time, after file growth).
     pub order: String,
+    /// A mode NumPy rejects, as written: `np.memmap` raises its ValueError at run time before
+    /// anything else (`mode` is then a placeholder that touches nothing).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub bad_mode: Option<String>,
     /// Set for a `.npy` file opened with `np.load(mmap_mode=...)` or `open_memmap` (then dtype, shape, offset
     /// and order come from the file's header, or are written into it); `None` for `np.memmap`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub npy: Option<NpyCall>,
+}
+
+impl OpenSpec {
+    /// The mode as the lesson wrote it when NumPy rejects it, else its short name.
+    pub fn mode_text(&self) -> &str {
+        self.bad_mode.as_deref().unwrap_or(self.mode.as_str())
+    }
 }
 
 /// Which NumPy call opens a `.npy` file, with the mode as the lesson spelled it (NumPy tests `'w' in mode`).

@@ -9,6 +9,8 @@ pub enum Kind {
     Int,
     UInt,
     Float,
+    /// complex64 / complex128: two floats of half the item size (real, then imaginary).
+    Complex,
 }
 
 /// Byte order of a multi-byte element as stored in the file.
@@ -33,8 +35,9 @@ pub struct DType {
     pub kind: Kind,
     pub size: usize,
     pub order: ByteOrder,
-    /// `np.longlong` / `'q'`: on Linux a type of its own beside `np.int64` (which is C long),
-    /// so NumPy's repr names it (`dtype=int64`) where it leaves the default integer implicit.
+    /// `np.longlong` / `'q'` (and `np.ulonglong` / `'Q'`): on Linux a type of its own beside
+    /// `np.int64` (which is C long), so NumPy's repr names it (`dtype=int64`) where it leaves
+    /// the default integer implicit, and an out-of-range Python int is "int too big to convert".
     pub longlong: bool,
 }
 
@@ -49,6 +52,8 @@ pub enum Scalar {
     Int(i64),
     UInt(u64),
     Float(f64),
+    /// A complex value as (real, imaginary); a complex64 element's parts are exact float32s.
+    Complex(f64, f64),
 }
 
 /// A dtype string the tutor cannot use: NumPy's message when NumPy rejects it too, or a
@@ -57,7 +62,7 @@ pub enum Scalar {
 pub enum DTypeError {
     #[error("TypeError: data type '{0}' not understood")]
     NotUnderstood(String),
-    #[error("dtype '{0}' is a NumPy {1} dtype that the tutor does not support (it supports bool, int8-64, uint8-64, float16, float32 and float64)")]
+    #[error("dtype '{0}' is a NumPy {1} dtype that the tutor does not support (it supports bool, int8-64, uint8-64, float16, float32, float64, complex64 and complex128)")]
     Unsupported(String, &'static str),
 }
 
@@ -65,8 +70,6 @@ pub enum DTypeError {
 fn unsupported_kind(s: &str) -> Option<&'static str> {
     let code = s.trim_start_matches(['<', '>', '=', '|']);
     match code {
-        "complex64" | "csingle" | "F" | "c8" => Some("complex64"),
-        "complex128" | "complex" | "cdouble" | "D" | "c16" | "complex_" => Some("complex128"),
         "longdouble" | "float128" | "g" | "f16" | "longfloat" => {
             Some("longdouble (80-bit x87 extended precision stored in 16 bytes on x86-64 Linux)")
         }
@@ -98,10 +101,14 @@ impl DType {
         if let Some(what) = unsupported_kind(s) {
             return Err(DTypeError::Unsupported(s.to_string(), what));
         }
-        if matches!(s, "longlong" | "q" | "=q") {
+        if let Some(kind) = match s {
+            "longlong" | "q" => Some(Kind::Int),
+            "ulonglong" | "Q" => Some(Kind::UInt),
+            _ => None,
+        } {
             return Ok(DType {
                 longlong: true,
-                ..DType::native(Kind::Int, 8)
+                ..DType::native(kind, 8)
             });
         }
         let err = || DTypeError::NotUnderstood(s.to_string());
@@ -122,6 +129,8 @@ impl DType {
             "float16" | "half" | "e" | "f2" => Some((Kind::Float, 2)),
             "float32" | "single" | "f" | "f4" => Some((Kind::Float, 4)),
             "float64" | "double" | "float" | "d" | "f8" => Some((Kind::Float, 8)),
+            "complex64" | "csingle" | "F" | "c8" => Some((Kind::Complex, 8)),
+            "complex128" | "complex" | "cdouble" | "D" | "c16" => Some((Kind::Complex, 16)),
             _ => None,
         };
         if let Some((kind, size)) = named {
@@ -136,7 +145,7 @@ impl DType {
         };
         let rest = chars.as_str();
         // Only one-letter codes and kind+size codes take a byte-order prefix, never names.
-        if rest.len() > 3 || rest.is_empty() {
+        if rest.len() > 3 || rest.is_empty() || rest == "complex" {
             return Err(err());
         }
         let base = DType::parse(rest).map_err(|_| err())?;
@@ -147,10 +156,23 @@ impl DType {
         };
         Ok(DType {
             order,
-            // `>q` on a little-endian machine is `>i8`; in native order the type stays longlong.
-            longlong: base.longlong && order == ByteOrder::NATIVE,
+            // `>q` prints as `>i8` but converts Python ints as C long long still does.
+            longlong: base.longlong,
             ..base
         })
+    }
+
+    /// The float type of one part of a complex dtype (itself for other kinds), same byte order.
+    pub fn part(&self) -> DType {
+        if self.kind == Kind::Complex {
+            DType {
+                kind: Kind::Float,
+                size: self.size / 2,
+                ..*self
+            }
+        } else {
+            *self
+        }
     }
 
     /// True when the byte order is this machine's (or irrelevant, for 1-byte types).
@@ -165,6 +187,7 @@ impl DType {
             Kind::Int => format!("int{}", self.size * 8),
             Kind::UInt => format!("uint{}", self.size * 8),
             Kind::Float => format!("float{}", self.size * 8),
+            Kind::Complex => format!("complex{}", self.size * 8),
         }
     }
 
@@ -175,6 +198,7 @@ impl DType {
             Kind::Int => 'i',
             Kind::UInt => 'u',
             Kind::Float => 'f',
+            Kind::Complex => 'c',
         };
         let order = if self.size == 1 {
             '|'
@@ -201,12 +225,20 @@ impl DType {
             && self.is_native()
             && matches!(
                 (self.kind, self.size),
-                (Kind::Int, 8) | (Kind::Float, 8) | (Kind::Bool, 1)
+                (Kind::Int, 8) | (Kind::Float, 8) | (Kind::Bool, 1) | (Kind::Complex, 16)
             )
     }
 
     /// Decode one element from exactly `self.size` bytes.
     pub fn decode(&self, bytes: &[u8]) -> Scalar {
+        if self.kind == Kind::Complex {
+            let part = self.part();
+            let h = part.size;
+            return Scalar::Complex(
+                part.decode(&bytes[..h]).as_f64(),
+                part.decode(&bytes[h..2 * h]).as_f64(),
+            );
+        }
         let mut buf = [0u8; 8];
         buf[..self.size].copy_from_slice(&bytes[..self.size]);
         // Normalise to little-endian in the low bytes.
@@ -224,11 +256,21 @@ impl DType {
             (Kind::Float, 2) => Scalar::Float(f16_to_f64(raw as u16)),
             (Kind::Float, 4) => Scalar::Float(f32::from_bits(raw as u32) as f64),
             (Kind::Float, _) => Scalar::Float(f64::from_bits(raw)),
+            // Handled above; kept for exhaustiveness.
+            (Kind::Complex, _) => Scalar::Complex(f64::from_bits(raw), 0.0),
         }
     }
 
     /// Encode one element (already of this dtype's kind, see [`Scalar::cast`]) into `out[..self.size]`.
     pub fn encode(&self, value: Scalar, out: &mut [u8]) {
+        if self.kind == Kind::Complex {
+            let part = self.part();
+            let h = part.size;
+            let (re, im) = value.cast(self).parts();
+            part.encode(Scalar::Float(re), &mut out[..h]);
+            part.encode(Scalar::Float(im), &mut out[h..2 * h]);
+            return;
+        }
         let raw: u64 = match value.cast(self) {
             Scalar::Bool(b) => b as u64,
             Scalar::Int(i) => i as u64,
@@ -236,6 +278,7 @@ impl DType {
             Scalar::Float(f) if self.size == 2 => f64_to_f16(f) as u64,
             Scalar::Float(f) if self.size == 4 => (f as f32).to_bits() as u64,
             Scalar::Float(f) => f.to_bits(),
+            Scalar::Complex(re, _) => re.to_bits(),
         };
         let le = raw.to_le_bytes();
         out[..self.size].copy_from_slice(&le[..self.size]);
@@ -287,25 +330,40 @@ impl Scalar {
                 Scalar::Int(i) => i != 0,
                 Scalar::UInt(u) => u != 0,
                 Scalar::Float(f) => f != 0.0,
+                Scalar::Complex(re, im) => re != 0.0 || im != 0.0,
             }),
+            Kind::Complex => {
+                let (re, im) = self.parts();
+                let half = dtype.size / 2;
+                Scalar::Complex(round_float(re, half), round_float(im, half))
+            }
             Kind::Int => Scalar::Int(match self {
                 Scalar::Bool(b) => b as i64,
                 Scalar::Int(i) => wrap_int(i),
                 Scalar::UInt(u) => wrap_int(u as i64),
-                Scalar::Float(f) => float_to_int(f, bits),
+                Scalar::Float(f) | Scalar::Complex(f, _) => float_to_int(f, bits),
             }),
             Kind::UInt => Scalar::UInt(match self {
                 Scalar::Bool(b) => b as u64,
                 Scalar::Int(i) => wrap_uint(i as u64),
                 Scalar::UInt(u) => wrap_uint(u),
-                Scalar::Float(f) => float_to_uint(f, bits),
+                Scalar::Float(f) | Scalar::Complex(f, _) => float_to_uint(f, bits),
             }),
             Kind::Float => Scalar::Float(match self {
                 Scalar::Bool(b) => b as u8 as f64,
                 Scalar::Int(i) => round_float(i as f64, dtype.size),
                 Scalar::UInt(u) => round_float(u as f64, dtype.size),
                 Scalar::Float(f) => round_float(f, dtype.size),
+                Scalar::Complex(re, _) => round_float(re, dtype.size),
             }),
+        }
+    }
+
+    /// (real, imaginary) of the value (imaginary 0 for real values).
+    pub fn parts(self) -> (f64, f64) {
+        match self {
+            Scalar::Complex(re, im) => (re, im),
+            other => (other.as_f64(), 0.0),
         }
     }
 
@@ -316,6 +374,7 @@ impl Scalar {
             Scalar::Int(i) => i as f64,
             Scalar::UInt(u) => u as f64,
             Scalar::Float(f) => f,
+            Scalar::Complex(re, _) => re,
         }
     }
 }

@@ -70,6 +70,7 @@ pub fn scalar_str(v: Scalar, dtype: DType) -> String {
         Scalar::Int(i) => i.to_string(),
         Scalar::UInt(u) => u.to_string(),
         Scalar::Float(f) => float_scalar_str(f, dtype.size),
+        Scalar::Complex(re, im) => complex_scalar_str(re, im, dtype.size / 2),
     }
 }
 
@@ -77,6 +78,15 @@ pub fn scalar_str(v: Scalar, dtype: DType) -> String {
 pub fn scalar_repr(v: Scalar, dtype: DType) -> String {
     match v {
         Scalar::Bool(b) => if b { "np.True_" } else { "np.False_" }.to_string(),
+        // `np.complex128(1+2j)`: the str without its parentheses.
+        Scalar::Complex(..) => {
+            let s = scalar_str(v, dtype);
+            let inner = s
+                .strip_prefix('(')
+                .and_then(|t| t.strip_suffix(')'))
+                .unwrap_or(&s);
+            format!("np.{}({inner})", dtype.name())
+        }
         // Scalars are always native, so the plain name is used even for byte-swapped arrays.
         _ => format!("np.{}({})", dtype.name(), scalar_str(v, dtype)),
     }
@@ -248,9 +258,16 @@ fn extend_line(s: &mut String, line: &mut String, word: &str, width: usize, inde
 
 /// The per-array element formatter (`BoolFormat`, `IntegerFormat`, `FloatingFormat`).
 enum Format {
-    Bool { zero_d: bool },
-    Int { width: usize },
+    Bool {
+        zero_d: bool,
+    },
+    Int {
+        width: usize,
+    },
     Float(FloatFormat),
+    /// `ComplexFloatingFormat`: the real parts and the imaginary parts (sign `+`) each formatted
+    /// like a float array of their own, `j` put before the imaginary part's padding.
+    Complex(FloatFormat, FloatFormat),
 }
 
 impl Format {
@@ -263,7 +280,16 @@ impl Format {
             }
             Kind::Float => {
                 let floats: Vec<f64> = values.iter().map(|v| v.as_f64()).collect();
-                Format::Float(FloatFormat::new(&floats, dtype.size))
+                Format::Float(FloatFormat::new(&floats, dtype.size, false))
+            }
+            Kind::Complex => {
+                let half = dtype.size / 2;
+                let re: Vec<f64> = values.iter().map(|v| v.parts().0).collect();
+                let im: Vec<f64> = values.iter().map(|v| v.parts().1).collect();
+                Format::Complex(
+                    FloatFormat::new(&re, half, false),
+                    FloatFormat::new(&im, half, true),
+                )
             }
         }
     }
@@ -283,6 +309,13 @@ impl Format {
             }
             Format::Int { width } => format!("{:>width$}", int_str(v), width = *width),
             Format::Float(f) => f.word(v.as_f64()),
+            Format::Complex(fr, fi) => {
+                let (re, im) = v.parts();
+                let r = fr.word(re);
+                let i = fi.word(im);
+                let sp = i.trim_end().len();
+                format!("{r}{}j{}", &i[..sp], &i[sp..])
+            }
         }
     }
 }
@@ -292,7 +325,7 @@ fn int_str(v: Scalar) -> String {
         Scalar::Int(i) => i.to_string(),
         Scalar::UInt(u) => u.to_string(),
         Scalar::Bool(b) => (b as u8).to_string(),
-        Scalar::Float(f) => f.to_string(),
+        Scalar::Float(f) | Scalar::Complex(f, _) => f.to_string(),
     }
 }
 
@@ -642,21 +675,25 @@ fn apply_trim(s: &mut String, frac: &mut usize, trim: Trim) {
 }
 
 /// NumPy's `dragon4_positional` (`-1` means "not given" for the integer arguments).
+#[allow(clippy::too_many_arguments)]
 fn format_positional(
     x: f64,
     fsize: usize,
     precision: i32,
     min_digits: i32,
     trim: Trim,
+    sign: bool,
     pad_left: i32,
     pad_right: i32,
 ) -> String {
     let p = Parts::of(x, fsize);
     let (digits, exp) = dragon4(&p, Cutoff::Fraction, precision, min_digits);
     let mut s = String::new();
-    let has_sign = p.neg as i32;
+    let has_sign = (p.neg || sign) as i32;
     if p.neg {
         s.push('-');
+    } else if sign {
+        s.push('+');
     }
     let (whole, mut frac);
     if exp >= 0 {
@@ -707,12 +744,14 @@ fn format_positional(
 }
 
 /// NumPy's `dragon4_scientific` (`-1` means "not given" for the integer arguments).
+#[allow(clippy::too_many_arguments)]
 fn format_scientific(
     x: f64,
     fsize: usize,
     precision: i32,
     min_digits: i32,
     trim: Trim,
+    sign: bool,
     pad_left: i32,
     exp_digits: i32,
 ) -> String {
@@ -720,12 +759,14 @@ fn format_scientific(
     let plus_one = |v: i32| if v < 0 { -1 } else { v + 1 };
     let (digits, exp) = dragon4(&p, Cutoff::Total, plus_one(precision), plus_one(min_digits));
     let mut s = String::new();
-    let left = 1 + p.neg as i32;
+    let left = 1 + (p.neg || sign) as i32;
     if pad_left > left {
         s.push_str(&" ".repeat((pad_left - left) as usize));
     }
     if p.neg {
         s.push('-');
+    } else if sign {
+        s.push('+');
     }
     s.push(digit_char(digits.first().copied().unwrap_or(0)));
     let mut frac = digits.len().saturating_sub(1);
@@ -765,6 +806,8 @@ fn format_scientific(
 /// `FloatingFormat` for floatmode `maxprec`.
 struct FloatFormat {
     fsize: usize,
+    /// NumPy's `sign='+'` (the imaginary parts of complex numbers).
+    sign: bool,
     exp_format: bool,
     pad_left: usize,
     pad_right: usize,
@@ -774,7 +817,7 @@ struct FloatFormat {
 }
 
 impl FloatFormat {
-    fn new(data: &[f64], fsize: usize) -> FloatFormat {
+    fn new(data: &[f64], fsize: usize, sign: bool) -> FloatFormat {
         let finite: Vec<f64> = data.iter().copied().filter(|v| v.is_finite()).collect();
         let abs_nz: Vec<f64> = finite
             .iter()
@@ -803,6 +846,7 @@ impl FloatFormat {
         let prec = PRECISION as i32;
         let mut f = FloatFormat {
             fsize,
+            sign,
             exp_format,
             pad_left: 0,
             pad_right: 0,
@@ -814,7 +858,7 @@ impl FloatFormat {
         } else if exp_format {
             let mut exp_len = 0;
             for &x in &finite {
-                let s = format_scientific(x, fsize, prec, -1, Trim::Zeros, -1, -1);
+                let s = format_scientific(x, fsize, prec, -1, Trim::Zeros, sign, -1, -1);
                 let (mant, exp) = s.split_once('e').unwrap_or((&s, ""));
                 let (int, frac) = mant.split_once('.').unwrap_or((mant, ""));
                 exp_len = exp_len.max(exp.len());
@@ -825,14 +869,14 @@ impl FloatFormat {
             f.pad_right = f.exp_size + 2 + f.precision;
         } else {
             for &x in &finite {
-                let s = format_positional(x, fsize, prec, -1, Trim::Zeros, -1, -1);
+                let s = format_positional(x, fsize, prec, -1, Trim::Zeros, sign, -1, -1);
                 let (int, frac) = s.split_once('.').unwrap_or((&s, ""));
                 f.pad_left = f.pad_left.max(int.len());
                 f.pad_right = f.pad_right.max(frac.len());
             }
         }
         if finite.len() != data.len() {
-            let neginf = data.iter().any(|v| v.is_infinite() && *v < 0.0) as usize;
+            let neginf = (sign || data.iter().any(|v| v.is_infinite() && *v < 0.0)) as usize;
             let offset = f.pad_right + 1;
             f.pad_left = f
                 .pad_left
@@ -844,12 +888,12 @@ impl FloatFormat {
 
     fn word(&self, x: f64) -> String {
         if !x.is_finite() {
-            let ret = if x.is_nan() {
-                "nan"
-            } else if x < 0.0 {
-                "-inf"
-            } else {
-                "inf"
+            let ret = match (x.is_nan(), x < 0.0, self.sign) {
+                (true, _, false) => "nan",
+                (true, _, true) => "+nan",
+                (false, true, _) => "-inf",
+                (false, false, false) => "inf",
+                (false, false, true) => "+inf",
             };
             let width = self.pad_left + self.pad_right + 1;
             return format!("{ret:>width$}");
@@ -862,6 +906,7 @@ impl FloatFormat {
                 p,
                 p,
                 Trim::None,
+                self.sign,
                 self.pad_left as i32,
                 self.exp_size as i32,
             )
@@ -872,6 +917,7 @@ impl FloatFormat {
                 PRECISION as i32,
                 0,
                 Trim::Zeros,
+                self.sign,
                 self.pad_left as i32,
                 self.pad_right as i32,
             )
@@ -888,6 +934,35 @@ fn float_scalar_str(x: f64, fsize: usize) -> String {
     if x.is_infinite() {
         return if x < 0.0 { "-inf" } else { "inf" }.to_string();
     }
+    float_either(x, fsize, Trim::LeaveOneZero, false)
+}
+
+/// `str()` of a complex scalar as NumPy's `complexfloat_str`: `1j` when the real part is +0,
+/// else `(re±imj)`, each part printed like a float scalar but without a trailing `.0`.
+fn complex_scalar_str(re: f64, im: f64, fsize: usize) -> String {
+    let part = |x: f64, sign: bool| -> String {
+        if x.is_nan() {
+            (if sign { "+nan" } else { "nan" }).to_string()
+        } else if x.is_infinite() {
+            (match (x < 0.0, sign) {
+                (true, _) => "-inf",
+                (false, true) => "+inf",
+                (false, false) => "inf",
+            })
+            .to_string()
+        } else {
+            float_either(x, fsize, Trim::DptZeros, sign)
+        }
+    };
+    if re == 0.0 && !re.is_sign_negative() {
+        return format!("{}j", part(im, false));
+    }
+    format!("({}{}j)", part(re, false), part(im, true))
+}
+
+/// NumPy's `*_either` for a finite scalar: positional for 1e-4 <= |x| < cutoff (or zero), else
+/// scientific; the cutoff is 1e16 for float64, 1e6 for float32 and 1e3 for float16.
+fn float_either(x: f64, fsize: usize, trim_pos: Trim, sign: bool) -> String {
     let a = x.abs();
     let upper = match fsize {
         2 => 1e3,
@@ -895,9 +970,9 @@ fn float_scalar_str(x: f64, fsize: usize) -> String {
         _ => 1e16,
     };
     if a == 0.0 || (1e-4 <= a && a < upper) {
-        format_positional(x, fsize, -1, -1, Trim::LeaveOneZero, -1, -1)
+        format_positional(x, fsize, -1, -1, trim_pos, sign, -1, -1)
     } else {
-        format_scientific(x, fsize, -1, -1, Trim::DptZeros, -1, -1)
+        format_scientific(x, fsize, -1, -1, Trim::DptZeros, sign, -1, -1)
     }
 }
 

@@ -8,11 +8,11 @@ use crate::expr::suggest::did_you_mean;
 use crate::lesson::model::Op;
 use crate::lesson::{Action, LessonError, OpenSpec};
 
-/// Whether a variable name was opened, and if closed, at which step.
+/// Whether a variable name is open or was closed (`reopen` maps a closed one again).
 #[derive(Clone, Copy)]
 enum VarState {
     Open,
-    Closed(usize),
+    Closed,
 }
 
 /// Variables seen so far, in step order.
@@ -37,7 +37,7 @@ impl Lifetimes {
     pub(super) fn closed_spec(&self, s: &StepInput) -> Result<OpenSpec, LessonError> {
         let var = &s.var;
         match (self.vars.get(var), self.specs.get(var)) {
-            (Some(VarState::Closed(_)), Some(spec)) => Ok(spec.clone()),
+            (Some(VarState::Closed), Some(spec)) => Ok(spec.clone()),
             (Some(VarState::Open), _) => Err(s.err(
                 "var",
                 format!(
@@ -74,57 +74,14 @@ impl Lifetimes {
                 }
             }
             _ if s.file_target.is_some() => {}
-            _ if accepts_closed(op) && matches!(self.vars.get(var), Some(VarState::Closed(_))) => {}
+            // A name used after `close` (`del`) or never bound is NumPy's NameError at run time, where the
+            // lesson goes on: the engine raises it, as Python would.
             _ => {
-                self.check_open(s)?;
-                if op == Op::Close {
-                    self.vars.insert(var.clone(), VarState::Closed(s.n));
+                if op == Op::Close && matches!(self.vars.get(var), Some(VarState::Open)) {
+                    self.vars.insert(var.clone(), VarState::Closed);
                 }
             }
         }
         Ok(())
     }
-
-    /// The step's variable is open now (Python's NameError otherwise).
-    fn check_open(&self, s: &StepInput) -> Result<(), LessonError> {
-        let var = &s.var;
-        match self.vars.get(var) {
-            Some(VarState::Open) => Ok(()),
-            Some(VarState::Closed(at)) => Err(s.err(
-                "var",
-                format!(
-                    "`{var}` was closed at step {at} (`del {var}`); open it again before this `{}`",
-                    s.step.op.as_str()
-                ),
-            )),
-            None => {
-                let open: Vec<&str> = self
-                    .vars
-                    .iter()
-                    .filter(|(_, s)| matches!(s, VarState::Open))
-                    .map(|(k, _)| k.as_str())
-                    .collect();
-                Err(s.err(
-                    "var",
-                    format!(
-                        "no variable `{var}` is open at this point; open it first{}",
-                        did_you_mean(var, open)
-                    ),
-                ))
-            }
-        }
-    }
-}
-
-/// Ops that act on a variable's file (or what is known of it) even after `close`.
-fn accepts_closed(op: Op) -> bool {
-    matches!(
-        op,
-        Op::ExternalWrite
-            | Op::ExternalRead
-            | Op::Crash
-            | Op::Evict
-            | Op::WaitWriteback
-            | Op::Truncate
-    )
 }

@@ -23,18 +23,6 @@ pub(crate) use parse::check_path;
 use lifetime::Lifetimes;
 use parse::excerpt;
 
-/// NumPy's accepted mode strings, in the order its error message lists them.
-pub(crate) const ALL_MODES: &[&str] = &[
-    "r",
-    "c",
-    "r+",
-    "w+",
-    "readonly",
-    "copyonwrite",
-    "readwrite",
-    "write",
-];
-
 /// Columns a key moment may cite.
 pub(crate) const CITE_COLUMNS: &[&str] = super::model::CiteColumn::NAMES;
 

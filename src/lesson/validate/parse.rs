@@ -3,25 +3,21 @@
 
 use std::path::{Component, Path};
 
-use super::{StepInput, ALL_MODES, MAX_EXTERNAL_BYTES};
+use super::{StepInput, MAX_EXTERNAL_BYTES};
 use crate::expr::index::IndexExpr;
 use crate::expr::suggest::{did_you_mean, DTYPE_NAMES};
 use crate::lesson::model::Yaml;
 use crate::lesson::{LessonError, Mode};
 use crate::numpy::dtype::{DType, Scalar};
 
-/// `mode:` as NumPy spells it (`r+`, `readwrite`, …).
-pub(super) fn parse_mode(s: &StepInput, mode_text: &str) -> Result<Mode, LessonError> {
-    Mode::parse(mode_text).ok_or_else(|| {
-        s.err(
-            "mode",
-            format!(
-                "mode must be one of {} (got '{mode_text}'){}",
-                crate::python::word_list(ALL_MODES),
-                did_you_mean(mode_text, ALL_MODES.iter().copied())
-            ),
-        )
-    })
+/// `mode:` as NumPy spells it (`r+`, `readwrite`, …). A mode NumPy rejects is its ValueError at run
+/// time (the step records it, the lesson goes on): the placeholder `r` touches nothing and the text
+/// is kept for the error.
+pub(super) fn parse_mode(mode_text: &str) -> (Mode, Option<String>) {
+    match Mode::parse(mode_text) {
+        Some(m) => (m, None),
+        None => (Mode::ReadOnly, Some(mode_text.to_string())),
+    }
 }
 
 /// `dtype:` as NumPy spells it, with a did-you-mean.

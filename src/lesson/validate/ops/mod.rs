@@ -1,8 +1,8 @@
 //! One resolver per op: each turns a step's fields into its [`Action`].
 //!
 //! Adding an op: its fields in `../fields.rs` (`op_fields`), a resolver `fn(&StepInput, &Lifetimes) ->
-//! Result<Action, LessonError>` in the file of its kind here (or a new file), one arm in [`resolve`], and, if it
-//! may act on a closed variable's file, a line in `../lifetime.rs` (`accepts_closed`).
+//! Result<Action, LessonError>` in the file of its kind here (or a new file) and one arm in [`resolve`] (a name
+//! not bound when the step runs is NumPy's NameError at run time, raised by the engine).
 
 mod array;
 mod external;

@@ -18,7 +18,7 @@ pub(super) fn spec(s: &StepInput) -> Result<OpenSpec, LessonError> {
     })?;
     check_path(file).map_err(|m| s.err("file", m))?;
     let dtype = parse_dtype(s, step.dtype.as_deref().unwrap_or("uint8"))?;
-    let mode = parse_mode(s, step.mode.as_deref().unwrap_or("r+"))?;
+    let (mode, bad_mode) = parse_mode(step.mode.as_deref().unwrap_or("r+"));
     let shape = match &step.shape {
         None | Some(Yaml::Null) => None,
         Some(y) => Some(shape_of(y).map_err(|m| s.err("shape", m))?),
@@ -44,6 +44,7 @@ pub(super) fn spec(s: &StepInput) -> Result<OpenSpec, LessonError> {
         offset,
         order,
         npy: None,
+        bad_mode,
     })
 }
 
@@ -93,7 +94,7 @@ fn order(s: &StepInput) -> Result<String, LessonError> {
 pub(super) fn reopen(s: &StepInput, life: &Lifetimes) -> Result<Action, LessonError> {
     let mut spec = life.closed_spec(s)?;
     let mode_text = s.step.mode.as_deref().unwrap_or("r+");
-    spec.mode = parse_mode(s, mode_text)?;
+    (spec.mode, spec.bad_mode) = parse_mode(mode_text);
     if let Some(call) = spec.npy.as_mut() {
         call.mode = mode_text.to_string();
     }
