@@ -116,10 +116,15 @@ fn memmap_lifecycle_dirty_delalloc_then_flushed() {
     assert_eq!(view.get(&[2, 2]), Scalar::Float(8.0));
     assert_eq!(view.read_error(), None);
 
-    // munmap without msync changes nothing the probes see.
-    let addr = map.as_ptr() as usize;
+    // munmap without msync changes nothing the probes see. The address itself may be reused at once by another
+    // test thread's mapping, so the check is that no mapping of this file is left, not that the address is empty.
     drop(map);
-    assert!(mapping_state(addr).why().is_some());
+    let maps = std::fs::read_to_string("/proc/self/maps").expect("/proc/self/maps");
+    let name = path.to_string_lossy();
+    assert!(
+        !maps.lines().any(|l| l.ends_with(name.as_ref())),
+        "{name} still mapped after munmap"
+    );
     assert_eq!(page_state(&path).value().map(|s| s.dirty), Some(0));
 }
 
