@@ -155,19 +155,29 @@ pub(super) fn check_claims(cx: &Ctx, lesson: &Lesson) -> Result<(), LessonError>
         crate::lesson::expect::check(lesson.steps[c.step - 1].op, None, &c.expect)
             .map_err(|(field, message)| cx.other(loc(&field), message))?;
         if let Some(cite) = &c.cites {
-            if cite.step == 0 || cite.step > n || !CITE_COLUMNS.contains(&cite.column.as_str()) {
-                return Err(cx.other(
-                    loc("cites"),
-                    format!(
-                        "cite a step 1 to {n} and a column of: {}",
-                        CITE_COLUMNS.join(", ")
-                    ),
-                ));
-            }
-            check_var_name(cx, &cite.var, loc("cites.var"))?;
+            check_cite(cx, cite, n, &loc)?;
         }
     }
     Ok(())
+}
+
+/// A claim's or a derive condition's cite names a step that exists, a known column and a valid variable.
+fn check_cite(
+    cx: &Ctx,
+    cite: &crate::lesson::model::Cite,
+    n: usize,
+    loc: &dyn Fn(&str) -> String,
+) -> Result<(), LessonError> {
+    if cite.step == 0 || cite.step > n || !CITE_COLUMNS.contains(&cite.column.as_str()) {
+        return Err(cx.other(
+            loc("cites"),
+            format!(
+                "cite a step 1 to {n} and a column of: {}",
+                CITE_COLUMNS.join(", ")
+            ),
+        ));
+    }
+    check_var_name(cx, &cite.var, loc("cites.var"))
 }
 
 /// A cited or asked-about variable is a Python identifier.
@@ -272,16 +282,7 @@ fn check_derive(
             ));
         }
         for cite in &d.cites {
-            if cite.step == 0 || cite.step > n || !CITE_COLUMNS.contains(&cite.column.as_str()) {
-                return Err(cx.other(
-                    loc("cites"),
-                    format!(
-                        "cite a step 1 to {n} and a column of: {}",
-                        CITE_COLUMNS.join(", ")
-                    ),
-                ));
-            }
-            check_var_name(cx, &cite.var, loc("cites.var"))?;
+            check_cite(cx, cite, n, &loc)?;
         }
     }
     Ok(())
