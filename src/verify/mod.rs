@@ -243,12 +243,7 @@ pub(crate) fn check_step_after(
     evicted: bool,
     out: &mut Vec<Check>,
 ) {
-    let mut push = |key: &str, outcome: Outcome| {
-        out.push(Check {
-            place: format!("step {}, {key}", rec.step),
-            outcome,
-        })
-    };
+    let mut push = step_checks(out, rec.step);
     let var = e.var.clone().unwrap_or_else(|| rec.var.clone());
 
     if let Some(want) = &e.array {
@@ -273,8 +268,19 @@ pub(crate) fn check_step_after(
     if let Some(Text(hex)) = &e.file_bytes {
         push("file_bytes", bytes_outcome(hex, file));
     }
+    drop(push); // it borrows `out`, which the next checks take
     check_page_cache(e, rec, env, evicted, out);
     check_outcome(e, rec, env, out);
+}
+
+/// Pushes a check placed at `step N, key` onto `out`.
+fn step_checks(out: &mut Vec<Check>, step: usize) -> impl FnMut(&str, Outcome) + '_ {
+    move |key, outcome| {
+        out.push(Check {
+            place: format!("step {step}, {key}"),
+            outcome,
+        })
+    }
 }
 
 /// The page-cache, disk and allocation expectations of a step (skipped where the probe cannot tell).
@@ -285,12 +291,7 @@ fn check_page_cache(
     evicted: bool,
     out: &mut Vec<Check>,
 ) {
-    let mut push = |key: &str, outcome: Outcome| {
-        out.push(Check {
-            place: format!("step {}, {key}", rec.step),
-            outcome,
-        })
-    };
+    let mut push = step_checks(out, rec.step);
     let pages =
         |pick: fn(&crate::trace::PageState) -> u64, want: &Range, needs_disk: bool| -> Outcome {
             if needs_disk && !env.has_disk {
@@ -357,12 +358,7 @@ fn check_page_cache(
 
 /// The error, memory, fault and read expectations of a step.
 fn check_outcome(e: &Expect, rec: &StepRecord, env: &Environment, out: &mut Vec<Check>) {
-    let mut push = |key: &str, outcome: Outcome| {
-        out.push(Check {
-            place: format!("step {}, {key}", rec.step),
-            outcome,
-        })
-    };
+    let mut push = step_checks(out, rec.step);
     if let Some(want) = e.ok {
         let outcome = match (&rec.error, want) {
             (None, true) | (Some(_), false) => Outcome::Pass,
