@@ -203,13 +203,14 @@ fn crosscheck(lesson: &str, file: &str) -> Result<usize, String> {
             s.cached
         );
         // Major faults of the reads (the steps whose fault count the lessons teach): the same pages missing
-        // from the same page cache, so the same count, except that NumPy's step also runs the interpreter,
-        // whose own code pages may have to be read back after reclaim (a handful): NumPy's count is the
-        // tutor's, or at most 8 more. Other ops are printed only: the tutor counts its own way of storing.
+        // from the same page cache, so the same count, except for two things load can add: NumPy's step also
+        // runs the interpreter, whose own code pages may have to be read back after reclaim (a handful), and
+        // under memory pressure a read-ahead page reclaimed before it is used costs either run one more fault.
+        // So they agree within 8 plus 2%. Other ops are printed only: the tutor counts its own way of storing.
         let major = ours["faults"]["major"].as_u64().unwrap_or(0);
         if ours["op"] == "read" || ours["op"] == "scan" {
             assert!(
-                s.major >= major && s.major <= major + 8,
+                major.abs_diff(s.major) <= 8 + major.max(s.major) / 50,
                 "{tag}: tutor {major} major faults, NumPy {}",
                 s.major
             );
@@ -217,7 +218,7 @@ fn crosscheck(lesson: &str, file: &str) -> Result<usize, String> {
     }
     eprintln!(
         "{lesson}: {} steps, NumPy observed from outside agrees with the tutor (RSS, cached pages within 2%; \
-         major faults of reads within +8)",
+         major faults of reads within 8 + 2%)",
         seen.len()
     );
     for s in &seen {
