@@ -260,6 +260,33 @@ fn small_scan_lessons_match_numpy_observed_from_outside() {
     }
 }
 
+/// A reversed view scanned under MADV_SEQUENTIAL: NumPy's `count_nonzero` reads each chunk forward in memory,
+/// so each chunk costs about one major fault; a tutor that read the chunk backwards, element by element, would
+/// take one per page (4096) and fail the fault comparison. MADV_RANDOM then costs both one per page.
+const REVERSED_SCAN: &str = "title: A reversed scan
+summary: arr[::-1] in chunks, as NumPy reads it
+steps:
+  - {op: open, file: rev.dat, dtype: uint8, mode: w+, shape: 16777216}
+  - {op: flush}
+  - {op: evict}
+  - {op: madvise, advice: MADV_SEQUENTIAL}
+  - {op: scan, index: 'arr[::-1]', chunk: 4194304}
+  - {op: evict}
+  - {op: madvise, advice: MADV_RANDOM}
+  - {op: scan, index: 'arr[::-1]', chunk: 4194304}
+";
+
+#[test]
+fn reversed_scan_reads_each_chunk_forward_as_numpy_does() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let lesson = dir.path().join("reversed.yaml");
+    std::fs::write(&lesson, REVERSED_SCAN).expect("lesson");
+    match crosscheck(lesson.to_str().expect("utf-8 temp path"), "rev.dat") {
+        Ok(n) => assert_eq!(n, 8),
+        Err(why) => eprintln!("SKIPPED: {why}"),
+    }
+}
+
 #[test]
 fn observer_reads_a_process_it_did_not_start_the_same_way_as_itself() {
     // The smaps and stat parsers must find this very process's mapping of a file and its fault count.
