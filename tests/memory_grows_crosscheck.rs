@@ -1,8 +1,10 @@
 //! The memory-grows lesson against real NumPy, observed from outside: the lesson's exported script runs under
 //! CPython, paused after every step while this test reads the resident memory of its mappings of the file
 //! (/proc/PID/smaps), the file's page cache (cachestat) and its major faults (/proc/PID/stat); each must agree
-//! with what the tutor measured after the same step. The lesson reads a 256 MiB file five times, so the tests
-//! are ignored: `cargo test --test memory_grows_crosscheck -- --ignored --nocapture`.
+//! with what the tutor measured after the same step, within tolerances each named where it is checked. The
+//! lesson reads a 256 MiB file five times, so those tests are ignored
+//! (`cargo test --test memory_grows_crosscheck -- --ignored --nocapture`); a 16 MiB reversed scan runs in
+//! `cargo test`.
 
 mod common;
 
@@ -34,7 +36,8 @@ for part in parts[1:]:
 struct Seen {
     step: usize,
     rss_kb: u64,
-    cached: u64,
+    /// (cached, dirty, writeback) pages of the file (cachestat).
+    pages: (u64, u64, u64),
     major: u64,
 }
 
@@ -85,10 +88,10 @@ fn majflt(pid: u32) -> u64 {
         .expect("majflt field")
 }
 
-/// Pages of `path` in the page cache (cachestat), or why not.
-fn cached(path: &Path) -> Result<u64, String> {
+/// (cached, dirty, writeback) pages of `path` (cachestat), or why not.
+fn pages(path: &Path) -> Result<(u64, u64, u64), String> {
     match memmap_tutor::probe::page_state(path) {
-        Measured::Value(p) => Ok(p.cached),
+        Measured::Value(p) => Ok((p.cached, p.dirty, p.writeback)),
         Measured::Unavailable { unavailable } => Err(unavailable),
     }
 }
@@ -123,7 +126,7 @@ fn observe_numpy(py: &str, lesson: &str, dir: &Path, file: &str) -> Vec<Seen> {
         seen.push(Seen {
             step: n.parse().expect("step number"),
             rss_kb: smaps_rss_kb(pid, file),
-            cached: cached(&dir.join(file)).expect("cachestat of the NumPy file"),
+            pages: pages(&dir.join(file)).expect("cachestat of the NumPy file"),
             major: major_now - major_before,
         });
         major_before = major_now;
@@ -134,11 +137,6 @@ fn observe_numpy(py: &str, lesson: &str, dir: &Path, file: &str) -> Vec<Seen> {
     let status = child.wait().expect("python exits");
     assert!(status.success(), "the exported script failed under NumPy");
     seen
-}
-
-/// `a` and `b` agree within `frac` of the larger (and exactly when both are small).
-fn within(a: u64, b: u64, frac: u64) -> bool {
-    a.abs_diff(b) <= a.max(b) / frac
 }
 
 /// The tutor's run and NumPy's, step by step. Returns the number of steps compared.
@@ -159,7 +157,8 @@ fn crosscheck(lesson: &str, file: &str) -> Result<usize, String> {
     if !common::has_disk(&trace) {
         return Err("the temp dir has no disk behind it (tmpfs): nothing to page in".into());
     }
-    cached(&tutor_dir.join(file))?;
+    pages(&tutor_dir.join(file))?;
+    let mut timing = common::KernelTiming::for_dir(&tutor_dir);
     let steps = trace["steps"].as_array().expect("steps");
     // The tutor's own memory stays flat while it reads the whole file: every scan copies nothing.
     for s in steps.iter().filter(|s| s["op"] == "scan") {
@@ -186,22 +185,39 @@ fn crosscheck(lesson: &str, file: &str) -> Result<usize, String> {
         let ours = &steps[s.step - 1];
         let tag = format!("{lesson} step {} ({})", s.step, ours["op"]);
         // Resident memory of the mapping: the same page-table entries, made by the same kernel for the same
-        // accesses (fault-around included), so equal but for clean pages the kernel reclaims from one run
-        // under memory pressure from other processes while it goes on: 2% of the larger (exact when small).
+        // accesses (fault-around included), so equal but for two things of the kernel's own: a page being
+        // migrated or compacted is briefly not mapped (at most 64 kB, as tests/scan_ops.rs allows), and under
+        // memory pressure from other processes clean pages may be reclaimed from either run (2% of the larger).
         let rss = ours["mapping"]["rss_kb"].as_u64().unwrap_or(0);
         assert!(
-            within(rss, s.rss_kb, 50),
+            rss.abs_diff(s.rss_kb) <= 64 + rss.max(s.rss_kb) / 50,
             "{tag}: tutor {rss} kB resident, NumPy {} kB",
             s.rss_kb
         );
-        // Pages cached: the same reads with the same advice make the same read-ahead windows (their size is
-        // the disk's setting, their place the advice); reclaim under pressure again allows 2%.
-        let cached_ours = ours["pages"]["cached"].as_u64().expect("cached measured");
-        assert!(
-            within(cached_ours, s.cached, 50),
-            "{tag}: tutor {cached_ours} pages cached, NumPy {}",
-            s.cached
-        );
+        // Pages cached, dirty, under writeback: exact except where the kernel's timing decides, each named by
+        // the shared judge (read-ahead within one window of the device, the writeback split, the flusher);
+        // reclaim under memory pressure may also take up to 2% of the clean pages from either run.
+        let p = &ours["pages"];
+        let count = |k: &str| {
+            p[k].as_u64()
+                .unwrap_or_else(|| panic!("{tag}: {k} measured: {p}"))
+        };
+        let tutor_pages = (count("cached"), count("dirty"), count("writeback"));
+        let op = ours["op"].as_str().unwrap_or("?");
+        match timing.judge(file, op, tutor_pages, s.pages) {
+            common::Verdict::Same => {}
+            common::Verdict::Timing(why) => eprintln!("  {tag}: {why}"),
+            common::Verdict::Different => {
+                let (a, b) = (tutor_pages.0, s.pages.0);
+                assert!(
+                    (tutor_pages.1, tutor_pages.2) == (s.pages.1, s.pages.2)
+                        && a.abs_diff(b) <= a.max(b) / 50,
+                    "{tag}: tutor (cached, dirty, writeback) {tutor_pages:?}, NumPy {:?}",
+                    s.pages
+                );
+                eprintln!("  {tag}: cached {a} vs {b}: within 2% (reclaim under memory pressure)");
+            }
+        }
         // Major faults of the reads (the steps whose fault count the lessons teach): the same pages missing
         // from the same page cache, so the same count, except for two things load can add: NumPy's step also
         // runs the interpreter, whose own code pages may have to be read back after reclaim (a handful), and
@@ -217,8 +233,8 @@ fn crosscheck(lesson: &str, file: &str) -> Result<usize, String> {
         }
     }
     eprintln!(
-        "{lesson}: {} steps, NumPy observed from outside agrees with the tutor (RSS, cached pages within 2%; \
-         major faults of reads within 8 + 2%)",
+        "{lesson}: {} steps, NumPy observed from outside agrees with the tutor (RSS within 64 kB + 2%, \
+         page counts exact but for named kernel timing, major faults of reads within 8 + 2%)",
         seen.len()
     );
     for s in &seen {
@@ -230,7 +246,7 @@ fn crosscheck(lesson: &str, file: &str) -> Result<usize, String> {
             ours["mapping"]["rss_kb"].as_u64().unwrap_or(0),
             s.rss_kb,
             ours["pages"]["cached"],
-            s.cached,
+            s.pages.0,
             ours["faults"]["major"],
             s.major
         );

@@ -87,7 +87,7 @@ fn memory_order(view: &View) -> View {
         })
         .collect();
     // Stable: axes with equal strides (length-1 axes, or a broadcast) keep their order.
-    axes.sort_by(|x, y| y.1.cmp(&x.1));
+    axes.sort_by_key(|a| std::cmp::Reverse(a.1));
     View {
         shape: axes.iter().map(|a| a.0).collect(),
         strides: axes.iter().map(|a| a.1).collect(),
