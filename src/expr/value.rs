@@ -738,10 +738,13 @@ fn int_literal(digits: &str, col: usize) -> Result<Scalar, ParseError> {
         Ok(Scalar::Int(i))
     } else if let Ok(u) = digits.parse::<u64>() {
         Ok(Scalar::UInt(u))
+    } else if let Ok(v) = digits.parse::<i128>() {
+        // A Python int beyond 64 bits: NumPy raises, converts or makes an object array later.
+        Ok(Scalar::Big(v))
     } else {
         Err(perr(
             col,
-            format!("integer `{digits}` is too large for a 64-bit NumPy integer"),
+            format!("integer `{digits}` is too large: the tutor models Python ints up to 127 bits"),
         ))
     }
 }
@@ -755,6 +758,8 @@ fn negate(v: ValueExpr) -> ValueExpr {
             ValueExpr::Scalar(Scalar::Int(i64::MIN))
         }
         ValueExpr::Scalar(Scalar::Float(f)) => ValueExpr::Scalar(Scalar::Float(-f)),
+        ValueExpr::Scalar(Scalar::UInt(u)) => ValueExpr::Scalar(Scalar::Big(-(u as i128))),
+        ValueExpr::Scalar(Scalar::Big(v)) => ValueExpr::Scalar(crate::expr::eval::py_int_value(-v)),
         ValueExpr::Scalar(Scalar::Bool(b)) => ValueExpr::Scalar(Scalar::Int(-(b as i64))),
         other => ValueExpr::Unary(UnOp::Neg, Box::new(other)),
     }
@@ -1039,6 +1044,7 @@ pub(crate) fn py_scalar(s: &Scalar) -> String {
         Scalar::UInt(u) => u.to_string(),
         Scalar::Float(f) => py_float(*f),
         Scalar::Complex(re, im) => format!("complex({}, {})", py_float(*re), py_float(*im)),
+        Scalar::Big(v) => v.to_string(),
         Scalar::Long(_) => format!(
             "np.longdouble('{}')",
             crate::numpy::print::scalar_str(*s, DType::LONGDOUBLE)

@@ -70,6 +70,7 @@ pub fn scalar_str(v: Scalar, dtype: DType) -> String {
         Scalar::Bool(b) => if b { "True" } else { "False" }.to_string(),
         Scalar::Int(i) => i.to_string(),
         Scalar::UInt(u) => u.to_string(),
+        Scalar::Big(v) => v.to_string(),
         Scalar::Float(f) => float_scalar_str(Num::D(f), dtype.size),
         Scalar::Long(x) => float_scalar_str(Num::L(x), 16),
         Scalar::Complex(re, im) => complex_scalar_str(re, im, dtype.size / 2),
@@ -331,6 +332,7 @@ fn int_str(v: Scalar) -> String {
         Scalar::Bool(b) => (b as u8).to_string(),
         Scalar::Float(f) | Scalar::Complex(f, _) => f.to_string(),
         Scalar::Long(x) => x.to_f64().to_string(),
+        Scalar::Big(v) => v.to_string(),
     }
 }
 
