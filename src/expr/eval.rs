@@ -572,8 +572,10 @@ fn list_to_array(expr: &ValueExpr, dtype: Option<DType>) -> Result<Lazy, String>
         _ if py.is_empty() => None,
         _ if py.iter().all(|s| matches!(s, Scalar::Bool(_))) => Some(DType::BOOL),
         _ if py.iter().any(|s| matches!(s, Scalar::Float(_))) => Some(DType::FLOAT64),
+        // Each Python int is int64 when it fits, else uint64; int64 with uint64 promotes to
+        // float64 (measured: `np.array([2**64 - 1, 9])` is float64, `[2**64 - 1, True]` uint64).
         _ if py.iter().any(|s| matches!(s, Scalar::UInt(_))) => {
-            if py.iter().any(|s| matches!(s, Scalar::Int(i) if *i < 0)) {
+            if py.iter().any(|s| matches!(s, Scalar::Int(_))) {
                 Some(DType::FLOAT64)
             } else {
                 Some(DType::native(Kind::UInt, 8))
@@ -1224,6 +1226,28 @@ fn with_dtype(inner: &ValueExpr, dt: DType) -> Result<Value, String> {
     }
 }
 
+/// `np.linspace(start, stop, num, endpoint)` as NumPy computes it (float64).
+fn linspace(start: f64, stop: f64, num: u64, endpoint: bool) -> Result<Value, String> {
+    let num = usize::try_from(num)
+        .map_err(|_| "ValueError: Maximum allowed size exceeded".to_string())?;
+    let div = if endpoint { num.saturating_sub(1) } else { num } as f64;
+    let delta = stop - start;
+    let step = if div > 0.0 { delta / div } else { f64::NAN };
+    Ok(Value::Array(Lazy::new(
+        vec![num],
+        DType::FLOAT64,
+        Node::Linspace {
+            start,
+            stop,
+            step,
+            div,
+            delta,
+            num,
+            endpoint,
+        },
+    )))
+}
+
 /// Compile a value expression (errors are NumPy's, raised while evaluating the right-hand side).
 pub(crate) fn compile(expr: &ValueExpr) -> Result<Value, String> {
     match expr {
@@ -1246,30 +1270,7 @@ pub(crate) fn compile(expr: &ValueExpr) -> Result<Value, String> {
             stop,
             num,
             endpoint,
-        } => {
-            let num = usize::try_from(*num)
-                .map_err(|_| "ValueError: Maximum allowed size exceeded".to_string())?;
-            let div = if *endpoint {
-                num.saturating_sub(1)
-            } else {
-                num
-            } as f64;
-            let delta = stop - start;
-            let step = if div > 0.0 { delta / div } else { f64::NAN };
-            Ok(Value::Array(Lazy::new(
-                vec![num],
-                DType::FLOAT64,
-                Node::Linspace {
-                    start: *start,
-                    stop: *stop,
-                    step,
-                    div,
-                    delta,
-                    num,
-                    endpoint: *endpoint,
-                },
-            )))
-        }
+        } => linspace(*start, *stop, *num, *endpoint),
         ValueExpr::Full { shape, fill } => {
             let dt = py_dtype(*fill);
             let shape = shape_from_u64(shape)?;
