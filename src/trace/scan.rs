@@ -32,7 +32,8 @@ pub struct AdviceReport {
     /// Pages of the file in the page cache right before and right after (cachestat).
     pub cached_before: Measured<u64>,
     pub cached_after: Measured<u64>,
-    /// The disk's read-ahead, which MADV_RANDOM switches off and MADV_SEQUENTIAL doubles.
+    /// The disk's read-ahead window: MADV_RANDOM switches it off; MADV_SEQUENTIAL keeps its size and places it
+    /// ahead of a fault instead of around it (measured in the memory-grows lesson, steps 14 and 17).
     pub read_ahead: Measured<ReadAhead>,
 }
 
