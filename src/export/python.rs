@@ -227,10 +227,7 @@ fn step_python(
             ..
         } => {
             needs.child = true;
-            format!(
-                "def other_process():\n    fd = os.open({}, os.O_WRONLY)\n    os.pwrite(fd, {shown}, {offset})\n    os.close(fd)\n\n\nin_another_process(other_process)",
-                py_str(target.file())
-            )
+            external_write_python(target.file(), *offset, shown)
         }
         Action::ExternalRead {
             target,
@@ -242,18 +239,24 @@ fn step_python(
             needs.child = true;
             external_read_python(target.file(), *offset, *length, dtype.as_ref(), instrument)
         }
-        Action::Crash { var, index, value, .. } => {
+        Action::Crash {
+            var, index, value, ..
+        } => {
             needs.child = true;
             needs.signal = true;
-            crash_python(var, specs.get(var), &index.to_python(var), &value.to_python())
+            crash_python(
+                var,
+                specs.get(var),
+                &index.to_python(var),
+                &value.to_python(),
+            )
         }
         Action::ForkWrite { var, index, value } => {
             needs.fork = true;
             format!(
-                "{}def worker():\n    {} = {}  # through the mapping inherited from this process\n\n\nin_forked_worker(worker)",
+                "{}{}",
                 guard(var, needs),
-                index.to_python(var),
-                value.to_python()
+                fork_write_python(&index.to_python(var), &value.to_python())
             )
         }
         Action::Evict { var } => {
@@ -263,14 +266,9 @@ fn step_python(
         }
         Action::WaitWriteback { timeout_ms, .. } => {
             needs.time = true;
-            format!(
-                "# Python cannot see one file's dirty pages (the tutor polls cachestat(2) every 100 ms), so this waits\n# as long as the kernel lets a dirty page age before writing it back - without flush() or fsync().\ntime.sleep(min({}, kernel_writeback_delay()))",
-                python_seconds(*timeout_ms)
-            )
+            wait_writeback_python(*timeout_ms)
         }
-        Action::FlushAsync { var } => format!(
-            "# {var}: msync(MS_ASYNC). Python's mmap.flush() is always MS_SYNC and has no asynchronous form; on Linux\n# MS_ASYNC starts no writeback at all (the tutor measures that), so doing nothing is the faithful equivalent.\npass"
-        ),
+        Action::FlushAsync { var } => flush_async_python(var),
         Action::FlushRange {
             var,
             offset,
@@ -294,15 +292,55 @@ fn step_python(
         }
         Action::Scan(s) => {
             needs.mmap |= s.release == crate::trace::scan::Release::Dontneed;
-            let code = super::scan::scan_python(s, specs.get(&s.var));
-            let result = if instrument {
-                "_read = total\nprint(_read)"
-            } else {
-                "print(total)"
-            };
-            format!("{}{code}\n{result}", guard(&s.var, needs))
+            scan_step_python(s, specs.get(&s.var), needs, instrument)
         }
     }
+}
+
+/// `wait_writeback`: sleep as long as the kernel lets a dirty page age (Python cannot see dirty pages).
+fn wait_writeback_python(timeout_ms: u64) -> String {
+    format!(
+        "# Python cannot see one file's dirty pages (the tutor polls cachestat(2) every 100 ms), so this waits\n# as long as the kernel lets a dirty page age before writing it back - without flush() or fsync().\ntime.sleep(min({}, kernel_writeback_delay()))",
+        python_seconds(timeout_ms)
+    )
+}
+
+/// `flush_async`: nothing, with a comment on why that is faithful.
+fn flush_async_python(var: &str) -> String {
+    format!(
+        "# {var}: msync(MS_ASYNC). Python's mmap.flush() is always MS_SYNC and has no asynchronous form; on Linux\n# MS_ASYNC starts no writeback at all (the tutor measures that), so doing nothing is the faithful equivalent.\npass"
+    )
+}
+
+/// `scan`: the chunked loop, then the total printed (kept in `_read` when instrumented).
+fn scan_step_python(
+    s: &crate::lesson::scan_steps::ScanSpec,
+    spec: Option<&OpenSpec>,
+    needs: &Needs,
+    instrument: bool,
+) -> String {
+    let code = super::scan::scan_python(s, spec);
+    let result = if instrument {
+        "_read = total\nprint(_read)"
+    } else {
+        "print(total)"
+    };
+    format!("{}{code}\n{result}", guard(&s.var, needs))
+}
+
+/// `external_write`: another process's pwrite(2) of `shown` (the bytes as Python) at `offset` of `file`.
+fn external_write_python(file: &str, offset: u64, shown: &str) -> String {
+    format!(
+        "def other_process():\n    fd = os.open({}, os.O_WRONLY)\n    os.pwrite(fd, {shown}, {offset})\n    os.close(fd)\n\n\nin_another_process(other_process)",
+        py_str(file)
+    )
+}
+
+/// `fork_write`: a forked worker stores `target = value` through the mapping it inherited.
+fn fork_write_python(target: &str, value: &str) -> String {
+    format!(
+        "def worker():\n    {target} = {value}  # through the mapping inherited from this process\n\n\nin_forked_worker(worker)"
+    )
 }
 
 /// `external_read`: another process's pread(2) of `file`, printed as hex (and as `dtype` when given).
