@@ -6,6 +6,7 @@ pub mod expect;
 pub(crate) mod model;
 pub(crate) mod npy;
 pub mod scan_steps;
+pub mod compare;
 mod tolerant;
 pub(crate) mod validate;
 

@@ -1,5 +1,6 @@
 //! Derived questions: the right choice is the one whose measured condition (`derive:`) holds in this run.
 
+use crate::lesson::expect::Expect;
 use crate::lesson::model::{Derivation, KernelExpect, Question};
 use crate::lesson::{Action, LoadedLesson};
 use crate::trace::{Environment, Trace};
@@ -25,7 +26,8 @@ pub enum Derived {
 
 /// How one derivation came out.
 enum Holds {
-    Yes,
+    /// It holds; the compared measurements in words (for the `Measured:` line).
+    Yes(Vec<String>),
     No(String),
     Unknown(String),
 }
@@ -40,16 +42,16 @@ pub fn decide(q: &Question, lesson: &LoadedLesson, trace: &Trace) -> Option<Deri
     let mut failed = Vec::new();
     for d in &q.derive {
         match holds(d, lesson, trace) {
-            Holds::Yes => holding.push(d),
+            Holds::Yes(facts) => holding.push((d, facts)),
             Holds::No(why) => failed.push(format!("`{}`: {why}", d.choice)),
             Holds::Unknown(why) => unknown.push(why),
         }
     }
     Some(match (holding.as_slice(), unknown.first()) {
-        ([d], _) => match choice_index(&d.choice, &q.choices) {
+        ([(d, facts)], _) => match choice_index(&d.choice, &q.choices) {
             Some(choice) => Derived::Answer {
                 choice,
-                measured: measured_line(d, trace),
+                measured: measured_line(d, facts, trace),
                 explanation: d
                     .explanation
                     .as_deref()
@@ -69,11 +71,30 @@ pub fn decide(q: &Question, lesson: &LoadedLesson, trace: &Trace) -> Option<Deri
             "the conditions of {} all hold: the run does not single out one choice",
             several
                 .iter()
-                .map(|d| format!("`{}`", d.choice))
+                .map(|(d, _)| format!("`{}`", d.choice))
                 .collect::<Vec<_>>()
                 .join(", ")
         )),
     })
+}
+
+/// Every step a derived question's conditions read, sorted, once each (empty when it is not derived): the last is
+/// the step after which the run has decided it.
+pub fn steps_named(q: &Question) -> Vec<usize> {
+    let mut steps: Vec<usize> = q
+        .derive
+        .iter()
+        .flat_map(|d| {
+            let since = d.first_since.zip(d.step).map(|(a, b)| a..=b);
+            d.step
+                .into_iter()
+                .chain(since.into_iter().flatten())
+                .chain(d.compare.iter().flat_map(|c| [c.left.step, c.right.step]).flatten())
+        })
+        .collect();
+    steps.sort_unstable();
+    steps.dedup();
+    steps
 }
 
 /// The choice a derivation names, by its text (spaces and case ignored).
@@ -83,11 +104,12 @@ pub fn choice_index(text: &str, choices: &[String]) -> Option<usize> {
 }
 
 /// `Measured: <says> (cited cells)`.
-fn measured_line(d: &Derivation, trace: &Trace) -> String {
+fn measured_line(d: &Derivation, facts: &[String], trace: &Trace) -> String {
     let cells: Vec<String> = d
         .cites
         .iter()
         .map(|c| crate::present::cite::cited_cell(trace, c))
+        .chain(facts.iter().cloned())
         .collect();
     let cells = if cells.is_empty() {
         String::new()
@@ -101,17 +123,13 @@ fn measured_line(d: &Derivation, trace: &Trace) -> String {
 }
 
 fn holds(d: &Derivation, lesson: &LoadedLesson, trace: &Trace) -> Holds {
-    let Some(rec) = trace.steps.iter().find(|r| r.step == d.step) else {
-        return Holds::Unknown(format!("step {} did not run", d.step));
-    };
-    // A `cached` count after an evict cannot be decided without a disk (the page cache is the only copy).
-    let evicted = lesson
-        .steps
-        .iter()
-        .take_while(|s| s.number <= d.step)
-        .any(|s| matches!(s.action, Action::Evict { .. }));
     let mut checks = Vec::new();
-    verify::check_step_after(&d.expect, rec, &trace.environment, evicted, &mut checks);
+    if let Some(n) = d.step.filter(|_| d.expect != Expect::default()) {
+        match expect_at(d, n, lesson, trace) {
+            Ok(mut c) => checks.append(&mut c),
+            Err(why) => return Holds::Unknown(why),
+        }
+    }
     if let Some(k) = &d.kernel {
         checks.extend(kernel_checks(k, &trace.environment));
     }
@@ -123,10 +141,78 @@ fn holds(d: &Derivation, lesson: &LoadedLesson, trace: &Trace) -> Holds {
             Outcome::Pass => {}
         }
     }
+    if let (Some(since), Some(n)) = (d.first_since, d.step) {
+        if let Some(h) = not_shown_before(d, since, n, lesson, trace) {
+            return h;
+        }
+    }
+    let mut facts = Vec::new();
+    for c in &d.compare {
+        match super::compare::holds(c, lesson, trace) {
+            Ok(said) => facts.push(said),
+            Err(super::compare::NotHeld::No(why)) => return Holds::No(why),
+            Err(super::compare::NotHeld::Unknown(why)) => unknown = unknown.or(Some(why)),
+        }
+    }
     match unknown {
         Some(why) => Holds::Unknown(why),
-        None => Holds::Yes,
+        None => Holds::Yes(facts),
     }
+}
+
+/// The checks of the derivation's `expect` against step `n`'s record (`Err`: the step did not run).
+fn expect_at(
+    d: &Derivation,
+    n: usize,
+    lesson: &LoadedLesson,
+    trace: &Trace,
+) -> Result<Vec<verify::Check>, String> {
+    let rec = trace
+        .steps
+        .iter()
+        .find(|r| r.step == n)
+        .ok_or_else(|| format!("step {n} did not run"))?;
+    // A `cached` count after an evict cannot be decided without a disk (the page cache is the only copy).
+    let evicted = lesson
+        .steps
+        .iter()
+        .take_while(|s| s.number <= n)
+        .any(|s| matches!(s.action, Action::Evict { .. }));
+    let mut checks = Vec::new();
+    verify::check_step_after(&d.expect, rec, &trace.environment, evicted, &mut checks);
+    Ok(checks)
+}
+
+/// `first_since`: no step from `since` up to (not including) `n` may show `expect`; `None` when none does.
+fn not_shown_before(
+    d: &Derivation,
+    since: usize,
+    n: usize,
+    lesson: &LoadedLesson,
+    trace: &Trace,
+) -> Option<Holds> {
+    for m in since..n {
+        let checks = match expect_at(d, m, lesson, trace) {
+            Ok(c) => c,
+            Err(why) => return Some(Holds::Unknown(why)),
+        };
+        let failed = checks.iter().any(|c| matches!(c.outcome, Outcome::Fail(_)));
+        let skipped = checks.iter().find_map(|c| match &c.outcome {
+            Outcome::Skip(why) => Some(why.clone()),
+            _ => None,
+        });
+        match (failed, skipped) {
+            (true, _) => continue,
+            // Step m might already show it: which step came first cannot be told here.
+            (false, Some(why)) => return Some(Holds::Unknown(format!("step {m}: {why}"))),
+            (false, None) => {
+                return Some(Holds::No(format!(
+                    "step {m}, before step {n}, already shows it"
+                )))
+            }
+        }
+    }
+    None
 }
 
 /// The kernel settings a derivation names, checked against those measured at the start of the run.

@@ -274,19 +274,25 @@ impl<'a> Runner<'a> {
 
     /// Read the elements the quiz asks about after step `number`, quietly (a display read).
     fn watch(&self, number: usize, readers: &observe::Readers) -> Vec<crate::trace::ReadValue> {
-        let mut out = Vec::new();
-        for q in &self.lesson.lesson.quiz {
-            let Some(about) = &q.about else { continue };
-            if about.kind() != Some(AboutKind::Value) || about.step != Some(number) {
+        let mut out: Vec<crate::trace::ReadValue> = Vec::new();
+        // Elements asked about (`about: {kind: value}`) and compared (`derive: … measure: value`) at this step.
+        let asked = self.lesson.lesson.quiz.iter().filter_map(|q| {
+            let about = q.about.as_ref()?;
+            (about.kind() == Some(AboutKind::Value) && about.step == Some(number))
+                .then(|| (about.var.clone(), about.index.clone()))
+        });
+        let compared = crate::lesson::compare::compared_values(&self.lesson.lesson, number)
+            .into_iter()
+            .map(|(var, index)| (var, Some(index)));
+        for (var, text) in asked.chain(compared) {
+            let Some(text) = text else { continue };
+            if out.iter().any(|w| w.expr == text) {
                 continue;
             }
-            let Some(text) = &about.index else { continue };
-            let Ok(index) = crate::expr::index::parse_index(text) else {
+            let Ok(index) = crate::expr::index::parse_index(&text) else {
                 continue;
             };
-            let var = about
-                .var
-                .clone()
+            let var = var
                 .or_else(|| index.var.clone())
                 .unwrap_or_else(|| "arr".to_string());
             let Some(v) = self.engine.variable(&var).filter(|v| v.is_open()) else {
@@ -294,7 +300,7 @@ impl<'a> Runner<'a> {
             };
             let (str, repr) = observe::watched(v, &index, readers);
             out.push(crate::trace::ReadValue {
-                expr: text.clone(),
+                expr: text,
                 str,
                 repr,
             });

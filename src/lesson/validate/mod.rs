@@ -6,6 +6,7 @@
 //! step's `expect`. Key moments, quiz, claims and script lessons are checked in [`sections`].
 
 mod fields;
+mod compare;
 mod lifetime;
 mod ops;
 mod parse;
