@@ -40,7 +40,6 @@ pub const TEXT_ONLY: &[&str] = &["signal", "array", "file", "error"];
 /// The comparison operators.
 pub const OPERATORS: &[&str] = &["less", "greater", "equal", "differs"];
 
-
 /// The elements `value` quantities of the lesson's derived questions read at step `n`: `(variable, index)` pairs
 /// the runner reads through the mapping after that step (like `about: {kind: value}`).
 pub fn compared_values(lesson: &Lesson, n: usize) -> Vec<(Option<String>, String)> {

@@ -2,11 +2,11 @@
 
 pub mod builtin;
 pub mod code;
+pub mod compare;
 pub mod expect;
 pub(crate) mod model;
 pub(crate) mod npy;
 pub mod scan_steps;
-pub mod compare;
 mod tolerant;
 pub(crate) mod validate;
 

@@ -33,10 +33,18 @@ pub(crate) enum NotHeld {
 }
 
 /// Decide one comparison; on success, the two measurements in words (for the `Measured:` line).
-pub(crate) fn holds(c: &Comparison, lesson: &LoadedLesson, trace: &Trace) -> Result<String, NotHeld> {
+pub(crate) fn holds(
+    c: &Comparison,
+    lesson: &LoadedLesson,
+    trace: &Trace,
+) -> Result<String, NotHeld> {
     let (l, lw) = value(&c.left, lesson, trace)?;
     let (r, rw) = value(&c.right, lesson, trace)?;
-    let said = [lw, rw].into_iter().flatten().collect::<Vec<_>>().join("; ");
+    let said = [lw, rw]
+        .into_iter()
+        .flatten()
+        .collect::<Vec<_>>()
+        .join("; ");
     let ok = match (c.is.as_str(), &l, &r) {
         ("equal", a, b) => a == b,
         ("differs", a, b) => a != b,
@@ -93,7 +101,10 @@ fn value(
         _ => format!("{}{whose}", words(measure)),
     };
     let shown = crate::lesson::expect::normalise(&raw);
-    Ok((Val::of_text(&raw), Some(format!("step {n}, {name} = {shown}"))))
+    Ok((
+        Val::of_text(&raw),
+        Some(format!("step {n}, {name} = {shown}")),
+    ))
 }
 
 /// A measure as the views name it.

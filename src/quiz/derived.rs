@@ -86,10 +86,12 @@ pub fn steps_named(q: &Question) -> Vec<usize> {
         .iter()
         .flat_map(|d| {
             let since = d.first_since.zip(d.step).map(|(a, b)| a..=b);
-            d.step
-                .into_iter()
-                .chain(since.into_iter().flatten())
-                .chain(d.compare.iter().flat_map(|c| [c.left.step, c.right.step]).flatten())
+            d.step.into_iter().chain(since.into_iter().flatten()).chain(
+                d.compare
+                    .iter()
+                    .flat_map(|c| [c.left.step, c.right.step])
+                    .flatten(),
+            )
         })
         .collect();
     steps.sort_unstable();
@@ -324,5 +326,117 @@ mod tests {
         env.has_disk = false;
         env.filesystem = "tmpfs".into();
         assert!(matches!(outcome(&env), Outcome::Skip(w) if w.starts_with("tmpfs")));
+    }
+
+    /// A small lesson with comparison, first-step and value conditions, run for real.
+    const COMPARED: &str = r#"
+title: compared
+steps:
+  - {op: open, var: a, file: c.dat, dtype: int32, mode: w+, shape: 1024}
+  - {op: open, var: b, file: c.dat, dtype: int32, mode: r+}
+  - {op: assign, index: "a[1]", value: 7}
+  - {op: flush, var: a}
+  - {op: external_write, var: a, offset: 4, value: 9}
+quiz:
+  - question: Did b see a's store?
+    choices: ["yes", "no"]
+    derive:
+      - choice: "yes"
+        compare: [{left: {step: 2, measure: value, index: "b[1]"}, is: differs, right: {step: 3, measure: value, index: "b[1]"}}]
+        says: b[1] changed
+      - choice: "no"
+        compare: [{left: {step: 2, measure: value, index: "b[1]"}, is: equal, right: {step: 3, measure: value, index: "b[1]"}}]
+        says: b[1] kept its value
+  - question: Which step first wrote to disk?
+    choices: [Step 3, Step 4, Step 5]
+    derive:
+      - {choice: Step 3, step: 3, first_since: 1, expect: {disk_write: true}, says: step 3 wrote}
+      - {choice: Step 4, step: 4, first_since: 1, expect: {disk_write: true}, says: step 4 wrote}
+      - {choice: Step 5, step: 5, first_since: 1, expect: {disk_write: true}, says: step 5 wrote}
+  - question: More dirty pages after the store or after the flush?
+    choices: [The store, The flush]
+    derive:
+      - choice: The store
+        compare: [{left: {step: 3, measure: dirty}, is: greater, right: {step: 4, measure: dirty}}]
+        says: more after the store
+      - choice: The flush
+        compare: [{left: {step: 3, measure: dirty}, is: less, right: {step: 4, measure: dirty}}]
+        says: more after the flush
+  - question: How big is the file?
+    choices: ["4096", "4"]
+    derive:
+      - {choice: "4096", compare: [{left: {step: 5, measure: size, var: b}, is: equal, right: {text: 4096}}], says: 4096 bytes}
+      - {choice: "4", compare: [{left: {text: "4"}, is: equal, right: {step: 5, measure: size}}], says: 4 bytes}
+"#;
+
+    fn answer(q: &Question, lesson: &LoadedLesson, trace: &Trace) -> Result<String, String> {
+        match decide(q, lesson, trace) {
+            Some(Derived::Answer {
+                choice, measured, ..
+            }) => Ok(format!("{} | {measured}", q.choices[choice])),
+            other => Err(format!("{other:?}")),
+        }
+    }
+
+    #[test]
+    fn comparisons_first_steps_and_values_are_decided_by_the_run() {
+        let lesson = crate::lesson::load_str("compared.yaml", COMPARED).expect("valid lesson");
+        let dir = tempfile::tempdir().expect("tempdir");
+        let mut trace = crate::runner::Runner::new(&lesson, dir.path()).run_all();
+        let quiz = &lesson.lesson.quiz;
+        // Values and sizes are measured on any filesystem.
+        let got = answer(&quiz[0], &lesson, &trace).expect("decided");
+        assert!(got.starts_with("yes | Measured: b[1] changed"), "{got}");
+        assert!(got.contains("step 2, b[1] = 0; step 3, b[1] = 7"), "{got}");
+        let got = answer(&quiz[3], &lesson, &trace).expect("decided");
+        assert!(got.starts_with("4096 | "), "{got}");
+        assert!(
+            !got.contains("given"),
+            "a given value is not a measurement: {got}"
+        );
+        if !trace.environment.has_disk {
+            // No disk: disk writes and dirty counts cannot be measured, so neither question is graded.
+            for q in &quiz[1..3] {
+                assert!(matches!(
+                    decide(q, &lesson, &trace),
+                    Some(Derived::Undecided(_))
+                ));
+            }
+            return;
+        }
+        assert_eq!(
+            answer(&quiz[1], &lesson, &trace).map(|a| a[..6].to_string()),
+            Ok("Step 4".to_string())
+        );
+        assert!(answer(&quiz[2], &lesson, &trace)
+            .expect("decided")
+            .starts_with("The store"));
+        // Rewrite the record: with step 3's dirty count at 0 the two are equal and no choice holds.
+        if let crate::trace::Measured::Value(p) = &mut trace.steps[2].pages {
+            p.dirty = 0;
+        }
+        assert!(matches!(
+            decide(&quiz[2], &lesson, &trace),
+            Some(Derived::Contradicted(w)) if w.contains("not greater") && w.contains("not less")
+        ));
+        // A step that measurably wrote before step 4 makes `Step 4` no longer the first.
+        trace.steps[2].disk_write = trace.steps[3].disk_write.clone();
+        let got = answer(&quiz[1], &lesson, &trace);
+        assert_eq!(got.map(|a| a[..6].to_string()), Ok("Step 3".to_string()));
+        // An unmeasured step before the answer leaves the first write undecided.
+        trace.steps[1].disk_write = crate::trace::Measured::Unavailable {
+            unavailable: "probe failed".into(),
+        };
+        assert!(matches!(
+            decide(&quiz[1], &lesson, &trace),
+            Some(Derived::Undecided(w)) if w.contains("probe failed")
+        ));
+        // Without a disk, dirty counts are unknown: the comparison is undecided, never graded.
+        trace.environment.has_disk = false;
+        trace.environment.filesystem = "tmpfs".into();
+        assert!(matches!(
+            decide(&quiz[2], &lesson, &trace),
+            Some(Derived::Undecided(w)) if w.starts_with("tmpfs")
+        ));
     }
 }

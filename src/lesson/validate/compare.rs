@@ -28,7 +28,9 @@ pub(super) fn check(
         ));
     }
     quantity(cx, &c.left, lesson, &|f| loc(&format!("left, field `{f}`")))?;
-    quantity(cx, &c.right, lesson, &|f| loc(&format!("right, field `{f}`")))?;
+    quantity(cx, &c.right, lesson, &|f| {
+        loc(&format!("right, field `{f}`"))
+    })?;
     if c.left.text.is_some() && c.right.text.is_some() {
         return Err(cx.other(
             loc("field `left`"),
@@ -37,10 +39,17 @@ pub(super) fn check(
     }
     let ordered = matches!(c.is.as_str(), "less" | "greater");
     for (side, q) in [("left", &c.left), ("right", &c.right)] {
-        if let Some(m) = q.measure.as_deref().filter(|m| ordered && TEXT_ONLY.contains(m)) {
+        if let Some(m) = q
+            .measure
+            .as_deref()
+            .filter(|m| ordered && TEXT_ONLY.contains(m))
+        {
             return Err(cx.other(
                 loc(&format!("{side}, field `measure`")),
-                format!("`{m}` is text: compare it with `equal` or `differs`, not `{}`", c.is),
+                format!(
+                    "`{m}` is text: compare it with `equal` or `differs`, not `{}`",
+                    c.is
+                ),
             ));
         }
     }
@@ -104,9 +113,9 @@ fn quantity(
             loc("index"),
             "`value` needs the element to read, e.g. `index: \"a[1]\"`",
         )),
-        ("value", Some(i)) => parse_index(i).map(|_| ()).map_err(|e| {
-            cx.other(loc("index"), format!("cannot parse the index `{i}`: {e}"))
-        }),
+        ("value", Some(i)) => parse_index(i)
+            .map(|_| ())
+            .map_err(|e| cx.other(loc("index"), format!("cannot parse the index `{i}`: {e}"))),
         (_, Some(_)) => Err(cx.other(
             loc("index"),
             format!("only `value` reads an element; `{measure}` takes no `index`"),

@@ -292,7 +292,14 @@ fn check_derive(
             }
         }
         for (k, c) in d.compare.iter().enumerate() {
-            let loc = |f: &str| loc(&format!("compare {}, {f}", k + 1));
+            let loc = |f: &str| {
+                format!(
+                    "quiz question {}, derive {}, compare {}, {f}",
+                    i + 1,
+                    j + 1,
+                    k + 1
+                )
+            };
             super::compare::check(cx, c, lesson, &loc)?;
         }
         let kernel_checks = d.kernel.as_ref().is_some_and(|k| k.flusher.is_some());
