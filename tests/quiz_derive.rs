@@ -204,6 +204,16 @@ fn a_malformed_comparison_is_refused_with_its_question_and_field() {
             "field `first_since`",
         ),
         (
+            "quiz:\n",
+            "claims:\n  - {on: quiz 1, says: x, step: 1, compare: [{left: {step: 1, measure: sise}, is: equal, right: {text: 4}}]}\nquiz:\n",
+            "claim 1, compare 1, left, field `measure`: unknown measure `sise`",
+        ),
+        (
+            "quiz:\n",
+            "claims:\n  - {on: quiz 1, says: x, step: 1}\nquiz:\n",
+            "claim 1, field `expect`: the claim checks nothing",
+        ),
+        (
             "{choice: Step 2, step: 2, first_since: 2, expect: {disk_write: true}, says: the store wrote}",
             "{choice: Step 2, says: the store wrote}",
             "the condition checks nothing",
@@ -231,4 +241,24 @@ fn verify_fails_a_lesson_whose_claim_the_run_disproves() {
         out.contains("claim on quiz 1 (\"a[1] still holds 0 after step 3\"): the run disproves it: step 3, array: expected [5 0 0 0], measured [5 9 0 0]"),
         "{out}"
     );
+    // A claim decided by a comparison: the size of the file, against a given value.
+    for (size, passes) in [("16", true), ("8", false)] {
+        let claim = format!(
+            "claims:\n  - on: quiz 1\n    says: the file is {size} bytes\n    step: 1\n    compare: [{{left: {{step: 1, measure: size}}, is: equal, right: {{text: {size}}}}}]\n"
+        );
+        let lesson = write_lesson(dir.path(), "size.yaml", &format!("{LESSON}{claim}"));
+        let (code, out, err) = tutor_in(dir.path(), &["verify", &lesson]);
+        if passes {
+            assert!(!out.contains("claim on quiz 1"), "{out}");
+            assert!(out.contains("(1 of them a claim"), "{out}{err}");
+        } else {
+            assert_eq!(code, Some(1), "{out}{err}");
+            assert!(
+                out.contains(
+                    "the run disproves it: compare 1: not equal: step 1, file size (bytes) = 16"
+                ),
+                "{out}"
+            );
+        }
+    }
 }

@@ -64,7 +64,11 @@ pub struct Claim {
     /// The step whose record decides the claim.
     pub step: usize,
     /// What that step must show (the keys of a step's `expect`).
+    #[serde(default)]
     pub expect: super::expect::Expect,
+    /// Comparisons of measurements that must hold as well (see [`Comparison`]), e.g. a file size.
+    #[serde(default)]
+    pub compare: Vec<Comparison>,
     /// The measured cell shown with the claim.
     #[serde(default)]
     pub cites: Option<Cite>,

@@ -150,10 +150,10 @@ fn holds(d: &Derivation, lesson: &LoadedLesson, trace: &Trace) -> Holds {
     }
     let mut facts = Vec::new();
     for c in &d.compare {
-        match super::compare::holds(c, lesson, trace) {
+        match crate::verify::compare::holds(c, lesson, trace) {
             Ok(said) => facts.push(said),
-            Err(super::compare::NotHeld::No(why)) => return Holds::No(why),
-            Err(super::compare::NotHeld::Unknown(why)) => unknown = unknown.or(Some(why)),
+            Err(crate::verify::compare::NotHeld::No(why)) => return Holds::No(why),
+            Err(crate::verify::compare::NotHeld::Unknown(why)) => unknown = unknown.or(Some(why)),
         }
     }
     match unknown {

@@ -1,6 +1,5 @@
 //! Quiz questions with answers derived from the live trace where they are about the run.
 
-pub mod compare;
 pub mod derive;
 pub mod derived;
 pub mod keys;

@@ -154,6 +154,16 @@ pub(super) fn check_claims(cx: &Ctx, lesson: &Lesson) -> Result<(), LessonError>
         }
         crate::lesson::expect::check(lesson.steps[c.step - 1].op, None, &c.expect)
             .map_err(|(field, message)| cx.other(loc(&field), message))?;
+        if c.expect == crate::lesson::expect::Expect::default() && c.compare.is_empty() {
+            return Err(cx.other(
+                loc("expect"),
+                "the claim checks nothing (give `expect` or `compare`)",
+            ));
+        }
+        for (k, cmp) in c.compare.iter().enumerate() {
+            let loc = |f: &str| format!("claim {}, compare {}, {f}", i + 1, k + 1);
+            super::compare::check(cx, cmp, lesson, &loc)?;
+        }
         if let Some(cite) = &c.cites {
             check_cite(cx, cite, n, &loc)?;
         }

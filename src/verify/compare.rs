@@ -1,4 +1,4 @@
-//! `compare:` conditions of derived questions: two measurements (of two steps, two variables, or one and a given
+//! `compare:` conditions (of derived questions and claims): two measurements (of two steps, two variables, or one and a given
 //! value) compared, each read from the trace with the reason it cannot be measured here.
 
 use crate::lesson::model::{Comparison, Quantity};
