@@ -110,7 +110,7 @@ fn a_comparison_is_graded_right_and_wrong_from_the_run() {
         "{out}"
     );
     assert!(
-        out.contains("step 2, dirty pages = 1; step 4, dirty pages = 0"),
+        out.contains("step 2: 1 dirty page; step 4: 0 dirty pages"),
         "{out}"
     );
     let (code, out, _) = tutor_in(
@@ -255,7 +255,7 @@ fn verify_fails_a_lesson_whose_claim_the_run_disproves() {
             assert_eq!(code, Some(1), "{out}{err}");
             assert!(
                 out.contains(
-                    "the run disproves it: compare 1: not equal: step 1, file size (bytes) = 16"
+                    "the run disproves it: compare 1: not equal: step 1: 16 bytes in the file"
                 ),
                 "{out}"
             );

@@ -96,28 +96,38 @@ fn value(
     } else {
         String::new()
     };
-    let name = match (measure, q.index.as_deref()) {
-        ("value", Some(i)) => i.to_string(),
-        _ => format!("{}{whose}", words(measure)),
-    };
     let shown = crate::lesson::expect::normalise(&raw);
-    Ok((
-        Val::of_text(&raw),
-        Some(format!("step {n}, {name} = {shown}")),
-    ))
+    // A count reads `step 9: 4096 major faults` (number before unit, as every count in the views); the rest
+    // `step 6, b[1] = 7.0`.
+    let said = match (counted(measure), q.index.as_deref()) {
+        (Some((one, many)), _) => {
+            let unit = if shown == "1" { one } else { many };
+            format!("step {n}: {shown} {unit}{whose}")
+        }
+        (None, Some(i)) if measure == "value" => format!("step {n}, {i} = {shown}"),
+        (None, _) => format!("step {n}, {}{whose} = {shown}", words(measure)),
+    };
+    Ok((Val::of_text(&raw), Some(said)))
 }
 
-/// A measure as the views name it.
+/// The unit of a measure that is a count (one, several), as the views name it.
+fn counted(measure: &str) -> Option<(&'static str, &'static str)> {
+    Some(match measure {
+        "cached" => ("cached page", "cached pages"),
+        "dirty" => ("dirty page", "dirty pages"),
+        "writeback" => ("page under writeback", "pages under writeback"),
+        "resident" => ("resident page", "resident pages"),
+        "peak_resident" => ("peak resident page", "peak resident pages"),
+        "faults.major" => ("major fault", "major faults"),
+        "faults.minor" => ("minor fault", "minor faults"),
+        "size" => ("byte in the file", "bytes in the file"),
+        _ => return None,
+    })
+}
+
+/// A text measure as the views name it.
 fn words(measure: &str) -> &str {
     match measure {
-        "cached" => "cached pages",
-        "dirty" => "dirty pages",
-        "writeback" => "pages under writeback",
-        "resident" => "resident pages",
-        "peak_resident" => "peak resident pages",
-        "faults.major" => "major faults",
-        "faults.minor" => "minor faults",
-        "size" => "file size (bytes)",
         "signal" => "signal of the child",
         "array" => "Array Content",
         "file" => "File (read(2))",
