@@ -388,9 +388,9 @@ mod tests {
         assert!(pages.read_present(base + page_size() as usize, 1).is_err());
         assert!(proc_faults(pid).value().is_some());
         let mut stat = ProcStat::open(pid);
-        let first = stat.faults().value().expect("faults");
+        let first = *stat.faults().value().expect("faults");
         let _ = std::hint::black_box(vec![1u8; 64 * page_size() as usize]);
-        let again = stat.faults().value().expect("faults again");
+        let again = *stat.faults().value().expect("faults again");
         assert!(again.minor > first.minor, "{first:?} then {again:?}");
         assert!(ProcStat::open(u32::MAX).faults().why().is_some());
         let maps = proc_maps(pid).expect("maps");
