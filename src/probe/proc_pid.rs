@@ -389,7 +389,12 @@ mod tests {
         assert!(proc_faults(pid).value().is_some());
         let mut stat = ProcStat::open(pid);
         let first = *stat.faults().value().expect("faults");
-        let _ = std::hint::black_box(vec![1u8; 64 * page_size() as usize]);
+        let ps = page_size() as usize;
+        let mut fresh = memmap2::MmapMut::map_anon(64 * ps).expect("anon");
+        for i in 0..64 {
+            fresh[i * ps] = 1; // a first touch of each page is a fault
+        }
+        let _ = std::hint::black_box(&fresh);
         let again = *stat.faults().value().expect("faults again");
         assert!(again.minor > first.minor, "{first:?} then {again:?}");
         assert!(ProcStat::open(u32::MAX).faults().why().is_some());
