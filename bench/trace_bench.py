@@ -4,9 +4,11 @@
 A 1,000-line traced loop (500 iterations of `for` + one store) over a memmap, traced with every line a step,
 against `python3 SCRIPT.py` alone. Run for a one-page file and for a 1 GiB sparse file: the cost per step must
 not grow with the file's size. Reported per traced line (medians of the rounds):
-  wall       (trace wall - python wall) / lines: everything tracing adds (shim, pipe, probes, display, JSON output)
+  wall       (trace wall - python wall) / lines: everything tracing adds (shim, pipe, probes, display reads, and
+             printing the whole trace as JSON: ~4 KB per step)
   cpu        (trace CPU - python CPU) / lines, user + system time of the processes (tutor, and the traced python with
              its shim): what tracing costs in CPU, much less sensitive than wall time to other load on the machine
+  wall/cpu sample   the same with `--view sample` (text): the same steps recorded, but only a short view printed
   probes     the tutor's own measuring and display reads per step (the trace's probe_ms)
   floor      the shim alone with a responder that answers at once (no probes, no output): the wall and CPU of the
              two hand-overs per line themselves, which no change to the tutor's probes can remove
@@ -80,7 +82,20 @@ def floor(cwd):
 
 
 def bench(elements):
-    rows = {k: [] for k in ("python", "trace", "python_cpu", "trace_cpu", "probe_ms", "floor", "floor_cpu")}
+    rows = {
+        k: []
+        for k in (
+            "python",
+            "trace",
+            "python_cpu",
+            "trace_cpu",
+            "sample",
+            "sample_cpu",
+            "probe_ms",
+            "floor",
+            "floor_cpu",
+        )
+    }
     steps = 0
     with tempfile.TemporaryDirectory() as d:
         with open(os.path.join(d, "loop.py"), "w") as f:
@@ -95,6 +110,9 @@ def bench(elements):
             trace_steps = json.loads(out)["steps"]
             steps = len(trace_steps)
             rows["probe_ms"].append(statistics.mean(s["probe_ms"] for s in trace_steps))
+            t, c, _ = wall([TUTOR, "trace", "--max-steps", "100000", "--view", "sample", "loop.py"], d)
+            rows["sample"].append(t)
+            rows["sample_cpu"].append(c)
             t, c, _ = floor(d)
             rows["floor"].append(t)
             rows["floor_cpu"].append(c)
@@ -107,6 +125,8 @@ def bench(elements):
         "trace_s": med["trace"],
         "wall_ms_per_line": per_line("trace", "python"),
         "cpu_ms_per_line": per_line("trace_cpu", "python_cpu"),
+        "sample_wall_ms_per_line": per_line("sample", "python"),
+        "sample_cpu_ms_per_line": per_line("sample_cpu", "python_cpu"),
         "probe_ms_per_step": med["probe_ms"],
         "floor_wall_ms_per_line": per_line("floor", "python"),
         "floor_cpu_ms_per_line": per_line("floor_cpu", "python_cpu"),
@@ -120,14 +140,26 @@ def main():
         % (ROUNDS, os.cpu_count(), load())
     )
     print(
-        "%-6s %5s %8s %8s %10s %9s %11s %12s %11s"
-        % ("file", "steps", "python s", "trace s", "wall/line", "cpu/line", "probes/step", "floor wall", "floor cpu")
+        "%-6s %5s %8s %8s %10s %9s %12s %11s %11s %11s %10s"
+        % (
+            "file",
+            "steps",
+            "python s",
+            "trace s",
+            "wall/line",
+            "cpu/line",
+            "sample wall",
+            "sample cpu",
+            "probes/step",
+            "floor wall",
+            "floor cpu",
+        )
     )
     for elements in (1024, 1 << 28):
         r = bench(elements)
         size = "4 KiB" if r["file_bytes"] < 1 << 20 else "%d GiB" % (r["file_bytes"] >> 30)
         print(
-            "%-6s %5d %8.3f %8.3f %7.3f ms %6.3f ms %8.3f ms %9.3f ms %8.3f ms"
+            "%-6s %5d %8.3f %8.3f %7.3f ms %6.3f ms %9.3f ms %8.3f ms %8.3f ms %8.3f ms %7.3f ms"
             % (
                 size,
                 r["steps"],
@@ -135,6 +167,8 @@ def main():
                 r["trace_s"],
                 r["wall_ms_per_line"],
                 r["cpu_ms_per_line"],
+                r["sample_wall_ms_per_line"],
+                r["sample_cpu_ms_per_line"],
                 r["probe_ms_per_step"],
                 r["floor_wall_ms_per_line"],
                 r["floor_cpu_ms_per_line"],
