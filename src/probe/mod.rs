@@ -18,6 +18,7 @@ mod readahead;
 mod smaps;
 mod snapshot;
 mod system;
+mod vmflags;
 mod work;
 
 pub use cachestat::{page_state, page_state_range};
@@ -44,6 +45,7 @@ pub use smaps::mapping_state;
 pub use snapshot::{snapshot, FileSnapshot};
 pub use system::{dirty_expire_centisecs, dirty_writeback_centisecs};
 pub(crate) use system::{kernel_release, page_size};
+pub use vmflags::vm_flags;
 pub use work::{probe_work, ProbeWork};
 
 /// Filesystem facts for a path (statfs).
