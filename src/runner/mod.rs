@@ -166,22 +166,13 @@ impl<'a> Runner<'a> {
 
         // 1. One snapshot of every kernel probe, before anything is read for display.
         let looked = if self.probes {
-            let mut rels: std::collections::BTreeSet<String> = self.bound.keys().cloned().collect();
-            rels.extend(file.clone());
             self.shown
-                .look(self.engine.workdir(), &rels, &self.bound, &touched)
+                .look(&self.engine, &self.bound, file.as_deref(), &touched)
         } else {
             shown::Looked::default()
         };
         let snaps = &looked.snaps;
-        self.track_dirty_age(
-            step,
-            &file,
-            &looked.counts,
-            started,
-            performed,
-            &mut outcome.report,
-        );
+        self.track_dirty_age(step, &file, started, performed, &mut outcome.report);
         let mapping = if self.probes {
             observe::mapping(&self.engine, &var)
         } else {
@@ -308,7 +299,6 @@ impl<'a> Runner<'a> {
         &mut self,
         step: &ResolvedStep,
         file: &Option<String>,
-        counts: &BTreeMap<String, Measured<crate::trace::PageState>>,
         started: std::time::Instant,
         performed: std::time::Instant,
         report: &mut crate::trace::OpReport,
@@ -319,12 +309,12 @@ impl<'a> Runner<'a> {
                 report.dirtied_at_step = Some(n);
             }
         }
-        for (rel, pages) in counts {
+        for (rel, pages) in &self.shown.counts {
             match pages.value() {
                 Some(p) if p.dirty + p.writeback > 0 => {
-                    self.dirty_since
-                        .entry(rel.clone())
-                        .or_insert((step.number, started));
+                    if !self.dirty_since.contains_key(rel) {
+                        self.dirty_since.insert(rel.clone(), (step.number, started));
+                    }
                 }
                 Some(_) => {
                     self.dirty_since.remove(rel);
