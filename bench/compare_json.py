@@ -11,7 +11,9 @@ import subprocess
 import sys
 
 # Keys whose values are measurements of time, process ids or fault counts.
-VARYING_KEYS = {"elapsed_ms", "probe_ms", "pid", "major", "minor", "wait_ms", "environment", "extents", "writeback_wait_ms", "dirty_for_ms"}
+VARYING_KEYS = {"elapsed_ms", "probe_ms", "pid", "major", "minor", "wait_ms", "environment", "extents", "writeback_wait_ms", "dirty_for_ms",
+                # the tutor's own heap and the time a read took: the process, not the lesson
+                "read_ms", "tutor_anon_kb_before", "tutor_anon_kb_after", "tutor_anon_kb_peak"}
 TMP = re.compile(r"/tmp/memmap-tutor-[A-Za-z0-9]+")
 NUM_UNIT = re.compile(r"\b\d+(\.\d+)?\s?(ms|s|µs|us)\b")
 PID = re.compile(r"\bpid \d+")

@@ -306,6 +306,45 @@ def gen(c, rng):
             c.scalar(f"scalar-{dt}-{i}", raw, dt)
 
     complex_cases(c, rng)
+    longdouble_cases(c, np.random.default_rng(1580))
+
+
+def longdouble_cases(c, rng):
+    """longdouble (x86-64: 80-bit x87 in 16 bytes), both byte orders: values computed in longdouble (1/3, sums
+    that a double cannot hold), the float pool, random bit patterns (subnormals, huge exponents, unnormals)."""
+    if np.dtype("g").itemsize != 16 or np.finfo(np.longdouble).nmant != 63:
+        print("longdouble is not x87 extended precision here: no longdouble cases")
+        return
+    g = np.longdouble
+    computed = np.array([g(1) / 3, g(2) / 3, g(1) / 7 * 1e20, g(0.1) + g(2.0) ** -70, g(2.0) ** 64 + 1, g(1e-300) ** 20,
+                         g(1e300) ** 15, -g(1) / 3 * 1e-5, g(10) ** 16, g(10) ** 16 - 1, g(99999999) + g(0.5)])
+    modes = ["normal", "wide", "ints", "uniform", "pool", "mixed"]
+    shapes = [(), (1,), (4,), (7,), (2, 3), (3, 1, 2), (1001,)]
+    for dt in ["g", ">g"]:
+        d = np.dtype(dt)
+        for si, shape in enumerate(shapes):
+            n = int(np.prod(shape)) if shape else 1
+            for k in range(2):
+                mode = modes[(si + k) % len(modes)]
+                v = random_floats(rng, "f8", n, mode).astype(d)
+                if k == 1:
+                    v = (v / 3).astype(d)  # digits a double cannot hold
+                cls = "array" if (si + k) % 2 else "memmap"
+                c.array(f"longdouble-{dt}-{mode}-{k}-{'x'.join(map(str, shape)) or '0d'}", v, dt, shape, cls)
+        c.array(f"longdouble-{dt}-computed", computed.astype(d), dt, cls="array")
+        for i, x in enumerate(list(computed) + list(float_pool(rng, "f8").astype(g))):
+            c.scalar(f"scalar-{dt}-{i}", np.array([x], dtype=d).tobytes(), dt)
+        # Random bit patterns, the integer bit set (x87 treats a clear one as an invalid operand).
+        for i in range(40):
+            raw = bytearray(rng.integers(0, 256, size=16, dtype=np.uint8).tobytes())
+            raw[7] |= 0x80
+            if i % 4 == 0:
+                raw[9] = (raw[9] & 0x80) | 0x3f  # exponent near 1
+            raw[10:] = bytes(6)
+            raw = bytes(raw) if d.byteorder != ">" else bytes(raw[::-1])
+            c.scalar(f"scalar-{dt}-bits-{i}", raw, dt)
+            if i % 8 == 0:
+                c.raw_array(f"longdouble-{dt}-bits-{i}", raw * 3, dt, (3,))
 
 
 def complex_cases(c, rng):

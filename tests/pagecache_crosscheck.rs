@@ -13,7 +13,7 @@ use std::io::{BufRead, BufReader, Write};
 use std::path::Path;
 use std::process::{Command as Process, Stdio};
 
-use common::{filled_bytes, tutor};
+use common::{filled_bytes, tutor, KernelTiming, Verdict};
 use memmap_tutor::lesson::builtin::LESSONS;
 use memmap_tutor::probe::{page_state, release_files};
 use memmap_tutor::trace::Measured;
@@ -169,7 +169,11 @@ struct Found {
     nondeterministic: Vec<String>,
 }
 
-fn compare(trace: &Value, numpy: &BTreeMap<usize, BTreeMap<String, Counts>>) -> Found {
+fn compare(
+    trace: &Value,
+    numpy: &BTreeMap<usize, BTreeMap<String, Counts>>,
+    timing: &mut KernelTiming,
+) -> Found {
     let mut found = Found::default();
     let steps = trace["steps"].as_array().cloned().unwrap_or_default();
     if steps.len() != numpy.len() {
@@ -193,23 +197,13 @@ fn compare(trace: &Value, numpy: &BTreeMap<usize, BTreeMap<String, Counts>>) -> 
                     .push(format!("step {n} ({op}): {file} exists for the tutor only"));
                 continue;
             };
-            if ours == theirs {
-                continue;
-            }
             let line = format!(
                 "step {n} ({op}) {file}: tutor's {shown} cached/dirty/writeback {ours:?}, NumPy {theirs:?}"
             );
-            let in_flight = ours.0 == theirs.0 && ours.1 + ours.2 == theirs.1 + theirs.2;
-            if in_flight && (ours.2 > 0 || theirs.2 > 0) {
-                found.nondeterministic.push(format!(
-                    "{line} — field writeback: pages move from dirty to writeback to clean as the disk completes them, so the split is timing"
-                ));
-            } else if op == "wait_writeback" && ours.0 == theirs.0 {
-                found.nondeterministic.push(format!(
-                    "{line} — fields dirty/writeback: the kernel's flusher decides when it writes the page back (vm.dirty_writeback_centisecs wake-ups)"
-                ));
-            } else {
-                found.differences.push(line);
+            match timing.judge(&format!("{shown} {file}"), op, ours, theirs) {
+                Verdict::Same => {}
+                Verdict::Timing(why) => found.nondeterministic.push(format!("{line} — {why}")),
+                Verdict::Different => found.differences.push(line),
             }
         }
     }
@@ -275,7 +269,7 @@ fn page_cache_matches_real_numpy_step_by_step() {
                 continue;
             }
         };
-        let found = compare(&trace, &numpy);
+        let found = compare(&trace, &numpy, &mut KernelTiming::for_dir(&d1));
         for line in &found.nondeterministic {
             eprintln!("  {name}: not counted (kernel timing): {line}");
         }
@@ -324,7 +318,7 @@ fn the_comparison_reports_a_difference_and_names_timing() {
     let mut numpy = BTreeMap::new();
     numpy.insert(1, BTreeMap::from([("f".to_string(), (1, 1, 0))]));
     numpy.insert(2, BTreeMap::from([("f".to_string(), (1, 1, 0))]));
-    let found = compare(&trace, &numpy);
+    let found = compare(&trace, &numpy, &mut KernelTiming::with_window(2048));
     assert_eq!(found.steps, 2);
     // Step 1: the cachestat line agrees, the page map (a tutor that cached the holes itself) does not.
     assert_eq!(found.differences.len(), 1, "{:?}", found.differences);
@@ -332,4 +326,42 @@ fn the_comparison_reports_a_difference_and_names_timing() {
     assert!(found.differences[0].contains("step 1"));
     assert_eq!(found.nondeterministic.len(), 2);
     assert!(found.nondeterministic[0].contains("field writeback"));
+}
+
+#[test]
+fn read_ahead_differences_are_bounded_by_one_window_and_carried_unchanged() {
+    let mut t = KernelTiming::with_window(2048);
+    // A scan: 16 more pages read ahead in one run than in the other.
+    assert!(matches!(
+        t.judge("f", "scan", (6160, 0, 0), (6144, 0, 0)),
+        Verdict::Timing(w) if w.contains("read-ahead window")
+    ));
+    // The flush after it carries the same difference; a new one it cannot make.
+    assert!(matches!(
+        t.judge("f", "flush", (6160, 0, 0), (6144, 0, 0)),
+        Verdict::Timing(_)
+    ));
+    assert_eq!(
+        t.judge("f", "flush", (6161, 0, 0), (6144, 0, 0)),
+        Verdict::Different
+    );
+    // More than a window, dirty pages, or an op that reads nothing: a real difference.
+    assert_eq!(
+        t.judge("g", "read", (4096, 0, 0), (1, 0, 0)),
+        Verdict::Different
+    );
+    assert_eq!(
+        t.judge("g", "read", (5, 1, 0), (4, 0, 0)),
+        Verdict::Different
+    );
+    assert_eq!(
+        t.judge("h", "open", (4, 0, 0), (1, 0, 0)),
+        Verdict::Different
+    );
+    // Once the counts agree again (the pages were evicted) nothing is carried.
+    assert_eq!(t.judge("f", "evict", (0, 0, 0), (0, 0, 0)), Verdict::Same);
+    assert_eq!(
+        t.judge("f", "flush", (16, 0, 0), (0, 0, 0)),
+        Verdict::Different
+    );
 }

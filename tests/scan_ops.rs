@@ -207,6 +207,17 @@ fn scan_counts_like_numpy_for_strided_views_and_measures_every_chunk() {
     assert_eq!(counts, numpy, "tutor vs NumPy count_nonzero");
 }
 
+/// `kb` is `expected` kB of resident memory, give or take what the kernel itself can unmap for a moment:
+/// compaction and migration replace a page's entry with a migration entry while they move it, and such a page
+/// is not counted as resident. 16 pages (64 kB) bounds it; a page the scan did not touch is never counted.
+fn resident_about(kb: u64, expected: u64, what: &str) {
+    const MIGRATING_KB: u64 = 64;
+    assert!(
+        kb <= expected && kb + MIGRATING_KB >= expected,
+        "{what}: {kb} kB resident, expected {expected} kB (less at most {MIGRATING_KB} kB in migration)"
+    );
+}
+
 #[test]
 fn releasing_chunks_keeps_resident_memory_at_one_chunk() {
     let dir = tempfile::tempdir().expect("tempdir");
@@ -217,20 +228,20 @@ fn releasing_chunks_keeps_resident_memory_at_one_chunk() {
     let kb = |v: &Value| v.as_u64().unwrap_or_else(|| panic!("measured: {v}"));
     // keep: resident grows to the whole file, chunk by chunk.
     let keep = s[1]["scan"]["per_chunk"].as_array().expect("chunks");
-    assert_eq!(kb(&keep[7]["rss_kb"]), 8192);
+    resident_about(kb(&keep[7]["rss_kb"]), 8192, "keep, after chunk 8");
     assert!(kb(&keep[0]["rss_kb"]) < kb(&keep[7]["rss_kb"]));
     // madvise(DONTNEED) of the whole mapping: RSS measured before and after.
-    assert_eq!(kb(&s[2]["advice"]["rss_kb_before"]), 8192);
+    resident_about(kb(&s[2]["advice"]["rss_kb_before"]), 8192, "before madvise");
     assert_eq!(kb(&s[2]["advice"]["rss_kb_after"]), 0);
     assert_eq!(s[2]["mapping"]["rss_kb"], 0);
     // dontneed: each chunk is resident after its read, gone after its release.
     for c in s[3]["scan"]["per_chunk"].as_array().expect("chunks") {
-        assert_eq!(kb(&c["rss_kb_read"]), 1024, "{c}");
+        resident_about(kb(&c["rss_kb_read"]), 1024, &format!("dontneed, read: {c}"));
         assert_eq!(kb(&c["rss_kb"]), 0, "{c}");
     }
     // recreate, summary only: no per-chunk records, peak one chunk, nothing left mapped.
     assert_eq!(s[4]["scan"]["per_chunk"], serde_json::json!([]));
-    assert_eq!(kb(&s[4]["scan"]["rss_kb_peak"]), 1024);
+    resident_about(kb(&s[4]["scan"]["rss_kb_peak"]), 1024, "recreate, peak");
     assert_eq!(s[4]["mapping"]["rss_kb"], 0);
     // The tutor's own memory stays flat: a scan copies nothing (8 MiB read, far less grown).
     for i in [1, 3, 4] {

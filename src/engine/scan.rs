@@ -64,6 +64,38 @@ fn rows_of(view: &View, a: usize, b: usize) -> View {
     }
 }
 
+/// `view`'s elements in the order NumPy's `count_nonzero` walks memory: negative strides flipped and the axes
+/// sorted from the largest stride to the smallest (`PyArray_PrepareOneRawArrayIter` for integer dtypes,
+/// NpyIter's `K` order for the others). The elements, and so the count, are the same; what changes is which
+/// page is touched first: NumPy reads a reversed chunk forward, and read-ahead sees a forward read.
+fn memory_order(view: &View) -> View {
+    if checked_size(&view.shape).is_none_or(|n| n == 0) {
+        return view.clone();
+    }
+    let mut base = view.base as isize;
+    let mut axes: Vec<(usize, isize)> = view
+        .shape
+        .iter()
+        .zip(&view.strides)
+        .map(|(&d, &s)| {
+            if s < 0 {
+                base += (d as isize - 1) * s;
+                (d, -s)
+            } else {
+                (d, s)
+            }
+        })
+        .collect();
+    // Stable: axes with equal strides (length-1 axes, or a broadcast) keep their order.
+    axes.sort_by_key(|a| std::cmp::Reverse(a.1));
+    View {
+        shape: axes.iter().map(|a| a.0).collect(),
+        strides: axes.iter().map(|a| a.1).collect(),
+        base: base as usize,
+        is_scalar: view.is_scalar,
+    }
+}
+
 /// Byte span `[lo, hi)` inside the mapping of a view's elements (empty view: `None`).
 fn span(view: &View, itemsize: usize) -> Option<(usize, usize)> {
     if checked_size(&view.shape)? == 0 {
@@ -131,7 +163,7 @@ fn read_chunk(
 ) -> Result<ChunkRead, String> {
     v.check_mapped_range()?;
     let view = apply_index(&v.shape, &v.strides, v.array_offset, &spec.index.items)?;
-    let chunk = rows_of(&view, a, b);
+    let chunk = memory_order(&rows_of(&view, a, b));
     let map = v.map.as_ref().ok_or_else(|| v.closed_error())?;
     let map = map.borrow();
     let range = span(&chunk, v.dtype.size);
@@ -352,5 +384,52 @@ mod tests {
             Ok(2)
         );
         assert_eq!(span(&rows_of(&view, 1, 3), 1), Some((4, 8)));
+    }
+
+    #[test]
+    fn chunks_are_read_in_memory_order_as_numpy_reads_them() {
+        // arr[::-1] of 8 uint8: NumPy's count_nonzero walks it forward from byte 0.
+        let reversed = View {
+            shape: vec![8],
+            strides: vec![-1],
+            base: 7,
+            is_scalar: false,
+        };
+        let fwd = memory_order(&reversed);
+        assert_eq!((fwd.shape, fwd.strides, fwd.base), (vec![8], vec![1], 0));
+        // Rows 2..5 of it are bytes 3..=5, read from byte 3 up.
+        let part = memory_order(&rows_of(&reversed, 2, 5));
+        assert_eq!((part.strides, part.base), (vec![1], 3));
+        // A (3, 4) uint8 array's transpose (strides 1, 4) is walked in C order of the file: row by row.
+        let t = View {
+            shape: vec![4, 3],
+            strides: vec![1, 4],
+            base: 0,
+            is_scalar: false,
+        };
+        let m = memory_order(&t);
+        assert_eq!((m.shape, m.strides), (vec![3, 4], vec![4, 1]));
+        // Both axes reversed: still the whole array, forward, and the same count.
+        let rr = View {
+            shape: vec![3, 4],
+            strides: vec![-4, -1],
+            base: 11,
+            is_scalar: false,
+        };
+        let m = memory_order(&rr);
+        assert_eq!((m.strides.clone(), m.base), (vec![4, 1], 0));
+        let bytes: Vec<u8> = (0..12).map(|i| u8::from(i % 5 == 0)).collect();
+        assert_eq!(
+            read_view(&bytes, &rr, DType::UINT8),
+            read_view(&bytes, &m, DType::UINT8)
+        );
+        // Empty views are left alone.
+        let empty = View {
+            shape: vec![0],
+            strides: vec![-1],
+            base: 0,
+            is_scalar: false,
+        };
+        assert_eq!(memory_order(&empty), empty);
     }
 }

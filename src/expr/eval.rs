@@ -208,6 +208,7 @@ fn neg(x: Scalar) -> Scalar {
         Scalar::UInt(u) => Scalar::UInt(u.wrapping_neg()),
         Scalar::Float(f) => Scalar::Float(-f),
         Scalar::Complex(re, im) => Scalar::Complex(-re, -im),
+        Scalar::Long(x) => Scalar::Long(-x),
         Scalar::Bool(b) => Scalar::Bool(b),
     }
 }
@@ -216,6 +217,16 @@ fn neg(x: Scalar) -> Scalar {
 fn arith(op: BinOp, x: Scalar, y: Scalar, dt: &DType) -> Scalar {
     if dt.kind == Kind::Complex {
         return complex_arith(op, x.parts(), y.parts(), dt.size / 2);
+    }
+    if dt.is_longdouble() {
+        // NumPy's longdouble loops: one x87 operation per element.
+        let (a, b) = (x.as_f80(), y.as_f80());
+        return Scalar::Long(match op {
+            BinOp::Add => a + b,
+            BinOp::Sub => a - b,
+            BinOp::Mul => a * b,
+            BinOp::Div => a / b,
+        });
     }
     match (x, y) {
         (Scalar::Int(a), Scalar::Int(b)) => Scalar::Int(match op {
@@ -297,6 +308,7 @@ fn py_dtype(s: Scalar) -> DType {
         Scalar::UInt(_) => DType::native(Kind::UInt, 8),
         Scalar::Float(_) => DType::FLOAT64,
         Scalar::Complex(..) => DType::native(Kind::Complex, 16),
+        Scalar::Long(_) => DType::LONGDOUBLE,
     }
 }
 
@@ -354,6 +366,8 @@ pub(crate) fn py_convert(s: Scalar, dt: &DType) -> Result<Scalar, String> {
     };
     match dt.kind {
         Kind::Bool => Ok(s.cast(dt)),
+        // A Python int is exact in longdouble when it fits 64 bits; a float always is.
+        Kind::Float if dt.size == 16 => Ok(s.cast(dt)),
         Kind::Float => Ok(Scalar::Float(s.as_f64()).cast(dt)),
         Kind::Complex => Ok(s.cast(dt)),
         Kind::Int | Kind::UInt => {
@@ -361,6 +375,22 @@ pub(crate) fn py_convert(s: Scalar, dt: &DType) -> Result<Scalar, String> {
                 Scalar::Bool(b) => b as i128,
                 Scalar::Int(i) => i as i128,
                 Scalar::UInt(u) => u as i128,
+                Scalar::Long(x) => {
+                    if x.is_nan() {
+                        return Err(
+                            "ValueError: cannot convert longdouble NaN to integer".to_string()
+                        );
+                    }
+                    if x.is_infinite() {
+                        return Err(
+                            "OverflowError: cannot convert longdouble infinity to integer"
+                                .to_string(),
+                        );
+                    }
+                    x.trunc_i128()
+                        .filter(|t| t.unsigned_abs() < 1 << 64)
+                        .ok_or_else(too_large)?
+                }
                 // A NumPy complex scalar into an integer goes through its real part.
                 Scalar::Float(f) | Scalar::Complex(f, _) => {
                     if f.is_nan() {
@@ -637,7 +667,7 @@ fn py_arith(op: BinOp, a: Scalar, b: Scalar) -> Result<Scalar, String> {
             Scalar::Bool(b) => Some(b as i128),
             Scalar::Int(i) => Some(i as i128),
             Scalar::UInt(u) => Some(u as i128),
-            Scalar::Float(_) | Scalar::Complex(..) => None,
+            Scalar::Float(_) | Scalar::Complex(..) | Scalar::Long(_) => None,
         }
     };
     match (as_int(a), as_int(b), op) {
@@ -811,7 +841,7 @@ fn list_op(op: BinOp, x: &Value, y: &Value) -> Result<Value, String> {
         )),
         (BinOp::Mul, Value::PyList(l), Value::PyScalar(s))
         | (BinOp::Mul, Value::PyScalar(s), Value::PyList(l)) => match s {
-            Scalar::Float(_) => {
+            Scalar::Float(_) | Scalar::Long(_) => {
                 Err("TypeError: can't multiply sequence by non-int of type 'float'".to_string())
             }
             Scalar::Complex(..) => {
@@ -864,6 +894,9 @@ fn binary(op: BinOp, vx: Value, vy: Value) -> Result<Value, String> {
         (p, q) => (to_array(p)?, to_array(q)?),
     };
     let common = promote(ax.dtype, ay.dtype);
+    if common.kind == Kind::Complex && common.size > 16 {
+        return Err("the tutor does not support clongdouble (complex256), which NumPy gives for complex with longdouble".to_string());
+    }
     if common.kind == Kind::Bool && op == BinOp::Sub {
         return Err("TypeError: numpy boolean subtract, the `-` operator, is not supported, use the bitwise_xor, the `^` operator, or the logical_xor function instead.".to_string());
     }
@@ -898,6 +931,7 @@ fn unary(op: UnOp, v: Value) -> Result<Value, String> {
         Value::PyScalar(s) => Ok(Value::PyScalar(match (op, s) {
             (UnOp::Neg, Scalar::Float(f)) => Scalar::Float(-f),
             (UnOp::Neg, Scalar::Complex(re, im)) => Scalar::Complex(-re, -im),
+            (UnOp::Neg, Scalar::Long(x)) => Scalar::Long(-x),
             (UnOp::Pos, Scalar::Float(f)) => Scalar::Float(f),
             (UnOp::Neg, Scalar::Bool(b)) => Scalar::Int(-(b as i64)),
             (UnOp::Pos, Scalar::Bool(b)) => Scalar::Int(b as i64),
@@ -988,7 +1022,8 @@ fn cast(a: Lazy, dt: DType) -> Lazy {
 
 /// `np.arange(start, stop, step)` before any `dtype=`.
 fn arange(start: &Scalar, stop: &Scalar, step: &Scalar) -> Result<Lazy, String> {
-    let is_int = |s: &Scalar| !matches!(s, Scalar::Float(_) | Scalar::Complex(..));
+    let is_int =
+        |s: &Scalar| !matches!(s, Scalar::Float(_) | Scalar::Complex(..) | Scalar::Long(_));
     if is_int(start) && is_int(stop) && is_int(step) {
         let to_i = |s: &Scalar| -> i128 {
             match *s {
@@ -996,6 +1031,7 @@ fn arange(start: &Scalar, stop: &Scalar, step: &Scalar) -> Result<Lazy, String> 
                 Scalar::Int(i) => i as i128,
                 Scalar::UInt(u) => u as i128,
                 Scalar::Float(f) | Scalar::Complex(f, _) => f as i128,
+                Scalar::Long(x) => x.to_f64() as i128,
             }
         };
         let (a, b, st) = (to_i(start), to_i(stop), to_i(step));
@@ -1231,6 +1267,8 @@ pub(crate) fn into_source(
         Value::NpScalar(s, sdt) => Ok(Source::ready(Lazy::new(vec![], sdt, Node::Fill(s)), true)),
         Value::PyList(e) if element => match dtype.kind {
             Kind::Int | Kind::UInt => Err("TypeError: int() argument must be a string, a bytes-like object or a real number, not 'list'".to_string()),
+            // longdouble's setitem goes through Python's float().
+            Kind::Float if dtype.size == 16 => Err("TypeError: float() argument must be a string or a real number, not 'list'".to_string()),
             Kind::Float => Err("ValueError: setting an array element with a sequence.".to_string()),
             Kind::Complex => Err("TypeError: must be real number, not list".to_string()),
             Kind::Bool => Ok(Source::ready(
@@ -1260,7 +1298,7 @@ pub(crate) fn into_source(
             Ok(Source::ready(Lazy::new(lshape, *dtype, Node::Data(data)), false))
         }
         Value::Array(l) if element && !l.shape.is_empty() => {
-            if dtype.kind == Kind::Complex {
+            if dtype.kind == Kind::Complex || dtype.is_longdouble() {
                 return Err(
                     "TypeError: only 0-dimensional arrays can be converted to Python scalars"
                         .to_string(),

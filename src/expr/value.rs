@@ -310,6 +310,8 @@ const CAST_NAMES: &[&str] = &[
     "complex128",
     "csingle",
     "cdouble",
+    "longdouble",
+    "float128",
 ];
 
 const NP_FUNCS: &[&str] = &[
@@ -1037,6 +1039,10 @@ pub(crate) fn py_scalar(s: &Scalar) -> String {
         Scalar::UInt(u) => u.to_string(),
         Scalar::Float(f) => py_float(*f),
         Scalar::Complex(re, im) => format!("complex({}, {})", py_float(*re), py_float(*im)),
+        Scalar::Long(_) => format!(
+            "np.longdouble('{}')",
+            crate::numpy::print::scalar_str(*s, DType::LONGDOUBLE)
+        ),
     }
 }
 

@@ -2,6 +2,8 @@
 
 use std::fmt;
 
+use crate::numpy::f80::F80;
+
 /// The kind of an element, independent of its size and byte order.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Kind {
@@ -54,6 +56,8 @@ pub enum Scalar {
     Float(f64),
     /// A complex value as (real, imaginary); a complex64 element's parts are exact float32s.
     Complex(f64, f64),
+    /// A longdouble (x87 80-bit extended precision).
+    Long(F80),
 }
 
 /// A dtype string the tutor cannot use: NumPy's message when NumPy rejects it too, or a
@@ -62,7 +66,7 @@ pub enum Scalar {
 pub enum DTypeError {
     #[error("TypeError: data type '{0}' not understood")]
     NotUnderstood(String),
-    #[error("dtype '{0}' is a NumPy {1} dtype that the tutor does not support (it supports bool, int8-64, uint8-64, float16, float32, float64, complex64 and complex128)")]
+    #[error("dtype '{0}' is a NumPy {1} dtype that the tutor does not support (it supports bool, int8-64, uint8-64, float16, float32, float64, longdouble on x86-64, complex64 and complex128)")]
     Unsupported(String, &'static str),
 }
 
@@ -70,8 +74,8 @@ pub enum DTypeError {
 fn unsupported_kind(s: &str) -> Option<&'static str> {
     let code = s.trim_start_matches(['<', '>', '=', '|']);
     match code {
-        "longdouble" | "float128" | "g" | "f16" | "longfloat" => {
-            Some("longdouble (80-bit x87 extended precision stored in 16 bytes on x86-64 Linux)")
+        "longdouble" | "float128" | "g" | "f16" if !crate::numpy::f80::SUPPORTED => {
+            Some("longdouble (80-bit x87 extended precision stored in 16 bytes on x86-64 Linux; modelled on x86-64 only)")
         }
         "clongdouble" | "complex256" | "G" | "c32" => Some("clongdouble"),
         _ => None,
@@ -92,6 +96,8 @@ impl DType {
     pub(crate) const BOOL: DType = DType::native(Kind::Bool, 1);
     pub(crate) const INT64: DType = DType::native(Kind::Int, 8);
     pub(crate) const FLOAT64: DType = DType::native(Kind::Float, 8);
+    /// `np.longdouble` (x87 extended precision in 16 bytes).
+    pub(crate) const LONGDOUBLE: DType = DType::native(Kind::Float, 16);
     pub const UINT8: DType = DType::native(Kind::UInt, 1);
 
     /// Parse a dtype as NumPy's `np.dtype(s)` would, for the supported kinds:
@@ -129,6 +135,7 @@ impl DType {
             "float16" | "half" | "e" | "f2" => Some((Kind::Float, 2)),
             "float32" | "single" | "f" | "f4" => Some((Kind::Float, 4)),
             "float64" | "double" | "float" | "d" | "f8" => Some((Kind::Float, 8)),
+            "longdouble" | "float128" | "g" | "f16" => Some((Kind::Float, 16)),
             "complex64" | "csingle" | "F" | "c8" => Some((Kind::Complex, 8)),
             "complex128" | "complex" | "cdouble" | "D" | "c16" => Some((Kind::Complex, 16)),
             _ => None,
@@ -173,6 +180,11 @@ impl DType {
         } else {
             *self
         }
+    }
+
+    /// `np.longdouble` in either byte order.
+    pub fn is_longdouble(&self) -> bool {
+        self.kind == Kind::Float && self.size == 16
     }
 
     /// True when the byte order is this machine's (or irrelevant, for 1-byte types).
@@ -239,6 +251,15 @@ impl DType {
                 part.decode(&bytes[h..2 * h]).as_f64(),
             );
         }
+        if self.size == 16 {
+            // 10 significant bytes then 6 padding bytes (little-endian); `>g` swaps all 16.
+            let mut b = [0u8; 16];
+            b.copy_from_slice(&bytes[..16]);
+            if self.order == ByteOrder::Big {
+                b.reverse();
+            }
+            return Scalar::Long(F80::from_le_bytes(&b[..10]));
+        }
         let mut buf = [0u8; 8];
         buf[..self.size].copy_from_slice(&bytes[..self.size]);
         // Normalise to little-endian in the low bytes.
@@ -271,7 +292,20 @@ impl DType {
             part.encode(Scalar::Float(im), &mut out[h..2 * h]);
             return;
         }
+        if self.size == 16 {
+            // The padding bytes are written as zeros (NumPy leaves whatever its temporary held).
+            let mut b = [0u8; 16];
+            if let Scalar::Long(x) = value.cast(self) {
+                b[..10].copy_from_slice(&x.to_le_bytes());
+            }
+            if self.order == ByteOrder::Big {
+                b.reverse();
+            }
+            out[..16].copy_from_slice(&b);
+            return;
+        }
         let raw: u64 = match value.cast(self) {
+            Scalar::Long(x) => x.to_f64().to_bits(),
             Scalar::Bool(b) => b as u64,
             Scalar::Int(i) => i as u64,
             Scalar::UInt(u) => u,
@@ -324,6 +358,9 @@ impl Scalar {
                 v & ((1u64 << bits) - 1)
             }
         };
+        if let Scalar::Long(x) = self {
+            return long_cast(x, dtype);
+        }
         match dtype.kind {
             Kind::Bool => Scalar::Bool(match self {
                 Scalar::Bool(b) => b,
@@ -331,23 +368,33 @@ impl Scalar {
                 Scalar::UInt(u) => u != 0,
                 Scalar::Float(f) => f != 0.0,
                 Scalar::Complex(re, im) => re != 0.0 || im != 0.0,
+                Scalar::Long(x) => !x.is_zero(),
             }),
             Kind::Complex => {
                 let (re, im) = self.parts();
                 let half = dtype.size / 2;
                 Scalar::Complex(round_float(re, half), round_float(im, half))
             }
+            Kind::Float if dtype.size == 16 => Scalar::Long(match self {
+                Scalar::Bool(b) => F80::from_bool(b),
+                Scalar::Int(i) => F80::from_i64(i),
+                Scalar::UInt(u) => F80::from_u64(u),
+                Scalar::Float(f) | Scalar::Complex(f, _) => F80::from_f64(f),
+                Scalar::Long(x) => x,
+            }),
             Kind::Int => Scalar::Int(match self {
                 Scalar::Bool(b) => b as i64,
                 Scalar::Int(i) => wrap_int(i),
                 Scalar::UInt(u) => wrap_int(u as i64),
                 Scalar::Float(f) | Scalar::Complex(f, _) => float_to_int(f, bits),
+                Scalar::Long(x) => wrap_int(x.to_int_bits(bits, true) as i64),
             }),
             Kind::UInt => Scalar::UInt(match self {
                 Scalar::Bool(b) => b as u64,
                 Scalar::Int(i) => wrap_uint(i as u64),
                 Scalar::UInt(u) => wrap_uint(u),
                 Scalar::Float(f) | Scalar::Complex(f, _) => float_to_uint(f, bits),
+                Scalar::Long(x) => x.to_int_bits(bits, false),
             }),
             Kind::Float => Scalar::Float(match self {
                 Scalar::Bool(b) => b as u8 as f64,
@@ -355,6 +402,7 @@ impl Scalar {
                 Scalar::UInt(u) => round_float(u as f64, dtype.size),
                 Scalar::Float(f) => round_float(f, dtype.size),
                 Scalar::Complex(re, _) => round_float(re, dtype.size),
+                Scalar::Long(x) => x.to_f64(),
             }),
         }
     }
@@ -363,6 +411,7 @@ impl Scalar {
     pub fn parts(self) -> (f64, f64) {
         match self {
             Scalar::Complex(re, im) => (re, im),
+            Scalar::Long(x) => (x.to_f64(), 0.0),
             other => (other.as_f64(), 0.0),
         }
     }
@@ -375,7 +424,40 @@ impl Scalar {
             Scalar::UInt(u) => u as f64,
             Scalar::Float(f) => f,
             Scalar::Complex(re, _) => re,
+            Scalar::Long(x) => x.to_f64(),
         }
+    }
+
+    /// The value as a longdouble (exact for every other kind; the real part of a complex).
+    pub fn as_f80(self) -> F80 {
+        match self {
+            Scalar::Long(x) => x,
+            other => match other.cast(&DType::LONGDOUBLE) {
+                Scalar::Long(x) => x,
+                _ => F80::ZERO,
+            },
+        }
+    }
+}
+
+/// A longdouble cast to `dtype` as NumPy's C casts do on x86-64: float32 and float64 rounded
+/// once by the x87 unit, float16 through float32 (measured: 1 + 2^-11 + 2^-40 gives 1.0),
+/// integers by [`F80::to_int_bits`], complex from the real part.
+fn long_cast(x: F80, dtype: &DType) -> Scalar {
+    let bits = dtype.size as u32 * 8;
+    match (dtype.kind, dtype.size) {
+        (Kind::Bool, _) => Scalar::Bool(!x.is_zero()),
+        (Kind::Float, 16) => Scalar::Long(x),
+        (Kind::Float, 8) => Scalar::Float(x.to_f64()),
+        (Kind::Float, 4) => Scalar::Float(x.to_f32() as f64),
+        (Kind::Float, _) => Scalar::Float(f16_to_f64(f64_to_f16(x.to_f32() as f64))),
+        (Kind::Complex, 8) => Scalar::Complex(x.to_f32() as f64, 0.0),
+        (Kind::Complex, _) => Scalar::Complex(x.to_f64(), 0.0),
+        (Kind::Int, _) => {
+            let shift = 64 - bits;
+            Scalar::Int(((x.to_int_bits(bits, true) << shift) as i64) >> shift)
+        }
+        (Kind::UInt, _) => Scalar::UInt(x.to_int_bits(bits, false)),
     }
 }
 

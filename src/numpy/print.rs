@@ -5,6 +5,7 @@
 //! linewidth 75, floatmode `maxprec`, sign `-`, legacy off.
 
 use crate::numpy::dtype::{DType, Kind, Scalar};
+use crate::numpy::f80::F80;
 
 /// Anything whose elements can be fetched one at a time by N-d index (a mapping, a file, a test vector).
 pub trait ElementSource {
@@ -69,7 +70,8 @@ pub fn scalar_str(v: Scalar, dtype: DType) -> String {
         Scalar::Bool(b) => if b { "True" } else { "False" }.to_string(),
         Scalar::Int(i) => i.to_string(),
         Scalar::UInt(u) => u.to_string(),
-        Scalar::Float(f) => float_scalar_str(f, dtype.size),
+        Scalar::Float(f) => float_scalar_str(Num::D(f), dtype.size),
+        Scalar::Long(x) => float_scalar_str(Num::L(x), 16),
         Scalar::Complex(re, im) => complex_scalar_str(re, im, dtype.size / 2),
     }
 }
@@ -78,6 +80,8 @@ pub fn scalar_str(v: Scalar, dtype: DType) -> String {
 pub fn scalar_repr(v: Scalar, dtype: DType) -> String {
     match v {
         Scalar::Bool(b) => if b { "np.True_" } else { "np.False_" }.to_string(),
+        // `np.longdouble('0.10000000000000000555')`: quoted, as Python floats cannot hold it.
+        Scalar::Long(_) => format!("np.longdouble('{}')", scalar_str(v, dtype)),
         // `np.complex128(1+2j)`: the str without its parentheses.
         Scalar::Complex(..) => {
             let s = scalar_str(v, dtype);
@@ -279,13 +283,13 @@ impl Format {
                 Format::Int { width }
             }
             Kind::Float => {
-                let floats: Vec<f64> = values.iter().map(|v| v.as_f64()).collect();
+                let floats: Vec<Num> = values.iter().map(|v| Num::of(*v)).collect();
                 Format::Float(FloatFormat::new(&floats, dtype.size, false))
             }
             Kind::Complex => {
                 let half = dtype.size / 2;
-                let re: Vec<f64> = values.iter().map(|v| v.parts().0).collect();
-                let im: Vec<f64> = values.iter().map(|v| v.parts().1).collect();
+                let re: Vec<Num> = values.iter().map(|v| Num::D(v.parts().0)).collect();
+                let im: Vec<Num> = values.iter().map(|v| Num::D(v.parts().1)).collect();
                 Format::Complex(
                     FloatFormat::new(&re, half, false),
                     FloatFormat::new(&im, half, true),
@@ -308,11 +312,11 @@ impl Format {
                 }
             }
             Format::Int { width } => format!("{:>width$}", int_str(v), width = *width),
-            Format::Float(f) => f.word(v.as_f64()),
+            Format::Float(f) => f.word(Num::of(v)),
             Format::Complex(fr, fi) => {
                 let (re, im) = v.parts();
-                let r = fr.word(re);
-                let i = fi.word(im);
+                let r = fr.word(Num::D(re));
+                let i = fi.word(Num::D(im));
                 let sp = i.trim_end().len();
                 format!("{r}{}j{}", &i[..sp], &i[sp..])
             }
@@ -326,6 +330,82 @@ fn int_str(v: Scalar) -> String {
         Scalar::UInt(u) => u.to_string(),
         Scalar::Bool(b) => (b as u8).to_string(),
         Scalar::Float(f) | Scalar::Complex(f, _) => f.to_string(),
+        Scalar::Long(x) => x.to_f64().to_string(),
+    }
+}
+
+/// A float element as printing needs it: a double (float16/32/64 values) or a longdouble.
+#[derive(Clone, Copy, Debug)]
+enum Num {
+    D(f64),
+    L(F80),
+}
+
+impl Num {
+    fn of(s: Scalar) -> Num {
+        match s {
+            Scalar::Long(x) => Num::L(x),
+            other => Num::D(other.as_f64()),
+        }
+    }
+    fn is_nan(self) -> bool {
+        match self {
+            Num::D(f) => f.is_nan(),
+            Num::L(x) => x.is_nan(),
+        }
+    }
+    fn is_infinite(self) -> bool {
+        match self {
+            Num::D(f) => f.is_infinite(),
+            Num::L(x) => x.is_infinite(),
+        }
+    }
+    fn is_finite(self) -> bool {
+        !self.is_nan() && !self.is_infinite()
+    }
+    fn is_zero(self) -> bool {
+        match self {
+            Num::D(f) => f == 0.0,
+            Num::L(x) => x.is_zero(),
+        }
+    }
+    /// The sign bit.
+    fn is_neg(self) -> bool {
+        match self {
+            Num::D(f) => f.is_sign_negative(),
+            Num::L(x) => x.is_sign_negative(),
+        }
+    }
+    fn abs(self) -> Num {
+        match self {
+            Num::D(f) => Num::D(f.abs()),
+            Num::L(x) => Num::L(x.abs()),
+        }
+    }
+    /// `self < c` in the element's own precision (`c` a double, as NumPy's Python-float cutoffs).
+    fn lt(self, c: f64) -> bool {
+        match self {
+            Num::D(f) => f < c,
+            Num::L(x) => x.lt(F80::from_f64(c)),
+        }
+    }
+    fn lt_num(self, o: Num) -> bool {
+        match (self, o) {
+            (Num::L(x), Num::L(y)) => x.lt(y),
+            (a, b) => a.approx() < b.approx(),
+        }
+    }
+    fn div(self, o: Num) -> Num {
+        match (self, o) {
+            (Num::L(x), Num::L(y)) => Num::L(x / y),
+            (a, b) => Num::D(a.approx() / b.approx()),
+        }
+    }
+    fn approx(self) -> f64 {
+        match self {
+            Num::D(f) => f,
+            Num::L(x) => x.to_f64(),
+        }
     }
 }
 
@@ -466,7 +546,38 @@ struct Parts {
 }
 
 impl Parts {
-    fn of(x: f64, fsize: usize) -> Parts {
+    fn of(x: Num, fsize: usize) -> Parts {
+        match x {
+            Num::L(v) => Parts::of_long(v),
+            Num::D(f) => Parts::of_double(f, fsize),
+        }
+    }
+
+    /// NumPy's `Dragon4_PrintFloat_Intel_extended`: the integer bit is ignored and implied
+    /// by a non-zero exponent.
+    fn of_long(x: F80) -> Parts {
+        let frac = x.mant & !(1u64 << 63);
+        let bexp = x.exp() as i32;
+        if bexp != 0 {
+            Parts {
+                neg: x.is_sign_negative(),
+                mantissa: (1u64 << 63) | frac,
+                exponent: bexp - 16383 - 63,
+                mantissa_bit: 63,
+                unequal_margins: bexp != 1 && frac == 0,
+            }
+        } else {
+            Parts {
+                neg: x.is_sign_negative(),
+                mantissa: frac,
+                exponent: 1 - 16383 - 63,
+                mantissa_bit: 63 - frac.leading_zeros() as i32,
+                unequal_margins: false,
+            }
+        }
+    }
+
+    fn of_double(x: f64, fsize: usize) -> Parts {
         let (neg, frac, bexp, frac_bits, bias) = if fsize == 2 {
             let b = crate::numpy::dtype::f64_to_f16(x);
             (
@@ -677,7 +788,7 @@ fn apply_trim(s: &mut String, frac: &mut usize, trim: Trim) {
 /// NumPy's `dragon4_positional` (`-1` means "not given" for the integer arguments).
 #[allow(clippy::too_many_arguments)]
 fn format_positional(
-    x: f64,
+    x: Num,
     fsize: usize,
     precision: i32,
     min_digits: i32,
@@ -746,7 +857,7 @@ fn format_positional(
 /// NumPy's `dragon4_scientific` (`-1` means "not given" for the integer arguments).
 #[allow(clippy::too_many_arguments)]
 fn format_scientific(
-    x: f64,
+    x: Num,
     fsize: usize,
     precision: i32,
     min_digits: i32,
@@ -817,15 +928,26 @@ struct FloatFormat {
 }
 
 impl FloatFormat {
-    fn new(data: &[f64], fsize: usize, sign: bool) -> FloatFormat {
-        let finite: Vec<f64> = data.iter().copied().filter(|v| v.is_finite()).collect();
-        let abs_nz: Vec<f64> = finite
+    fn new(data: &[Num], fsize: usize, sign: bool) -> FloatFormat {
+        let finite: Vec<Num> = data.iter().copied().filter(|v| v.is_finite()).collect();
+        let abs_nz: Vec<Num> = finite
             .iter()
-            .filter(|v| **v != 0.0)
+            .filter(|v| !v.is_zero())
             .map(|v| v.abs())
             .collect();
         let mut exp_format = false;
-        if !abs_nz.is_empty() {
+        if let (Some(&first), true) = (abs_nz.first(), fsize == 16) {
+            // longdouble: the cutoff 10**min(8, 18) and the ratio, compared in longdouble.
+            let max = abs_nz
+                .iter()
+                .fold(first, |m, &v| if m.lt_num(v) { v } else { m });
+            let min = abs_nz
+                .iter()
+                .fold(first, |m, &v| if v.lt_num(m) { v } else { m });
+            let thousand = Num::L(F80::from_f64(1000.0));
+            exp_format = !max.lt(1e8) || min.lt(1e-4) || thousand.lt_num(max.div(min));
+        } else if !abs_nz.is_empty() {
+            let abs_nz: Vec<f64> = abs_nz.iter().map(|v| v.approx()).collect();
             let max = abs_nz.iter().copied().fold(f64::NEG_INFINITY, f64::max);
             let min = abs_nz.iter().copied().fold(f64::INFINITY, f64::min);
             exp_format = if fsize == 2 {
@@ -876,7 +998,7 @@ impl FloatFormat {
             }
         }
         if finite.len() != data.len() {
-            let neginf = (sign || data.iter().any(|v| v.is_infinite() && *v < 0.0)) as usize;
+            let neginf = (sign || data.iter().any(|v| v.is_infinite() && v.is_neg())) as usize;
             let offset = f.pad_right + 1;
             f.pad_left = f
                 .pad_left
@@ -886,9 +1008,9 @@ impl FloatFormat {
         f
     }
 
-    fn word(&self, x: f64) -> String {
+    fn word(&self, x: Num) -> String {
         if !x.is_finite() {
-            let ret = match (x.is_nan(), x < 0.0, self.sign) {
+            let ret = match (x.is_nan(), x.is_neg(), self.sign) {
                 (true, _, false) => "nan",
                 (true, _, true) => "+nan",
                 (false, true, _) => "-inf",
@@ -927,12 +1049,12 @@ impl FloatFormat {
 
 /// `str()` of a float scalar: positional for 1e-4 <= |x| < cutoff (or zero), else scientific.
 /// The cutoff is 1e16 for float64, 1e6 for float32 and 1e3 for float16.
-fn float_scalar_str(x: f64, fsize: usize) -> String {
+fn float_scalar_str(x: Num, fsize: usize) -> String {
     if x.is_nan() {
         return "nan".to_string();
     }
     if x.is_infinite() {
-        return if x < 0.0 { "-inf" } else { "inf" }.to_string();
+        return if x.is_neg() { "-inf" } else { "inf" }.to_string();
     }
     float_either(x, fsize, Trim::LeaveOneZero, false)
 }
@@ -951,7 +1073,7 @@ fn complex_scalar_str(re: f64, im: f64, fsize: usize) -> String {
             })
             .to_string()
         } else {
-            float_either(x, fsize, Trim::DptZeros, sign)
+            float_either(Num::D(x), fsize, Trim::DptZeros, sign)
         }
     };
     if re == 0.0 && !re.is_sign_negative() {
@@ -962,14 +1084,14 @@ fn complex_scalar_str(re: f64, im: f64, fsize: usize) -> String {
 
 /// NumPy's `*_either` for a finite scalar: positional for 1e-4 <= |x| < cutoff (or zero), else
 /// scientific; the cutoff is 1e16 for float64, 1e6 for float32 and 1e3 for float16.
-fn float_either(x: f64, fsize: usize, trim_pos: Trim, sign: bool) -> String {
+fn float_either(x: Num, fsize: usize, trim_pos: Trim, sign: bool) -> String {
     let a = x.abs();
     let upper = match fsize {
         2 => 1e3,
         4 => 1e6,
         _ => 1e16,
     };
-    if a == 0.0 || (1e-4 <= a && a < upper) {
+    if a.is_zero() || (!a.lt(1e-4) && a.lt(upper)) {
         format_positional(x, fsize, -1, -1, trim_pos, sign, -1, -1)
     } else {
         format_scientific(x, fsize, -1, -1, Trim::DptZeros, sign, -1, -1)

@@ -79,6 +79,41 @@ def value_code(value, ns):
     return "__value"
 
 
+def ld_bytes(a):
+    """The elements of a writable longdouble memmap as a (n, 16) uint8 view in memory order, else None."""
+    if not isinstance(a, np.ndarray) or a.dtype.kind != "f" or a.dtype.itemsize != 16:
+        return None
+    if not a.flags.writeable or a.size == 0:
+        return None
+    return a.reshape(-1, order="A").view(np.uint8).reshape(-1, 16)  # a memmap is contiguous: a view
+
+
+def zero_padding(a, before):
+    """NumPy leaves the 6 padding bytes of a longdouble element (x86-64: 10 significant bytes in 16) holding
+    whatever its temporary held, so they differ from run to run; the tutor writes zeros. The harness zeroes them
+    in the elements NumPy stored (those whose 16 bytes changed), so the comparison sees the 10 significant bytes
+    (FINDINGS: harness decisions)."""
+    u = ld_bytes(a)
+    if u is None or before is None or u.shape != before.shape:
+        return
+    changed = (u != before).any(axis=1)
+    pad = slice(0, 6) if a.dtype.byteorder == ">" else slice(10, 16)
+    u[changed, pad] = 0
+
+
+def padding_zeroed(data, dtype):
+    """`tobytes()` of longdouble values with the padding bytes zeroed (see zero_padding)."""
+    if dtype is None or dtype.kind != "f" or dtype.itemsize != 16:
+        return data
+    b = bytearray(data)
+    for i in range(0, len(b) - 15, 16):
+        if dtype.byteorder == ">":
+            b[i:i + 6] = bytes(6)
+        else:
+            b[i + 10:i + 16] = bytes(6)
+    return bytes(b)
+
+
 def decode_file(binding):
     """The file of a binding as read(2) sees it, decoded like the array."""
     path, dtype, shape, offset, order = binding
@@ -133,7 +168,12 @@ def interpret(lesson, workdir):
                 binding[var] = (st["file"], m.dtype, m.shape, int(m.offset), "F" if (m.ndim > 1 and m.flags.f_contiguous and not m.flags.c_contiguous) else "C")
             elif op == "assign":
                 code = "%s%s = %s" % (var, index_body(st, var), value_code(st["value"], ns))
-                exec(code, ns)
+                u = ld_bytes(ns.get(var))
+                before = None if u is None else u.copy()
+                try:
+                    exec(code, ns)
+                finally:
+                    zero_padding(ns.get(var), before)
             elif op == "read":
                 r = eval("%s%s" % (var, index_body(st, var)), ns)
                 rec["read"] = {"str": str(r), "repr": repr(r)}
@@ -161,7 +201,7 @@ def interpret(lesson, workdir):
                     if "bytes" in st:
                         data = bytes.fromhex(st["bytes"].replace(" ", "").replace(":", "").replace("_", ""))
                     else:
-                        data = np.array(st["value"], dtype=dtype).tobytes()
+                        data = padding_zeroed(np.array(st["value"], dtype=dtype).tobytes(), dtype)
                     fd = os.open(path, os.O_WRONLY)
                     try:
                         os.pwrite(fd, data, off)
@@ -188,7 +228,12 @@ def interpret(lesson, workdir):
                     mode = "r+" if mode == "w+" else mode
                     m2 = np.memmap(path, dtype=dtype, mode=mode, shape=shape, offset=offset, order=order)
                     ns2 = dict(NS_BASE, m=m2)
-                    exec("m%s = %s" % (index_body(st, var), value_code(st["value"], ns2)), ns2)
+                    u = ld_bytes(m2)
+                    before = None if u is None else u.copy()
+                    try:
+                        exec("m%s = %s" % (index_body(st, var), value_code(st["value"], ns2)), ns2)
+                    finally:
+                        zero_padding(m2, before)
                     del ns2, m2
         except NoBinding:
             rec["error"] = ANY_ERROR
