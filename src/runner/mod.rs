@@ -311,11 +311,11 @@ impl<'a> Runner<'a> {
         }
         for (rel, pages) in &self.shown.counts {
             match pages.value() {
-                Some(p) if p.dirty + p.writeback > 0 => {
-                    if !self.dirty_since.contains_key(rel) {
-                        self.dirty_since.insert(rel.clone(), (step.number, started));
-                    }
+                // Only a file newly dirty is inserted (no String copy per dirty file per step).
+                Some(p) if p.dirty + p.writeback > 0 && !self.dirty_since.contains_key(rel) => {
+                    self.dirty_since.insert(rel.clone(), (step.number, started));
                 }
+                Some(p) if p.dirty + p.writeback > 0 => {}
                 Some(_) => {
                     self.dirty_since.remove(rel);
                 }
