@@ -558,20 +558,7 @@ impl Engine {
     /// One arm per op; each op's work is its own method below.
     fn perform_inner(&mut self, action: &Action) -> Result<Option<ReadResult>, String> {
         match action {
-            Action::Open(spec) => {
-                let dir = self.dir.as_ref().map_err(|e| e.clone())?;
-                let var = match &spec.npy {
-                    Some(call) => {
-                        let (var, event) = npy::open(dir, spec, call, &mut self.guard)?;
-                        self.report.event = Some(event);
-                        var
-                    }
-                    None => open::open(dir, spec, &mut self.guard)?,
-                };
-                // Rebinding drops the old mapping (munmap, no msync), as in Python.
-                self.vars.insert(spec.var.clone(), var);
-                Ok(None)
-            }
+            Action::Open(spec) => self.open(spec).map(|_| None),
             Action::Assign { var, index, value } => {
                 // Python evaluates the right-hand side before looking the name up.
                 let compiled = assign::compile_value(value)?;
@@ -584,31 +571,8 @@ impl Engine {
                 self.open_var(var)?.flush()?;
                 Ok(None)
             }
-            Action::Close { var } => {
-                let v = self
-                    .vars
-                    .get_mut(var)
-                    .filter(|v| !v.closed)
-                    .ok_or_else(|| format!("NameError: name '{var}' is not defined"))?;
-                // munmap without msync; views already handed out keep their own reference.
-                v.map = None;
-                v.handle = None;
-                v.closed = true;
-                Ok(None)
-            }
-            Action::Reopen(spec) => {
-                let dir = self.dir.as_ref().map_err(|e| e.clone())?;
-                let var = match &spec.npy {
-                    Some(call) => npy::open(dir, spec, call, &mut self.guard)?.0,
-                    None => open::open(dir, spec, &mut self.guard)?,
-                };
-                self.report.event = Some(StepEvent::Reopened {
-                    file: spec.file.clone(),
-                    mode: spec.mode.as_str().to_string(),
-                });
-                self.vars.insert(spec.var.clone(), var);
-                Ok(None)
-            }
+            Action::Close { var } => self.close(var).map(|_| None),
+            Action::Reopen(spec) => self.reopen(spec).map(|_| None),
             Action::ExternalWrite {
                 target,
                 offset,
@@ -616,18 +580,7 @@ impl Engine {
                 var_values,
                 ..
             } => {
-                // "The variable's dtype" is the binding's now, not the lesson's last `open`.
-                let bound = target.var().and_then(|v| self.vars.get(v)).map(|v| v.dtype);
-                let data = match (var_values, bound) {
-                    (Some(values), Some(dt)) => {
-                        let mut out = vec![0u8; values.len() * dt.size];
-                        for (i, s) in values.iter().enumerate() {
-                            dt.encode(*s, &mut out[i * dt.size..]);
-                        }
-                        out
-                    }
-                    _ => data.clone(),
-                };
+                let data = self.bytes_to_write(target, data, var_values.as_deref());
                 self.external_write(target, *offset, &data).map(|_| None)
             }
             Action::ExternalRead {
@@ -657,26 +610,7 @@ impl Engine {
                 Ok(None)
             }
             Action::WaitWriteback { var, timeout_ms } => {
-                let path = self.known_var(var)?.path.clone();
-                let (fs_name, has_disk) = match crate::probe::fs_info(&self.workdir) {
-                    Measured::Value(fs) => (fs.name, fs.has_disk),
-                    Measured::Unavailable { unavailable } => {
-                        (format!("unknown filesystem ({unavailable})"), true)
-                    }
-                };
-                kernel::wait_writeback(
-                    &path,
-                    has_disk,
-                    &fs_name,
-                    Duration::from_millis(*timeout_ms),
-                    &mut self.report,
-                    &mut |p| {
-                        if let Some(observer) = self.wait_observer.as_mut() {
-                            observer(p)
-                        }
-                    },
-                )?;
-                Ok(None)
+                self.wait_writeback(var, *timeout_ms).map(|_| None)
             }
             Action::FlushAsync { var } => {
                 let v = self.open_var(var)?;
@@ -710,6 +644,96 @@ impl Engine {
             }
             Action::Scan(spec) => self.scan(spec).map(Some),
         }
+    }
+
+    /// `var = np.memmap(...)` (or `np.load`/`open_memmap`): rebinding drops the old mapping (munmap, no
+    /// msync), as in Python.
+    fn open(&mut self, spec: &crate::lesson::OpenSpec) -> Result<(), String> {
+        let dir = self.dir.as_ref().map_err(|e| e.clone())?;
+        let var = match &spec.npy {
+            Some(call) => {
+                let (var, event) = npy::open(dir, spec, call, &mut self.guard)?;
+                self.report.event = Some(event);
+                var
+            }
+            None => open::open(dir, spec, &mut self.guard)?,
+        };
+        self.vars.insert(spec.var.clone(), var);
+        Ok(())
+    }
+
+    /// `del var`: munmap without msync; views already handed out keep their own reference.
+    fn close(&mut self, var: &str) -> Result<(), String> {
+        let v = self
+            .vars
+            .get_mut(var)
+            .filter(|v| !v.closed)
+            .ok_or_else(|| format!("NameError: name '{var}' is not defined"))?;
+        v.map = None;
+        v.handle = None;
+        v.closed = true;
+        Ok(())
+    }
+
+    /// Map a closed variable's file again with its previous spec (the `reopen` step's mode).
+    fn reopen(&mut self, spec: &crate::lesson::OpenSpec) -> Result<(), String> {
+        let dir = self.dir.as_ref().map_err(|e| e.clone())?;
+        let var = match &spec.npy {
+            Some(call) => npy::open(dir, spec, call, &mut self.guard)?.0,
+            None => open::open(dir, spec, &mut self.guard)?,
+        };
+        self.report.event = Some(StepEvent::Reopened {
+            file: spec.file.clone(),
+            mode: spec.mode.as_str().to_string(),
+        });
+        self.vars.insert(spec.var.clone(), var);
+        Ok(())
+    }
+
+    /// The bytes an `external_write` writes: a value given without dtype is encoded with the dtype the
+    /// variable is bound to now (not the lesson's last `open`), else the bytes validated from the lesson.
+    fn bytes_to_write(
+        &self,
+        target: &Target,
+        data: &[u8],
+        var_values: Option<&[Scalar]>,
+    ) -> Vec<u8> {
+        let bound = target.var().and_then(|v| self.vars.get(v)).map(|v| v.dtype);
+        match (var_values, bound) {
+            (Some(values), Some(dt)) => {
+                let mut out = vec![0u8; values.len() * dt.size];
+                for (i, s) in values.iter().enumerate() {
+                    dt.encode(*s, &mut out[i * dt.size..]);
+                }
+                out
+            }
+            _ => data.to_vec(),
+        }
+    }
+
+    /// Poll the variable's file until it has no dirty or writeback pages, at most `timeout_ms`, telling the
+    /// wait observer about each poll.
+    fn wait_writeback(&mut self, var: &str, timeout_ms: u64) -> Result<(), String> {
+        let path = self.known_var(var)?.path.clone();
+        let (fs_name, has_disk) = match crate::probe::fs_info(&self.workdir) {
+            Measured::Value(fs) => (fs.name, fs.has_disk),
+            Measured::Unavailable { unavailable } => {
+                (format!("unknown filesystem ({unavailable})"), true)
+            }
+        };
+        kernel::wait_writeback(
+            &path,
+            has_disk,
+            &fs_name,
+            Duration::from_millis(timeout_ms),
+            &mut self.report,
+            &mut |p| {
+                if let Some(observer) = self.wait_observer.as_mut() {
+                    observer(p)
+                }
+            },
+        )?;
+        Ok(())
     }
 
     /// A chunked scan of a variable; `release: recreate` maps its file anew (mode `r`) per chunk.

@@ -74,11 +74,74 @@ pub fn open(dir: &DirFd, spec: &OpenSpec, guard: &mut WriteGuard) -> Result<Vari
     if mode == Mode::Write && spec.shape.is_none() {
         return Err("ValueError: shape must be given if mode == 'w+'".to_string());
     }
+    let (mut file, path) = open_file(dir, spec, guard)?;
+    // Step 4: seek(0, 2); tell().
+    let flen = file
+        .seek(SeekFrom::End(0))
+        .map_err(|e| os_error(&e, None))? as i128;
+    let itemsize = spec.dtype.size as i128;
+    let offset = spec.offset as i128;
+    // Step 6: shape (and size as an intp).
+    let (shape, size) = requested_shape(spec.shape.as_deref(), flen, offset, itemsize)?;
+    // Step 7.
+    let mut bytes = size
+        .checked_mul(itemsize)
+        .and_then(|b| b.checked_add(offset))
+        .ok_or_else(|| TOO_BIG.to_string())?;
+    // Step 8: growth (r+/w+ only): write one NUL at bytes-1; never ftruncate, never shrink.
+    if matches!(mode, Mode::ReadWrite | Mode::Write) {
+        bytes = bytes.max(1);
+        if flen < bytes {
+            grow(&mut file, bytes)?;
+        }
+    }
+    // Steps 10 and 11: the mapped range, checked as CPython's mmap checks it.
+    let (start, bytes, array_offset) = mapped_range(offset, bytes);
+    let map_len = check_mmap_range(&file, start, bytes)?;
+    let map_start = start as u64;
+    let mapping = map_file(&file, mode, map_start, map_len)?;
+    // Step 12: ndarray.__new__(shape, dtype, buffer=mm, offset=array_offset, order=order).
+    let (shape, fortran) = array_shape(
+        shape,
+        &spec.order,
+        map_len as i128 - array_offset,
+        size,
+        itemsize,
+    )?;
+    let strides =
+        contiguous_strides(&shape, spec.dtype.size, fortran).ok_or_else(|| TOO_BIG.to_string())?;
+    Ok(Variable {
+        name: spec.var.clone(),
+        file: spec.file.clone(),
+        path,
+        dtype: spec.dtype,
+        shape,
+        strides,
+        offset: spec.offset as u64,
+        mode,
+        order: if fortran { 'F' } else { 'C' },
+        closed: false,
+        map: Some(Rc::new(RefCell::new(mapping))),
+        handle: Some(file),
+        map_start,
+        map_len,
+        array_offset: array_offset as usize,
+        npy_header: None,
+    })
+}
+
+/// Step 3 of [`open`]: `open(path, mode + 'b')` beneath `dir` (c opens 'rb'), refused where `guard` says the
+/// file is the user's, and refused for what Python cannot map as a file. The file and its path.
+fn open_file(
+    dir: &DirFd,
+    spec: &OpenSpec,
+    guard: &mut WriteGuard,
+) -> Result<(std::fs::File, std::path::PathBuf), String> {
+    let mode = spec.mode;
     let name = normal_name(&spec.file)
         .ok_or_else(|| open_error(&std::io::Error::from_raw_os_error(libc::EXDEV), &spec.file))?;
     let path = dir.path().join(&name);
-    // Step 3: open(path, mode + 'b'); c opens 'rb'. A w+ of an absent file creates it with O_EXCL,
-    // so a file that appears meanwhile is never truncated.
+    // A w+ of an absent file creates it with O_EXCL, so a file that appears meanwhile is never truncated.
     let flags = match mode {
         // O_NONBLOCK: a FIFO in a user's --workdir must not hang the tutor (no effect on files).
         Mode::ReadOnly | Mode::CopyOnWrite => libc::O_RDONLY | libc::O_NONBLOCK,
@@ -87,7 +150,7 @@ pub fn open(dir: &DirFd, spec: &OpenSpec, guard: &mut WriteGuard) -> Result<Vari
         Mode::Write if guard.may_write(&name) => libc::O_RDWR | libc::O_CREAT | libc::O_TRUNC,
         Mode::Write => libc::O_RDWR | libc::O_CREAT | libc::O_EXCL,
     };
-    let mut file = match dir.open_file(&name, flags, 0o666) {
+    let file = match dir.open_file(&name, flags, 0o666) {
         Ok(f) => f,
         Err(e) if e.raw_os_error() == Some(libc::EEXIST) => {
             return Err(WriteGuard::refusal(&spec.file, "truncate"))
@@ -103,31 +166,25 @@ pub fn open(dir: &DirFd, spec: &OpenSpec, guard: &mut WriteGuard) -> Result<Vari
     }
     // Python's FileIO refuses directories even where open(2) allows O_RDONLY on them; a FIFO or
     // device (possible only in a user's --workdir) cannot be mapped like a file (mmap: ENODEV).
+    let not_a_file = |errno| os_error(&std::io::Error::from_raw_os_error(errno), Some(&spec.file));
     match file.metadata() {
-        Ok(m) if m.is_dir() => {
-            return Err(os_error(
-                &std::io::Error::from_raw_os_error(libc::EISDIR),
-                Some(&spec.file),
-            ))
-        }
-        Ok(m) if !m.is_file() => {
-            return Err(os_error(
-                &std::io::Error::from_raw_os_error(libc::ENODEV),
-                Some(&spec.file),
-            ))
-        }
+        Ok(m) if m.is_dir() => return Err(not_a_file(libc::EISDIR)),
+        Ok(m) if !m.is_file() => return Err(not_a_file(libc::ENODEV)),
         _ => {}
     }
     // The probes measure this descriptor, never the path again.
     crate::probe::pin_file(&path, &file);
-    // Step 4: seek(0, 2); tell().
-    let flen = file
-        .seek(SeekFrom::End(0))
-        .map_err(|e| os_error(&e, None))? as i128;
-    let itemsize = spec.dtype.size as i128;
-    let offset = spec.offset as i128;
-    // Step 6: shape (and size as an intp).
-    let (shape, size): (Vec<i128>, i128) = match &spec.shape {
+    Ok((file, path))
+}
+
+/// Step 6 of [`open`]: the shape asked for (or what fits the file after `offset`) and its size as an intp.
+fn requested_shape(
+    shape: Option<&[i64]>,
+    flen: i128,
+    offset: i128,
+    itemsize: i128,
+) -> Result<(Vec<i128>, i128), String> {
+    match shape {
         None => {
             let bytes = flen - offset;
             if bytes.rem_euclid(itemsize) != 0 {
@@ -137,7 +194,7 @@ pub fn open(dir: &DirFd, spec: &OpenSpec, guard: &mut WriteGuard) -> Result<Vari
                 );
             }
             let n = bytes.div_euclid(itemsize);
-            (vec![n], n)
+            Ok((vec![n], n))
         }
         Some(s) => {
             let mut size: i128 = 1;
@@ -147,40 +204,40 @@ pub fn open(dir: &DirFd, spec: &OpenSpec, guard: &mut WriteGuard) -> Result<Vari
                     .filter(|v| v.abs() <= i64::MAX as i128)
                     .ok_or_else(|| TOO_BIG.to_string())?;
             }
-            (s.iter().map(|&d| d as i128).collect(), size)
-        }
-    };
-    // Step 7.
-    let mut bytes = size
-        .checked_mul(itemsize)
-        .and_then(|b| b.checked_add(offset))
-        .ok_or_else(|| TOO_BIG.to_string())?;
-    // Step 8: growth (r+/w+ only): write one NUL at bytes-1; never ftruncate, never shrink.
-    if matches!(mode, Mode::ReadWrite | Mode::Write) {
-        bytes = bytes.max(1);
-        if flen < bytes {
-            let last = u64::try_from(bytes - 1)
-                .ok()
-                .filter(|&v| v <= i64::MAX as u64)
-                .ok_or_else(|| {
-                    "OverflowError: Python int too large to convert to C long".to_string()
-                })?;
-            file.seek(SeekFrom::Start(last))
-                .map_err(|e| os_error(&e, None))?;
-            file.write_all(b"\0").map_err(|e| os_error(&e, None))?;
+            Ok((s.iter().map(|&d| d as i128).collect(), size))
         }
     }
-    // Step 10: align the mapping start down to the allocation granularity.
+}
+
+/// Step 8 of [`open`]: grow the file to `bytes` as NumPy does, by writing one NUL at `bytes - 1`.
+fn grow(file: &mut std::fs::File, bytes: i128) -> Result<(), String> {
+    let last = u64::try_from(bytes - 1)
+        .ok()
+        .filter(|&v| v <= i64::MAX as u64)
+        .ok_or_else(|| "OverflowError: Python int too large to convert to C long".to_string())?;
+    file.seek(SeekFrom::Start(last))
+        .map_err(|e| os_error(&e, None))?;
+    file.write_all(b"\0").map_err(|e| os_error(&e, None))
+}
+
+/// Step 10 of [`open`]: the mapping's start (`offset` aligned down to the allocation granularity), its length
+/// in bytes, and the array's offset inside it.
+fn mapped_range(offset: i128, bytes: i128) -> (i128, i128, i128) {
     let g = page_size();
     let mut start = offset - offset.rem_euclid(g);
-    bytes -= start;
+    let mut bytes = bytes - start;
     if bytes == 0 && start > 0 {
         // A length of 0 would map the whole file.
         bytes += g;
         start -= g;
     }
-    let array_offset = offset - start;
-    // Step 11: CPython's mmap checks, in its order.
+    (start, bytes, offset - start)
+}
+
+/// Step 11 of [`open`]: CPython's mmap checks of `[start, start + bytes)` against the file, in its order
+/// (a length of 0 maps the whole file); the length to map.
+fn check_mmap_range(file: &std::fs::File, start: i128, bytes: i128) -> Result<usize, String> {
+    let mut bytes = bytes;
     if bytes < 0 {
         return Err("OverflowError: memory mapped length must be positive".to_string());
     }
@@ -202,33 +259,51 @@ pub fn open(dir: &DirFd, spec: &OpenSpec, guard: &mut WriteGuard) -> Result<Vari
             return Err("ValueError: mmap length is greater than file size".to_string());
         }
     }
-    let map_len = usize::try_from(bytes)
+    usize::try_from(bytes)
         .ok()
         .filter(|&b| b <= isize::MAX as usize)
-        .ok_or_else(|| os_error(&std::io::Error::from_raw_os_error(libc::ENOMEM), None))?;
-    let map_start = start as u64;
+        .ok_or_else(|| os_error(&std::io::Error::from_raw_os_error(libc::ENOMEM), None))
+}
+
+/// `mmap(2)` of `map_len` bytes at `map_start` of `file`, shared, read-only or private as `mode` says.
+fn map_file(
+    file: &std::fs::File,
+    mode: Mode,
+    map_start: u64,
+    map_len: usize,
+) -> Result<Mapping, String> {
     let mut mo = MmapOptions::new();
     mo.offset(map_start).len(map_len);
-    let mapping = match mode {
+    match mode {
         // SAFETY: the file stays open beside the mapping, and every access first checks with
         // fstat that the file still covers the mapped range, so no access can hit SIGBUS unless
         // another process shrinks the file between that check and the access.
-        Mode::ReadOnly => unsafe { mo.map(&file) }.map(Mapping::ReadOnly),
+        Mode::ReadOnly => unsafe { mo.map(file) }.map(Mapping::ReadOnly),
         // SAFETY: as above; the file was opened read-write.
-        Mode::ReadWrite | Mode::Write => unsafe { mo.map_mut(&file) }.map(Mapping::Shared),
+        Mode::ReadWrite | Mode::Write => unsafe { mo.map_mut(file) }.map(Mapping::Shared),
         // SAFETY: as above; MAP_PRIVATE, so writes never reach the file.
-        Mode::CopyOnWrite => unsafe { mo.map_copy(&file) }.map(Mapping::Private),
+        Mode::CopyOnWrite => unsafe { mo.map_copy(file) }.map(Mapping::Private),
     }
-    .map_err(|e| os_error(&e, None))?;
-    // Step 12: ndarray.__new__(shape, dtype, buffer=mm, offset=array_offset, order=order).
-    // Its argument converters run in order: the shape's (ndim limit) before the order's.
+    .map_err(|e| os_error(&e, None))
+}
+
+/// Step 12 of [`open`]: `ndarray.__new__`'s checks of the shape against the `available` bytes of the buffer
+/// after the array's offset; the shape and whether the order is Fortran's. Its argument converters run in
+/// order: the shape's (ndim limit) before the order's.
+fn array_shape(
+    shape: Vec<i128>,
+    order: &str,
+    available: i128,
+    size: i128,
+    itemsize: i128,
+) -> Result<(Vec<usize>, bool), String> {
     if shape.len() > 64 {
         return Err(format!(
             "ValueError: maximum supported dimension for an ndarray is currently 64, found {}",
             shape.len()
         ));
     }
-    let fortran = match spec.order.as_str() {
+    let fortran = match order {
         "C" | "A" | "K" => false,
         "F" => true,
         other => {
@@ -241,38 +316,19 @@ pub fn open(dir: &DirFd, spec: &OpenSpec, guard: &mut WriteGuard) -> Result<Vari
     let mut shape = shape;
     if shape.len() == 1 && shape[0] == -1 {
         // ndarray with a buffer treats a 1-D -1 as "whatever fits" (C division truncates).
-        shape[0] = (map_len as i128 - array_offset) / itemsize;
-    } else if !shape.iter().any(|&d| d < 0) && array_offset + size * itemsize > map_len as i128 {
+        shape[0] = available / itemsize;
+    } else if !shape.iter().any(|&d| d < 0) && size * itemsize > available {
         return Err("TypeError: buffer is too small for requested array".to_string());
     }
     if shape.iter().any(|&d| d < 0) {
         return Err("ValueError: negative dimensions are not allowed".to_string());
     }
-    let shape: Vec<usize> = shape
+    let shape = shape
         .iter()
         .map(|&d| usize::try_from(d))
         .collect::<Result<_, _>>()
         .map_err(|_| TOO_BIG.to_string())?;
-    let strides =
-        contiguous_strides(&shape, spec.dtype.size, fortran).ok_or_else(|| TOO_BIG.to_string())?;
-    Ok(Variable {
-        name: spec.var.clone(),
-        file: spec.file.clone(),
-        path,
-        dtype: spec.dtype,
-        shape,
-        strides,
-        offset: spec.offset as u64,
-        mode,
-        order: if fortran { 'F' } else { 'C' },
-        closed: false,
-        map: Some(Rc::new(RefCell::new(mapping))),
-        handle: Some(file),
-        map_start,
-        map_len,
-        array_offset: array_offset as usize,
-        npy_header: None,
-    })
+    Ok((shape, fortran))
 }
 
 /// NumPy's ValueError for a mode it does not know (the list in `np.memmap`'s order).

@@ -219,17 +219,9 @@ fn file_rss(id: &Result<(u64, u64), String>) -> Measured<u64> {
     }
 }
 
-/// Perform a scan of `v`. `reopen` maps the variable's file anew (mode `r`) for `release: recreate`;
-/// `has_disk` is false on tmpfs, where each chunk's pages are allocated before they are read.
-pub fn scan(
-    v: &Variable,
-    spec: &ScanSpec,
-    has_disk: bool,
-    reopen: &mut dyn FnMut() -> Result<Variable, String>,
-    report: &mut OpReport,
-) -> Result<ReadResult, String> {
-    v.check_mapped_range()?;
-    let view = apply_index(&v.shape, &v.strides, v.array_offset, &spec.index.items)?;
+/// Rows, rows per chunk and chunk count of a scan of `view`, refused as NumPy's `len()` refuses a 0-d
+/// view, or when the chunks are more than the tutor measures.
+fn chunking(view: &View, spec: &ScanSpec) -> Result<(usize, usize, usize), String> {
     if view.is_scalar || view.shape.is_empty() {
         return Err("TypeError: len() of unsized object".to_string());
     }
@@ -241,60 +233,110 @@ pub fn scan(
             "scan: {rows} rows in chunks of {chunk_rows} make {chunks} chunks; the tutor measures at most {MAX_CHUNKS} (use a larger chunk)"
         ));
     }
+    Ok((rows, chunk_rows, chunks))
+}
+
+/// Read rows `[a, b)` and release them as `spec.release` says; also the file's resident kB right after the
+/// read and after the release.
+fn read_and_release(
+    v: &Variable,
+    spec: &ScanSpec,
+    rows: (usize, usize),
+    has_disk: bool,
+    id: &Result<(u64, u64), String>,
+    reopen: &mut dyn FnMut() -> Result<Variable, String>,
+) -> Result<(ChunkRead, Measured<u64>, Measured<u64>), String> {
+    let (a, b) = rows;
+    match spec.release {
+        Release::Recreate => {
+            let fresh = reopen()?;
+            let read = read_chunk(&fresh, spec, a, b, !has_disk)?;
+            let resident = file_rss(id);
+            drop(fresh); // munmap: the chunk's pages leave this process
+            Ok((read, resident, file_rss(id)))
+        }
+        Release::Dontneed => {
+            let read = read_chunk(v, spec, a, b, !has_disk)?;
+            let resident = file_rss(id);
+            if let Some((lo, hi)) = read.span {
+                dontneed(v, lo, hi)?;
+            }
+            Ok((read, resident, file_rss(id)))
+        }
+        Release::Keep => {
+            let read = read_chunk(v, spec, a, b, !has_disk)?;
+            let resident = file_rss(id);
+            Ok((read, resident.clone(), resident))
+        }
+    }
+}
+
+/// Running totals of a scan over its chunks: a total stays unavailable once one chunk could not measure it.
+struct Totals {
+    nonzero: u64,
+    read_ms: f64,
+    faults: Measured<Faults>,
+    peak: Measured<u64>,
+}
+
+impl Totals {
+    fn new() -> Self {
+        Totals {
+            nonzero: 0,
+            read_ms: 0.0,
+            faults: Measured::Value(Faults::default()),
+            peak: Measured::Value(0),
+        }
+    }
+
+    /// Add one chunk's read, and its resident kB right after the read to the peak.
+    fn add(&mut self, read: &ChunkRead, rss_kb_read: &Measured<u64>) {
+        self.nonzero += read.nonzero;
+        self.read_ms += read.ms;
+        self.faults = match (&self.faults, &read.faults) {
+            (Measured::Value(t), Measured::Value(x)) => Measured::Value(Faults {
+                minor: t.minor + x.minor,
+                major: t.major + x.major,
+            }),
+            (Measured::Unavailable { .. }, _) => self.faults.clone(),
+            (_, Measured::Unavailable { unavailable }) => {
+                Measured::unavailable(unavailable.clone())
+            }
+        };
+        self.peak = match (&self.peak, rss_kb_read) {
+            (Measured::Value(p), Measured::Value(r)) => Measured::Value((*p).max(*r)),
+            (Measured::Unavailable { .. }, _) => self.peak.clone(),
+            (_, Measured::Unavailable { unavailable }) => {
+                Measured::unavailable(unavailable.clone())
+            }
+        };
+    }
+}
+
+/// Perform a scan of `v`. `reopen` maps the variable's file anew (mode `r`) for `release: recreate`;
+/// `has_disk` is false on tmpfs, where each chunk's pages are allocated before they are read.
+pub fn scan(
+    v: &Variable,
+    spec: &ScanSpec,
+    has_disk: bool,
+    reopen: &mut dyn FnMut() -> Result<Variable, String>,
+    report: &mut OpReport,
+) -> Result<ReadResult, String> {
+    v.check_mapped_range()?;
+    let view = apply_index(&v.shape, &v.strides, v.array_offset, &spec.index.items)?;
+    let (rows, chunk_rows, chunks) = chunking(&view, spec)?;
     let elements = checked_size(&view.shape).unwrap_or(0) as u64;
     let id = probe::file_id(&v.path).map_err(|e| format!("cannot stat the file: {e}"));
     let tutor_anon_kb_before = probe::own_anon_kb();
     let rss_kb_before = file_rss(&id);
     let cached_before = cached_pages(&v.path);
     let mut per_chunk = Vec::with_capacity(if spec.summary { 0 } else { chunks });
-    let (mut nonzero, mut read_ms) = (0u64, 0.0f64);
-    let mut faults = Measured::Value(Faults::default());
-    let mut peak: Measured<u64> = Measured::Value(0);
+    let mut totals = Totals::new();
     for c in 0..chunks {
         let a = c * chunk_rows;
         let b = (a + chunk_rows).min(rows);
-        let (read, rss_kb_read, rss_kb) = match spec.release {
-            Release::Recreate => {
-                let fresh = reopen()?;
-                let read = read_chunk(&fresh, spec, a, b, !has_disk)?;
-                let resident = file_rss(&id);
-                drop(fresh); // munmap: the chunk's pages leave this process
-                (read, resident, file_rss(&id))
-            }
-            Release::Dontneed => {
-                let read = read_chunk(v, spec, a, b, !has_disk)?;
-                let resident = file_rss(&id);
-                if let Some((lo, hi)) = read.span {
-                    dontneed(v, lo, hi)?;
-                }
-                (read, resident, file_rss(&id))
-            }
-            Release::Keep => {
-                let read = read_chunk(v, spec, a, b, !has_disk)?;
-                let resident = file_rss(&id);
-                (read, resident.clone(), resident)
-            }
-        };
-        let (n, f, ms) = (read.nonzero, read.faults, read.ms);
-        nonzero += n;
-        read_ms += ms;
-        faults = match (&faults, &f) {
-            (Measured::Value(t), Measured::Value(x)) => Measured::Value(Faults {
-                minor: t.minor + x.minor,
-                major: t.major + x.major,
-            }),
-            (Measured::Unavailable { .. }, _) => faults,
-            (_, Measured::Unavailable { unavailable }) => {
-                Measured::unavailable(unavailable.clone())
-            }
-        };
-        peak = match (&peak, &rss_kb_read) {
-            (Measured::Value(p), Measured::Value(r)) => Measured::Value((*p).max(*r)),
-            (Measured::Unavailable { .. }, _) => peak,
-            (_, Measured::Unavailable { unavailable }) => {
-                Measured::unavailable(unavailable.clone())
-            }
-        };
+        let (read, rss_kb_read, rss_kb) = read_and_release(v, spec, (a, b), has_disk, &id, reopen)?;
+        totals.add(&read, &rss_kb_read);
         if !spec.summary {
             per_chunk.push(ChunkRecord {
                 chunk: c + 1,
@@ -302,8 +344,8 @@ pub fn scan(
                 rss_kb_read,
                 rss_kb,
                 cached: cached_pages(&v.path),
-                faults: f,
-                read_ms: ms,
+                faults: read.faults,
+                read_ms: read.ms,
             });
         }
     }
@@ -317,12 +359,12 @@ pub fn scan(
         elements,
         bytes_used: elements * v.dtype.size as u64,
         span_bytes: span(&view, v.dtype.size).map_or(0, |(lo, hi)| (hi - lo) as u64),
-        nonzero,
+        nonzero: totals.nonzero,
         rss_kb_before,
-        rss_kb_peak: peak,
+        rss_kb_peak: totals.peak,
         cached_before,
-        faults,
-        read_ms,
+        faults: totals.faults,
+        read_ms: totals.read_ms,
         read_ahead: probe::read_ahead(&v.path),
         tutor_anon_kb_before,
         tutor_anon_kb_after: probe::own_anon_kb(),
@@ -332,7 +374,7 @@ pub fn scan(
     report.event = Some(StepEvent::Scanned(scan.clone()));
     report.scan = Some(scan);
     Ok(ReadResult::Scalar(
-        Scalar::Int(nonzero as i64),
+        Scalar::Int(totals.nonzero as i64),
         DType::INT64,
     ))
 }

@@ -1,7 +1,10 @@
 //! The whole lesson as a runnable NumPy script (each step's own line comes from `lesson::code`).
 
+use std::collections::{BTreeMap, BTreeSet};
+
 use crate::lesson::code::{action_code, open_code};
 use crate::lesson::{Action, LoadedLesson, OpenSpec};
+use crate::numpy::dtype::DType;
 use crate::python::{py_comment, py_str};
 
 /// How [`python_script`] writes the script.
@@ -181,23 +184,25 @@ fn indent(code: &str, n: usize) -> String {
         .join("\n")
 }
 
+/// `check_not_truncated(var)` before a step that touches `var`'s mapping, when the lesson truncates a file.
+fn guard(var: &str, needs: &Needs) -> String {
+    if needs.truncation_guard {
+        format!("check_not_truncated({var})\n")
+    } else {
+        String::new()
+    }
+}
+
 /// The Python for one step: runnable code, using `os` (and a child process) where NumPy has no equivalent.
 /// `specs` holds each variable's latest `np.memmap` arguments, for steps that map its file again; `open` names
 /// the variables bound right now.
 fn step_python(
     action: &Action,
-    specs: &std::collections::BTreeMap<String, OpenSpec>,
-    open: &std::collections::BTreeSet<String>,
+    specs: &BTreeMap<String, OpenSpec>,
+    open: &BTreeSet<String>,
     needs: &mut Needs,
     instrument: bool,
 ) -> String {
-    let guard = |var: &str, needs: &Needs| {
-        if needs.truncation_guard {
-            format!("check_not_truncated({var})\n")
-        } else {
-            String::new()
-        }
-    };
     match action {
         Action::Open(_) | Action::Close { .. } => action_code(action),
         Action::Reopen(spec) => format!(
@@ -222,10 +227,7 @@ fn step_python(
             ..
         } => {
             needs.child = true;
-            format!(
-                "def other_process():\n    fd = os.open({}, os.O_WRONLY)\n    os.pwrite(fd, {shown}, {offset})\n    os.close(fd)\n\n\nin_another_process(other_process)",
-                py_str(target.file())
-            )
+            external_write_python(target.file(), *offset, shown)
         }
         Action::ExternalRead {
             target,
@@ -235,98 +237,45 @@ fn step_python(
             ..
         } => {
             needs.child = true;
-            let mut s = format!(
-                "def other_process():\n    fd = os.open({}, os.O_RDONLY)\n    data = os.pread(fd, {length}, {offset})\n    os.close(fd)\n    print('another process read', data.hex(' '))\n",
-                py_str(target.file())
-            );
-            if let Some(dt) = dtype {
-                s.push_str(&format!(
-                    "    usable = len(data) // {size} * {size}\n    print('as {dt}:', np.frombuffer(data[:usable], dtype={}))\n",
-                    py_str(&dt.to_string()),
-                    size = dt.size,
-                ));
-            }
-            if instrument {
-                s.push_str("    print('@@CHILDREAD ' + data.hex())\n");
-            }
-            s.push_str("\n\nin_another_process(other_process)");
-            s
+            external_read_python(target.file(), *offset, *length, dtype.as_ref(), instrument)
         }
-        Action::Crash { var, index, value, .. } => {
+        Action::Crash {
+            var, index, value, ..
+        } => {
             needs.child = true;
             needs.signal = true;
-            let open = match specs.get(var) {
-                Some(spec) => {
-                    let mut own = spec.clone();
-                    own.mode = crate::lesson::Mode::ReadWrite;
-                    if let Some(call) = own.npy.as_mut() {
-                        // np.load takes the mode as mmap_mode: the child maps the .npy read-write too.
-                        call.mode = "r+".to_string();
-                    }
-                    format!("{}  # its own MAP_SHARED mapping", open_code(&own))
-                }
-                None => format!("# ({var} was never opened)"),
-            };
-            format!(
-                "def other_process():\n    {open}\n    {} = {}\n    os.kill(os.getpid(), signal.SIGKILL)  # killed before any flush\n\n\nin_another_process(other_process)",
-                index.to_python(var),
-                value.to_python()
+            crash_python(
+                var,
+                specs.get(var),
+                &index.to_python(var),
+                &value.to_python(),
             )
         }
         Action::ForkWrite { var, index, value } => {
             needs.fork = true;
             format!(
-                "{}def worker():\n    {} = {}  # through the mapping inherited from this process\n\n\nin_forked_worker(worker)",
+                "{}{}",
                 guard(var, needs),
-                index.to_python(var),
-                value.to_python()
+                fork_write_python(&index.to_python(var), &value.to_python())
             )
         }
         Action::Evict { var } => {
             needs.mmap = true;
             needs.os = true;
-            // madvise only on a live shared map: on a copy-on-write one it would discard private changes.
-            let shared = open.contains(var)
-                && specs
-                    .get(var)
-                    .is_some_and(|s| s.mode != crate::lesson::Mode::CopyOnWrite);
-            let file = specs.get(var).map(|s| s.file.as_str()).unwrap_or("");
-            let mut s = String::from(
-                "# The tutor first checks (cachestat) that no page is dirty; Python cannot, so flush before this.\n",
-            );
-            if shared {
-                s.push_str(&format!(
-                    "{var}._mmap.madvise(mmap.MADV_DONTNEED)  # unmap the pages from this array\n"
-                ));
-            }
-            s.push_str(&format!(
-                "fd = os.open({}, os.O_RDONLY)\nos.posix_fadvise(fd, 0, 0, os.POSIX_FADV_DONTNEED)  # drop clean pages from the page cache\nos.close(fd)",
-                py_str(file)
-            ));
-            s
+            evict_python(var, specs, open)
         }
         Action::WaitWriteback { timeout_ms, .. } => {
             needs.time = true;
-            format!(
-                "# Python cannot see one file's dirty pages (the tutor polls cachestat(2) every 100 ms), so this waits\n# as long as the kernel lets a dirty page age before writing it back - without flush() or fsync().\ntime.sleep(min({}, kernel_writeback_delay()))",
-                python_seconds(*timeout_ms)
-            )
+            wait_writeback_python(*timeout_ms)
         }
-        Action::FlushAsync { var } => format!(
-            "# {var}: msync(MS_ASYNC). Python's mmap.flush() is always MS_SYNC and has no asynchronous form; on Linux\n# MS_ASYNC starts no writeback at all (the tutor measures that), so doing nothing is the faithful equivalent.\npass"
-        ),
+        Action::FlushAsync { var } => flush_async_python(var),
         Action::FlushRange {
             var,
             offset,
             length,
         } => {
             needs.mmap = true;
-            format!(
-                "{}# msync(MS_SYNC) of bytes {offset}..{} of {var}'s data only. NumPy maps from the allocation boundary\n# below {var}.offset, and mmap.flush() needs a page-aligned start, as msync does.\nstart = {var}.offset % mmap.ALLOCATIONGRANULARITY{}\naligned = start - start % mmap.PAGESIZE\n{var}._mmap.flush(aligned, start + {length} - aligned)",
-                guard(var, needs),
-                offset.saturating_add(*length),
-                if *offset == 0 { String::new() } else { format!(" + {offset}") }
-            )
+            flush_range_python(var, *offset, *length, needs)
         }
         Action::Truncate {
             target,
@@ -334,35 +283,160 @@ fn step_python(
             touch,
         } => {
             needs.child = true;
-            let mut s = format!(
-                "def other_process():\n    fd = os.open({}, os.O_RDWR)\n",
-                py_str(target.file())
-            );
-            if *touch {
-                needs.mmap = true;
-                s.push_str(&format!(
-                    "    old = mmap.mmap(fd, 0, prot=mmap.PROT_READ)  # map the old length first\n    os.ftruncate(fd, {size})\n    past_end = ({size} + mmap.PAGESIZE - 1) // mmap.PAGESIZE * mmap.PAGESIZE\n    old[past_end]  # touch a page past the new end: SIGBUS kills this process\n"
-                ));
-            } else {
-                s.push_str(&format!("    os.ftruncate(fd, {size})\n"));
-            }
-            s.push_str("    os.close(fd)\n\n\nin_another_process(other_process)");
-            s
-        }        Action::Madvise(m) => {
+            needs.mmap |= *touch;
+            truncate_python(target.file(), *size, *touch)
+        }
+        Action::Madvise(m) => {
             needs.mmap = true;
             format!("{}{}", guard(&m.var, needs), super::scan::madvise_python(m))
         }
         Action::Scan(s) => {
             needs.mmap |= s.release == crate::trace::scan::Release::Dontneed;
-            let code = super::scan::scan_python(s, specs.get(&s.var));
-            let result = if instrument {
-                "_read = total\nprint(_read)"
-            } else {
-                "print(total)"
-            };
-            format!("{}{code}\n{result}", guard(&s.var, needs))
+            scan_step_python(s, specs.get(&s.var), needs, instrument)
         }
     }
+}
+
+/// `wait_writeback`: sleep as long as the kernel lets a dirty page age (Python cannot see dirty pages).
+fn wait_writeback_python(timeout_ms: u64) -> String {
+    format!(
+        "# Python cannot see one file's dirty pages (the tutor polls cachestat(2) every 100 ms), so this waits\n# as long as the kernel lets a dirty page age before writing it back - without flush() or fsync().\ntime.sleep(min({}, kernel_writeback_delay()))",
+        python_seconds(timeout_ms)
+    )
+}
+
+/// `flush_async`: nothing, with a comment on why that is faithful.
+fn flush_async_python(var: &str) -> String {
+    format!(
+        "# {var}: msync(MS_ASYNC). Python's mmap.flush() is always MS_SYNC and has no asynchronous form; on Linux\n# MS_ASYNC starts no writeback at all (the tutor measures that), so doing nothing is the faithful equivalent.\npass"
+    )
+}
+
+/// `scan`: the chunked loop, then the total printed (kept in `_read` when instrumented).
+fn scan_step_python(
+    s: &crate::lesson::scan_steps::ScanSpec,
+    spec: Option<&OpenSpec>,
+    needs: &Needs,
+    instrument: bool,
+) -> String {
+    let code = super::scan::scan_python(s, spec);
+    let result = if instrument {
+        "_read = total\nprint(_read)"
+    } else {
+        "print(total)"
+    };
+    format!("{}{code}\n{result}", guard(&s.var, needs))
+}
+
+/// `external_write`: another process's pwrite(2) of `shown` (the bytes as Python) at `offset` of `file`.
+fn external_write_python(file: &str, offset: u64, shown: &str) -> String {
+    format!(
+        "def other_process():\n    fd = os.open({}, os.O_WRONLY)\n    os.pwrite(fd, {shown}, {offset})\n    os.close(fd)\n\n\nin_another_process(other_process)",
+        py_str(file)
+    )
+}
+
+/// `fork_write`: a forked worker stores `target = value` through the mapping it inherited.
+fn fork_write_python(target: &str, value: &str) -> String {
+    format!(
+        "def worker():\n    {target} = {value}  # through the mapping inherited from this process\n\n\nin_forked_worker(worker)"
+    )
+}
+
+/// `external_read`: another process's pread(2) of `file`, printed as hex (and as `dtype` when given).
+fn external_read_python(
+    file: &str,
+    offset: u64,
+    length: u64,
+    dtype: Option<&DType>,
+    instrument: bool,
+) -> String {
+    let mut s = format!(
+        "def other_process():\n    fd = os.open({}, os.O_RDONLY)\n    data = os.pread(fd, {length}, {offset})\n    os.close(fd)\n    print('another process read', data.hex(' '))\n",
+        py_str(file)
+    );
+    if let Some(dt) = dtype {
+        s.push_str(&format!(
+            "    usable = len(data) // {size} * {size}\n    print('as {dt}:', np.frombuffer(data[:usable], dtype={}))\n",
+            py_str(&dt.to_string()),
+            size = dt.size,
+        ));
+    }
+    if instrument {
+        s.push_str("    print('@@CHILDREAD ' + data.hex())\n");
+    }
+    s.push_str("\n\nin_another_process(other_process)");
+    s
+}
+
+/// `crash`: a child maps the file of `var` (spec `spec`) read-write, stores `target = value` and is SIGKILLed.
+fn crash_python(var: &str, spec: Option<&OpenSpec>, target: &str, value: &str) -> String {
+    let open = match spec {
+        Some(spec) => {
+            let mut own = spec.clone();
+            own.mode = crate::lesson::Mode::ReadWrite;
+            if let Some(call) = own.npy.as_mut() {
+                // np.load takes the mode as mmap_mode: the child maps the .npy read-write too.
+                call.mode = "r+".to_string();
+            }
+            format!("{}  # its own MAP_SHARED mapping", open_code(&own))
+        }
+        None => format!("# ({var} was never opened)"),
+    };
+    format!(
+        "def other_process():\n    {open}\n    {target} = {value}\n    os.kill(os.getpid(), signal.SIGKILL)  # killed before any flush\n\n\nin_another_process(other_process)"
+    )
+}
+
+/// `evict`: drop the pages of `var`'s mapping (if live and shared) and of its file from the page cache.
+fn evict_python(var: &str, specs: &BTreeMap<String, OpenSpec>, open: &BTreeSet<String>) -> String {
+    // madvise only on a live shared map: on a copy-on-write one it would discard private changes.
+    let shared = open.contains(var)
+        && specs
+            .get(var)
+            .is_some_and(|s| s.mode != crate::lesson::Mode::CopyOnWrite);
+    let file = specs.get(var).map(|s| s.file.as_str()).unwrap_or("");
+    let mut s = String::from(
+        "# The tutor first checks (cachestat) that no page is dirty; Python cannot, so flush before this.\n",
+    );
+    if shared {
+        s.push_str(&format!(
+            "{var}._mmap.madvise(mmap.MADV_DONTNEED)  # unmap the pages from this array\n"
+        ));
+    }
+    s.push_str(&format!(
+        "fd = os.open({}, os.O_RDONLY)\nos.posix_fadvise(fd, 0, 0, os.POSIX_FADV_DONTNEED)  # drop clean pages from the page cache\nos.close(fd)",
+        py_str(file)
+    ));
+    s
+}
+
+/// `flush_range`: msync(MS_SYNC) of `length` bytes at `offset` of `var`'s data, from a page-aligned start.
+fn flush_range_python(var: &str, offset: u64, length: u64, needs: &Needs) -> String {
+    format!(
+        "{}# msync(MS_SYNC) of bytes {offset}..{} of {var}'s data only. NumPy maps from the allocation boundary\n# below {var}.offset, and mmap.flush() needs a page-aligned start, as msync does.\nstart = {var}.offset % mmap.ALLOCATIONGRANULARITY{}\naligned = start - start % mmap.PAGESIZE\n{var}._mmap.flush(aligned, start + {length} - aligned)",
+        guard(var, needs),
+        offset.saturating_add(length),
+        if offset == 0 { String::new() } else { format!(" + {offset}") }
+    )
+}
+
+/// `truncate`: another process shrinks `file` to `size` bytes (and with `touch`, touches its old mapping past
+/// the new end, dying of SIGBUS).
+fn truncate_python(file: &str, size: u64, touch: bool) -> String {
+    let mut s = format!(
+        "def other_process():\n    fd = os.open({}, os.O_RDWR)\n",
+        py_str(file)
+    );
+    if touch {
+        s.push_str(&format!(
+            "    old = mmap.mmap(fd, 0, prot=mmap.PROT_READ)  # map the old length first\n    os.ftruncate(fd, {size})\n    past_end = ({size} + mmap.PAGESIZE - 1) // mmap.PAGESIZE * mmap.PAGESIZE\n    old[past_end]  # touch a page past the new end: SIGBUS kills this process\n"
+        ));
+    } else {
+        s.push_str(&format!("    os.ftruncate(fd, {size})\n"));
+    }
+    s.push_str("    os.close(fd)\n\n\nin_another_process(other_process)");
+    s
 }
 
 /// Seconds as a Python number: `40`, `0.5`.
@@ -386,9 +460,18 @@ pub fn python_script(lesson: &LoadedLesson, opts: ScriptOptions) -> String {
             .any(|s| matches!(s.action, Action::Truncate { .. })),
         ..Needs::default()
     };
+    // The body first: it decides which imports and helpers the header needs.
+    let body = script_body(lesson, opts, &mut needs);
+    let mut out = script_header(lesson, opts, &needs);
+    out.push_str(&body);
+    out
+}
+
+/// Every step's code under its `# Step N:` comment, recording in `needs` what the steps use.
+fn script_body(lesson: &LoadedLesson, opts: ScriptOptions, needs: &mut Needs) -> String {
     let mut names: Vec<String> = Vec::new();
-    let mut specs = std::collections::BTreeMap::new();
-    let mut open = std::collections::BTreeSet::new();
+    let mut specs = BTreeMap::new();
+    let mut open = BTreeSet::new();
     let mut body = String::new();
     for step in &lesson.steps {
         if let Action::Open(spec) | Action::Reopen(spec) = &step.action {
@@ -396,7 +479,7 @@ pub fn python_script(lesson: &LoadedLesson, opts: ScriptOptions) -> String {
                 names.push(spec.var.clone());
             }
         }
-        let code = step_python(&step.action, &specs, &open, &mut needs, opts.instrument);
+        let code = step_python(&step.action, &specs, &open, needs, opts.instrument);
         match &step.action {
             // A failing open binds nothing, as in Python.
             Action::Open(spec) | Action::Reopen(spec) => {
@@ -419,42 +502,52 @@ pub fn python_script(lesson: &LoadedLesson, opts: ScriptOptions) -> String {
             body.push_str(&format!("# ({})\n", py_comment(&step.note)));
         }
         if opts.instrument {
-            let names_py = format!(
-                "[{}]",
-                names
-                    .iter()
-                    .map(|n| py_str(n))
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            );
-            body.push_str(&format!(
-                "_read = None\ntry:\n{}\n    _error = None\nexcept Exception as e:\n    _error = _describe(e)\n    print(_error)\n_report({}, {names_py}, _error, None if _read is None else str(_read))\n",
-                indent(&code, 4),
-                step.number
-            ));
-            continue;
-        }
-        let only_comments = code.lines().all(|l| l.trim_start().starts_with('#'));
-        match &step.expect_error {
-            Some(expected) if !only_comments => {
-                let shown = if needs.truncation_guard {
-                    "str(e) if isinstance(e, TruncatedError) else type(e).__name__ + ': ' + str(e)"
-                } else {
-                    "type(e).__name__ + ': ' + str(e)"
-                };
-                body.push_str(&format!(
-                    "try:\n{}\nexcept Exception as e:  # expected: {}\n    print({shown})\n",
-                    indent(&code, 4),
-                    py_comment(expected)
-                ));
-            }
-            _ => {
-                body.push_str(&code);
-                body.push('\n');
-            }
+            body.push_str(&instrumented_step(&code, step.number, &names));
+        } else {
+            body.push_str(&plain_step(&code, step.expect_error.as_deref(), needs));
         }
     }
+    body
+}
 
+/// A step's code in `try`, reporting what it saw (`_report`) whether it raised or not.
+fn instrumented_step(code: &str, number: usize, names: &[String]) -> String {
+    let names_py = format!(
+        "[{}]",
+        names
+            .iter()
+            .map(|n| py_str(n))
+            .collect::<Vec<_>>()
+            .join(", ")
+    );
+    format!(
+        "_read = None\ntry:\n{}\n    _error = None\nexcept Exception as e:\n    _error = _describe(e)\n    print(_error)\n_report({number}, {names_py}, _error, None if _read is None else str(_read))\n",
+        indent(code, 4),
+    )
+}
+
+/// A step's code as it is, or in `try`/`except` printing the error when the step expects one.
+fn plain_step(code: &str, expect_error: Option<&str>, needs: &Needs) -> String {
+    let only_comments = code.lines().all(|l| l.trim_start().starts_with('#'));
+    match expect_error {
+        Some(expected) if !only_comments => {
+            let shown = if needs.truncation_guard {
+                "str(e) if isinstance(e, TruncatedError) else type(e).__name__ + ': ' + str(e)"
+            } else {
+                "type(e).__name__ + ': ' + str(e)"
+            };
+            format!(
+                "try:\n{}\nexcept Exception as e:  # expected: {}\n    print({shown})\n",
+                indent(code, 4),
+                py_comment(expected)
+            )
+        }
+        _ => format!("{code}\n"),
+    }
+}
+
+/// The script's opening comment, its imports and the helpers its steps use.
+fn script_header(lesson: &LoadedLesson, opts: ScriptOptions, needs: &Needs) -> String {
     let mut out = String::new();
     out.push_str(&format!(
         "# {}\n#\n# Exported by `memmap-tutor export python {}`: the lesson's steps as plain NumPy.\n",
@@ -468,6 +561,30 @@ pub fn python_script(lesson: &LoadedLesson, opts: ScriptOptions) -> String {
         out.push_str("# Instrumented: after every step it prints one '@@STEP {json}' line for memmap-tutor's cross-check.\n");
     }
     out.push('\n');
+    let imports = imports(opts, needs);
+    for i in &imports {
+        out.push_str(i);
+        out.push('\n');
+    }
+    if !imports.is_empty() {
+        out.push('\n');
+    }
+    out.push_str("import numpy as np\n");
+    let helpers = [
+        (needs.child, CHILD_HELPER),
+        (needs.fork, FORK_HELPER),
+        (needs.truncation_guard, TRUNCATION_HELPER),
+        (needs.time, WRITEBACK_HELPER),
+        (opts.instrument, INSTRUMENT_HELPER),
+    ];
+    for (_, helper) in helpers.iter().filter(|(needed, _)| *needed) {
+        out.push_str(&format!("\n{helper}"));
+    }
+    out
+}
+
+/// The standard-library imports the steps use, in the script's order.
+fn imports(opts: ScriptOptions, needs: &Needs) -> Vec<&'static str> {
     let mut imports = Vec::new();
     if needs.os || needs.child || needs.truncation_guard || needs.fork || opts.instrument {
         imports.push("import os");
@@ -487,31 +604,7 @@ pub fn python_script(lesson: &LoadedLesson, opts: ScriptOptions) -> String {
     if needs.time {
         imports.push("import time");
     }
-    for i in &imports {
-        out.push_str(i);
-        out.push('\n');
-    }
-    if !imports.is_empty() {
-        out.push('\n');
-    }
-    out.push_str("import numpy as np\n");
-    if needs.child {
-        out.push_str(&format!("\n{CHILD_HELPER}"));
-    }
-    if needs.fork {
-        out.push_str(&format!("\n{FORK_HELPER}"));
-    }
-    if needs.truncation_guard {
-        out.push_str(&format!("\n{TRUNCATION_HELPER}"));
-    }
-    if needs.time {
-        out.push_str(&format!("\n{WRITEBACK_HELPER}"));
-    }
-    if opts.instrument {
-        out.push_str(&format!("\n{INSTRUMENT_HELPER}"));
-    }
-    out.push_str(&body);
-    out
+    imports
 }
 
 #[cfg(test)]

@@ -1,7 +1,7 @@
 //! The `outcome` sentence of a step: what its operation did, in words, from the typed [`StepEvent`].
 
 use super::plural;
-use crate::trace::{EvictedMapping, MapOverrun, StepEvent, TouchResult};
+use crate::trace::{EvictedMapping, MapOverrun, PageState, StepEvent, TouchResult};
 
 /// One human line on what happened, e.g. `the child (pid 7) stored … killed by SIGKILL (signal 9) …`.
 pub fn outcome(event: &StepEvent) -> String {
@@ -11,25 +11,13 @@ pub fn outcome(event: &StepEvent) -> String {
             dict,
             data_offset,
             written,
-        } => format!(
-            "{} a .npy header (format {version}, {}): {dict}; the data starts at byte {data_offset}, a multiple of 64",
-            if *written { "wrote" } else { "read" },
-            plural(*data_offset, "byte")
-        ),
+        } => npy_opened(version, dict, *data_offset, *written),
         StepEvent::ForkWrote {
             pid,
             var,
             bytes,
             shared,
-        } => format!(
-            "a forked worker (pid {pid}) stored {} through the copy of `{var}`'s mapping it inherited and exited: {}",
-            plural(*bytes as u64, "byte"),
-            if *shared {
-                "the mapping is MAP_SHARED, so the parent's array and the file see the store at once"
-            } else {
-                "the mapping is MAP_PRIVATE (mode c), so the store stayed in the worker's private copy and died with it"
-            }
-        ),
+        } => fork_wrote(*pid, var, *bytes, *shared),
         StepEvent::Reopened { file, mode } => {
             format!("mapped {file} again (mode {mode}): the array shows what the file holds now")
         }
@@ -49,15 +37,7 @@ pub fn outcome(event: &StepEvent) -> String {
             offset,
             bytes,
             values,
-        } => format!(
-            "another process (pid {pid}) read {} at offset {offset} with pread(2): {}{}",
-            plural(bytes.len() as u64, "byte"),
-            crate::python::hex_spaced(bytes),
-            values
-                .as_ref()
-                .map(|v| format!(" = {}", v.split_whitespace().collect::<Vec<_>>().join(" ")))
-                .unwrap_or_default()
-        ),
+        } => external_read(*pid, *offset, bytes, values.as_deref()),
         StepEvent::ChildFailed { said } => {
             format!("the child process failed: {}", said.join("; "))
         }
@@ -83,55 +63,22 @@ pub fn outcome(event: &StepEvent) -> String {
             "{filesystem} has no disk behind the page cache: there is no writeback to wait for"
         ),
         StepEvent::NothingToWaitFor => "no dirty pages: nothing to wait for".to_string(),
-        StepEvent::WrittenBackByKernel { pages, ms } => format!(
-            "the kernel's flusher wrote {} back on its own after {:.1} s (measured; no msync, no fsync)",
-            plural(*pages, "page"),
-            *ms as f64 / 1000.0
-        ),
+        StepEvent::WrittenBackByKernel { pages, ms } => written_back(*pages, *ms),
         StepEvent::WritebackTimedOut {
             ms,
             dirty,
             writeback,
-        } => format!(
-            "timed out after {:.1} s: {} dirty and {writeback} under writeback still (the kernel writes a dirty \
-             page back once it is older than vm.dirty_expire_centisecs)",
-            *ms as f64 / 1000.0,
-            plural(*dirty, "page"),
-        ),
+        } => writeback_timed_out(*ms, *dirty, *writeback),
         StepEvent::NothingToFlush { var, mode } => format!(
             "`{var}` is mode {mode}: nothing of it can reach the file, so there is nothing to flush"
         ),
-        StepEvent::FlushedAsync { before, after } => match (before, after) {
-            (Some(b), Some(a)) if b.dirty == a.dirty && a.writeback == 0 => format!(
-                "msync(MS_ASYNC) returned; dirty pages {} before and {} after, none under writeback: \
-                 on Linux MS_ASYNC schedules nothing",
-                b.dirty, a.dirty
-            ),
-            (Some(b), Some(a)) => format!(
-                "msync(MS_ASYNC) returned; dirty pages {} before, {} after, {} under writeback \
-                 (the kernel's own flusher may have run meanwhile: MS_ASYNC itself schedules nothing on Linux)",
-                b.dirty, a.dirty, a.writeback
-            ),
-            _ => "msync(MS_ASYNC) returned (page cache unavailable here, so its effect is not measured)"
-                .to_string(),
-        },
+        StepEvent::FlushedAsync { before, after } => flushed_async(before.as_ref(), after.as_ref()),
         StepEvent::FlushedRange {
             start,
             stop,
             pages,
             dirty,
-        } => {
-            let range = format!(
-                "msync(MS_SYNC) of file bytes {start}..{stop} ({})",
-                plural(*pages, "page")
-            );
-            match dirty {
-                Some((b, a)) => {
-                    format!("{range}; dirty pages of the file {b} before, {a} after")
-                }
-                None => range,
-            }
-        }
+        } => flushed_range(*start, *stop, *pages, *dirty),
         StepEvent::Truncated {
             pid,
             size,
@@ -153,6 +100,89 @@ pub fn outcome(event: &StepEvent) -> String {
         }
         StepEvent::Advised(a) => super::scan::advised(a),
         StepEvent::Scanned(s) => super::scan::scanned(s),
+    }
+}
+
+/// `np.load`/`open_memmap` read or wrote a .npy header.
+fn npy_opened(version: &str, dict: &str, data_offset: u64, written: bool) -> String {
+    format!(
+        "{} a .npy header (format {version}, {}): {dict}; the data starts at byte {data_offset}, a multiple of 64",
+        if written { "wrote" } else { "read" },
+        plural(data_offset, "byte")
+    )
+}
+
+/// A forked worker stored through its inherited mapping; who sees the store.
+fn fork_wrote(pid: u32, var: &str, bytes: usize, shared: bool) -> String {
+    format!(
+        "a forked worker (pid {pid}) stored {} through the copy of `{var}`'s mapping it inherited and exited: {}",
+        plural(bytes as u64, "byte"),
+        if shared {
+            "the mapping is MAP_SHARED, so the parent's array and the file see the store at once"
+        } else {
+            "the mapping is MAP_PRIVATE (mode c), so the store stayed in the worker's private copy and died with it"
+        }
+    )
+}
+
+/// Another process's pread(2): the bytes as hex, and decoded when the step gave a dtype.
+fn external_read(pid: u32, offset: u64, bytes: &[u8], values: Option<&str>) -> String {
+    format!(
+        "another process (pid {pid}) read {} at offset {offset} with pread(2): {}{}",
+        plural(bytes.len() as u64, "byte"),
+        crate::python::hex_spaced(bytes),
+        values
+            .map(|v| format!(" = {}", v.split_whitespace().collect::<Vec<_>>().join(" ")))
+            .unwrap_or_default()
+    )
+}
+
+/// A `wait_writeback` saw the kernel's flusher write the file's dirty pages back.
+fn written_back(pages: u64, ms: u64) -> String {
+    format!(
+        "the kernel's flusher wrote {} back on its own after {:.1} s (measured; no msync, no fsync)",
+        plural(pages, "page"),
+        ms as f64 / 1000.0
+    )
+}
+
+/// A `wait_writeback` gave up with pages still dirty or under writeback.
+fn writeback_timed_out(ms: u64, dirty: u64, writeback: u64) -> String {
+    format!(
+        "timed out after {:.1} s: {} dirty and {writeback} under writeback still (the kernel writes a dirty \
+         page back once it is older than vm.dirty_expire_centisecs)",
+        ms as f64 / 1000.0,
+        plural(dirty, "page"),
+    )
+}
+
+/// msync(MS_ASYNC) returned; what the dirty counts around it show.
+fn flushed_async(before: Option<&PageState>, after: Option<&PageState>) -> String {
+    match (before, after) {
+        (Some(b), Some(a)) if b.dirty == a.dirty && a.writeback == 0 => format!(
+            "msync(MS_ASYNC) returned; dirty pages {} before and {} after, none under writeback: \
+             on Linux MS_ASYNC schedules nothing",
+            b.dirty, a.dirty
+        ),
+        (Some(b), Some(a)) => format!(
+            "msync(MS_ASYNC) returned; dirty pages {} before, {} after, {} under writeback \
+             (the kernel's own flusher may have run meanwhile: MS_ASYNC itself schedules nothing on Linux)",
+            b.dirty, a.dirty, a.writeback
+        ),
+        _ => "msync(MS_ASYNC) returned (page cache unavailable here, so its effect is not measured)"
+            .to_string(),
+    }
+}
+
+/// msync(MS_SYNC) of a byte range; the file's dirty pages before and after where measured.
+fn flushed_range(start: u64, stop: u64, pages: u64, dirty: Option<(u64, u64)>) -> String {
+    let range = format!(
+        "msync(MS_SYNC) of file bytes {start}..{stop} ({})",
+        plural(pages, "page")
+    );
+    match dirty {
+        Some((b, a)) => format!("{range}; dirty pages of the file {b} before, {a} after"),
+        None => range,
     }
 }
 

@@ -19,6 +19,7 @@ mod readahead;
 mod smaps;
 mod snapshot;
 mod system;
+mod vmflags;
 mod work;
 
 pub(crate) use cachestat::page_state_beneath;
@@ -47,6 +48,7 @@ pub use smaps::mapping_state;
 pub use snapshot::{snapshot, FileSnapshot};
 pub use system::{dirty_expire_centisecs, dirty_writeback_centisecs};
 pub(crate) use system::{kernel_release, page_size};
+pub use vmflags::vm_flags;
 pub use work::{probe_work, ProbeWork};
 
 /// Filesystem facts for a path (statfs).

@@ -14,6 +14,32 @@ use crate::lesson::{Action, LoadedLesson, ResolvedStep};
 use crate::probe;
 use crate::trace::{Environment, LessonInfo, Measured, StepRecord, Trace};
 
+/// What performing one step gave, with its timing: the engine's outcome, the value a `read` printed, when it
+/// started and ended, its page faults, and when the probing after it began.
+struct Performed {
+    outcome: crate::engine::StepOutcome,
+    read: Option<crate::trace::ReadValue>,
+    started: std::time::Instant,
+    performed: std::time::Instant,
+    elapsed_ms: f64,
+    faults: Measured<crate::trace::Faults>,
+    probe_started: std::time::Instant,
+}
+
+/// Whether the step may shrink or empty its file (`w+`, `truncate`): the Disk Write verdict allows for it.
+fn truncates(step: &ResolvedStep) -> bool {
+    matches!(&step.action, Action::Open(s) | Action::Reopen(s) if s.mode == crate::lesson::Mode::Write)
+        || matches!(&step.action, Action::Truncate { .. })
+}
+
+/// Whether the step raised the error the lesson expects of it.
+fn expected_error(step: &ResolvedStep, error: Option<&str>) -> bool {
+    match (error, &step.expect_error) {
+        (Some(e), Some(want)) => e.contains(want.as_str()),
+        _ => false,
+    }
+}
+
 /// Performs a lesson's steps one at a time, recording a [`StepRecord`] for each.
 pub struct Runner<'a> {
     lesson: &'a LoadedLesson,
@@ -102,24 +128,8 @@ impl<'a> Runner<'a> {
     pub fn step(&mut self) -> Option<StepRecord> {
         let step = self.lesson.steps.get(self.next)?;
         self.next += 1;
-        let mut var = step.action.var().to_string();
-        if var.is_empty() {
-            // A file named directly: show it through a variable that maps it, if any.
-            if let Some(f) = step.action.named_file() {
-                let mapped = self.files.iter().find(|(v, vf)| {
-                    vf.as_str() == f && self.engine.variable(v).is_some_and(|x| x.is_open())
-                });
-                if let Some((v, _)) = mapped {
-                    var = v.clone();
-                }
-            }
-        }
-        // The file being opened is sampled around the step; the name is bound to it only if
-        // the open succeeds (a failed `np.memmap(...)` leaves the old binding, as in Python).
-        let mut rebound = None;
-        if let Action::Open(spec) | Action::Reopen(spec) = &step.action {
-            rebound = Some((spec.var.clone(), self.bind(&spec.var, Some(&spec.file))));
-        }
+        let var = self.step_var(step);
+        let rebound = self.bind_opened(step);
         // Outside-process steps may name a file that no variable maps.
         let file = self
             .files
@@ -127,33 +137,16 @@ impl<'a> Runner<'a> {
             .cloned()
             .or_else(|| step.action.named_file().map(str::to_string));
         let path = file.as_ref().map(|f| self.engine.workdir().join(f));
-
-        if let Action::Close { var } = &step.action {
-            // What it printed at the end of the previous step (nothing touched it since).
-            if let Some(a) = self.shown.arrays.get(var) {
-                if a.state == crate::trace::ArrayLife::Open {
-                    self.last_seen.insert(var.clone(), a.str.clone());
-                }
-            }
-        }
+        self.remember_last_seen(step);
         let before = if self.probes {
             disk::Sample::take(path.as_deref())
         } else {
             disk::Sample::off()
         };
-        let faults_before = probe::faults_now();
-        let started = std::time::Instant::now();
-        let mut outcome = self.engine.perform(&step.action);
-        let performed = std::time::Instant::now();
-        // A `read` step prints what it read: NumPy touches those elements inside the statement, so the
-        // printing belongs to the step (its faults, its pages).
-        let read = outcome.read.as_ref().map(|r| observe::read_value(step, r));
-        let elapsed_ms = started.elapsed().as_secs_f64() * 1e3;
-        let faults_after = probe::faults_now();
-        let probe_started = std::time::Instant::now();
+        let mut run = self.perform_timed(step);
 
         // A failed open leaves the old binding (as in Python).
-        let error = outcome.error.clone();
+        let error = run.outcome.error.clone();
         if let (Some((v, previous)), Some(_)) = (rebound, &error) {
             self.bind(&v, previous.as_deref());
         }
@@ -165,69 +158,34 @@ impl<'a> Runner<'a> {
         };
 
         // 1. One snapshot of every kernel probe, before anything is read for display.
-        let looked = if self.probes {
-            self.shown
-                .look(&self.engine, &self.bound, file.as_deref(), &touched)
-        } else {
-            shown::Looked::default()
-        };
+        let looked = self.look(&file, &touched);
         let snaps = &looked.snaps;
-        self.track_dirty_age(step, &file, started, performed, &mut outcome.report);
+        self.track_dirty_age(
+            step,
+            &file,
+            run.started,
+            run.performed,
+            &mut run.outcome.report,
+        );
         let mapping = if self.probes {
             observe::mapping(&self.engine, &var)
         } else {
             Measured::unavailable("probes off")
         };
-        let after = match (&path, &file) {
-            _ if !self.probes => disk::Sample::off(),
-            (Some(_), Some(f)) => match snaps.get(f) {
-                Some(s) => disk::Sample::of(s),
-                None => disk::Sample::take(path.as_deref()),
-            },
-            _ => disk::Sample::take(None),
-        };
-
-        let truncates = matches!(&step.action, Action::Open(s) | Action::Reopen(s) if s.mode == crate::lesson::Mode::Write)
-            || matches!(&step.action, Action::Truncate { .. });
-        let verdict = disk::decide(&self.environment, &before, &after, truncates);
-        let expected_error = match (&error, &step.expect_error) {
-            (Some(e), Some(want)) => e.contains(want.as_str()),
-            _ => false,
-        };
-        let faults = probe::faults_between(&faults_before, &faults_after);
+        let after = self.sample_after(&path, &file, snaps);
+        let verdict = disk::decide(&self.environment, &before, &after, truncates(step));
 
         // 2. Display reads, which change nothing the snapshot measured (see observe).
         let readers = observe::Readers::default();
-        for name in self.shown.changed_vars(&touched, &self.files) {
-            self.shown.observe(
-                &self.engine,
-                &name,
-                &self.files,
-                &self.last_seen,
-                &readers,
-                self.probes,
-            );
-        }
-        let arrays = self.shown.arrays.clone();
-        let mut files = self.shown.files.clone();
-        if let (Some(f), true) = (step.action.named_file(), var.is_empty()) {
-            // A file named directly (no variable): show it under its own name, in this step only.
-            if let Some(state) = observe::file(&self.engine, "", f, &readers) {
-                files.insert("", state);
-            }
-        }
+        let (arrays, files) = self.display(step, &var, &touched, &readers);
         let file_state = files.get(&var).cloned();
         let watches = self.watch(step.number, &readers);
 
         // 3. Check that the display reads left nothing behind; record what they did separately.
-        let observer = if self.probes {
-            self.footprint(snaps, &var, &mapping, &readers)
-        } else {
-            crate::trace::ObserverFootprint::default()
-        };
+        let observer = self.footprint(snaps, &var, &mapping, &readers);
         // One map per file (several variables may map the same file), taken again where it changed.
         let page_map = self.shown.page_map.clone();
-        let probe_ms = probe_started.elapsed().as_secs_f64() * 1e3;
+        let probe_ms = run.probe_started.elapsed().as_secs_f64() * 1e3;
         let pages = after
             .pages
             .clone()
@@ -238,8 +196,8 @@ impl<'a> Runner<'a> {
             op: step.action.op(),
             code: step.code.clone(),
             ok: error.is_none(),
+            expected_error: expected_error(step, error.as_deref()),
             error,
-            expected_error,
             var,
             arrays,
             file: file_state,
@@ -249,35 +207,158 @@ impl<'a> Runner<'a> {
             allocation: after
                 .allocation
                 .unwrap_or_else(|| Measured::unavailable("no file")),
-            faults,
+            faults: run.faults,
             mapping,
-            read,
+            read: run.read,
             watches,
             note: step.note.clone(),
-            report: outcome.report,
+            report: run.outcome.report,
             page_map,
             observer,
-            elapsed_ms,
+            elapsed_ms: run.elapsed_ms,
             probe_ms,
             script: None,
         })
     }
 
+    /// The variable a step is shown through: its own, or for a file named directly, a variable that maps it.
+    fn step_var(&self, step: &ResolvedStep) -> String {
+        let var = step.action.var().to_string();
+        if !var.is_empty() {
+            return var;
+        }
+        let Some(f) = step.action.named_file() else {
+            return var;
+        };
+        let mapped = self.files.iter().find(|(v, vf)| {
+            vf.as_str() == f && self.engine.variable(v).is_some_and(|x| x.is_open())
+        });
+        mapped.map_or(var, |(v, _)| v.clone())
+    }
+
+    /// The file being opened is sampled around the step, so its name is bound before the step; the variable
+    /// and its previous file, to bind back if the open fails (a failed `np.memmap(...)` leaves the old
+    /// binding, as in Python).
+    fn bind_opened(&mut self, step: &ResolvedStep) -> Option<(String, Option<String>)> {
+        if let Action::Open(spec) | Action::Reopen(spec) = &step.action {
+            return Some((spec.var.clone(), self.bind(&spec.var, Some(&spec.file))));
+        }
+        None
+    }
+
+    /// Before a `close`: keep what the variable printed at the end of the previous step (nothing touched it
+    /// since), for the views of closed variables.
+    fn remember_last_seen(&mut self, step: &ResolvedStep) {
+        if let Action::Close { var } = &step.action {
+            if let Some(a) = self.shown.arrays.get(var) {
+                if a.state == crate::trace::ArrayLife::Open {
+                    self.last_seen.insert(var.clone(), a.str.clone());
+                }
+            }
+        }
+    }
+
+    /// Perform the step with the engine, timing it and counting its page faults.
+    fn perform_timed(&mut self, step: &ResolvedStep) -> Performed {
+        let faults_before = probe::faults_now();
+        let started = std::time::Instant::now();
+        let outcome = self.engine.perform(&step.action);
+        let performed = std::time::Instant::now();
+        // A `read` step prints what it read: NumPy touches those elements inside the statement, so the
+        // printing belongs to the step (its faults, its pages).
+        let read = outcome.read.as_ref().map(|r| observe::read_value(step, r));
+        let elapsed_ms = started.elapsed().as_secs_f64() * 1e3;
+        let faults_after = probe::faults_now();
+        Performed {
+            outcome,
+            read,
+            started,
+            performed,
+            elapsed_ms,
+            faults: probe::faults_between(&faults_before, &faults_after),
+            probe_started: std::time::Instant::now(),
+        }
+    }
+
+    /// The kernel's look at every mapped file and the step's `file`, taken again where `touched` says.
+    fn look(&mut self, file: &Option<String>, touched: &shown::Touched) -> shown::Looked {
+        if !self.probes {
+            return shown::Looked::default();
+        }
+        self.shown
+            .look(&self.engine, &self.bound, file.as_deref(), touched)
+    }
+
+    /// The step's file after the step: from this step's snapshot where there is one.
+    fn sample_after(
+        &self,
+        path: &Option<std::path::PathBuf>,
+        file: &Option<String>,
+        snaps: &BTreeMap<String, probe::FileSnapshot>,
+    ) -> disk::Sample {
+        match (path, file) {
+            _ if !self.probes => disk::Sample::off(),
+            (Some(_), Some(f)) => match snaps.get(f) {
+                Some(s) => disk::Sample::of(s),
+                None => disk::Sample::take(path.as_deref()),
+            },
+            _ => disk::Sample::take(None),
+        }
+    }
+
+    /// Observe again the variables the step changed (display reads) and return every array and file shown;
+    /// a file the step names directly (no variable) is shown under its own name, in this step only.
+    fn display(
+        &mut self,
+        step: &ResolvedStep,
+        var: &str,
+        touched: &shown::Touched,
+        readers: &observe::Readers,
+    ) -> (
+        crate::trace::Records<crate::trace::ArrayState>,
+        crate::trace::Records<crate::trace::FileState>,
+    ) {
+        for name in self.shown.changed_vars(touched, &self.files) {
+            self.shown.observe(
+                &self.engine,
+                &name,
+                &self.files,
+                &self.last_seen,
+                readers,
+                self.probes,
+            );
+        }
+        let arrays = self.shown.arrays.clone();
+        let mut files = self.shown.files.clone();
+        if let (Some(f), true) = (step.action.named_file(), var.is_empty()) {
+            if let Some(state) = observe::file(&self.engine, "", f, readers) {
+                files.insert("", state);
+            }
+        }
+        (arrays, files)
+    }
+
     /// Read the elements the quiz asks about after step `number`, quietly (a display read).
     fn watch(&self, number: usize, readers: &observe::Readers) -> Vec<crate::trace::ReadValue> {
-        let mut out = Vec::new();
-        for q in &self.lesson.lesson.quiz {
-            let Some(about) = &q.about else { continue };
-            if about.kind() != Some(AboutKind::Value) || about.step != Some(number) {
+        let mut out: Vec<crate::trace::ReadValue> = Vec::new();
+        // Elements asked about (`about: {kind: value}`) and compared (`derive: … measure: value`) at this step.
+        let asked = self.lesson.lesson.quiz.iter().filter_map(|q| {
+            let about = q.about.as_ref()?;
+            (about.kind() == Some(AboutKind::Value) && about.step == Some(number))
+                .then(|| (about.var.clone(), about.index.clone()))
+        });
+        let compared = crate::lesson::compare::compared_values(&self.lesson.lesson, number)
+            .into_iter()
+            .map(|(var, index)| (var, Some(index)));
+        for (var, text) in asked.chain(compared) {
+            let Some(text) = text else { continue };
+            if out.iter().any(|w| w.expr == text) {
                 continue;
             }
-            let Some(text) = &about.index else { continue };
-            let Ok(index) = crate::expr::index::parse_index(text) else {
+            let Ok(index) = crate::expr::index::parse_index(&text) else {
                 continue;
             };
-            let var = about
-                .var
-                .clone()
+            let var = var
                 .or_else(|| index.var.clone())
                 .unwrap_or_else(|| "arr".to_string());
             let Some(v) = self.engine.variable(&var).filter(|v| v.is_open()) else {
@@ -285,7 +366,7 @@ impl<'a> Runner<'a> {
             };
             let (str, repr) = observe::watched(v, &index, readers);
             out.push(crate::trace::ReadValue {
-                expr: text.clone(),
+                expr: text,
                 str,
                 repr,
             });
@@ -333,6 +414,9 @@ impl<'a> Runner<'a> {
         mapping: &Measured<crate::trace::MappingState>,
         readers: &observe::Readers,
     ) -> crate::trace::ObserverFootprint {
+        if !self.probes {
+            return crate::trace::ObserverFootprint::default();
+        }
         let mut notes = readers.notes();
         let mut cached_pages = 0;
         for (rel, snap) in snaps {
