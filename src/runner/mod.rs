@@ -1,7 +1,9 @@
 //! Runs a lesson: performs each step with the engine, probes the system around it, and records the trace.
 
 mod disk;
+mod environment;
 mod observe;
+mod readers;
 pub mod script;
 mod shown;
 
@@ -71,21 +73,10 @@ pub(crate) const OBSERVE_ALL_ENV: &str = "MEMMAP_TUTOR_OBSERVE_ALL";
 impl<'a> Runner<'a> {
     /// Prepare to run `lesson` inside `workdir` (which must exist).
     pub fn new(lesson: &'a LoadedLesson, workdir: &Path) -> Runner<'a> {
-        let (filesystem, has_disk) = match probe::fs_info(workdir) {
-            Measured::Value(fs) => (fs.name, fs.has_disk),
-            Measured::Unavailable { unavailable } => (format!("unknown ({unavailable})"), true),
-        };
         Runner {
             lesson,
             engine: Engine::new(workdir),
-            environment: Environment {
-                kernel: probe::kernel_release(),
-                page_size: probe::page_size() as usize,
-                filesystem,
-                has_disk,
-                dirty_expire_centisecs: probe::dirty_expire_centisecs(),
-                dirty_writeback_centisecs: probe::dirty_writeback_centisecs(),
-            },
+            environment: environment::measure(workdir),
             next: 0,
             files: BTreeMap::new(),
             bound: BTreeMap::new(),
@@ -163,7 +154,6 @@ impl<'a> Runner<'a> {
         self.track_dirty_age(
             step,
             &file,
-            &looked.counts,
             run.started,
             run.performed,
             &mut run.outcome.report,
@@ -286,10 +276,8 @@ impl<'a> Runner<'a> {
         if !self.probes {
             return shown::Looked::default();
         }
-        let mut rels: std::collections::BTreeSet<String> = self.bound.keys().cloned().collect();
-        rels.extend(file.clone());
         self.shown
-            .look(self.engine.workdir(), &rels, &self.bound, touched)
+            .look(&self.engine, &self.bound, file.as_deref(), touched)
     }
 
     /// The step's file after the step: from this step's snapshot where there is one.
@@ -383,7 +371,6 @@ impl<'a> Runner<'a> {
         &mut self,
         step: &ResolvedStep,
         file: &Option<String>,
-        counts: &BTreeMap<String, Measured<crate::trace::PageState>>,
         started: std::time::Instant,
         performed: std::time::Instant,
         report: &mut crate::trace::OpReport,
@@ -394,13 +381,13 @@ impl<'a> Runner<'a> {
                 report.dirtied_at_step = Some(n);
             }
         }
-        for (rel, pages) in counts {
+        for (rel, pages) in &self.shown.counts {
             match pages.value() {
-                Some(p) if p.dirty + p.writeback > 0 => {
-                    self.dirty_since
-                        .entry(rel.clone())
-                        .or_insert((step.number, started));
+                // Only a file newly dirty is inserted (no String copy per dirty file per step).
+                Some(p) if p.dirty + p.writeback > 0 && !self.dirty_since.contains_key(rel) => {
+                    self.dirty_since.insert(rel.clone(), (step.number, started));
                 }
+                Some(p) if p.dirty + p.writeback > 0 => {}
                 Some(_) => {
                     self.dirty_since.remove(rel);
                 }
