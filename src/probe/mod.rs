@@ -9,6 +9,7 @@ mod fileview;
 mod fstype;
 mod handles;
 mod mincore;
+mod own_vma;
 mod pagemap;
 mod pid_scan;
 mod proc_pid;
@@ -21,6 +22,7 @@ mod system;
 mod vmflags;
 mod work;
 
+pub(crate) use cachestat::page_state_beneath;
 pub use cachestat::{page_state, page_state_range};
 pub(crate) use faults::{faults_between, faults_now};
 pub use fiemap::{allocation, extents};
@@ -32,11 +34,12 @@ pub(crate) use handles::release_file;
 pub use handles::release_files;
 pub(crate) use handles::{confine_to, pin_file};
 pub use mincore::resident_pages;
+pub use own_vma::own_mapping_state;
 pub use pagemap::page_map;
 pub use pid_scan::{present_runs, scan_unsupported, PageRun, VmaQuery};
 pub use proc_pid::{
     mapping_memory, parse_maps_line, parse_stat_faults, proc_faults, proc_mapping_state, proc_maps,
-    PidPage, ProcMapping, ProcessPages,
+    PidPage, ProcMapping, ProcStat, ProcessPages,
 };
 pub use ptes::{page_entry, PageEntry};
 pub use quiet::QuietFile;

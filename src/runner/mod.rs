@@ -1,7 +1,9 @@
 //! Runs a lesson: performs each step with the engine, probes the system around it, and records the trace.
 
 mod disk;
+mod environment;
 mod observe;
+mod readers;
 pub mod script;
 mod shown;
 
@@ -71,21 +73,10 @@ pub(crate) const OBSERVE_ALL_ENV: &str = "MEMMAP_TUTOR_OBSERVE_ALL";
 impl<'a> Runner<'a> {
     /// Prepare to run `lesson` inside `workdir` (which must exist).
     pub fn new(lesson: &'a LoadedLesson, workdir: &Path) -> Runner<'a> {
-        let (filesystem, has_disk) = match probe::fs_info(workdir) {
-            Measured::Value(fs) => (fs.name, fs.has_disk),
-            Measured::Unavailable { unavailable } => (format!("unknown ({unavailable})"), true),
-        };
         Runner {
             lesson,
             engine: Engine::new(workdir),
-            environment: Environment {
-                kernel: probe::kernel_release(),
-                page_size: probe::page_size() as usize,
-                filesystem,
-                has_disk,
-                dirty_expire_centisecs: probe::dirty_expire_centisecs(),
-                dirty_writeback_centisecs: probe::dirty_writeback_centisecs(),
-            },
+            environment: environment::measure(workdir),
             next: 0,
             files: BTreeMap::new(),
             bound: BTreeMap::new(),
@@ -163,7 +154,6 @@ impl<'a> Runner<'a> {
         self.track_dirty_age(
             step,
             &file,
-            &looked.counts,
             run.started,
             run.performed,
             &mut run.outcome.report,
@@ -286,10 +276,8 @@ impl<'a> Runner<'a> {
         if !self.probes {
             return shown::Looked::default();
         }
-        let mut rels: std::collections::BTreeSet<String> = self.bound.keys().cloned().collect();
-        rels.extend(file.clone());
         self.shown
-            .look(self.engine.workdir(), &rels, &self.bound, touched)
+            .look(&self.engine, &self.bound, file.as_deref(), touched)
     }
 
     /// The step's file after the step: from this step's snapshot where there is one.
@@ -343,19 +331,25 @@ impl<'a> Runner<'a> {
 
     /// Read the elements the quiz asks about after step `number`, quietly (a display read).
     fn watch(&self, number: usize, readers: &observe::Readers) -> Vec<crate::trace::ReadValue> {
-        let mut out = Vec::new();
-        for q in &self.lesson.lesson.quiz {
-            let Some(about) = &q.about else { continue };
-            if about.kind() != Some(AboutKind::Value) || about.step != Some(number) {
+        let mut out: Vec<crate::trace::ReadValue> = Vec::new();
+        // Elements asked about (`about: {kind: value}`) and compared (`derive: … measure: value`) at this step.
+        let asked = self.lesson.lesson.quiz.iter().filter_map(|q| {
+            let about = q.about.as_ref()?;
+            (about.kind() == Some(AboutKind::Value) && about.step == Some(number))
+                .then(|| (about.var.clone(), about.index.clone()))
+        });
+        let compared = crate::lesson::compare::compared_values(&self.lesson.lesson, number)
+            .into_iter()
+            .map(|(var, index)| (var, Some(index)));
+        for (var, text) in asked.chain(compared) {
+            let Some(text) = text else { continue };
+            if out.iter().any(|w| w.expr == text) {
                 continue;
             }
-            let Some(text) = &about.index else { continue };
-            let Ok(index) = crate::expr::index::parse_index(text) else {
+            let Ok(index) = crate::expr::index::parse_index(&text) else {
                 continue;
             };
-            let var = about
-                .var
-                .clone()
+            let var = var
                 .or_else(|| index.var.clone())
                 .unwrap_or_else(|| "arr".to_string());
             let Some(v) = self.engine.variable(&var).filter(|v| v.is_open()) else {
@@ -363,7 +357,7 @@ impl<'a> Runner<'a> {
             };
             let (str, repr) = observe::watched(v, &index, readers);
             out.push(crate::trace::ReadValue {
-                expr: text.clone(),
+                expr: text,
                 str,
                 repr,
             });
@@ -377,7 +371,6 @@ impl<'a> Runner<'a> {
         &mut self,
         step: &ResolvedStep,
         file: &Option<String>,
-        counts: &BTreeMap<String, Measured<crate::trace::PageState>>,
         started: std::time::Instant,
         performed: std::time::Instant,
         report: &mut crate::trace::OpReport,
@@ -388,13 +381,13 @@ impl<'a> Runner<'a> {
                 report.dirtied_at_step = Some(n);
             }
         }
-        for (rel, pages) in counts {
+        for (rel, pages) in &self.shown.counts {
             match pages.value() {
-                Some(p) if p.dirty + p.writeback > 0 => {
-                    self.dirty_since
-                        .entry(rel.clone())
-                        .or_insert((step.number, started));
+                // Only a file newly dirty is inserted (no String copy per dirty file per step).
+                Some(p) if p.dirty + p.writeback > 0 && !self.dirty_since.contains_key(rel) => {
+                    self.dirty_since.insert(rel.clone(), (step.number, started));
                 }
+                Some(p) if p.dirty + p.writeback > 0 => {}
                 Some(_) => {
                     self.dirty_since.remove(rel);
                 }
