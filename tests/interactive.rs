@@ -13,6 +13,16 @@ fn spawn(args: &[&str], tmpdir: &std::path::Path) -> rexpect::session::PtySessio
     spawn_command(cmd, Some(20_000)).expect("spawn in a pty")
 }
 
+/// The default lesson's JSON trace with its temporary files under `tmpdir` (the same filesystem as the walk).
+fn run_json_in(tmpdir: &std::path::Path) -> serde_json::Value {
+    let out = common::tutor()
+        .env("TMPDIR", tmpdir)
+        .args(["run", "--format", "json"])
+        .output()
+        .expect("runs");
+    serde_json::from_slice(&out.stdout).expect("valid JSON")
+}
+
 /// rexpect reads the terminal byte by byte as Latin-1; spell UTF-8 text the same way to match it.
 fn l1(s: &str) -> String {
     s.bytes().map(char::from).collect()
@@ -143,6 +153,27 @@ fn step_walks_predicts_and_quits_cleanly() {
     p.exp_string(&l1("[[0. 1. 2.]")).unwrap();
     p.exp_string(&l1("✘ Not quite — the run measured A (5.0)."))
         .unwrap();
+    // Question 3 is derived from step 2's record and the kernel's settings: asked once step 2 has run, graded
+    // from the run exactly as `quiz` grades it (the JSON trace carries the same answer).
+    p.exp_string(&l1("A question the run has answered (decided by step 2):"))
+        .unwrap();
+    p.exp_string(&l1("3. If we skip calling flush()")).unwrap();
+    p.exp_string(&l1(
+        "Your answer (A-D, h hint, t table, Enter skip, q quit): ",
+    ))
+    .unwrap();
+    p.send_line("A").unwrap();
+    let trace = run_json_in(tmp.path());
+    match trace["quiz"][2]["answer_index"].as_u64() {
+        Some(0) => p.exp_string(&l1("✔ Right.")).unwrap(),
+        Some(k) => p
+            .exp_string(&l1(&format!(
+                "✘ Wrong — the answer is {}",
+                (b'A' + k as u8) as char
+            )))
+            .unwrap(),
+        None => p.exp_string(&l1("○ Not graded: ")).unwrap(),
+    };
 
     p.exp_string(&l1("Next: step 3 · Flush changes to disk"))
         .unwrap();
@@ -163,4 +194,42 @@ fn step_walks_predicts_and_quits_cleanly() {
         "left behind: {:?}",
         common::listing(tmp.path())
     );
+}
+
+/// Questions about the run that no step asks as a prediction (the first disk write of the whole run) are asked
+/// when every step has run, graded from the run; Enter skips one and shows the answer.
+#[test]
+fn step_asks_the_remaining_questions_about_the_run_at_the_end() {
+    let tmp = tempfile::tempdir().unwrap();
+    let trace = run_json_in(tmp.path());
+    let mut p = spawn(&["step", "--width", "100"], tmp.path());
+    let go = "[Enter] perform the step, t table, q quit: ";
+    let skip = "Enter skip, q quit): ";
+    // Step 1; the prediction before step 2 (skipped); step 2; question 3 (skipped); steps 3 and 4.
+    for wait in [go, skip, go, skip, go, go] {
+        p.exp_string(&l1(wait)).unwrap();
+        p.send_line("").unwrap();
+    }
+    p.exp_string(&l1("All steps done.")).unwrap();
+    p.exp_string(&l1(
+        "A question the run has answered (the run has decided it):",
+    ))
+    .unwrap();
+    p.exp_string(&l1("2. At which step are the changes saved to disk?"))
+        .unwrap();
+    p.exp_string(&l1(skip)).unwrap();
+    p.send_line("C").unwrap();
+    match trace["quiz"][1]["answer_index"].as_u64() {
+        Some(2) => p.exp_string(&l1(
+            "✔ Right. The Disk Write column is first measured Yes at step 3",
+        )),
+        Some(_) => p.exp_string(&l1("✘ Wrong — the answer is")),
+        None => p.exp_string(&l1("○ Not graded: cannot be measured here")),
+    }
+    .unwrap();
+    p.exp_string(&l1("[Enter] to finish: ")).unwrap();
+    p.send_line("").unwrap();
+    p.exp_string(&l1("Mappings closed. Temporary files removed."))
+        .unwrap();
+    p.exp_eof().unwrap();
 }

@@ -216,25 +216,32 @@ fn ask_one(
         Key::Choice(i) => i,
         Key::Skip | Key::Quit => return Ok(Outcome::Quit),
     };
+    style.emit(&verdict(q, Some(chosen), style))?;
     let Some(answer) = q.answer else {
-        let why = q.not_graded.as_deref().unwrap_or("no answer key");
-        style.emit(&style.wrap(&crate::term_safe::cleaned(&format!(
-            "○ Not graded: {why}.\n\n"
-        ))))?;
         return Ok(Outcome::Unscored);
     };
-    // The right choice by its text as well as its letter: the letter changes with `--shuffle`.
-    let verdict = if chosen == answer {
-        style.verdict(true, "✔ Right.")
+    Ok(if chosen == answer {
+        Outcome::Right
     } else {
-        style.verdict(
-            false,
-            &format!(
-                "✘ Wrong — the answer is {} ({}).",
-                quiz::letter(answer),
-                q.choices[answer]
-            ),
-        )
+        Outcome::Wrong
+    })
+}
+
+/// The verdict on an answer (`None`: skipped), with the explanation, ready to print: `✔ Right.`, `✘ Wrong — the
+/// answer is B (text).`, `Measured:` for a skipped question, or `○ Not graded: why.` where the run cannot grade it.
+pub(crate) fn verdict(q: &Asked, chosen: Option<usize>, style: &Style) -> String {
+    let Some(answer) = q.answer else {
+        let why = q.not_graded.as_deref().unwrap_or("no answer key");
+        return style.wrap(&crate::term_safe::cleaned(&format!(
+            "○ Not graded: {why}.\n\n"
+        )));
+    };
+    // The right choice by its text as well as its letter: the letter changes with `--shuffle`.
+    let named = format!("{} ({})", quiz::letter(answer), q.choices[answer]);
+    let verdict = match chosen {
+        Some(c) if c == answer => style.verdict(true, "✔ Right."),
+        Some(_) => style.verdict(false, &format!("✘ Wrong — the answer is {named}.")),
+        None => format!("The answer is {named}."),
     };
     let explanation = if q.explanation.is_empty() {
         String::new()
@@ -242,10 +249,5 @@ fn ask_one(
         format!(" {}", q.explanation)
     };
     let explanation = crate::term_safe::cleaned(&explanation);
-    style.emit(&style.wrap(&format!("{verdict}{explanation}\n\n")))?;
-    Ok(if chosen == answer {
-        Outcome::Right
-    } else {
-        Outcome::Wrong
-    })
+    style.wrap(&format!("{verdict}{explanation}\n\n"))
 }

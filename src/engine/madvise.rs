@@ -103,6 +103,7 @@ pub fn madvise(v: &Variable, spec: &MadviseSpec, report: &mut OpReport) -> Resul
         rss_kb_after: rss_kb(addr),
         cached_before,
         cached_after: cached_pages(&v.path),
+        vm_flags_after: probe::vm_flags(addr + start as usize),
         read_ahead: probe::read_ahead(&v.path),
     };
     report.event = Some(StepEvent::Advised(advice.clone()));

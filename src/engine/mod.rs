@@ -491,6 +491,12 @@ impl Engine {
         &self.workdir
     }
 
+    /// The work directory's own descriptor (None when it could not be opened), for probes asking about
+    /// files beneath it without walking its path again.
+    pub(crate) fn workdir_fd(&self) -> Option<&std::fs::File> {
+        self.dir.as_ref().ok().map(|d| d.file())
+    }
+
     /// Perform one action for real.
     pub fn perform(&mut self, action: &Action) -> StepOutcome {
         self.report = OpReport::default();

@@ -2,6 +2,7 @@
 
 pub mod builtin;
 pub mod code;
+pub mod compare;
 pub mod expect;
 pub(crate) mod model;
 pub(crate) mod npy;

@@ -64,7 +64,11 @@ pub struct Claim {
     /// The step whose record decides the claim.
     pub step: usize,
     /// What that step must show (the keys of a step's `expect`).
+    #[serde(default)]
     pub expect: super::expect::Expect,
+    /// Comparisons of measurements that must hold as well (see [`Comparison`]), e.g. a file size.
+    #[serde(default)]
+    pub compare: Vec<Comparison>,
     /// The measured cell shown with the claim.
     #[serde(default)]
     pub cites: Option<Cite>,
@@ -319,11 +323,20 @@ pub struct Question {
 pub struct Derivation {
     /// The choice this condition selects, by its text.
     pub choice: String,
-    /// The step whose record decides it.
-    pub step: usize,
+    /// The step whose record decides `expect` (needed with `expect` or `first_since`).
+    #[serde(default)]
+    pub step: Option<usize>,
     /// What that step must show (the keys of a step's `expect`).
     #[serde(default)]
     pub expect: super::expect::Expect,
+    /// `step` is the first step at or after this one whose record shows `expect` (every step from here to
+    /// `step` must measurably not show it), e.g. the first step whose Disk Write is Yes.
+    #[serde(default)]
+    pub first_since: Option<usize>,
+    /// Comparisons of two measurements (of two steps, or two variables, or one with a given value) that must
+    /// all hold, e.g. the cached pages after one scan against those after another.
+    #[serde(default)]
+    pub compare: Vec<Comparison>,
     /// Kernel settings it needs, measured at the start of the run.
     #[serde(default)]
     pub kernel: Option<KernelExpect>,
@@ -335,6 +348,40 @@ pub struct Derivation {
     /// The measured cells shown with `says`.
     #[serde(default)]
     pub cites: Vec<Cite>,
+}
+
+/// `left is right`: two measured quantities compared, e.g. `{left: {step: 9, measure: faults.major}, is: greater,
+/// right: {step: 12, measure: faults.major}}`.
+#[derive(Debug, Clone, Deserialize, Serialize, PartialEq, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Comparison {
+    pub left: Quantity,
+    /// `less`, `greater`, `equal`, `differs` (`less`/`greater` only for counts and numbers).
+    pub is: String,
+    pub right: Quantity,
+}
+
+/// One side of a comparison: a measurement of one step (`step` + `measure`), or a given `text`.
+#[derive(Debug, Clone, Default, Deserialize, Serialize, PartialEq, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Quantity {
+    /// The step whose record holds the measurement.
+    #[serde(default)]
+    pub step: Option<usize>,
+    /// `cached`, `dirty`, `writeback`, `resident`, `peak_resident`, `faults.major`, `faults.minor`, `size`
+    /// (file bytes), `signal` (of a step's child process), `array`, `file`, `read`, `error`, `value` (needs
+    /// `index`).
+    #[serde(default)]
+    pub measure: Option<String>,
+    /// The variable `array`, `file`, `size` and the page counts refer to (default: the step's variable).
+    #[serde(default)]
+    pub var: Option<String>,
+    /// For `value`: the element, e.g. `a[1]` (read through the mapping after the step).
+    #[serde(default)]
+    pub index: Option<String>,
+    /// A given value instead of a measurement (compared as a number when both sides are numbers).
+    #[serde(default)]
+    pub text: Option<super::expect::Text>,
 }
 
 /// Kernel settings a derivation depends on.

@@ -128,5 +128,27 @@ pub(crate) fn scan_facts(s: &ScanReport) -> Vec<(String, String)> {
 
 /// The facts lines of a madvise step.
 pub(crate) fn advice_facts(a: &AdviceReport) -> Vec<(String, String)> {
-    vec![("Read-ahead".to_string(), read_ahead_text(&a.read_ahead))]
+    vec![
+        ("Read-ahead".to_string(), read_ahead_text(&a.read_ahead)),
+        ("VM flags".to_string(), vm_flags_text(&a.vm_flags_after)),
+    ]
+}
+
+/// `rd mr mw me sd sr (sr: the kernel reads ahead of faults, …)`: the flags as smaps lists them, and what
+/// the read-advice ones mean.
+fn vm_flags_text(m: &Measured<Vec<String>>) -> String {
+    measured(m, |flags| {
+        let has = |f: &str| flags.iter().any(|x| x == f);
+        let meaning = if has("sr") {
+            "sr: marked as read sequentially - faults read ahead of the page, and reclaim ignores its use"
+        } else if has("rr") {
+            "rr: marked as read randomly - faults read only the page"
+        } else {
+            "neither sr nor rr: the default read-around"
+        };
+        format!(
+            "{} ({meaning}; VmFlags of the mapping in /proc/self/smaps)",
+            flags.join(" ")
+        )
+    })
 }

@@ -9,7 +9,7 @@ use linux_raw_sys::general::{__NR_cachestat, cachestat, cachestat_range};
 
 use crate::trace::{Measured, PageState};
 
-use super::handles::handle;
+use super::handles::{handle, handle_id};
 use super::system::{kernel_release, page_size};
 
 /// Page-cache state of the whole file (cachestat over [0, EOF)).
@@ -32,6 +32,48 @@ pub fn page_state_range(path: &Path, offset: u64, len: u64) -> Measured<PageStat
         Err(e) => return Measured::unavailable(format!("fstat({}) failed: {e}", path.display())),
     };
     page_state_on(&h.file, size, offset, len)
+}
+
+/// Whole-file counts of the file named `rel` beneath the open directory `dir` (`path` is the same file
+/// by its full name, the probes' key), or None when nothing is there (as `Path::exists`: a symlink is
+/// followed). Asked at every step of every file, so it costs one fstatat beneath the directory (not a walk
+/// of the work directory's whole path) and one cachestat on the probes' fd, whose size needs no fstat of
+/// its own while the name still holds the probed inode.
+pub(crate) fn page_state_beneath(
+    dir: &File,
+    rel: &str,
+    path: &Path,
+) -> Option<Measured<PageState>> {
+    let name = std::ffi::CString::new(rel).ok()?;
+    // SAFETY: an all-zero stat is a valid value of this plain C struct; the kernel overwrites it.
+    let mut st: libc::stat = unsafe { std::mem::zeroed() };
+    // SAFETY: fstatat on a directory fd open for the call, a NUL-terminated name and a writable stat.
+    if unsafe { libc::fstatat(dir.as_raw_fd(), name.as_ptr(), &mut st, 0) } != 0 {
+        return None;
+    }
+    let (h, id) = match handle_id(path) {
+        Ok(x) => x,
+        Err(e) => {
+            return Some(Measured::unavailable(format!(
+                "cannot open {}: {e}",
+                path.display()
+            )))
+        }
+    };
+    let size = if id == (st.st_dev, st.st_ino) {
+        st.st_size as u64
+    } else {
+        match h.file.metadata() {
+            Ok(m) => m.len(),
+            Err(e) => {
+                return Some(Measured::unavailable(format!(
+                    "fstat({}) failed: {e}",
+                    path.display()
+                )))
+            }
+        }
+    };
+    Some(page_state_on(&h.file, size, 0, 0))
 }
 
 /// [`page_state_range`] on an open probe fd of a file whose size is `size` (a caller asking for many

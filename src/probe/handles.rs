@@ -96,16 +96,21 @@ fn table() -> MutexGuard<'static, Option<HashMap<PathBuf, Entry>>> {
 /// file's owner, root (CAP_FOWNER) or a user allowed to write the file; anyone else is refused, and
 /// the probe says so (see `cachestat::explain_error`).
 pub(crate) fn handle(path: &Path) -> io::Result<Handle> {
+    handle_id(path).map(|(h, _)| h)
+}
+
+/// [`handle`] and the (device, inode) of the file its fd holds.
+pub(crate) fn handle_id(path: &Path) -> io::Result<(Handle, (u64, u64))> {
     let mut guard = table();
     let map = guard.get_or_insert_with(HashMap::new);
     if let Some(e) = map.get(path).filter(|e| e.pinned) {
-        return Ok(e.handle.clone());
+        return Ok((e.handle.clone(), (e.dev, e.ino)));
     }
     // lstat: a symlink now at the path is a different inode, and is then refused by the open.
     let meta = std::fs::symlink_metadata(path)?;
     if let Some(e) = map.get(path) {
         if e.dev == meta.dev() && e.ino == meta.ino() {
-            return Ok(e.handle.clone());
+            return Ok((e.handle.clone(), (e.dev, e.ino)));
         }
     }
     let handle = Handle {
@@ -127,7 +132,7 @@ pub(crate) fn handle(path: &Path) -> io::Result<Handle> {
             direct: None,
         },
     );
-    Ok(handle)
+    Ok((handle, (fmeta.dev(), fmeta.ino())))
 }
 
 /// An `O_RDONLY | O_DIRECT` fd of the file now at `path`, kept open like [`handle`]'s.

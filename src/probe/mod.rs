@@ -9,6 +9,7 @@ mod fileview;
 mod fstype;
 mod handles;
 mod mincore;
+mod own_vma;
 mod pagemap;
 mod pid_scan;
 mod proc_pid;
@@ -18,8 +19,10 @@ mod readahead;
 mod smaps;
 mod snapshot;
 mod system;
+mod vmflags;
 mod work;
 
+pub(crate) use cachestat::page_state_beneath;
 pub use cachestat::{page_state, page_state_range};
 pub(crate) use faults::{faults_between, faults_now};
 pub use fiemap::{allocation, extents};
@@ -31,6 +34,7 @@ pub(crate) use handles::release_file;
 pub use handles::release_files;
 pub(crate) use handles::{confine_to, pin_file};
 pub use mincore::resident_pages;
+pub use own_vma::own_mapping_state;
 pub use pagemap::page_map;
 pub use pid_scan::{present_runs, scan_unsupported, PageRun, VmaQuery};
 pub use proc_pid::{
@@ -44,6 +48,7 @@ pub use smaps::mapping_state;
 pub use snapshot::{snapshot, FileSnapshot};
 pub use system::{dirty_expire_centisecs, dirty_writeback_centisecs};
 pub(crate) use system::{kernel_release, page_size};
+pub use vmflags::vm_flags;
 pub use work::{probe_work, ProbeWork};
 
 /// Filesystem facts for a path (statfs).

@@ -1,5 +1,6 @@
 //! Derived questions: the right choice is the one whose measured condition (`derive:`) holds in this run.
 
+use crate::lesson::expect::Expect;
 use crate::lesson::model::{Derivation, KernelExpect, Question};
 use crate::lesson::{Action, LoadedLesson};
 use crate::trace::{Environment, Trace};
@@ -25,7 +26,8 @@ pub enum Derived {
 
 /// How one derivation came out.
 enum Holds {
-    Yes,
+    /// It holds; the compared measurements in words (for the `Measured:` line).
+    Yes(Vec<String>),
     No(String),
     Unknown(String),
 }
@@ -40,16 +42,16 @@ pub fn decide(q: &Question, lesson: &LoadedLesson, trace: &Trace) -> Option<Deri
     let mut failed = Vec::new();
     for d in &q.derive {
         match holds(d, lesson, trace) {
-            Holds::Yes => holding.push(d),
+            Holds::Yes(facts) => holding.push((d, facts)),
             Holds::No(why) => failed.push(format!("`{}`: {why}", d.choice)),
             Holds::Unknown(why) => unknown.push(why),
         }
     }
     Some(match (holding.as_slice(), unknown.first()) {
-        ([d], _) => match choice_index(&d.choice, &q.choices) {
+        ([(d, facts)], _) => match choice_index(&d.choice, &q.choices) {
             Some(choice) => Derived::Answer {
                 choice,
-                measured: measured_line(d, trace),
+                measured: measured_line(d, facts, trace),
                 explanation: d
                     .explanation
                     .as_deref()
@@ -69,11 +71,32 @@ pub fn decide(q: &Question, lesson: &LoadedLesson, trace: &Trace) -> Option<Deri
             "the conditions of {} all hold: the run does not single out one choice",
             several
                 .iter()
-                .map(|d| format!("`{}`", d.choice))
+                .map(|(d, _)| format!("`{}`", d.choice))
                 .collect::<Vec<_>>()
                 .join(", ")
         )),
     })
+}
+
+/// Every step a derived question's conditions read, sorted, once each (empty when it is not derived): the last is
+/// the step after which the run has decided it.
+pub fn steps_named(q: &Question) -> Vec<usize> {
+    let mut steps: Vec<usize> = q
+        .derive
+        .iter()
+        .flat_map(|d| {
+            let since = d.first_since.zip(d.step).map(|(a, b)| a..=b);
+            d.step.into_iter().chain(since.into_iter().flatten()).chain(
+                d.compare
+                    .iter()
+                    .flat_map(|c| [c.left.step, c.right.step])
+                    .flatten(),
+            )
+        })
+        .collect();
+    steps.sort_unstable();
+    steps.dedup();
+    steps
 }
 
 /// The choice a derivation names, by its text (spaces and case ignored).
@@ -83,11 +106,12 @@ pub fn choice_index(text: &str, choices: &[String]) -> Option<usize> {
 }
 
 /// `Measured: <says> (cited cells)`.
-fn measured_line(d: &Derivation, trace: &Trace) -> String {
+fn measured_line(d: &Derivation, facts: &[String], trace: &Trace) -> String {
     let cells: Vec<String> = d
         .cites
         .iter()
         .map(|c| crate::present::cite::cited_cell(trace, c))
+        .chain(facts.iter().cloned())
         .collect();
     let cells = if cells.is_empty() {
         String::new()
@@ -101,17 +125,13 @@ fn measured_line(d: &Derivation, trace: &Trace) -> String {
 }
 
 fn holds(d: &Derivation, lesson: &LoadedLesson, trace: &Trace) -> Holds {
-    let Some(rec) = trace.steps.iter().find(|r| r.step == d.step) else {
-        return Holds::Unknown(format!("step {} did not run", d.step));
-    };
-    // A `cached` count after an evict cannot be decided without a disk (the page cache is the only copy).
-    let evicted = lesson
-        .steps
-        .iter()
-        .take_while(|s| s.number <= d.step)
-        .any(|s| matches!(s.action, Action::Evict { .. }));
     let mut checks = Vec::new();
-    verify::check_step_after(&d.expect, rec, &trace.environment, evicted, &mut checks);
+    if let Some(n) = d.step.filter(|_| d.expect != Expect::default()) {
+        match expect_at(d, n, lesson, trace) {
+            Ok(mut c) => checks.append(&mut c),
+            Err(why) => return Holds::Unknown(why),
+        }
+    }
     if let Some(k) = &d.kernel {
         checks.extend(kernel_checks(k, &trace.environment));
     }
@@ -123,10 +143,78 @@ fn holds(d: &Derivation, lesson: &LoadedLesson, trace: &Trace) -> Holds {
             Outcome::Pass => {}
         }
     }
+    if let (Some(since), Some(n)) = (d.first_since, d.step) {
+        if let Some(h) = not_shown_before(d, since, n, lesson, trace) {
+            return h;
+        }
+    }
+    let mut facts = Vec::new();
+    for c in &d.compare {
+        match crate::verify::compare::holds(c, lesson, trace) {
+            Ok(said) => facts.push(said),
+            Err(crate::verify::compare::NotHeld::No(why)) => return Holds::No(why),
+            Err(crate::verify::compare::NotHeld::Unknown(why)) => unknown = unknown.or(Some(why)),
+        }
+    }
     match unknown {
         Some(why) => Holds::Unknown(why),
-        None => Holds::Yes,
+        None => Holds::Yes(facts),
     }
+}
+
+/// The checks of the derivation's `expect` against step `n`'s record (`Err`: the step did not run).
+fn expect_at(
+    d: &Derivation,
+    n: usize,
+    lesson: &LoadedLesson,
+    trace: &Trace,
+) -> Result<Vec<verify::Check>, String> {
+    let rec = trace
+        .steps
+        .iter()
+        .find(|r| r.step == n)
+        .ok_or_else(|| format!("step {n} did not run"))?;
+    // A `cached` count after an evict cannot be decided without a disk (the page cache is the only copy).
+    let evicted = lesson
+        .steps
+        .iter()
+        .take_while(|s| s.number <= n)
+        .any(|s| matches!(s.action, Action::Evict { .. }));
+    let mut checks = Vec::new();
+    verify::check_step_after(&d.expect, rec, &trace.environment, evicted, &mut checks);
+    Ok(checks)
+}
+
+/// `first_since`: no step from `since` up to (not including) `n` may show `expect`; `None` when none does.
+fn not_shown_before(
+    d: &Derivation,
+    since: usize,
+    n: usize,
+    lesson: &LoadedLesson,
+    trace: &Trace,
+) -> Option<Holds> {
+    for m in since..n {
+        let checks = match expect_at(d, m, lesson, trace) {
+            Ok(c) => c,
+            Err(why) => return Some(Holds::Unknown(why)),
+        };
+        let failed = checks.iter().any(|c| matches!(c.outcome, Outcome::Fail(_)));
+        let skipped = checks.iter().find_map(|c| match &c.outcome {
+            Outcome::Skip(why) => Some(why.clone()),
+            _ => None,
+        });
+        match (failed, skipped) {
+            (true, _) => continue,
+            // Step m might already show it: which step came first cannot be told here.
+            (false, Some(why)) => return Some(Holds::Unknown(format!("step {m}: {why}"))),
+            (false, None) => {
+                return Some(Holds::No(format!(
+                    "step {m}, before step {n}, already shows it"
+                )))
+            }
+        }
+    }
+    None
 }
 
 /// The kernel settings a derivation names, checked against those measured at the start of the run.
@@ -238,5 +326,117 @@ mod tests {
         env.has_disk = false;
         env.filesystem = "tmpfs".into();
         assert!(matches!(outcome(&env), Outcome::Skip(w) if w.starts_with("tmpfs")));
+    }
+
+    /// A small lesson with comparison, first-step and value conditions, run for real.
+    const COMPARED: &str = r#"
+title: compared
+steps:
+  - {op: open, var: a, file: c.dat, dtype: int32, mode: w+, shape: 1024}
+  - {op: open, var: b, file: c.dat, dtype: int32, mode: r+}
+  - {op: assign, index: "a[1]", value: 7}
+  - {op: flush, var: a}
+  - {op: external_write, var: a, offset: 4, value: 9}
+quiz:
+  - question: Did b see a's store?
+    choices: ["yes", "no"]
+    derive:
+      - choice: "yes"
+        compare: [{left: {step: 2, measure: value, index: "b[1]"}, is: differs, right: {step: 3, measure: value, index: "b[1]"}}]
+        says: b[1] changed
+      - choice: "no"
+        compare: [{left: {step: 2, measure: value, index: "b[1]"}, is: equal, right: {step: 3, measure: value, index: "b[1]"}}]
+        says: b[1] kept its value
+  - question: Which step first wrote to disk?
+    choices: [Step 3, Step 4, Step 5]
+    derive:
+      - {choice: Step 3, step: 3, first_since: 1, expect: {disk_write: true}, says: step 3 wrote}
+      - {choice: Step 4, step: 4, first_since: 1, expect: {disk_write: true}, says: step 4 wrote}
+      - {choice: Step 5, step: 5, first_since: 1, expect: {disk_write: true}, says: step 5 wrote}
+  - question: More dirty pages after the store or after the flush?
+    choices: [The store, The flush]
+    derive:
+      - choice: The store
+        compare: [{left: {step: 3, measure: dirty}, is: greater, right: {step: 4, measure: dirty}}]
+        says: more after the store
+      - choice: The flush
+        compare: [{left: {step: 3, measure: dirty}, is: less, right: {step: 4, measure: dirty}}]
+        says: more after the flush
+  - question: How big is the file?
+    choices: ["4096", "4"]
+    derive:
+      - {choice: "4096", compare: [{left: {step: 5, measure: size, var: b}, is: equal, right: {text: 4096}}], says: 4096 bytes}
+      - {choice: "4", compare: [{left: {text: "4"}, is: equal, right: {step: 5, measure: size}}], says: 4 bytes}
+"#;
+
+    fn answer(q: &Question, lesson: &LoadedLesson, trace: &Trace) -> Result<String, String> {
+        match decide(q, lesson, trace) {
+            Some(Derived::Answer {
+                choice, measured, ..
+            }) => Ok(format!("{} | {measured}", q.choices[choice])),
+            other => Err(format!("{other:?}")),
+        }
+    }
+
+    #[test]
+    fn comparisons_first_steps_and_values_are_decided_by_the_run() {
+        let lesson = crate::lesson::load_str("compared.yaml", COMPARED).expect("valid lesson");
+        let dir = tempfile::tempdir().expect("tempdir");
+        let mut trace = crate::runner::Runner::new(&lesson, dir.path()).run_all();
+        let quiz = &lesson.lesson.quiz;
+        // Values and sizes are measured on any filesystem.
+        let got = answer(&quiz[0], &lesson, &trace).expect("decided");
+        assert!(got.starts_with("yes | Measured: b[1] changed"), "{got}");
+        assert!(got.contains("step 2, b[1] = 0; step 3, b[1] = 7"), "{got}");
+        let got = answer(&quiz[3], &lesson, &trace).expect("decided");
+        assert!(got.starts_with("4096 | "), "{got}");
+        assert!(
+            !got.contains("given"),
+            "a given value is not a measurement: {got}"
+        );
+        if !trace.environment.has_disk {
+            // No disk: disk writes and dirty counts cannot be measured, so neither question is graded.
+            for q in &quiz[1..3] {
+                assert!(matches!(
+                    decide(q, &lesson, &trace),
+                    Some(Derived::Undecided(_))
+                ));
+            }
+            return;
+        }
+        assert_eq!(
+            answer(&quiz[1], &lesson, &trace).map(|a| a[..6].to_string()),
+            Ok("Step 4".to_string())
+        );
+        assert!(answer(&quiz[2], &lesson, &trace)
+            .expect("decided")
+            .starts_with("The store"));
+        // Rewrite the record: with step 3's dirty count at 0 the two are equal and no choice holds.
+        if let crate::trace::Measured::Value(p) = &mut trace.steps[2].pages {
+            p.dirty = 0;
+        }
+        assert!(matches!(
+            decide(&quiz[2], &lesson, &trace),
+            Some(Derived::Contradicted(w)) if w.contains("not greater") && w.contains("not less")
+        ));
+        // A step that measurably wrote before step 4 makes `Step 4` no longer the first.
+        trace.steps[2].disk_write = trace.steps[3].disk_write.clone();
+        let got = answer(&quiz[1], &lesson, &trace);
+        assert_eq!(got.map(|a| a[..6].to_string()), Ok("Step 3".to_string()));
+        // An unmeasured step before the answer leaves the first write undecided.
+        trace.steps[1].disk_write = crate::trace::Measured::Unavailable {
+            unavailable: "probe failed".into(),
+        };
+        assert!(matches!(
+            decide(&quiz[1], &lesson, &trace),
+            Some(Derived::Undecided(w)) if w.contains("probe failed")
+        ));
+        // Without a disk, dirty counts are unknown: the comparison is undecided, never graded.
+        trace.environment.has_disk = false;
+        trace.environment.filesystem = "tmpfs".into();
+        assert!(matches!(
+            decide(&quiz[2], &lesson, &trace),
+            Some(Derived::Undecided(w)) if w.starts_with("tmpfs")
+        ));
     }
 }

@@ -20,8 +20,10 @@ pub fn shows(q: &Question) -> Shows {
         .about
         .as_ref()
         .and_then(|a| a.step)
-        .or_else(|| q.derive.first().map(|d| d.step))
-        .or_else(|| step_named(&q.question));
+        .or_else(|| step_named(&q.question))
+        .or_else(|| super::derived::steps_named(q).last().copied());
+    // A derived question that weighs several steps against each other refers to the table up to the last.
+    let several = super::derived::steps_named(q).len() > 1;
     let first_write = q
         .about
         .as_ref()
@@ -32,8 +34,10 @@ pub fn shows(q: &Question) -> Shows {
         .any(names_the_table);
     if first_write {
         Shows::Table { upto: None }
-    } else if names_table {
-        Shows::Table { upto: step }
+    } else if names_table || several {
+        Shows::Table {
+            upto: super::derived::steps_named(q).last().copied().or(step),
+        }
     } else {
         step.map_or(Shows::Nothing, Shows::Step)
     }

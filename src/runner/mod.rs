@@ -169,7 +169,6 @@ impl<'a> Runner<'a> {
         self.track_dirty_age(
             step,
             &file,
-            &looked.counts,
             run.started,
             run.performed,
             &mut run.outcome.report,
@@ -292,10 +291,8 @@ impl<'a> Runner<'a> {
         if !self.probes {
             return shown::Looked::default();
         }
-        let mut rels: std::collections::BTreeSet<String> = self.bound.keys().cloned().collect();
-        rels.extend(file.clone());
         self.shown
-            .look(self.engine.workdir(), &rels, &self.bound, touched)
+            .look(&self.engine, &self.bound, file.as_deref(), touched)
     }
 
     /// The step's file after the step: from this step's snapshot where there is one.
@@ -349,19 +346,25 @@ impl<'a> Runner<'a> {
 
     /// Read the elements the quiz asks about after step `number`, quietly (a display read).
     fn watch(&self, number: usize, readers: &observe::Readers) -> Vec<crate::trace::ReadValue> {
-        let mut out = Vec::new();
-        for q in &self.lesson.lesson.quiz {
-            let Some(about) = &q.about else { continue };
-            if about.kind() != Some(AboutKind::Value) || about.step != Some(number) {
+        let mut out: Vec<crate::trace::ReadValue> = Vec::new();
+        // Elements asked about (`about: {kind: value}`) and compared (`derive: … measure: value`) at this step.
+        let asked = self.lesson.lesson.quiz.iter().filter_map(|q| {
+            let about = q.about.as_ref()?;
+            (about.kind() == Some(AboutKind::Value) && about.step == Some(number))
+                .then(|| (about.var.clone(), about.index.clone()))
+        });
+        let compared = crate::lesson::compare::compared_values(&self.lesson.lesson, number)
+            .into_iter()
+            .map(|(var, index)| (var, Some(index)));
+        for (var, text) in asked.chain(compared) {
+            let Some(text) = text else { continue };
+            if out.iter().any(|w| w.expr == text) {
                 continue;
             }
-            let Some(text) = &about.index else { continue };
-            let Ok(index) = crate::expr::index::parse_index(text) else {
+            let Ok(index) = crate::expr::index::parse_index(&text) else {
                 continue;
             };
-            let var = about
-                .var
-                .clone()
+            let var = var
                 .or_else(|| index.var.clone())
                 .unwrap_or_else(|| "arr".to_string());
             let Some(v) = self.engine.variable(&var).filter(|v| v.is_open()) else {
@@ -369,7 +372,7 @@ impl<'a> Runner<'a> {
             };
             let (str, repr) = observe::watched(v, &index, readers);
             out.push(crate::trace::ReadValue {
-                expr: text.clone(),
+                expr: text,
                 str,
                 repr,
             });
@@ -383,7 +386,6 @@ impl<'a> Runner<'a> {
         &mut self,
         step: &ResolvedStep,
         file: &Option<String>,
-        counts: &BTreeMap<String, Measured<crate::trace::PageState>>,
         started: std::time::Instant,
         performed: std::time::Instant,
         report: &mut crate::trace::OpReport,
@@ -394,13 +396,13 @@ impl<'a> Runner<'a> {
                 report.dirtied_at_step = Some(n);
             }
         }
-        for (rel, pages) in counts {
+        for (rel, pages) in &self.shown.counts {
             match pages.value() {
-                Some(p) if p.dirty + p.writeback > 0 => {
-                    self.dirty_since
-                        .entry(rel.clone())
-                        .or_insert((step.number, started));
+                // Only a file newly dirty is inserted (no String copy per dirty file per step).
+                Some(p) if p.dirty + p.writeback > 0 && !self.dirty_since.contains_key(rel) => {
+                    self.dirty_since.insert(rel.clone(), (step.number, started));
                 }
+                Some(p) if p.dirty + p.writeback > 0 => {}
                 Some(_) => {
                     self.dirty_since.remove(rel);
                 }

@@ -349,8 +349,11 @@ fn dump(reader: &QuietFile, offset: u64, len: u64) -> (Vec<crate::trace::HexLine
 
 /// Memory of the variable's mapping, or why there is none.
 pub fn mapping(engine: &Engine, var: &str) -> Measured<MappingState> {
-    match engine.variable(var).and_then(|v| v.mapping_addr()) {
-        Some(addr) => probe::mapping_state(addr),
+    let live = engine
+        .variable(var)
+        .and_then(|v| Some((v.mapping_addr()?, &v.path)));
+    match live {
+        Some((addr, path)) => probe::own_mapping_state(addr, path),
         None => Measured::unavailable("no live mapping"),
     }
 }

@@ -110,8 +110,10 @@ pub(super) struct Shown {
     pub arrays: Records<ArrayState>,
     pub files: Records<FileState>,
     pub page_map: Records<Measured<PageMap>>,
-    /// Per file (as the lesson spells it): the whole-file counts and the inode when it was last looked at.
-    looked: BTreeMap<String, (Measured<PageState>, Option<Inode>)>,
+    /// Per file (as the lesson spells it): the whole-file counts of the last step's look.
+    pub counts: BTreeMap<String, Measured<PageState>>,
+    /// Per file: what it was like when its snapshot was last taken.
+    looked: BTreeMap<String, Seen>,
     /// Per variable: the file it shows (normal name) and that file's inode.
     var_file: BTreeMap<String, (String, Option<Inode>)>,
     /// Variables by the file they show.
@@ -119,71 +121,107 @@ pub(super) struct Shown {
     by_inode: BTreeMap<Inode, BTreeSet<String>>,
 }
 
-/// One step's kernel look at the files: the snapshots taken again, and every file's whole-file counts.
+/// A file when its snapshot was last taken: its whole-file counts, its inode and its normal name.
+struct Seen {
+    counts: Measured<PageState>,
+    ino: Option<Inode>,
+    norm: String,
+}
+
+/// The snapshots one step's look took again (the counts of every file are in [`Shown::counts`]).
 #[derive(Default)]
 pub(super) struct Looked {
     pub snaps: BTreeMap<String, probe::FileSnapshot>,
-    pub counts: BTreeMap<String, Measured<PageState>>,
 }
 
 impl Shown {
-    /// Ask the kernel about every file in `rels` (before any display read): a file the step touched, or
-    /// whose counts moved since the last look (the kernel's own writeback or eviction), gets a new
-    /// snapshot; the others keep theirs. `bound` are the files some variable maps (the page maps shown).
+    /// Ask the kernel about every file some variable maps (`bound`, the page maps shown) and the step's
+    /// own file `extra`, before any display read: a file the step touched, or whose counts moved since the
+    /// last look (the kernel's own writeback or eviction), gets a new snapshot; the others keep theirs.
+    ///
+    /// Every file is asked at every step (the kernel may change any of them), so the per-file cost is kept
+    /// to one fstatat beneath the work directory and one cachestat (see `probe::page_state_beneath`).
     pub(super) fn look(
         &mut self,
-        workdir: &Path,
-        rels: &BTreeSet<String>,
+        engine: &Engine,
         bound: &BTreeMap<String, usize>,
+        extra: Option<&str>,
         touched: &Touched,
     ) -> Looked {
-        let mut out = Looked {
-            snaps: BTreeMap::new(),
-            counts: BTreeMap::new(),
-        };
-        for rel in rels {
+        let mut out = Looked::default();
+        let workdir = engine.workdir();
+        let extra = extra.filter(|e| !bound.contains_key(*e));
+        // Files looked at now, and those of them with a page map: more entries than that are stale.
+        let (mut present, mut mapped) = (0, 0);
+        for rel in bound.keys().map(String::as_str).chain(extra) {
             let path = workdir.join(rel);
-            if !path.exists() {
+            // Counts first: a change between them and the snapshot makes the next step look again.
+            let counts = match engine.workdir_fd() {
+                Some(dir) => probe::page_state_beneath(dir, rel, &path),
+                None => path.exists().then(|| probe::page_state(&path)),
+            };
+            let Some(counts) = counts else {
                 self.looked.remove(rel);
+                self.counts.remove(rel);
                 self.page_map.remove(rel);
                 continue;
-            }
-            // Counts first: a change between them and the snapshot makes the next step look again.
-            let counts = probe::page_state(&path);
+            };
+            let is_bound = bound.contains_key(rel);
             let fresh = match self.looked.get(rel) {
-                Some((before, ino)) => {
-                    touched.file(&norm(rel), *ino)
+                Some(seen) => {
+                    touched.file(&seen.norm, seen.ino)
                         || counts.value().is_none()
-                        || *before != counts
-                        || (bound.contains_key(rel) && !self.page_map.contains_key(rel))
+                        || seen.counts != counts
+                        || (is_bound && !self.page_map.contains_key(rel))
                 }
                 None => true,
             };
-            if fresh {
+            let now = if fresh {
                 let snap = probe::snapshot(&path);
-                if bound.contains_key(rel) {
+                if is_bound {
                     self.page_map.insert(rel, snap.page_map.clone());
                 }
-                self.looked
-                    .insert(rel.clone(), (counts.clone(), inode(&path)));
-                out.counts.insert(rel.clone(), snap.pages.clone());
-                out.snaps.insert(rel.clone(), snap);
+                let seen = Seen {
+                    counts,
+                    ino: inode(&path),
+                    norm: norm(rel),
+                };
+                self.looked.insert(rel.to_string(), seen);
+                let pages = snap.pages.clone();
+                out.snaps.insert(rel.to_string(), snap);
+                pages
             } else {
-                out.counts.insert(rel.clone(), counts);
+                counts
+            };
+            match self.counts.get_mut(rel) {
+                Some(slot) => *slot = now,
+                None => {
+                    self.counts.insert(rel.to_string(), now);
+                }
             }
-            if !bound.contains_key(rel) {
+            present += 1;
+            if !is_bound {
                 self.page_map.remove(rel);
+            } else if self.page_map.contains_key(rel) {
+                mapped += 1;
             }
         }
+        // A file neither mapped nor the step's own is not looked at again: its counts go.
+        if self.counts.len() > present {
+            self.counts
+                .retain(|k, _| bound.contains_key(k) || Some(k.as_str()) == extra);
+        }
         // A file no variable maps any more (its variable was opened on another file) leaves the page maps.
-        let stale: Vec<String> = self
-            .page_map
-            .keys()
-            .filter(|k| !bound.contains_key(*k))
-            .map(str::to_string)
-            .collect();
-        for k in stale {
-            self.page_map.remove(&k);
+        if self.page_map.len() > mapped {
+            let stale: Vec<String> = self
+                .page_map
+                .keys()
+                .filter(|k| !bound.contains_key(*k))
+                .map(str::to_string)
+                .collect();
+            for k in stale {
+                self.page_map.remove(&k);
+            }
         }
         out
     }

@@ -32,7 +32,11 @@ pub struct AdviceReport {
     /// Pages of the file in the page cache right before and right after (cachestat).
     pub cached_before: Measured<u64>,
     pub cached_after: Measured<u64>,
-    /// The disk's read-ahead, which MADV_RANDOM switches off and MADV_SEQUENTIAL doubles.
+    /// The kernel's flags of the mapping right after the call (`VmFlags` of smaps): `sr` after MADV_SEQUENTIAL,
+    /// `rr` after MADV_RANDOM, neither after MADV_NORMAL.
+    pub vm_flags_after: Measured<Vec<String>>,
+    /// The disk's read-ahead window: MADV_RANDOM switches it off; MADV_SEQUENTIAL keeps its size and places it
+    /// ahead of a fault instead of around it (measured in the memory-grows lesson, steps 14 and 17).
     pub read_ahead: Measured<ReadAhead>,
 }
 

@@ -1,5 +1,7 @@
 //! Checks a lesson's expectations and quiz answer keys against the trace of a live run.
 
+pub mod compare;
+
 use crate::lesson::expect::{normalise, parse_hex, Expect, Range, Text};
 use crate::lesson::LoadedLesson;
 use crate::present::{self, cite::no_disk_state};
@@ -73,6 +75,17 @@ fn claim_results(lesson: &LoadedLesson, trace: &Trace) -> Vec<(String, ClaimResu
         };
         let mut parts = Vec::new();
         check_step(&claim.expect, rec, &trace.environment, &mut parts);
+        for (k, c) in claim.compare.iter().enumerate() {
+            let outcome = match compare::holds(c, lesson, trace) {
+                Ok(_) => Outcome::Pass,
+                Err(compare::NotHeld::No(why)) => Outcome::Fail(why),
+                Err(compare::NotHeld::Unknown(why)) => Outcome::Skip(why),
+            };
+            parts.push(Check {
+                place: format!("compare {}", k + 1),
+                outcome,
+            });
+        }
         let failed = parts.iter().find_map(|c| match &c.outcome {
             Outcome::Fail(why) => Some(format!("{}: {why}", c.place)),
             _ => None,
@@ -84,9 +97,9 @@ fn claim_results(lesson: &LoadedLesson, trace: &Trace) -> Vec<(String, ClaimResu
         let result = match (failed, skipped) {
             (Some(why), _) => ClaimResult::Disproved(why),
             (None, Some(why)) => ClaimResult::Unknown(why),
-            (None, None) if parts.is_empty() => {
-                ClaimResult::Broken("the claim checks nothing (its `expect` is empty)".to_string())
-            }
+            (None, None) if parts.is_empty() => ClaimResult::Broken(
+                "the claim checks nothing (its `expect` and `compare` are empty)".to_string(),
+            ),
             (None, None) => ClaimResult::Holds,
         };
         out.push((place, result));

@@ -508,6 +508,41 @@ class QuizScores(BrowserTest):
         DRIVER.find_element(By.CSS_SELECTOR, "#panel-quiz .restart").click()
         self.assertEqual(score(), f"Score: 0/{len(graded)}")
 
+    def test_not_graded_on_tmpfs(self):
+        """A question the run cannot grade (a disk question on tmpfs) says so with the reason, before and after an
+        answer, and the score counts only graded questions."""
+        from selenium.webdriver.common.by import By
+
+        if "basics-tmpfs" not in PAGES:
+            self.skipTest("no writable /dev/shm")
+        p = page("basics-tmpfs")
+        if p.trace["environment"]["filesystem"] != "tmpfs":
+            self.skipTest(f"/dev/shm is {p.trace['environment']['filesystem']}, not tmpfs")
+        p.open()
+        p.tab("quiz")
+        quiz = p.trace["quiz"]
+        ungraded = [i for i, q in enumerate(quiz) if q["answer_index"] is None]
+        self.assertTrue(ungraded, "on tmpfs the disk questions cannot be graded")
+        graded = len(quiz) - len(ungraded)
+        score = DRIVER.find_element(By.ID, "quiz-score").text
+        self.assertTrue(score.startswith(f"Score: 0/{graded} - {len(ungraded)} question"), score)
+        self.assertIn("not graded", score)
+        cards = DRIVER.find_elements(By.CSS_SELECTOR, "#panel-quiz .question")
+        for i, card in enumerate(cards):
+            notes = card.find_elements(By.CSS_SELECTOR, ".not-graded-note")
+            if i not in ungraded:
+                self.assertEqual(notes, [], f"question {i + 1} is graded")
+                continue
+            reason = quiz[i]["not_graded"]
+            self.assertIn("tmpfs", reason)
+            self.assertEqual(len(notes), 1)
+            self.assertTrue(notes[0].text.startswith(f"○ Not graded: {reason}."), notes[0].text)
+            card.find_elements(By.CSS_SELECTOR, ".choice")[0].click()
+            fb = card.find_element(By.CSS_SELECTOR, ".feedback").text
+            self.assertTrue(fb.startswith(f"○ Not graded: {reason}."), fb)
+            self.assertEqual(card.find_elements(By.CSS_SELECTOR, ".choices .correct"), [])
+        self.assertTrue(DRIVER.find_element(By.ID, "quiz-score").text.startswith(f"Score: 0/{graded} ("))
+
 
 class KeyboardAndAria(BrowserTest):
     def test_tabs_from_the_keyboard(self):

@@ -5,6 +5,7 @@
 //! variable-lifetime tracker ([`lifetime`]) checks and records what the step does to its variable; then the
 //! step's `expect`. Key moments, quiz, claims and script lessons are checked in [`sections`].
 
+mod compare;
 mod fields;
 mod lifetime;
 mod ops;

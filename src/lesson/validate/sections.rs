@@ -154,6 +154,16 @@ pub(super) fn check_claims(cx: &Ctx, lesson: &Lesson) -> Result<(), LessonError>
         }
         crate::lesson::expect::check(lesson.steps[c.step - 1].op, None, &c.expect)
             .map_err(|(field, message)| cx.other(loc(&field), message))?;
+        if c.expect == crate::lesson::expect::Expect::default() && c.compare.is_empty() {
+            return Err(cx.other(
+                loc("expect"),
+                "the claim checks nothing (give `expect` or `compare`)",
+            ));
+        }
+        for (k, cmp) in c.compare.iter().enumerate() {
+            let loc = |f: &str| format!("claim {}, compare {}, {f}", i + 1, k + 1);
+            super::compare::check(cx, cmp, lesson, &loc)?;
+        }
         if let Some(cite) = &c.cites {
             check_cite(cx, cite, n, &loc)?;
         }
@@ -263,22 +273,50 @@ fn check_derive(
             ));
         }
         named.push(norm(&d.choice));
-        if d.step == 0 || d.step > n {
-            return Err(cx.other(
-                loc("step"),
-                format!(
-                    "step {} does not exist (the lesson has steps 1 to {n})",
-                    d.step
-                ),
-            ));
+        let has_expect = d.expect != crate::lesson::expect::Expect::default();
+        match d.step {
+            Some(s) if s == 0 || s > n => {
+                return Err(cx.other(
+                    loc("step"),
+                    format!("step {s} does not exist (the lesson has steps 1 to {n})"),
+                ))
+            }
+            Some(s) => crate::lesson::expect::check(lesson.steps[s - 1].op, None, &d.expect)
+                .map_err(|(field, message)| cx.other(loc(&field), message))?,
+            None if has_expect || d.first_since.is_some() => {
+                return Err(cx.other(
+                    loc("step"),
+                    "`expect` and `first_since` need the `step` whose record they check",
+                ))
+            }
+            None => {}
         }
-        crate::lesson::expect::check(lesson.steps[d.step - 1].op, None, &d.expect)
-            .map_err(|(field, message)| cx.other(loc(&field), message))?;
+        if let (Some(since), Some(s)) = (d.first_since, d.step) {
+            if since == 0 || since > s || !has_expect {
+                return Err(cx.other(
+                    loc("first_since"),
+                    format!(
+                        "give a step 1 to {s} (the derivation's `step`) and an `expect` that step is the first to show"
+                    ),
+                ));
+            }
+        }
+        for (k, c) in d.compare.iter().enumerate() {
+            let loc = |f: &str| {
+                format!(
+                    "quiz question {}, derive {}, compare {}, {f}",
+                    i + 1,
+                    j + 1,
+                    k + 1
+                )
+            };
+            super::compare::check(cx, c, lesson, &loc)?;
+        }
         let kernel_checks = d.kernel.as_ref().is_some_and(|k| k.flusher.is_some());
-        if d.expect == crate::lesson::expect::Expect::default() && !kernel_checks {
+        if !has_expect && !kernel_checks && d.compare.is_empty() {
             return Err(cx.other(
                 loc("expect"),
-                "the condition checks nothing (give `expect` or `kernel`)",
+                "the condition checks nothing (give `expect`, `compare` or `kernel`)",
             ));
         }
         for cite in &d.cites {

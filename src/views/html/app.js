@@ -600,7 +600,9 @@
       var q = QUIZ[k];
       if (q.answer_index !== null && state.answers[k] === q.answer_index) right++;
     });
-    scoreNode.textContent = "Score: " + right + "/" + gradable() + (answered ? " (" + answered + " of " + QUIZ.length + " answered)" : "");
+    var ungraded = QUIZ.length - gradable();
+    scoreNode.textContent = "Score: " + right + "/" + gradable() + (answered ? " (" + answered + " of " + QUIZ.length + " answered)" : "") +
+      (ungraded ? " - " + plural(ungraded, "question") + " not graded: this run could not measure " + (ungraded === 1 ? "its answer" : "their answers") : "");
   }
   function renderQuiz() {
     var p = clear(panel("quiz"));
@@ -617,6 +619,13 @@
   function questionCard(q, i) {
     var card = el("fieldset", { class: "question", "data-q": i });
     card.appendChild(el("legend", { text: (i + 1) + ". " + q.question }));
+    // A question this run cannot grade (a disk question on tmpfs) says so before it is answered, with the reason.
+    var ungraded = q.answer_index === null || q.answer_index === undefined;
+    if (ungraded) {
+      card.classList.add("not-graded");
+      card.appendChild(el("p", { class: "not-graded-note" }, [el("strong", { text: "○ Not graded: " }),
+        (q.not_graded || "no answer key") + ". The score counts only graded questions."]));
+    }
     var feedback = el("div", { class: "feedback", "aria-live": "polite" });
     var buttons = [];
     (q.choices || []).forEach(function (c, j) {
@@ -631,9 +640,9 @@
           if (q.answer_index !== null && k === q.answer_index) x.classList.add("correct");
         });
         clear(feedback);
-        if (q.answer_index === null || q.answer_index === undefined) {
-          feedback.appendChild(el("p", { class: "verdict" }, [el("strong", { text: "No answer key: " }),
-            q.explanation || "the run could not measure this."]));
+        if (ungraded) {
+          feedback.appendChild(el("p", { class: "verdict" }, [el("strong", { text: "○ Not graded: " }),
+            (q.not_graded || "no answer key") + "." + (q.explanation ? " " + q.explanation : "")]));
         } else {
           var right = j === q.answer_index;
           if (!right) b.classList.add("incorrect");
