@@ -144,6 +144,24 @@ fn write(
     if n == 0 {
         return;
     }
+    if src.needs_cast && crate::numpy::simd_cast::applies(src.lazy.dtype, dt) {
+        // float→uint32: the result depends on NumPy's loop structure (see simd_cast).
+        let sizes = (src.lazy.dtype.size, dt.size);
+        crate::numpy::simd_cast::for_each_element(
+            shape,
+            strides,
+            base,
+            vstrides,
+            sizes,
+            |pos, flat, vector| {
+                if let Some(out) = bytes.get_mut(pos..pos + dt.size) {
+                    let v = crate::numpy::simd_cast::cast(src.lazy.at(flat), &dt, vector);
+                    dt.encode(v, out);
+                }
+            },
+        );
+        return;
+    }
     let contiguous = contiguous_strides(shape, dt.size, false).as_deref() == Some(strides);
     if contiguous {
         if let Some(region) = bytes.get_mut(base..base + n * dt.size) {

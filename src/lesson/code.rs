@@ -19,7 +19,7 @@ pub(crate) fn open_code(spec: &OpenSpec) -> String {
         spec.var,
         py_str(&spec.file),
         py_str(&spec.dtype.to_string()),
-        py_str(spec.mode_text())
+        spec.mode_literal(py_str)
     );
     if spec.offset != 0 {
         s.push_str(&format!(", offset={}", spec.offset));
