@@ -6,20 +6,8 @@ mod common;
 use std::path::Path;
 use std::process::Command as Process;
 
-use common::tutor;
+use common::{numpy_missing, tutor};
 use serde_json::Value;
-
-/// `python3` with NumPy, or why not.
-fn numpy_missing() -> Option<String> {
-    match Process::new("python3")
-        .args(["-c", "import numpy"])
-        .output()
-    {
-        Err(e) => Some(format!("python3 cannot be run ({e})")),
-        Ok(o) if !o.status.success() => Some("python3 has no NumPy".to_string()),
-        Ok(_) => None,
-    }
-}
 
 macro_rules! need_numpy {
     () => {

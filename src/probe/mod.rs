@@ -39,7 +39,7 @@ pub use pagemap::page_map;
 pub use pid_scan::{present_runs, scan_unsupported, PageRun, VmaQuery};
 pub use proc_pid::{
     mapping_memory, parse_maps_line, parse_stat_faults, proc_faults, proc_mapping_state, proc_maps,
-    PidPage, ProcMapping, ProcessPages,
+    PidPage, ProcMapping, ProcStat, ProcessPages,
 };
 pub use ptes::{page_entry, PageEntry};
 pub use quiet::QuietFile;

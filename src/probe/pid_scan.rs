@@ -34,6 +34,8 @@ pub struct VmaQuery {
     ioctl: bool,
     /// The parsed text of /proc/PID/maps for this step (fallback only).
     text: Option<Vec<ProcMapping>>,
+    /// This step's MAP_SHARED file mappings (complete, in address order): lookups inside them need no ioctl.
+    shared: Option<Vec<ProcMapping>>,
     name: Vec<u8>,
 }
 
@@ -44,13 +46,15 @@ impl VmaQuery {
             maps: File::open(format!("/proc/{pid}/maps")),
             ioctl: true,
             text: None,
+            shared: None,
             name: vec![0; NAME_MAX],
         }
     }
 
-    /// Forget the fallback's parsed text (the process ran again).
+    /// Forget what this step looked up (the process ran again).
     pub fn new_step(&mut self) {
         self.text = None;
+        self.shared = None;
     }
 
     /// How the lookups are made, for the trace's notes.
@@ -64,6 +68,10 @@ impl VmaQuery {
 
     /// The VMA containing `addr`, if any.
     pub fn at(&mut self, addr: usize) -> io::Result<Option<ProcMapping>> {
+        // Mapped arrays live mostly in shared file mappings, which every step lists anyway.
+        if let Some(m) = self.shared.iter().flatten().find(|m| m.contains(addr)) {
+            return Ok(Some(m.clone()));
+        }
         if self.ioctl {
             match self.query(addr, 0) {
                 Err(e) if no_ioctl(&e) => self.ioctl = false,
@@ -73,8 +81,17 @@ impl VmaQuery {
         Ok(self.parsed()?.iter().find(|m| m.contains(addr)).cloned())
     }
 
-    /// Every MAP_SHARED mapping of a file (where stores reach a file), in address order.
+    /// Every MAP_SHARED mapping of a file (where stores reach a file), in address order (asked once per step).
     pub fn shared_files(&mut self) -> io::Result<Vec<ProcMapping>> {
+        if let Some(list) = &self.shared {
+            return Ok(list.clone());
+        }
+        let list = self.list_shared_files()?;
+        self.shared = Some(list.clone());
+        Ok(list)
+    }
+
+    fn list_shared_files(&mut self) -> io::Result<Vec<ProcMapping>> {
         if self.ioctl {
             let flags = procmap_query_flags::PROCMAP_QUERY_COVERING_OR_NEXT_VMA as u64
                 | procmap_query_flags::PROCMAP_QUERY_FILE_BACKED_VMA as u64
@@ -292,6 +309,9 @@ mod tests {
             Err(e) => panic!("PAGEMAP_SCAN failed: {e}"),
         }
         drop(map);
+        // The listing is per step: the same step still answers from it; the next one looks again.
+        assert_eq!(q.at(base).expect("query").map(|m| m.start), Some(base));
+        q.new_step();
         assert!(q
             .at(base)
             .expect("query")

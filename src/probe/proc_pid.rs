@@ -170,6 +170,50 @@ pub fn proc_faults(pid: u32) -> Measured<Faults> {
     }
 }
 
+/// /proc/PID/stat kept open: each [`faults`](Self::faults) is one pread (procfs regenerates the text at
+/// offset 0), not an open, an fstat, several reads and a close.
+pub struct ProcStat {
+    path: String,
+    file: io::Result<File>,
+    buf: Vec<u8>,
+}
+
+impl ProcStat {
+    /// Open /proc/PID/stat (an error is kept and reported per read).
+    pub fn open(pid: u32) -> ProcStat {
+        let path = format!("/proc/{pid}/stat");
+        ProcStat {
+            file: File::open(&path),
+            path,
+            buf: vec![0; 4096],
+        }
+    }
+
+    /// Page faults of the process so far.
+    pub fn faults(&mut self) -> Measured<Faults> {
+        let file = match &self.file {
+            Ok(f) => f,
+            Err(e) => return Measured::unavailable(format!("cannot read {}: {e}", self.path)),
+        };
+        let n = loop {
+            match file.read_at(&mut self.buf, 0) {
+                Ok(n) if n < self.buf.len() => break n,
+                // The line filled the buffer (it is ~300 bytes): read again with room to spare.
+                Ok(_) => self.buf.resize(self.buf.len() * 2, 0),
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                Err(e) => return Measured::unavailable(format!("cannot read {}: {e}", self.path)),
+            }
+        };
+        match std::str::from_utf8(&self.buf[..n])
+            .ok()
+            .and_then(parse_stat_faults)
+        {
+            Some(f) => Measured::Value(f),
+            None => Measured::unavailable(format!("{} has no fault counters", self.path)),
+        }
+    }
+}
+
 /// Minor and major faults from the text of /proc/PID/stat (the command name may hold spaces and parens).
 pub fn parse_stat_faults(text: &str) -> Option<Faults> {
     let after = &text[text.rfind(')')? + 1..];
@@ -343,6 +387,17 @@ mod tests {
         assert_eq!(pages.read_present(base, 1).expect("mem"), vec![5]);
         assert!(pages.read_present(base + page_size() as usize, 1).is_err());
         assert!(proc_faults(pid).value().is_some());
+        let mut stat = ProcStat::open(pid);
+        let first = *stat.faults().value().expect("faults");
+        let ps = page_size() as usize;
+        let mut fresh = memmap2::MmapMut::map_anon(64 * ps).expect("anon");
+        for i in 0..64 {
+            fresh[i * ps] = 1; // a first touch of each page is a fault
+        }
+        let _ = std::hint::black_box(&fresh);
+        let again = *stat.faults().value().expect("faults again");
+        assert!(again.minor > first.minor, "{first:?} then {again:?}");
+        assert!(ProcStat::open(u32::MAX).faults().why().is_some());
         let maps = proc_maps(pid).expect("maps");
         assert!(maps.iter().any(|m| m.contains(base)));
         assert!(proc_mapping_state(pid, base)

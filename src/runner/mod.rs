@@ -1,7 +1,9 @@
 //! Runs a lesson: performs each step with the engine, probes the system around it, and records the trace.
 
 mod disk;
+mod environment;
 mod observe;
+mod readers;
 pub mod script;
 mod shown;
 
@@ -71,21 +73,10 @@ pub(crate) const OBSERVE_ALL_ENV: &str = "MEMMAP_TUTOR_OBSERVE_ALL";
 impl<'a> Runner<'a> {
     /// Prepare to run `lesson` inside `workdir` (which must exist).
     pub fn new(lesson: &'a LoadedLesson, workdir: &Path) -> Runner<'a> {
-        let (filesystem, has_disk) = match probe::fs_info(workdir) {
-            Measured::Value(fs) => (fs.name, fs.has_disk),
-            Measured::Unavailable { unavailable } => (format!("unknown ({unavailable})"), true),
-        };
         Runner {
             lesson,
             engine: Engine::new(workdir),
-            environment: Environment {
-                kernel: probe::kernel_release(),
-                page_size: probe::page_size() as usize,
-                filesystem,
-                has_disk,
-                dirty_expire_centisecs: probe::dirty_expire_centisecs(),
-                dirty_writeback_centisecs: probe::dirty_writeback_centisecs(),
-            },
+            environment: environment::measure(workdir),
             next: 0,
             files: BTreeMap::new(),
             bound: BTreeMap::new(),
@@ -101,6 +92,12 @@ impl<'a> Runner<'a> {
     /// Tell `observer` how each `wait_writeback` step is getting on (see [`crate::engine::WaitProgress`]).
     pub fn with_wait_observer(mut self, observer: Option<crate::engine::WaitObserver>) -> Self {
         self.engine.set_wait_observer(observer);
+        self
+    }
+
+    /// Tell `hook(bytes_done, bytes_total)` how each long fill (≥ 100 MB) is getting on.
+    pub fn with_fill_progress(mut self, hook: Option<crate::engine::assign::ProgressHook>) -> Self {
+        self.engine.set_fill_progress(hook);
         self
     }
 

@@ -2,9 +2,8 @@
 //! the probes measured: every read here goes through [`QuietFile`] (no page enters the page cache) and touches
 //! a mapping only where our page table already maps a private copy (no fault, no new residency).
 
-use std::cell::{Cell, RefCell};
+use std::cell::RefCell;
 use std::collections::HashMap;
-use std::path::{Path, PathBuf};
 use std::rc::Rc;
 
 use crate::engine::{Engine, ReadResult, Variable};
@@ -18,58 +17,7 @@ use crate::trace::{ArrayLife, ArrayState, FileState, MappingState, Measured, Rea
 /// Hex dump lines shown per file (16 bytes each).
 const HEX_LINES: usize = 4;
 
-/// The display readers of one step: one [`QuietFile`] per file, so their footprint can be summed.
-#[derive(Default)]
-pub struct Readers {
-    files: RefCell<HashMap<PathBuf, Rc<QuietFile>>>,
-    /// Private pages read through the mapping although swapped out (a fault the display could not avoid).
-    swapped_touches: Cell<u64>,
-    notes: RefCell<Vec<String>>,
-}
-
-impl Readers {
-    /// The reader of `path` (opened on first use).
-    fn get(&self, path: &Path) -> std::io::Result<Rc<QuietFile>> {
-        if let Some(f) = self.files.borrow().get(path) {
-            return Ok(f.clone());
-        }
-        let f = Rc::new(QuietFile::open(path)?);
-        self.files
-            .borrow_mut()
-            .insert(path.to_path_buf(), f.clone());
-        Ok(f)
-    }
-
-    fn note(&self, why: String) {
-        let mut notes = self.notes.borrow_mut();
-        if !notes.contains(&why) {
-            notes.push(why);
-        }
-    }
-
-    /// Pages the display reads knowingly brought into the page cache (0 unless O_DIRECT was refused).
-    pub fn pages_added(&self) -> u64 {
-        self.files.borrow().values().map(|f| f.footprint()).sum()
-    }
-
-    /// Swapped-out private pages the display had to fault in.
-    pub fn swapped_touches(&self) -> u64 {
-        self.swapped_touches.get()
-    }
-
-    /// Why a display read could not stay invisible, one line per reason.
-    pub fn notes(&self) -> Vec<String> {
-        let mut out = self.notes.borrow().clone();
-        for f in self.files.borrow().values() {
-            if let Some(why) = f.footprint_why() {
-                if !out.contains(&why) {
-                    out.push(why);
-                }
-            }
-        }
-        out
-    }
-}
+pub use super::readers::Readers;
 
 /// A variable's elements (or a view of them) read for display without touching pages the program did not.
 ///
@@ -137,9 +85,7 @@ impl<'a> QuietArray<'a> {
         match entry {
             Some(e) if e.is_private_copy() => {
                 if !e.present {
-                    self.readers
-                        .swapped_touches
-                        .set(self.readers.swapped_touches.get() + 1);
+                    self.readers.count_swapped_touch();
                     self.readers.note(
                         "a private copy was swapped out: showing it faulted it back in".to_string(),
                     );
@@ -335,16 +281,7 @@ pub fn file(engine: &Engine, var: &str, rel: &str, readers: &Readers) -> Option<
 }
 
 fn dump(reader: &QuietFile, offset: u64, len: u64) -> (Vec<crate::trace::HexLine>, bool) {
-    match probe::hex_dump_quiet(reader, offset, len, HEX_LINES) {
-        Ok(d) => (d.lines, d.truncated),
-        Err(e) => (
-            vec![crate::trace::HexLine::unavailable(
-                offset,
-                &format!("pread failed: {e}"),
-            )],
-            false,
-        ),
-    }
+    super::readers::hex_dump(reader, offset, len, HEX_LINES)
 }
 
 /// Memory of the variable's mapping, or why there is none.

@@ -5,13 +5,13 @@
 use std::cell::RefCell;
 use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
-use std::rc::Rc;
 use std::time::Instant;
 
 use super::disk::{self, Sample};
+use super::readers::{self, Readers};
 use crate::numpy::dtype::{DType, Scalar};
 use crate::numpy::print::{array_repr, array_str, scalar_repr, scalar_str, ElementSource};
-use crate::probe::{self, FileElements, ProcMapping, ProcessPages, QuietFile, VmaQuery};
+use crate::probe::{self, FileElements, ProcMapping, ProcStat, ProcessPages, VmaQuery};
 use crate::script::{
     read_source, ArrayMeta, Event, Message, ScriptChild, ScriptError, ScriptOptions,
 };
@@ -260,11 +260,14 @@ struct Stepper {
     source: Vec<String>,
     environment: Environment,
     pages: ProcessPages,
+    /// The child's /proc/PID/stat, kept open (its fault counters, one pread per step).
+    stat: ProcStat,
     /// The child's VMAs, looked up one at a time (no full /proc/PID/maps or smaps per step).
     vmas: VmaQuery,
     /// This step's display readers of the files (observer-free reads).
     readers: Readers,
-    /// Every file the script has mapped so far -> its sample just before the child last resumed.
+    /// Every file the script has mapped so far -> its sample at the end of the last step, right before the
+    /// child resumed (the "before" of the line now running).
     files: BTreeMap<PathBuf, Option<Sample>>,
     /// Filesystem facts per file (a script may map files on several filesystems).
     fs: HashMap<PathBuf, Environment>,
@@ -281,28 +284,19 @@ struct Stepper {
 
 impl Stepper {
     fn new(pid: u32, cwd: &Path, source: Vec<String>) -> Stepper {
-        let (filesystem, has_disk) = match probe::fs_info(cwd) {
-            Measured::Value(fs) => (fs.name, fs.has_disk),
-            Measured::Unavailable { unavailable } => (format!("unknown ({unavailable})"), true),
-        };
+        let mut stat = ProcStat::open(pid);
         Stepper {
             pid,
             cwd: cwd.to_path_buf(),
             source,
-            environment: Environment {
-                kernel: probe::kernel_release(),
-                page_size: probe::page_size() as usize,
-                filesystem,
-                has_disk,
-                dirty_expire_centisecs: probe::dirty_expire_centisecs(),
-                dirty_writeback_centisecs: probe::dirty_writeback_centisecs(),
-            },
+            environment: super::environment::measure(cwd),
             pages: ProcessPages::open(pid),
             vmas: VmaQuery::open(pid),
             readers: Readers::default(),
             files: BTreeMap::new(),
             fs: HashMap::new(),
-            faults: probe::proc_faults(pid),
+            faults: stat.faults(),
+            stat,
             seen: BTreeMap::new(),
             last_var: String::new(),
             var_files: BTreeMap::new(),
@@ -332,11 +326,8 @@ impl Stepper {
         env
     }
 
-    /// Sample every known file right before the child runs again: the "before" of the next step.
+    /// The child runs again now (the "before" samples were taken at the end of [`record`](Self::record)).
     fn before_resume(&mut self) {
-        for (p, sample) in self.files.iter_mut() {
-            *sample = Some(Sample::take(Some(p)));
-        }
         self.resumed = Instant::now();
     }
 
@@ -349,9 +340,11 @@ impl Stepper {
         self.vmas.new_step();
         // 1. Everything the kernel says, before any display read.
         let faults = self.step_faults();
+        // Listed first: the arrays' lookups below are answered from it where they lie in a shared map.
+        let shared = self.vmas.shared_files().unwrap_or_default();
         let resolved = self.resolve(p.metas);
         let gone = self.mappings_gone(&resolved);
-        self.note_files(&resolved);
+        self.note_files(&resolved, shared);
         let text = self.line_text(p.line);
         let var = self.choose_var(&text, p.metas);
         let target = resolved.iter().find(|r| r.meta.name == var);
@@ -374,7 +367,7 @@ impl Stepper {
             _ => Vec::new(),
         };
         // 3. What the display reads left behind (nothing, unless O_DIRECT was refused), kept apart.
-        let observer = self.footprint(&snaps);
+        let observer = self.footprint_and_resample(&snaps);
         StepRecord {
             step: number,
             action: format!("line {}: {text}", p.line),
@@ -411,7 +404,7 @@ impl Stepper {
 
     /// The child's page faults since the previous step (/proc/PID/stat).
     fn step_faults(&mut self) -> Measured<Faults> {
-        let now = probe::proc_faults(self.pid);
+        let now = self.stat.faults();
         let faults = probe::faults_between(&self.faults, &now);
         self.faults = now;
         faults
@@ -456,13 +449,13 @@ impl Stepper {
     }
 
     /// Add the files of this step's arrays and every file the child maps shared to the files measured.
-    fn note_files(&mut self, resolved: &[Resolved]) {
+    fn note_files(&mut self, resolved: &[Resolved], shared: Vec<ProcMapping>) {
         for r in resolved {
             if let Some(p) = r.path() {
                 self.files.entry(p.to_path_buf()).or_insert(None);
             }
         }
-        for m in self.vmas.shared_files().unwrap_or_default() {
+        for m in shared {
             if let Some(p) = m.path {
                 if !p.starts_with("/dev") && !p.starts_with("/proc") && !p.starts_with("/sys") {
                     self.files.entry(p).or_insert(None);
@@ -669,32 +662,32 @@ impl Stepper {
         (arrays, files)
     }
 
-    /// What this step's display reads left behind: page-cache pages of every file (probed again and
-    /// compared with the snapshot) and pages of the child made present (its page table, looked up again
-    /// for every page the reads consulted).
-    fn footprint(&self, snaps: &BTreeMap<PathBuf, probe::FileSnapshot>) -> ObserverFootprint {
-        let mut notes = Vec::new();
-        let mut added = 0;
-        for f in self.readers.files.borrow().values() {
-            added += f.footprint();
-            if let Some(why) = f.footprint_why() {
-                if !notes.contains(&why) {
-                    notes.push(why);
+    /// What this step's display reads left behind — page-cache pages of every file (probed again and
+    /// compared with the snapshot) and pages of the child made present (its page table, looked up again for
+    /// every page the reads consulted) — and, from the same probe of each file, the "before" sample of the
+    /// next line (taken last, right before the child resumes: one cachestat walk per file serves both).
+    fn footprint_and_resample(
+        &mut self,
+        snaps: &BTreeMap<PathBuf, probe::FileSnapshot>,
+    ) -> ObserverFootprint {
+        let mut notes = self.readers.notes();
+        let mut cached_pages = 0;
+        let paths: Vec<PathBuf> = self.files.keys().cloned().collect();
+        for path in paths {
+            let now = Sample::take(Some(&path));
+            if let Some(then) = snaps.get(&path).and_then(|s| s.pages.value()) {
+                match &now.pages {
+                    Some(Measured::Value(n)) => {
+                        cached_pages += n.cached.saturating_sub(then.cached)
+                    }
+                    Some(Measured::Unavailable { unavailable }) => notes.push(format!(
+                        "{}: not checked after the display reads ({unavailable})",
+                        self.name(&path)
+                    )),
+                    None => {}
                 }
             }
-        }
-        let mut cached_pages = 0;
-        for (path, snap) in snaps {
-            let Some(then) = snap.pages.value() else {
-                continue;
-            };
-            match probe::page_state(path) {
-                Measured::Value(now) => cached_pages += now.cached.saturating_sub(then.cached),
-                Measured::Unavailable { unavailable } => notes.push(format!(
-                    "{}: not checked after the display reads ({unavailable})",
-                    self.name(path)
-                )),
-            }
+            self.files.insert(path, Some(now));
         }
         let resident_kb = match self.pages.newly_present() {
             Ok(n) => n * (self.pages.page_bytes() / 1024) as u64,
@@ -706,7 +699,7 @@ impl Stepper {
             }
         };
         ObserverFootprint {
-            cached_pages: cached_pages.max(added),
+            cached_pages: cached_pages.max(self.readers.pages_added()),
             resident_kb,
             notes,
         }
@@ -722,16 +715,8 @@ impl Stepper {
                 (ArrayLife::Unreadable, why.clone(), why)
             }
             (Ok(dtype), Some(mapping)) => {
-                let elements = ProgramElements {
-                    dtype: *dtype,
-                    shape: &m.shape,
-                    strides: &m.strides,
-                    addr: m.addr,
-                    mapping,
-                    pages: RefCell::new(&mut self.pages),
-                    readers: &self.readers,
-                    error: RefCell::new(None),
-                };
+                let elements =
+                    ProgramElements::new(m, *dtype, mapping, &mut self.pages, &self.readers);
                 let s = array_str(&elements);
                 let class = if m.cls == "memmap" { "memmap" } else { "array" };
                 let rp = array_repr(&elements, class);
@@ -769,16 +754,7 @@ impl Stepper {
             return None;
         }
         let index = stored_index(text, &m.name, &m.shape).unwrap_or_else(|| vec![0; m.shape.len()]);
-        let elements = ProgramElements {
-            dtype: *dtype,
-            shape: &m.shape,
-            strides: &m.strides,
-            addr: m.addr,
-            mapping,
-            pages: RefCell::new(&mut self.pages),
-            readers: &self.readers,
-            error: RefCell::new(None),
-        };
+        let elements = ProgramElements::new(m, *dtype, mapping, &mut self.pages, &self.readers);
         let value = elements.get(&index);
         if elements.error.into_inner().is_some() {
             return None;
@@ -819,12 +795,8 @@ impl Stepper {
         };
         let start = if offset <= 256 { 0 } else { offset };
         let len = (offset - start) + r.meta.nbytes.min(64);
-        let dump = self
-            .readers
-            .get(path)
-            .and_then(|q| probe::hex_dump_quiet(&q, start, len, HEX_LINES));
-        let (hex, hex_truncated) = match dump {
-            Ok(d) => (d.lines, d.truncated),
+        let (hex, hex_truncated) = match self.readers.get(path) {
+            Ok(q) => readers::hex_dump(&q, start, len, HEX_LINES),
             Err(e) => (
                 vec![HexLine::unavailable(start, &format!("pread failed: {e}"))],
                 false,
@@ -839,28 +811,6 @@ impl Stepper {
             hex,
             hex_truncated,
         })
-    }
-}
-
-/// One [`QuietFile`] per file for a step's display reads (no page enters the page cache).
-#[derive(Default)]
-struct Readers {
-    files: RefCell<HashMap<PathBuf, Rc<QuietFile>>>,
-}
-
-impl Readers {
-    fn get(&self, path: &Path) -> std::io::Result<Rc<QuietFile>> {
-        if let Some(f) = self.files.borrow().get(path) {
-            return Ok(f.clone());
-        }
-        let f = Rc::new(QuietFile::open(path)?);
-        self.files
-            .borrow_mut()
-            .insert(path.to_path_buf(), f.clone());
-        Ok(f)
-    }
-    fn clear(&self) {
-        self.files.borrow_mut().clear();
     }
 }
 
@@ -1033,10 +983,66 @@ struct ProgramElements<'a> {
     mapping: &'a ProcMapping,
     pages: RefCell<&'a mut ProcessPages>,
     readers: &'a Readers,
+    /// File pages read so far (page index -> its bytes, shorter at EOF).
+    file_pages: RefCell<HashMap<u64, Vec<u8>>>,
     error: RefCell<Option<String>>,
 }
 
-impl ProgramElements<'_> {
+impl<'a> ProgramElements<'a> {
+    /// The elements of array `m` (of type `dtype`, its first element in `mapping`) as the program sees them.
+    fn new(
+        m: &'a ArrayMeta,
+        dtype: DType,
+        mapping: &'a ProcMapping,
+        pages: &'a mut ProcessPages,
+        readers: &'a Readers,
+    ) -> ProgramElements<'a> {
+        ProgramElements {
+            dtype,
+            shape: &m.shape,
+            strides: &m.strides,
+            addr: m.addr,
+            mapping,
+            pages: RefCell::new(pages),
+            readers,
+            file_pages: RefCell::new(HashMap::new()),
+            error: RefCell::new(None),
+        }
+    }
+
+    /// `n` bytes of the file at `off` (fewer at EOF), read a whole page at a time: printing an array reads
+    /// the same few elements for `str` and for `repr`, and neighbours share a page.
+    fn file_bytes(&self, path: &Path, off: u64, n: usize) -> std::io::Result<Vec<u8>> {
+        let page = probe::page_size().max(1);
+        let mut out = Vec::with_capacity(n);
+        let mut pos = off;
+        while out.len() < n {
+            let index = pos / page;
+            let mut cache = self.file_pages.borrow_mut();
+            let bytes = match cache.get(&index) {
+                Some(b) => b,
+                None => {
+                    let b = self
+                        .readers
+                        .get(path)?
+                        .read_at(index * page, page as usize)?;
+                    cache.entry(index).or_insert(b)
+                }
+            };
+            let from = (pos - index * page) as usize;
+            let want = (n - out.len()).min(page as usize - from);
+            let got = bytes
+                .get(from..(from + want).min(bytes.len()))
+                .unwrap_or_default();
+            out.extend_from_slice(got);
+            if got.len() < want {
+                break;
+            }
+            pos += want as u64;
+        }
+        Ok(out)
+    }
+
     fn fail(&self, why: String) {
         let mut e = self.error.borrow_mut();
         if e.is_none() {
@@ -1060,9 +1066,7 @@ impl ProgramElements<'_> {
             Some(path) => {
                 let off = self.mapping.file_offset(addr);
                 let b = self
-                    .readers
-                    .get(path)
-                    .and_then(|q| q.read_at(off, n))
+                    .file_bytes(path, off, n)
                     .map_err(|e| format!("reading {} failed: {e}", path.display()))?;
                 if b.len() < n {
                     return Err(format!(

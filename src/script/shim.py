@@ -10,6 +10,7 @@
 import json
 import os
 import sys
+import weakref
 
 _out = os.fdopen(int(os.environ["MEMMAP_TUTOR_OUT"]), "w", buffering=1)
 _in = os.fdopen(int(os.environ["MEMMAP_TUTOR_IN"]), "r")
@@ -22,10 +23,15 @@ _forked = False
 
 
 def _send(msg):
+    _send_raw(json.dumps(msg))
+
+
+def _send_raw(line):
+    """One message: a line of JSON."""
     if _forked:
         return
     try:
-        _out.write(json.dumps(msg) + "\n")
+        _out.write(line + "\n")
         _out.flush()
     except (BrokenPipeError, OSError):
         os._exit(130)
@@ -54,7 +60,8 @@ except BaseException as e:  # noqa: BLE001 - any import failure means "no NumPy"
 
 def _flush_stdout():
     # The program's own stdout object: flushing it is what exit would do anyway; it writes nothing new.
-    for f in (sys.stdout, sys.__stdout__):
+    out, orig = sys.stdout, sys.__stdout__
+    for f in (out,) if out is orig else (out, orig):
         try:
             if f is not None:
                 f.flush()
@@ -106,31 +113,74 @@ def _root_memmap(a):
     return None, False
 
 
-def _arrays(frame):
-    """Metadata of every mapped array in scope (locals of the frame over the script's globals)."""
-    scope = {}
-    if _main is not None:
-        scope.update(_main)
-    if frame is not None and frame.f_locals is not _main:
-        scope.update(frame.f_locals)
-    out = []
-    for name, v in scope.items():
-        if name.startswith("__") or not isinstance(v, np.ndarray):
-            continue
-        root, mapped = _root_memmap(v)
-        if not mapped:
-            continue
-        try:
-            addr = v.__array_interface__["data"][0]
-        except Exception:  # noqa: BLE001
-            continue
-        flags = v.flags
-        out.append(
+# Caches that make a pause cost little when nothing changed. They hold no array: an array's data address
+# (fixed for the object's life: NumPy 2 refuses to assign `.data`) is kept beside a weak reference that
+# tells a live object from a new one at a recycled id; dtypes are immutable and held by the cache itself.
+_addr_cache = {}
+_dtype_cache = {}
+_json_cache = {}
+
+
+def _addr(v):
+    hit = _addr_cache.get(id(v))
+    if hit is not None and hit[0]() is v:
+        return hit[1]
+    addr = v.__array_interface__["data"][0]
+    if len(_addr_cache) > 4096:
+        for k in [k for k, (r, _) in _addr_cache.items() if r() is None]:
+            del _addr_cache[k]
+    try:
+        _addr_cache[id(v)] = (weakref.ref(v), addr)
+    except TypeError:  # an object that takes no weak reference is simply not cached
+        pass
+    return addr
+
+
+def _dtype_names(dt):
+    hit = _dtype_cache.get(id(dt))
+    if hit is None or hit[0] is not dt:
+        hit = (dt, dt.str, dt.name)
+        if len(_dtype_cache) > 4096:
+            _dtype_cache.clear()
+        _dtype_cache[id(dt)] = hit
+    return hit[1], hit[2]
+
+
+def _describe(name, v):
+    """One mapped array as a JSON object, or None when it is not mapped (its base chain has no mmap)."""
+    root, mapped = _root_memmap(v)
+    if not mapped:
+        return None
+    try:
+        addr = _addr(v)
+    except Exception:  # noqa: BLE001
+        return None
+    flags = v.flags
+    dtype_str, dtype_name = _dtype_names(v.dtype)
+    key = (
+        name,
+        type(v),
+        dtype_str,
+        dtype_name,
+        v.shape,
+        v.strides,
+        addr,
+        getattr(root, "mode", None),
+        getattr(root, "filename", None),
+        flags.f_contiguous and not flags.c_contiguous,
+        flags.writeable,
+    )
+    try:
+        text = _json_cache.get(key)
+    except TypeError:  # a mode or file name the program replaced with something unhashable
+        text, key = None, None
+    if text is None:
+        text = json.dumps(
             {
                 "name": name,
                 "cls": type(v).__name__,
-                "dtype": v.dtype.str,
-                "dtype_name": v.dtype.name,
+                "dtype": dtype_str,
+                "dtype_name": dtype_name,
                 "shape": list(v.shape),
                 "strides": list(v.strides),
                 "addr": addr,
@@ -139,9 +189,40 @@ def _arrays(frame):
                 "filename": getattr(root, "filename", None),
                 "order": "F" if flags.f_contiguous and not flags.c_contiguous else "C",
                 "writeable": bool(flags.writeable),
-            }
+            },
+            default=str,
         )
-    return out
+        if key is not None:
+            if len(_json_cache) > 4096:
+                _json_cache.clear()
+            _json_cache[key] = text
+    return text
+
+
+def _arrays(frame):
+    """Every mapped array in scope (locals of the frame over the script's globals) as a JSON array."""
+    local = None
+    if frame is not None:
+        local = frame.f_locals
+        if local is _main:
+            local = None
+    out = []
+    ndarray = np.ndarray
+    if _main is not None:
+        for name, v in _main.items():
+            if local is not None and name in local:
+                v = local[name]
+            if isinstance(v, ndarray) and not name.startswith("__"):
+                text = _describe(name, v)
+                if text is not None:
+                    out.append(text)
+    if local is not None:
+        for name, v in local.items():
+            if isinstance(v, ndarray) and (_main is None or name not in _main) and not name.startswith("__"):
+                text = _describe(name, v)
+                if text is not None:
+                    out.append(text)
+    return "[" + ", ".join(out) + "]"
 
 
 def _stop_tracing():
@@ -160,15 +241,9 @@ def _pause(lineno, frame, func):
     if (_count - 1) % _every:
         return
     _flush_stdout()
-    _send(
-        {
-            "t": "line",
-            "line": lineno,
-            "func": func,
-            "count": _count,
-            "arrays": _arrays(frame),
-            "events": _take_events(),
-        }
+    _send_raw(
+        '{"t": "line", "line": %d, "func": %s, "count": %d, "arrays": %s, "events": %s}'
+        % (lineno, json.dumps(func), _count, _arrays(frame), json.dumps(_take_events()))
     )
     if _reply() == "s":
         _stop_tracing()
@@ -268,7 +343,7 @@ def main():
                     "line": line,
                     "func": frame.f_code.co_name if frame is not None else None,
                     "error": message,
-                    "arrays": _arrays(frame),
+                    "arrays": json.loads(_arrays(frame)),
                     "events": _take_events(),
                 }
             )

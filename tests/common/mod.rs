@@ -13,6 +13,18 @@ pub fn tutor() -> Command {
     cmd
 }
 
+/// Why `python3` with NumPy cannot run here, or None when it can (tests that need it skip, saying why).
+pub fn numpy_missing() -> Option<String> {
+    match std::process::Command::new("python3")
+        .args(["-c", "import numpy"])
+        .output()
+    {
+        Err(e) => Some(format!("python3 cannot be run ({e})")),
+        Ok(o) if !o.status.success() => Some("python3 has no NumPy".to_string()),
+        Ok(_) => None,
+    }
+}
+
 /// Run `memmap-tutor run --format json` with extra args and parse the trace.
 pub fn run_json(args: &[&str]) -> serde_json::Value {
     let out = tutor()
