@@ -336,7 +336,7 @@ pub(crate) fn bad_mode_error(mode: &str) -> String {
     format!(
         "ValueError: mode must be one of {} (got {})",
         crate::python::word_list(Mode::NAMES),
-        crate::python::py_repr(mode)
+        crate::lesson::mode_literal(mode)
     )
 }
 

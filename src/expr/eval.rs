@@ -3,6 +3,7 @@
 //! Nothing the size of an `arange`/`linspace`/`full` is ever built: a compiled [`Lazy`] computes
 //! the element at a flat (C-order) position on demand. Only list literals (small) are materialised.
 
+use crate::expr::object::{self, Objects};
 use crate::expr::value::{BinOp, UnOp, ValueExpr};
 use crate::numpy::dtype::{DType, Kind, Scalar};
 
@@ -21,6 +22,8 @@ pub enum Value {
     NpScalar(Scalar, DType),
     /// A NumPy array computed lazily (0-d arrays included).
     Array(Lazy),
+    /// A NumPy object array of Python numbers (Python ints beyond 64 bits make one).
+    Object(Objects),
 }
 
 /// The arithmetic of an `np.arange`, as [`Lazy::at`] evaluates it.
@@ -173,7 +176,16 @@ impl Lazy {
                 Scalar::Float(y + start)
             }
             Node::Reshape(inner) => inner.at(flat),
-            Node::Cast(inner) => inner.at(flat).cast(&self.dtype),
+            Node::Cast(inner) => {
+                let v = inner.at(flat);
+                // `astype` runs one contiguous loop over a fresh array: float→uint32 in its
+                // vector part differs from the scalar cast (see numpy::simd_cast).
+                if crate::numpy::simd_cast::applies(inner.dtype, self.dtype) {
+                    let vector = crate::numpy::simd_cast::in_vector_part(flat, self.size());
+                    return crate::numpy::simd_cast::cast(v, &self.dtype, vector);
+                }
+                v.cast(&self.dtype)
+            }
             Node::Floor(inner) => Scalar::Float(inner.at(flat).as_f64().floor()),
             Node::Neg(inner) => neg(inner.at(flat)).cast(&self.dtype),
             Node::Binary {
@@ -209,6 +221,7 @@ fn neg(x: Scalar) -> Scalar {
         Scalar::Float(f) => Scalar::Float(-f),
         Scalar::Complex(re, im) => Scalar::Complex(-re, -im),
         Scalar::Long(x) => Scalar::Long(-x),
+        Scalar::Big(v) => Scalar::Big(v.wrapping_neg()),
         Scalar::Bool(b) => Scalar::Bool(b),
     }
 }
@@ -309,6 +322,8 @@ fn py_dtype(s: Scalar) -> DType {
         Scalar::Float(_) => DType::FLOAT64,
         Scalar::Complex(..) => DType::native(Kind::Complex, 16),
         Scalar::Long(_) => DType::LONGDOUBLE,
+        // Never stored: NumPy makes an object array (see `object`); converting it raises.
+        Scalar::Big(_) => DType::INT64,
     }
 }
 
@@ -375,6 +390,7 @@ pub(crate) fn py_convert(s: Scalar, dt: &DType) -> Result<Scalar, String> {
                 Scalar::Bool(b) => b as i128,
                 Scalar::Int(i) => i as i128,
                 Scalar::UInt(u) => u as i128,
+                Scalar::Big(v) => v,
                 Scalar::Long(x) => {
                     if x.is_nan() {
                         return Err(
@@ -556,8 +572,10 @@ fn list_to_array(expr: &ValueExpr, dtype: Option<DType>) -> Result<Lazy, String>
         _ if py.is_empty() => None,
         _ if py.iter().all(|s| matches!(s, Scalar::Bool(_))) => Some(DType::BOOL),
         _ if py.iter().any(|s| matches!(s, Scalar::Float(_))) => Some(DType::FLOAT64),
+        // Each Python int is int64 when it fits, else uint64; int64 with uint64 promotes to
+        // float64 (measured: `np.array([2**64 - 1, 9])` is float64, `[2**64 - 1, True]` uint64).
         _ if py.iter().any(|s| matches!(s, Scalar::UInt(_))) => {
-            if py.iter().any(|s| matches!(s, Scalar::Int(i) if *i < 0)) {
+            if py.iter().any(|s| matches!(s, Scalar::Int(_))) {
                 Some(DType::FLOAT64)
             } else {
                 Some(DType::native(Kind::UInt, 8))
@@ -597,7 +615,7 @@ fn list_to_array(expr: &ValueExpr, dtype: Option<DType>) -> Result<Lazy, String>
 }
 
 /// Turn a compiled value into a NumPy array (`np.asarray(x)`).
-fn to_array(v: Value) -> Result<Lazy, String> {
+pub(crate) fn to_array(v: Value) -> Result<Lazy, String> {
     match v {
         Value::Array(l) => Ok(l),
         Value::NpScalar(s, dt) => Ok(Lazy::new(vec![], dt, Node::Fill(s))),
@@ -606,6 +624,10 @@ fn to_array(v: Value) -> Result<Lazy, String> {
             Ok(Lazy::new(vec![], dt, Node::Fill(py_convert(s, &dt)?)))
         }
         Value::PyList(e) => list_to_array(&e, None),
+        Value::Object(_) => Err(
+            "the tutor does not model this operation on a NumPy object array (an array holding Python ints beyond 64 bits)"
+                .to_string(),
+        ),
     }
 }
 
@@ -627,7 +649,7 @@ fn py_type_name(v: &Value) -> &'static str {
         Value::PyScalar(Scalar::Complex(..)) => "complex",
         Value::PyScalar(_) => "int",
         Value::PyList(_) => "list",
-        Value::NpScalar(..) | Value::Array(_) => "numpy.ndarray",
+        Value::NpScalar(..) | Value::Array(_) | Value::Object(_) => "numpy.ndarray",
     }
 }
 
@@ -661,12 +683,13 @@ fn shape_from_u64(dims: &[u64]) -> Result<Vec<usize>, String> {
 }
 
 /// Python arithmetic between two Python scalars (the result is again a Python scalar).
-fn py_arith(op: BinOp, a: Scalar, b: Scalar) -> Result<Scalar, String> {
+pub(crate) fn py_arith(op: BinOp, a: Scalar, b: Scalar) -> Result<Scalar, String> {
     let as_int = |s: Scalar| -> Option<i128> {
         match s {
             Scalar::Bool(b) => Some(b as i128),
             Scalar::Int(i) => Some(i as i128),
             Scalar::UInt(u) => Some(u as i128),
+            Scalar::Big(v) => Some(v),
             Scalar::Float(_) | Scalar::Complex(..) | Scalar::Long(_) => None,
         }
     };
@@ -683,7 +706,7 @@ fn py_arith(op: BinOp, a: Scalar, b: Scalar) -> Result<Scalar, String> {
             if y == 0 {
                 return Err("ZeroDivisionError: division by zero".to_string());
             }
-            Ok(Scalar::Float(x as f64 / y as f64))
+            Ok(Scalar::Float(int_true_div(x, y)))
         }
         _ => {
             let (x, y) = (a.as_f64(), b.as_f64());
@@ -702,12 +725,61 @@ fn py_arith(op: BinOp, a: Scalar, b: Scalar) -> Result<Scalar, String> {
     }
 }
 
-/// A Python int the tutor can hold (int64 or uint64 range).
+/// A Python int: `Int` in the int64 range, `UInt` above it up to 2**64-1, `Big` beyond.
+pub(crate) fn py_int_value(r: i128) -> Scalar {
+    if r >= i64::MIN as i128 && r <= i64::MAX as i128 {
+        Scalar::Int(r as i64)
+    } else if r >= 0 && r <= u64::MAX as i128 {
+        Scalar::UInt(r as u64)
+    } else {
+        Scalar::Big(r)
+    }
+}
+
+/// A Python int result (`None`: it overflowed the 127 bits the tutor models).
 fn py_int(r: Option<i128>) -> Result<Scalar, String> {
-    match r {
-        Some(r) if r >= i64::MIN as i128 && r <= i64::MAX as i128 => Ok(Scalar::Int(r as i64)),
-        Some(r) if r >= 0 && r <= u64::MAX as i128 => Ok(Scalar::UInt(r as u64)),
-        _ => Err("OverflowError: Python int too large to convert to C long".to_string()),
+    r.map(py_int_value).ok_or_else(|| {
+        "the tutor models Python ints up to 127 bits; this result is larger".to_string()
+    })
+}
+
+/// Python's `int / int`: the exact quotient rounded once to the nearest double (ties to
+/// even), which `x as f64 / y as f64` is not once an operand passes 2**53. `y` is non-zero.
+fn int_true_div(x: i128, y: i128) -> f64 {
+    let (a, b) = (x.unsigned_abs(), y.unsigned_abs());
+    let neg = (x < 0) != (y < 0);
+    if a == 0 {
+        return if neg { -0.0 } else { 0.0 };
+    }
+    if a <= 1 << 53 && b <= 1 << 53 {
+        return x as f64 / y as f64;
+    }
+    // Long division: 64 significant quotient bits, then a sticky bit for the remainder.
+    let mut q = a / b;
+    let mut r = a % b;
+    let mut exp = 0i32;
+    while q < 1 << 63 {
+        // r < b <= 2^127, so 2r fits.
+        let r2 = r << 1;
+        q = (q << 1) | u128::from(r2 >= b);
+        r = if r2 >= b { r2 - b } else { r2 };
+        exp -= 1;
+    }
+    let mut sticky = r != 0;
+    while q >= 1 << 64 {
+        sticky |= q & 1 == 1;
+        q >>= 1;
+        exp += 1;
+    }
+    let (mut m, low) = ((q >> 11) as u64, (q & 0x7ff) as u64);
+    if low > 0x400 || (low == 0x400 && (sticky || m & 1 == 1)) {
+        m += 1;
+    }
+    let v = m as f64 * 2f64.powi(exp + 11);
+    if neg {
+        -v
+    } else {
+        v
     }
 }
 
@@ -722,6 +794,10 @@ fn weak_to_array(s: Scalar, other: DType, op: BinOp) -> Result<Lazy, String> {
         ));
     }
     let dt = match (s, other.kind) {
+        // The C conversion names the C type: "int too big to convert" for long long.
+        (Scalar::Big(_), Kind::Int | Kind::UInt) if other.longlong => {
+            return Err("OverflowError: int too big to convert".to_string())
+        }
         (Scalar::Bool(_), _) => DType::BOOL,
         (Scalar::Float(_) | Scalar::Complex(..), Kind::Float | Kind::Complex) => {
             DType::native(other.kind, other.size)
@@ -738,7 +814,7 @@ fn weak_to_array(s: Scalar, other: DType, op: BinOp) -> Result<Lazy, String> {
 type Broadcast = (Vec<usize>, Vec<usize>, Vec<usize>);
 
 /// Broadcast two shapes (NumPy's rules); the flat strides of each operand over the result.
-fn broadcast_pair(a: &[usize], b: &[usize]) -> Result<Broadcast, String> {
+pub(crate) fn broadcast_pair(a: &[usize], b: &[usize]) -> Result<Broadcast, String> {
     let n = a.len().max(b.len());
     let pad = |s: &[usize]| -> Vec<usize> {
         let mut v = vec![1; n - s.len()];
@@ -850,6 +926,9 @@ fn list_op(op: BinOp, x: &Value, y: &Value) -> Result<Value, String> {
             Scalar::Bool(b) => repeat_list(list_items(l), *b as i128),
             Scalar::Int(i) => repeat_list(list_items(l), *i as i128),
             Scalar::UInt(u) => repeat_list(list_items(l), *u as i128),
+            Scalar::Big(_) => {
+                Err("OverflowError: cannot fit 'int' into an index-sized integer".to_string())
+            }
         },
         (BinOp::Mul, Value::PyList(_), Value::PyList(_)) => {
             Err("TypeError: can't multiply sequence by non-int of type 'list'".to_string())
@@ -881,6 +960,16 @@ fn binary(op: BinOp, vx: Value, vy: Value) -> Result<Value, String> {
                 }
             };
             return repeat_list(list_items(&l), n);
+        }
+        // An object array on either side (a list holding a Python int beyond 64 bits becomes
+        // one): Python's arithmetic per element.
+        (x, y)
+            if matches!(x, Object(_))
+                || matches!(y, Object(_))
+                || matches!(&x, PyList(e) if object::list_has_big(e))
+                || matches!(&y, PyList(e) if object::list_has_big(e)) =>
+        {
+            return object::binary(op, x, y)
         }
         (PyScalar(a), other) => {
             let o = to_array(other)?;
@@ -922,7 +1011,7 @@ fn binary(op: BinOp, vx: Value, vy: Value) -> Result<Value, String> {
 }
 
 /// `-x` / `+x`: Python's rules for Python objects, NumPy's for NumPy objects.
-fn unary(op: UnOp, v: Value) -> Result<Value, String> {
+pub(crate) fn unary(op: UnOp, v: Value) -> Result<Value, String> {
     let sign = match op {
         UnOp::Neg => "-",
         UnOp::Pos => "+",
@@ -932,6 +1021,7 @@ fn unary(op: UnOp, v: Value) -> Result<Value, String> {
             (UnOp::Neg, Scalar::Float(f)) => Scalar::Float(-f),
             (UnOp::Neg, Scalar::Complex(re, im)) => Scalar::Complex(-re, -im),
             (UnOp::Neg, Scalar::Long(x)) => Scalar::Long(-x),
+            (UnOp::Neg, Scalar::Big(v)) => py_int(v.checked_neg())?,
             (UnOp::Pos, Scalar::Float(f)) => Scalar::Float(f),
             (UnOp::Neg, Scalar::Bool(b)) => Scalar::Int(-(b as i64)),
             (UnOp::Pos, Scalar::Bool(b)) => Scalar::Int(b as i64),
@@ -942,6 +1032,7 @@ fn unary(op: UnOp, v: Value) -> Result<Value, String> {
         Value::PyList(_) => Err(format!(
             "TypeError: bad operand type for unary {sign}: 'list'"
         )),
+        Value::Object(o) => object::unary_objects(op, o),
         other => {
             let a = to_array(other)?;
             if a.dtype.kind == Kind::Bool {
@@ -1032,6 +1123,7 @@ fn arange(start: &Scalar, stop: &Scalar, step: &Scalar) -> Result<Lazy, String> 
                 Scalar::UInt(u) => u as i128,
                 Scalar::Float(f) | Scalar::Complex(f, _) => f as i128,
                 Scalar::Long(x) => x.to_f64() as i128,
+                Scalar::Big(v) => v,
             }
         };
         let (a, b, st) = (to_i(start), to_i(stop), to_i(step));
@@ -1093,7 +1185,7 @@ fn with_dtype(inner: &ValueExpr, dt: DType) -> Result<Value, String> {
             // `copyto(a, fill, casting='unsafe')`: a Python int is range-checked (NEP 50), a
             // float or bool is cast like an array element.
             let fill = match fill {
-                Scalar::Int(_) | Scalar::UInt(_) => py_convert(*fill, &dt)?,
+                Scalar::Int(_) | Scalar::UInt(_) | Scalar::Big(_) => py_convert(*fill, &dt)?,
                 other => other.cast(&dt),
             };
             Ok(Value::Array(Lazy::new(shape, dt, Node::Fill(fill))))
@@ -1103,9 +1195,10 @@ fn with_dtype(inner: &ValueExpr, dt: DType) -> Result<Value, String> {
             if dt.kind == Kind::Bool && a.size() > 2 {
                 return Err("TypeError: arange() is only supported for booleans when the result has at most length 2.".to_string());
             }
-            if matches!(dt.kind, Kind::Int | Kind::UInt) {
-                // NumPy stores `start` into the dtype with Python's range check (measured:
-                // `np.arange(-2, 5, dtype=np.uint8)` raises; later values wrap).
+            if matches!(dt.kind, Kind::Int | Kind::UInt) && a.size() > 0 {
+                // NumPy stores `start` into the dtype with Python's range check when the
+                // result has an element (measured: `np.arange(-2, 5, dtype=np.uint8)` raises,
+                // `np.arange(-2, -2, dtype=np.uint8)` is empty; later values wrap).
                 py_convert(*start, &dt)?;
             }
             Ok(Value::Array(cast(a, dt)))
@@ -1122,6 +1215,7 @@ fn with_dtype(inner: &ValueExpr, dt: DType) -> Result<Value, String> {
         }
         _ => match compile(inner)? {
             Value::PyList(e) => Ok(Value::Array(list_to_array(&e, Some(dt))?)),
+            Value::Object(o) => Ok(Value::Array(objects_into(&o, dt)?)),
             Value::PyScalar(s) => Ok(Value::Array(Lazy::new(
                 vec![],
                 dt,
@@ -1130,6 +1224,28 @@ fn with_dtype(inner: &ValueExpr, dt: DType) -> Result<Value, String> {
             other => Ok(Value::Array(cast(to_array(other)?, dt))),
         },
     }
+}
+
+/// `np.linspace(start, stop, num, endpoint)` as NumPy computes it (float64).
+fn linspace(start: f64, stop: f64, num: u64, endpoint: bool) -> Result<Value, String> {
+    let num = usize::try_from(num)
+        .map_err(|_| "ValueError: Maximum allowed size exceeded".to_string())?;
+    let div = if endpoint { num.saturating_sub(1) } else { num } as f64;
+    let delta = stop - start;
+    let step = if div > 0.0 { delta / div } else { f64::NAN };
+    Ok(Value::Array(Lazy::new(
+        vec![num],
+        DType::FLOAT64,
+        Node::Linspace {
+            start,
+            stop,
+            step,
+            div,
+            delta,
+            num,
+            endpoint,
+        },
+    )))
 }
 
 /// Compile a value expression (errors are NumPy's, raised while evaluating the right-hand side).
@@ -1154,33 +1270,13 @@ pub(crate) fn compile(expr: &ValueExpr) -> Result<Value, String> {
             stop,
             num,
             endpoint,
-        } => {
-            let num = usize::try_from(*num)
-                .map_err(|_| "ValueError: Maximum allowed size exceeded".to_string())?;
-            let div = if *endpoint {
-                num.saturating_sub(1)
-            } else {
-                num
-            } as f64;
-            let delta = stop - start;
-            let step = if div > 0.0 { delta / div } else { f64::NAN };
-            Ok(Value::Array(Lazy::new(
-                vec![num],
-                DType::FLOAT64,
-                Node::Linspace {
-                    start: *start,
-                    stop: *stop,
-                    step,
-                    div,
-                    delta,
-                    num,
-                    endpoint: *endpoint,
-                },
-            )))
-        }
+        } => linspace(*start, *stop, *num, *endpoint),
         ValueExpr::Full { shape, fill } => {
             let dt = py_dtype(*fill);
             let shape = shape_from_u64(shape)?;
+            if let Scalar::Big(_) = fill {
+                return object::full(shape, *fill);
+            }
             Ok(Value::Array(Lazy::new(
                 shape,
                 dt,
@@ -1190,6 +1286,17 @@ pub(crate) fn compile(expr: &ValueExpr) -> Result<Value, String> {
         ValueExpr::Reshape(inner, dims) => {
             let v = compile(inner)?;
             no_method(&v, "reshape")?;
+            if let Value::Object(o) = v {
+                let shape = reshape(
+                    Lazy::new(o.shape, DType::BOOL, Node::Fill(Scalar::Bool(false))),
+                    dims,
+                )?
+                .shape;
+                return Ok(Value::Object(Objects {
+                    shape,
+                    items: o.items,
+                }));
+            }
             Ok(Value::Array(reshape(to_array(v)?, dims)?))
         }
         ValueExpr::AsType(inner, dt) => {
@@ -1197,6 +1304,7 @@ pub(crate) fn compile(expr: &ValueExpr) -> Result<Value, String> {
             no_method(&v, "astype")?;
             Ok(match v {
                 Value::NpScalar(s, _) => Value::NpScalar(s.cast(dt), *dt),
+                Value::Object(o) => Value::Array(objects_into(&o, *dt)?),
                 other => Value::Array(cast(to_array(other)?, *dt)),
             })
         }
@@ -1206,8 +1314,15 @@ pub(crate) fn compile(expr: &ValueExpr) -> Result<Value, String> {
             Value::NpScalar(s, _) => Ok(Value::NpScalar(s.cast(dt), *dt)),
             Value::PyList(e) => Ok(Value::Array(list_to_array(&e, Some(*dt))?)),
             Value::Array(a) => Ok(scalarize(cast(a, *dt))),
+            Value::Object(o) => Ok(scalarize(objects_into(&o, *dt)?)),
         },
-        ValueExpr::Array(inner) => Ok(Value::Array(to_array(compile(inner)?)?)),
+        ValueExpr::Array(inner) => {
+            let v = compile(inner)?;
+            if let Some(o) = object::array(&v)? {
+                return Ok(o);
+            }
+            Ok(Value::Array(to_array(v)?))
+        }
         ValueExpr::WithDtype(inner, dt) => with_dtype(inner, *dt),
         ValueExpr::Unary(op, inner) => unary(*op, compile(inner)?),
         ValueExpr::Binary(op, x, y) => {
@@ -1215,6 +1330,13 @@ pub(crate) fn compile(expr: &ValueExpr) -> Result<Value, String> {
             binary(*op, vx, vy)
         }
     }
+}
+
+/// An object array cast to `dt` (`astype`, `np.float32(...)`, `dtype=`): Python's conversion
+/// of every element, the first failure raised.
+fn objects_into(o: &Objects, dt: DType) -> Result<Lazy, String> {
+    let data = object::convert(o, &dt)?;
+    Ok(Lazy::new(o.shape.clone(), dt, Node::Data(data)))
 }
 
 /// A value ready to be written into a target of `dtype` with `ndim` axes.
@@ -1311,6 +1433,69 @@ pub(crate) fn into_source(
             Err("ValueError: setting an array element with a sequence.".to_string())
         }
         Value::Array(l) => Ok(Source::ready(l, true)),
+        Value::Object(o) => object_source(o, dtype, shape, element),
+    }
+}
+
+/// An object array stored into a target: Python's conversion of each element in the target's
+/// C order (broadcast first), so a failing element leaves the earlier ones stored; into one
+/// element, the rules of a typed array (measured with NumPy 2.4.6).
+fn object_source(
+    o: Objects,
+    dtype: &DType,
+    shape: &[usize],
+    element: bool,
+) -> Result<Source, String> {
+    let fill = |s: Scalar| Source::ready(Lazy::new(vec![], *dtype, Node::Fill(s)), false);
+    if o.shape.is_empty() {
+        let s = o.items.first().copied().unwrap_or(Scalar::Int(0));
+        return Ok(fill(py_convert(s, dtype)?));
+    }
+    if element {
+        if dtype.kind == Kind::Complex || dtype.is_longdouble() {
+            return Err(
+                "TypeError: only 0-dimensional arrays can be converted to Python scalars"
+                    .to_string(),
+            );
+        }
+        if dtype.kind == Kind::Bool && o.items.len() == 1 {
+            return Ok(fill(py_convert(o.items[0], dtype)?));
+        }
+        return Err("ValueError: setting an array element with a sequence.".to_string());
+    }
+    // Leading length-1 axes of the value are dropped, as NumPy's assignment does.
+    let lead = o.shape.iter().take_while(|&&d| d == 1).count();
+    let vshape = &o.shape[lead.min(o.shape.len().saturating_sub(shape.len()))..];
+    match broadcast_pair(vshape, shape) {
+        Ok((out, strides, _)) if out == shape => {
+            let n = crate::numpy::layout::checked_size(shape).unwrap_or(usize::MAX);
+            if n > MAX_MATERIALISED {
+                return Err(
+                    "the tutor materialises NumPy object arrays and this store is too large"
+                        .to_string(),
+                );
+            }
+            let mut leaves = Vec::with_capacity(n);
+            for flat in 0..n {
+                let (mut i, mut rest) = (0usize, flat);
+                for ax in (0..shape.len()).rev() {
+                    let d = shape[ax].max(1);
+                    i += (rest % d) * strides[ax];
+                    rest /= d;
+                }
+                leaves.push(Leaf::Py(o.items[i]));
+            }
+            Ok(Source {
+                lazy: Lazy::new(shape.to_vec(), *dtype, Node::Fill(Scalar::Int(0))),
+                needs_cast: false,
+                pending: Some(leaves),
+            })
+        }
+        // Not broadcastable: the store raises NumPy's broadcast error before converting.
+        _ => Ok(Source::ready(
+            Lazy::new(o.shape.clone(), *dtype, Node::Fill(Scalar::Int(0))),
+            false,
+        )),
     }
 }
 

@@ -3,6 +3,7 @@
 pub mod eval;
 pub mod index;
 pub(crate) mod lex;
+pub(crate) mod object;
 pub(crate) mod suggest;
 pub mod value;
 

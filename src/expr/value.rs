@@ -738,10 +738,13 @@ fn int_literal(digits: &str, col: usize) -> Result<Scalar, ParseError> {
         Ok(Scalar::Int(i))
     } else if let Ok(u) = digits.parse::<u64>() {
         Ok(Scalar::UInt(u))
+    } else if let Ok(v) = digits.parse::<i128>() {
+        // A Python int beyond 64 bits: NumPy raises, converts or makes an object array later.
+        Ok(Scalar::Big(v))
     } else {
         Err(perr(
             col,
-            format!("integer `{digits}` is too large for a 64-bit NumPy integer"),
+            format!("integer `{digits}` is too large: the tutor models Python ints up to 127 bits"),
         ))
     }
 }
@@ -755,6 +758,8 @@ fn negate(v: ValueExpr) -> ValueExpr {
             ValueExpr::Scalar(Scalar::Int(i64::MIN))
         }
         ValueExpr::Scalar(Scalar::Float(f)) => ValueExpr::Scalar(Scalar::Float(-f)),
+        ValueExpr::Scalar(Scalar::UInt(u)) => ValueExpr::Scalar(Scalar::Big(-(u as i128))),
+        ValueExpr::Scalar(Scalar::Big(v)) => ValueExpr::Scalar(crate::expr::eval::py_int_value(-v)),
         ValueExpr::Scalar(Scalar::Bool(b)) => ValueExpr::Scalar(Scalar::Int(-(b as i64))),
         other => ValueExpr::Unary(UnOp::Neg, Box::new(other)),
     }
@@ -1039,6 +1044,7 @@ pub(crate) fn py_scalar(s: &Scalar) -> String {
         Scalar::UInt(u) => u.to_string(),
         Scalar::Float(f) => py_float(*f),
         Scalar::Complex(re, im) => format!("complex({}, {})", py_float(*re), py_float(*im)),
+        Scalar::Big(v) => v.to_string(),
         Scalar::Long(_) => format!(
             "np.longdouble('{}')",
             crate::numpy::print::scalar_str(*s, DType::LONGDOUBLE)
@@ -1084,20 +1090,10 @@ impl ValueExpr {
     }
 }
 
-impl fmt::Display for ValueExpr {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+impl ValueExpr {
+    /// `np.arange`, `np.linspace`, `np.zeros`/`np.ones`/`np.full` as Python source.
+    fn fmt_constructor(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            ValueExpr::Scalar(s) => f.write_str(&py_scalar(s)),
-            ValueExpr::List(items) => {
-                f.write_str("[")?;
-                for (i, item) in items.iter().enumerate() {
-                    if i > 0 {
-                        f.write_str(", ")?;
-                    }
-                    write!(f, "{item}")?;
-                }
-                f.write_str("]")
-            }
             ValueExpr::Arange { start, stop, step } => {
                 let (a, b, c) = (py_scalar(start), py_scalar(stop), py_scalar(step));
                 if *step == Scalar::Int(1) && *start == Scalar::Int(0) {
@@ -1132,27 +1128,13 @@ impl fmt::Display for ValueExpr {
                 Scalar::Float(x) if *x == 1.0 => write!(f, "np.ones({})", py_shape(shape)),
                 _ => write!(f, "np.full({}, {})", py_shape(shape), py_scalar(fill)),
             },
-            ValueExpr::FullOf { shape, fill } => write!(f, "np.full({}, {fill})", py_shape(shape)),
-            ValueExpr::Reshape(x, dims) => {
-                let dims = match dims.len() {
-                    0 => "()".to_string(),
-                    _ => dims
-                        .iter()
-                        .map(|d| d.to_string())
-                        .collect::<Vec<_>>()
-                        .join(", "),
-                };
-                write!(f, "{}.reshape({dims})", x.receiver())
-            }
-            ValueExpr::AsType(x, dt) => write!(f, "{}.astype('{dt}')", x.receiver()),
-            ValueExpr::ScalarCall(x, dt) => write!(f, "np.{}({x})", dt.name()),
-            ValueExpr::Array(x) => write!(f, "np.array({x})"),
-            ValueExpr::WithDtype(x, dt) => {
-                // Every constructor that takes `dtype=` prints as a call ending in `)`.
-                let inner = x.to_string();
-                let head = inner.strip_suffix(')').unwrap_or(&inner);
-                write!(f, "{head}, dtype='{dt}')")
-            }
+            _ => Ok(()),
+        }
+    }
+
+    /// `-x`, `+x` and `a op b`, parenthesised by precedence.
+    fn fmt_operator(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
             ValueExpr::Unary(op, x) => {
                 let sign = match op {
                     UnOp::Neg => "-",
@@ -1184,6 +1166,50 @@ impl fmt::Display for ValueExpr {
                     write!(f, "{b}")
                 }
             }
+            _ => Ok(()),
+        }
+    }
+}
+
+impl fmt::Display for ValueExpr {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            ValueExpr::Scalar(s) => f.write_str(&py_scalar(s)),
+            ValueExpr::List(items) => {
+                f.write_str("[")?;
+                for (i, item) in items.iter().enumerate() {
+                    if i > 0 {
+                        f.write_str(", ")?;
+                    }
+                    write!(f, "{item}")?;
+                }
+                f.write_str("]")
+            }
+            ValueExpr::Arange { .. } | ValueExpr::Linspace { .. } | ValueExpr::Full { .. } => {
+                self.fmt_constructor(f)
+            }
+            ValueExpr::FullOf { shape, fill } => write!(f, "np.full({}, {fill})", py_shape(shape)),
+            ValueExpr::Reshape(x, dims) => {
+                let dims = match dims.len() {
+                    0 => "()".to_string(),
+                    _ => dims
+                        .iter()
+                        .map(|d| d.to_string())
+                        .collect::<Vec<_>>()
+                        .join(", "),
+                };
+                write!(f, "{}.reshape({dims})", x.receiver())
+            }
+            ValueExpr::AsType(x, dt) => write!(f, "{}.astype('{dt}')", x.receiver()),
+            ValueExpr::ScalarCall(x, dt) => write!(f, "np.{}({x})", dt.name()),
+            ValueExpr::Array(x) => write!(f, "np.array({x})"),
+            ValueExpr::WithDtype(x, dt) => {
+                // Every constructor that takes `dtype=` prints as a call ending in `)`.
+                let inner = x.to_string();
+                let head = inner.strip_suffix(')').unwrap_or(&inner);
+                write!(f, "{head}, dtype='{dt}')")
+            }
+            ValueExpr::Unary(..) | ValueExpr::Binary(..) => self.fmt_operator(f),
         }
     }
 }

@@ -93,8 +93,57 @@ pub struct OpenSpec {
 impl OpenSpec {
     /// The mode as the lesson wrote it when NumPy rejects it, else its short name.
     pub fn mode_text(&self) -> &str {
-        self.bad_mode.as_deref().unwrap_or(self.mode.as_str())
+        let t = self.bad_mode.as_deref().unwrap_or(self.mode.as_str());
+        t.strip_prefix(NON_STR_MODE).unwrap_or(t)
     }
+
+    /// The mode as a Python literal: a string quoted by `quote`, or `2` / `True` for a YAML
+    /// number or bool.
+    pub fn mode_literal(&self, quote: fn(&str) -> String) -> String {
+        let t = self.bad_mode.as_deref().unwrap_or(self.mode.as_str());
+        match t.strip_prefix(NON_STR_MODE) {
+            Some(raw) => raw.to_string(),
+            None => quote(t),
+        }
+    }
+}
+
+/// Marks a `mode:` the lesson gave as a YAML number, bool or null: NumPy's error shows it as
+/// that Python object (`(got 2)`), not as a string.
+pub const NON_STR_MODE: char = '\u{1}';
+
+/// A mode text as the Python literal NumPy would see (see [`NON_STR_MODE`]).
+pub fn mode_literal(text: &str) -> String {
+    match text.strip_prefix(NON_STR_MODE) {
+        Some(raw) => raw.to_string(),
+        None => crate::python::py_repr(text),
+    }
+}
+
+/// Deserialize `mode:`: a string as written; any other YAML scalar as its Python literal,
+/// marked with [`NON_STR_MODE`] (so it is never a valid mode).
+pub(crate) fn mode_scalar<'de, D: serde::Deserializer<'de>>(
+    d: D,
+) -> Result<Option<String>, D::Error> {
+    use serde::Deserialize;
+    let v = serde_yaml::Value::deserialize(d)?;
+    let py = match v {
+        serde_yaml::Value::String(s) => return Ok(Some(s)),
+        serde_yaml::Value::Bool(b) => (if b { "True" } else { "False" }).to_string(),
+        serde_yaml::Value::Null => "None".to_string(),
+        serde_yaml::Value::Number(n) => match (n.as_i64(), n.as_u64(), n.as_f64()) {
+            (Some(i), _, _) => i.to_string(),
+            (_, Some(u), _) => u.to_string(),
+            (_, _, Some(f)) => crate::expr::value::py_float(f),
+            _ => n.to_string(),
+        },
+        _ => {
+            return Err(serde::de::Error::custom(
+                "expected a mode such as r+ (a string, number or bool)",
+            ))
+        }
+    };
+    Ok(Some(format!("{NON_STR_MODE}{py}")))
 }
 
 /// Which NumPy call opens a `.npy` file, with the mode as the lesson spelled it (NumPy tests `'w' in mode`).

@@ -152,7 +152,7 @@ pub struct Step {
     #[serde(default)]
     pub dtype: Option<String>,
     /// open: `r`, `r+`, `w+`, `c` or a long name (default `r+`, as NumPy).
-    #[serde(default)]
+    #[serde(default, deserialize_with = "crate::lesson::mode_scalar")]
     pub mode: Option<String>,
     /// open: an integer or a list of integers; omitted means inferred from the file.
     #[serde(default)]

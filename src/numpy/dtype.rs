@@ -58,6 +58,9 @@ pub enum Scalar {
     Complex(f64, f64),
     /// A longdouble (x87 80-bit extended precision).
     Long(F80),
+    /// A Python int outside int64 and uint64 (NumPy never stores one in a typed array: it
+    /// raises OverflowError, converts it to a float, or makes an object array).
+    Big(i128),
 }
 
 /// A dtype string the tutor cannot use: NumPy's message when NumPy rejects it too, or a
@@ -306,6 +309,7 @@ impl DType {
         }
         let raw: u64 = match value.cast(self) {
             Scalar::Long(x) => x.to_f64().to_bits(),
+            Scalar::Big(v) => v as u64,
             Scalar::Bool(b) => b as u64,
             Scalar::Int(i) => i as u64,
             Scalar::UInt(u) => u,
@@ -369,6 +373,7 @@ impl Scalar {
                 Scalar::Float(f) => f != 0.0,
                 Scalar::Complex(re, im) => re != 0.0 || im != 0.0,
                 Scalar::Long(x) => !x.is_zero(),
+                Scalar::Big(v) => v != 0,
             }),
             Kind::Complex => {
                 let (re, im) = self.parts();
@@ -381,6 +386,7 @@ impl Scalar {
                 Scalar::UInt(u) => F80::from_u64(u),
                 Scalar::Float(f) | Scalar::Complex(f, _) => F80::from_f64(f),
                 Scalar::Long(x) => x,
+                Scalar::Big(v) => F80::from_i128(v),
             }),
             Kind::Int => Scalar::Int(match self {
                 Scalar::Bool(b) => b as i64,
@@ -388,6 +394,7 @@ impl Scalar {
                 Scalar::UInt(u) => wrap_int(u as i64),
                 Scalar::Float(f) | Scalar::Complex(f, _) => float_to_int(f, bits),
                 Scalar::Long(x) => wrap_int(x.to_int_bits(bits, true) as i64),
+                Scalar::Big(v) => wrap_int(v as i64),
             }),
             Kind::UInt => Scalar::UInt(match self {
                 Scalar::Bool(b) => b as u64,
@@ -395,6 +402,7 @@ impl Scalar {
                 Scalar::UInt(u) => wrap_uint(u),
                 Scalar::Float(f) | Scalar::Complex(f, _) => float_to_uint(f, bits),
                 Scalar::Long(x) => x.to_int_bits(bits, false),
+                Scalar::Big(v) => wrap_uint(v as u64),
             }),
             Kind::Float => Scalar::Float(match self {
                 Scalar::Bool(b) => b as u8 as f64,
@@ -403,6 +411,7 @@ impl Scalar {
                 Scalar::Float(f) => round_float(f, dtype.size),
                 Scalar::Complex(re, _) => round_float(re, dtype.size),
                 Scalar::Long(x) => x.to_f64(),
+                Scalar::Big(v) => round_float(v as f64, dtype.size),
             }),
         }
     }
@@ -425,6 +434,8 @@ impl Scalar {
             Scalar::Float(f) => f,
             Scalar::Complex(re, _) => re,
             Scalar::Long(x) => x.to_f64(),
+            // Rust rounds an i128 to the nearest double, ties to even, as Python's float() does.
+            Scalar::Big(v) => v as f64,
         }
     }
 
@@ -537,28 +548,37 @@ fn float_to_int(f: f64, bits: u32) -> i64 {
     }
 }
 
-/// C's float→unsigned conversion as compiled for x86-64: 8/16-bit through the signed 32-bit
-/// conversion; uint64 as `x < 2^63 ? cvtt64(x) : cvtt64(x - 2^63) ^ 2^63` and uint32 as
-/// `x < 2^31 ? cvtt32(x) : cvtt64(x)`, low bits kept, NaN taking the first branch
-/// (measured with NumPy 2.4.6: NaN → 2^(w-1), inf → 0, -1.0 → all ones).
+/// C's float→unsigned conversion as NumPy 2.4.6's scalar code does it on x86-64: 8/16-bit
+/// through the signed 32-bit conversion; uint32 through the 64-bit one (low 32 bits kept:
+/// NaN, ±inf → 0, -3e9 → 1294967296, 5e9 → 705032704); uint64 as
+/// `x >= 2^63 ? cvtt64(x - 2^63) ^ 2^63 : cvtt64(x)`, NaN taking the second branch. The
+/// vectorised part of a contiguous float→uint32 loop differs: see [`float_to_u32_vector`].
 fn float_to_uint(f: f64, bits: u32) -> u64 {
     if bits < 32 {
         return cvtt(f, 32) as u64 & ((1u64 << bits) - 1);
     }
-    let half = 2f64.powi(bits as i32 - 1);
     if bits == 64 {
+        let half = 2f64.powi(63);
         if f >= half {
             (cvtt(f - half, 64) as u64) ^ (1u64 << 63)
         } else {
             cvtt(f, 64) as u64
         }
-    } else if f >= half {
-        // uint32 from 2^31 up: the 64-bit conversion, then the low 32 bits (measured:
-        // 4294967301.0 → 5, 1e19 → 0).
-        cvtt(f, 64) as u64 & 0xffff_ffff
     } else {
-        cvtt(f, 32) as u64 & 0xffff_ffff
+        cvtt(f, 64) as u64 & 0xffff_ffff
     }
+}
+
+/// float→uint32 as the 4-wide vector code of NumPy's contiguous cast loop computes it:
+/// `x >= 2^31 ? cvtt32(x - 2^31) ^ 2^31 : cvtt32(x)` (NaN, -inf → 2147483648, 5e9 → 0).
+pub fn float_to_u32_vector(f: f64) -> u64 {
+    let half = 2f64.powi(31);
+    let v = if f >= half {
+        (cvtt(f - half, 32) as u32) ^ (1u32 << 31)
+    } else {
+        cvtt(f, 32) as u32
+    };
+    v as u64
 }
 
 #[cfg(test)]

@@ -108,6 +108,30 @@ impl F80 {
         F80::from_u64(b as u64)
     }
 
+    /// The nearest longdouble to an integer (ties to even), as NumPy converts a Python int.
+    pub fn from_i128(v: i128) -> F80 {
+        let mag = v.unsigned_abs();
+        if mag == 0 {
+            return F80::ZERO;
+        }
+        let lz = mag.leading_zeros();
+        let shifted = mag << lz;
+        let (mut mant, rest) = ((shifted >> 64) as u64, shifted as u64);
+        let mut se = (16383 + 127 - lz) as u16;
+        let half = 1u64 << 63;
+        if rest > half || (rest == half && mant & 1 == 1) {
+            mant = mant.wrapping_add(1);
+            if mant == 0 {
+                mant = 1 << 63;
+                se += 1;
+            }
+        }
+        if v < 0 {
+            se |= 0x8000;
+        }
+        F80 { mant, se }
+    }
+
     /// The value truncated toward zero, when finite and below 2^126 in magnitude.
     pub fn trunc_i128(self) -> Option<i128> {
         if !self.is_finite() {
@@ -364,6 +388,16 @@ mod tests {
         assert_eq!((F80::from_f64(6.0) / F80::from_f64(4.0)).to_f64(), 1.5);
         assert_eq!(F80::from_u64(u64::MAX).mant, u64::MAX);
         assert!(F80::from_f64(f64::NAN).is_nan());
+        // np.longdouble(2**64 + 1) is exact? No: 65 significant bits round to even.
+        assert_eq!(
+            F80::from_i128((1 << 64) + 1),
+            F80::from_u64(1 << 63) * F80::from_i64(2)
+        );
+        assert_eq!(F80::from_i128((1 << 64) + 3).mant, (1 << 63) + 2);
+        assert_eq!(
+            F80::from_i128(-(1 << 70)),
+            -(F80::from_u64(1 << 35) * F80::from_u64(1 << 35))
+        );
         assert!(F80::from_f64(f64::INFINITY).is_infinite());
     }
 

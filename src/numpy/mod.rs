@@ -5,3 +5,4 @@ pub mod f80;
 pub mod layout;
 pub mod npy;
 pub mod print;
+pub(crate) mod simd_cast;

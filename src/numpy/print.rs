@@ -70,6 +70,7 @@ pub fn scalar_str(v: Scalar, dtype: DType) -> String {
         Scalar::Bool(b) => if b { "True" } else { "False" }.to_string(),
         Scalar::Int(i) => i.to_string(),
         Scalar::UInt(u) => u.to_string(),
+        Scalar::Big(v) => v.to_string(),
         Scalar::Float(f) => float_scalar_str(Num::D(f), dtype.size),
         Scalar::Long(x) => float_scalar_str(Num::L(x), 16),
         Scalar::Complex(re, im) => complex_scalar_str(re, im, dtype.size / 2),
@@ -331,6 +332,7 @@ fn int_str(v: Scalar) -> String {
         Scalar::Bool(b) => (b as u8).to_string(),
         Scalar::Float(f) | Scalar::Complex(f, _) => f.to_string(),
         Scalar::Long(x) => x.to_f64().to_string(),
+        Scalar::Big(v) => v.to_string(),
     }
 }
 
@@ -626,17 +628,11 @@ impl Parts {
     }
 }
 
-/// Dragon4 in NumPy's "unique" digit mode: the shortest digits that round-trip, stopping early at
-/// `cutoff_max` digits and going on (with the exact value's digits) to at least `cutoff_min`.
-/// Returns the digits and the decimal exponent of the first one.
-fn dragon4(p: &Parts, mode: Cutoff, cutoff_max: i32, cutoff_min: i32) -> (Vec<u8>, i32) {
-    if p.mantissa == 0 {
-        return (vec![0], 0);
-    }
-    let is_even = p.mantissa.is_multiple_of(2);
+/// Dragon4's start: the value as `value / scale` and the low (and, when the margins are unequal,
+/// high) margin, half the distance to the neighbouring floats, all scaled alike.
+fn scaled(p: &Parts) -> (Big, Big, Big, Option<Big>) {
     let e = p.exponent;
-    // value = scaled_value / scale; the margins are half the distance to the neighbouring floats.
-    let (mut value, mut scale, mut low, mut high) = if p.unequal_margins {
+    if p.unequal_margins {
         if e > 0 {
             let mut v = Big::from_u64(p.mantissa);
             v.shl(e as u32 + 2);
@@ -664,7 +660,57 @@ fn dragon4(p: &Parts, mode: Cutoff, cutoff_max: i32, cutoff_min: i32) -> (Vec<u8
         let mut v = Big::from_u64(p.mantissa);
         v.shl(1);
         (v, Big::pow2((-e) as u32 + 1), Big::from_u64(1), None)
-    };
+    }
+}
+
+/// Dragon4's last digit: rounded down or up (ties to the even digit when the low and high
+/// tests agree), carrying through trailing nines.
+fn round_last(
+    digits: &mut Vec<u8>,
+    out_exp: &mut i32,
+    digit: u8,
+    is_low: bool,
+    is_high: bool,
+    mut value: Big,
+    scale: &Big,
+) {
+    let mut round_down = is_low;
+    if is_low == is_high {
+        value.shl(1);
+        round_down = match value.cmp(scale) {
+            std::cmp::Ordering::Less => true,
+            std::cmp::Ordering::Greater => false,
+            std::cmp::Ordering::Equal => digit.is_multiple_of(2),
+        };
+    }
+    if round_down {
+        digits.push(digit);
+    } else if digit < 9 {
+        digits.push(digit + 1);
+    } else {
+        while digits.last() == Some(&9) {
+            digits.pop();
+        }
+        match digits.last_mut() {
+            Some(d) => *d += 1,
+            None => {
+                digits.push(1);
+                *out_exp += 1;
+            }
+        }
+    }
+}
+
+/// Dragon4 in NumPy's "unique" digit mode: the shortest digits that round-trip, stopping early at
+/// `cutoff_max` digits and going on (with the exact value's digits) to at least `cutoff_min`.
+/// Returns the digits and the decimal exponent of the first one.
+fn dragon4(p: &Parts, mode: Cutoff, cutoff_max: i32, cutoff_min: i32) -> (Vec<u8>, i32) {
+    if p.mantissa == 0 {
+        return (vec![0], 0);
+    }
+    let is_even = p.mantissa.is_multiple_of(2);
+    let e = p.exponent;
+    let (mut value, mut scale, mut low, mut high) = scaled(p);
     let double = |low: &Big| {
         let mut h = low.clone();
         h.shl(1);
@@ -731,31 +777,15 @@ fn dragon4(p: &Parts, mode: Cutoff, cutoff_max: i32, cutoff_min: i32) -> (Vec<u8
             high = Some(double(&low));
         }
     }
-    let mut round_down = is_low;
-    if is_low == is_high {
-        value.shl(1);
-        round_down = match value.cmp(&scale) {
-            std::cmp::Ordering::Less => true,
-            std::cmp::Ordering::Greater => false,
-            std::cmp::Ordering::Equal => digit % 2 == 0,
-        };
-    }
-    if round_down {
-        digits.push(digit);
-    } else if digit < 9 {
-        digits.push(digit + 1);
-    } else {
-        while digits.last() == Some(&9) {
-            digits.pop();
-        }
-        match digits.last_mut() {
-            Some(d) => *d += 1,
-            None => {
-                digits.push(1);
-                out_exp += 1;
-            }
-        }
-    }
+    round_last(
+        &mut digits,
+        &mut out_exp,
+        digit,
+        is_low,
+        is_high,
+        value,
+        &scale,
+    );
     (digits, out_exp)
 }
 

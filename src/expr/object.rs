@@ -1,0 +1,157 @@
+//! NumPy object arrays of Python numbers: what `np.array([1, 2**64])` and `np.full(2, 10**30)`
+//! make of Python ints beyond 64 bits. Their elements follow Python's arithmetic; storing one
+//! into a typed array converts it as Python's `int()`/`float()` does (measured with NumPy 2.4.6:
+//! `np.array([5, 300], dtype=object)` into uint8 stores 5, then raises
+//! `OverflowError: Python integer 300 out of bounds for uint8`).
+
+use crate::expr::eval::{
+    broadcast_pair, list_leaves, list_shape, py_arith, py_convert, to_array, unary, Leaf, Value,
+};
+use crate::expr::value::{BinOp, UnOp, ValueExpr};
+use crate::numpy::dtype::{DType, Scalar};
+
+/// Elements an object array may hold here (they are materialised, unlike typed arrays).
+const MAX_OBJECTS: usize = 1 << 22;
+
+/// An object array: its shape and its elements (Python numbers) in C order.
+#[derive(Debug, Clone)]
+pub struct Objects {
+    pub shape: Vec<usize>,
+    pub items: Vec<Scalar>,
+}
+
+fn too_many() -> String {
+    format!("the tutor materialises NumPy object arrays and stops at {MAX_OBJECTS} elements")
+}
+
+/// True when a list literal holds a Python int beyond 64 bits (NumPy then makes an object array).
+pub(crate) fn list_has_big(e: &ValueExpr) -> bool {
+    match e {
+        ValueExpr::List(v) => v.iter().any(list_has_big),
+        ValueExpr::Scalar(Scalar::Big(_)) => true,
+        _ => false,
+    }
+}
+
+/// The object array NumPy's `np.asarray(v)` makes, when it makes one: a Python int beyond 64
+/// bits alone or in a list, or an object array already.
+pub(crate) fn objects_of(v: &Value) -> Result<Option<Objects>, String> {
+    match v {
+        Value::Object(o) => Ok(Some(o.clone())),
+        Value::PyScalar(s @ Scalar::Big(_)) => Ok(Some(Objects {
+            shape: vec![],
+            items: vec![*s],
+        })),
+        Value::PyList(e) if list_has_big(e) => {
+            let shape = list_shape(e, 64)?;
+            let mut leaves = Vec::new();
+            list_leaves(e, &mut leaves)?;
+            let items = leaves
+                .into_iter()
+                .map(|l| match l {
+                    Leaf::Py(s) | Leaf::Np(s, _) => s,
+                })
+                .collect();
+            Ok(Some(Objects { shape, items }))
+        }
+        _ => Ok(None),
+    }
+}
+
+/// `np.full(shape, fill)` with a Python int beyond 64 bits: an object array.
+pub(crate) fn full(shape: Vec<usize>, fill: Scalar) -> Result<Value, String> {
+    let n = crate::numpy::layout::checked_size(&shape).ok_or_else(too_many)?;
+    if n > MAX_OBJECTS {
+        return Err(too_many());
+    }
+    Ok(wrap_array(Objects {
+        shape,
+        items: vec![fill; n],
+    }))
+}
+
+/// Any value cast to object (a typed array's elements become Python numbers).
+fn as_objects(v: Value) -> Result<Objects, String> {
+    if let Some(o) = objects_of(&v)? {
+        return Ok(o);
+    }
+    match v {
+        Value::PyScalar(s) | Value::NpScalar(s, _) => Ok(Objects {
+            shape: vec![],
+            items: vec![s],
+        }),
+        other => {
+            let a = to_array(other)?;
+            let n = a.size();
+            if n > MAX_OBJECTS {
+                return Err(too_many());
+            }
+            Ok(Objects {
+                shape: a.shape.clone(),
+                items: (0..n).map(|i| a.at(i)).collect(),
+            })
+        }
+    }
+}
+
+/// An operation's result: a 0-d object result is the Python object itself.
+fn wrap(o: Objects) -> Value {
+    if o.shape.is_empty() {
+        Value::PyScalar(o.items.first().copied().unwrap_or(Scalar::Int(0)))
+    } else {
+        Value::Object(o)
+    }
+}
+
+/// A constructed object array (`np.array(10**30)` stays a 0-d array).
+fn wrap_array(o: Objects) -> Value {
+    Value::Object(o)
+}
+
+/// `np.array(v)` / `np.asarray(v)` when `v` makes an object array.
+pub(crate) fn array(v: &Value) -> Result<Option<Value>, String> {
+    Ok(objects_of(v)?.map(wrap_array))
+}
+
+/// `a <op> b` with an object array on either side: Python's arithmetic per element, broadcast.
+pub(crate) fn binary(op: BinOp, x: Value, y: Value) -> Result<Value, String> {
+    let (a, b) = (as_objects(x)?, as_objects(y)?);
+    let (shape, sa, sb) = broadcast_pair(&a.shape, &b.shape)?;
+    let n = crate::numpy::layout::checked_size(&shape).ok_or_else(too_many)?;
+    if n > MAX_OBJECTS {
+        return Err(too_many());
+    }
+    let mut items = Vec::with_capacity(n);
+    for flat in 0..n {
+        let (mut ia, mut ib, mut rest) = (0usize, 0usize, flat);
+        for ax in (0..shape.len()).rev() {
+            let d = shape[ax].max(1);
+            let i = rest % d;
+            rest /= d;
+            ia += i * sa[ax];
+            ib += i * sb[ax];
+        }
+        items.push(py_arith(op, a.items[ia], b.items[ib])?);
+    }
+    Ok(wrap(Objects { shape, items }))
+}
+
+/// `-x` / `+x` of an object array: Python's operator on every element.
+pub(crate) fn unary_objects(op: UnOp, o: Objects) -> Result<Value, String> {
+    let mut items = Vec::with_capacity(o.items.len());
+    for s in o.items {
+        match unary(op, Value::PyScalar(s))? {
+            Value::PyScalar(r) => items.push(r),
+            _ => return Err("internal: Python unary gave a non-number".to_string()),
+        }
+    }
+    Ok(wrap(Objects {
+        shape: o.shape,
+        items,
+    }))
+}
+
+/// Every element converted into `dt` as `astype` and assignment do (Python's int()/float()).
+pub(crate) fn convert(o: &Objects, dt: &DType) -> Result<Vec<Scalar>, String> {
+    o.items.iter().map(|s| py_convert(*s, dt)).collect()
+}
