@@ -209,7 +209,15 @@ fn trace_of_each_exported_lesson_agrees_with_run() {
         if LARGE.contains(name) {
             continue;
         }
-        let (n, diffs) = compare_lesson(name, yaml, dir.path());
+        let (mut n, mut diffs) = compare_lesson(name, yaml, dir.path());
+        if !diffs.is_empty() {
+            // Once more before failing: the kernel's timing beyond what `KernelTiming` names (a page read back
+            // under memory pressure while the machine is loaded) does not repeat; a real difference does.
+            eprintln!("{name}: differed, run again:\n  {}", diffs.join("\n  "));
+            let again = dir.path().join("again");
+            std::fs::create_dir_all(&again).expect("mkdir");
+            (n, diffs) = compare_lesson(name, yaml, &again);
+        }
         lessons += 1;
         steps += n;
         all.extend(diffs);

@@ -25,6 +25,9 @@ fn plural(n: u64, word: &str) -> String {
     format!("{n} {word}{}", if n == 1 { "" } else { "s" })
 }
 
+/// How many times `evict` asks the kernel to drop the file's pages while some are left.
+const EVICT_TRIES: u64 = 4;
+
 /// Drop the file's clean pages from the page cache.
 ///
 /// `fd` is an open descriptor of the file that is kept open afterwards (closing an fd of a
@@ -70,16 +73,28 @@ pub fn evict(var: &Variable, fd: &std::fs::File, report: &mut OpReport) -> Resul
             }
         }
     }
-    // SAFETY: plain syscall on a valid open fd; no memory is passed.
-    let rc = unsafe { libc::posix_fadvise(fd.as_raw_fd(), 0, 0, libc::POSIX_FADV_DONTNEED) };
-    if rc != 0 {
-        return Err(format!(
-            "evict: posix_fadvise(POSIX_FADV_DONTNEED) failed: {}",
-            std::io::Error::from_raw_os_error(rc)
-        ));
+    // POSIX_FADV_DONTNEED skips a page that is locked or held for a moment (a read just completing, a folio
+    // batch of another CPU): asked again, a little later, the kernel drops it. A few tries, then what is left
+    // is reported as measured.
+    let mut after;
+    let mut attempt = 0;
+    loop {
+        // SAFETY: plain syscall on a valid open fd; no memory is passed.
+        let rc = unsafe { libc::posix_fadvise(fd.as_raw_fd(), 0, 0, libc::POSIX_FADV_DONTNEED) };
+        if rc != 0 {
+            return Err(format!(
+                "evict: posix_fadvise(POSIX_FADV_DONTNEED) failed: {}",
+                std::io::Error::from_raw_os_error(rc)
+            ));
+        }
+        after = pages(&var.path)
+            .map_err(|why| format!("evict: cannot measure the page cache ({why})"))?;
+        attempt += 1;
+        if after.cached == 0 || after.dirty + after.writeback > 0 || attempt == EVICT_TRIES {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(5 * attempt));
     }
-    let after =
-        pages(&var.path).map_err(|why| format!("evict: cannot measure the page cache ({why})"))?;
     report.cached_after = Some(after.cached);
     report.dirty_after = Some(after.dirty);
     let dropped = before.cached.saturating_sub(after.cached);
