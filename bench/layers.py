@@ -11,7 +11,7 @@ import sys
 
 # Lowest first; a module may import only modules of its own rank or lower (same rank: no cycles).
 RANKS = [
-    ["trace", "expr", "numpy", "python", "signals"],
+    ["trace", "expr", "numpy", "python", "signals", "confine", "term_safe"],
     ["lesson", "probe", "script"],
     ["export", "engine"],
     ["runner", "workdir"],

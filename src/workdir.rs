@@ -409,114 +409,135 @@ const PAGE: u128 = 4096;
 
 /// What the lesson can grow and dirty, file by file, in step order.
 fn planned_writes(dir: &Path, lesson: &LoadedLesson) -> Plan {
-    // var -> (file, shape, itemsize, shared)
-    let mut vars: BTreeMap<String, (String, Vec<usize>, usize, bool)> = BTreeMap::new();
-    let mut files: BTreeMap<String, FilePlan> = BTreeMap::new();
+    let mut planner = Planner {
+        dir,
+        vars: BTreeMap::new(),
+        files: BTreeMap::new(),
+    };
     let mut steps = Vec::new();
     let mut total: u128 = 0;
-    let size_now = |name: &str| -> u128 {
-        std::fs::symlink_metadata(dir.join(name))
-            .map(|m| m.len() as u128)
-            .unwrap_or(0)
-    };
     for step in &lesson.steps {
-        // (file, bytes this step can dirty) before capping.
-        let (name, field, want): (Option<String>, &'static str, u128) = match &step.action {
-            Action::Open(spec) | Action::Reopen(spec) => {
-                let Some(name) = normal_name(&spec.file) else {
-                    continue;
-                };
-                vars.remove(&spec.var);
-                let shape: Option<Vec<usize>> = spec
-                    .shape
-                    .as_ref()
-                    .and_then(|s| s.iter().map(|&d| usize::try_from(d).ok()).collect());
-                let shared = matches!(spec.mode, Mode::ReadWrite | Mode::Write);
-                if let Some(shape) = &shape {
-                    vars.insert(
-                        spec.var.clone(),
-                        (name.clone(), shape.clone(), spec.dtype.size, shared),
-                    );
-                }
-                let entry = files.entry(name.clone()).or_insert_with(|| FilePlan {
-                    size: size_now(&name),
-                    bytes: 0,
-                });
-                match (shared, grow_size(spec)) {
-                    (true, Some(size)) if size > entry.size => {
-                        // NumPy writes one NUL at the new end: one page.
-                        entry.size = size;
-                        (Some(name), "shape", PAGE)
-                    }
-                    _ => continue,
-                }
-            }
-            Action::Assign { var, index, .. }
-            | Action::Crash { var, index, .. }
-            | Action::ForkWrite { var, index, .. } => {
-                let Some((file, shape, itemsize, shared)) = vars.get(var) else {
-                    continue;
-                };
-                if !*shared {
-                    continue;
-                }
-                // Only the view's shape matters here; an overflowing shape has no strides, and zeros do.
-                let strides = crate::numpy::layout::contiguous_strides(shape, *itemsize, false)
-                    .unwrap_or_else(|| vec![0; shape.len()]);
-                let Ok(view) = crate::engine::view::apply_index(shape, &strides, 0, &index.items)
-                else {
-                    continue;
-                };
-                let count: u128 = view.shape.iter().map(|&d| d as u128).product();
-                (
-                    Some(file.clone()),
-                    "index",
-                    (count * *itemsize as u128).div_ceil(PAGE) * PAGE + PAGE,
-                )
-            }
-            Action::ExternalWrite {
-                target,
-                offset,
-                data,
-                ..
-            } => {
-                let Some(name) = normal_name(target.file()) else {
-                    continue;
-                };
-                let entry = files.entry(name.clone()).or_insert_with(|| FilePlan {
-                    size: size_now(&name),
-                    bytes: 0,
-                });
-                entry.size = entry.size.max(*offset as u128 + data.len() as u128);
-                (
-                    Some(name),
-                    "bytes",
-                    (data.len() as u128).div_ceil(PAGE) * PAGE + PAGE,
-                )
-            }
-            Action::Truncate { target, size, .. } => {
-                // Shrinking frees space; growing makes a sparse tail that later stores may fill.
-                let Some(name) = normal_name(target.file()) else {
-                    continue;
-                };
-                let entry = files.entry(name.clone()).or_insert_with(|| FilePlan {
-                    size: size_now(&name),
-                    bytes: 0,
-                });
-                entry.size = entry.size.max(*size as u128);
-                continue;
-            }
-            _ => continue,
+        // (file, field, bytes this step can dirty) before capping.
+        let Some((name, field, want)) = planner.step(&step.action) else {
+            continue;
         };
-        let Some(name) = name else { continue };
-        let entry = files.entry(name.clone()).or_default();
+        let entry = planner.files.entry(name.clone()).or_default();
         let cap = entry.size.div_ceil(PAGE) * PAGE;
         let before = entry.bytes;
         entry.bytes = (entry.bytes + want).min(cap.max(PAGE));
         total += entry.bytes - before;
         steps.push((step.number, field, name, total));
     }
-    Plan { steps, files }
+    Plan {
+        steps,
+        files: planner.files,
+    }
+}
+
+/// A variable as the plan sees it: its file, shape, item size, and whether stores reach the file.
+type PlannedVar = (String, Vec<usize>, usize, bool);
+
+/// The state of [`planned_writes`] between steps: which variable maps which file, and each file's size.
+struct Planner<'a> {
+    dir: &'a Path,
+    vars: BTreeMap<String, PlannedVar>,
+    files: BTreeMap<String, FilePlan>,
+}
+
+impl Planner<'_> {
+    /// The plan of a file, starting from its size on disk now.
+    fn file(&mut self, name: &str) -> &mut FilePlan {
+        let dir = self.dir;
+        self.files
+            .entry(name.to_string())
+            .or_insert_with(|| FilePlan {
+                size: std::fs::symlink_metadata(dir.join(name))
+                    .map(|m| m.len() as u128)
+                    .unwrap_or(0),
+                bytes: 0,
+            })
+    }
+
+    /// The file, field and bytes a step can dirty (before capping); None when it dirties nothing.
+    fn step(&mut self, action: &Action) -> Option<(String, &'static str, u128)> {
+        match action {
+            Action::Open(spec) | Action::Reopen(spec) => self.open(spec),
+            Action::Assign { var, index, .. }
+            | Action::Crash { var, index, .. }
+            | Action::ForkWrite { var, index, .. } => self.store(var, index),
+            Action::ExternalWrite {
+                target,
+                offset,
+                data,
+                ..
+            } => {
+                let name = normal_name(target.file())?;
+                let entry = self.file(&name);
+                entry.size = entry.size.max(*offset as u128 + data.len() as u128);
+                Some((
+                    name,
+                    "bytes",
+                    (data.len() as u128).div_ceil(PAGE) * PAGE + PAGE,
+                ))
+            }
+            Action::Truncate { target, size, .. } => {
+                // Shrinking frees space; growing makes a sparse tail that later stores may fill.
+                let name = normal_name(target.file())?;
+                let entry = self.file(&name);
+                entry.size = entry.size.max(*size as u128);
+                None
+            }
+            _ => None,
+        }
+    }
+
+    /// An open binds the variable; growing the file (r+/w+ with a larger shape) dirties one page.
+    fn open(&mut self, spec: &OpenSpec) -> Option<(String, &'static str, u128)> {
+        let name = normal_name(&spec.file)?;
+        self.vars.remove(&spec.var);
+        let shape: Option<Vec<usize>> = spec
+            .shape
+            .as_ref()
+            .and_then(|s| s.iter().map(|&d| usize::try_from(d).ok()).collect());
+        let shared = matches!(spec.mode, Mode::ReadWrite | Mode::Write);
+        if let Some(shape) = &shape {
+            self.vars.insert(
+                spec.var.clone(),
+                (name.clone(), shape.clone(), spec.dtype.size, shared),
+            );
+        }
+        let entry = self.file(&name);
+        match (shared, grow_size(spec)) {
+            (true, Some(size)) if size > entry.size => {
+                // NumPy writes one NUL at the new end: one page.
+                entry.size = size;
+                Some((name, "shape", PAGE))
+            }
+            _ => None,
+        }
+    }
+
+    /// A store through a shared mapping dirties the pages of the indexed view (plus one for alignment).
+    fn store(
+        &self,
+        var: &str,
+        index: &crate::expr::index::IndexExpr,
+    ) -> Option<(String, &'static str, u128)> {
+        let (file, shape, itemsize, shared) = self.vars.get(var)?;
+        if !*shared {
+            return None;
+        }
+        // Only the view's shape matters here; an overflowing shape has no strides, and zeros do.
+        let strides = crate::numpy::layout::contiguous_strides(shape, *itemsize, false)
+            .unwrap_or_else(|| vec![0; shape.len()]);
+        let view = crate::engine::view::apply_index(shape, &strides, 0, &index.items).ok()?;
+        let count: u128 = view.shape.iter().map(|&d| d as u128).product();
+        Some((
+            file.clone(),
+            "index",
+            (count * *itemsize as u128).div_ceil(PAGE) * PAGE + PAGE,
+        ))
+    }
 }
 
 /// A refusal located at a step and field, like validation errors.

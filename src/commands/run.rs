@@ -4,6 +4,7 @@ use std::io::IsTerminal;
 
 use super::CommandError;
 use crate::cli::{ColorChoice, Format, OutputArgs, RunArgs, ViewName, WorkdirArgs};
+use crate::engine::assign::ProgressHook;
 use crate::lesson::{self, builtin, LoadedLesson};
 use crate::quiz;
 use crate::runner::Runner;
@@ -33,18 +34,32 @@ pub fn perform_any(
     lesson: LoadedLesson,
     workdir: &WorkDir,
 ) -> Result<(LoadedLesson, Trace), CommandError> {
+    perform_any_showing(lesson, workdir, None)
+}
+
+/// [`perform_any`], telling `fill_progress` how each long fill is getting on.
+fn perform_any_showing(
+    lesson: LoadedLesson,
+    workdir: &WorkDir,
+    fill_progress: Option<ProgressHook>,
+) -> Result<(LoadedLesson, Trace), CommandError> {
     if lesson.lesson.script.is_some() {
         return super::trace::perform_script_lesson(&lesson, workdir.path());
     }
-    let trace = perform(&lesson, workdir);
+    let trace = perform(&lesson, workdir, fill_progress);
     Ok((lesson, trace))
 }
 
 /// Run a loaded lesson in its work directory and return the trace; long `wait_writeback` steps
-/// show a ticker on a terminal.
-pub fn perform(lesson: &LoadedLesson, workdir: &WorkDir) -> Trace {
-    let mut runner =
-        Runner::new(lesson, workdir.path()).with_wait_observer(super::ticker::wait_ticker());
+/// show a ticker on a terminal, and `fill_progress` (if any) hears how long fills are getting on.
+pub fn perform(
+    lesson: &LoadedLesson,
+    workdir: &WorkDir,
+    fill_progress: Option<ProgressHook>,
+) -> Trace {
+    let mut runner = Runner::new(lesson, workdir.path())
+        .with_wait_observer(super::ticker::wait_ticker())
+        .with_fill_progress(fill_progress);
     runner.allow_overwrite(workdir.overwrite());
     runner.run_all()
 }
@@ -73,10 +88,7 @@ fn check_options(args: &RunArgs) -> Result<(), CommandError> {
 
 fn run_once(args: &RunArgs) -> Result<(), CommandError> {
     let (lesson, workdir) = load_and_prepare(args.lesson.as_deref(), &args.workdir)?;
-    let previous = install_progress_bar();
-    let performed = perform_any(lesson, &workdir);
-    crate::engine::assign::set_progress_hook(previous);
-    let (lesson, trace) = performed?;
+    let (lesson, trace) = perform_any_showing(lesson, &workdir, progress_bar())?;
     let views = if args.views.is_empty() {
         ViewName::ALL.to_vec()
     } else {
@@ -137,14 +149,14 @@ pub(crate) fn write_file(path: &std::path::Path, text: &str) -> Result<(), Comma
     Ok(())
 }
 
-/// On a terminal, show long fills (≥ 100 MB) as a progress bar on stderr; nothing when stderr is
-/// piped or redirected, so output files and test captures stay clean. Returns the previous hook.
-fn install_progress_bar() -> Option<crate::engine::assign::ProgressHook> {
+/// On a terminal, a progress bar on stderr for long fills (≥ 100 MB); none when stderr is piped or
+/// redirected, so output files and test captures stay clean.
+fn progress_bar() -> Option<ProgressHook> {
     if !std::io::stderr().is_terminal() {
-        return crate::engine::assign::set_progress_hook(None);
+        return None;
     }
     let mut bar: Option<indicatif::ProgressBar> = None;
-    crate::engine::assign::set_progress_hook(Some(Box::new(move |done, total| {
+    Some(Box::new(move |done, total| {
         let b = bar.get_or_insert_with(|| {
             let b = indicatif::ProgressBar::with_draw_target(
                 Some(total),
@@ -163,7 +175,7 @@ fn install_progress_bar() -> Option<crate::engine::assign::ProgressHook> {
             // The next long fill gets a fresh bar.
             bar = None;
         }
-    })))
+    }))
 }
 
 /// Render views of a trace in the requested format.

@@ -1,9 +1,7 @@
 //! `arr[index] = value`: basic-indexing target, lazy value, NumPy broadcasting, cast on write.
 
 use super::array::{contiguous_strides, element_pos, next_index};
-use std::cell::RefCell;
-
-use super::view::apply_index;
+use super::view::{apply_index, View};
 use super::Variable;
 use crate::expr::eval::{self as values, flat_strides, np_shape, Linear, Source};
 use crate::expr::index::IndexExpr;
@@ -40,8 +38,13 @@ pub(crate) fn broadcast_into(value: &[usize], target: &[usize]) -> Result<Vec<us
 }
 
 /// `arr[index] = value` on an open variable: the value first, then the assignment.
-pub fn assign(var: &Variable, index: &IndexExpr, value: &ValueExpr) -> Result<(), String> {
-    assign_compiled(var, index, compile_value(value)?)
+pub fn assign(
+    var: &Variable,
+    index: &IndexExpr,
+    value: &ValueExpr,
+    progress: Progress,
+) -> Result<(), String> {
+    assign_compiled(var, index, compile_value(value)?, progress)
 }
 
 /// Compile the right-hand side of `arr[index] = value`: Python evaluates it before it even
@@ -57,6 +60,7 @@ pub(crate) fn assign_compiled(
     var: &Variable,
     index: &IndexExpr,
     compiled: values::Value,
+    progress: Progress,
 ) -> Result<(), String> {
     if var.mode == Mode::ReadOnly {
         return Err("ValueError: assignment destination is read-only".to_string());
@@ -82,15 +86,7 @@ pub(crate) fn assign_compiled(
             pending,
         );
     }
-    write(
-        bytes,
-        var,
-        &view.shape,
-        &view.strides,
-        view.base,
-        &src,
-        &vstrides,
-    );
+    write(bytes, var.dtype, &view, &src, &vstrides, progress);
     Ok(())
 }
 
@@ -126,40 +122,24 @@ pub(crate) const PROGRESS_MIN_BYTES: usize = 100 << 20;
 /// Bytes written between two progress reports: the fast path works in chunks of this size.
 pub(crate) const PROGRESS_CHUNK_BYTES: usize = 64 << 20;
 
-/// Called as `hook(bytes_done, bytes_total)` after each chunk of a long fast-path fill.
+/// Called as `hook(bytes_done, bytes_total)` after each chunk of a long fast-path fill; the engine owns
+/// one (see `Engine::set_fill_progress`) and lends it to each assignment as a [`Progress`].
 pub type ProgressHook = Box<dyn FnMut(u64, u64)>;
 
-thread_local! {
-    // Per thread (the engine is single-threaded), so no lock on the hot path and no global state
-    // shared between tests.
-    static PROGRESS: RefCell<Option<ProgressHook>> = const { RefCell::new(None) };
-}
-
-/// Install a progress hook for long fills on this thread (None removes it); returns the old one.
-pub(crate) fn set_progress_hook(hook: Option<ProgressHook>) -> Option<ProgressHook> {
-    PROGRESS.with(|p| std::mem::replace(&mut *p.borrow_mut(), hook))
-}
-
-fn report_progress(done: usize, total: usize) {
-    PROGRESS.with(|p| {
-        if let Some(hook) = p.borrow_mut().as_mut() {
-            hook(done as u64, total as u64);
-        }
-    });
-}
+/// Where an assignment reports a long fill's progress, passed down explicitly (`&mut |_, _| {}` for none).
+pub type Progress<'a> = &'a mut dyn FnMut(u64, u64);
 
 /// Write every element of the target; a C-contiguous target with a scalar, or with a value of
 /// the same size (no broadcasting), is filled chunk by chunk straight into the mapping.
 fn write(
     bytes: &mut [u8],
-    var: &Variable,
-    shape: &[usize],
-    strides: &[isize],
-    base: usize,
+    dt: DType,
+    view: &View,
     src: &Source,
     vstrides: &[usize],
+    progress: Progress,
 ) {
-    let dt = var.dtype;
+    let (shape, strides, base) = (&view.shape[..], &view.strides[..], view.base);
     let n: usize = shape.iter().product();
     if n == 0 {
         return;
@@ -187,7 +167,7 @@ fn write(
         if let Some(region) = bytes.get_mut(base..base + n * dt.size) {
             let one_to_one = src.lazy.size() == n && vstrides.iter().all(|&s| s != 0);
             if src.lazy.fill_value().is_some() || one_to_one {
-                fast_fill(region, dt, src);
+                fast_fill(region, dt, src, progress);
                 return;
             }
         }
@@ -220,10 +200,10 @@ enum Fill {
 /// Fill a C-contiguous region whose element `i` is the value's flat element `i` (or its only
 /// element), in chunks of [`PROGRESS_CHUNK_BYTES`]. A long fill has a helper thread fault the
 /// pages in ahead (MADV_POPULATE_WRITE) on the other core while this one computes the values.
-fn fast_fill(region: &mut [u8], dt: DType, src: &Source) {
+fn fast_fill(region: &mut [u8], dt: DType, src: &Source, progress: Progress) {
     let fill = fill_kind(dt, src);
     if region.len() < PROGRESS_MIN_BYTES {
-        fill_chunks(region, dt, src, &fill, false);
+        fill_chunks(region, dt, src, &fill, None);
         return;
     }
     // Only the address travels to the helper: it never reads or writes the memory itself.
@@ -234,12 +214,18 @@ fn fast_fill(region: &mut [u8], dt: DType, src: &Source) {
             .spawn_scoped(s, move || populate_ahead(addr, len));
         // Without a helper (no threads left) the stores below fault the pages in themselves.
         drop(helper);
-        fill_chunks(region, dt, src, &fill, true);
+        fill_chunks(region, dt, src, &fill, Some(progress));
     });
 }
 
 /// Compute and store every element of `region`, reporting progress after each chunk.
-fn fill_chunks(region: &mut [u8], dt: DType, src: &Source, fill: &Fill, report: bool) {
+fn fill_chunks(
+    region: &mut [u8],
+    dt: DType,
+    src: &Source,
+    fill: &Fill,
+    mut report: Option<Progress>,
+) {
     let total = region.len();
     let per = (PROGRESS_CHUNK_BYTES / dt.size).max(1);
     let mut done = 0usize;
@@ -270,8 +256,8 @@ fn fill_chunks(region: &mut [u8], dt: DType, src: &Source, fill: &Fill, report: 
             }
         }
         done += chunk.len();
-        if report {
-            report_progress(done, total);
+        if let Some(progress) = report.as_mut() {
+            progress(done as u64, total as u64);
         }
     }
 }
@@ -422,30 +408,30 @@ mod tests {
                 slow(dt, &src, n)
             };
             let mut got = vec![0u8; n * dt.size];
-            fast_fill(&mut got, dt, &src);
+            fast_fill(&mut got, dt, &src, &mut |_, _| {});
             assert!(got == want, "{expr} into {dtype}");
             // An array offset that is not a multiple of the item size (NumPy allows it).
             let mut shifted = vec![0u8; n * dt.size + 1];
-            fast_fill(&mut shifted[1..], dt, &src);
+            fast_fill(&mut shifted[1..], dt, &src, &mut |_, _| {});
             assert!(shifted[1..] == want[..], "{expr} into {dtype}, unaligned");
         }
     }
 
     #[test]
     fn long_fills_report_progress_in_chunks_short_ones_never() {
+        use std::cell::RefCell;
         use std::rc::Rc;
         let seen: Rc<RefCell<Vec<(u64, u64)>>> = Rc::default();
         let log = seen.clone();
-        let old = set_progress_hook(Some(Box::new(move |d, t| log.borrow_mut().push((d, t)))));
+        let mut hook = move |d, t| log.borrow_mut().push((d, t));
         let dt = DType::parse("uint8").unwrap();
         let src = source("1", dt);
         let mut small = vec![0u8; 1 << 20];
-        fast_fill(&mut small, dt, &src);
+        fast_fill(&mut small, dt, &src, &mut hook);
         assert!(seen.borrow().is_empty());
         let total = PROGRESS_MIN_BYTES + 1;
         let mut big = vec![0u8; total];
-        fast_fill(&mut big, dt, &src);
-        set_progress_hook(old);
+        fast_fill(&mut big, dt, &src, &mut hook);
         let t = total as u64;
         let c = PROGRESS_CHUNK_BYTES as u64;
         assert_eq!(*seen.borrow(), vec![(c, t), (t, t)]);

@@ -14,17 +14,18 @@ pub(super) fn fork_write(
     v: &Variable,
     index: &IndexExpr,
     value: &ValueExpr,
+    progress: super::assign::Progress,
 ) -> Result<(ChildRecord, StepEvent), String> {
     if v.mode == Mode::ReadOnly {
         // The worker raises NumPy's error (before any store); multiprocessing re-raises it in the parent.
-        super::assign::assign(v, index, value)?;
+        super::assign::assign(v, index, value, progress)?;
         return Err("ValueError: assignment destination is read-only".to_string());
     }
     v.check_mapped_range()?;
     let file = v.handle.as_ref().ok_or_else(|| v.closed_error())?;
     // The bytes and places of the store, evaluated here with NumPy's casting and errors: the worker itself
     // only copies bytes (after fork a multi-threaded process may do nothing that allocates or locks).
-    let stores = super::crash_stores(v, file, index, value)?;
+    let stores = super::crash_stores(v, file, index, value, progress)?;
     let map = v.map.as_ref().ok_or_else(|| v.closed_error())?;
     let (base, len, shared) = {
         let m = map.borrow();

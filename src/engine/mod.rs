@@ -186,6 +186,7 @@ fn crash_stores(
     file: &File,
     index: &crate::expr::index::IndexExpr,
     value: &crate::expr::value::ValueExpr,
+    progress: assign::Progress,
 ) -> Result<Vec<child::Store>, String> {
     let target = view::apply_index(&v.shape, &v.strides, v.array_offset, &index.items)?;
     let count = array::checked_size(&target.shape).unwrap_or(usize::MAX);
@@ -221,7 +222,7 @@ fn crash_stores(
         array_offset: v.array_offset,
         npy_header: None,
     };
-    assign::assign(&scratch, index, value)?;
+    assign::assign(&scratch, index, value, progress)?;
     let map = scratch.map.as_ref().ok_or_else(|| scratch.closed_error())?;
     let map = map.borrow();
     let bytes = map.bytes();
@@ -428,6 +429,8 @@ pub struct Engine {
     report: OpReport,
     /// Hears how a `wait_writeback` step is getting on (a terminal ticker); None: nobody listens.
     wait_observer: Option<WaitObserver>,
+    /// Told how a long fill (≥ 100 MB) is getting on; lent to each assignment (see [`Engine::with_progress`]).
+    fill_progress: Option<assign::ProgressHook>,
 }
 
 /// A callback told about each poll of a `wait_writeback` step.
@@ -450,12 +453,32 @@ impl Engine {
             aux_fds: HashMap::new(),
             report: OpReport::default(),
             wait_observer: None,
+            fill_progress: None,
         }
     }
 
     /// Tell `observer` how each later `wait_writeback` step is getting on.
     pub fn set_wait_observer(&mut self, observer: Option<WaitObserver>) {
         self.wait_observer = observer;
+    }
+
+    /// Tell `hook(bytes_done, bytes_total)` how each later long fill is getting on (None: nobody).
+    pub fn set_fill_progress(&mut self, hook: Option<assign::ProgressHook>) {
+        self.fill_progress = hook;
+    }
+
+    /// Run `f` with the engine and a progress callback that forwards to the fill-progress hook (a no-op
+    /// without one). The hook is lent out for the call, so the engine itself stays borrowable.
+    fn with_progress<R>(&mut self, f: impl FnOnce(&Engine, assign::Progress) -> R) -> R {
+        let mut hook = self.fill_progress.take();
+        let mut forward = |done: u64, total: u64| {
+            if let Some(h) = hook.as_mut() {
+                h(done, total)
+            }
+        };
+        let r = f(self, &mut forward);
+        self.fill_progress = hook;
+        r
     }
 
     /// Let the lesson write files it did not create (`--overwrite`).
@@ -562,8 +585,10 @@ impl Engine {
             Action::Assign { var, index, value } => {
                 // Python evaluates the right-hand side before looking the name up.
                 let compiled = assign::compile_value(value)?;
-                let v = self.open_var(var)?;
-                assign::assign_compiled(v, index, compiled)?;
+                self.with_progress(|e, progress| {
+                    let v = e.open_var(var)?;
+                    assign::assign_compiled(v, index, compiled, progress)
+                })?;
                 Ok(None)
             }
             Action::Read { var, index } => self.read(var, index).map(Some),
@@ -603,8 +628,9 @@ impl Engine {
             } => self.crash(var, index, value).map(|_| None),
             Action::Evict { var } => self.evict(var).map(|_| None),
             Action::ForkWrite { var, index, value } => {
-                let v = self.open_var(var)?;
-                let (record, event) = fork::fork_write(v, index, value)?;
+                let (record, event) = self.with_progress(|e, progress| {
+                    fork::fork_write(e.open_var(var)?, index, value, progress)
+                })?;
                 self.report.child = Some(record);
                 self.report.event = Some(event);
                 Ok(None)
@@ -914,11 +940,12 @@ impl Engine {
         let name = open::normal_name(&shown).unwrap_or_default();
         let file = self.aux_fd(&name, &shown, map == child::CrashMap::Shared)?;
         let file = file.try_clone().map_err(|e| open::os_error(&e, None))?;
-        let v = self.known_var(var)?;
         let stores = if map == child::CrashMap::ReadOnly {
             Vec::new()
         } else {
-            crash_stores(v, &file, index, value)?
+            self.with_progress(|e, progress| {
+                crash_stores(e.known_var(var)?, &file, index, value, progress)
+            })?
         };
         let task = child::ChildTask::Crash {
             map,

@@ -210,3 +210,31 @@ fn shape_product_overflow_is_an_error() {
         .unwrap();
     assert!(err.contains("too big"), "{err}");
 }
+
+#[test]
+fn a_long_fill_reports_progress_to_the_engines_hook_and_a_short_one_does_not() {
+    use std::cell::RefCell;
+    use std::rc::Rc;
+    let dir = tempfile::tempdir().unwrap();
+    let mut e = Engine::new(dir.path());
+    let seen: Rc<RefCell<Vec<(u64, u64)>>> = Rc::default();
+    let log = seen.clone();
+    e.set_fill_progress(Some(Box::new(move |d, t| log.borrow_mut().push((d, t)))));
+    let fill = |var: &str| Action::Assign {
+        var: var.into(),
+        index: IndexExpr::all(),
+        value: ValueExpr::Scalar(Scalar::Int(1)),
+    };
+    let short = open("s", "s.dat", Mode::Write, "uint8", Some(vec![4096]));
+    assert!(e.perform(&short).error.is_none());
+    assert!(e.perform(&fill("s")).error.is_none());
+    assert!(seen.borrow().is_empty(), "{:?}", seen.borrow());
+    // A sparse file: the fill dirties its pages, the test's tempdir removes it.
+    let n = assign::PROGRESS_MIN_BYTES as i64 + 1;
+    let long = open("l", "l.dat", Mode::Write, "uint8", Some(vec![n]));
+    assert!(e.perform(&long).error.is_none());
+    assert!(e.perform(&fill("l")).error.is_none());
+    let t = n as u64;
+    let c = assign::PROGRESS_CHUNK_BYTES as u64;
+    assert_eq!(*seen.borrow(), vec![(c, t), (t, t)]);
+}

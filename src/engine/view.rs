@@ -77,63 +77,14 @@ pub(crate) fn apply_index(
     base: usize,
     items: &[IndexItem],
 ) -> Result<View, String> {
-    // NumPy's prepare_index: at most 2*NPY_MAXDIMS items, one ellipsis, then the counts.
-    if items.len() > 128 {
-        return Err("IndexError: too many indices for array".to_string());
-    }
-    let ellipses = items
-        .iter()
-        .filter(|i| matches!(i, IndexItem::Ellipsis))
-        .count();
-    if ellipses > 1 {
-        return Err("IndexError: an index can only have a single ellipsis ('...')".to_string());
-    }
-    let consuming = items
-        .iter()
-        .filter(|i| matches!(i, IndexItem::Int(_) | IndexItem::Slice { .. }))
-        .count();
-    if consuming > shape.len() {
-        return Err(format!(
-            "IndexError: too many indices for array: array is {}-dimensional, but {} were indexed",
-            shape.len(),
-            consuming
-        ));
-    }
-    let ints = items
-        .iter()
-        .filter(|i| matches!(i, IndexItem::Int(_)))
-        .count();
-    let new_axes = items
-        .iter()
-        .filter(|i| matches!(i, IndexItem::NewAxis))
-        .count();
-    let result_ndim = shape.len() - ints + new_axes;
-    if result_ndim > 64 {
-        return Err(format!(
-            "IndexError: number of dimensions must be within [0, 64], indexing result would have {result_ndim}"
-        ));
-    }
+    let consuming = prepare_index(shape, items)?;
     let is_scalar =
         consuming == shape.len() && items.iter().all(|i| matches!(i, IndexItem::Int(_)));
     let mut out_shape = Vec::new();
     let mut out_strides = Vec::new();
     let mut pos = base as isize;
     let mut axis = 0usize;
-    let mut expanded: Vec<&IndexItem> = Vec::new();
-    for item in items {
-        if matches!(item, IndexItem::Ellipsis) {
-            for _ in 0..(shape.len() - consuming) {
-                expanded.push(&IndexItem::Slice {
-                    start: None,
-                    stop: None,
-                    step: None,
-                });
-            }
-        } else {
-            expanded.push(item);
-        }
-    }
-    for item in expanded {
+    for item in expand_ellipsis(items, shape.len() - consuming) {
         match *item {
             IndexItem::Int(i) => {
                 let n = shape[axis];
@@ -175,6 +126,54 @@ pub(crate) fn apply_index(
         base: pos as usize,
         is_scalar,
     })
+}
+
+/// NumPy's `prepare_index` checks, in its order: at most 2*NPY_MAXDIMS items, one ellipsis, no more
+/// integers and slices than dimensions, a result of at most 64 dimensions. The number of axes the index
+/// consumes (integers and slices).
+fn prepare_index(shape: &[usize], items: &[IndexItem]) -> Result<usize, String> {
+    if items.len() > 128 {
+        return Err("IndexError: too many indices for array".to_string());
+    }
+    let count = |pred: fn(&IndexItem) -> bool| items.iter().filter(|i| pred(i)).count();
+    if count(|i| matches!(i, IndexItem::Ellipsis)) > 1 {
+        return Err("IndexError: an index can only have a single ellipsis ('...')".to_string());
+    }
+    let consuming = count(|i| matches!(i, IndexItem::Int(_) | IndexItem::Slice { .. }));
+    if consuming > shape.len() {
+        return Err(format!(
+            "IndexError: too many indices for array: array is {}-dimensional, but {} were indexed",
+            shape.len(),
+            consuming
+        ));
+    }
+    let ints = count(|i| matches!(i, IndexItem::Int(_)));
+    let new_axes = count(|i| matches!(i, IndexItem::NewAxis));
+    let result_ndim = shape.len() - ints + new_axes;
+    if result_ndim > 64 {
+        return Err(format!(
+            "IndexError: number of dimensions must be within [0, 64], indexing result would have {result_ndim}"
+        ));
+    }
+    Ok(consuming)
+}
+
+/// The index with its ellipsis replaced by `fill` whole-axis slices.
+fn expand_ellipsis(items: &[IndexItem], fill: usize) -> Vec<&IndexItem> {
+    const WHOLE: IndexItem = IndexItem::Slice {
+        start: None,
+        stop: None,
+        step: None,
+    };
+    let mut expanded: Vec<&IndexItem> = Vec::new();
+    for item in items {
+        if matches!(item, IndexItem::Ellipsis) {
+            expanded.extend(std::iter::repeat_n(&WHOLE, fill));
+        } else {
+            expanded.push(item);
+        }
+    }
+    expanded
 }
 
 #[cfg(test)]

@@ -129,6 +129,37 @@ fn target_text(target: &Target) -> String {
     }
 }
 
+/// Action text of an `open`: file, dtype, shape and mode, then offset and order where not the defaults.
+fn open_text(spec: &OpenSpec) -> String {
+    let shape = match &spec.shape {
+        Some(s) => py_tuple(s),
+        None => "(shape from file size)".to_string(),
+    };
+    let mut t = format!(
+        "Open {} as {} {}, mode {}",
+        spec.file,
+        spec.dtype,
+        shape,
+        spec.mode_text()
+    );
+    if spec.offset != 0 {
+        t.push_str(&format!(", offset {}", spec.offset));
+    }
+    if spec.order != "C" {
+        t.push_str(&format!(", order {}", spec.order));
+    }
+    t
+}
+
+/// Action text of another process's pread/pwrite: "Another process reads 4 bytes at offset 0 of a.dat".
+fn outside_io_text(verb: &str, bytes: u64, offset: u64, target: &Target) -> String {
+    format!(
+        "Another process {verb} {bytes} byte{} at offset {offset} of {}",
+        if bytes == 1 { "" } else { "s" },
+        target_text(target)
+    )
+}
+
 /// The action text used when a step has no `action`: "Open large_data.dat as float32 (3, 3), mode w+".
 pub fn action_text(action: &Action) -> String {
     match action {
@@ -142,26 +173,7 @@ pub fn action_text(action: &Action) -> String {
             index.to_python(var),
             value.to_python()
         ),
-        Action::Open(spec) => {
-            let shape = match &spec.shape {
-                Some(s) => py_tuple(s),
-                None => "(shape from file size)".to_string(),
-            };
-            let mut t = format!(
-                "Open {} as {} {}, mode {}",
-                spec.file,
-                spec.dtype,
-                shape,
-                spec.mode_text()
-            );
-            if spec.offset != 0 {
-                t.push_str(&format!(", offset {}", spec.offset));
-            }
-            if spec.order != "C" {
-                t.push_str(&format!(", order {}", spec.order));
-            }
-            t
-        }
+        Action::Open(spec) => open_text(spec),
         Action::Assign { var, index, value } => {
             format!("Assign {} to {}", value.to_python(), index.to_python(var))
         }
@@ -180,22 +192,13 @@ pub fn action_text(action: &Action) -> String {
             offset,
             data,
             ..
-        } => format!(
-            "Another process writes {} byte{} at offset {offset} of {}",
-            data.len(),
-            if data.len() == 1 { "" } else { "s" },
-            target_text(target)
-        ),
+        } => outside_io_text("writes", data.len() as u64, *offset, target),
         Action::ExternalRead {
             target,
             offset,
             length,
             ..
-        } => format!(
-            "Another process reads {length} byte{} at offset {offset} of {}",
-            if *length == 1 { "" } else { "s" },
-            target_text(target)
-        ),
+        } => outside_io_text("reads", *length, *offset, target),
         Action::Crash {
             var, index, value, ..
         } => format!(

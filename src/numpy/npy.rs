@@ -234,23 +234,7 @@ fn check_dict(text: &str) -> Result<(Vec<i64>, bool, DType), String> {
             .find(|(key, _)| matches!(key, Literal::Str(s) if s == k))
             .map(|(_, v)| v)
     };
-    let mut keys: Vec<&Literal> = Vec::new();
-    for (k, _) in items {
-        if !keys.contains(&k) {
-            keys.push(k);
-        }
-    }
-    let expected = ["descr", "fortran_order", "shape"];
-    let exact = keys.len() == 3 && expected.iter().all(|k| get(k).is_some());
-    if !exact {
-        let mut names: Vec<String> = keys.iter().map(|k| k.repr()).collect();
-        // sorted() of string keys: by code point, which the reprs of plain names keep.
-        names.sort_by(|a, b| a.trim_matches(['\'', '"']).cmp(b.trim_matches(['\'', '"'])));
-        return Err(format!(
-            "ValueError: Header does not contain the correct keys: [{}]",
-            names.join(", ")
-        ));
-    }
+    check_keys(items, |k| get(k).is_some())?;
     let (Some(shape), Some(fortran), Some(descr)) =
         (get("shape"), get("fortran_order"), get("descr"))
     else {
@@ -272,39 +256,7 @@ fn check_dict(text: &str) -> Result<(Vec<i64>, bool, DType), String> {
             fortran.repr()
         ));
     };
-    let dtype = match descr {
-        Literal::Str(s) => {
-            let code = s.trim_start_matches(['<', '>', '=', '|']);
-            if matches!(code, "O" | "O8" | "object") {
-                return Err(
-                    "ValueError: Array can't be memory-mapped: Python objects in dtype.".to_string(),
-                );
-            }
-            match DType::parse(s) {
-                Ok(d) => d,
-                Err(DTypeError::NotUnderstood(_)) => {
-                    return Err(format!(
-                        "ValueError: descr is not a valid dtype descriptor: {}",
-                        str_repr(s)
-                    ))
-                }
-                Err(e) => return Err(format!("NotImplementedError: {e}")),
-            }
-        }
-        Literal::List(_) | Literal::Tuple(_) => {
-            return Err(format!(
-                "NotImplementedError: descr {} is a structured or sub-array dtype; the tutor maps only plain \
-                 dtypes (bool, int, uint, float)",
-                descr.repr()
-            ))
-        }
-        other => {
-            return Err(format!(
-                "ValueError: descr is not a valid dtype descriptor: {}",
-                other.repr()
-            ))
-        }
-    };
+    let dtype = descr_dtype(descr)?;
     let mut out = Vec::with_capacity(dims.len());
     for d in dims {
         match d {
@@ -316,6 +268,59 @@ fn check_dict(text: &str) -> Result<(Vec<i64>, bool, DType), String> {
         }
     }
     Ok((out, *fortran, dtype))
+}
+
+/// The header dict has exactly the keys `descr`, `fortran_order` and `shape` (`has` says whether a key is
+/// there), else NumPy's error listing the keys it has, sorted.
+fn check_keys(items: &[(Literal, Literal)], has: impl Fn(&str) -> bool) -> Result<(), String> {
+    let mut keys: Vec<&Literal> = Vec::new();
+    for (k, _) in items {
+        if !keys.contains(&k) {
+            keys.push(k);
+        }
+    }
+    let expected = ["descr", "fortran_order", "shape"];
+    if keys.len() == 3 && expected.iter().all(|k| has(k)) {
+        return Ok(());
+    }
+    let mut names: Vec<String> = keys.iter().map(|k| k.repr()).collect();
+    // sorted() of string keys: by code point, which the reprs of plain names keep.
+    names.sort_by(|a, b| a.trim_matches(['\'', '"']).cmp(b.trim_matches(['\'', '"'])));
+    Err(format!(
+        "ValueError: Header does not contain the correct keys: [{}]",
+        names.join(", ")
+    ))
+}
+
+/// The dtype a header's `descr` names, with NumPy's errors (and the tutor's refusal of structured dtypes).
+fn descr_dtype(descr: &Literal) -> Result<DType, String> {
+    match descr {
+        Literal::Str(s) => {
+            let code = s.trim_start_matches(['<', '>', '=', '|']);
+            if matches!(code, "O" | "O8" | "object") {
+                return Err(
+                    "ValueError: Array can't be memory-mapped: Python objects in dtype.".to_string(),
+                );
+            }
+            match DType::parse(s) {
+                Ok(d) => Ok(d),
+                Err(DTypeError::NotUnderstood(_)) => Err(format!(
+                    "ValueError: descr is not a valid dtype descriptor: {}",
+                    str_repr(s)
+                )),
+                Err(e) => Err(format!("NotImplementedError: {e}")),
+            }
+        }
+        Literal::List(_) | Literal::Tuple(_) => Err(format!(
+            "NotImplementedError: descr {} is a structured or sub-array dtype; the tutor maps only plain \
+             dtypes (bool, int, uint, float)",
+            descr.repr()
+        )),
+        other => Err(format!(
+            "ValueError: descr is not a valid dtype descriptor: {}",
+            other.repr()
+        )),
+    }
 }
 
 /// The Python literals a `.npy` header dict is made of (what `ast.literal_eval` gives for them).

@@ -95,6 +95,12 @@ impl<'a> Runner<'a> {
         self
     }
 
+    /// Tell `hook(bytes_done, bytes_total)` how each long fill (≥ 100 MB) is getting on.
+    pub fn with_fill_progress(mut self, hook: Option<crate::engine::assign::ProgressHook>) -> Self {
+        self.engine.set_fill_progress(hook);
+        self
+    }
+
     /// Let the lesson change files it did not create (`--overwrite`).
     pub fn allow_overwrite(&mut self, yes: bool) {
         self.engine.allow_overwrite(yes);

@@ -36,14 +36,41 @@ pub(crate) fn check_lesson(lesson: &LoadedLesson, trace: &Trace) -> Vec<Check> {
 /// The lesson's `claims`: each is decided by its step's record like an `expect` block, one check per claim
 /// (failed if any key fails, skipped if a probe could not decide it).
 pub fn check_claims(lesson: &LoadedLesson, trace: &Trace) -> Vec<Check> {
+    claim_results(lesson, trace)
+        .into_iter()
+        .map(|(place, result)| {
+            let outcome = match result {
+                ClaimResult::Holds => Outcome::Pass,
+                ClaimResult::Unknown(why) => Outcome::Skip(why),
+                ClaimResult::Disproved(why) => Outcome::Fail(format!("{DISPROVES}{why}")),
+                ClaimResult::Broken(why) => Outcome::Fail(why),
+            };
+            Check { place, outcome }
+        })
+        .collect()
+}
+
+/// How one claim came out, before it is worded as a check or shown beside the lesson's text.
+enum ClaimResult {
+    Holds,
+    /// A probe it needs cannot answer here: the reason.
+    Unknown(String),
+    /// The run shows otherwise: the failed key and what was measured.
+    Disproved(String),
+    /// The claim could not be checked at all (its step did not run, it checks nothing): why.
+    Broken(String),
+}
+
+/// Every claim with its place in the lesson and how it came out, in claim order.
+fn claim_results(lesson: &LoadedLesson, trace: &Trace) -> Vec<(String, ClaimResult)> {
     let mut out = Vec::new();
     for claim in &lesson.lesson.claims {
         let place = format!("claim on {} (\"{}\")", claim.on, claim.says.trim());
         let Some(rec) = trace.steps.iter().find(|r| r.step == claim.step) else {
-            out.push(Check {
+            out.push((
                 place,
-                outcome: Outcome::Fail(format!("step {} did not run", claim.step)),
-            });
+                ClaimResult::Broken(format!("step {} did not run", claim.step)),
+            ));
             continue;
         };
         let mut parts = Vec::new();
@@ -67,15 +94,15 @@ pub fn check_claims(lesson: &LoadedLesson, trace: &Trace) -> Vec<Check> {
             Outcome::Skip(why) => Some(why.clone()),
             _ => None,
         });
-        let outcome = match (failed, skipped) {
-            (Some(why), _) => Outcome::Fail(format!("{DISPROVES}{why}")),
-            (None, Some(why)) => Outcome::Skip(why),
-            (None, None) if parts.is_empty() => Outcome::Fail(
+        let result = match (failed, skipped) {
+            (Some(why), _) => ClaimResult::Disproved(why),
+            (None, Some(why)) => ClaimResult::Unknown(why),
+            (None, None) if parts.is_empty() => ClaimResult::Broken(
                 "the claim checks nothing (its `expect` and `compare` are empty)".to_string(),
             ),
-            (None, None) => Outcome::Pass,
+            (None, None) => ClaimResult::Holds,
         };
-        out.push(Check { place, outcome });
+        out.push((place, result));
     }
     out
 }
@@ -86,14 +113,12 @@ const DISPROVES: &str = "the run disproves it: ";
 /// How each of the lesson's claims stands in this run, in claim order (what the views show beside the text).
 pub fn claim_standings(lesson: &LoadedLesson, trace: &Trace) -> Vec<present::claims::Standing> {
     use present::claims::Standing;
-    check_claims(lesson, trace)
+    claim_results(lesson, trace)
         .into_iter()
-        .map(|c| match c.outcome {
-            Outcome::Pass => Standing::Holds,
-            Outcome::Skip(why) => Standing::Unknown(why),
-            Outcome::Fail(why) => {
-                Standing::Disproved(why.strip_prefix(DISPROVES).map(String::from).unwrap_or(why))
-            }
+        .map(|(_, result)| match result {
+            ClaimResult::Holds => Standing::Holds,
+            ClaimResult::Unknown(why) => Standing::Unknown(why),
+            ClaimResult::Disproved(why) | ClaimResult::Broken(why) => Standing::Disproved(why),
         })
         .collect()
 }

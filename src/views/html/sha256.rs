@@ -101,7 +101,7 @@ mod tests {
     use super::*;
 
     fn hex(d: [u8; 32]) -> String {
-        d.iter().map(|b| format!("{b:02x}")).collect()
+        crate::python::hex(&d)
     }
 
     #[test]

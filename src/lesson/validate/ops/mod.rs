@@ -7,10 +7,10 @@
 mod array;
 mod external;
 mod kernel;
+mod memory;
 mod open;
 
 use super::lifetime::Lifetimes;
-use super::parse::strip_var;
 use super::StepInput;
 use crate::lesson::model::Op;
 use crate::lesson::{Action, LessonError, Target};
@@ -34,13 +34,8 @@ pub(super) fn resolve(s: &StepInput, life: &Lifetimes) -> Result<Action, LessonE
         Op::FlushAsync => Ok(Action::FlushAsync { var: s.var.clone() }),
         Op::WaitWriteback => kernel::wait_writeback(s),
         Op::FlushRange => kernel::flush_range(s),
-        // madvise and scan are resolved in `crate::lesson::scan_steps`.
-        Op::Madvise => crate::lesson::scan_steps::madvise(s.step, &s.var)
-            .map(Action::Madvise)
-            .map_err(|(f, m)| s.err(f, m)),
-        Op::Scan => crate::lesson::scan_steps::scan(s.step, &s.var, s.index.clone().map(strip_var))
-            .map(Action::Scan)
-            .map_err(|(f, m)| s.err(f, m)),
+        Op::Madvise => memory::madvise(s),
+        Op::Scan => memory::scan(s),
     }
 }
 
