@@ -173,7 +173,7 @@ fn components(rel: &str) -> std::io::Result<Vec<&str>> {
 }
 
 /// A lesson's file name in one spelling (`./a//b.dat` is `a/b.dat`), so two steps naming the
-/// same file agree; None for names [`components`] refuses.
+/// same file agree; None for names `components` refuses.
 pub fn normal_name(rel: &str) -> Option<String> {
     components(rel).ok().map(|p| p.join("/"))
 }

@@ -693,6 +693,17 @@ pub(crate) fn py_arith(op: BinOp, a: Scalar, b: Scalar) -> Result<Scalar, String
             Scalar::Float(_) | Scalar::Complex(..) | Scalar::Long(_) => None,
         }
     };
+    if let (Scalar::Long(_), _) | (_, Scalar::Long(_)) = (a, b) {
+        // A np.longdouble with a Python number (object arrays of longdouble results): NumPy's
+        // longdouble arithmetic, the Python number converted to longdouble.
+        let (x, y) = (a.as_f80(), b.as_f80());
+        return Ok(Scalar::Long(match op {
+            BinOp::Add => x + y,
+            BinOp::Sub => x - y,
+            BinOp::Mul => x * y,
+            BinOp::Div => x / y,
+        }));
+    }
     match (as_int(a), as_int(b), op) {
         (Some(x), Some(y), BinOp::Add | BinOp::Sub | BinOp::Mul) => {
             let r = match op {
@@ -1185,6 +1196,18 @@ fn with_dtype(inner: &ValueExpr, dt: DType) -> Result<Value, String> {
             // `copyto(a, fill, casting='unsafe')`: a Python int is range-checked (NEP 50), a
             // float or bool is cast like an array element.
             let fill = match fill {
+                // copyto into bool converts a Python int through a C long (measured:
+                // `np.full(2, 2**63, dtype=bool)` raises, `np.full(2, -5, dtype=bool)` is True).
+                Scalar::UInt(u) if dt.kind == Kind::Bool && *u > i64::MAX as u64 => {
+                    return Err(
+                        "OverflowError: Python int too large to convert to C long".to_string()
+                    )
+                }
+                Scalar::Big(_) if dt.kind == Kind::Bool => {
+                    return Err(
+                        "OverflowError: Python int too large to convert to C long".to_string()
+                    )
+                }
                 Scalar::Int(_) | Scalar::UInt(_) | Scalar::Big(_) => py_convert(*fill, &dt)?,
                 other => other.cast(&dt),
             };
@@ -1483,7 +1506,7 @@ fn object_source(
                     i += (rest % d) * strides[ax];
                     rest /= d;
                 }
-                leaves.push(Leaf::Py(o.items[i]));
+                leaves.push(object::leaf(o.items[i]));
             }
             Ok(Source {
                 lazy: Lazy::new(shape.to_vec(), *dtype, Node::Fill(Scalar::Int(0))),

@@ -5,7 +5,7 @@
 //! `OverflowError: Python integer 300 out of bounds for uint8`).
 
 use crate::expr::eval::{
-    broadcast_pair, list_leaves, list_shape, py_arith, py_convert, to_array, unary, Leaf, Value,
+    broadcast_pair, leaf_convert, list_leaves, list_shape, py_arith, to_array, unary, Leaf, Value,
 };
 use crate::expr::value::{BinOp, UnOp, ValueExpr};
 use crate::numpy::dtype::{DType, Scalar};
@@ -151,7 +151,16 @@ pub(crate) fn unary_objects(op: UnOp, o: Objects) -> Result<Value, String> {
     }))
 }
 
-/// Every element converted into `dt` as `astype` and assignment do (Python's int()/float()).
+/// Every element converted into `dt` as `astype` and assignment do (Python's int()/float()
+/// for Python numbers, NumPy's cast for the np.longdouble results of longdouble arithmetic).
 pub(crate) fn convert(o: &Objects, dt: &DType) -> Result<Vec<Scalar>, String> {
-    o.items.iter().map(|s| py_convert(*s, dt)).collect()
+    o.items.iter().map(|s| leaf_convert(leaf(*s), dt)).collect()
+}
+
+/// An element as a list leaf: a longdouble is a NumPy scalar, anything else a Python number.
+pub(crate) fn leaf(s: Scalar) -> Leaf {
+    match s {
+        Scalar::Long(_) => Leaf::Np(s, DType::LONGDOUBLE),
+        other => Leaf::Py(other),
+    }
 }

@@ -649,8 +649,8 @@ fn step_keys_for(raw: &serde_yaml::Value, message: &str) -> Option<Vec<&'static 
 }
 
 /// Every error `check` can report for a lesson in one run: YAML syntax (fatal), then every structure error
-/// (unknown keys, wrong types), each at its line and column ([`tolerant`]), then the meaning of the steps, key
-/// moments, quiz and claims that did parse ([`validate::validate_all`]). Empty when the lesson loads.
+/// (unknown keys, wrong types), each at its line and column (`tolerant`), then the meaning of the steps, key
+/// moments, quiz and claims that did parse (`validate::validate_all`). Empty when the lesson loads.
 pub fn check_all(name_or_path: &str) -> Vec<LessonError> {
     let (source, yaml) = match resolve_source(name_or_path) {
         Ok(s) => s,

@@ -72,7 +72,7 @@ pub fn scalar_str(v: Scalar, dtype: DType) -> String {
         Scalar::UInt(u) => u.to_string(),
         Scalar::Big(v) => v.to_string(),
         Scalar::Float(f) => float_scalar_str(Num::D(f), dtype.size),
-        Scalar::Long(x) => float_scalar_str(Num::L(x), 16),
+        Scalar::Long(x) => long_scalar_str(x),
         Scalar::Complex(re, im) => complex_scalar_str(re, im, dtype.size / 2),
     }
 }
@@ -1087,6 +1087,26 @@ fn float_scalar_str(x: Num, fsize: usize) -> String {
         return if x.is_neg() { "-inf" } else { "inf" }.to_string();
     }
     float_either(x, fsize, Trim::LeaveOneZero, false)
+}
+
+/// `str()` of a longdouble scalar. NumPy's Dragon4 tells inf/nan from the bits (exponent all
+/// ones: inf when the fraction is 0) and prints any other encoding as a number, the integer bit
+/// implied; an unnormal compares unordered, so NumPy's scientific test fails and it prints
+/// positionally (measured with NumPy 2.4.6).
+fn long_scalar_str(x: F80) -> String {
+    if x.exp() == 0x7fff {
+        let frac = x.mant & !(1u64 << 63);
+        return match (frac == 0, x.is_sign_negative()) {
+            (false, _) => "nan",
+            (true, true) => "-inf",
+            (true, false) => "inf",
+        }
+        .to_string();
+    }
+    if x.is_nan() {
+        return format_positional(Num::L(x), 16, -1, -1, Trim::LeaveOneZero, false, -1, -1);
+    }
+    float_scalar_str(Num::L(x), 16)
 }
 
 /// `str()` of a complex scalar as NumPy's `complexfloat_str`: `1j` when the real part is +0,

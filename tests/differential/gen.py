@@ -51,7 +51,7 @@ CODE_DTYPES = [
 ]
 F16_DTYPES = ["float16", "half", "e", "f2", ">f2", "<f2"]
 COMPLEX_DTYPES = ["complex64", "complex128", "F", "D", "c8", "c16", ">c8", ">c16", "csingle", "cdouble", "complex"]
-LONGDOUBLE_DTYPES = ["longdouble", "g", "float128", "f16"]
+LONGDOUBLE_DTYPES = ["longdouble", "g", "float128", "f16", ">g", "<g", "=g", ">f16"]
 
 # Names usable after `np.` as casts / `.astype(np.X)`.
 NP_SCALAR_NAMES = [
@@ -60,7 +60,7 @@ NP_SCALAR_NAMES = [
 ]
 NP_SCALAR_F16 = ["float16", "half"]
 NP_SCALAR_COMPLEX = ["complex64", "complex128", "csingle", "cdouble"]
-NP_SCALAR_LD = ["longdouble"]
+NP_SCALAR_LD = ["longdouble", "float128"]
 
 VAR_NAMES = ["arr", "arr", "arr", "b", "data2"]
 FILE_NAMES = ["a.dat", "a.dat", "b.dat", "sub/c.dat"]
@@ -288,12 +288,18 @@ class Gen:
         if self.ok("bool_arith"):
             opts += ["-np.array([True, False])", "+np.array([True, False])", "-np.ones(2, dtype=bool)", "-True"]
         if self.ok("bigint"):
-            opts += ["[1, 18446744073709551616]", "[-9223372036854775809, 1]", "[18446744073709551615, 1]"]
+            opts += ["[1, 18446744073709551616]", "[-9223372036854775809, 1]", "[18446744073709551615, 1]",
+                     "np.array([1, 18446744073709551616]) * 2", "-np.array([-9223372036854775809, 1])",
+                     "np.full(2, 1000000000000000000000000000000) / 3", "np.array(1180591620717411303424) + 1",
+                     "np.array([18446744073709551615, 9])", "np.asarray([18446744073709551616, 2.5]) - 1",
+                     "np.array([[1180591620717411303424]]).reshape(1, 1, 1)",
+                     "np.array([5, 18446744073709551616]).astype(np.float32)"]
         opts += ["np.array(2)", "np.full((), 7)", "np.arange(4).reshape(())" if False else "np.arange(1).reshape(())",
                  "np.array([[[1]]])", "np.linspace(0, 1, 1)", "np.arange(1)", "np.uint8(3) / 300",
                  "np.int32(1000)", "np.float64(1e20)", "np.array([1, 2.5, 3])", "np.arange(5, dtype=bool)",
                  "np.arange(2, dtype=bool)", "np.array(2) / 0", "np.array(5) - 7", "-np.array(-0.0)",
-                 "-0.0 * 1", "np.zeros(3) - 0.0", "np.array([1, 2]) / 0"]
+                 "-0.0 * 1", "np.zeros(3) - 0.0", "np.array([1, 2]) / 0", "np.zeros(9) / 0", "np.full(7, -np.inf)",
+                 "np.linspace(-5e9, 5e9, 9)", "(np.arange(6) / 0).astype(np.uint32)"]
         return self.pick(opts)
 
     # ---- indexes ----
@@ -352,7 +358,7 @@ class Gen:
             mode = self.pick(MODES)
         recreate = mode in ("w+", "write") and exists
         if self.ok("bad_mode") and self.chance(0.01):
-            mode = self.pick(["rw", "a", "x"])
+            mode = self.pick(["rw", "a", "x", "R+", 2, True, 2.5])
         if mode != "r+" or self.chance(0.5):
             step["mode"] = mode
         offset = 0
