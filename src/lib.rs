@@ -2,7 +2,7 @@
 
 pub mod cli;
 pub mod commands;
-pub mod confine;
+pub(crate) mod confine;
 pub mod engine;
 pub mod export;
 pub mod expr;
@@ -13,7 +13,7 @@ pub mod probe;
 pub(crate) mod python;
 pub(crate) mod quiz;
 pub mod runner;
-pub mod script;
+pub(crate) mod script;
 pub mod signals;
 pub mod term_safe;
 pub mod trace;

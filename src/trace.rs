@@ -1,7 +1,7 @@
 //! The per-step record of a run: what the program saw, what the file held, what the kernel reported.
 //! Plain serialisable data; every view reads only this.
 
-pub mod scan;
+pub(crate) mod scan;
 
 use serde::ser::SerializeMap;
 use serde::{Deserialize, Serialize, Serializer};

@@ -1,15 +1,15 @@
 //! Performs lesson steps on real files with memmap2, following `np.memmap` semantics exactly.
 
-pub mod array;
-pub mod assign;
+pub(crate) mod array;
+pub(crate) mod assign;
 pub mod child;
 mod fork;
-pub mod kernel;
-pub mod madvise;
+pub(crate) mod kernel;
+pub(crate) mod madvise;
 mod npy;
-pub mod open;
-pub mod scan;
-pub mod view;
+pub(crate) mod open;
+pub(crate) mod scan;
+pub(crate) mod view;
 
 use std::collections::{BTreeMap, HashMap};
 use std::fs::File;

@@ -105,15 +105,6 @@ impl Lazy {
         }
     }
 
-    /// True for `np.arange` (possibly reshaped): element `i` is cheap to compute.
-    pub fn is_arange(&self) -> bool {
-        match &self.node {
-            Node::ArangeInt { .. } | Node::ArangeFloat { .. } => true,
-            Node::Reshape(inner) => inner.is_arange(),
-            _ => false,
-        }
-    }
-
     /// `np.arange` seen through reshapes and at most one cast, for the assignment fast path:
     /// the arange's arithmetic and the dtype it was cast to (None when not cast).
     pub(crate) fn linear(&self) -> Option<(Linear, Option<DType>)> {

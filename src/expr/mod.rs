@@ -1,6 +1,6 @@
 //! The lesson's small expression language: lexer -> parsers (index, value) -> AST -> evaluator.
 
-pub mod eval;
+pub(crate) mod eval;
 pub mod index;
 pub(crate) mod lex;
 pub(crate) mod object;

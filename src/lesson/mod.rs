@@ -1,12 +1,12 @@
 //! Lessons: loading YAML (built-in or from a path), strict validation, and the resolved steps the engine runs.
 
 pub mod builtin;
-pub mod code;
-pub mod compare;
-pub mod expect;
+pub(crate) mod code;
+pub(crate) mod compare;
+pub(crate) mod expect;
 pub(crate) mod model;
 pub(crate) mod npy;
-pub mod scan_steps;
+pub(crate) mod scan_steps;
 mod tolerant;
 pub(crate) mod validate;
 

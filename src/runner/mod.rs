@@ -4,7 +4,7 @@ mod disk;
 mod environment;
 mod observe;
 mod readers;
-pub mod script;
+pub(crate) mod script;
 mod shown;
 
 use std::collections::BTreeMap;
