@@ -268,6 +268,11 @@ impl ProcessPages {
         }
     }
 
+    /// The process whose pages these are.
+    pub fn pid(&self) -> u32 {
+        self.pid
+    }
+
     /// Forget cached entries (the process ran again).
     pub fn clear(&mut self) {
         self.entries.clear();

@@ -1053,9 +1053,10 @@ impl<'a> ProgramElements<'a> {
     fn bytes_at(&self, addr: usize) -> Result<Vec<u8>, String> {
         let n = self.dtype.size;
         let mut pages = self.pages.borrow_mut();
+        let pid = pages.pid();
         let entry = pages
             .page(addr)
-            .map_err(|e| format!("cannot read /proc/{{pid}}/pagemap: {e}"))?;
+            .map_err(|e| format!("cannot read /proc/{pid}/pagemap: {e}"))?;
         if entry.private_copy() || (self.mapping.path.is_none() && entry.present) {
             return pages
                 .read_present(addr, n)
