@@ -26,8 +26,12 @@ const MASK: u32 = libc::IN_OPEN
     | libc::IN_DELETE_SELF
     | libc::IN_MOVE_SELF;
 
-/// Events a read-only open and read produce (the tutor's own display reads).
+/// Events a read-only open and read produce.
 pub const READ_ONLY_EVENTS: u32 = libc::IN_OPEN | libc::IN_ACCESS | libc::IN_CLOSE_NOWRITE;
+
+/// The only event the tutor's display reads produce: they pread through the probes' long-lived fds (see
+/// `QuietFile`), which were opened when the file was first probed — so no open of theirs is reported.
+pub const DISPLAY_READ_EVENTS: u32 = libc::IN_ACCESS;
 
 /// One file's events since the last drain: its name relative to the work directory and the event bits.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -26,7 +26,7 @@ mod work;
 
 pub(crate) use cachestat::page_state_beneath;
 pub use cachestat::{page_state, page_state_range};
-pub use dir_events::{DirEvent, DirEvents, READ_ONLY_EVENTS};
+pub use dir_events::{DirEvent, DirEvents, DISPLAY_READ_EVENTS, READ_ONLY_EVENTS};
 pub(crate) use faults::{faults_between, faults_now};
 pub use fiemap::{allocation, extents};
 pub(crate) use fileview::hex_dump_quiet;
@@ -37,7 +37,7 @@ pub(crate) use handles::release_file;
 pub use handles::release_files;
 pub(crate) use handles::{confine_to, pin_file};
 pub use mincore::resident_pages;
-pub use own_vma::own_mapping_state;
+pub use own_vma::{own_file_rss_kb, own_mapping_state};
 pub use pagemap::page_map;
 pub use pid_scan::{present_runs, scan_unsupported, PageRun, VmaQuery};
 pub use proc_pid::{

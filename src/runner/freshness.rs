@@ -5,16 +5,20 @@
 //! such a file is probed at every step until it is clean ([`super::shown`]); (2) reclaim or drop_caches —
 //! counted system-wide in /proc/vmstat: when the count moved, every file is probed; (3) another process —
 //! which needs a syscall on the file (open, read, write, truncate, rename), reported by inotify on the
-//! directories that hold the lesson's files. A step's own display reads also raise inotify events: they are
-//! set aside after those reads (read-only events on files the tutor itself just read), the rest is kept
-//! for the next step.
+//! directories that hold the lesson's files. A step's own display reads also raise inotify events (reads
+//! only: they go through the probes' long-lived fds): a read of a file the tutor itself just read is set
+//! aside after those reads, every other event is kept for the next step. What stays unseen: another
+//! process reading, through an fd it opened before the file's last probe, the same file while the tutor
+//! reads it for display, or acting through such an fd or mapping in a way inotify does not report
+//! (posix_fadvise, madvise, stores through a mapping).
 
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
-use crate::probe::{DirEvents, ReclaimCounter, READ_ONLY_EVENTS};
+use crate::probe::{DirEvents, ReclaimCounter, DISPLAY_READ_EVENTS};
 
 /// The watches and counters that tell which untouched files may have changed.
+#[derive(Default)]
 pub(super) struct Freshness {
     events: DirEvents,
     reclaim: ReclaimCounter,
@@ -24,18 +28,6 @@ pub(super) struct Freshness {
     pending: BTreeSet<String>,
     /// Why events may have been missed (a directory could not be watched, or events were lost).
     broken: Option<String>,
-}
-
-impl Default for Freshness {
-    fn default() -> Self {
-        Freshness {
-            events: DirEvents::default(),
-            reclaim: ReclaimCounter::default(),
-            last: None,
-            pending: BTreeSet::new(),
-            broken: None,
-        }
-    }
 }
 
 /// What the look of one step must add to what the step touched.
@@ -92,7 +84,8 @@ impl Freshness {
         match self.events.drain() {
             Ok(evs) => {
                 for e in evs {
-                    let ours = e.mask & !READ_ONLY_EVENTS == 0
+                    // Only a read is set aside: an open, write or rename is never the display's.
+                    let ours = e.mask & !DISPLAY_READ_EVENTS == 0
                         && read.iter().any(|p| *p == workdir.join(&e.name));
                     if !ours {
                         self.pending.insert(e.name);
