@@ -17,6 +17,7 @@ KNOWN_TAGS = {
     "float16": "float16 / half / 'e' / 'f2' dtypes",
     "complex": "complex64 / complex128 dtypes",
     "longdouble": "longdouble / 'g' / float128 dtypes",
+    "clongdouble": "clongdouble / 'G' / complex256 dtypes and what makes one (complex with longdouble)",
     "bigint": "Python ints beyond 64 bits in values",
     "use_after_close": "read/assign/flush/close/del of a name that is not bound (NameError in NumPy)",
     "bad_mode": "an open with a mode NumPy rejects",
@@ -52,6 +53,7 @@ CODE_DTYPES = [
 F16_DTYPES = ["float16", "half", "e", "f2", ">f2", "<f2"]
 COMPLEX_DTYPES = ["complex64", "complex128", "F", "D", "c8", "c16", ">c8", ">c16", "csingle", "cdouble", "complex"]
 LONGDOUBLE_DTYPES = ["longdouble", "g", "float128", "f16", ">g", "<g", "=g", ">f16"]
+CLONGDOUBLE_DTYPES = ["clongdouble", "complex256", "G", "c32", ">G", "<G", "=G", ">c32", "<c32"]
 
 # Names usable after `np.` as casts / `.astype(np.X)`.
 NP_SCALAR_NAMES = [
@@ -61,6 +63,7 @@ NP_SCALAR_NAMES = [
 NP_SCALAR_F16 = ["float16", "half"]
 NP_SCALAR_COMPLEX = ["complex64", "complex128", "csingle", "cdouble"]
 NP_SCALAR_LD = ["longdouble", "float128"]
+NP_SCALAR_CLD = ["clongdouble", "complex256"]
 
 VAR_NAMES = ["arr", "arr", "arr", "b", "data2"]
 FILE_NAMES = ["a.dat", "a.dat", "b.dat", "sub/c.dat"]
@@ -101,6 +104,8 @@ class Gen:
             extra.append(COMPLEX_DTYPES)
         if self.ok("longdouble"):
             extra.append(LONGDOUBLE_DTYPES)
+        if self.ok("clongdouble"):
+            extra.append(CLONGDOUBLE_DTYPES)
         if r < 0.62 or not extra and r < 0.8:
             return self.pick(PLAIN_DTYPES)
         if r < 0.94 or not extra:
@@ -116,6 +121,8 @@ class Gen:
             pool += NP_SCALAR_COMPLEX
         if self.ok("longdouble"):
             pool += NP_SCALAR_LD
+        if self.ok("clongdouble"):
+            pool += NP_SCALAR_CLD
         return self.pick(pool)
 
     def astype_arg(self):
@@ -294,6 +301,11 @@ class Gen:
                      "np.array([18446744073709551615, 9])", "np.asarray([18446744073709551616, 2.5]) - 1",
                      "np.array([[1180591620717411303424]]).reshape(1, 1, 1)",
                      "np.array([5, 18446744073709551616]).astype(np.float32)"]
+        if self.ok("clongdouble"):
+            opts += ["np.ones(3, dtype='g') * np.complex64(1.5)", "np.arange(4, dtype=np.longdouble) / np.cdouble(3)",
+                     "np.clongdouble(1) / 3", "np.complex256(2.5) - np.arange(3)", "-np.clongdouble(0.0)",
+                     "np.linspace(0, 1, 4, dtype='G')", "np.full(2, np.clongdouble(7)) / 0",
+                     "np.longdouble(1) / 3 + np.csingle(0.5)", "np.arange(3).astype('G') * 1e300"]
         opts += ["np.array(2)", "np.full((), 7)", "np.arange(4).reshape(())" if False else "np.arange(1).reshape(())",
                  "np.array([[[1]]])", "np.linspace(0, 1, 1)", "np.arange(1)", "np.uint8(3) / 300",
                  "np.int32(1000)", "np.float64(1e20)", "np.array([1, 2.5, 3])", "np.arange(5, dtype=bool)",

@@ -79,9 +79,15 @@ def value_code(value, ns):
     return "__value"
 
 
+def is_x87(dtype):
+    """longdouble (16 bytes) or clongdouble (32 bytes: two longdoubles): x87 values with 6 padding bytes each."""
+    return dtype is not None and (dtype.kind, dtype.itemsize) in (("f", 16), ("c", 32))
+
+
 def ld_bytes(a):
-    """The elements of a writable longdouble memmap as a (n, 16) uint8 view in memory order, else None."""
-    if not isinstance(a, np.ndarray) or a.dtype.kind != "f" or a.dtype.itemsize != 16:
+    """The longdoubles of a writable longdouble or clongdouble memmap (a clongdouble is two) as a (n, 16) uint8
+    view in memory order, else None."""
+    if not isinstance(a, np.ndarray) or not is_x87(a.dtype):
         return None
     if not a.flags.writeable or a.size == 0:
         return None
@@ -102,8 +108,8 @@ def zero_padding(a, before):
 
 
 def padding_zeroed(data, dtype):
-    """`tobytes()` of longdouble values with the padding bytes zeroed (see zero_padding)."""
-    if dtype is None or dtype.kind != "f" or dtype.itemsize != 16:
+    """`tobytes()` of longdouble or clongdouble values with the padding bytes zeroed (see zero_padding)."""
+    if not is_x87(dtype):
         return data
     b = bytearray(data)
     for i in range(0, len(b) - 15, 16):
