@@ -888,7 +888,15 @@ fn op_symbol(op: BinOp) -> &'static str {
 
 /// `list * n`: Python's repetition (an empty list for n <= 0).
 fn repeat_list(items: &[ValueExpr], n: i128) -> Result<Value, String> {
+    if n > i64::MAX as i128 {
+        // The count goes through Py_ssize_t first.
+        return Err("OverflowError: cannot fit 'int' into an index-sized integer".to_string());
+    }
     let n = usize::try_from(n.max(0)).unwrap_or(usize::MAX);
+    if !items.is_empty() && n > (isize::MAX as usize / 8) / items.len() {
+        // CPython's list_repeat: more pointers than a Py_ssize_t counts is PyErr_NoMemory() at once.
+        return Err("MemoryError: ".to_string());
+    }
     if items.len().saturating_mul(n) > MAX_MATERIALISED {
         return Err("MemoryError: the repeated list is too large for the tutor".to_string());
     }

@@ -39,7 +39,17 @@ KNOWN_TAGS = {
     "full_cast": "np.full with a dtype= (float fills cast into integer dtypes)",
     "scalar_in_list": "a NumPy scalar constructor or cast inside a list literal or as np.full's fill value",
     "nonfinite": "nan / inf / -0.0 values",
+    "fork_write": "the fork_write op (a forked worker stores through the inherited mapping)",
+    "madvise": "the madvise op (mmap.madvise advice, start, length; unknown names)",
+    "truncate": "the truncate op, never below the end of a live mapping (NumPy dies of SIGBUS there)",
+    "npy": "the load and open_memmap ops (.npy files)",
+    "missing_file": "an open of a file that does not exist with r / r+ / c, and w+ without a shape",
+    "grow_file": "external_write past the end of the file (the file grows, with a hole)",
 }
+
+MADVICE = ["MADV_NORMAL", "MADV_RANDOM", "MADV_SEQUENTIAL", "MADV_WILLNEED", "MADV_DONTNEED", "MADV_FREE",
+           "MADV_DOFORK", "MADV_MERGEABLE", "MADV_UNMERGEABLE", "MADV_HUGEPAGE", "MADV_NOHUGEPAGE",
+           "MADV_DONTDUMP", "MADV_DODUMP", "mmap.MADV_WILLNEED", "mmap.MADV_DONTNEED", "MADV_BOGUS", "madv_random"]
 
 PLAIN_DTYPES = [
     "uint8", "int8", "int16", "int32", "int64", "uint16", "uint32", "uint64", "float32", "float64", "bool",
@@ -358,13 +368,18 @@ class Gen:
         r = self.r
         step = {"op": "open", "var": var}
         fname = self.pick(FILE_NAMES)
+        missing = False
+        if self.ok("missing_file") and self.chance(0.05):
+            fname, missing = self.pick(["missing.dat", "sub/missing.dat", "nodir/x.dat"]), True
         exists = fname in self.files
         dt = self.dtype()
         step["file"] = fname
         if dt != "uint8" or self.chance(0.7):
             step["dtype"] = dt
         size = itemsize(dt)
-        if not exists or self.chance(0.35):
+        if missing:
+            mode = self.pick(["r", "r+", "c", "readonly", "w+"])
+        elif not exists or self.chance(0.35):
             mode = "w+"
         else:
             mode = self.pick(MODES)
@@ -407,6 +422,11 @@ class Gen:
                 step["shape"] = "(" + ", ".join(map(str, shape)) + ("," if len(shape) == 1 else "") + ")"
         if self.ok("order") and self.chance(0.1):
             step["order"] = self.pick(["F", "C", "A", "K"])
+        if self.ok("missing_file") and mode in ("w+", "write") and "shape" in step and self.chance(0.015):
+            del step["shape"]  # ValueError: shape must be given if mode == 'w+'
+            shape = None
+        if missing:
+            return step  # FileNotFoundError (or, w+ in a missing directory): nothing is bound
         if recreate and shape is not None:
             n = 1
             for d in shape:
@@ -449,7 +469,7 @@ class Gen:
         steps.append(self.open_step(first))
         for _ in range(nsteps):
             open_vars = [v for v, s in self.vars.items() if s["open"]]
-            closed_vars = [v for v in self.closed if v in self.vars]
+            closed_vars = [v for v in self.closed if v in self.vars and not self.vars[v].get("npy")]
             k = r.random()
             if not open_vars or k < 0.12:
                 steps.append(self.open_step(self.pick(VAR_NAMES)))
@@ -457,6 +477,15 @@ class Gen:
             var = self.pick(open_vars)
             spec = self.vars[var]
             shape = spec["shape"] or []
+            if self.chance(0.12):
+                st = self.extra_step(var, spec, shape)
+                if st is not None:
+                    steps.append(st)
+                    continue
+            if closed_vars and self.ok("reopen") and self.chance(0.1):
+                k = 0.84
+            if spec.get("npy") and k >= 0.83:
+                k = 0.6  # no reopen/outside-process steps on the .npy name: read instead
             if k < 0.5:
                 step = {"op": "assign", "var": var}
                 idx = self.index(var, shape)
@@ -483,7 +512,17 @@ class Gen:
                 v = self.pick(closed_vars)
                 st = {"op": "reopen", "var": v}
                 if self.chance(0.7):
-                    st["mode"] = self.pick(["r", "r+", "c", "readonly"])
+                    st["mode"] = self.pick(["r", "r+", "c", "readonly", "readwrite", "copyonwrite"])
+                    vs = self.vars[v]
+                    others = [x for n2, x in self.vars.items() if n2 != v and x["open"] and x["file"] == vs["file"]]
+                    if self.chance(0.1) and not others and vs["shape"] is not None:
+                        st["mode"] = self.pick(["w+", "write"])  # re-creates the file at the array's size
+                        n = 1
+                        for d in vs["shape"]:
+                            n *= d
+                        self.files[vs["file"]] = vs["offset"] + n * itemsize(vs["dtype"])
+                    elif self.ok("bad_mode") and self.chance(0.03):
+                        st["mode"] = self.pick(["rw", "x", "R"])
                 if not any(x["open"] and x["file"] == self.vars[v]["file"] for x in self.vars.values()) or True:
                     self.vars[v]["open"] = True
                     self.closed.discard(v)
@@ -499,6 +538,8 @@ class Gen:
                     st = {"op": "external_write", "var": var}
                     if self.chance(0.4):
                         st["offset"] = self.pick([0, 1, 2, 4, 8])
+                    if self.ok("grow_file") and self.chance(0.08):
+                        st["offset"] = self.files.get(spec["file"], 0) + r.randint(0, 70)
                     if self.chance(0.3):
                         st["bytes"] = " ".join("%02x" % r.randrange(256) for _ in range(r.randint(1, 6)))
                     else:
@@ -564,6 +605,88 @@ class Gen:
             else:
                 steps.append({"op": "read", "var": var, "index": self.index(var, shape)})
         return {"title": "differential lesson", "steps": steps}
+
+    def live_end(self, fname):
+        """The largest byte any open mapping of `fname` reaches (the generator's belief)."""
+        end = 0
+        for x in self.vars.values():
+            if x["open"] and x["file"] == fname and x["shape"] is not None:
+                n = 1
+                for d in x["shape"]:
+                    n *= d
+                end = max(end, x.get("data_offset", x["offset"]) + n * itemsize(x["dtype"]))
+        return end
+
+    def extra_step(self, var, spec, shape):
+        """fork_write, madvise, truncate (never below a live mapping's end) or a .npy step; None to skip."""
+        r = self.r
+        n = 1
+        for d in shape:
+            n *= d
+        k = r.random()
+        if k < 0.3 and self.ok("fork_write"):
+            idx = self.index(var, shape)
+            st = {"op": "fork_write", "var": var}
+            if self.chance(0.8):
+                st["index"] = idx
+            st["value"] = self.value(self.result_shape(shape, idx))
+            return st
+        if k < 0.55 and self.ok("madvise") and n > 0:
+            st = {"op": "madvise", "var": var, "advice": self.pick(MADVICE)}
+            if self.chance(0.3):
+                st["start"] = self.pick([0, 0, 4096, 1, 8192, 1000000])
+            if self.chance(0.3):
+                st["length"] = self.pick([1, 4096, 0, 100, 10000000])
+            return st
+        if k < 0.7 and self.ok("truncate") and not spec.get("npy"):
+            f = spec["file"]
+            end = self.live_end(f)
+            size = max(end, self.files.get(f, 0)) + self.pick([0, 0, 1, 100, 4096])
+            if self.chance(0.3):
+                size = end  # exactly the end of the furthest mapping
+            self.files[f] = size
+            st = {"op": "truncate", "size": size}
+            if self.chance(0.3):
+                st["file"] = f
+            else:
+                st["var"] = var
+            return st
+        if self.ok("npy"):
+            return self.npy_step()
+        return None
+
+    def npy_step(self):
+        """np.lib.format.open_memmap (w+ creates; r/r+/c reopen) or np.load(mmap_mode=...) into the name `npa`."""
+        r = self.r
+        var = "npa"
+        created = getattr(self, "npy_made", None)
+        if created is None or self.chance(0.3):
+            dt = self.pick(PLAIN_DTYPES + ["<f4", ">i2", ">f8", "c8"] + (["g"] if self.ok("longdouble") else []))
+            shape = self.pick([[3], [2, 3], [4], [0], [2, 2, 2], []])
+            st = {"op": "open_memmap", "var": var, "file": self.pick(["n.npy", "n.npy", "m.npy"]), "mode": "w+",
+                  "dtype": dt, "shape": list(shape) if self.chance(0.7) else
+                  "(" + ", ".join(map(str, shape)) + ("," if len(shape) == 1 else "") + ")"}
+            if self.chance(0.2):
+                st["order"] = self.pick(["F", "C"])
+            if self.chance(0.05):
+                del st["shape"]  # NumPy's error: shape must be given
+                return st
+            self.npy_made = (st["file"], dt, shape)
+        else:
+            f, dt, shape = created
+            op = self.pick(["load", "load", "open_memmap"])
+            st = {"op": op, "var": var, "file": f, "mode": self.pick(["r", "r+", "c", "r", "readonly"])}
+            if op == "load" and self.chance(0.05):
+                st["file"] = self.pick(["a.dat", "missing.npy"])  # not a .npy file / missing
+                return st
+            if st["mode"] == "readonly" and op == "load":
+                st["mode"] = "r"
+        if self.vars.get(var, {}).get("open"):
+            self.vars[var]["open"] = False  # rebinding the name drops the old map first
+        self.vars[var] = dict(file=st["file"], dtype=dt, shape=list(shape), offset=0, mode=st["mode"], open=True,
+                              npy=True, data_offset=128)
+        self.closed.discard(var)
+        return st
 
     def result_shape(self, shape, idx):
         """The shape NumPy gives `x[idx]` for x of `shape`, or the whole shape when the index fails (for generation
