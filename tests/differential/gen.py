@@ -371,6 +371,8 @@ class Gen:
         missing = False
         if self.ok("missing_file") and self.chance(0.05):
             fname, missing = self.pick(["missing.dat", "sub/missing.dat", "nodir/x.dat"]), True
+        if fname.startswith(("sub/", "nodir/")):
+            missing = True  # no such directory: every mode fails (FileNotFoundError)
         exists = fname in self.files
         dt = self.dtype()
         step["file"] = fname
@@ -568,7 +570,8 @@ class Gen:
                 rs = self.result_shape(shape, idx)
                 if rs is None:
                     continue
-                st = {"op": "crash", "var": var, "index": idx, "value": r.randint(0, 100)}
+                st = {"op": "crash", "var": var, "index": idx,
+                      "value": r.randint(0, 100) if self.chance(0.5) else self.value(rs)}
                 steps.append(st)
             elif k < 0.95 and self.ok("page_ops"):
                 op = self.pick(["flush_async", "wait_writeback", "flush_range", "evict"])
