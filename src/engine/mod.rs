@@ -195,6 +195,8 @@ fn crash_stores(
     value: &crate::expr::value::ValueExpr,
     progress: assign::Progress,
 ) -> Result<PlannedStores, String> {
+    // `m[index] = value` evaluates the value before the index.
+    assign::compile_value(value)?;
     let target = view::apply_index(&v.shape, &v.strides, v.array_offset, &index.items)?;
     let count = array::checked_size(&target.shape).unwrap_or(usize::MAX);
     if count.saturating_mul(v.dtype.size) > MAX_CHILD_BYTES {
@@ -1006,6 +1008,17 @@ impl Engine {
         let name = open::normal_name(&shown).unwrap_or_default();
         let file = self.aux_fd(&name, &shown, map == child::CrashMap::Shared)?;
         let file = file.try_clone().map_err(|e| open::os_error(&e, None))?;
+        // The crashing process's own np.memmap comes first: mode r+ grows a file shorter than the
+        // array (one NUL at its last byte), r and c cannot map past the end; then the value.
+        let len = file.metadata().map_err(|e| open::os_error(&e, None))?.len();
+        let need = map_start.saturating_add(map_len as u64);
+        if len < need {
+            if map != child::CrashMap::Shared {
+                return Err("ValueError: mmap length is greater than file size".to_string());
+            }
+            std::os::unix::fs::FileExt::write_at(&file, &[0], need - 1)
+                .map_err(|e| open::os_error(&e, None))?;
+        }
         let (stores, failed) = if map == child::CrashMap::ReadOnly {
             (Vec::new(), None)
         } else {
