@@ -652,7 +652,7 @@ class Gen:
                 # Inside the page holding the furthest mapping's last byte: NumPy reads zeros past EOF there (a
                 # page wholly past EOF would be SIGBUS).
                 lo = (end - 1) // 4096 * 4096 + 1
-                size = self.pick([lo, lo + 1, (lo + end) // 2, end - 1, max(lo, end - 3)])
+                size = max(lo, self.pick([lo, lo + 1, (lo + end) // 2, end - 1, end - 3]))
             self.files[f] = size
             st = {"op": "truncate", "size": size}
             if self.chance(0.3):
