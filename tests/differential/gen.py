@@ -423,7 +423,11 @@ class Gen:
             else:
                 step["shape"] = "(" + ", ".join(map(str, shape)) + ("," if len(shape) == 1 else "") + ")"
         if self.ok("order") and self.chance(0.1):
-            step["order"] = self.pick(["F", "C", "A", "K"])
+            step["order"] = self.pick(["F", "C", "A", "K", "F", "f", "c", "a", "k"])
+            if self.ok("bad_mode") and self.chance(0.05):
+                # NumPy's ValueError when ndarray.__new__ runs, after the file was opened (and, for w+/r+,
+                # created or grown): nothing is bound.
+                step["order"] = self.pick(["X", "", "CF", "fortran"])
         if self.ok("missing_file") and mode in ("w+", "write") and "shape" in step and self.chance(0.015):
             del step["shape"]  # ValueError: shape must be given if mode == 'w+'
             shape = None
@@ -459,6 +463,8 @@ class Gen:
                 if ok and offset + n * size > self.files[fname] and mode not in ("r", "readonly", "c", "copyonwrite"):
                     self.files[fname] = offset + n * size
         self.closed.discard(var)  # the lesson's validator counts any `open` as opening the name
+        if step.get("order", "C") not in ("F", "C", "A", "K", "f", "c", "a", "k"):
+            ok = False
         if ok:
             self.vars[var] = dict(file=fname, dtype=dt, shape=shape, offset=offset, mode=mode, open=True)
             self.closed.discard(var)
