@@ -151,7 +151,12 @@ fn a_writeback_wait_shows_a_ticker_on_the_terminal_only() {
 
 #[test]
 fn step_colours_verdicts_on_a_terminal_but_not_with_no_color() {
-    for (env, coloured) in [(vec![], true), (vec![("NO_COLOR", "1")], false)] {
+    // An empty NO_COLOR is as if unset (no-color.org).
+    for (env, coloured) in [
+        (vec![], true),
+        (vec![("NO_COLOR", "1")], false),
+        (vec![("NO_COLOR", "")], true),
+    ] {
         let tmp = tempfile::tempdir().unwrap();
         let mut p = spawn(&["step", "--width", "80"], tmp.path(), &env);
         p.exp_string("[Enter] perform the step").unwrap();
