@@ -24,6 +24,8 @@ fn slice_indices(
     if step == 0 {
         return Err("ValueError: slice step cannot be zero".to_string());
     }
+    // CPython's PySlice_Unpack: a step below -PY_SSIZE_T_MAX is -PY_SSIZE_T_MAX, so `-step` exists.
+    let step = step.max(-i64::MAX);
     let len = len as i64;
     let clip = |v: Option<i64>, default: i64| -> i64 {
         match v {
@@ -103,8 +105,13 @@ pub(crate) fn apply_index(
                     pos += s as isize * strides[axis];
                 }
                 out_shape.push(count);
-                // Saturating: a huge step only ever yields count <= 1, whose stride is never used.
-                out_strides.push(strides[axis].saturating_mul(st as isize));
+                // An axis of at most one element never uses its stride: keep the input's rather
+                // than stride * step, which a huge step (`[::-2**63]`) overflows (NumPy wraps it).
+                out_strides.push(if count <= 1 {
+                    strides[axis]
+                } else {
+                    strides[axis] * st as isize
+                });
                 axis += 1;
             }
             IndexItem::NewAxis => {
@@ -201,6 +208,17 @@ mod tests {
             (4, -1, 5)
         );
         assert!(slice_indices(None, None, Some(0), 5).is_err());
+        // NumPy: np.arange(16)[::-2**63] is [15] (the step is clamped as CPython does).
+        assert_eq!(
+            slice_indices(None, None, Some(i64::MIN), 16).unwrap(),
+            (15, -i64::MAX, 1)
+        );
+        assert_eq!(
+            slice_indices(Some(i64::MIN), None, Some(i64::MIN), 16)
+                .unwrap()
+                .2,
+            0
+        );
     }
 
     #[test]
