@@ -554,6 +554,10 @@ impl Engine {
                     Some(shown),
                 ));
             }
+            if write {
+                // By identity: the name may now lead to another file (a hard link to one outside).
+                self.guard.check_opened(name, &f, shown)?;
+            }
             self.aux_fds.insert(key.clone(), f);
         }
         self.aux_fds
