@@ -147,3 +147,28 @@ fn a_workdir_that_is_not_a_directory_is_named() {
     assert_eq!(std::fs::read(cwd.path().join("file")).unwrap(), b"mine");
     assert_eq!(listing(cwd.path()), ["file"]);
 }
+
+/// `run --format markdown` carries no raw HTML and no link from the lesson outside code spans
+/// (a Markdown renderer would run `<script>`, `<img onerror>` or a `javascript:` link): `<`
+/// before a tag becomes `&lt;`, an inline link's `](` becomes `]\(`. Code spans stay exact.
+#[test]
+fn markdown_notes_carry_no_html_or_links() {
+    let cwd = tempfile::tempdir().unwrap();
+    std::fs::write(
+        cwd.path().join("l.yaml"),
+        "title: \"<script>alert(1)</script> T\"\nsummary: \"[x](javascript:alert(1))\"\nsteps:\n  - op: open\n    file: a.dat\n    mode: w+\n    shape: 4\n    note: \"<img src=x onerror=alert(1)> and `dtype='<f4'`\"\n    action: \"[a](javascript:alert(2)) <b>bold</b>\"\n",
+    )
+    .unwrap();
+    let (code, out, err) = run(cwd.path(), &["run", "l.yaml", "--format", "markdown"]);
+    assert_eq!(code, 0, "{err}");
+    // Fenced blocks (the concept-flow picture, code) are shown verbatim by Markdown: left out.
+    let prose: String = out.split("```").step_by(2).collect::<Vec<_>>().join("\n");
+    for raw in ["<script", "<img", "<b>", "](javascript"] {
+        assert!(!prose.contains(raw), "raw {raw:?} in the Markdown:\n{out}");
+    }
+    assert!(out.contains("&lt;script>alert(1)&lt;/script> T"), "{out}");
+    assert!(
+        out.contains("`dtype='<f4'`"),
+        "code spans stay exact:\n{out}"
+    );
+}
