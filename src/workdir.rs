@@ -62,11 +62,14 @@ impl WorkDir {
                 // Registered so Ctrl-C, SIGBUS or a panic removes it too (Drop does not run on exit()).
                 crate::signals::register_temp_dir(temp.path().to_path_buf());
                 crate::signals::test_panic_point();
-                let path = temp.path().canonicalize().map_err(PrepareError::Io)?;
+                let path = temp
+                    .path()
+                    .canonicalize()
+                    .map_err(|e| io_at(temp.path(), e))?;
                 let lock = lock(&path)?;
                 // Written after the lock: a directory with a pid file and no lock holder is stale.
                 std::fs::write(path.join(PID_FILE), format!("{}\n", std::process::id()))
-                    .map_err(PrepareError::Io)?;
+                    .map_err(|e| io_at(&path, e))?;
                 Ok(WorkDir {
                     path,
                     temp: Some(temp),
