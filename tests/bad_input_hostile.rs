@@ -494,13 +494,13 @@ fn a_file_swapped_for_a_hard_link_or_another_file_mid_run_is_not_changed() {
             "{swap}"
         );
         let says = if swap == "hard link" {
-            "it has 2 names (hard links)"
+            "it has 2 names"
         } else {
-            "another process replaced the file this lesson created"
+            "another process replaced the file"
         };
-        assert_eq!(
-            out.matches(says).count(),
-            4,
+        // Steps 3 to 6 each raise it (the closing table may repeat them).
+        assert!(
+            out.matches(says).count() >= 4,
             "{swap}: every write is refused\n{out}"
         );
         if swap == "other file" {

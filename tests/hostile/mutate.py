@@ -320,7 +320,7 @@ MUTATIONS = [
 
 COMMANDS = [
     (["run", "--format", "text", "--no-pager", "--width", "80"], 6, "text"),
-    (["run", "--format", "markdown"], 3, "text"),
+    (["run", "--format", "markdown"], 3, "markdown"),
     (["run", "--format", "json"], 5, "json"),
     (["run", "--format", "html", "-o", "page.html"], 3, "html"),
     (["check"], 4, "text"),
@@ -472,6 +472,8 @@ def run_case(tutor, rng, case, keep):
             problems += compare_export(tutor, cwd, env, lesson)
         if kind == "html" and p.returncode == 0 and lesson.twins:
             problems += compare_html(tutor, cwd, env, lesson)
+        if kind == "markdown" and p.returncode == 0 and lesson.twins:
+            problems += compare_markdown(tutor, cwd, env, lesson, out.decode("utf-8", "replace"))
         if problems:
             return fail(case, base, what, cmd, "; ".join(problems), out, err, lesson)
         if keep:
@@ -528,6 +530,22 @@ def compare_html(tutor, cwd, env, lesson):
     if tags.findall(page) != tags.findall(twin):
         mine = set(tags.findall(page)) - set(tags.findall(twin))
         return ["the HTML page has other elements than its harmless twin's: %s" % sorted(mine)[:3]]
+    return []
+
+
+def compare_markdown(tutor, cwd, env, lesson, page):
+    twin = twin_output(tutor, cwd, env, lesson, ["run", "--format", "markdown"], "twin.md")
+    if twin is None:
+        return []
+    # Raw HTML outside code (a Markdown renderer would run it) and inline links; code spans and
+    # fences are not interpreted, so they are left out of the comparison.
+    def markup(text):
+        text = re.sub(r"```.*?```", "", text, flags=re.S)
+        text = re.sub(r"(`+).*?\1", "", text)
+        return re.findall(r"<[A-Za-z/!?][^>]*>|\]\(", text)
+    if markup(page) != markup(twin):
+        mine = set(markup(page)) - set(markup(twin))
+        return ["the Markdown has other markup or links than its harmless twin's: %s" % sorted(mine)[:3]]
     return []
 
 
