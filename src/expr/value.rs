@@ -308,6 +308,8 @@ const CAST_NAMES: &[&str] = &[
     "ulong",
     "complex64",
     "complex128",
+    "clongdouble",
+    "complex256",
     "csingle",
     "cdouble",
     "longdouble",
@@ -1049,6 +1051,7 @@ pub(crate) fn py_scalar(s: &Scalar) -> String {
             "np.longdouble('{}')",
             crate::numpy::print::scalar_str(*s, DType::LONGDOUBLE)
         ),
+        Scalar::CLong(..) => crate::numpy::print::scalar_repr(*s, crate::numpy::clong::CLONGDOUBLE),
     }
 }
 

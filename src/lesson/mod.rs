@@ -691,19 +691,44 @@ pub fn check_all(name_or_path: &str) -> Vec<LessonError> {
         Ok(s) => s,
         Err(e) => return vec![e],
     };
-    let first = match load_str(&source, &yaml) {
+    check_text(&source, &yaml, 0)
+}
+
+/// [`check_all`] of a lesson's text; `repairs` counts the unquoted `[...]` already quoted to read on.
+fn check_text(source: &str, yaml: &str, repairs: usize) -> Vec<LessonError> {
+    let source = source.to_string();
+    let first = match load_str(&source, yaml) {
         Ok(_) => return Vec::new(),
         Err(e) => e,
     };
-    let yaml = yaml.strip_prefix('\u{feff}').unwrap_or(&yaml);
-    // Syntax errors, and documents that are not a lesson mapping at all, are the only error.
-    // The guards first: an alias bomb or deep nesting would make this parse itself the problem.
+    let yaml = yaml.strip_prefix('\u{feff}').unwrap_or(yaml);
+    // The guards first: an alias bomb or deep nesting would make the parse below the problem.
     if flow_depth_guard(yaml).is_err() || alias_budget::check(yaml).is_err() {
         return vec![first];
     }
+    // Syntax errors, and documents that are not a lesson mapping at all, are the only error; except an
+    // unquoted `[...]` YAML cannot read (`index: [:]`): reported, then quoted, and the check reads on.
     let raw = match serde_yaml::from_str::<serde_yaml::Value>(yaml) {
         Ok(raw @ serde_yaml::Value::Mapping(_)) => raw,
-        _ => return vec![first],
+        _ => {
+            let repaired = match &first {
+                LessonError::Syntax { line, .. } if repairs < tolerant::MAX_ERRORS => {
+                    tolerant::quote_bare_flow(yaml, *line)
+                }
+                _ => None,
+            };
+            let Some(repaired) = repaired else {
+                return vec![first];
+            };
+            let mut errors = vec![first];
+            for e in check_text(&source, &repaired, repairs + 1) {
+                if !errors.contains(&e) {
+                    errors.push(e);
+                }
+            }
+            tolerant::sort_located(&mut errors);
+            return errors;
+        }
     };
     if raw.get("steps").is_none() && raw.get("script").is_none() {
         return vec![first];
