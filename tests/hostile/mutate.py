@@ -418,7 +418,9 @@ def run_case(tutor, rng, case, keep):
             cmd += ["--workdir", "work"]
         elif where == "env":
             env["MEMMAP_TUTOR_WORKDIR"] = "work"
-        if overwrite and argv[0] not in ("check", "export", "verify"):
+        # --overwrite without a work directory is a usage error (exit 2): given only with one.
+        overwrite = overwrite and where != "temp" and argv[0] not in ("check", "export", "verify")
+        if overwrite:
             cmd.append("--overwrite")
         before_work, before_outside = tree(work), tree(outside)
         stdin = b"\n" * 200 + b"A\n" * 50
