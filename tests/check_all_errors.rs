@@ -42,7 +42,8 @@ fn three_mistakes_of_three_kinds_are_reported_in_one_run() {
         "l.yaml:2:1: unknown key `summry`",
         "l.yaml:12:5: step 2: unknown key `colour`",
         "l.yaml:14:10: step 3, var: invalid type: sequence, expected a string",
-        "l.yaml: step 4, field `value`: cannot parse the value",
+        // A meaning error carries the line and column of its key too.
+        "l.yaml:16:5: step 4, field `value`: cannot parse the value",
     ] {
         assert!(err.contains(says), "missing {says:?} in:\n{err}");
     }
@@ -93,7 +94,10 @@ fn steps_after_a_broken_open_are_not_judged_but_the_quiz_is() {
         err.contains("l.yaml:7:5: step 1: unknown key `colour`"),
         "{err}"
     );
-    assert!(err.contains("quiz question 1, field `answer`"), "{err}");
+    assert!(
+        err.contains("l.yaml:12:5: quiz question 1, field `answer`"),
+        "{err}"
+    );
     assert!(!err.contains("no variable"), "{err}");
 }
 

@@ -5,6 +5,7 @@ pub mod builtin;
 pub(crate) mod code;
 pub(crate) mod compare;
 pub(crate) mod expect;
+mod locate;
 pub(crate) mod model;
 pub(crate) mod npy;
 pub(crate) mod scan_steps;
@@ -681,6 +682,26 @@ fn step_keys_for(raw: &serde_yaml::Value, message: &str) -> Option<Vec<&'static 
     let op = raw.get("steps")?.get(index)?.get("op")?.clone();
     let op: Op = serde_yaml::from_value(op).ok()?;
     Some(validate::step_keys(op))
+}
+
+/// Line and column of the key a meaning error (`step N, field `f``, `quiz question N, …`) is about in the
+/// lesson's text, so `check` can print every error at file:line:column; None where the text does not say.
+pub fn error_position(yaml: &str, e: &LessonError) -> Option<(usize, usize)> {
+    // Read as `check` read it: each unquoted `[...]` YAML cannot read quoted (lines and keys stay put).
+    let mut text = yaml.to_string();
+    for _ in 0..tolerant::MAX_ERRORS {
+        let Err(err) = serde_yaml::from_str::<serde_yaml::Value>(&text) else {
+            break;
+        };
+        match err
+            .location()
+            .and_then(|l| tolerant::quote_bare_flow(&text, l.line()))
+        {
+            Some(repaired) => text = repaired,
+            None => return None,
+        }
+    }
+    locate::position(&text, e)
 }
 
 /// Every error `check` can report for a lesson in one run: YAML syntax (fatal), then every structure error
