@@ -1,7 +1,11 @@
 //! `memmap-tutor check`: parse and validate lessons without running them (touches no file).
 
 use super::{emit, CommandError};
-use crate::lesson::{check_all, error_position, load, resolve_source, LessonError};
+use crate::lesson::{check_all, error_position, load, readable_text, resolve_source, LessonError};
+
+/// Most errors printed for one lesson: a lesson with thousands of bad steps must not cost thousands of
+/// lookups of where each is (each walks the text); the count of the rest is printed instead.
+pub const MAX_SHOWN: usize = 100;
 
 /// Validate each lesson; every error of every invalid one is reported (exit 2).
 pub fn run(lessons: &[String]) -> Result<(), CommandError> {
@@ -18,8 +22,20 @@ pub fn run(lessons: &[String]) -> Result<(), CommandError> {
                 if all.is_empty() {
                     all.push(first);
                 }
-                let yaml = resolve_source(name).ok().map(|(_, yaml)| yaml);
-                failures.extend(in_text_order(&all, yaml.as_deref()));
+                let more = all.len().saturating_sub(MAX_SHOWN);
+                all.truncate(MAX_SHOWN);
+                // Read once for every error's position (the repairs `check` made to read on included).
+                let text = resolve_source(name)
+                    .ok()
+                    .and_then(|(_, yaml)| readable_text(&yaml));
+                failures.extend(in_text_order(&all, text.as_deref()));
+                if more > 0 {
+                    failures.push(format!(
+                        "{name}: {more} more error{} not shown (the first {MAX_SHOWN} are above: fix \
+                         them and run check again)",
+                        if more == 1 { "" } else { "s" }
+                    ));
+                }
             }
         }
     }

@@ -684,24 +684,24 @@ fn step_keys_for(raw: &serde_yaml::Value, message: &str) -> Option<Vec<&'static 
     Some(validate::step_keys(op))
 }
 
-/// Line and column of the key a meaning error (`step N, field `f``, `quiz question N, …`) is about in the
-/// lesson's text, so `check` can print every error at file:line:column; None where the text does not say.
-pub fn error_position(yaml: &str, e: &LessonError) -> Option<(usize, usize)> {
-    // Read as `check` read it: each unquoted `[...]` YAML cannot read quoted (lines and keys stay put).
+/// The lesson's text as `check` reads it: each unquoted `[...]` YAML cannot read put in quotes (lines and
+/// keys stay put), at most [`tolerant::MAX_ERRORS`] of them; None when some other syntax error remains.
+pub fn readable_text(yaml: &str) -> Option<String> {
     let mut text = yaml.to_string();
-    for _ in 0..tolerant::MAX_ERRORS {
+    for _ in 0..=tolerant::MAX_ERRORS {
         let Err(err) = serde_yaml::from_str::<serde_yaml::Value>(&text) else {
-            break;
+            return Some(text);
         };
-        match err
-            .location()
-            .and_then(|l| tolerant::quote_bare_flow(&text, l.line()))
-        {
-            Some(repaired) => text = repaired,
-            None => return None,
-        }
+        text = tolerant::quote_bare_flow(&text, err.location()?.line())?;
     }
-    locate::position(&text, e)
+    None
+}
+
+/// Line and column of the key a meaning error (`step N, field `f``, `quiz question N, …`) is about in
+/// `text` (the lesson as [`readable_text`] gives it), so `check` can print every error at file:line:column;
+/// None where the text does not say.
+pub fn error_position(text: &str, e: &LessonError) -> Option<(usize, usize)> {
+    locate::position(text, e)
 }
 
 /// Every error `check` can report for a lesson in one run: YAML syntax (fatal), then every structure error
@@ -712,13 +712,15 @@ pub fn check_all(name_or_path: &str) -> Vec<LessonError> {
         Ok(s) => s,
         Err(e) => return vec![e],
     };
-    check_text(&source, &yaml, 0)
+    check_text(&source, &yaml)
 }
 
-/// [`check_all`] of a lesson's text; `repairs` counts the unquoted `[...]` already quoted to read on.
-fn check_text(source: &str, yaml: &str, repairs: usize) -> Vec<LessonError> {
+/// [`check_all`] of a lesson's text. Each unquoted `[...]` YAML cannot read (`index: [:]`) is reported, then
+/// quoted, and the check reads on — in a loop, not by recursion, so a lesson with many of them costs one
+/// parse per repair and one tolerant parse, not a tolerant parse per repair.
+fn check_text(source: &str, yaml: &str) -> Vec<LessonError> {
     let source = source.to_string();
-    let first = match load_str(&source, yaml) {
+    let mut first = match load_str(&source, yaml) {
         Ok(_) => return Vec::new(),
         Err(e) => e,
     };
@@ -727,44 +729,64 @@ fn check_text(source: &str, yaml: &str, repairs: usize) -> Vec<LessonError> {
     if flow_depth_guard(yaml).is_err() || alias_budget::check(yaml).is_err() {
         return vec![first];
     }
-    // Syntax errors, and documents that are not a lesson mapping at all, are the only error; except an
-    // unquoted `[...]` YAML cannot read (`index: [:]`): reported, then quoted, and the check reads on.
-    let raw = match serde_yaml::from_str::<serde_yaml::Value>(yaml) {
-        Ok(raw @ serde_yaml::Value::Mapping(_)) => raw,
-        _ => {
-            let repaired = match &first {
-                LessonError::Syntax { line, .. } if repairs < tolerant::MAX_ERRORS => {
-                    tolerant::quote_bare_flow(yaml, *line)
+    let mut errors: Vec<LessonError> = Vec::new();
+    let mut text = yaml.to_string();
+    // Syntax errors, and documents that are not a lesson mapping at all, are the only error, but for the
+    // repairable `[...]`.
+    let raw = loop {
+        match serde_yaml::from_str::<serde_yaml::Value>(&text) {
+            Ok(raw @ serde_yaml::Value::Mapping(_)) => break raw,
+            _ => {
+                let repaired = match &first {
+                    LessonError::Syntax { line, .. } if errors.len() < tolerant::MAX_ERRORS => {
+                        tolerant::quote_bare_flow(&text, *line)
+                    }
+                    _ => None,
+                };
+                if !errors.contains(&first) {
+                    errors.push(first);
                 }
-                _ => None,
-            };
-            let Some(repaired) = repaired else {
-                return vec![first];
-            };
-            let mut errors = vec![first];
-            for e in check_text(&source, &repaired, repairs + 1) {
-                if !errors.contains(&e) {
-                    errors.push(e);
-                }
+                let Some(repaired) = repaired else {
+                    tolerant::sort_located(&mut errors);
+                    return errors;
+                };
+                text = repaired;
+                first = match load_str(&source, &text) {
+                    Ok(_) => {
+                        tolerant::sort_located(&mut errors);
+                        return errors;
+                    }
+                    Err(e) => e,
+                };
             }
-            tolerant::sort_located(&mut errors);
-            return errors;
         }
     };
+    let repaired = !errors.is_empty();
     if raw.get("steps").is_none() && raw.get("script").is_none() {
-        return vec![first];
+        if !errors.contains(&first) {
+            errors.push(first);
+        }
+        return errors;
     }
-    let found = tolerant::parse(&source, yaml, &raw);
-    let mut errors = found.errors;
+    let found = tolerant::parse(&source, &text, &raw);
+    let mut found_errors = found.errors;
     if let Some(lesson) = &found.lesson {
         for e in validate::validate_all(&source, lesson, &found.broken) {
-            if !errors.contains(&e) {
-                errors.push(e);
+            if !found_errors.contains(&e) {
+                found_errors.push(e);
             }
         }
     }
-    if errors.is_empty() {
-        errors.push(first);
+    if found_errors.is_empty() {
+        found_errors.push(first);
+    }
+    for e in found_errors {
+        if !errors.contains(&e) {
+            errors.push(e);
+        }
+    }
+    if repaired {
+        tolerant::sort_located(&mut errors);
     }
     errors
 }
