@@ -307,7 +307,9 @@ fn run_case(case: &J) -> Vec<String> {
         }
         if let (Some(r), Some(got)) = (exp.get("read"), &read) {
             let (s, rp) = match got {
-                ReadResult::Scalar(v, dt) => (scalar_str(*v, *dt), scalar_repr(*v, *dt)),
+                ReadResult::Scalar(v, dt) => {
+                    (scalar_str(v.clone(), *dt), scalar_repr(v.clone(), *dt))
+                }
                 ReadResult::View(v) => (
                     array_str(v.as_ref()),
                     array_repr(v.as_ref(), got.class_name()),
@@ -328,7 +330,7 @@ fn run_case(case: &J) -> Vec<String> {
             (None, None) => {}
             (Some(r), Some(ReadResult::Scalar(s, dt))) => {
                 let mut b = [0u8; 16];
-                dt.encode(s, &mut b);
+                dt.encode(s.clone(), &mut b);
                 if !r["scalar"].as_bool().unwrap() || hex(&b[..dt.size]) != r["hex"] {
                     fail(format!("scalar {s:?}, NumPy {r}"));
                 }

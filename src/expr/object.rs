@@ -40,7 +40,7 @@ pub(crate) fn objects_of(v: &Value) -> Result<Option<Objects>, String> {
         Value::Object(o) => Ok(Some(o.clone())),
         Value::PyScalar(s @ Scalar::Big(_)) => Ok(Some(Objects {
             shape: vec![],
-            items: vec![*s],
+            items: vec![s.clone()],
         })),
         Value::PyList(e) if list_has_big(e) => {
             let shape = list_shape(e, 64)?;
@@ -97,7 +97,7 @@ fn as_objects(v: Value) -> Result<Objects, String> {
 /// An operation's result: a 0-d object result is the Python object itself.
 fn wrap(o: Objects) -> Value {
     if o.shape.is_empty() {
-        Value::PyScalar(o.items.first().copied().unwrap_or(Scalar::Int(0)))
+        Value::PyScalar(o.items.first().cloned().unwrap_or(Scalar::Int(0)))
     } else {
         Value::Object(o)
     }
@@ -131,7 +131,7 @@ pub(crate) fn binary(op: BinOp, x: Value, y: Value) -> Result<Value, String> {
             ia += i * sa[ax];
             ib += i * sb[ax];
         }
-        items.push(py_arith(op, a.items[ia], b.items[ib])?);
+        items.push(py_arith(op, a.items[ia].clone(), b.items[ib].clone())?);
     }
     Ok(wrap(Objects { shape, items }))
 }
@@ -154,7 +154,10 @@ pub(crate) fn unary_objects(op: UnOp, o: Objects) -> Result<Value, String> {
 /// Every element converted into `dt` as `astype` and assignment do (Python's int()/float()
 /// for Python numbers, NumPy's cast for the np.longdouble results of longdouble arithmetic).
 pub(crate) fn convert(o: &Objects, dt: &DType) -> Result<Vec<Scalar>, String> {
-    o.items.iter().map(|s| leaf_convert(leaf(*s), dt)).collect()
+    o.items
+        .iter()
+        .map(|s| leaf_convert(leaf(s.clone()), dt))
+        .collect()
 }
 
 /// An element as a list leaf: a longdouble is a NumPy scalar, anything else a Python number.

@@ -738,14 +738,13 @@ fn int_literal(digits: &str, col: usize) -> Result<Scalar, ParseError> {
         Ok(Scalar::Int(i))
     } else if let Ok(u) = digits.parse::<u64>() {
         Ok(Scalar::UInt(u))
-    } else if let Ok(v) = digits.parse::<i128>() {
-        // A Python int beyond 64 bits: NumPy raises, converts or makes an object array later.
-        Ok(Scalar::Big(v))
     } else {
-        Err(perr(
-            col,
-            format!("integer `{digits}` is too large: the tutor models Python ints up to 127 bits"),
-        ))
+        // A Python int beyond 64 bits: NumPy raises, converts or makes an object array later.
+        // Past 4300 digits Python's compiler refuses the source (SyntaxError), so the lesson
+        // is refused at load with Python's message.
+        let v = crate::numpy::pyint::parse_literal(digits).map_err(|m| perr(col, m))?;
+        let v = crate::numpy::pyint::capped(v).map_err(|m| perr(col, m))?;
+        Ok(Scalar::py_int(v))
     }
 }
 
@@ -758,8 +757,10 @@ fn negate(v: ValueExpr) -> ValueExpr {
             ValueExpr::Scalar(Scalar::Int(i64::MIN))
         }
         ValueExpr::Scalar(Scalar::Float(f)) => ValueExpr::Scalar(Scalar::Float(-f)),
-        ValueExpr::Scalar(Scalar::UInt(u)) => ValueExpr::Scalar(Scalar::Big(-(u as i128))),
-        ValueExpr::Scalar(Scalar::Big(v)) => ValueExpr::Scalar(crate::expr::eval::py_int_value(-v)),
+        ValueExpr::Scalar(Scalar::UInt(u)) => {
+            ValueExpr::Scalar(Scalar::py_int(-num_bigint::BigInt::from(u)))
+        }
+        ValueExpr::Scalar(Scalar::Big(v)) => ValueExpr::Scalar(Scalar::py_int(-v.get())),
         ValueExpr::Scalar(Scalar::Bool(b)) => ValueExpr::Scalar(Scalar::Int(-(b as i64))),
         other => ValueExpr::Unary(UnOp::Neg, Box::new(other)),
     }
@@ -1047,7 +1048,7 @@ pub(crate) fn py_scalar(s: &Scalar) -> String {
         Scalar::Big(v) => v.to_string(),
         Scalar::Long(_) => format!(
             "np.longdouble('{}')",
-            crate::numpy::print::scalar_str(*s, DType::LONGDOUBLE)
+            crate::numpy::print::scalar_str(s.clone(), DType::LONGDOUBLE)
         ),
     }
 }

@@ -82,10 +82,10 @@ pub fn scalar_repr(v: Scalar, dtype: DType) -> String {
     match v {
         Scalar::Bool(b) => if b { "np.True_" } else { "np.False_" }.to_string(),
         // `np.longdouble('0.10000000000000000555')`: quoted, as Python floats cannot hold it.
-        Scalar::Long(_) => format!("np.longdouble('{}')", scalar_str(v, dtype)),
+        Scalar::Long(_) => format!("np.longdouble('{}')", scalar_str(v.clone(), dtype)),
         // `np.complex128(1+2j)`: the str without its parentheses.
         Scalar::Complex(..) => {
-            let s = scalar_str(v, dtype);
+            let s = scalar_str(v.clone(), dtype);
             let inner = s
                 .strip_prefix('(')
                 .and_then(|t| t.strip_suffix(')'))
@@ -136,7 +136,7 @@ fn array2string(a: &dyn ElementSource, separator: &str, prefix: &str, suffix: &s
     let values = fetch_shown(a, &shown);
     let dtype = a.dtype();
     let format = Format::new(&values, dtype, shape.is_empty());
-    let words: Vec<String> = values.iter().map(|&v| format.word(v)).collect();
+    let words: Vec<String> = values.iter().map(|v| format.word(v)).collect();
     if shape.is_empty() {
         return words.into_iter().next().unwrap_or_default();
     }
@@ -280,11 +280,11 @@ impl Format {
         match dtype.kind {
             Kind::Bool => Format::Bool { zero_d },
             Kind::Int | Kind::UInt => {
-                let width = values.iter().map(|v| int_str(*v).len()).max().unwrap_or(0);
+                let width = values.iter().map(|v| int_str(v).len()).max().unwrap_or(0);
                 Format::Int { width }
             }
             Kind::Float => {
-                let floats: Vec<Num> = values.iter().map(|v| Num::of(*v)).collect();
+                let floats: Vec<Num> = values.iter().map(Num::of).collect();
                 Format::Float(FloatFormat::new(&floats, dtype.size, false))
             }
             Kind::Complex => {
@@ -299,12 +299,12 @@ impl Format {
         }
     }
 
-    fn word(&self, v: Scalar) -> String {
+    fn word(&self, v: &Scalar) -> String {
         match self {
             Format::Bool { zero_d } => {
-                let b = match v {
+                let b = match *v {
                     Scalar::Bool(b) => b,
-                    other => other.as_f64() != 0.0,
+                    _ => v.as_f64() != 0.0,
                 };
                 match (b, zero_d) {
                     (true, true) => "True".to_string(),
@@ -325,14 +325,14 @@ impl Format {
     }
 }
 
-fn int_str(v: Scalar) -> String {
-    match v {
+fn int_str(v: &Scalar) -> String {
+    match *v {
         Scalar::Int(i) => i.to_string(),
         Scalar::UInt(u) => u.to_string(),
         Scalar::Bool(b) => (b as u8).to_string(),
         Scalar::Float(f) | Scalar::Complex(f, _) => f.to_string(),
         Scalar::Long(x) => x.to_f64().to_string(),
-        Scalar::Big(v) => v.to_string(),
+        Scalar::Big(ref v) => v.to_string(),
     }
 }
 
@@ -344,10 +344,10 @@ enum Num {
 }
 
 impl Num {
-    fn of(s: Scalar) -> Num {
-        match s {
+    fn of(s: &Scalar) -> Num {
+        match *s {
             Scalar::Long(x) => Num::L(x),
-            other => Num::D(other.as_f64()),
+            _ => Num::D(s.as_f64()),
         }
     }
     fn is_nan(self) -> bool {
@@ -1199,7 +1199,7 @@ mod tests {
                 .iter()
                 .zip(&self.shape)
                 .fold(0usize, |acc, (&i, &n)| acc * n + i);
-            self.vals[flat]
+            self.vals[flat].clone()
         }
     }
 
