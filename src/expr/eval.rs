@@ -785,10 +785,12 @@ fn py_int(r: BigInt) -> Result<Scalar, String> {
 /// (with NumPy 2's range check), except in true division of integers, whose loop is float64.
 fn weak_to_array(s: Scalar, other: DType, op: BinOp) -> Result<Lazy, String> {
     if op == BinOp::Div && !matches!(other.kind, Kind::Float | Kind::Complex) {
+        // float() of the Python number: OverflowError for an int past 2**1024 (measured:
+        // `np.arange(3) / 10**400`).
         return Ok(Lazy::new(
             vec![],
             DType::FLOAT64,
-            Node::Fill(Scalar::Float(s.as_f64())),
+            Node::Fill(Scalar::Float(py_float(&s)?)),
         ));
     }
     let dt = match (&s, other.kind) {
