@@ -202,7 +202,7 @@ fn source_hex(src: &dyn ElementSource) -> String {
     }
     let mut idx = vec![0usize; shape.len()];
     loop {
-        let mut b = [0u8; 16];
+        let mut b = [0u8; 32];
         dt.encode(src.get(&idx), &mut b);
         out.extend_from_slice(&b[..dt.size]);
         let mut ax = shape.len();
@@ -329,7 +329,7 @@ fn run_case(case: &J) -> Vec<String> {
         match (exp.get("read"), read) {
             (None, None) => {}
             (Some(r), Some(ReadResult::Scalar(s, dt))) => {
-                let mut b = [0u8; 16];
+                let mut b = [0u8; 32];
                 dt.encode(s.clone(), &mut b);
                 if !r["scalar"].as_bool().unwrap() || hex(&b[..dt.size]) != r["hex"] {
                     fail(format!("scalar {s:?}, NumPy {r}"));

@@ -211,6 +211,29 @@ def name(env, var):
     return env[var]
 
 
+def x87_padding_zeroed(a):
+    """A longdouble or clongdouble array's bytes with the 6 padding bytes of every x87 value zeroed: NumPy leaves
+    there whatever its temporaries held (they differ from run to run); the tutor writes zeros."""
+    data = bytearray(np.ascontiguousarray(a).tobytes())
+    d = a.dtype
+    if (d.kind, d.itemsize) in (("f", 16), ("c", 32)):
+        for i in range(0, len(data) - 15, 16):
+            if d.byteorder == ">":
+                data[i:i + 6] = bytes(6)
+            else:
+                data[i + 10:i + 16] = bytes(6)
+    return bytes(data)
+
+
+def zero_x87_padding(env):
+    """Zero the padding of every writable longdouble/clongdouble map (see x87_padding_zeroed)."""
+    for m in env.values():
+        d = m.dtype
+        if (d.kind, d.itemsize) in (("f", 16), ("c", 32)) and m.flags.writeable and m.size:
+            m.reshape(-1, order="A").view(np.uint8)[...] = np.frombuffer(
+                x87_padding_zeroed(m.reshape(-1, order="A")), dtype=np.uint8)
+
+
 def run(ops):
     records = []
     env = {}
@@ -241,22 +264,19 @@ def run(ops):
                     elif kind == "assign":
                         # Python evaluates the right-hand side before looking the name up.
                         value = ev(op["value"])
-                        m = name(env, op["var"])
-                        m[idx(op["index"])] = value
-                        if m.dtype.itemsize == 16 and m.dtype.kind == "f":
-                            # longdouble: NumPy leaves its temporaries' bytes in the 6 padding
-                            # bytes of each element (they change from run to run); the tutor
-                            # writes zeros. Compare the 10 significant bytes only.
-                            m.view(np.uint8).reshape(-1, 16)[:, 10:] = 0
+                        try:
+                            name(env, op["var"])[idx(op["index"])] = value
+                        finally:
+                            zero_x87_padding(env)
                     elif kind == "read":
                         m = name(env, op["var"])
                         r = m[idx(op["index"])]
                         if isinstance(r, np.ndarray):
                             rec["read"] = {"scalar": False, "shape": list(r.shape),
-                                           "hex": np.ascontiguousarray(r).tobytes().hex()}
+                                           "hex": x87_padding_zeroed(r).hex()}
                         else:
                             rec["read"] = {"scalar": True, "shape": [],
-                                           "hex": np.array(r, dtype=m.dtype).tobytes().hex()}
+                                           "hex": x87_padding_zeroed(np.array(r, dtype=m.dtype)).hex()}
                         rec["read"]["str"] = str(r)
                         rec["read"]["repr"] = repr(r)
                     elif kind == "flush":
@@ -598,6 +618,7 @@ def scenarios():
     limits(add)
     half(add)
     complex_(add)
+    clongdouble(add)
     bigints(add)
     return sc_
 
@@ -920,6 +941,54 @@ def bigints(add):
         open_("z", "nz.dat", "w+", "complex64", [2]),
         assign("z", ALL, X(f"np.ones(2, dtype=np.complex64) * {b(2**200)}")), read("z", ALL),
         assign("z", ALL, X(f"np.ones(2, dtype=np.complex128) * {b(10**400)}"))])
+
+
+def clongdouble(add):
+    """clongdouble (complex256, x86-64): names, codes, byte orders; what makes one (complex with longdouble,
+    np.clongdouble(...), astype, dtype=); arithmetic in x87 precision; casts both ways; errors."""
+    if np.dtype("G").itemsize != 32:
+        print("clongdouble is not two x87 values here: no clongdouble scenarios")
+        return
+    for dt in ["clongdouble", "complex256", "G", "c32", ">G", "<c32", "=G", ">c32"]:
+        add(f"clongdouble as {dt}", [
+            open_("z", "z.dat", "w+", dt, [5]),
+            assign("z", ALL, X("[0.1, -2, 1e20, 1e-7, 3]")), read("z", ALL), read("z", [I(1)]),
+            assign("z", ALL, X("np.arange(5, dtype='g') / 3 + np.complex64(2)")), read("z", ALL),
+            read("z", [I(4)]), read("z", [S(None, None, -2)]),
+            assign("z", [I(0)], X("np.clongdouble(7) * np.float32(0.1)")), read("z", ALL),
+            assign("z", ALL, X("np.linspace(-1, 1, 5).astype('G') / 0")), read("z", ALL),
+            assign("z", ALL, X("-(np.ones(5, dtype=np.clongdouble) * np.nan)")), read("z", ALL),
+            assign("z", [I(0)], X("[1, 2]")), assign("z", [I(0)], X("np.array([1])")),
+            assign("z", ALL, X("np.arange(5) / np.complex256(3) * np.complex128(1) / 7")), read("z", ALL),
+            assign("z", [S(None, 2)], X("np.full(2, 1e40, dtype=np.complex64)")), read("z", ALL)])
+    add("clongdouble from promotion, into other dtypes and back", [
+        open_("i", "i.dat", "w+", "int8", [4]), open_("f", "f.dat", "w+", "float32", [4]),
+        open_("u", "u.dat", "w+", "uint64", [4]), open_("b", "b.dat", "w+", "bool", [4]),
+        open_("c", "c.dat", "w+", "complex64", [4]), open_("d", "d.dat", "w+", "complex128", [4]),
+        open_("g", "g.dat", "w+", "longdouble", [4]),
+        assign("i", ALL, X("np.arange(4, dtype='g') * np.complex64(100.5)")), read("i", ALL),
+        assign("i", [I(0)], X("np.clongdouble(300)")), assign("i", [I(0)], X("np.clongdouble(-7.9)")),
+        read("i", ALL), assign("i", [I(1)], X("np.clongdouble(np.nan)")), read("i", ALL),
+        assign("f", ALL, X("np.array([1, 2, 3, 4], dtype='G') / 3")), read("f", ALL),
+        assign("u", ALL, X("np.full(4, -1, dtype='G')")), read("u", ALL),
+        assign("u", ALL, X("np.full(4, 1e19, dtype='G') * np.complex64(1)")), read("u", ALL),
+        assign("b", ALL, X("np.array([0, 1, 0, 2], dtype=np.clongdouble) * 0.5")), read("b", ALL),
+        assign("c", ALL, X("np.arange(4) / np.clongdouble(3)")), read("c", ALL),
+        assign("d", ALL, X("np.arange(4) / np.clongdouble(3)")), read("d", ALL),
+        assign("g", ALL, X("np.arange(4) / np.clongdouble(3)")), read("g", ALL),
+        assign("g", ALL, X("np.ones(4, dtype='g') / 3 * np.complex128(1)")), read("g", ALL),
+        assign("d", ALL, X("np.ones(4, dtype='g') / 3 + np.cdouble(1) / 3")), read("d", ALL)])
+    add("clongdouble arithmetic", [
+        open_("z", "z.dat", "w+", "G", [2, 3]),
+        assign("z", ALL, X("np.arange(6).reshape(2, 3) * np.clongdouble(1.5) - np.complex64(0.25)")),
+        read("z", ALL), read("z", [I(1), I(2)]),
+        assign("z", ALL, X("np.ones((2, 3), dtype='g') / np.complex128(3) * np.longdouble(1e300)")), read("z", ALL),
+        assign("z", ALL, X("(np.arange(6).reshape(2, 3) + np.complex64(1)) / (np.arange(3) - np.clongdouble(1))")),
+        read("z", ALL),
+        assign("z", ALL, X("np.clongdouble(2) * np.clongdouble(3) - 1e-30")), read("z", ALL), read("z", [I(0)]),
+        assign("z", [I(0)], X("np.full(3, 7, dtype='G') + [1, 2, 3]")), read("z", ALL),
+        assign("z", ALL, X("np.array([[1, 2, 3]], dtype=np.complex64) + np.longdouble(1) / 3")),
+        read("z", ALL)])
 
 
 def main():

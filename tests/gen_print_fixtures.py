@@ -307,6 +307,7 @@ def gen(c, rng):
 
     complex_cases(c, rng)
     longdouble_cases(c, np.random.default_rng(1580))
+    clongdouble_cases(c, np.random.default_rng(2561))
 
 
 def longdouble_cases(c, rng):
@@ -345,6 +346,60 @@ def longdouble_cases(c, rng):
             c.scalar(f"scalar-{dt}-bits-{i}", raw, dt)
             if i % 8 == 0:
                 c.raw_array(f"longdouble-{dt}-bits-{i}", raw * 3, dt, (3,))
+
+
+def clongdouble_cases(c, rng):
+    """clongdouble (x86-64: two 80-bit x87 values in 32 bytes), both byte orders: parts computed in longdouble
+    (digits a double cannot hold), random parts of every mode, specials, real-valued elements beside complex ones,
+    random bit patterns (integer bit set), scalars."""
+    if np.dtype("G").itemsize != 32 or np.finfo(np.longdouble).nmant != 63:
+        print("clongdouble is not two x87 extended values here: no clongdouble cases")
+        return
+    g = np.longdouble
+    modes = ["normal", "wide", "ints", "uniform", "pool", "mixed"]
+    shapes = [(), (1,), (4,), (7,), (2, 3), (3, 1, 2), (1001,)]
+    specials = [0.0, -0.0, 1.0, -1.0, 0.5, 1e-5, 1e7, 1e16, 1e20, 3.0, np.nan, np.inf, -np.inf, 0.1]
+    for dt in ["G", ">G"]:
+        d = np.dtype(dt)
+        for si, shape in enumerate(shapes):
+            n = int(np.prod(shape)) if shape else 1
+            for k in range(2):
+                mr, mi = modes[(si + k) % len(modes)], modes[(si + 3 * k + 1) % len(modes)]
+                re = random_floats(rng, "f8", n, mr).astype(g)
+                im = random_floats(rng, "f8", n, mi).astype(g)
+                if k == 1:
+                    re, im = re / 3, im / 7  # digits a double cannot hold
+                    if n > 1:
+                        im[::2] = 0
+                v = np.empty(n, dtype=d)
+                v.real, v.imag = re, im
+                cls = "array" if (si + k) % 2 else "memmap"
+                c.array(f"clongdouble-{dt}-{mr}-{mi}-{k}-{'x'.join(map(str, shape)) or '0d'}", v.reshape(shape),
+                        dt, shape, cls)
+        for i, re in enumerate(specials):
+            for j, im in enumerate(specials):
+                if (i * 5 + j) % 3:
+                    continue
+                v = np.empty(1, dtype=d)
+                v.real, v.imag = g(re) / (3 if i % 2 else 1), g(im) / (7 if j % 2 else 1)
+                c.scalar(f"scalar-{dt}-{i}-{j}", v.tobytes(), dt)
+        pool = np.array(specials, dtype=g)
+        v = np.empty(12, dtype=d)
+        v.real, v.imag = pool[rng.integers(0, len(pool), 12)], pool[rng.integers(0, len(pool), 12)] / 3
+        c.array(f"clongdouble-{dt}-specials", v.reshape(3, 4), dt, (3, 4), "array")
+        for i in range(16):
+            raw = bytearray(rng.integers(0, 256, size=32, dtype=np.uint8).tobytes())
+            for h in (0, 16):
+                raw[h + 7] |= 0x80
+                if i % 4 == 0:
+                    raw[h + 9] = (raw[h + 9] & 0x80) | 0x3f
+                raw[h + 10:h + 16] = bytes(6)
+            if d.byteorder == ">":
+                raw = raw[:16][::-1] + raw[16:][::-1]
+            raw = bytes(raw)
+            c.scalar(f"scalar-{dt}-bits-{i}", raw, dt)
+            if i % 4 == 0:
+                c.raw_array(f"clongdouble-{dt}-bits-{i}", raw * 3, dt, (3,))
 
 
 def complex_cases(c, rng):

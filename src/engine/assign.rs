@@ -297,9 +297,9 @@ fn fill_f32_i32(chunk: &mut [u8], l: Linear, first: usize) -> bool {
 /// Pick the cheapest exact way to compute the elements (each the same bits `at` + `encode` give).
 fn fill_kind(dt: DType, src: &Source) -> Fill {
     if let Some(v) = src.lazy.fill_value() {
-        let mut one = [0u8; 16];
+        let mut one = [0u8; 32];
         dt.encode(v, &mut one);
-        let elem = &one[..dt.size.min(16)];
+        let elem = &one[..dt.size.min(32)];
         // A 4 KiB pattern turns the fill into memcpy calls.
         let reps = (4096 / elem.len().max(1)).max(1);
         return Fill::Repeat(elem.repeat(reps));

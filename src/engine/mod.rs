@@ -628,6 +628,8 @@ impl Engine {
             } => self.crash(var, index, value).map(|_| None),
             Action::Evict { var } => self.evict(var).map(|_| None),
             Action::ForkWrite { var, index, value } => {
+                // The worker's `arr[index] = value` evaluates the value before looking the name up.
+                assign::compile_value(value)?;
                 let (record, event) = self.with_progress(|e, progress| {
                     fork::fork_write(e.open_var(var)?, index, value, progress)
                 })?;

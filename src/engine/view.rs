@@ -24,6 +24,9 @@ fn slice_indices(
     if step == 0 {
         return Err("ValueError: slice step cannot be zero".to_string());
     }
+    // CPython's PySlice_Unpack: a step below -PY_SSIZE_T_MAX becomes -PY_SSIZE_T_MAX, so `-step`
+    // cannot overflow (`a[::-2**63]` is the first element).
+    let step = step.max(-i64::MAX);
     let len = len as i64;
     let clip = |v: Option<i64>, default: i64| -> i64 {
         match v {
@@ -201,6 +204,15 @@ mod tests {
             (4, -1, 5)
         );
         assert!(slice_indices(None, None, Some(0), 5).is_err());
+        // Python: slice(None, None, -2**63).indices(5) == (4, -1, -9223372036854775807): one element.
+        assert_eq!(
+            slice_indices(None, None, Some(i64::MIN), 5).unwrap(),
+            (4, -i64::MAX, 1)
+        );
+        assert_eq!(
+            slice_indices(Some(i64::MIN), Some(i64::MAX), Some(i64::MIN), 3).unwrap(),
+            (-1, -i64::MAX, 0)
+        );
     }
 
     #[test]

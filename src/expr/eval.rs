@@ -7,6 +7,7 @@ use crate::expr::object::{self, Objects};
 use crate::expr::value::{BinOp, UnOp, ValueExpr};
 use num_bigint::BigInt;
 
+use crate::numpy::clong;
 use crate::numpy::dtype::{DType, Kind, Scalar};
 use crate::numpy::pyint;
 
@@ -215,6 +216,7 @@ fn neg(x: Scalar) -> Scalar {
         Scalar::Float(f) => Scalar::Float(-f),
         Scalar::Complex(re, im) => Scalar::Complex(-re, -im),
         Scalar::Long(x) => Scalar::Long(-x),
+        Scalar::CLong(re, im) => Scalar::CLong(-re, -im),
         Scalar::Big(v) => Scalar::py_int(-v.get()),
         Scalar::Bool(b) => Scalar::Bool(b),
     }
@@ -222,6 +224,10 @@ fn neg(x: Scalar) -> Scalar {
 
 /// NumPy arithmetic on two values already of `dt`'s kind: integers wrap, floats round to `dt`.
 fn arith(op: BinOp, x: Scalar, y: Scalar, dt: &DType) -> Scalar {
+    if clong::is_clongdouble(dt) {
+        let (re, im) = clong::arith(op_symbol(op), clong::parts80(x), clong::parts80(y));
+        return Scalar::CLong(re, im);
+    }
     if dt.kind == Kind::Complex {
         return complex_arith(op, x.parts(), y.parts(), dt.size / 2);
     }
@@ -316,6 +322,7 @@ fn py_dtype(s: &Scalar) -> DType {
         Scalar::Float(_) => DType::FLOAT64,
         Scalar::Complex(..) => DType::native(Kind::Complex, 16),
         Scalar::Long(_) => DType::LONGDOUBLE,
+        Scalar::CLong(..) => clong::CLONGDOUBLE,
         // Never stored: NumPy makes an object array (see `object`); converting it raises.
         Scalar::Big(_) => DType::INT64,
     }
@@ -412,7 +419,7 @@ pub(crate) fn py_convert(s: Scalar, dt: &DType) -> Result<Scalar, String> {
                 Scalar::Int(i) => i as i128,
                 Scalar::UInt(u) => u as i128,
                 Scalar::Big(_) => return Err(too_large()),
-                Scalar::Long(x) => {
+                Scalar::Long(x) | Scalar::CLong(x, _) => {
                     if x.is_nan() {
                         return Err(
                             "ValueError: cannot convert longdouble NaN to integer".to_string()
@@ -705,6 +712,17 @@ fn shape_from_u64(dims: &[u64]) -> Result<Vec<usize>, String> {
 
 /// Python arithmetic between two Python scalars (the result is again a Python scalar).
 pub(crate) fn py_arith(op: BinOp, a: Scalar, b: Scalar) -> Result<Scalar, String> {
+    if let (Scalar::CLong(..), _) | (_, Scalar::CLong(..)) = (&a, &b) {
+        // A np.clongdouble with a Python number (object arrays): clongdouble arithmetic (a
+        // Python int converted to longdouble through `str()`, as for longdouble).
+        for s in [&a, &b] {
+            if let Scalar::Big(v) = s {
+                pyint::to_f80(v.get())?;
+            }
+        }
+        let (re, im) = clong::arith(op_symbol(op), clong::parts80(a), clong::parts80(b));
+        return Ok(Scalar::CLong(re, im));
+    }
     if let (Scalar::Long(_), _) | (_, Scalar::Long(_)) = (&a, &b) {
         // A np.longdouble with a Python number (object arrays of longdouble results): NumPy's
         // longdouble arithmetic, the Python number converted to longdouble (an int through
@@ -874,7 +892,15 @@ fn op_symbol(op: BinOp) -> &'static str {
 
 /// `list * n`: Python's repetition (an empty list for n <= 0).
 fn repeat_list(items: &[ValueExpr], n: i128) -> Result<Value, String> {
+    if n > i64::MAX as i128 {
+        // The count goes through Py_ssize_t first.
+        return Err("OverflowError: cannot fit 'int' into an index-sized integer".to_string());
+    }
     let n = usize::try_from(n.max(0)).unwrap_or(usize::MAX);
+    if !items.is_empty() && n > (isize::MAX as usize / 8) / items.len() {
+        // CPython's list_repeat: more pointers than a Py_ssize_t counts is PyErr_NoMemory() at once.
+        return Err("MemoryError: ".to_string());
+    }
     if items.len().saturating_mul(n) > MAX_MATERIALISED {
         return Err("MemoryError: the repeated list is too large for the tutor".to_string());
     }
@@ -920,7 +946,7 @@ fn list_op(op: BinOp, x: &Value, y: &Value) -> Result<Value, String> {
             Scalar::Float(_) | Scalar::Long(_) => {
                 Err("TypeError: can't multiply sequence by non-int of type 'float'".to_string())
             }
-            Scalar::Complex(..) => {
+            Scalar::Complex(..) | Scalar::CLong(..) => {
                 Err("TypeError: can't multiply sequence by non-int of type 'complex'".to_string())
             }
             Scalar::Bool(b) => repeat_list(list_items(l), *b as i128),
@@ -983,9 +1009,6 @@ fn binary(op: BinOp, vx: Value, vy: Value) -> Result<Value, String> {
         (p, q) => (to_array(p)?, to_array(q)?),
     };
     let common = promote(ax.dtype, ay.dtype);
-    if common.kind == Kind::Complex && common.size > 16 {
-        return Err("the tutor does not support clongdouble (complex256), which NumPy gives for complex with longdouble".to_string());
-    }
     if common.kind == Kind::Bool && op == BinOp::Sub {
         return Err("TypeError: numpy boolean subtract, the `-` operator, is not supported, use the bitwise_xor, the `^` operator, or the logical_xor function instead.".to_string());
     }
@@ -1021,6 +1044,7 @@ pub(crate) fn unary(op: UnOp, v: Value) -> Result<Value, String> {
             (UnOp::Neg, Scalar::Float(f)) => Scalar::Float(-f),
             (UnOp::Neg, Scalar::Complex(re, im)) => Scalar::Complex(-re, -im),
             (UnOp::Neg, Scalar::Long(x)) => Scalar::Long(-x),
+            (UnOp::Neg, Scalar::CLong(re, im)) => Scalar::CLong(-re, -im),
             (UnOp::Neg, Scalar::Big(v)) => py_int(-v.get())?,
             (UnOp::Pos, Scalar::Float(f)) => Scalar::Float(f),
             (UnOp::Neg, Scalar::Bool(b)) => Scalar::Int(-(b as i64)),
@@ -1113,8 +1137,12 @@ fn cast(a: Lazy, dt: DType) -> Lazy {
 
 /// `np.arange(start, stop, step)` before any `dtype=`.
 fn arange(start: &Scalar, stop: &Scalar, step: &Scalar) -> Result<Lazy, String> {
-    let is_int =
-        |s: &Scalar| !matches!(s, Scalar::Float(_) | Scalar::Complex(..) | Scalar::Long(_));
+    let is_int = |s: &Scalar| {
+        !matches!(
+            s,
+            Scalar::Float(_) | Scalar::Complex(..) | Scalar::Long(_) | Scalar::CLong(..)
+        )
+    };
     if is_int(start) && is_int(stop) && is_int(step) {
         let to_i = |s: &Scalar| -> i128 {
             match *s {
@@ -1128,7 +1156,7 @@ fn arange(start: &Scalar, stop: &Scalar, step: &Scalar) -> Result<Lazy, String> 
                 Scalar::Int(i) => i as i128,
                 Scalar::UInt(u) => u as i128,
                 Scalar::Float(f) | Scalar::Complex(f, _) => f as i128,
-                Scalar::Long(x) => x.to_f64() as i128,
+                Scalar::Long(x) | Scalar::CLong(x, _) => x.to_f64() as i128,
             }
         };
         let (a, b, st) = (to_i(start), to_i(stop), to_i(step));

@@ -308,6 +308,8 @@ const CAST_NAMES: &[&str] = &[
     "ulong",
     "complex64",
     "complex128",
+    "clongdouble",
+    "complex256",
     "csingle",
     "cdouble",
     "longdouble",
@@ -1050,6 +1052,9 @@ pub(crate) fn py_scalar(s: &Scalar) -> String {
             "np.longdouble('{}')",
             crate::numpy::print::scalar_str(s.clone(), DType::LONGDOUBLE)
         ),
+        Scalar::CLong(..) => {
+            crate::numpy::print::scalar_repr(s.clone(), crate::numpy::clong::CLONGDOUBLE)
+        }
     }
 }
 

@@ -15,7 +15,8 @@ pub enum Kind {
     Int,
     UInt,
     Float,
-    /// complex64 / complex128: two floats of half the item size (real, then imaginary).
+    /// complex64 / complex128 / clongdouble: two floats of half the item size (real, then
+    /// imaginary).
     Complex,
 }
 
@@ -63,6 +64,8 @@ pub enum Scalar {
     Complex(f64, f64),
     /// A longdouble (x87 80-bit extended precision).
     Long(F80),
+    /// A clongdouble (complex256): real and imaginary longdouble parts.
+    CLong(F80, F80),
     /// A Python int outside int64 and uint64 (NumPy never stores one in a typed array: it
     /// raises OverflowError, converts it to a float, or makes an object array).
     Big(PyInt),
@@ -74,7 +77,7 @@ pub enum Scalar {
 pub enum DTypeError {
     #[error("TypeError: data type '{0}' not understood")]
     NotUnderstood(String),
-    #[error("dtype '{0}' is a NumPy {1} dtype that the tutor does not support (it supports bool, int8-64, uint8-64, float16, float32, float64, longdouble on x86-64, complex64 and complex128)")]
+    #[error("dtype '{0}' is a NumPy {1} dtype that the tutor does not support (it supports bool, int8-64, uint8-64, float16, float32, float64, complex64, complex128, and longdouble and clongdouble on x86-64)")]
     Unsupported(String, &'static str),
 }
 
@@ -85,7 +88,9 @@ fn unsupported_kind(s: &str) -> Option<&'static str> {
         "longdouble" | "float128" | "g" | "f16" if !crate::numpy::f80::SUPPORTED => {
             Some("longdouble (80-bit x87 extended precision stored in 16 bytes on x86-64 Linux; modelled on x86-64 only)")
         }
-        "clongdouble" | "complex256" | "G" | "c32" => Some("clongdouble"),
+        "clongdouble" | "complex256" | "G" | "c32" if !crate::numpy::f80::SUPPORTED => {
+            Some("clongdouble (two 80-bit x87 values stored in 32 bytes on x86-64 Linux; modelled on x86-64 only)")
+        }
         _ => None,
     }
 }
@@ -146,6 +151,7 @@ impl DType {
             "longdouble" | "float128" | "g" | "f16" => Some((Kind::Float, 16)),
             "complex64" | "csingle" | "F" | "c8" => Some((Kind::Complex, 8)),
             "complex128" | "complex" | "cdouble" | "D" | "c16" => Some((Kind::Complex, 16)),
+            "clongdouble" | "complex256" | "G" | "c32" => Some((Kind::Complex, 32)),
             _ => None,
         };
         if let Some((kind, size)) = named {
@@ -251,6 +257,15 @@ impl DType {
 
     /// Decode one element from exactly `self.size` bytes.
     pub fn decode(&self, bytes: &[u8]) -> Scalar {
+        if crate::numpy::clong::is_clongdouble(self) {
+            let part = self.part();
+            let (Scalar::Long(re), Scalar::Long(im)) =
+                (part.decode(&bytes[..16]), part.decode(&bytes[16..32]))
+            else {
+                return Scalar::CLong(F80::ZERO, F80::ZERO);
+            };
+            return Scalar::CLong(re, im);
+        }
         if self.kind == Kind::Complex {
             let part = self.part();
             let h = part.size;
@@ -292,6 +307,13 @@ impl DType {
 
     /// Encode one element (already of this dtype's kind, see [`Scalar::cast`]) into `out[..self.size]`.
     pub fn encode(&self, value: Scalar, out: &mut [u8]) {
+        if crate::numpy::clong::is_clongdouble(self) {
+            let part = self.part();
+            let (re, im) = crate::numpy::clong::parts80(value.cast(self));
+            part.encode(Scalar::Long(re), &mut out[..16]);
+            part.encode(Scalar::Long(im), &mut out[16..32]);
+            return;
+        }
         if self.kind == Kind::Complex {
             let part = self.part();
             let h = part.size;
@@ -322,6 +344,7 @@ impl DType {
             Scalar::Float(f) if self.size == 4 => (f as f32).to_bits() as u64,
             Scalar::Float(f) => f.to_bits(),
             Scalar::Complex(re, _) => re.to_bits(),
+            Scalar::CLong(re, _) => re.to_f64().to_bits(),
         };
         let le = raw.to_le_bytes();
         out[..self.size].copy_from_slice(&le[..self.size]);
@@ -370,6 +393,13 @@ impl Scalar {
         if let Scalar::Long(x) = *self {
             return long_cast(x, dtype);
         }
+        if let Scalar::CLong(re, im) = *self {
+            return crate::numpy::clong::clong_cast(re, im, dtype);
+        }
+        if crate::numpy::clong::is_clongdouble(dtype) {
+            let (re, im) = crate::numpy::clong::parts80(self.clone());
+            return Scalar::CLong(re, im);
+        }
         match dtype.kind {
             Kind::Bool => Scalar::Bool(match *self {
                 Scalar::Bool(b) => b,
@@ -378,6 +408,7 @@ impl Scalar {
                 Scalar::Float(f) => f != 0.0,
                 Scalar::Complex(re, im) => re != 0.0 || im != 0.0,
                 Scalar::Long(x) => !x.is_zero(),
+                Scalar::CLong(re, im) => !re.is_zero() || !im.is_zero(),
                 Scalar::Big(_) => true,
             }),
             Kind::Complex => {
@@ -390,7 +421,7 @@ impl Scalar {
                 Scalar::Int(i) => F80::from_i64(i),
                 Scalar::UInt(u) => F80::from_u64(u),
                 Scalar::Float(f) | Scalar::Complex(f, _) => F80::from_f64(f),
-                Scalar::Long(x) => x,
+                Scalar::Long(x) | Scalar::CLong(x, _) => x,
                 Scalar::Big(ref v) => pyint::to_f80(v.get()).unwrap_or(F80::ZERO),
             }),
             Kind::Int => Scalar::Int(match *self {
@@ -398,7 +429,7 @@ impl Scalar {
                 Scalar::Int(i) => wrap_int(i),
                 Scalar::UInt(u) => wrap_int(u as i64),
                 Scalar::Float(f) | Scalar::Complex(f, _) => float_to_int(f, bits),
-                Scalar::Long(x) => wrap_int(x.to_int_bits(bits, true) as i64),
+                Scalar::Long(x) | Scalar::CLong(x, _) => wrap_int(x.to_int_bits(bits, true) as i64),
                 Scalar::Big(ref v) => wrap_int(low_u64(v.get()) as i64),
             }),
             Kind::UInt => Scalar::UInt(match *self {
@@ -406,7 +437,7 @@ impl Scalar {
                 Scalar::Int(i) => wrap_uint(i as u64),
                 Scalar::UInt(u) => wrap_uint(u),
                 Scalar::Float(f) | Scalar::Complex(f, _) => float_to_uint(f, bits),
-                Scalar::Long(x) => x.to_int_bits(bits, false),
+                Scalar::Long(x) | Scalar::CLong(x, _) => x.to_int_bits(bits, false),
                 Scalar::Big(ref v) => wrap_uint(low_u64(v.get())),
             }),
             Kind::Float => Scalar::Float(match *self {
@@ -415,7 +446,7 @@ impl Scalar {
                 Scalar::UInt(u) => round_float(u as f64, dtype.size),
                 Scalar::Float(f) => round_float(f, dtype.size),
                 Scalar::Complex(re, _) => round_float(re, dtype.size),
-                Scalar::Long(x) => x.to_f64(),
+                Scalar::Long(x) | Scalar::CLong(x, _) => x.to_f64(),
                 Scalar::Big(_) => round_float(self.as_f64(), dtype.size),
             }),
         }
@@ -425,6 +456,7 @@ impl Scalar {
     pub fn parts(&self) -> (f64, f64) {
         match *self {
             Scalar::Complex(re, im) => (re, im),
+            Scalar::CLong(re, im) => (re.to_f64(), im.to_f64()),
             Scalar::Long(x) => (x.to_f64(), 0.0),
             _ => (self.as_f64(), 0.0),
         }
@@ -438,7 +470,7 @@ impl Scalar {
             Scalar::UInt(u) => u as f64,
             Scalar::Float(f) => f,
             Scalar::Complex(re, _) => re,
-            Scalar::Long(x) => x.to_f64(),
+            Scalar::Long(x) | Scalar::CLong(x, _) => x.to_f64(),
             // Python's float(): nearest double, ties to even (infinite where Python raises
             // OverflowError; conversions that must raise use `pyint::to_f64`).
             Scalar::Big(ref v) => {
@@ -454,7 +486,7 @@ impl Scalar {
     /// The value as a longdouble (exact for every other kind; the real part of a complex).
     pub fn as_f80(&self) -> F80 {
         match *self {
-            Scalar::Long(x) => x,
+            Scalar::Long(x) | Scalar::CLong(x, _) => x,
             _ => match self.cast(&DType::LONGDOUBLE) {
                 Scalar::Long(x) => x,
                 _ => F80::ZERO,
@@ -483,7 +515,7 @@ impl Scalar {
             Scalar::Int(i) => Some(BigInt::from(*i)),
             Scalar::UInt(u) => Some(BigInt::from(*u)),
             Scalar::Big(v) => Some(v.get().clone()),
-            Scalar::Float(_) | Scalar::Complex(..) | Scalar::Long(_) => None,
+            Scalar::Float(_) | Scalar::Complex(..) | Scalar::Long(_) | Scalar::CLong(..) => None,
         }
     }
 }
@@ -501,7 +533,7 @@ fn low_u64(v: &BigInt) -> u64 {
 /// A longdouble cast to `dtype` as NumPy's C casts do on x86-64: float32 and float64 rounded
 /// once by the x87 unit, float16 through float32 (measured: 1 + 2^-11 + 2^-40 gives 1.0),
 /// integers by [`F80::to_int_bits`], complex from the real part.
-fn long_cast(x: F80, dtype: &DType) -> Scalar {
+pub(crate) fn long_cast(x: F80, dtype: &DType) -> Scalar {
     let bits = dtype.size as u32 * 8;
     match (dtype.kind, dtype.size) {
         (Kind::Bool, _) => Scalar::Bool(!x.is_zero()),
@@ -509,6 +541,7 @@ fn long_cast(x: F80, dtype: &DType) -> Scalar {
         (Kind::Float, 8) => Scalar::Float(x.to_f64()),
         (Kind::Float, 4) => Scalar::Float(x.to_f32() as f64),
         (Kind::Float, _) => Scalar::Float(f16_to_f64(f64_to_f16(x.to_f32() as f64))),
+        (Kind::Complex, 32) => Scalar::CLong(x, F80::ZERO),
         (Kind::Complex, 8) => Scalar::Complex(x.to_f32() as f64, 0.0),
         (Kind::Complex, _) => Scalar::Complex(x.to_f64(), 0.0),
         (Kind::Int, _) => {

@@ -7,7 +7,11 @@
 //! `DType::parse`), so these functions are never reached there.
 
 /// One 80-bit value: 64-bit significand (explicit integer bit) and sign+15-bit exponent.
+///
+/// Packed (10 bytes, as x87 stores it) so that `Scalar::CLong`'s two values keep `Scalar` at 32
+/// bytes: the recursive expression parser's frames hold scalars, and its depth limit is sized for them.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[repr(C, packed)]
 pub struct F80 {
     /// The significand, integer bit included (bit 63).
     pub mant: u64,
@@ -381,19 +385,19 @@ mod tests {
     #[test]
     fn x87_arithmetic_rounds_to_64_bits() {
         let third = F80::from_i64(1) / F80::from_i64(3);
-        assert_eq!(third.mant, 0xaaaa_aaaa_aaaa_aaab);
-        assert_eq!(third.se, 0x3ffd);
+        assert_eq!({ third.mant }, 0xaaaa_aaaa_aaaa_aaab);
+        assert_eq!({ third.se }, 0x3ffd);
         assert_eq!(F80::from_f64(1.5).to_le_bytes()[8..], [0xff, 0x3f]);
         assert_eq!((F80::from_f64(-2.0) - F80::from_f64(1.0)).to_f64(), -3.0);
         assert_eq!((F80::from_f64(6.0) / F80::from_f64(4.0)).to_f64(), 1.5);
-        assert_eq!(F80::from_u64(u64::MAX).mant, u64::MAX);
+        assert_eq!({ F80::from_u64(u64::MAX).mant }, u64::MAX);
         assert!(F80::from_f64(f64::NAN).is_nan());
         // np.longdouble(2**64 + 1) is exact? No: 65 significant bits round to even.
         assert_eq!(
             F80::from_i128((1 << 64) + 1),
             F80::from_u64(1 << 63) * F80::from_i64(2)
         );
-        assert_eq!(F80::from_i128((1 << 64) + 3).mant, (1 << 63) + 2);
+        assert_eq!({ F80::from_i128((1 << 64) + 3).mant }, (1 << 63) + 2);
         assert_eq!(
             F80::from_i128(-(1 << 70)),
             -(F80::from_u64(1 << 35) * F80::from_u64(1 << 35))

@@ -1,5 +1,6 @@
 //! NumPy knowledge: dtypes, array layout and strides, array printing (array2string, Dragon4).
 
+pub mod clong;
 pub mod dtype;
 pub(crate) mod f80;
 pub(crate) mod layout;

@@ -73,7 +73,8 @@ pub fn scalar_str(v: Scalar, dtype: DType) -> String {
         Scalar::Big(v) => v.to_string(),
         Scalar::Float(f) => float_scalar_str(Num::D(f), dtype.size),
         Scalar::Long(x) => long_scalar_str(x),
-        Scalar::Complex(re, im) => complex_scalar_str(re, im, dtype.size / 2),
+        Scalar::Complex(re, im) => complex_scalar_str(Num::D(re), Num::D(im), dtype.size / 2),
+        Scalar::CLong(re, im) => complex_scalar_str(Num::L(re), Num::L(im), 16),
     }
 }
 
@@ -83,6 +84,15 @@ pub fn scalar_repr(v: Scalar, dtype: DType) -> String {
         Scalar::Bool(b) => if b { "np.True_" } else { "np.False_" }.to_string(),
         // `np.longdouble('0.10000000000000000555')`: quoted, as Python floats cannot hold it.
         Scalar::Long(_) => format!("np.longdouble('{}')", scalar_str(v.clone(), dtype)),
+        // `np.clongdouble('1+2j')`: the str without its parentheses, quoted.
+        Scalar::CLong(..) => {
+            let s = scalar_str(v.clone(), dtype);
+            let inner = s
+                .strip_prefix('(')
+                .and_then(|t| t.strip_suffix(')'))
+                .unwrap_or(&s);
+            format!("np.clongdouble('{inner}')")
+        }
         // `np.complex128(1+2j)`: the str without its parentheses.
         Scalar::Complex(..) => {
             let s = scalar_str(v.clone(), dtype);
@@ -289,8 +299,8 @@ impl Format {
             }
             Kind::Complex => {
                 let half = dtype.size / 2;
-                let re: Vec<Num> = values.iter().map(|v| Num::D(v.parts().0)).collect();
-                let im: Vec<Num> = values.iter().map(|v| Num::D(v.parts().1)).collect();
+                let re: Vec<Num> = values.iter().map(|v| Num::parts(v.clone()).0).collect();
+                let im: Vec<Num> = values.iter().map(|v| Num::parts(v.clone()).1).collect();
                 Format::Complex(
                     FloatFormat::new(&re, half, false),
                     FloatFormat::new(&im, half, true),
@@ -315,9 +325,9 @@ impl Format {
             Format::Int { width } => format!("{:>width$}", int_str(v), width = *width),
             Format::Float(f) => f.word(Num::of(v)),
             Format::Complex(fr, fi) => {
-                let (re, im) = v.parts();
-                let r = fr.word(Num::D(re));
-                let i = fi.word(Num::D(im));
+                let (re, im) = Num::parts(v.clone());
+                let r = fr.word(re);
+                let i = fi.word(im);
                 let sp = i.trim_end().len();
                 format!("{r}{}j{}", &i[..sp], &i[sp..])
             }
@@ -331,7 +341,7 @@ fn int_str(v: &Scalar) -> String {
         Scalar::UInt(u) => u.to_string(),
         Scalar::Bool(b) => (b as u8).to_string(),
         Scalar::Float(f) | Scalar::Complex(f, _) => f.to_string(),
-        Scalar::Long(x) => x.to_f64().to_string(),
+        Scalar::Long(x) | Scalar::CLong(x, _) => x.to_f64().to_string(),
         Scalar::Big(ref v) => v.to_string(),
     }
 }
@@ -346,8 +356,18 @@ enum Num {
 impl Num {
     fn of(s: &Scalar) -> Num {
         match *s {
-            Scalar::Long(x) => Num::L(x),
+            Scalar::Long(x) | Scalar::CLong(x, _) => Num::L(x),
             _ => Num::D(s.as_f64()),
+        }
+    }
+    /// (real, imaginary) of a complex element: longdoubles for clongdouble, else doubles.
+    fn parts(s: Scalar) -> (Num, Num) {
+        match s {
+            Scalar::CLong(re, im) => (Num::L(re), Num::L(im)),
+            other => {
+                let (re, im) = other.parts();
+                (Num::D(re), Num::D(im))
+            }
         }
     }
     fn is_nan(self) -> bool {
@@ -1111,22 +1131,22 @@ fn long_scalar_str(x: F80) -> String {
 
 /// `str()` of a complex scalar as NumPy's `complexfloat_str`: `1j` when the real part is +0,
 /// else `(re±imj)`, each part printed like a float scalar but without a trailing `.0`.
-fn complex_scalar_str(re: f64, im: f64, fsize: usize) -> String {
-    let part = |x: f64, sign: bool| -> String {
+fn complex_scalar_str(re: Num, im: Num, fsize: usize) -> String {
+    let part = |x: Num, sign: bool| -> String {
         if x.is_nan() {
             (if sign { "+nan" } else { "nan" }).to_string()
         } else if x.is_infinite() {
-            (match (x < 0.0, sign) {
+            (match (x.is_neg(), sign) {
                 (true, _) => "-inf",
                 (false, true) => "+inf",
                 (false, false) => "inf",
             })
             .to_string()
         } else {
-            float_either(Num::D(x), fsize, Trim::DptZeros, sign)
+            float_either(x, fsize, Trim::DptZeros, sign)
         }
     };
-    if re == 0.0 && !re.is_sign_negative() {
+    if re.is_zero() && !re.is_neg() {
         return format!("{}j", part(im, false));
     }
     format!("({}{}j)", part(re, false), part(im, true))

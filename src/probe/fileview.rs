@@ -173,7 +173,7 @@ impl ElementSource for FileElements {
     }
 
     fn get(&self, index: &[usize]) -> Scalar {
-        let zero = [0u8; 16];
+        let zero = [0u8; 32];
         let Some(pos) = self.position(index) else {
             self.record_error(format!(
                 "index {index:?} out of range for shape {:?}",

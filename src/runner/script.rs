@@ -1092,7 +1092,7 @@ impl ElementSource for ProgramElements<'_> {
         for (&i, &s) in index.iter().zip(self.strides) {
             addr += i as i128 * s as i128;
         }
-        let zero = [0u8; 16];
+        let zero = [0u8; 32];
         let Ok(addr) = usize::try_from(addr) else {
             self.fail("an element lies below address 0".to_string());
             return self.dtype.decode(&zero);

@@ -17,6 +17,7 @@ KNOWN_TAGS = {
     "float16": "float16 / half / 'e' / 'f2' dtypes",
     "complex": "complex64 / complex128 dtypes",
     "longdouble": "longdouble / 'g' / float128 dtypes",
+    "clongdouble": "clongdouble / 'G' / complex256 dtypes and what makes one (complex with longdouble)",
     "bigint": "Python ints beyond 64 bits in values",
     "use_after_close": "read/assign/flush/close/del of a name that is not bound (NameError in NumPy)",
     "bad_mode": "an open with a mode NumPy rejects",
@@ -38,7 +39,17 @@ KNOWN_TAGS = {
     "full_cast": "np.full with a dtype= (float fills cast into integer dtypes)",
     "scalar_in_list": "a NumPy scalar constructor or cast inside a list literal or as np.full's fill value",
     "nonfinite": "nan / inf / -0.0 values",
+    "fork_write": "the fork_write op (a forked worker stores through the inherited mapping)",
+    "madvise": "the madvise op (mmap.madvise advice, start, length; unknown names)",
+    "truncate": "the truncate op, never below the end of a live mapping (NumPy dies of SIGBUS there)",
+    "npy": "the load and open_memmap ops (.npy files)",
+    "missing_file": "an open of a file that does not exist with r / r+ / c, and w+ without a shape",
+    "grow_file": "external_write past the end of the file (the file grows, with a hole)",
 }
+
+MADVICE = ["MADV_NORMAL", "MADV_RANDOM", "MADV_SEQUENTIAL", "MADV_WILLNEED", "MADV_DONTNEED", "MADV_FREE",
+           "MADV_DOFORK", "MADV_MERGEABLE", "MADV_UNMERGEABLE", "MADV_HUGEPAGE", "MADV_NOHUGEPAGE",
+           "MADV_DONTDUMP", "MADV_DODUMP", "mmap.MADV_WILLNEED", "mmap.MADV_DONTNEED", "MADV_BOGUS", "madv_random"]
 
 PLAIN_DTYPES = [
     "uint8", "int8", "int16", "int32", "int64", "uint16", "uint32", "uint64", "float32", "float64", "bool",
@@ -52,6 +63,7 @@ CODE_DTYPES = [
 F16_DTYPES = ["float16", "half", "e", "f2", ">f2", "<f2"]
 COMPLEX_DTYPES = ["complex64", "complex128", "F", "D", "c8", "c16", ">c8", ">c16", "csingle", "cdouble", "complex"]
 LONGDOUBLE_DTYPES = ["longdouble", "g", "float128", "f16", ">g", "<g", "=g", ">f16"]
+CLONGDOUBLE_DTYPES = ["clongdouble", "complex256", "G", "c32", ">G", "<G", "=G", ">c32", "<c32"]
 
 # Names usable after `np.` as casts / `.astype(np.X)`.
 NP_SCALAR_NAMES = [
@@ -61,6 +73,7 @@ NP_SCALAR_NAMES = [
 NP_SCALAR_F16 = ["float16", "half"]
 NP_SCALAR_COMPLEX = ["complex64", "complex128", "csingle", "cdouble"]
 NP_SCALAR_LD = ["longdouble", "float128"]
+NP_SCALAR_CLD = ["clongdouble", "complex256"]
 
 VAR_NAMES = ["arr", "arr", "arr", "b", "data2"]
 FILE_NAMES = ["a.dat", "a.dat", "b.dat", "sub/c.dat"]
@@ -101,6 +114,8 @@ class Gen:
             extra.append(COMPLEX_DTYPES)
         if self.ok("longdouble"):
             extra.append(LONGDOUBLE_DTYPES)
+        if self.ok("clongdouble"):
+            extra.append(CLONGDOUBLE_DTYPES)
         if r < 0.62 or not extra and r < 0.8:
             return self.pick(PLAIN_DTYPES)
         if r < 0.94 or not extra:
@@ -116,6 +131,8 @@ class Gen:
             pool += NP_SCALAR_COMPLEX
         if self.ok("longdouble"):
             pool += NP_SCALAR_LD
+        if self.ok("clongdouble"):
+            pool += NP_SCALAR_CLD
         return self.pick(pool)
 
     def astype_arg(self):
@@ -294,6 +311,11 @@ class Gen:
                      "np.array([18446744073709551615, 9])", "np.asarray([18446744073709551616, 2.5]) - 1",
                      "np.array([[1180591620717411303424]]).reshape(1, 1, 1)",
                      "np.array([5, 18446744073709551616]).astype(np.float32)"]
+        if self.ok("clongdouble"):
+            opts += ["np.ones(3, dtype='g') * np.complex64(1.5)", "np.arange(4, dtype=np.longdouble) / np.cdouble(3)",
+                     "np.clongdouble(1) / 3", "np.complex256(2.5) - np.arange(3)", "-np.clongdouble(0.0)",
+                     "np.linspace(0, 1, 4, dtype='G')", "np.full(2, np.clongdouble(7)) / 0",
+                     "np.longdouble(1) / 3 + np.csingle(0.5)", "np.arange(3).astype('G') * 1e300"]
         opts += ["np.array(2)", "np.full((), 7)", "np.arange(4).reshape(())" if False else "np.arange(1).reshape(())",
                  "np.array([[[1]]])", "np.linspace(0, 1, 1)", "np.arange(1)", "np.uint8(3) / 300",
                  "np.int32(1000)", "np.float64(1e20)", "np.array([1, 2.5, 3])", "np.arange(5, dtype=bool)",
@@ -346,13 +368,18 @@ class Gen:
         r = self.r
         step = {"op": "open", "var": var}
         fname = self.pick(FILE_NAMES)
+        missing = False
+        if self.ok("missing_file") and self.chance(0.05):
+            fname, missing = self.pick(["missing.dat", "sub/missing.dat", "nodir/x.dat"]), True
         exists = fname in self.files
         dt = self.dtype()
         step["file"] = fname
         if dt != "uint8" or self.chance(0.7):
             step["dtype"] = dt
         size = itemsize(dt)
-        if not exists or self.chance(0.35):
+        if missing:
+            mode = self.pick(["r", "r+", "c", "readonly", "w+"])
+        elif not exists or self.chance(0.35):
             mode = "w+"
         else:
             mode = self.pick(MODES)
@@ -395,6 +422,11 @@ class Gen:
                 step["shape"] = "(" + ", ".join(map(str, shape)) + ("," if len(shape) == 1 else "") + ")"
         if self.ok("order") and self.chance(0.1):
             step["order"] = self.pick(["F", "C", "A", "K"])
+        if self.ok("missing_file") and mode in ("w+", "write") and "shape" in step and self.chance(0.015):
+            del step["shape"]  # ValueError: shape must be given if mode == 'w+'
+            shape = None
+        if missing:
+            return step  # FileNotFoundError (or, w+ in a missing directory): nothing is bound
         if recreate and shape is not None:
             n = 1
             for d in shape:
@@ -437,7 +469,7 @@ class Gen:
         steps.append(self.open_step(first))
         for _ in range(nsteps):
             open_vars = [v for v, s in self.vars.items() if s["open"]]
-            closed_vars = [v for v in self.closed if v in self.vars]
+            closed_vars = [v for v in self.closed if v in self.vars and not self.vars[v].get("npy")]
             k = r.random()
             if not open_vars or k < 0.12:
                 steps.append(self.open_step(self.pick(VAR_NAMES)))
@@ -445,6 +477,15 @@ class Gen:
             var = self.pick(open_vars)
             spec = self.vars[var]
             shape = spec["shape"] or []
+            if self.chance(0.12):
+                st = self.extra_step(var, spec, shape)
+                if st is not None:
+                    steps.append(st)
+                    continue
+            if closed_vars and self.ok("reopen") and self.chance(0.1):
+                k = 0.84
+            if spec.get("npy") and k >= 0.83:
+                k = 0.6  # no reopen/outside-process steps on the .npy name: read instead
             if k < 0.5:
                 step = {"op": "assign", "var": var}
                 idx = self.index(var, shape)
@@ -471,7 +512,17 @@ class Gen:
                 v = self.pick(closed_vars)
                 st = {"op": "reopen", "var": v}
                 if self.chance(0.7):
-                    st["mode"] = self.pick(["r", "r+", "c", "readonly"])
+                    st["mode"] = self.pick(["r", "r+", "c", "readonly", "readwrite", "copyonwrite"])
+                    vs = self.vars[v]
+                    others = [x for n2, x in self.vars.items() if n2 != v and x["open"] and x["file"] == vs["file"]]
+                    if self.chance(0.1) and not others and vs["shape"] is not None:
+                        st["mode"] = self.pick(["w+", "write"])  # re-creates the file at the array's size
+                        n = 1
+                        for d in vs["shape"]:
+                            n *= d
+                        self.files[vs["file"]] = vs["offset"] + n * itemsize(vs["dtype"])
+                    elif self.ok("bad_mode") and self.chance(0.03):
+                        st["mode"] = self.pick(["rw", "x", "R"])
                 if not any(x["open"] and x["file"] == self.vars[v]["file"] for x in self.vars.values()) or True:
                     self.vars[v]["open"] = True
                     self.closed.discard(v)
@@ -487,6 +538,8 @@ class Gen:
                     st = {"op": "external_write", "var": var}
                     if self.chance(0.4):
                         st["offset"] = self.pick([0, 1, 2, 4, 8])
+                    if self.ok("grow_file") and self.chance(0.08):
+                        st["offset"] = self.files.get(spec["file"], 0) + r.randint(0, 70)
                     if self.chance(0.3):
                         st["bytes"] = " ".join("%02x" % r.randrange(256) for _ in range(r.randint(1, 6)))
                     else:
@@ -552,6 +605,88 @@ class Gen:
             else:
                 steps.append({"op": "read", "var": var, "index": self.index(var, shape)})
         return {"title": "differential lesson", "steps": steps}
+
+    def live_end(self, fname):
+        """The largest byte any open mapping of `fname` reaches (the generator's belief)."""
+        end = 0
+        for x in self.vars.values():
+            if x["open"] and x["file"] == fname and x["shape"] is not None:
+                n = 1
+                for d in x["shape"]:
+                    n *= d
+                end = max(end, x.get("data_offset", x["offset"]) + n * itemsize(x["dtype"]))
+        return end
+
+    def extra_step(self, var, spec, shape):
+        """fork_write, madvise, truncate (never below a live mapping's end) or a .npy step; None to skip."""
+        r = self.r
+        n = 1
+        for d in shape:
+            n *= d
+        k = r.random()
+        if k < 0.3 and self.ok("fork_write"):
+            idx = self.index(var, shape)
+            st = {"op": "fork_write", "var": var}
+            if self.chance(0.8):
+                st["index"] = idx
+            st["value"] = self.value(self.result_shape(shape, idx))
+            return st
+        if k < 0.55 and self.ok("madvise") and n > 0:
+            st = {"op": "madvise", "var": var, "advice": self.pick(MADVICE)}
+            if self.chance(0.3):
+                st["start"] = self.pick([0, 0, 4096, 1, 8192, 1000000])
+            if self.chance(0.3):
+                st["length"] = self.pick([1, 4096, 0, 100, 10000000])
+            return st
+        if k < 0.7 and self.ok("truncate") and not spec.get("npy"):
+            f = spec["file"]
+            end = self.live_end(f)
+            size = max(end, self.files.get(f, 0)) + self.pick([0, 0, 1, 100, 4096])
+            if self.chance(0.3):
+                size = end  # exactly the end of the furthest mapping
+            self.files[f] = size
+            st = {"op": "truncate", "size": size}
+            if self.chance(0.3):
+                st["file"] = f
+            else:
+                st["var"] = var
+            return st
+        if self.ok("npy"):
+            return self.npy_step()
+        return None
+
+    def npy_step(self):
+        """np.lib.format.open_memmap (w+ creates; r/r+/c reopen) or np.load(mmap_mode=...) into the name `npa`."""
+        r = self.r
+        var = "npa"
+        created = getattr(self, "npy_made", None)
+        if created is None or self.chance(0.3):
+            dt = self.pick(PLAIN_DTYPES + ["<f4", ">i2", ">f8", "c8"] + (["g"] if self.ok("longdouble") else []))
+            shape = self.pick([[3], [2, 3], [4], [0], [2, 2, 2], []])
+            st = {"op": "open_memmap", "var": var, "file": self.pick(["n.npy", "n.npy", "m.npy"]), "mode": "w+",
+                  "dtype": dt, "shape": list(shape) if self.chance(0.7) else
+                  "(" + ", ".join(map(str, shape)) + ("," if len(shape) == 1 else "") + ")"}
+            if self.chance(0.2):
+                st["order"] = self.pick(["F", "C"])
+            if self.chance(0.05):
+                del st["shape"]  # NumPy's error: shape must be given
+                return st
+            self.npy_made = (st["file"], dt, shape)
+        else:
+            f, dt, shape = created
+            op = self.pick(["load", "load", "open_memmap"])
+            st = {"op": op, "var": var, "file": f, "mode": self.pick(["r", "r+", "c", "r", "readonly"])}
+            if op == "load" and self.chance(0.05):
+                st["file"] = self.pick(["a.dat", "missing.npy"])  # not a .npy file / missing
+                return st
+            if st["mode"] == "readonly" and op == "load":
+                st["mode"] = "r"
+        if self.vars.get(var, {}).get("open"):
+            self.vars[var]["open"] = False  # rebinding the name drops the old map first
+        self.vars[var] = dict(file=st["file"], dtype=dt, shape=list(shape), offset=0, mode=st["mode"], open=True,
+                              npy=True, data_offset=128)
+        self.closed.discard(var)
+        return st
 
     def result_shape(self, shape, idx):
         """The shape NumPy gives `x[idx]` for x of `shape`, or the whole shape when the index fails (for generation

@@ -12,6 +12,13 @@ printing decide everything:
   crash     a second np.memmap of that binding in the variable's mode (w+ -> r+), `m[INDEX] = VALUE`, dropped unflushed
   evict / wait_writeback / flush_async / flush_range: no NumPy-visible effect (the name is looked up where it must
             be bound: flush_async, flush_range)
+  fork_write  the value evaluated, then os.fork(): the child stores `VAR[INDEX] = VALUE` through the mapping it
+            inherited and reports its exception, which the parent re-raises (as Pool.apply does)
+  madvise   VAR._mmap.madvise(mmap.MADV_X[, start[, length]])
+  truncate  os.truncate(FILE, SIZE) (the generator never shrinks a file under a live mapping: NumPy would die of
+            SIGBUS on the next print)
+  load      VAR = np.load(FILE, mmap_mode=MODE)
+  open_memmap  VAR = np.lib.format.open_memmap(FILE, mode=..., dtype=..., shape=..., fortran_order=ORDER == 'F')
 
 Per step it records: the error (`Type: message`, the type being the first public class in the exception's MRO),
 `str` and `repr` of every bound lesson variable, `str`/`repr` of what a `read` returned, the bytes an external_read
@@ -20,6 +27,7 @@ binding's dtype, shape, offset and order (how the tutor decodes its file view). 
 """
 
 import math
+import mmap
 import os
 import warnings
 
@@ -79,9 +87,15 @@ def value_code(value, ns):
     return "__value"
 
 
+def is_x87(dtype):
+    """longdouble (16 bytes) or clongdouble (32 bytes: two longdoubles): x87 values with 6 padding bytes each."""
+    return dtype is not None and (dtype.kind, dtype.itemsize) in (("f", 16), ("c", 32))
+
+
 def ld_bytes(a):
-    """The elements of a writable longdouble memmap as a (n, 16) uint8 view in memory order, else None."""
-    if not isinstance(a, np.ndarray) or a.dtype.kind != "f" or a.dtype.itemsize != 16:
+    """The longdoubles of a writable longdouble or clongdouble memmap (a clongdouble is two) as a (n, 16) uint8
+    view in memory order, else None."""
+    if not isinstance(a, np.ndarray) or not is_x87(a.dtype):
         return None
     if not a.flags.writeable or a.size == 0:
         return None
@@ -102,8 +116,8 @@ def zero_padding(a, before):
 
 
 def padding_zeroed(data, dtype):
-    """`tobytes()` of longdouble values with the padding bytes zeroed (see zero_padding)."""
-    if dtype is None or dtype.kind != "f" or dtype.itemsize != 16:
+    """`tobytes()` of longdouble or clongdouble values with the padding bytes zeroed (see zero_padding)."""
+    if not is_x87(dtype):
         return data
     b = bytearray(data)
     for i in range(0, len(b) - 15, 16):
@@ -130,6 +144,49 @@ def decode_file(binding):
     else:
         a = np.ndarray(shape, dtype=dtype, buffer=data, offset=offset, order=order)
     return str(a)
+
+
+class ChildError(Exception):
+    """An exception a forked worker raised, re-raised in the parent with the worker's own type and message."""
+
+    def __init__(self, text):
+        super().__init__(text)
+        self.text = text
+
+
+def fork_store(m, body, value):
+    """`m{body} = value` in a forked child through the mapping it inherited; its exception text, or None."""
+    r, w = os.pipe()
+    pid = os.fork()
+    if pid == 0:
+        os.close(r)
+        msg = b""
+        try:
+            u = ld_bytes(m)
+            before = None if u is None else u.copy()
+            try:
+                exec("m%s = __v" % body, {"m": m, "__v": value, "np": np})
+            finally:
+                zero_padding(m, before)
+        except BaseException as e:
+            msg = fmt_err(e).encode()
+        os.write(w, msg)
+        os._exit(0)
+    os.close(w)
+    data = b""
+    while True:
+        c = os.read(r, 65536)
+        if not c:
+            break
+        data += c
+    os.close(r)
+    os.waitpid(pid, 0)
+    return data.decode() or None
+
+
+def record_binding(m):
+    return (m.filename, m.dtype, m.shape, int(m.offset),
+            "F" if (m.ndim > 1 and m.flags.f_contiguous and not m.flags.c_contiguous) else "C")
 
 
 def interpret(lesson, workdir):
@@ -181,6 +238,34 @@ def interpret(lesson, workdir):
                 eval("%s.flush()" % var, ns)
             elif op == "close":
                 exec("del %s" % var, ns)
+            elif op == "fork_write":
+                val = eval(value_code(st["value"], ns), ns)
+                m = eval(var, ns)
+                err = fork_store(m, index_body(st, var), val)
+                if err:
+                    raise ChildError(err)
+            elif op == "madvise":
+                m = eval(var, ns)
+                name = st["advice"].split(".", 1)[-1] if st["advice"].startswith("mmap.") else st["advice"]
+                args = [getattr(mmap, name)]
+                if "start" in st or "length" in st:
+                    args.append(int(st.get("start", 0)))
+                if "length" in st:
+                    args.append(int(st["length"]))
+                m._mmap.madvise(*args)
+            elif op in ("load", "open_memmap"):
+                if op == "load":
+                    m = np.load(st["file"], mmap_mode=st["mode"])
+                else:
+                    kw = {"mode": st.get("mode", "r+")}
+                    for k in ("dtype", "shape"):
+                        if k in st:
+                            kw[k] = shape_value(st[k]) if k == "shape" else st[k]
+                    if "order" in st:
+                        kw["fortran_order"] = st["order"] == "F"
+                    m = np.lib.format.open_memmap(st["file"], **kw)
+                ns[var] = m
+                binding[var] = (st["file"],) + record_binding(m)[1:]
             elif op in ("flush_async", "flush_range"):
                 m = eval(var, ns)
                 if op == "flush_range" and int(st.get("offset", 0)) + int(st["length"]) > m.nbytes:
@@ -219,6 +304,8 @@ def interpret(lesson, workdir):
                         k = len(data) - len(data) % dtype.itemsize
                         vals = str(np.frombuffer(data[:k], dtype=dtype))
                     rec["child"] = {"read": data.hex(), "read_values": vals}
+                elif op == "truncate":
+                    os.truncate(path, int(st["size"]))
                 elif op == "crash":
                     path, dtype, shape, offset, order = b
                     # The crashing process maps the file the way the variable did (issue 12: `crash` honours
@@ -237,6 +324,8 @@ def interpret(lesson, workdir):
                     del ns2, m2
         except NoBinding:
             rec["error"] = ANY_ERROR
+        except ChildError as e:
+            rec["error"] = e.text
         except BaseException as e:  # NumPy's own error is the observation
             rec["error"] = fmt_err(e)
         arrays = {}

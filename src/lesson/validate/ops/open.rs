@@ -5,7 +5,7 @@ use super::super::parse::{check_path, check_size, parse_dtype, parse_mode, shape
 use super::super::StepInput;
 use crate::expr::suggest::did_you_mean;
 use crate::lesson::model::{Op, Yaml};
-use crate::lesson::{Action, LessonError, Mode, OpenSpec};
+use crate::lesson::{Action, LessonError, OpenSpec};
 
 /// `np.memmap(file, dtype, mode, offset, shape, order)`, with NumPy's defaults.
 pub(super) fn spec(s: &StepInput) -> Result<OpenSpec, LessonError> {
@@ -28,13 +28,8 @@ pub(super) fn spec(s: &StepInput) -> Result<OpenSpec, LessonError> {
     if let Some(dims) = &shape {
         check_size(dims, dtype.size, offset).map_err(|m| s.err("shape", m))?;
     }
-    if mode == Mode::Write && shape.is_none() && step.expect_error.is_none() {
-        return Err(s.err(
-            "shape",
-            "shape must be given if mode == 'w+' (NumPy raises ValueError); add `shape`, \
-             or set `expect_error` to show the error",
-        ));
-    }
+    // `w+` without a shape is NumPy's run-time error (`ValueError: shape must be given if
+    // mode == 'w+'`), recorded in the step as NumPy words it, not a refusal at load.
     Ok(OpenSpec {
         var: s.var.clone(),
         file: file.to_string(),
