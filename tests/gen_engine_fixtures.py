@@ -23,12 +23,17 @@ OUT = os.path.join(HERE, "fixtures", "engine", "cases.json")
 
 
 # ---- tiny builders for the JSON forms --------------------------------------------------------
+def big(n):
+    """An integer beyond int64 travels as its decimal text (JSON readers take it for a float)."""
+    return n if n is None or -(2**63) <= n < 2**63 else str(n)
+
+
 def I(n):
-    return {"int": n}
+    return {"int": big(n)}
 
 
 def S(start=None, stop=None, step=None):
-    return {"slice": [start, stop, step]}
+    return {"slice": [big(start), big(stop), big(step)]}
 
 
 E = "..."
@@ -171,9 +176,9 @@ def idx(items):
         elif it == "newaxis":
             out.append(None)
         elif "int" in it:
-            out.append(it["int"])
+            out.append(int(it["int"]))
         else:
-            out.append(slice(*it["slice"]))
+            out.append(slice(*[None if x is None else int(x) for x in it["slice"]]))
     return tuple(out)
 
 
@@ -941,6 +946,38 @@ def bigints(add):
         open_("z", "nz.dat", "w+", "complex64", [2]),
         assign("z", ALL, X(f"np.ones(2, dtype=np.complex64) * {b(2**200)}")), read("z", ALL),
         assign("z", ALL, X(f"np.ones(2, dtype=np.complex128) * {b(10**400)}"))])
+    add("big ints: np.arange", [
+        open_("f", "ar.dat", "w+", "float64", [3]),
+        assign("f", ALL, X(f"np.arange({b(2**70)}, {b(2**70 + 3)}) - {b(2**70)}")), read("f", ALL),
+        assign("f", ALL, X(f"np.arange({b(2**70)}, {b(2**70 + 3)}, 1.0) * 2")), read("f", ALL),
+        assign("f", [S(0, 2)], X(f"np.arange(5, {b(2**70)}, {b(2**69)})")), read("f", ALL),
+        assign("f", [S(0, 1)], X(f"np.arange(0, 3, {b(2**70)})")), read("f", ALL),
+        assign("f", [S(0, 0)], X(f"np.arange(0, 3, -{b(2**70)})")),
+        assign("f", ALL, X(f"np.arange({b(2**70)}, 0)")),
+        assign("f", ALL, X(f"np.arange({b(2**65)})")),
+        assign("f", ALL, X(f"np.arange({b(10**400)})")),
+        assign("f", ALL, X(f"np.arange(-{b(2**64)}, -{b(2**64 - 3)})")), read("f", ALL),
+        assign("f", ALL, X(f"np.arange({b(2**63)}, {b(2**63 + 3)})")), read("f", ALL),
+        assign("f", [S(0, 1)], X(f"np.arange({b(2**63)}, {b(2**63 + 3)}, {b(2**63)})")), read("f", ALL),
+        assign("f", [S(0, 2)], X(f"np.arange(0, {b(2**64 - 1)}, {b(2**63)})")), read("f", ALL),
+        assign("f", ALL, X(f"np.arange({b(2**70)}, {b(2**70 + 3)}, dtype=np.float32)")), read("f", ALL),
+        assign("f", ALL, X(f"np.arange({b(2**70)}, {b(2**70 + 3)}, dtype=np.int64)")),
+        assign("f", ALL, X(f"np.arange(0, {b(2**70)}, {b(2**68)}, dtype=np.int64)")),
+        assign("f", ALL, X(f"np.arange(-3, {b(2**70)}, {b(2**68)}, dtype=np.uint8)")),
+        assign("f", ALL, X(f"np.arange(0, {b(2**63)}, {b(2**62)}, dtype=np.int8)")),
+        assign("f", ALL, X(f"np.arange({b(2**70)}, {b(2**70 + 3)}, dtype=bool)")),
+        assign("f", [S(0, 0)], X(f"np.arange({b(2**70)}, {b(2**70)}, dtype=np.int8)")),
+        assign("f", [S(0, 2)], X(f"np.arange(0, {b(2**64)}, {b(2**63)}, dtype=np.uint64)")), read("f", ALL)])
+    add("big ints as indexes", [
+        open_("a", "ix.dat", "w+", "int16", [2, 3]),
+        assign("a", ALL, X("np.arange(6).reshape(2, 3)")),
+        read("a", [S(None, 2**70)]), read("a", [S(2**70, None)]), read("a", [I(1), S(None, None, 2**70)]),
+        read("a", [I(0), S(None, None, -(2**70))]), read("a", [S(-(2**70), None), S(-(10**30), 2**64)]),
+        read("a", [I(2**63)]), read("a", [I(2**64 - 1)]), read("a", [I(2**64)]), read("a", [I(-(2**63) - 1)]),
+        read("a", [I(2**63 - 1)]), read("a", [I(-(2**63))]), read("a", [I(0), I(10**40)]),
+        read("a", [I(2**70), E, E]), read("a", [E, E, I(2**70)]), read("a", [I(2**70), I(0), I(0)]),
+        read("a", [N, I(2**63)]), assign("a", [I(2**64)], V(1)), assign("a", [S(None, 2**70)], V(7)),
+        read("a", ALL)])
 
 
 def clongdouble(add):

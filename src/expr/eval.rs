@@ -1200,6 +1200,96 @@ fn arange(start: &Scalar, stop: &Scalar, step: &Scalar) -> Result<Lazy, String> 
     }
 }
 
+/// True when `np.arange` needs Python's arithmetic on its arguments: a Python int beyond 64
+/// bits, or one beyond int64 among integers (NumPy then computes in float64 or object).
+fn python_length(start: &Scalar, stop: &Scalar, step: &Scalar) -> bool {
+    let args = [start, stop, step];
+    args.iter().any(|s| matches!(s, Scalar::Big(_)))
+        || (args.iter().any(|s| matches!(s, Scalar::UInt(_)))
+            && args
+                .iter()
+                .all(|s| matches!(s, Scalar::Int(_) | Scalar::UInt(_) | Scalar::Bool(_))))
+}
+
+/// NumPy's arange length from Python objects: `ceil((stop - start) / step)` with Python's
+/// arithmetic (ZeroDivisionError, OverflowError), which must fit an intp.
+pub(crate) fn arange_len(start: &Scalar, stop: &Scalar, step: &Scalar) -> Result<usize, String> {
+    let span = py_arith(BinOp::Sub, stop.clone(), start.clone())?;
+    // NumPy reports a quotient too large for a float as a size error (measured:
+    // `np.arange(10**400)` is "Maximum allowed size exceeded", not OverflowError).
+    let f = py_arith(BinOp::Div, span, step.clone())
+        .map_err(|e| {
+            if e.starts_with("OverflowError") {
+                "ValueError: Maximum allowed size exceeded".to_string()
+            } else {
+                e
+            }
+        })?
+        .as_f64();
+    if f.is_nan() {
+        return Err("ValueError: arange: cannot compute length".to_string());
+    }
+    let c = f.ceil();
+    let limit = 2f64.powi(63); // intp
+    if !(-limit..limit).contains(&c) {
+        return Err("ValueError: Maximum allowed size exceeded".to_string());
+    }
+    Ok(if c > 0.0 { c as usize } else { 0 })
+}
+
+/// `np.arange(..., dtype=dt)` (or float64 when int64 meets uint64) whose length needs Python's
+/// arithmetic: the first element is `start` and the second `start + step` converted into
+/// `dt` with Python's checks (measured: `np.arange(0, 2**63, 2**62, dtype=np.int8)` raises
+/// for 2**62), the rest filled from those two as NumPy's typed fill does.
+fn arange_typed(start: &Scalar, stop: &Scalar, step: &Scalar, dt: DType) -> Result<Lazy, String> {
+    let n = arange_len(start, stop, step)?;
+    if dt.kind == Kind::Bool && n > 2 {
+        return Err("TypeError: arange() is only supported for booleans when the result has at most length 2.".to_string());
+    }
+    if n == 0 {
+        return Ok(Lazy::new(vec![0], dt, Node::Data(vec![])));
+    }
+    let first = py_convert(start.clone(), &dt)?;
+    if n == 1 {
+        return Ok(Lazy::new(vec![1], dt, Node::Data(vec![first])));
+    }
+    let second = py_convert(py_arith(BinOp::Add, start.clone(), step.clone())?, &dt)?;
+    if n == 2 {
+        return Ok(Lazy::new(vec![2], dt, Node::Data(vec![first, second])));
+    }
+    let fill = match dt.kind {
+        Kind::Float | Kind::Complex => {
+            let (a, b) = (first.as_f64(), second.as_f64());
+            Lazy::new(
+                vec![n],
+                DType::FLOAT64,
+                Node::ArangeFloat {
+                    start: a,
+                    delta: b - a,
+                },
+            )
+        }
+        _ => {
+            let bits = |s: &Scalar| match *s {
+                Scalar::Int(i) => i,
+                Scalar::UInt(u) => u as i64,
+                Scalar::Bool(b) => i64::from(b),
+                _ => 0,
+            };
+            let (a, b) = (bits(&first), bits(&second));
+            Lazy::new(
+                vec![n],
+                DType::INT64,
+                Node::ArangeInt {
+                    start: a,
+                    step: b.wrapping_sub(a),
+                },
+            )
+        }
+    };
+    Ok(cast(fill, dt))
+}
+
 /// A constructor called with `dtype=`.
 fn with_dtype(inner: &ValueExpr, dt: DType) -> Result<Value, String> {
     match inner {
@@ -1234,6 +1324,9 @@ fn with_dtype(inner: &ValueExpr, dt: DType) -> Result<Value, String> {
                 other => other.cast(&dt),
             };
             Ok(Value::Array(Lazy::new(shape, dt, Node::Fill(fill))))
+        }
+        ValueExpr::Arange { start, stop, step } if python_length(start, stop, step) => {
+            Ok(Value::Array(arange_typed(start, stop, step, dt)?))
         }
         ValueExpr::Arange { start, stop, step } => {
             let a = arange(start, stop, step)?;
@@ -1307,6 +1400,23 @@ pub(crate) fn compile(expr: &ValueExpr) -> Result<Value, String> {
             match compile(fill)? {
                 Value::NpScalar(s, dt) => Ok(Value::Array(Lazy::new(shape, dt, Node::Fill(s)))),
                 _ => Err("TypeError: the fill value must be a number".to_string()),
+            }
+        }
+        ValueExpr::Arange { start, stop, step } if python_length(start, stop, step) => {
+            if [start, stop, step]
+                .iter()
+                .any(|s| matches!(s, Scalar::Big(_)))
+            {
+                // NumPy discovers the object dtype, as for `np.array([start, stop, step])`.
+                object::arange(start, stop, step)
+            } else {
+                // int64 (NumPy's starting point) with uint64 promotes to float64.
+                Ok(Value::Array(arange_typed(
+                    start,
+                    stop,
+                    step,
+                    DType::FLOAT64,
+                )?))
             }
         }
         ValueExpr::Arange { start, stop, step } => Ok(Value::Array(arange(start, stop, step)?)),

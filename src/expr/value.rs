@@ -770,9 +770,9 @@ fn negate(v: ValueExpr) -> ValueExpr {
 
 fn number(node: Node, col: usize, what: &str) -> Result<Scalar, ParseError> {
     match node {
-        Node::Val(ValueExpr::Scalar(s @ (Scalar::Int(_) | Scalar::UInt(_) | Scalar::Float(_)))) => {
-            Ok(s)
-        }
+        Node::Val(ValueExpr::Scalar(
+            s @ (Scalar::Int(_) | Scalar::UInt(_) | Scalar::Float(_) | Scalar::Big(_)),
+        )) => Ok(s),
         _ => Err(perr(col, format!("expected a number for {what}"))),
     }
 }
@@ -901,8 +901,19 @@ fn linspace(mut args: Args) -> Result<ValueExpr, ParseError> {
     let mut pos = args.positional.into_iter();
     let (s, sc) = pos.next().unwrap_or((Node::Tuple(vec![]), 0));
     let (e, ec) = pos.next().unwrap_or((Node::Tuple(vec![]), 0));
-    let start = number(s, sc, "start")?.as_f64();
-    let stop = number(e, ec, "stop")?.as_f64();
+    let (start, stop) = (number(s, sc, "start")?, number(e, ec, "stop")?);
+    if let Some(c) = [(&stop, ec), (&start, sc)]
+        .iter()
+        .find_map(|(v, c)| matches!(v, Scalar::Big(_)).then_some(*c))
+    {
+        // NumPy computes `stop - start` on object arrays and raises UFuncTypeError ("Cannot
+        // cast ufunc 'subtract' input 0 from dtype('O') ...") when the lesson runs.
+        return Err(perr(
+            c,
+            "`np.linspace` with a Python int beyond 64 bits: NumPy raises UFuncTypeError (Cannot cast ufunc 'subtract' ... from dtype('O') to dtype('float64')); the tutor refuses it when loading",
+        ));
+    }
+    let (start, stop) = (start.as_f64(), stop.as_f64());
     let num_node = match (pos.next(), kw[0].take()) {
         (Some(_), Some((_, c))) => return Err(perr(c, "`num` given twice")),
         (Some(x), None) | (None, Some(x)) => Some(x),
