@@ -187,7 +187,7 @@ pub struct WorkdirArgs {
     pub workdir: Option<PathBuf>,
     /// Let mode w+ truncate files that already exist in --workdir (refused otherwise, so a
     /// lesson cannot empty a user's file).
-    #[arg(long)]
+    #[arg(long, requires = "workdir")]
     pub overwrite: bool,
 }
 
@@ -273,7 +273,7 @@ pub struct QuizArgs {
     #[arg(long)]
     pub shuffle: bool,
     /// Seed for --shuffle.
-    #[arg(long, default_value_t = 0)]
+    #[arg(long, default_value_t = 0, requires = "shuffle")]
     pub seed: u64,
     /// Quiz on your own NumPy script instead of a lesson: trace it (as `trace SCRIPT.py`) and ask about its run.
     #[arg(long, value_name = "SCRIPT.py", conflicts_with = "lesson")]
@@ -294,7 +294,12 @@ pub struct VerifyArgs {
     pub watch: bool,
     /// Run each lesson in a fresh temporary directory inside DIR (choose the filesystem, e.g. a
     /// disk when /tmp is tmpfs); each is removed afterwards.
-    #[arg(long, value_name = "DIR")]
+    #[arg(
+        long,
+        value_name = "DIR",
+        env = "MEMMAP_TUTOR_WORKDIR",
+        hide_env_values = true
+    )]
     pub workdir: Option<PathBuf>,
 }
 
@@ -366,8 +371,9 @@ pub struct TraceArgs {
     /// Arguments passed on to the script (`sys.argv[1:]`).
     #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
     pub args: Vec<String>,
-    /// Steps recorded at most; after them the script runs on untraced and the trace says where it stopped.
-    #[arg(long, value_name = "N", default_value_t = 1000)]
+    /// Steps recorded at most (at least 1); after them the script runs on untraced and the trace says where it stopped.
+    #[arg(long, value_name = "N", default_value_t = 1000,
+          value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(1..))]
     pub max_steps: usize,
     /// Record one step per N finished lines (samples long loops).
     #[arg(long, value_name = "N", default_value_t = 1, value_parser = clap::value_parser!(u64).range(1..))]

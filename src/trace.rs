@@ -241,6 +241,8 @@ pub struct StepRecord {
     /// Page map of every file the lesson has opened so far, keyed by its path as the lesson names it
     /// (cachestat per cell + FIEMAP; never reads the data).
     pub page_map: Records<Measured<PageMap>>,
+    /// Which files were probed at this step and which page maps are carried.
+    pub probed: Probed,
     /// What the tutor's own display reads left behind after the probes' snapshot (zero unless unavoidable);
     /// never part of the numbers above.
     pub observer: ObserverFootprint,
@@ -686,6 +688,26 @@ pub struct PageMap {
     pub legend: String,
     /// Why the hole/not-cached distinction is missing (FIEMAP unavailable), if it is.
     pub holes_unknown: Option<String>,
+    /// The step at which the kernel was last asked about this file: a step later than this one shows the
+    /// map carried from that step (see [`Probed`] and [`CARRIED_RULE`]), never measured again.
+    pub probed_at_step: usize,
+}
+
+/// Why a page map may be carried from an earlier step instead of probed again (the views say it).
+pub(crate) const CARRIED_RULE: &str = "not probed again since: the lesson did not touch the file, it had \
+     no dirty or writeback page then, inotify reported no open, read, write or rename of it by any process, \
+     and /proc/vmstat no page-cache reclaim or drop_caches anywhere in the system";
+
+/// Which files a step asked the kernel about again (each page map says at which step it was probed).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct Probed {
+    /// Why every file was probed at this step (the first step, reclaim seen, events lost, …), if so.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub all_because: Option<String>,
+    /// Files whose page cache was asked about at this step.
+    pub files: usize,
+    /// Files whose page map is carried from an earlier step ([`CARRIED_RULE`]).
+    pub carried: usize,
 }
 
 impl PageMap {

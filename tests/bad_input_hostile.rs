@@ -663,7 +663,8 @@ fn step_and_variable_caps_exit_2_with_a_location() {
     let (code, _, err) = run(cwd.path(), tmp.path(), &["check", "v.yaml"]);
     assert_eq!(code, 2, "{err}");
     assert!(
-        err.contains("v.yaml: step 1001, field `var`") && err.contains("at most 1000"),
+        // `check` gives the line and column of the key too.
+        err.contains("v.yaml:5004:5: step 1001, field `var`") && err.contains("at most 1000"),
         "{err}"
     );
 }

@@ -42,7 +42,8 @@ fn three_mistakes_of_three_kinds_are_reported_in_one_run() {
         "l.yaml:2:1: unknown key `summry`",
         "l.yaml:12:5: step 2: unknown key `colour`",
         "l.yaml:14:10: step 3, var: invalid type: sequence, expected a string",
-        "l.yaml: step 4, field `value`: cannot parse the value",
+        // A meaning error carries the line and column of its key too.
+        "l.yaml:16:5: step 4, field `value`: cannot parse the value",
     ] {
         assert!(err.contains(says), "missing {says:?} in:\n{err}");
     }
@@ -93,7 +94,10 @@ fn steps_after_a_broken_open_are_not_judged_but_the_quiz_is() {
         err.contains("l.yaml:7:5: step 1: unknown key `colour`"),
         "{err}"
     );
-    assert!(err.contains("quiz question 1, field `answer`"), "{err}");
+    assert!(
+        err.contains("l.yaml:12:5: quiz question 1, field `answer`"),
+        "{err}"
+    );
     assert!(!err.contains("no variable"), "{err}");
 }
 
@@ -102,4 +106,52 @@ fn a_valid_lesson_still_checks() {
     let yaml = format!("title: t\nsteps:\n{OPEN}  - op: flush\n");
     let (code, err) = check(&yaml);
     assert_eq!(code, 0, "{err}");
+}
+
+#[test]
+fn an_unquoted_bracket_value_does_not_hide_the_other_errors() {
+    // Line 9 `index: [:]` is a YAML syntax error; before, it was the only error reported. It is reported (with
+    // the hint to quote it), then read as quoted, and the errors after it come too: an unknown key on line 12
+    // and a second unquoted index on line 14.
+    let yaml = format!(
+        "title: t\nsteps:\n{OPEN}  - op: assign\n    index: [:]\n    value: 1\n  - op: flush\n    \
+         colour: red\n  - op: read\n    index: [::2]   # every other\n"
+    );
+    let (code, err) = check(&yaml);
+    assert_eq!(code, 2, "{err}");
+    for says in [
+        "l.yaml:9:13:",
+        "put an index or value in quotes",
+        "l.yaml:12:5: step 3: unknown key `colour`",
+        "l.yaml:14:13:",
+    ] {
+        assert!(err.contains(says), "missing {says:?} in:\n{err}");
+    }
+    let at = |s: &str| err.find(s).unwrap_or(usize::MAX);
+    assert!(
+        at(":9:13:") < at(":12:5:") && at(":12:5:") < at(":14:13:"),
+        "{err}"
+    );
+}
+
+#[test]
+fn a_step_with_an_unknown_key_or_op_does_not_stop_the_checks_of_later_steps() {
+    // The open (step 1) has an unknown key: read without it, it still binds `arr`. Step 2's op is no op's
+    // name and nothing like `open`. Step 3's timeout is out of range: reported in the same run.
+    let yaml = "title: t\nsteps:\n  - op: open\n    file: a.dat\n    mode: w+\n    shape: 8\n    \
+                flavour: x\n  - op: frobnicate\n  - op: wait_writeback\n    timeout: 500\n";
+    let (code, err) = check(yaml);
+    assert_eq!(code, 2, "{err}");
+    for says in [
+        "l.yaml:7:5: step 1: unknown key `flavour`",
+        "unknown op `frobnicate`",
+        "step 3, field `timeout`",
+    ] {
+        assert!(err.contains(says), "missing {says:?} in:\n{err}");
+    }
+    // A misspelt binding op may have bound a variable: the steps after it are not judged.
+    let yaml = "title: t\nsteps:\n  - op: opne\n    file: a.dat\n  - op: wait_writeback\n    timeout: 500\n";
+    let (_, err) = check(yaml);
+    assert!(err.contains("did you mean `open`"), "{err}");
+    assert!(!err.contains("timeout"), "{err}");
 }

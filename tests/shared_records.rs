@@ -27,6 +27,10 @@ const VARYING: &[&str] = &[
     "tutor_anon_kb_after",
     "environment",
     "workdir",
+    // Observing everything probes every file at every step; as usual a clean untouched file's map is carried
+    // from the step that last probed it. Which step that was differs by design; the cells must not.
+    "probed_at_step",
+    "probed",
 ];
 
 /// In a sentence, the number after `pid ` and a number before ` ms`, ` s`, ` minor` or ` major` become `N`

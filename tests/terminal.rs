@@ -198,6 +198,10 @@ fn bad_option_values_exit_2_with_a_message() {
         &["quiz", "--format", "markdown"],
         &["run", "--format", "json", "--view", "table"],
         &["show", "no-such-lesson"],
+        // Options that would do nothing without the option they qualify.
+        &["quiz", "--seed", "5", "--answers", "A,C,A"],
+        &["run", "--overwrite", "--view", "flow"],
+        &["trace", "--max-steps", "0", "x.py"],
     ] {
         let out = tutor().args(args).output().unwrap();
         let err = String::from_utf8_lossy(&out.stderr);
@@ -240,6 +244,27 @@ fn workdir_defaults_to_memmap_tutor_workdir() {
         String::from_utf8_lossy(&out.stderr)
     );
     assert!(work.join("large_data.dat").exists());
+}
+
+#[test]
+fn verify_runs_inside_memmap_tutor_workdir_too() {
+    // A tmpfs directory shows that the variable chose where verify ran (the default /tmp here is a disk
+    // or tmpfs, but the report names the filesystem of the directory used).
+    let shm = std::path::Path::new("/dev/shm");
+    if !shm.is_dir() {
+        eprintln!("skipping: no /dev/shm on this machine");
+        return;
+    }
+    let base = tempfile::tempdir_in(shm).unwrap();
+    let out = tutor()
+        .args(["verify", "numpy-memmap-basics"])
+        .env("MEMMAP_TUTOR_WORKDIR", base.path())
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("(on tmpfs)"), "{text}");
+    // Each lesson's directory inside it is removed afterwards.
+    assert_eq!(std::fs::read_dir(base.path()).unwrap().count(), 0);
 }
 
 #[test]

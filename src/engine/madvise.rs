@@ -41,9 +41,9 @@ pub(crate) fn python_range(
     Ok((start, length.min(size - start)))
 }
 
-/// Resident kB of the variable's mapping (smaps), as a plain number.
-fn rss_kb(addr: usize) -> Measured<u64> {
-    match probe::mapping_state(addr) {
+/// Resident kB of the variable's mapping (that one VMA: PROCMAP_QUERY + PAGEMAP_SCAN), as a plain number.
+fn rss_kb(addr: usize, path: &std::path::Path) -> Measured<u64> {
+    match probe::own_mapping_state(addr, path) {
         Measured::Value(m) => Measured::Value(m.rss_kb),
         Measured::Unavailable { unavailable } => Measured::unavailable(unavailable),
     }
@@ -74,7 +74,7 @@ pub fn madvise(v: &Variable, spec: &MadviseSpec, report: &mut OpReport) -> Resul
         return Err(format!("the tutor does not perform {}: {why}", spec.advice));
     }
     let addr = map.addr();
-    let (rss_kb_before, cached_before) = (rss_kb(addr), cached_pages(&v.path));
+    let (rss_kb_before, cached_before) = (rss_kb(addr, &v.path), cached_pages(&v.path));
     // SAFETY: `[addr + start, addr + start + length)` lies inside our own live mapping (checked
     // above against its length). The advice values the tutor performs only change how the kernel
     // pages this range (read-ahead, residency); MADV_DONTNEED drops our page-table entries (the
@@ -100,7 +100,7 @@ pub fn madvise(v: &Variable, spec: &MadviseSpec, report: &mut OpReport) -> Resul
         length,
         file_range: [file_start, file_start + length],
         rss_kb_before,
-        rss_kb_after: rss_kb(addr),
+        rss_kb_after: rss_kb(addr, &v.path),
         cached_before,
         cached_after: cached_pages(&v.path),
         vm_flags_after: probe::vm_flags(addr + start as usize),

@@ -214,7 +214,7 @@ fn dontneed(v: &Variable, lo: usize, hi: usize) -> Result<(), String> {
 /// Resident kB of every mapping of the file in this process.
 fn file_rss(id: &Result<(u64, u64), String>) -> Measured<u64> {
     match id {
-        Ok(id) => probe::file_rss_kb(*id),
+        Ok(id) => probe::own_file_rss_kb(*id),
         Err(why) => Measured::unavailable(why.clone()),
     }
 }

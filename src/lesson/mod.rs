@@ -4,6 +4,7 @@ pub mod builtin;
 pub(crate) mod code;
 pub(crate) mod compare;
 pub(crate) mod expect;
+mod locate;
 pub(crate) mod model;
 pub(crate) mod npy;
 pub(crate) mod scan_steps;
@@ -648,6 +649,26 @@ fn step_keys_for(raw: &serde_yaml::Value, message: &str) -> Option<Vec<&'static 
     Some(validate::step_keys(op))
 }
 
+/// Line and column of the key a meaning error (`step N, field `f``, `quiz question N, …`) is about in the
+/// lesson's text, so `check` can print every error at file:line:column; None where the text does not say.
+pub fn error_position(yaml: &str, e: &LessonError) -> Option<(usize, usize)> {
+    // Read as `check` read it: each unquoted `[...]` YAML cannot read quoted (lines and keys stay put).
+    let mut text = yaml.to_string();
+    for _ in 0..tolerant::MAX_ERRORS {
+        let Err(err) = serde_yaml::from_str::<serde_yaml::Value>(&text) else {
+            break;
+        };
+        match err
+            .location()
+            .and_then(|l| tolerant::quote_bare_flow(&text, l.line()))
+        {
+            Some(repaired) => text = repaired,
+            None => return None,
+        }
+    }
+    locate::position(&text, e)
+}
+
 /// Every error `check` can report for a lesson in one run: YAML syntax (fatal), then every structure error
 /// (unknown keys, wrong types), each at its line and column (`tolerant`), then the meaning of the steps, key
 /// moments, quiz and claims that did parse (`validate::validate_all`). Empty when the lesson loads.
@@ -656,15 +677,40 @@ pub fn check_all(name_or_path: &str) -> Vec<LessonError> {
         Ok(s) => s,
         Err(e) => return vec![e],
     };
-    let first = match load_str(&source, &yaml) {
+    check_text(&source, &yaml, 0)
+}
+
+/// [`check_all`] of a lesson's text; `repairs` counts the unquoted `[...]` already quoted to read on.
+fn check_text(source: &str, yaml: &str, repairs: usize) -> Vec<LessonError> {
+    let source = source.to_string();
+    let first = match load_str(&source, yaml) {
         Ok(_) => return Vec::new(),
         Err(e) => e,
     };
-    let yaml = yaml.strip_prefix('\u{feff}').unwrap_or(&yaml);
-    // Syntax errors, and documents that are not a lesson mapping at all, are the only error.
+    let yaml = yaml.strip_prefix('\u{feff}').unwrap_or(yaml);
+    // Syntax errors, and documents that are not a lesson mapping at all, are the only error; except an
+    // unquoted `[...]` YAML cannot read (`index: [:]`): reported, then quoted, and the check reads on.
     let raw = match serde_yaml::from_str::<serde_yaml::Value>(yaml) {
         Ok(raw @ serde_yaml::Value::Mapping(_)) if flow_depth_guard(yaml).is_ok() => raw,
-        _ => return vec![first],
+        _ => {
+            let repaired = match &first {
+                LessonError::Syntax { line, .. } if repairs < tolerant::MAX_ERRORS => {
+                    tolerant::quote_bare_flow(yaml, *line)
+                }
+                _ => None,
+            };
+            let Some(repaired) = repaired else {
+                return vec![first];
+            };
+            let mut errors = vec![first];
+            for e in check_text(&source, &repaired, repairs + 1) {
+                if !errors.contains(&e) {
+                    errors.push(e);
+                }
+            }
+            tolerant::sort_located(&mut errors);
+            return errors;
+        }
     };
     if raw.get("steps").is_none() && raw.get("script").is_none() {
         return vec![first];

@@ -19,7 +19,7 @@ use super::validate::BrokenStep;
 use super::LessonError;
 
 /// Most structure errors reported for one lesson: each one costs another parse of the text.
-const MAX_ERRORS: usize = 50;
+pub(crate) const MAX_ERRORS: usize = 50;
 
 /// A part of the lesson that failed to parse and is skipped by the next parse.
 #[derive(Clone, PartialEq, Eq, Hash, Debug)]
@@ -82,6 +82,8 @@ pub(crate) fn parse(source: &str, yaml: &str, raw: &Value) -> Tolerant {
             }
         }
     };
+    let mut parts = parts;
+    recover_steps(&mut parts.steps, raw);
     let broken = broken_steps(&parts.steps, raw);
     let lesson = assemble(source, yaml, parts, &mut errors);
     errors.sort_by_key(location);
@@ -92,12 +94,48 @@ pub(crate) fn parse(source: &str, yaml: &str, raw: &Value) -> Tolerant {
     }
 }
 
+/// A step that failed only for keys its op does not take (already reported) is read without them, so the
+/// meaning of the rest of it, and of the steps after it (an `open` binds their variable), is checked too.
+fn recover_steps(steps: &mut [Option<Step>], raw: &Value) {
+    for (i, step) in steps.iter_mut().enumerate().filter(|(_, s)| s.is_none()) {
+        let Some(Value::Mapping(fields)) = raw.get("steps").and_then(|s| s.get(i)) else {
+            continue;
+        };
+        let Some(op) = fields
+            .get("op")
+            .and_then(|op| serde_yaml::from_value::<Op>(op.clone()).ok())
+        else {
+            continue;
+        };
+        let keys = super::validate::step_keys(op);
+        let known: Mapping = fields
+            .iter()
+            .filter(|(k, _)| k.as_str().is_some_and(|k| keys.contains(&k)))
+            .map(|(k, v)| (k.clone(), v.clone()))
+            .collect();
+        if known.len() < fields.len() {
+            *step = serde_yaml::from_value::<Step>(Value::Mapping(known)).ok();
+        }
+    }
+}
+
 /// The steps that did not parse; one that is (or may be) an `open` or `reopen` binds a variable the later
-/// steps depend on.
+/// steps depend on. An op name that is not one is taken for a misspelt binding op only when it is close to
+/// one (`opne`), so a wrong name such as `frobnicate` does not stop the checks of the steps after it.
 fn broken_steps(steps: &[Option<Step>], raw: &Value) -> Vec<BrokenStep> {
-    let op = |i: usize| {
-        let op = raw.get("steps")?.get(i)?.get("op")?.clone();
-        serde_yaml::from_value::<Op>(op).ok()
+    const BINDING: [&str; 4] = ["open", "reopen", "load", "open_memmap"];
+    let op_value = |i: usize| raw.get("steps")?.get(i)?.get("op").cloned();
+    let binds = |i: usize| match op_value(i) {
+        None => true,
+        Some(v) => match serde_yaml::from_value::<Op>(v.clone()) {
+            Ok(op) => matches!(op, Op::Open | Op::Reopen | Op::Load | Op::OpenMemmap),
+            Err(_) => match v.as_str() {
+                Some(name) => BINDING
+                    .iter()
+                    .any(|b| strsim::damerau_levenshtein(name, b) <= 2),
+                None => true,
+            },
+        },
     };
     steps
         .iter()
@@ -105,12 +143,68 @@ fn broken_steps(steps: &[Option<Step>], raw: &Value) -> Vec<BrokenStep> {
         .filter(|(_, s)| s.is_none())
         .map(|(index, _)| BrokenStep {
             index,
-            binds: !matches!(
-                op(index),
-                Some(op) if !matches!(op, Op::Open | Op::Reopen | Op::Load | Op::OpenMemmap)
-            ),
+            binds: binds(index),
         })
         .collect()
+}
+
+/// Errors with a line and column in the order of the text, the others after them in their order.
+pub(crate) fn sort_located(errors: &mut [LessonError]) {
+    errors.sort_by_key(location);
+}
+
+/// `yaml` with the unquoted `[...]` value on line `line` (1-based) put in double quotes, so that a parse can
+/// read past the syntax error it caused (`index: [:]` becomes `index: "[:]"`); None when that line holds no
+/// such value (`key: [...]`, brackets balanced, an optional `# comment` after it).
+pub(crate) fn quote_bare_flow(yaml: &str, line: usize) -> Option<String> {
+    let lines: Vec<&str> = yaml.split('\n').collect();
+    let text = lines.get(line.checked_sub(1)?)?;
+    let (body, eol) = match text.strip_suffix('\r') {
+        Some(b) => (b, "\r"),
+        None => (*text, ""),
+    };
+    let (key, rest) = body.split_once(": ")?;
+    let name = key.trim_start().trim_start_matches("- ").trim_start();
+    if name.is_empty()
+        || !name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
+    {
+        return None;
+    }
+    let value_start = rest.len() - rest.trim_start().len();
+    let value_and_comment = rest.trim();
+    // The value runs to its matching `]`; only a comment may follow it.
+    let mut depth = 0usize;
+    let mut end = None;
+    for (i, c) in value_and_comment.char_indices() {
+        match c {
+            '[' => depth += 1,
+            ']' => {
+                depth = depth.checked_sub(1)?;
+                if depth == 0 {
+                    end = Some(i + 1);
+                    break;
+                }
+            }
+            '"' | '\'' => return None,
+            _ => {}
+        }
+        if i == 0 && c != '[' {
+            return None;
+        }
+    }
+    let end = end?;
+    let (value, tail) = value_and_comment.split_at(end);
+    if !(tail.is_empty()
+        || tail.trim_start().starts_with('#') && tail.starts_with(char::is_whitespace))
+    {
+        return None;
+    }
+    let fixed = format!("{key}: {}\"{value}\"{tail}{eol}", &rest[..value_start]);
+    let mut out: Vec<String> = lines.iter().map(|l| l.to_string()).collect();
+    out[line - 1] = fixed;
+    Some(out.join("\n"))
 }
 
 /// Where a structure error is, for sorting them in the order of the text.
@@ -305,5 +399,35 @@ impl<'de, T: DeserializeOwned> Visitor<'de> for List<'_, T> {
         }
         *self.pass.failed.borrow_mut() = Some(Part::Key(self.key.to_string()));
         Ok(items)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::quote_bare_flow;
+
+    #[test]
+    fn an_unquoted_bracket_value_is_quoted_and_nothing_else() {
+        let yaml = "steps:\n  - op: assign\n    index: [:]   # all of it\n    value: 3\n";
+        assert_eq!(
+            quote_bare_flow(yaml, 3).as_deref(),
+            Some("steps:\n  - op: assign\n    index: \"[:]\"   # all of it\n    value: 3\n")
+        );
+        assert_eq!(
+            quote_bare_flow("  - index: [::2]\r\n", 1).as_deref(),
+            Some("  - index: \"[::2]\"\r\n")
+        );
+        for (text, line) in [
+            ("index: [1,\n 2]", 1),
+            ("index: '[:]'", 1),
+            ("index: [a]b", 1),
+            ("index: x[:]", 1),
+            ("a b: [:]", 1),
+            ("index: [:]", 2),
+            ("index: [:]", 0),
+            ("index: [\"x\"]", 1),
+        ] {
+            assert_eq!(quote_bare_flow(text, line), None, "{text}");
+        }
     }
 }

@@ -11,6 +11,7 @@ pub(crate) fn page_map_text(step: &StepRecord) -> Option<(String, Option<String>
     }
     let mut lines = Vec::new();
     let mut legend = None;
+    let mut carried = false;
     for (file, m) in &step.page_map {
         match m {
             Measured::Value(m) => {
@@ -23,8 +24,15 @@ pub(crate) fn page_map_text(step: &StepRecord) -> Option<(String, Option<String>
                         bytes_text(m.bytes_per_cell)
                     )
                 };
+                // A map carried from an earlier step says so: it was not measured at this one.
+                let when = if m.probed_at_step < step.step {
+                    carried = true;
+                    format!(" (as probed at step {}*)", m.probed_at_step)
+                } else {
+                    String::new()
+                };
                 lines.push(format!(
-                    "Page map of {file}: {} page{}, {scale}",
+                    "Page map of {file}{when}: {} page{}, {scale}",
                     m.total_pages,
                     if m.total_pages == 1 { "" } else { "s" }
                 ));
@@ -38,6 +46,9 @@ pub(crate) fn page_map_text(step: &StepRecord) -> Option<(String, Option<String>
                 lines.push(format!("Page map of {file}: {}", unavailable(why)))
             }
         }
+    }
+    if carried {
+        lines.push(format!("  * {}", crate::trace::CARRIED_RULE));
     }
     Some((lines.join("\n"), legend))
 }

@@ -45,6 +45,7 @@ pub(crate) fn page_state_beneath(
     path: &Path,
 ) -> Option<Measured<PageState>> {
     let name = std::ffi::CString::new(rel).ok()?;
+    super::work::count_look(path);
     // SAFETY: an all-zero stat is a valid value of this plain C struct; the kernel overwrites it.
     let mut st: libc::stat = unsafe { std::mem::zeroed() };
     // SAFETY: fstatat on a directory fd open for the call, a NUL-terminated name and a writable stat.

@@ -3,6 +3,7 @@
 //! measure (see `snapshot` and `quiet`).
 
 mod cachestat;
+mod dir_events;
 mod faults;
 mod fiemap;
 mod fileview;
@@ -16,6 +17,7 @@ mod proc_pid;
 mod ptes;
 mod quiet;
 mod readahead;
+mod reclaim;
 mod smaps;
 mod snapshot;
 mod system;
@@ -24,6 +26,7 @@ mod work;
 
 pub(crate) use cachestat::page_state_beneath;
 pub use cachestat::{page_state, page_state_range};
+pub use dir_events::{DirEvent, DirEvents, DISPLAY_READ_EVENTS, READ_ONLY_EVENTS};
 pub(crate) use faults::{faults_between, faults_now};
 pub use fiemap::{allocation, extents};
 pub(crate) use fileview::hex_dump_quiet;
@@ -34,7 +37,7 @@ pub(crate) use handles::release_file;
 pub use handles::release_files;
 pub(crate) use handles::{confine_to, pin_file};
 pub use mincore::resident_pages;
-pub use own_vma::own_mapping_state;
+pub use own_vma::{own_file_rss_kb, own_mapping_state};
 pub use pagemap::page_map;
 pub use pid_scan::{present_runs, scan_unsupported, PageRun, VmaQuery};
 pub use proc_pid::{
@@ -44,12 +47,13 @@ pub use proc_pid::{
 pub use ptes::{page_entry, PageEntry};
 pub use quiet::QuietFile;
 pub use readahead::{file_id, file_rss_kb, own_anon_kb, read_ahead};
+pub use reclaim::ReclaimCounter;
 pub use smaps::mapping_state;
 pub use snapshot::{snapshot, FileSnapshot};
 pub use system::{dirty_expire_centisecs, dirty_writeback_centisecs};
 pub(crate) use system::{kernel_release, page_size};
 pub use vmflags::vm_flags;
-pub use work::{probe_work, ProbeWork};
+pub use work::{looks_at, probe_work, ProbeWork};
 
 /// Filesystem facts for a path (statfs).
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -62,6 +62,49 @@ pub fn own_mapping_state_how(addr: usize, path: &Path) -> (Measured<MappingState
     }
 }
 
+/// Resident kB of every mapping of the file `(dev, ino)` in this process: PROCMAP_QUERY finds them (one ioctl
+/// per file-backed mapping), PAGEMAP_SCAN counts their present pages — smaps' `Rss` summed over those
+/// VMAs, without generating smaps for every mapping of the process. smaps where an ioctl is missing.
+pub fn own_file_rss_kb(id: (u64, u64)) -> Measured<u64> {
+    let fast = OWN.with(|own| {
+        let mut own = own.borrow_mut();
+        let own = own.get_or_insert_with(|| Own {
+            vmas: VmaQuery::open(std::process::id()),
+            pagemap: File::open("/proc/self/pagemap"),
+        });
+        let vmas = match own.vmas.of_inode(id) {
+            Ok(Some(v)) => v,
+            Ok(None) => return None,
+            Err(e) => {
+                return Some(Measured::unavailable(format!(
+                    "PROCMAP_QUERY on /proc/self/maps failed: {e}"
+                )))
+            }
+        };
+        let pagemap = own.pagemap.as_ref().ok()?;
+        let mut kb = 0;
+        for (start, end) in vmas {
+            match present_runs(pagemap, start, end) {
+                Ok(runs) => {
+                    kb += runs
+                        .iter()
+                        .filter(|r| r.present)
+                        .map(|r| ((r.end - r.start) / 1024) as u64)
+                        .sum::<u64>()
+                }
+                Err(e) if scan_unsupported(&e) => return None,
+                Err(e) => {
+                    return Some(Measured::unavailable(format!(
+                        "PAGEMAP_SCAN of /proc/self/pagemap failed: {e}"
+                    )))
+                }
+            }
+        }
+        Some(Measured::Value(kb))
+    });
+    fast.unwrap_or_else(|| super::readahead::file_rss_kb(id))
+}
+
 /// The one-VMA measurement, or None where it cannot give smaps' numbers (then smaps is read).
 fn one_vma(own: &mut Own, addr: usize, path: &Path) -> Option<Measured<MappingState>> {
     // Without PROCMAP_QUERY the lookup parses /proc/self/maps text: never a stale copy of it.
@@ -150,6 +193,44 @@ fn state(runs: &[PageRun], file_dirty_pages: u64) -> MappingState {
 mod tests {
     use super::*;
     use crate::probe::page_size;
+
+    /// Every mapping of one file (shared and private, two of them) summed through PROCMAP_QUERY +
+    /// PAGEMAP_SCAN is smaps' sum of their `Rss`; another file's mapping is not counted.
+    #[test]
+    fn file_rss_by_inode_is_smaps_rss_of_its_mappings() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let ps = page_size() as usize;
+        let (a, b) = (dir.path().join("a.dat"), dir.path().join("b.dat"));
+        std::fs::write(&a, vec![1u8; 8 * ps]).expect("write");
+        std::fs::write(&b, vec![1u8; 8 * ps]).expect("write");
+        let fa = std::fs::OpenOptions::new()
+            .read(true)
+            .write(true)
+            .open(&a)
+            .expect("open");
+        let fb = std::fs::File::open(&b).expect("open");
+        // SAFETY: private test files nobody else changes while mapped.
+        let mut shared = unsafe { memmap2::MmapMut::map_mut(&fa) }.expect("map");
+        // SAFETY: as above.
+        let mut private = unsafe { memmap2::MmapOptions::new().map_copy(&fa) }.expect("map");
+        // SAFETY: as above.
+        let other = unsafe { memmap2::Mmap::map(&fb) }.expect("map");
+        shared[0] = 2;
+        let _ = std::hint::black_box(shared[3 * ps]);
+        private[5 * ps] = 3;
+        let _ = std::hint::black_box(other[0]);
+        let id = super::super::file_id(&a).expect("stat");
+        let smaps = super::super::readahead::file_rss_kb(id);
+        let fast = own_file_rss_kb(id);
+        let smaps_after = super::super::readahead::file_rss_kb(id);
+        assert_eq!(smaps, smaps_after, "the mappings moved during the test");
+        assert_eq!(fast, smaps, "PROCMAP_QUERY + PAGEMAP_SCAN vs smaps");
+        assert!(
+            fast.value().is_some_and(|&kb| kb >= 3 * ps as u64 / 1024),
+            "{fast:?}"
+        );
+        drop((shared, private, other));
+    }
 
     /// The one-VMA numbers are smaps' numbers: untouched, after stores and a read, after msync, after a
     /// store again, and for a private mapping with a copy and a read page. On tmpfs the smaps path is

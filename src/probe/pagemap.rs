@@ -74,6 +74,7 @@ pub(crate) fn build(
             total_pages,
             legend: PAGE_MAP_LEGEND.to_string(),
             holes_unknown,
+            probed_at_step: 0,
         },
         sum,
     ))

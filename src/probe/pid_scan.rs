@@ -137,8 +137,38 @@ impl VmaQuery {
         Ok(self.text.get_or_insert_with(Vec::new))
     }
 
-    /// One PROCMAP_QUERY: the VMA covering `addr` (or the next one, with COVERING_OR_NEXT).
-    fn query(&mut self, addr: usize, flags: u64) -> io::Result<Option<ProcMapping>> {
+    /// Every file-backed VMA mapping the file `(dev, ino)`, as (start, end), found by PROCMAP_QUERY (one
+    /// ioctl per file-backed VMA; no page table is walked); None where the kernel has no PROCMAP_QUERY.
+    pub fn of_inode(&mut self, (dev, ino): (u64, u64)) -> io::Result<Option<Vec<(usize, usize)>>> {
+        if !self.ioctl {
+            return Ok(None);
+        }
+        let flags = procmap_query_flags::PROCMAP_QUERY_COVERING_OR_NEXT_VMA as u64
+            | procmap_query_flags::PROCMAP_QUERY_FILE_BACKED_VMA as u64;
+        let mut out = Vec::new();
+        let mut addr = 0usize;
+        loop {
+            match self.query_raw(addr, flags) {
+                Ok(Some(q)) => {
+                    addr = q.vma_end as usize;
+                    let same_dev = u64::from(q.dev_major) == u64::from(libc::major(dev))
+                        && u64::from(q.dev_minor) == u64::from(libc::minor(dev));
+                    if same_dev && q.inode == ino {
+                        out.push((q.vma_start as usize, q.vma_end as usize));
+                    }
+                }
+                Ok(None) => return Ok(Some(out)),
+                Err(e) if no_ioctl(&e) && out.is_empty() => {
+                    self.ioctl = false;
+                    return Ok(None);
+                }
+                Err(e) => return Err(e),
+            }
+        }
+    }
+
+    /// One PROCMAP_QUERY, the kernel's answer as it is (name copied into `self.name`).
+    fn query_raw(&mut self, addr: usize, flags: u64) -> io::Result<Option<procmap_query>> {
         let f = self
             .maps
             .as_ref()
@@ -160,6 +190,14 @@ impl VmaQuery {
                 _ => Err(e),
             };
         }
+        Ok(Some(q))
+    }
+
+    /// One PROCMAP_QUERY: the VMA covering `addr` (or the next one, with COVERING_OR_NEXT).
+    fn query(&mut self, addr: usize, flags: u64) -> io::Result<Option<ProcMapping>> {
+        let Some(q) = self.query_raw(addr, flags)? else {
+            return Ok(None);
+        };
         let name = &self.name[..(q.vma_name_size as usize)
             .saturating_sub(1)
             .min(self.name.len())];

@@ -33,6 +33,9 @@ pub struct QuietFile {
     cached: RefCell<HashMap<u64, bool>>,
     /// Page index -> its bytes, read with O_DIRECT (clipped at EOF).
     direct_pages: RefCell<HashMap<u64, Arc<Vec<u8>>>>,
+    /// Page index -> its bytes, read through the page cache where the page was cached (clipped at EOF): the
+    /// elements a view shows from one page cost one pread, not one each.
+    buffered_pages: RefCell<HashMap<u64, Arc<Vec<u8>>>>,
     /// Pages that were not cached and had to be read through the page cache (no O_DIRECT here).
     footprint: Cell<u64>,
     /// Why the footprint is not zero, or why cachedness could not be told.
@@ -49,6 +52,7 @@ impl QuietFile {
             page: page_size().max(1),
             cached: RefCell::new(HashMap::new()),
             direct_pages: RefCell::new(HashMap::new()),
+            buffered_pages: RefCell::new(HashMap::new()),
             footprint: Cell::new(0),
             why: RefCell::new(None),
         })
@@ -78,17 +82,19 @@ impl QuietFile {
             let index = pos / self.page;
             let page_end = (index + 1) * self.page;
             let want = (end.min(page_end) - pos) as usize;
+            let from = (pos - index * self.page) as usize;
             let got = if self.is_cached(index) {
-                self.buffered(pos, want)?
+                let bytes = self.buffered_page(index)?;
+                bytes
+                    .get(from..(from + want).min(bytes.len()))
+                    .unwrap_or_default()
+                    .to_vec()
             } else {
                 match self.direct_page(index) {
-                    Ok(bytes) => {
-                        let from = (pos - index * self.page) as usize;
-                        bytes
-                            .get(from..(from + want).min(bytes.len()))
-                            .unwrap_or_default()
-                            .to_vec()
-                    }
+                    Ok(bytes) => bytes
+                        .get(from..(from + want).min(bytes.len()))
+                        .unwrap_or_default()
+                        .to_vec(),
                     Err(e) => {
                         self.note(format!(
                             "O_DIRECT read of {} refused ({e}); pages read through the page cache instead",
@@ -140,6 +146,20 @@ impl QuietFile {
     /// pread through the page cache until `len` bytes or EOF.
     fn buffered(&self, offset: u64, len: usize) -> io::Result<Vec<u8>> {
         read_full(&self.file, offset, len)
+    }
+
+    /// The whole cached page `index`, read through the page cache once per reader.
+    fn buffered_page(&self, index: u64) -> io::Result<Arc<Vec<u8>>> {
+        if let Some(p) = self.buffered_pages.borrow().get(&index) {
+            return Ok(p.clone());
+        }
+        let bytes = Arc::new(self.buffered(index * self.page, self.page as usize)?);
+        let mut kept = self.buffered_pages.borrow_mut();
+        if kept.len() >= KEPT_PAGES {
+            kept.clear();
+        }
+        kept.insert(index, bytes.clone());
+        Ok(bytes)
     }
 
     /// The whole page `index` read with O_DIRECT into a page-aligned buffer.

@@ -25,6 +25,7 @@ pub struct FileSnapshot {
 
 /// Take the snapshot of the file at `path`: one FIEMAP walk and one cachestat per page-map cell; reads no data.
 pub fn snapshot(path: &Path) -> FileSnapshot {
+    super::work::count_look(path);
     // One open and one fstat for every cell's cachestat (not one lstat + fstat per cell).
     let opened = handle(path).and_then(|h| h.file.metadata().map(|m| (h, m.len())));
     let (h, size) = match opened {

@@ -45,3 +45,28 @@ pub(crate) fn count_cachestat() {
         w.set(v);
     });
 }
+
+thread_local! {
+    // Per file: how many times the probes asked the kernel about its page cache (a look or a snapshot).
+    static LOOKS: std::cell::RefCell<std::collections::HashMap<std::path::PathBuf, u64>> =
+        std::cell::RefCell::new(std::collections::HashMap::new());
+}
+
+/// How many times this thread's probes asked the kernel about the page cache of `path` (tests count
+/// which files a step probed, not how long it took).
+pub fn looks_at(path: &std::path::Path) -> u64 {
+    LOOKS.with(|l| l.borrow().get(path).copied().unwrap_or(0))
+}
+
+/// Count one look at `path` (a whole-file cachestat or a snapshot).
+pub(crate) fn count_look(path: &std::path::Path) {
+    LOOKS.with(|l| {
+        let mut map = l.borrow_mut();
+        match map.get_mut(path) {
+            Some(n) => *n += 1,
+            None => {
+                map.insert(path.to_path_buf(), 1);
+            }
+        }
+    });
+}

@@ -1,7 +1,10 @@
 //! Runs a lesson: performs each step with the engine, probes the system around it, and records the trace.
 
+#[cfg(test)]
+mod carry_tests;
 mod disk;
 mod environment;
+mod freshness;
 mod observe;
 mod readers;
 pub(crate) mod script;
@@ -60,6 +63,11 @@ pub struct Runner<'a> {
     dirty_since: BTreeMap<String, (usize, std::time::Instant)>,
     /// False when `MEMMAP_TUTOR_NO_PROBES` is set (benchmarks measure the tracer's overhead).
     probes: bool,
+    /// What tells which untouched files the kernel or another process may have changed.
+    freshness: freshness::Freshness,
+    /// Files bound, and files no longer bound, since the last look.
+    bound_new: Vec<String>,
+    unbound: Vec<String>,
     /// True when `MEMMAP_TUTOR_OBSERVE_ALL` is set: every step observes every variable again (the test that
     /// sharing unchanged records changes nothing compares the two).
     observe_all: bool,
@@ -83,6 +91,9 @@ impl<'a> Runner<'a> {
             last_seen: BTreeMap::new(),
             shown: shown::Shown::default(),
             dirty_since: BTreeMap::new(),
+            freshness: freshness::Freshness::default(),
+            bound_new: Vec::new(),
+            unbound: Vec::new(),
             probes: std::env::var_os(NO_PROBES_ENV).is_none_or(|v| v.is_empty() || v == "0"),
             observe_all: std::env::var_os(OBSERVE_ALL_ENV)
                 .is_some_and(|v| !v.is_empty() && v != "0"),
@@ -148,14 +159,30 @@ impl<'a> Runner<'a> {
             self.bind(&v, previous.as_deref());
         }
         // What the step can have changed: only that is observed again (the rest is shared).
-        let touched = if self.next == 1 || self.observe_all {
-            shown::Touched::everything()
+        let (mut touched, mut all_because) = if self.next == 1 {
+            (
+                shown::Touched::everything(),
+                Some("the first step".to_string()),
+            )
+        } else if self.observe_all {
+            let why = format!("{OBSERVE_ALL_ENV} is set");
+            (shown::Touched::everything(), Some(why))
         } else {
-            shown::Touched::by(&step.action, &var, file.as_deref(), self.engine.workdir())
+            let t = shown::Touched::by(&step.action, &var, file.as_deref(), self.engine.workdir());
+            let why = t
+                .is_everything()
+                .then(|| "the step's op may change any file".to_string());
+            (t, why)
         };
+        if self.probes {
+            // What some other process, reclaim or drop_caches can have changed since the last look.
+            let since = self.freshness.since_last_look();
+            touched.add_names(&since.names, self.engine.workdir());
+            all_because = all_because.or(since.all_because);
+        }
 
         // 1. One snapshot of every kernel probe, before anything is read for display.
-        let looked = self.look(&file, &touched);
+        let looked = self.look(step.number, &file, &touched, all_because);
         let snaps = &looked.snaps;
         self.track_dirty_age(
             step,
@@ -163,6 +190,7 @@ impl<'a> Runner<'a> {
             run.started,
             run.performed,
             &mut run.outcome.report,
+            &looked.probed,
         );
         let mapping = if self.probes {
             observe::mapping(&self.engine, &var)
@@ -180,6 +208,11 @@ impl<'a> Runner<'a> {
 
         // 3. Check that the display reads left nothing behind; record what they did separately.
         let observer = self.footprint(snaps, &var, &mapping, &readers);
+        if self.probes {
+            // The events of the display reads are set aside; any other process's are kept for the next look.
+            self.freshness
+                .after_display(self.engine.workdir(), &readers.paths());
+        }
         // One map per file (several variables may map the same file), taken again where it changed.
         let page_map = self.shown.page_map.clone();
         let probe_ms = run.probe_started.elapsed().as_secs_f64() * 1e3;
@@ -211,6 +244,7 @@ impl<'a> Runner<'a> {
             note: step.note.clone(),
             report: run.outcome.report,
             page_map,
+            probed: looked.summary,
             observer,
             elapsed_ms: run.elapsed_ms,
             probe_ms,
@@ -277,13 +311,32 @@ impl<'a> Runner<'a> {
         }
     }
 
-    /// The kernel's look at every mapped file and the step's `file`, taken again where `touched` says.
-    fn look(&mut self, file: &Option<String>, touched: &shown::Touched) -> shown::Looked {
+    /// The kernel's look at the mapped files and the step's `file` that can have changed (see `shown`).
+    fn look(
+        &mut self,
+        step: usize,
+        file: &Option<String>,
+        touched: &shown::Touched,
+        all_because: Option<String>,
+    ) -> shown::Looked {
+        let bound_new = std::mem::take(&mut self.bound_new);
+        let unbound = std::mem::take(&mut self.unbound);
         if !self.probes {
             return shown::Looked::default();
         }
+        let at = shown::LookAt {
+            bound: &self.bound,
+            file: file.as_deref(),
+            bound_new: &bound_new,
+            unbound: &unbound,
+            touched,
+            all_because,
+            step,
+        };
+        let workdir = self.engine.workdir().to_path_buf();
+        let freshness = &mut self.freshness;
         self.shown
-            .look(&self.engine, &self.bound, file.as_deref(), touched)
+            .look(&self.engine, at, &mut |rel| freshness.watch(&workdir, rel))
     }
 
     /// The step's file after the step: from this step's snapshot where there is one.
@@ -380,6 +433,7 @@ impl<'a> Runner<'a> {
         started: std::time::Instant,
         performed: std::time::Instant,
         report: &mut crate::trace::OpReport,
+        probed: &[(String, Measured<crate::trace::PageState>)],
     ) {
         if let (Action::WaitWriteback { .. }, Some(f)) = (&step.action, file) {
             if let Some(&(n, since)) = self.dirty_since.get(f) {
@@ -387,7 +441,8 @@ impl<'a> Runner<'a> {
                 report.dirtied_at_step = Some(n);
             }
         }
-        for (rel, pages) in &self.shown.counts {
+        // Only the files probed at this step can have changed (a carried file is clean).
+        for (rel, pages) in probed {
             match pages.value() {
                 // Only a file newly dirty is inserted (no String copy per dirty file per step).
                 Some(p) if p.dirty + p.writeback > 0 && !self.dirty_since.contains_key(rel) => {
@@ -448,7 +503,11 @@ impl<'a> Runner<'a> {
     fn bind(&mut self, var: &str, file: Option<&str>) -> Option<String> {
         let previous = match file {
             Some(f) => {
-                *self.bound.entry(f.to_string()).or_default() += 1;
+                let n = self.bound.entry(f.to_string()).or_default();
+                if *n == 0 {
+                    self.bound_new.push(f.to_string());
+                }
+                *n += 1;
                 self.files.insert(var.to_string(), f.to_string())
             }
             None => self.files.remove(var),
@@ -458,6 +517,7 @@ impl<'a> Runner<'a> {
                 *n -= 1;
                 if *n == 0 {
                     self.bound.remove(p);
+                    self.unbound.push(p.clone());
                 }
             }
         }

@@ -32,6 +32,11 @@ impl Readers {
         Ok(f)
     }
 
+    /// The files these readers opened (their inotify events are the tutor's own).
+    pub fn paths(&self) -> Vec<PathBuf> {
+        self.files.borrow().keys().cloned().collect()
+    }
+
     /// Forget this step's readers and what they noted (the next step reads afresh).
     pub fn clear(&self) {
         self.files.borrow_mut().clear();

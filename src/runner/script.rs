@@ -348,7 +348,7 @@ impl Stepper {
         let text = self.line_text(p.line);
         let var = self.choose_var(&text, p.metas);
         let target = resolved.iter().find(|r| r.meta.name == var);
-        let (page_map, snaps) = self.snapshots();
+        let (page_map, snaps) = self.snapshots(number);
         let mapping = self.mapping_memory(target);
         let observed = self.observed_op(p.events, &gone);
         let truncates = matches!(observed, Some((Op::Open, _)))
@@ -389,6 +389,11 @@ impl Stepper {
             watches,
             note: printed_note(p.printed),
             report: OpReport::default(),
+            probed: crate::trace::Probed {
+                all_because: Some("a traced script probes every file at every step".to_string()),
+                files: page_map.len(),
+                carried: 0,
+            },
             page_map: page_map.into(),
             observer,
             elapsed_ms,
@@ -482,6 +487,7 @@ impl Stepper {
     /// One snapshot per existing file (page map, counts and FIEMAP agree by construction).
     fn snapshots(
         &self,
+        number: usize,
     ) -> (
         BTreeMap<String, Measured<PageMap>>,
         BTreeMap<PathBuf, probe::FileSnapshot>,
@@ -492,7 +498,10 @@ impl Stepper {
             if !p.exists() {
                 continue;
             }
-            let snap = probe::snapshot(p);
+            let mut snap = probe::snapshot(p);
+            if let crate::trace::Measured::Value(m) = &mut snap.page_map {
+                m.probed_at_step = number;
+            }
             page_map.insert(self.name(p), snap.page_map.clone());
             snaps.insert(p.clone(), snap);
         }

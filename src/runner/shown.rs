@@ -2,8 +2,9 @@
 //!
 //! A step changes the data of the files it acts on, so every variable mapping one of them (by name or, for
 //! a hard link, by inode) is read again; any other variable's record is shared with the step before. The
-//! kernel can change a file's page cache on its own (writeback, eviction), so every file is asked one
-//! whole-file cachestat per step and its page map is taken again when the counts moved.
+//! kernel can change a file's page cache on its own: a file with dirty or writeback pages is asked again at
+//! every step, and every file when reclaim or another process may have acted (`freshness`); any other page
+//! map is carried from the step that last probed it, and says so (`PageMap::probed_at_step`).
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
@@ -12,7 +13,7 @@ use crate::confine::normal_name;
 use crate::engine::Engine;
 use crate::lesson::Action;
 use crate::probe;
-use crate::trace::{ArrayState, FileState, Measured, PageMap, PageState, Records};
+use crate::trace::{ArrayState, FileState, Measured, PageMap, PageState, Probed, Records};
 
 use super::observe;
 
@@ -89,6 +90,16 @@ impl Touched {
         }
     }
 
+    /// Add files some process acted on (names beneath `workdir`): they count as touched by the step.
+    pub(super) fn add_names(&mut self, names: &[String], workdir: &Path) {
+        for n in names {
+            if let Some(i) = inode(&workdir.join(n)) {
+                self.inodes.insert(i);
+            }
+            self.names.insert(norm(n));
+        }
+    }
+
     /// Everything: the first step, or a step whose op is not known here.
     pub(super) fn everything() -> Touched {
         Touched {
@@ -97,6 +108,11 @@ impl Touched {
             inodes: BTreeSet::new(),
             vars: BTreeSet::new(),
         }
+    }
+
+    /// Whether the step may have changed anything (an op not listed in [`Touched::by`]).
+    pub(super) fn is_everything(&self) -> bool {
+        self.all
     }
 
     fn file(&self, name: &str, ino: Option<Inode>) -> bool {
@@ -110,10 +126,18 @@ pub(super) struct Shown {
     pub arrays: Records<ArrayState>,
     pub files: Records<FileState>,
     pub page_map: Records<Measured<PageMap>>,
-    /// Per file (as the lesson spells it): the whole-file counts of the last step's look.
+    /// Per file (as the lesson spells it): the whole-file counts of its last look.
     pub counts: BTreeMap<String, Measured<PageState>>,
     /// Per file: what it was like when its snapshot was last taken.
     looked: BTreeMap<String, Seen>,
+    /// Files to probe at every step: their last look found dirty or writeback pages (writeback moves on its
+    /// own), or could not measure them.
+    unsettled: BTreeSet<String>,
+    /// Files looked at, by normal name and by inode (to find the files a step touched).
+    rel_by_norm: BTreeMap<String, BTreeSet<String>>,
+    rel_by_ino: BTreeMap<Inode, BTreeSet<String>>,
+    /// The step's own unmapped file at the last look (its counts go when the next step names another).
+    extra_prev: Option<String>,
     /// Per variable: the file it shows (normal name) and that file's inode.
     var_file: BTreeMap<String, (String, Option<Inode>)>,
     /// Variables by the file they show.
@@ -128,48 +152,73 @@ struct Seen {
     norm: String,
 }
 
-/// The snapshots one step's look took again (the counts of every file are in [`Shown::counts`]).
+/// The snapshots one step's look took again, and the counts of every file it asked about.
 #[derive(Default)]
 pub(super) struct Looked {
     pub snaps: BTreeMap<String, probe::FileSnapshot>,
+    /// Every file probed at this step with its counts (the others are carried).
+    pub probed: Vec<(String, Measured<PageState>)>,
+    /// What the step's record says about it.
+    pub summary: Probed,
+}
+
+/// What one step's look is about.
+pub(super) struct LookAt<'a> {
+    /// The files some variable maps (the page maps shown), with how many variables map each.
+    pub bound: &'a BTreeMap<String, usize>,
+    /// The step's own file (mapped or not).
+    pub file: Option<&'a str>,
+    /// Files bound since the last look, and files no longer bound.
+    pub bound_new: &'a [String],
+    pub unbound: &'a [String],
+    pub touched: &'a Touched,
+    /// Why every file must be probed, if so (see `freshness`).
+    pub all_because: Option<String>,
+    pub step: usize,
 }
 
 impl Shown {
-    /// Ask the kernel about every file some variable maps (`bound`, the page maps shown) and the step's
-    /// own file `extra`, before any display read: a file the step touched, or whose counts moved since the
-    /// last look (the kernel's own writeback or eviction), gets a new snapshot; the others keep theirs.
-    ///
-    /// Every file is asked at every step (the kernel may change any of them), so the per-file cost is kept
-    /// to one fstatat beneath the work directory and one cachestat (see `probe::page_state_beneath`).
+    /// Ask the kernel, before any display read, about every file whose page cache can have changed since its
+    /// last look: the files the step touched (or some process acted on), the files last seen dirty or in
+    /// writeback, new files — or every file, when `all_because` says why. A file whose counts moved or that
+    /// was touched gets a new snapshot. Every other page map is carried: it keeps the step it was probed at.
     pub(super) fn look(
         &mut self,
         engine: &Engine,
-        bound: &BTreeMap<String, usize>,
-        extra: Option<&str>,
-        touched: &Touched,
+        at: LookAt<'_>,
+        watch: &mut dyn FnMut(&str),
     ) -> Looked {
         let mut out = Looked::default();
         let workdir = engine.workdir();
-        let extra = extra.filter(|e| !bound.contains_key(*e));
-        // Files looked at now, and those of them with a page map: more entries than that are stale.
-        let (mut present, mut mapped) = (0, 0);
-        for rel in bound.keys().map(String::as_str).chain(extra) {
+        let bound = at.bound;
+        let extra = at.file.filter(|e| !bound.contains_key(*e));
+        for rel in at.unbound.iter().chain(&self.extra_prev.take()) {
+            if !bound.contains_key(rel) && Some(rel.as_str()) != extra {
+                self.forget(rel);
+            }
+        }
+        self.extra_prev = extra.map(str::to_string);
+        let candidates = self.candidates(&at, extra);
+        let mut mapped = 0;
+        for rel in &candidates {
             let path = workdir.join(rel);
+            if !self.looked.contains_key(rel) {
+                // Watched before the first probe: nothing between the two can go unseen.
+                watch(rel);
+            }
             // Counts first: a change between them and the snapshot makes the next step look again.
             let counts = match engine.workdir_fd() {
                 Some(dir) => probe::page_state_beneath(dir, rel, &path),
                 None => path.exists().then(|| probe::page_state(&path)),
             };
             let Some(counts) = counts else {
-                self.looked.remove(rel);
-                self.counts.remove(rel);
-                self.page_map.remove(rel);
+                self.forget(rel);
                 continue;
             };
-            let is_bound = bound.contains_key(rel);
+            let is_bound = bound.contains_key(rel.as_str());
             let fresh = match self.looked.get(rel) {
                 Some(seen) => {
-                    touched.file(&seen.norm, seen.ino)
+                    at.touched.file(&seen.norm, seen.ino)
                         || counts.value().is_none()
                         || seen.counts != counts
                         || (is_bound && !self.page_map.contains_key(rel))
@@ -177,53 +226,116 @@ impl Shown {
                 None => true,
             };
             let now = if fresh {
-                let snap = probe::snapshot(&path);
+                let mut snap = probe::snapshot(&path);
+                if let Measured::Value(m) = &mut snap.page_map {
+                    m.probed_at_step = at.step;
+                }
                 if is_bound {
                     self.page_map.insert(rel, snap.page_map.clone());
                 }
-                let seen = Seen {
-                    counts,
-                    ino: inode(&path),
-                    norm: norm(rel),
-                };
-                self.looked.insert(rel.to_string(), seen);
+                self.remember(rel, counts, inode(&path));
                 let pages = snap.pages.clone();
                 out.snaps.insert(rel.to_string(), snap);
                 pages
             } else {
+                // Asked again and unchanged: the map stands, probed at this step.
+                if let Some(Measured::Value(m)) = self.page_map.get(rel).filter(|_| is_bound) {
+                    let mut m = m.clone();
+                    m.probed_at_step = at.step;
+                    self.page_map.insert(rel, Measured::Value(m));
+                }
                 counts
             };
+            let settled = now.value().is_some_and(|p| p.dirty + p.writeback == 0)
+                && (!is_bound || self.page_map.get(rel).is_some_and(|m| m.value().is_some()));
+            if settled {
+                self.unsettled.remove(rel);
+            } else {
+                self.unsettled.insert(rel.clone());
+            }
             match self.counts.get_mut(rel) {
-                Some(slot) => *slot = now,
+                Some(slot) => *slot = now.clone(),
                 None => {
-                    self.counts.insert(rel.to_string(), now);
+                    self.counts.insert(rel.to_string(), now.clone());
                 }
             }
-            present += 1;
             if !is_bound {
                 self.page_map.remove(rel);
             } else if self.page_map.contains_key(rel) {
                 mapped += 1;
             }
+            out.probed.push((rel.clone(), now));
         }
-        // A file neither mapped nor the step's own is not looked at again: its counts go.
-        if self.counts.len() > present {
-            self.counts
-                .retain(|k, _| bound.contains_key(k) || Some(k.as_str()) == extra);
-        }
-        // A file no variable maps any more (its variable was opened on another file) leaves the page maps.
-        if self.page_map.len() > mapped {
-            let stale: Vec<String> = self
-                .page_map
+        out.summary = Probed {
+            all_because: at.all_because,
+            files: out.probed.len(),
+            carried: self.page_map.len().saturating_sub(mapped),
+        };
+        out
+    }
+
+    /// The files this look must ask about (see [`Shown::look`]).
+    fn candidates(&self, at: &LookAt<'_>, extra: Option<&str>) -> BTreeSet<String> {
+        let bound = at.bound;
+        if at.all_because.is_some() || at.touched.all {
+            return bound
                 .keys()
-                .filter(|k| !bound.contains_key(*k))
+                .map(String::as_str)
+                .chain(extra)
                 .map(str::to_string)
                 .collect();
-            for k in stale {
-                self.page_map.remove(&k);
+        }
+        let mut out: BTreeSet<String> = at.file.into_iter().map(str::to_string).collect();
+        out.extend(at.bound_new.iter().cloned());
+        out.extend(self.unsettled.iter().cloned());
+        for n in &at.touched.names {
+            if bound.contains_key(n) {
+                out.insert(n.clone());
+            }
+            out.extend(self.rel_by_norm.get(n).into_iter().flatten().cloned());
+        }
+        for i in &at.touched.inodes {
+            out.extend(self.rel_by_ino.get(i).into_iter().flatten().cloned());
+        }
+        out.retain(|r| bound.contains_key(r) || Some(r.as_str()) == extra);
+        out
+    }
+
+    /// Keep what file `rel` was like at its snapshot, findable by normal name and inode.
+    fn remember(&mut self, rel: &str, counts: Measured<PageState>, ino: Option<Inode>) {
+        self.unindex_file(rel);
+        let norm = norm(rel);
+        self.rel_by_norm
+            .entry(norm.clone())
+            .or_default()
+            .insert(rel.to_string());
+        if let Some(i) = ino {
+            self.rel_by_ino
+                .entry(i)
+                .or_default()
+                .insert(rel.to_string());
+        }
+        self.looked
+            .insert(rel.to_string(), Seen { counts, ino, norm });
+    }
+
+    fn unindex_file(&mut self, rel: &str) {
+        if let Some(seen) = self.looked.remove(rel) {
+            if let Some(set) = self.rel_by_norm.get_mut(&seen.norm) {
+                set.remove(rel);
+            }
+            if let Some(set) = seen.ino.and_then(|i| self.rel_by_ino.get_mut(&i)) {
+                set.remove(rel);
             }
         }
-        out
+    }
+
+    /// Forget a file that is gone or no longer shown.
+    fn forget(&mut self, rel: &str) {
+        self.unindex_file(rel);
+        self.counts.remove(rel);
+        self.unsettled.remove(rel);
+        self.page_map.remove(rel);
     }
 
     /// The variables whose records the step can have changed (those to read again).

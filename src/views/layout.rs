@@ -91,31 +91,43 @@ pub fn wrap_words(text: &str, width: usize) -> Vec<String> {
 /// [`wrap_words`], optionally letting short array rows break between elements too (for narrow
 /// tables, where whole rows would not fit).
 pub fn wrap_words_rows(text: &str, width: usize, keep_rows: bool) -> Vec<String> {
-    let marked = mark_breaks(text, keep_rows);
     let mut lines = Vec::new();
-    for para in marked.split('\n') {
-        if para.trim().is_empty() {
-            lines.push(String::new());
-            continue;
+    for para in text.split('\n') {
+        let mut wrapped = wrap_paragraph(para, width, keep_rows);
+        // An array row kept whole that is wider than the width breaks between its elements after all.
+        if keep_rows && wrapped.iter().any(|l| self::width(l) > width) {
+            wrapped = wrap_paragraph(para, width, false);
         }
-        for line in textwrap::wrap(para, options(width)) {
-            let line = line
-                .replace(CALL_BREAK, "")
-                .replace(JOIN, " ")
-                .replace(HYPHEN, "-")
-                .replace(SLASH, "/");
-            lines.push(line.trim_end().to_string());
-        }
+        lines.extend(wrapped);
     }
     lines
+}
+
+/// One paragraph (no line break) wrapped, see [`wrap_words_rows`].
+fn wrap_paragraph(para: &str, width: usize, keep_rows: bool) -> Vec<String> {
+    if para.trim().is_empty() {
+        return vec![String::new()];
+    }
+    let para = mark_breaks(para, keep_rows);
+    textwrap::wrap(&para, options(width))
+        .iter()
+        .map(|line| {
+            line.replace(CALL_BREAK, "")
+                .replace(JOIN, " ")
+                .replace(HYPHEN, "-")
+                .replace(SLASH, "/")
+                .trim_end()
+                .to_string()
+        })
+        .collect()
 }
 
 /// The narrowest width `text` wraps to without splitting anything: its widest unbreakable piece
 /// (short array rows counted whole or not).
 pub fn min_width_rows(text: &str, keep_rows: bool) -> usize {
-    wrap_words_rows(text, 1, keep_rows)
-        .iter()
-        .map(|l| width(l))
+    text.split('\n')
+        .flat_map(|para| wrap_paragraph(para, 1, keep_rows))
+        .map(|l| width(&l))
         .max()
         .unwrap_or(0)
 }
@@ -214,23 +226,78 @@ fn elide(node: &Node, edge: usize) -> String {
 }
 
 /// An array printed on one line, summarised like NumPy summarises (`edgeitems` first and last items
-/// of each axis around `...`) with fewer and fewer edge items until it fits `budget` columns. Text that
-/// is not an array, or fits already, is returned as it is.
+/// of each axis around `...`) with fewer and fewer edge items until it fits `budget` columns. The arrays
+/// may be embedded in other text (`arr[2, 5] = 2053.0; arr = [[...]]`, `Closed (held [...])`): each is
+/// summarised with the same edge items until the arrays alone fit. Text without an array, or that fits
+/// already, is returned as it is.
 pub fn summarise_array(text: &str, budget: usize) -> String {
     if width(text) <= budget || text.contains('\n') {
         return text.to_string();
     }
-    let Some(tree) = parse_array(text) else {
+    // The text between arrays, and the arrays.
+    let mut pieces: Vec<Result<&str, Node>> = Vec::new();
+    let mut rest = text;
+    while let Some((start, end)) = next_array_span(rest) {
+        match parse_array(&rest[start..end]) {
+            Some(tree) => {
+                pieces.push(Ok(&rest[..start]));
+                pieces.push(Err(tree));
+            }
+            None => pieces.push(Ok(&rest[..end])),
+        }
+        rest = &rest[end..];
+    }
+    pieces.push(Ok(rest));
+    if !pieces.iter().any(|p| p.is_err()) {
         return text.to_string();
-    };
+    }
+    // The arrays alone must fit the budget: an array is shown the same in `Closed (held …)` as on its own.
     let mut best = text.to_string();
     for edge in (1..=3).rev() {
-        best = elide(&tree, edge);
-        if width(&best) <= budget {
+        let arrays: Vec<String> = pieces
+            .iter()
+            .filter_map(|p| p.as_ref().err().map(|tree| elide(tree, edge)))
+            .collect();
+        let mut arrays_iter = arrays.iter();
+        best = pieces
+            .iter()
+            .map(|p| match p {
+                Ok(s) => s.to_string(),
+                Err(_) => arrays_iter.next().cloned().unwrap_or_default(),
+            })
+            .collect();
+        if arrays.iter().map(|a| width(a)).sum::<usize>() <= budget {
             break;
         }
     }
     best
+}
+
+/// The byte range of the next bracketed span in `s` that can be an array's `str()`: a `[` that does
+/// not follow a name or a closing bracket (so `arr[2, 5]`, an index, is not one), to its matching `]`.
+fn next_array_span(s: &str) -> Option<(usize, usize)> {
+    let mut prev: Option<char> = None;
+    for (i, c) in s.char_indices() {
+        let opens = c == '[' && !prev.is_some_and(|p| p.is_alphanumeric() || "_])'\"".contains(p));
+        if opens {
+            let mut depth = 0usize;
+            for (j, d) in s[i..].char_indices() {
+                match d {
+                    '[' => depth += 1,
+                    ']' => {
+                        depth -= 1;
+                        if depth == 0 {
+                            return Some((i, i + j + 1));
+                        }
+                    }
+                    _ => {}
+                }
+            }
+            return None;
+        }
+        prev = Some(c);
+    }
+    None
 }
 
 /// Column widths for a table of `headers` and `rows` in `total` columns, where each column costs
@@ -343,6 +410,22 @@ mod tests {
         assert_eq!(summarise_array(small, 100), small);
         assert_eq!(summarise_array(small, 20), "[[0. ... 2.] ... [6. ... 8.]]");
         assert_eq!(summarise_array("(not read) x y z", 3), "(not read) x y z");
+        // Arrays inside other text are summarised too; an index is not an array.
+        assert_eq!(
+            summarise_array(&format!("arr[2, 5] = 2053.0; arr = {big}"), 40),
+            "arr[2, 5] = 2053.0; arr = [[0. ... 9.] ... [90. ... 99.]]"
+        );
+        assert_eq!(
+            summarise_array(&format!("Closed (held {big})"), 40),
+            "Closed (held [[0. ... 9.] ... [90. ... 99.]])"
+        );
+        assert_eq!(
+            summarise_array("x[1, 2] [unbalanced", 3),
+            "x[1, 2] [unbalanced"
+        );
+        // A small array is not summarised because of the words around it.
+        let held = format!("Closed (held {small})");
+        assert_eq!(summarise_array(&held, 40), held);
     }
 
     #[test]

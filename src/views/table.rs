@@ -105,6 +105,12 @@ fn page_map_cell(step: &StepRecord) -> String {
         return String::new();
     };
     match m {
+        // Carried from an earlier step (not probed at this one): the cell says from which.
+        Measured::Value(m) if m.probed_at_step < step.step => format!(
+            "[{}] (step {})",
+            merge_cells(&m.cells, TABLE_CELLS),
+            m.probed_at_step
+        ),
         Measured::Value(m) => format!("[{}]", merge_cells(&m.cells, TABLE_CELLS)),
         Measured::Unavailable { unavailable } => crate::present::unavailable(unavailable),
     }
