@@ -920,6 +920,10 @@ def bigints(add):
         assign("i", ALL, X(f"np.array([{b(2**64)}, 5]) - {b(2**64)}")), read("i", ALL),
         assign("i", ALL, X(f"np.array([[{b(2**100)}, 7], [8, 9]]) - np.array([{b(2**100)}, 0])")),
         read("i", ALL),
+        assign("i", [S(4, None, 3)], X(f"np.full((), fill_value=-{b(2**64)})")),
+        assign("i", [S(4, None, 3)], X(f"np.array([-{b(2**64)}])")),
+        assign("i", [I(0), S(2, None)], X(f"np.asarray({b(2**64)})")),
+        assign("i", [I(0), S(0, 1)], X(f"np.asarray({b(2**64)})")),
         open_("s", "os.dat", "w+", "int8", [2]),
         assign("s", ALL, X(f"np.array([{b(2**70)}, 300]) - {b(2**70)}")), read("s", ALL)])
     add("big ints: NumPy scalars and constructors", [

@@ -1602,7 +1602,10 @@ fn object_source(
     element: bool,
 ) -> Result<Source, String> {
     let fill = |s: Scalar| Source::ready(Lazy::new(vec![], *dtype, Node::Fill(s)), false);
-    if o.shape.is_empty() {
+    // A 0-d object array is converted once, and not at all into an empty selection (measured:
+    // `a[4::3] = np.full((), -2**64)` into a 4-element int64 array stores nothing, no error).
+    let empty = !element && crate::numpy::layout::checked_size(shape) == Some(0);
+    if o.shape.is_empty() && !empty {
         let s = o.items.first().cloned().unwrap_or(Scalar::Int(0));
         return Ok(fill(py_convert(s, dtype)?));
     }
