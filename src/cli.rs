@@ -392,4 +392,7 @@ pub struct TraceArgs {
     /// Write the output to FILE instead of standard output (never the script or a file it maps).
     #[arg(short = 'o', long = "output", value_name = "FILE")]
     pub out_file: Option<PathBuf>,
+    /// Print straight to the terminal (default: long text output goes through $PAGER or `less -R`).
+    #[arg(long)]
+    pub no_pager: bool,
 }

@@ -34,7 +34,7 @@ impl WorkDir {
     /// first; removed afterwards like the default one (`verify --workdir DIR`).
     pub fn prepare_temp_in(base: &Path, lesson: &LoadedLesson) -> Result<WorkDir, PrepareError> {
         check_free_space(base, lesson)?;
-        std::fs::create_dir_all(base).map_err(PrepareError::Io)?;
+        std::fs::create_dir_all(base).map_err(|e| io_at(base, e))?;
         remove_stale_temp_dirs(base);
         WorkDir::create(None, base)
     }
@@ -43,8 +43,8 @@ impl WorkDir {
     fn create(dir: Option<&Path>, temp_base: &Path) -> Result<WorkDir, PrepareError> {
         match dir {
             Some(d) => {
-                std::fs::create_dir_all(d).map_err(PrepareError::Io)?;
-                let path = d.canonicalize().map_err(PrepareError::Io)?;
+                std::fs::create_dir_all(d).map_err(|e| io_at(d, e))?;
+                let path = d.canonicalize().map_err(|e| io_at(d, e))?;
                 let lock = lock(&path)?;
                 Ok(WorkDir {
                     path,
@@ -58,15 +58,18 @@ impl WorkDir {
                     .prefix(TEMP_PREFIX)
                     .permissions(std::fs::Permissions::from_mode(0o700))
                     .tempdir_in(temp_base)
-                    .map_err(PrepareError::Io)?;
+                    .map_err(|e| io_at(temp_base, e))?;
                 // Registered so Ctrl-C, SIGBUS or a panic removes it too (Drop does not run on exit()).
                 crate::signals::register_temp_dir(temp.path().to_path_buf());
                 crate::signals::test_panic_point();
-                let path = temp.path().canonicalize().map_err(PrepareError::Io)?;
+                let path = temp
+                    .path()
+                    .canonicalize()
+                    .map_err(|e| io_at(temp.path(), e))?;
                 let lock = lock(&path)?;
                 // Written after the lock: a directory with a pid file and no lock holder is stale.
                 std::fs::write(path.join(PID_FILE), format!("{}\n", std::process::id()))
-                    .map_err(PrepareError::Io)?;
+                    .map_err(|e| io_at(&path, e))?;
                 Ok(WorkDir {
                     path,
                     temp: Some(temp),
@@ -139,16 +142,29 @@ impl Drop for WorkDir {
 }
 
 /// Open `path` and take an exclusive flock on it, or say that another tutor runs there.
+/// An I/O error that names the directory (and says "not a directory" where the OS says "exists").
+fn io_at(path: &Path, e: io::Error) -> PrepareError {
+    let why = if e.kind() == io::ErrorKind::AlreadyExists && !path.is_dir() {
+        "it exists and is not a directory".to_string()
+    } else {
+        e.to_string()
+    };
+    PrepareError::Io(io::Error::new(
+        e.kind(),
+        format!("{}: {why}", shell_quote(&path.to_string_lossy())),
+    ))
+}
+
 fn lock(path: &Path) -> Result<DirFd, PrepareError> {
     use std::os::fd::AsRawFd;
-    let d = DirFd::open(path).map_err(PrepareError::Io)?;
+    let d = DirFd::open(path).map_err(|e| io_at(path, e))?;
     // SAFETY: plain flock(2) on a descriptor we own.
     if unsafe { libc::flock(d.file().as_raw_fd(), libc::LOCK_EX | libc::LOCK_NB) } != 0 {
         let e = io::Error::last_os_error();
         if e.raw_os_error() == Some(libc::EWOULDBLOCK) {
             return Err(PrepareError::Busy(path.to_path_buf()));
         }
-        return Err(PrepareError::Io(e));
+        return Err(io_at(path, e));
     }
     Ok(d)
 }

@@ -458,6 +458,57 @@ fn a_file_swapped_for_a_symlink_mid_run_is_not_followed() {
     assert!(out.contains("without following symlinks"), "{out}");
 }
 
+/// A file the lesson created, swapped mid-run (between `step`s) for a hard link to a file outside
+/// the work directory or for another process's file, is never written or truncated: the lesson's
+/// files are known by identity (device, inode), and a file with two names is never changed.
+#[test]
+fn a_file_swapped_for_a_hard_link_or_another_file_mid_run_is_not_changed() {
+    for swap in ["hard link", "other file"] {
+        let cwd = tempfile::tempdir().unwrap();
+        let tmp = tempfile::tempdir().unwrap();
+        let outside = cwd.path().join("outside");
+        std::fs::create_dir(&outside).unwrap();
+        let secret = outside.join("secret.dat");
+        std::fs::write(&secret, b"SECRET-SECRET-SECRET").unwrap();
+        let yaml = "title: swap\nsteps:\n  - {op: open, var: a, file: a.dat, mode: w+, shape: 16}\n  - {op: assign, var: a, value: 7}\n  - {op: external_write, file: a.dat, offset: 0, bytes: \"41 41\"}\n  - {op: truncate, file: a.dat, size: 0}\n  - {op: open, var: b, file: a.dat, mode: r+, shape: 4}\n  - {op: open, var: c, file: a.dat, mode: w+, shape: 4}\n";
+        std::fs::write(cwd.path().join("s.yaml"), yaml).unwrap();
+        let mut st = Stepper::start(cwd.path(), tmp.path(), &["s.yaml", "--workdir", "w"]);
+        st.wait_for("Next: step 1");
+        st.enter();
+        st.wait_for("Next: step 2");
+        st.enter();
+        st.wait_for("Next: step 3");
+        let a = cwd.path().join("w/a.dat");
+        std::fs::rename(&a, cwd.path().join("w/moved.dat")).unwrap();
+        if swap == "hard link" {
+            std::fs::hard_link(&secret, &a).unwrap();
+        } else {
+            std::fs::write(&a, b"ANOTHER PROCESS'S DATA").unwrap();
+        }
+        let (code, out, err) = st.finish();
+        eprintln!("--- {swap}: step output after the swap ---\n{out}\n--- stderr ---\n{err}");
+        assert_eq!(code, Some(0), "{err}");
+        assert_eq!(
+            std::fs::read(&secret).unwrap(),
+            b"SECRET-SECRET-SECRET",
+            "{swap}"
+        );
+        let says = if swap == "hard link" {
+            "it has 2 names"
+        } else {
+            "another process replaced the file"
+        };
+        // Steps 3 to 6 each raise it (the closing table may repeat them).
+        assert!(
+            out.matches(says).count() >= 4,
+            "{swap}: every write is refused\n{out}"
+        );
+        if swap == "other file" {
+            assert_eq!(std::fs::read(&a).unwrap(), b"ANOTHER PROCESS'S DATA");
+        }
+    }
+}
+
 /// The pre-flight sums what every step can grow or dirty, across all files (r+ growth and
 /// truncate included), and refuses before anything is created.
 #[test]

@@ -196,9 +196,14 @@ fn resolve_source_builtin_path_and_unknown() {
     ));
     let bin = dir.path().join("garbage.yaml");
     std::fs::write(&bin, [0xff, 0xfe, 0x00, 0x01, 0x80, 0x9f]).unwrap();
+    // Not UTF-8: located at the first invalid byte.
     assert!(matches!(
         load(bin.to_str().unwrap()),
-        Err(LessonError::Unreadable { .. })
+        Err(LessonError::Syntax {
+            line: 1,
+            column: 1,
+            ..
+        })
     ));
 }
 

@@ -65,6 +65,43 @@ fn long_output_on_a_terminal_goes_through_the_pager_and_never_when_piped() {
 }
 
 #[test]
+fn trace_output_on_a_terminal_is_coloured_and_paged_like_run() {
+    if let Some(why) = common::numpy_missing() {
+        eprintln!("skipping: {why}");
+        return;
+    }
+    let tmp = tempfile::tempdir().unwrap();
+    let script = tmp.path().join("s.py");
+    std::fs::write(
+        &script,
+        "import numpy as np\na = np.memmap('t.dat', dtype='uint8', mode='w+', shape=(4,))\na[0] = 1\n",
+    )
+    .unwrap();
+    let run = |extra: &[&str], env: &[(&str, &str)]| {
+        let mut cmd = Command::new(bin());
+        cmd.current_dir(tmp.path())
+            .args(["trace", "s.py", "--view", "table", "--width", "80"])
+            .args(extra)
+            .env_remove("NO_COLOR");
+        for (k, v) in env {
+            cmd.env(k, v);
+        }
+        let mut p = spawn_command(cmd, Some(60_000)).expect("spawn in a pty");
+        p.exp_eof().unwrap()
+    };
+    // The heading's colour reaches the terminal as a colour, not as the escaped text `\x1b[1m`.
+    let direct = run(&["--no-pager"], &[("PAGER", "sed 's/^/PAGED:/'")]);
+    assert!(
+        direct.contains("\x1b[1mExecution Table")
+            && !direct.contains("\\x1b")
+            && !direct.contains("PAGED:"),
+        "{direct:?}"
+    );
+    let paged = run(&[], &[("PAGER", "sed 's/^/PAGED:/'")]);
+    assert!(paged.contains("PAGED:"), "{paged:?}");
+}
+
+#[test]
 fn a_writeback_wait_shows_a_ticker_on_the_terminal_only() {
     let tmp = tempfile::tempdir().unwrap();
     let lesson = tmp.path().join("wait.yaml");
@@ -114,7 +151,12 @@ fn a_writeback_wait_shows_a_ticker_on_the_terminal_only() {
 
 #[test]
 fn step_colours_verdicts_on_a_terminal_but_not_with_no_color() {
-    for (env, coloured) in [(vec![], true), (vec![("NO_COLOR", "1")], false)] {
+    // An empty NO_COLOR is as if unset (no-color.org).
+    for (env, coloured) in [
+        (vec![], true),
+        (vec![("NO_COLOR", "1")], false),
+        (vec![("NO_COLOR", "")], true),
+    ] {
         let tmp = tempfile::tempdir().unwrap();
         let mut p = spawn(&["step", "--width", "80"], tmp.path(), &env);
         p.exp_string("[Enter] perform the step").unwrap();

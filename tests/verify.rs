@@ -136,8 +136,11 @@ fn an_invalid_expect_key_is_exit_2_with_step_and_suggestion() {
         "{out}"
     );
     assert!(out.contains("did you mean `dirty`?"), "{out}");
+    // stderr names the location too, like every command.
     assert!(
-        err.contains("invalid lesson: tests/fixtures/verify/bad-key.yaml"),
+        err.starts_with(
+            "memmap-tutor: tests/fixtures/verify/bad-key.yaml:11:7: step 2, expect: unknown key `dirtty`"
+        ),
         "{err}"
     );
     // `check` reports it the same way, without running anything.

@@ -81,16 +81,10 @@ pub(crate) fn emit_exact(text: &str) -> Result<(), CommandError> {
         })
 }
 
-/// `s` quoted for a POSIX shell when it needs it, so a printed command can be pasted as is.
+/// `s` quoted for a POSIX shell when it needs it, so a printed command can be pasted as is (one quoting
+/// rule for every printed path: control characters as bash's `$'\x..'`, see [`crate::workdir::shell_quote`]).
 pub fn shell_quote(s: &str) -> String {
-    let plain = !s.is_empty()
-        && s.chars()
-            .all(|c| c.is_ascii_alphanumeric() || "/._-+=:,@%".contains(c));
-    if plain {
-        s.to_string()
-    } else {
-        format!("'{}'", s.replace('\'', "'\\''"))
-    }
+    crate::workdir::shell_quote(s)
 }
 
 /// How `step` and `quiz` print on a terminal: lines wrapped to its width, ✔ green and ✘ red
@@ -206,5 +200,7 @@ mod tests {
         assert_eq!(shell_quote("/tmp/a.dat"), "/tmp/a.dat");
         assert_eq!(shell_quote("/tmp/my file's"), "'/tmp/my file'\\''s'");
         assert_eq!(shell_quote(""), "''");
+        // A control character is spelt out, so neither the terminal nor the shell sees it raw.
+        assert_eq!(shell_quote("a\x1bb"), "$'a\\x1bb'");
     }
 }

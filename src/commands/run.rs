@@ -203,7 +203,8 @@ pub(crate) fn render_options(output: &OutputArgs) -> RenderOptions {
     let color = match output.color {
         ColorChoice::Always => true,
         ColorChoice::Never => false,
-        ColorChoice::Auto => tty && std::env::var_os("NO_COLOR").is_none(),
+        // no-color.org: NO_COLOR turns colour off when it is set to anything but the empty string.
+        ColorChoice::Auto => tty && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()),
     };
     RenderOptions {
         format: output.format.format(),

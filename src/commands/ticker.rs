@@ -22,14 +22,19 @@ pub fn draw(out: &mut dyn Write, p: &WaitProgress) {
     let _ = out.flush();
 }
 
-/// `waiting for writeback: 12 s of 40 s, 3 dirty + 1 under writeback pages left`.
+/// `waiting for the kernel's writeback: 12 s of at most 40 s, 3 dirty + 1 under writeback pages left`.
 pub fn line(p: &WaitProgress) -> String {
     format!(
-        "waiting for the kernel's writeback: {} s of at most {} s, {} dirty + {} under writeback page(s) left",
+        "waiting for the kernel's writeback: {} s of at most {} s, {} dirty + {} under writeback {} left",
         p.waited.as_secs(),
         p.timeout.as_secs(),
         p.dirty,
-        p.writeback
+        p.writeback,
+        if p.dirty + p.writeback == 1 {
+            "page"
+        } else {
+            "pages"
+        }
     )
 }
 
@@ -52,9 +57,15 @@ mod tests {
         let s = String::from_utf8(out).unwrap();
         assert!(s.starts_with("\r\x1b[2K"), "{s:?}");
         assert!(
-            s.contains("12 s of at most 40 s, 3 dirty + 1 under writeback"),
+            s.contains("12 s of at most 40 s, 3 dirty + 1 under writeback pages left"),
             "{s}"
         );
+        let one = WaitProgress {
+            dirty: 1,
+            writeback: 0,
+            ..p
+        };
+        assert!(line(&one).ends_with("1 dirty + 0 under writeback page left"));
         p.done = true;
         let mut out = Vec::new();
         draw(&mut out, &p);

@@ -1,6 +1,6 @@
 //! `memmap-tutor trace SCRIPT.py [ARGS…]`: run a real NumPy script line by line and print the views of its trace.
 
-use super::{emit, CommandError};
+use super::CommandError;
 use crate::cli::{TraceArgs, ViewName};
 use crate::lesson::model::{About, Lesson, Question, Sample};
 use crate::lesson::LoadedLesson;
@@ -160,7 +160,9 @@ pub fn run(args: &TraceArgs) -> Result<(), CommandError> {
             }
             super::run::write_file(path, &out)
         }
-        None => emit(&out),
+        // Rendered output is already safe (the renderers sanitise the script's text) and may hold the
+        // renderer's colours: printed exactly, through the pager as `run` does.
+        None => super::pager::page(&out, !args.no_pager),
     }
 }
 

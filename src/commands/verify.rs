@@ -71,7 +71,7 @@ fn verify_all(names: &[String], base: Option<&std::path::Path>) -> Result<(), Co
             Ok(l) => l,
             Err(e) => {
                 text.push_str(&format!("INVALID {e}\n"));
-                invalid.push(name.to_string());
+                invalid.push(e.to_string());
                 continue;
             }
         };
@@ -85,11 +85,8 @@ fn verify_all(names: &[String], base: Option<&std::path::Path>) -> Result<(), Co
     text.push('\n');
     emit(&text)?;
     if !invalid.is_empty() {
-        return Err(CommandError::Invalid(format!(
-            "invalid lesson{}: {}",
-            if invalid.len() == 1 { "" } else { "s" },
-            invalid.join(", ")
-        )));
+        // Each message starts with its lesson's location (`file:line:column`, `step N, field`).
+        return Err(CommandError::Invalid(invalid.join("\nmemmap-tutor: ")));
     }
     if failed > 0 {
         return Err(CommandError::Failed(format!(

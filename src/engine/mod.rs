@@ -554,6 +554,10 @@ impl Engine {
                     Some(shown),
                 ));
             }
+            if write {
+                // By identity: the name may now lead to another file (a hard link to one outside).
+                self.guard.check_opened(name, &f, shown)?;
+            }
             self.aux_fds.insert(key.clone(), f);
         }
         self.aux_fds
@@ -807,7 +811,8 @@ impl Engine {
             let m = m.borrow();
             let n = array::checked_size(&view.shape).unwrap_or(0);
             let (mut lo, mut hi) = (view.base as isize, view.base as isize);
-            for (&d, &st) in view.shape.iter().zip(&view.strides) {
+            // An axis of length 0 or 1 reaches nothing (its stride may be saturated: `[::-2**63]`).
+            for (&d, &st) in view.shape.iter().zip(&view.strides).filter(|(&d, _)| d > 1) {
                 let reach = (d as isize - 1) * st;
                 if reach < 0 {
                     lo += reach;

@@ -109,19 +109,7 @@ fn open_memmap(
         let name = open::normal_name(&spec.file).ok_or_else(|| {
             open_error(&std::io::Error::from_raw_os_error(libc::EXDEV), &spec.file)
         })?;
-        let flags = if guard.may_write(&name) {
-            libc::O_RDWR | libc::O_CREAT | libc::O_TRUNC
-        } else {
-            libc::O_RDWR | libc::O_CREAT | libc::O_EXCL
-        };
-        let mut f = match dir.open_file(&name, flags, 0o666) {
-            Ok(f) => f,
-            Err(e) if e.raw_os_error() == Some(libc::EEXIST) => {
-                return Err(WriteGuard::refusal(&spec.file, "truncate"))
-            }
-            Err(e) => return Err(open_error(&e, &spec.file)),
-        };
-        guard.created.insert(name);
+        let mut f = open::open_w_plus(dir, &name, &spec.file, guard)?;
         // `len(d['shape'])` with no shape: raised after the file was emptied, as NumPy does.
         let shape = spec
             .shape

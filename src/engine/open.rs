@@ -36,18 +36,59 @@ const TOO_BIG: &str = "ValueError: array is too big; `arr.size * arr.dtype.items
 /// Which files a lesson may write: those it created itself in this run, and any with `--overwrite`.
 /// Files that were in the work directory before (or that another process put there) are the
 /// user's: `r+`/`w+`, `truncate`, `external_write` and a shared `crash` store are refused on them.
+/// A created file is known by its identity (device, inode), not its name: one that another
+/// process swapped for another file (a hard link to a file outside, say) is not the lesson's.
 #[derive(Debug, Default)]
 pub struct WriteGuard {
     /// `--overwrite` was given.
     pub overwrite: bool,
-    /// Normalised names of the files this run created (`w+` of an absent file).
-    pub created: std::collections::HashSet<String>,
+    /// Normalised names of the files this run created, with their (device, inode).
+    pub created: std::collections::HashMap<String, (u64, u64)>,
 }
 
 impl WriteGuard {
-    /// True when the lesson may change `name` (normalised).
+    /// True when the lesson may change `name` (normalised), as far as the name tells.
     pub fn may_write(&self, name: &str) -> bool {
-        self.overwrite || self.created.contains(name)
+        self.overwrite || self.created.contains_key(name)
+    }
+
+    /// Remember that this run created `name` as `file`.
+    pub fn record(&mut self, name: &str, file: &std::fs::File) {
+        use std::os::unix::fs::MetadataExt;
+        if let Ok(m) = file.metadata() {
+            self.created.insert(name.to_string(), (m.dev(), m.ino()));
+        }
+    }
+
+    /// Whether `file`, just opened by `name` to be changed, is still one the lesson may change:
+    /// never a file with another name (a hard link, which may be outside the work directory),
+    /// and without `--overwrite` only the very file this run created under that name.
+    pub fn check_opened(
+        &self,
+        name: &str,
+        file: &std::fs::File,
+        shown: &str,
+    ) -> Result<(), String> {
+        use std::os::unix::fs::MetadataExt;
+        let m = file.metadata().map_err(|e| os_error(&e, Some(shown)))?;
+        if m.is_file() && m.nlink() > 1 {
+            return Err(format!(
+                "PermissionError: refusing to change {}: it has {} names (hard links), and another \
+                 may be outside the work directory",
+                py_repr(shown),
+                m.nlink()
+            ));
+        }
+        match self.created.get(name) {
+            _ if self.overwrite => Ok(()),
+            Some(&id) if id == (m.dev(), m.ino()) => Ok(()),
+            Some(_) => Err(format!(
+                "PermissionError: refusing to change {}: another process replaced the file this lesson \
+                 created, so it is not the lesson's (run with --overwrite to allow it)",
+                py_repr(shown)
+            )),
+            None => Err(WriteGuard::refusal(shown, "change")),
+        }
     }
 
     /// The refusal for a file the lesson did not create.
@@ -58,6 +99,38 @@ impl WriteGuard {
             py_repr(file)
         )
     }
+}
+
+/// `open(name, 'w+b')` beneath `dir` as the lesson may: an absent file is created with `O_EXCL`
+/// (so a file that appears meanwhile is never truncated) and remembered; an existing one is
+/// truncated only if [`WriteGuard::check_opened`] says it is the lesson's (or `--overwrite`).
+pub(crate) fn open_w_plus(
+    dir: &DirFd,
+    name: &str,
+    shown: &str,
+    guard: &mut WriteGuard,
+) -> Result<std::fs::File, String> {
+    use libc::{O_CREAT, O_EXCL, O_RDWR};
+    match dir.open_file(name, O_RDWR | O_CREAT | O_EXCL, 0o666) {
+        Ok(f) => {
+            guard.record(name, &f);
+            return Ok(f);
+        }
+        Err(e) if e.raw_os_error() == Some(libc::EEXIST) => {}
+        Err(e) => return Err(open_error(&e, shown)),
+    }
+    if !guard.may_write(name) {
+        return Err(WriteGuard::refusal(shown, "truncate"));
+    }
+    let f = dir
+        .open_file(name, O_RDWR | libc::O_NONBLOCK, 0)
+        .map_err(|e| open_error(&e, shown))?;
+    guard.check_opened(name, &f, shown)?;
+    if f.metadata().map(|m| m.is_file()).unwrap_or(false) {
+        f.set_len(0).map_err(|e| os_error(&e, Some(shown)))?;
+    }
+    guard.record(name, &f);
+    Ok(f)
 }
 
 /// Run `np.memmap(spec.file, dtype, mode, offset, shape, order)`; the error is NumPy's.
@@ -141,28 +214,25 @@ fn open_file(
     let name = normal_name(&spec.file)
         .ok_or_else(|| open_error(&std::io::Error::from_raw_os_error(libc::EXDEV), &spec.file))?;
     let path = dir.path().join(&name);
-    // A w+ of an absent file creates it with O_EXCL, so a file that appears meanwhile is never truncated.
     let flags = match mode {
         // O_NONBLOCK: a FIFO in a user's --workdir must not hang the tutor (no effect on files).
         Mode::ReadOnly | Mode::CopyOnWrite => libc::O_RDONLY | libc::O_NONBLOCK,
         // Opened first even when refused, so a missing file is NumPy's FileNotFoundError.
         Mode::ReadWrite => libc::O_RDWR,
-        Mode::Write if guard.may_write(&name) => libc::O_RDWR | libc::O_CREAT | libc::O_TRUNC,
-        Mode::Write => libc::O_RDWR | libc::O_CREAT | libc::O_EXCL,
+        Mode::Write => 0,
     };
-    let file = match dir.open_file(&name, flags, 0o666) {
-        Ok(f) => f,
-        Err(e) if e.raw_os_error() == Some(libc::EEXIST) => {
-            return Err(WriteGuard::refusal(&spec.file, "truncate"))
-        }
-        Err(e) => return Err(open_error(&e, &spec.file)),
+    let file = match mode {
+        Mode::Write => open_w_plus(dir, &name, &spec.file, guard)?,
+        _ => dir
+            .open_file(&name, flags, 0o666)
+            .map_err(|e| open_error(&e, &spec.file))?,
     };
-    if mode == Mode::ReadWrite && !guard.may_write(&name) {
+    if mode == Mode::ReadWrite {
         // Nothing was changed yet: open(2) without O_CREAT/O_TRUNC changes no file.
-        return Err(WriteGuard::refusal(&spec.file, "open read-write"));
-    }
-    if mode == Mode::Write {
-        guard.created.insert(name.clone());
+        if !guard.may_write(&name) {
+            return Err(WriteGuard::refusal(&spec.file, "open read-write"));
+        }
+        guard.check_opened(&name, &file, &spec.file)?;
     }
     // Python's FileIO refuses directories even where open(2) allows O_RDONLY on them; a FIFO or
     // device (possible only in a user's --workdir) cannot be mapped like a file (mmap: ENODEV).

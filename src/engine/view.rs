@@ -106,8 +106,13 @@ pub(crate) fn apply_index(
                     pos += s as isize * strides[axis];
                 }
                 out_shape.push(count);
-                // Saturating: a huge step only ever yields count <= 1, whose stride is never used.
-                out_strides.push(strides[axis].saturating_mul(st as isize));
+                // An axis of at most one element never uses its stride: keep the input's rather
+                // than stride * step, which a huge step (`[::-2**63]`) overflows (NumPy wraps it).
+                out_strides.push(if count <= 1 {
+                    strides[axis]
+                } else {
+                    strides[axis] * st as isize
+                });
                 axis += 1;
             }
             IndexItem::NewAxis => {

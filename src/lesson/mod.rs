@@ -1,5 +1,6 @@
 //! Lessons: loading YAML (built-in or from a path), strict validation, and the resolved steps the engine runs.
 
+mod alias_budget;
 pub mod builtin;
 pub(crate) mod code;
 pub(crate) mod compare;
@@ -426,21 +427,54 @@ pub fn resolve_source(name_or_path: &str) -> Result<(String, String), LessonErro
             "is a directory; give a lesson YAML file or a built-in lesson name".to_string(),
         ));
     }
+    // A FIFO would block the read forever, a device (/dev/zero) would never end.
+    if !meta.is_file() {
+        return Err(unreadable(
+            "is not a regular file (a FIFO, socket or device); a lesson is a YAML text file"
+                .to_string(),
+        ));
+    }
     if meta.len() > MAX_LESSON_BYTES {
         return Err(unreadable(format!(
             "the file is {} bytes; lessons are limited to {MAX_LESSON_BYTES} bytes",
             meta.len()
         )));
     }
-    let bytes =
-        std::fs::read(path).map_err(|e| unreadable(format!("cannot read the lesson: {e}")))?;
+    // Bounded even if the file grows between the stat and the read.
+    let mut bytes = Vec::new();
+    std::fs::File::open(path)
+        .and_then(|f| {
+            use std::io::Read;
+            f.take(MAX_LESSON_BYTES + 1).read_to_end(&mut bytes)
+        })
+        .map_err(|e| unreadable(format!("cannot read the lesson: {e}")))?;
+    if bytes.len() as u64 > MAX_LESSON_BYTES {
+        return Err(unreadable(format!(
+            "the file grew past {MAX_LESSON_BYTES} bytes while it was read; lessons are limited to that"
+        )));
+    }
     let text = String::from_utf8(bytes).map_err(|e| {
-        unreadable(format!(
-            "not UTF-8 text (invalid byte at offset {}); a lesson is a YAML text file",
-            e.utf8_error().valid_up_to()
-        ))
+        let at = e.utf8_error().valid_up_to();
+        let (line, column) = line_column(&e.as_bytes()[..at]);
+        LessonError::Syntax {
+            source_name: name_or_path.to_string(),
+            line,
+            column,
+            message: format!(
+                "not UTF-8 text (invalid byte 0x{:02x} at offset {at}); a lesson is a YAML text file",
+                e.as_bytes()[at]
+            ),
+        }
     })?;
     Ok((name_or_path.to_string(), text))
+}
+
+/// The 1-based line and column (in characters) just after valid UTF-8 `before`.
+fn line_column(before: &[u8]) -> (usize, usize) {
+    let text = String::from_utf8_lossy(before);
+    let line = text.matches('\n').count() + 1;
+    let column = text.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
+    (line, column)
 }
 
 /// Parse and validate a lesson's YAML text. `source_name` is used in messages.
@@ -454,6 +488,7 @@ pub fn load_str(source_name: &str, yaml: &str) -> Result<LoadedLesson, LessonErr
         message,
     };
     flow_depth_guard(yaml).map_err(|(line, column, message)| syntax(line, column, message))?;
+    alias_budget::check(yaml).map_err(|(line, column, message)| syntax(line, column, message))?;
     // A first untyped pass catches empty files and non-mapping documents with a clearer message
     // than "invalid type: ..., expected struct Lesson".
     let raw: serde_yaml::Value =
@@ -688,10 +723,14 @@ fn check_text(source: &str, yaml: &str, repairs: usize) -> Vec<LessonError> {
         Err(e) => e,
     };
     let yaml = yaml.strip_prefix('\u{feff}').unwrap_or(yaml);
+    // The guards first: an alias bomb or deep nesting would make the parse below the problem.
+    if flow_depth_guard(yaml).is_err() || alias_budget::check(yaml).is_err() {
+        return vec![first];
+    }
     // Syntax errors, and documents that are not a lesson mapping at all, are the only error; except an
     // unquoted `[...]` YAML cannot read (`index: [:]`): reported, then quoted, and the check reads on.
     let raw = match serde_yaml::from_str::<serde_yaml::Value>(yaml) {
-        Ok(raw @ serde_yaml::Value::Mapping(_)) if flow_depth_guard(yaml).is_ok() => raw,
+        Ok(raw @ serde_yaml::Value::Mapping(_)) => raw,
         _ => {
             let repaired = match &first {
                 LessonError::Syntax { line, .. } if repairs < tolerant::MAX_ERRORS => {

@@ -222,8 +222,9 @@ pub fn script_safe_json(value: &Value) -> String {
             '<' => out.push_str("\\u003c"),
             '>' => out.push_str("\\u003e"),
             '&' => out.push_str("\\u0026"),
-            '\u{2028}' => out.push_str("\\u2028"),
-            '\u{2029}' => out.push_str("\\u2029"),
+            // DEL, C1 controls, bidi overrides, U+2028/9: JSON escapes keep the value and no raw
+            // control character reaches a terminal that `cat`s the page (serde escapes only C0).
+            c if crate::term_safe::is_unsafe(c) => out.push_str(&format!("\\u{:04x}", c as u32)),
             c => out.push(c),
         }
     }
@@ -259,6 +260,16 @@ mod tests {
             !s.contains('<') && !s.contains('>') && !s.contains('&'),
             "{s}"
         );
+        let back: Value = serde_json::from_str(&s).expect("still JSON");
+        assert_eq!(back, v);
+    }
+
+    #[test]
+    fn script_safe_json_escapes_every_terminal_unsafe_character() {
+        let v = json!({ "t": "del\u{7f} csi\u{9b}31m bidi\u{202e} ls\u{2028} bom\u{feff}" });
+        let s = script_safe_json(&v);
+        assert!(!s.chars().any(crate::term_safe::is_unsafe), "{s}");
+        assert!(s.contains("\\u007f") && s.contains("\\u009b"), "{s}");
         let back: Value = serde_json::from_str(&s).expect("still JSON");
         assert_eq!(back, v);
     }

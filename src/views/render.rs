@@ -233,9 +233,76 @@ fn facts_text(facts: &[(String, String)], width: usize) -> String {
     out
 }
 
+/// Lesson text made inert for a Markdown renderer, outside code spans (where nothing is
+/// interpreted): `<` before a letter, `/`, `!` or `?` (an HTML tag, comment or autolink such as
+/// `<script>` or `<javascript:…>`) becomes `&lt;`, an inline link's `](` becomes `]\(` and a
+/// line starting a link definition (`[x]: url`) is escaped, so notes carry no markup or links.
+pub(crate) fn md_inert(s: &str) -> String {
+    let chars: Vec<char> = s.chars().collect();
+    let mut out = String::with_capacity(s.len());
+    let mut i = 0;
+    let mut line_start = true;
+    while i < chars.len() {
+        let c = chars[i];
+        if c == '`' {
+            // A code span: a run of n backticks up to the next run of exactly n, copied as is.
+            let n = chars[i..].iter().take_while(|&&b| b == '`').count();
+            let close = (i + n..chars.len()).find(|&j| {
+                chars[j] == '`'
+                    && (j == 0 || chars[j - 1] != '`')
+                    && chars[j..].iter().take_while(|&&b| b == '`').count() == n
+            });
+            let end = close.map_or(i + n, |j| j + n);
+            out.extend(&chars[i..end]);
+            line_start = false;
+            i = end;
+            continue;
+        }
+        let next = chars.get(i + 1).copied();
+        match c {
+            '<' if next.is_some_and(|n| n.is_ascii_alphabetic() || "/!?".contains(n)) => {
+                out.push_str("&lt;")
+            }
+            ']' if next == Some('(') => out.push_str("]\\"),
+            '[' if line_start && starts_definition(&chars[i..]) => out.push_str("\\["),
+            c => out.push(c),
+        }
+        line_start = c == '\n' || (line_start && c == ' ');
+        i += 1;
+    }
+    out
+}
+
+/// True when `rest` (at a line start) reads `[label]:`, a Markdown link reference definition.
+fn starts_definition(rest: &[char]) -> bool {
+    rest.iter()
+        .position(|&c| c == ']' || c == '\n')
+        .is_some_and(|j| rest[j] == ']' && rest.get(j + 1) == Some(&':'))
+}
+
 impl Render for MarkdownRender {
     fn render(&self, blocks: &[Block]) -> String {
-        let blocks = safe_blocks(blocks);
+        let blocks: Vec<Block> = safe_blocks(blocks)
+            .into_iter()
+            .map(|b| match b {
+                Block::Heading(h) => Block::Heading(md_inert(&h)),
+                Block::Subheading(h) => Block::Subheading(md_inert(&h)),
+                Block::Text(t) => Block::Text(md_inert(&t)),
+                Block::Table { headers, rows } => Block::Table {
+                    headers: headers.iter().map(|c| md_inert(c)).collect(),
+                    rows: rows
+                        .iter()
+                        .map(|r| r.iter().map(|c| md_inert(c)).collect())
+                        .collect(),
+                },
+                Block::Facts(f) => Block::Facts(
+                    f.into_iter()
+                        .map(|(k, v)| (md_inert(&k), md_inert(&v)))
+                        .collect(),
+                ),
+                other => other,
+            })
+            .collect();
         let mut out = String::new();
         for block in &blocks {
             match block {
@@ -365,6 +432,35 @@ mod tests {
             wrap("aaaa bbbb cccc dddd eeee ffff", 20),
             "aaaa bbbb cccc dddd\neeee ffff"
         );
+    }
+
+    #[test]
+    fn markdown_text_carries_no_markup_or_links_outside_code_spans() {
+        assert_eq!(
+            md_inert("<script>alert(1)</script> a < b, x<5"),
+            "&lt;script>alert(1)&lt;/script> a < b, x<5"
+        );
+        assert_eq!(
+            md_inert("<!-- c --> <?x> <javascript:alert(1)>"),
+            "&lt;!-- c --> &lt;?x> &lt;javascript:alert(1)>"
+        );
+        assert_eq!(
+            md_inert("[a](javascript:alert(1))"),
+            "[a]\\(javascript:alert(1))"
+        );
+        assert_eq!(
+            md_inert("note\n  [x]: javascript:y"),
+            "note\n  \\[x]: javascript:y"
+        );
+        // Code spans are not interpreted by Markdown: kept exactly.
+        assert_eq!(
+            md_inert("`dtype='<f4'` and ``a ` <b>``"),
+            "`dtype='<f4'` and ``a ` <b>``"
+        );
+        assert_eq!(md_inert("arrays [0 0 0 0] stay"), "arrays [0 0 0 0] stay");
+        assert_eq!(md_inert("[0 0 0 0]"), "[0 0 0 0]");
+        assert_eq!(md_inert("[D] dirty: yes"), "[D] dirty: yes");
+        assert_eq!(md_inert("`unclosed <b>"), "`unclosed &lt;b>");
     }
 
     #[test]
