@@ -578,9 +578,13 @@ fn loader_never_panics_on_mutated_lessons() {
 }
 
 #[test]
-fn order_checks() {
-    let (_, field, msg) = step_err(&format!("{MINIMAL}    order: c\n"));
-    assert_eq!(field, "order");
-    assert!(msg.contains("(got 'c'); did you mean `C`?"), "{msg}");
-    assert!(load_str("t", &format!("{MINIMAL}    order: F\n")).is_ok());
+fn order_is_checked_when_the_step_runs() {
+    // NumPy takes `c` as `C`, and raises ValueError for `X` only when np.memmap runs (after w+ created the
+    // file): every order loads (tests/fixtures/bad/cases.txt: bad_order is a run-time error).
+    for order in ["c", "F", "k", "X"] {
+        assert!(
+            load_str("t", &format!("{MINIMAL}    order: {order}\n")).is_ok(),
+            "{order}"
+        );
+    }
 }

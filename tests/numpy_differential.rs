@@ -117,6 +117,31 @@ fn generated_lessons_match_numpy() {
     );
 }
 
+/// The minimal lesson of every root cause fixed since the generator found it
+/// (tests/differential/regressions.json), compared with NumPy as the seeds are.
+#[test]
+fn fixed_root_causes_stay_fixed() {
+    let python = match python_with_numpy() {
+        Ok(p) => p,
+        Err(why) => {
+            eprintln!("SKIPPED numpy differential regressions: {why} (CI installs numpy)");
+            return;
+        }
+    };
+    let tutor = env!("CARGO_BIN_EXE_memmap-tutor");
+    let (code, text) = run_harness(&python, &["--regressions", "--tutor", tutor], &[]);
+    eprintln!("{text}");
+    let line = text
+        .lines()
+        .find(|l| l.starts_with("regression lessons: "))
+        .unwrap_or_else(|| panic!("no summary from the harness:\n{text}"));
+    assert!(
+        !line.starts_with("regression lessons: 0,"),
+        "no regression lesson ran"
+    );
+    assert_eq!(code, 0, "a fixed root cause differs from NumPy again");
+}
+
 #[test]
 fn the_comparison_sees_a_wrong_tutor() {
     let python = match python_with_numpy() {

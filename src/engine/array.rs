@@ -55,13 +55,16 @@ pub(crate) fn read_element(bytes: &[u8], pos: usize, dtype: DType) -> Scalar {
     }
 }
 
-/// Check that `file` still covers `[map_start, map_start + map_len)`; the message when it does not.
+/// Check that every page of `[map_start, map_start + map_len)` still holds part of `file`; the
+/// message when one does not. Only a page wholly past EOF raises SIGBUS: the rest of the page
+/// holding the last byte reads as zeros, as NumPy shows it.
 pub(crate) fn check_range(file: &File, map_start: u64, map_len: usize) -> Result<(), String> {
     let len = file
         .metadata()
         .map_err(|e| format!("OSError: fstat failed: {e}"))?
         .len();
-    if len < map_start + map_len as u64 {
+    let page = (super::open::page_size() as u64).max(1);
+    if len.div_ceil(page).saturating_mul(page) < map_start + map_len as u64 {
         return Err(format!(
             "the file was truncated to {len} bytes while mapped; touching the mapping past EOF would raise SIGBUS"
         ));

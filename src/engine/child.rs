@@ -410,13 +410,30 @@ fn crash(
             message: "ValueError: assignment destination is read-only".to_string(),
         });
     }
-    check_range(file, map_start, map_len).map_err(|message| ChildEvent::Failed {
-        errno: None,
-        message,
-    })?;
+    // The child's own `np.memmap(file, mode='r+')` grows a file shorter than the array (one NUL at
+    // the last byte, as the parent's `open` did); mode 'c' cannot map past the end.
+    let len = file.metadata().map_err(|e| failed("fstat(2)", &e))?.len();
+    let need = map_start.saturating_add(map_len as u64);
+    if len < need {
+        if map != CrashMap::Shared {
+            return Err(ChildEvent::Failed {
+                errno: None,
+                message: "ValueError: mmap length is greater than file size".to_string(),
+            });
+        }
+        std::os::unix::fs::FileExt::write_at(file, &[0], need - 1)
+            .map_err(|e| failed("pwrite(2)", &e))?;
+    }
+    if !stores.is_empty() {
+        // A store into a page wholly past EOF would be SIGBUS; nothing to store touches nothing.
+        check_range(file, map_start, map_len).map_err(|message| ChildEvent::Failed {
+            errno: None,
+            message,
+        })?;
+    }
     let mut opts = MmapOptions::new();
     opts.offset(map_start).len(map_len);
-    // SAFETY: the file covers the mapped range (checked just above); only this child maps it here,
+    // SAFETY: every page a store touches holds part of the file (checked just above); only this child maps it,
     // and the stores are populated first (MADV_POPULATE_WRITE) so a full disk is an error, not SIGBUS.
     let mut m = match map {
         CrashMap::Shared => unsafe { opts.map_mut(file) },

@@ -25,7 +25,12 @@ pub(super) fn fork_write(
     let file = v.handle.as_ref().ok_or_else(|| v.closed_error())?;
     // The bytes and places of the store, evaluated here with NumPy's casting and errors: the worker itself
     // only copies bytes (after fork a multi-threaded process may do nothing that allocates or locks).
-    let stores = super::crash_stores(v, file, index, value, progress)?;
+    let planned = super::crash_stores(v, file, index, value, progress)?;
+    let (stores, failed) = match planned.error {
+        // Nothing stored before NumPy's error: the worker raises it at once.
+        Some(error) if planned.stores.is_empty() => return Err(error),
+        error => (planned.stores, error),
+    };
     let map = v.map.as_ref().ok_or_else(|| v.closed_error())?;
     let (base, len, shared) = {
         let m = map.borrow();
@@ -94,6 +99,10 @@ pub(super) fn fork_write(
         ));
     }
     record.exit_code = Some(libc::WEXITSTATUS(status));
+    if let Some(error) = failed {
+        // NumPy's worker stored the elements before the failing one, then raised; the parent re-raises.
+        return Err(error);
+    }
     record.said.push(format!(
         "stored {bytes} byte{} through its inherited {} mapping, then _exit(0)",
         if bytes == 1 { "" } else { "s" },

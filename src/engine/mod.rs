@@ -177,17 +177,26 @@ impl ElementSource for BytesElements {
     }
 }
 
-/// `arr[index] = value` evaluated by the tutor, as the bytes the crashing child stores and where
-/// (offsets inside the variable's mapping, contiguous runs merged). The assignment runs on a
-/// private anonymous copy of the mapping's length, so NumPy's errors (broadcast, cast) come out
-/// exactly as for `assign` and nothing of the file is touched.
+/// What a child process stores (offsets inside the variable's mapping, contiguous runs merged),
+/// and NumPy's error when the assignment failed part-way: NumPy stores a list's elements one by
+/// one, so the elements before the failing one are stored before the error is raised.
+pub(super) struct PlannedStores {
+    pub stores: Vec<child::Store>,
+    pub error: Option<String>,
+}
+
+/// `arr[index] = value` evaluated by the tutor, as the bytes the crashing child stores and where.
+/// The assignment runs on a private anonymous copy of the mapping's length, so NumPy's errors
+/// (broadcast, cast) come out exactly as for `assign` and nothing of the file is touched.
 fn crash_stores(
     v: &Variable,
     file: &File,
     index: &crate::expr::index::IndexExpr,
     value: &crate::expr::value::ValueExpr,
     progress: assign::Progress,
-) -> Result<Vec<child::Store>, String> {
+) -> Result<PlannedStores, String> {
+    // `m[index] = value` evaluates the value before the index.
+    assign::compile_value(value)?;
     let target = view::apply_index(&v.shape, &v.strides, v.array_offset, &index.items)?;
     let count = array::checked_size(&target.shape).unwrap_or(usize::MAX);
     if count.saturating_mul(v.dtype.size) > MAX_CHILD_BYTES {
@@ -195,14 +204,53 @@ fn crash_stores(
             "the crashing process would store {count} elements; this tutor hands a child at most {MAX_CHILD_BYTES} bytes"
         ));
     }
+    let scratch = scratch_copy(v, file, &target, 0x00)?;
+    match assign::assign(&scratch, index, value, progress) {
+        Ok(()) => Ok(PlannedStores {
+            stores: target_runs(&scratch, &target, v.dtype.size, None)?,
+            error: None,
+        }),
+        Err(error) => {
+            // Which elements were stored before the error: the same assignment into a copy whose
+            // target bytes start as 0xff; an element holds the same bytes in both only if stored.
+            let other = scratch_copy(v, file, &target, 0xff)?;
+            let _ = assign::assign(&other, index, value, &mut |_, _| {});
+            Ok(PlannedStores {
+                stores: target_runs(&scratch, &target, v.dtype.size, Some(&other))?,
+                error: Some(error),
+            })
+        }
+    }
+}
+
+/// A read-write stand-in for `v` on an anonymous private mapping whose target elements hold `fill`.
+fn scratch_copy(
+    v: &Variable,
+    file: &File,
+    target: &view::View,
+    fill: u8,
+) -> Result<Variable, String> {
     // SAFETY: an anonymous private mapping: no file behind it, so no SIGBUS; MAP_NORESERVE so a
     // large array's length costs address space only, and only the stored elements' pages are touched.
-    let anon = memmap2::MmapOptions::new()
+    let mut anon = memmap2::MmapOptions::new()
         .len(v.map_len.max(1))
         .no_reserve_swap()
         .map_anon()
         .map_err(|e| open::os_error(&e, None))?;
-    let scratch = Variable {
+    if fill != 0 && array::checked_size(&target.shape).unwrap_or(0) > 0 {
+        let size = v.dtype.size;
+        let mut idx = vec![0usize; target.shape.len()];
+        loop {
+            let pos = element_pos(target.base, &target.strides, &idx);
+            if let Some(b) = anon.get_mut(pos..pos + size) {
+                b.fill(fill);
+            }
+            if !array::next_index(&mut idx, &target.shape) {
+                break;
+            }
+        }
+    }
+    Ok(Variable {
         name: v.name.clone(),
         file: v.file.clone(),
         path: v.path.clone(),
@@ -221,20 +269,38 @@ fn crash_stores(
         map_len: v.map_len,
         array_offset: v.array_offset,
         npy_header: None,
-    };
-    assign::assign(&scratch, index, value, progress)?;
+    })
+}
+
+/// The target elements of `scratch` as runs of bytes, keeping only those equal in `other` when given.
+fn target_runs(
+    scratch: &Variable,
+    target: &view::View,
+    size: usize,
+    other: Option<&Variable>,
+) -> Result<Vec<child::Store>, String> {
     let map = scratch.map.as_ref().ok_or_else(|| scratch.closed_error())?;
     let map = map.borrow();
     let bytes = map.bytes();
-    let size = v.dtype.size;
+    let other_map = match other {
+        Some(o) => Some(o.map.as_ref().ok_or_else(|| o.closed_error())?.borrow()),
+        None => None,
+    };
     let mut stores: Vec<child::Store> = Vec::new();
-    if count > 0 {
-        let mut idx = vec![0usize; target.shape.len()];
-        loop {
-            let pos = element_pos(target.base, &target.strides, &idx);
-            let data = bytes
-                .get(pos..pos + size)
-                .ok_or("internal: store outside the mapping")?;
+    if array::checked_size(&target.shape).unwrap_or(0) == 0 {
+        return Ok(stores);
+    }
+    let mut idx = vec![0usize; target.shape.len()];
+    loop {
+        let pos = element_pos(target.base, &target.strides, &idx);
+        let data = bytes
+            .get(pos..pos + size)
+            .ok_or("internal: store outside the mapping")?;
+        let stored = match &other_map {
+            Some(m) => m.bytes().get(pos..pos + size) == Some(data),
+            None => true,
+        };
+        if stored {
             match stores.last_mut() {
                 Some(last) if last.at + last.data.len() == pos => last.data.extend_from_slice(data),
                 _ => stores.push(child::Store {
@@ -242,9 +308,9 @@ fn crash_stores(
                     data: data.to_vec(),
                 }),
             }
-            if !array::next_index(&mut idx, &target.shape) {
-                break;
-            }
+        }
+        if !array::next_index(&mut idx, &target.shape) {
+            break;
         }
     }
     Ok(stores)
@@ -947,12 +1013,28 @@ impl Engine {
         let name = open::normal_name(&shown).unwrap_or_default();
         let file = self.aux_fd(&name, &shown, map == child::CrashMap::Shared)?;
         let file = file.try_clone().map_err(|e| open::os_error(&e, None))?;
-        let stores = if map == child::CrashMap::ReadOnly {
-            Vec::new()
+        // The crashing process's own np.memmap comes first: mode r+ grows a file shorter than the
+        // array (one NUL at its last byte), r and c cannot map past the end; then the value.
+        let len = file.metadata().map_err(|e| open::os_error(&e, None))?.len();
+        let need = map_start.saturating_add(map_len as u64);
+        if len < need {
+            if map != child::CrashMap::Shared {
+                return Err("ValueError: mmap length is greater than file size".to_string());
+            }
+            std::os::unix::fs::FileExt::write_at(&file, &[0], need - 1)
+                .map_err(|e| open::os_error(&e, None))?;
+        }
+        let (stores, failed) = if map == child::CrashMap::ReadOnly {
+            (Vec::new(), None)
         } else {
-            self.with_progress(|e, progress| {
+            let planned = self.with_progress(|e, progress| {
                 crash_stores(e.known_var(var)?, &file, index, value, progress)
-            })?
+            })?;
+            match planned.error {
+                // Nothing stored before NumPy's error: no process to start.
+                Some(error) if planned.stores.is_empty() => return Err(error),
+                error => (planned.stores, error),
+            }
         };
         let task = child::ChildTask::Crash {
             map,
@@ -980,6 +1062,10 @@ impl Engine {
             },
         });
         self.report.child = Some(record);
+        if let (true, Some(error)) = (stored, failed) {
+            // The elements before the failing one are stored (and stay, as the crash leaves them).
+            return Err(error);
+        }
         if stored {
             Ok(())
         } else if map == child::CrashMap::ReadOnly {

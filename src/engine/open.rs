@@ -373,9 +373,10 @@ fn array_shape(
             shape.len()
         ));
     }
+    // NumPy's order converter takes one letter, either case.
     let fortran = match order {
-        "C" | "A" | "K" => false,
-        "F" => true,
+        "C" | "A" | "K" | "c" | "a" | "k" => false,
+        "F" | "f" => true,
         other => {
             return Err(format!(
                 "ValueError: order must be one of 'C', 'F', 'A', or 'K' (got {})",

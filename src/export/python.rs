@@ -90,11 +90,12 @@ class TruncatedError(Exception):
 
 
 def check_not_truncated(a):
-    """NumPy has no such check: touching a mapping past the end of its file kills the program with SIGBUS.
-    The tutor compares the file's size with the mapped range before every touch and reports an error instead;
-    this script does the same so that it runs to the end too."""
+    """NumPy has no such check: touching a page of the mapping wholly past the end of its file kills the program
+    with SIGBUS (the rest of the page holding the last byte reads as zeros). The tutor compares the file's size,
+    rounded up to whole pages, with the mapped range before every touch and reports an error instead; this script
+    does the same so that it runs to the end too."""
     size = os.path.getsize(a.filename)
-    if size < a.offset + a.nbytes:
+    if -(-size // mmap.PAGESIZE) * mmap.PAGESIZE < a.offset + a.nbytes:
         raise TruncatedError(f'the file was truncated to {size} bytes while mapped; '
                              'touching the mapping past EOF would raise SIGBUS')
 "#;
@@ -589,7 +590,7 @@ fn imports(opts: ScriptOptions, needs: &Needs) -> Vec<&'static str> {
     if needs.os || needs.child || needs.truncation_guard || needs.fork || opts.instrument {
         imports.push("import os");
     }
-    if needs.mmap {
+    if needs.mmap || needs.truncation_guard {
         imports.push("import mmap");
     }
     if needs.child || needs.signal {

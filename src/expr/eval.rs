@@ -412,6 +412,13 @@ pub(crate) fn py_convert(s: Scalar, dt: &DType) -> Result<Scalar, String> {
         // A Python int is exact in longdouble when it fits 64 bits; a float always is.
         Kind::Float if dt.size == 16 => Ok(s.cast(dt)),
         Kind::Float => Ok(Scalar::Float(s.as_f64()).cast(dt)),
+        // A Python int becomes a clongdouble through a double, as NumPy's conversion does
+        // (measured: `np.clongdouble(2**53 + 1)`, `a[0] = 2**64 + 1`, `np.array([10**30], 'G')`).
+        Kind::Complex
+            if dt.size == 32 && matches!(s, Scalar::Int(_) | Scalar::UInt(_) | Scalar::Big(_)) =>
+        {
+            Ok(Scalar::Float(s.as_f64()).cast(dt))
+        }
         Kind::Complex => Ok(s.cast(dt)),
         Kind::Int | Kind::UInt => {
             let v: i128 = match s {

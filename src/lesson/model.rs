@@ -162,7 +162,7 @@ pub struct Step {
     #[serde(default)]
     #[schemars(with = "Option<serde_json::Value>")]
     pub offset: Option<Yaml>,
-    /// open: `C` or `F`.
+    /// open: `C`, `F`, `A` or `K` (either case; anything else is NumPy's ValueError when the step runs).
     #[serde(default)]
     pub order: Option<String>,
     /// assign/read: NumPy basic-indexing expression, `arr[1, 2]` or `[1, 2]`.

@@ -138,6 +138,17 @@ impl ElementSource for QuietArray<'_> {
                 .read_at(pos, size)
                 .map_err(|e| format!("reading element {index:?} failed: {e}")),
         };
+        // Past EOF inside the page that holds the file's last byte (another process shrank the
+        // file; check_mapped_range allows only such pages): read(2) sees nothing there, the mapping
+        // sees what NumPy prints (zeros, or what was stored since).
+        let bytes = match bytes {
+            Ok(b) if b.len() < size => pos
+                .checked_sub(self.var.mapping_file_offset())
+                .and_then(|in_map| usize::try_from(in_map).ok())
+                .and_then(|in_map| self.var.mapped_bytes(in_map, size))
+                .map_or(Ok(b), Ok),
+            other => other,
+        };
         match bytes {
             Ok(b) if b.len() == size => self.var.dtype.decode(&b),
             Ok(_) => {

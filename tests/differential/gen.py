@@ -376,6 +376,8 @@ class Gen:
         missing = False
         if self.ok("missing_file") and self.chance(0.05):
             fname, missing = self.pick(["missing.dat", "sub/missing.dat", "nodir/x.dat"]), True
+        if fname.startswith(("sub/", "nodir/")):
+            missing = True  # no such directory: every mode fails (FileNotFoundError)
         exists = fname in self.files
         dt = self.dtype()
         step["file"] = fname
@@ -426,11 +428,16 @@ class Gen:
             else:
                 step["shape"] = "(" + ", ".join(map(str, shape)) + ("," if len(shape) == 1 else "") + ")"
         if self.ok("order") and self.chance(0.1):
-            step["order"] = self.pick(["F", "C", "A", "K"])
+            step["order"] = self.pick(["F", "C", "A", "K", "F", "f", "c", "a", "k"])
+            if self.ok("bad_mode") and self.chance(0.05):
+                # NumPy's ValueError when ndarray.__new__ runs, after the file was opened (and, for w+/r+,
+                # created or grown): nothing is bound.
+                step["order"] = self.pick(["X", "", "CF", "fortran"])
         if self.ok("missing_file") and mode in ("w+", "write") and "shape" in step and self.chance(0.015):
             del step["shape"]  # ValueError: shape must be given if mode == 'w+'
             shape = None
         if missing:
+            self.closed.discard(var)  # the lesson's validator counts any `open` as opening the name
             return step  # FileNotFoundError (or, w+ in a missing directory): nothing is bound
         if recreate and shape is not None:
             n = 1
@@ -461,6 +468,8 @@ class Gen:
                 if ok and offset + n * size > self.files[fname] and mode not in ("r", "readonly", "c", "copyonwrite"):
                     self.files[fname] = offset + n * size
         self.closed.discard(var)  # the lesson's validator counts any `open` as opening the name
+        if step.get("order", "C") not in ("F", "C", "A", "K", "f", "c", "a", "k"):
+            ok = False
         if ok:
             self.vars[var] = dict(file=fname, dtype=dt, shape=shape, offset=offset, mode=mode, open=True)
             self.closed.discard(var)
@@ -573,7 +582,8 @@ class Gen:
                 rs = self.result_shape(shape, idx)
                 if rs is None:
                     continue
-                st = {"op": "crash", "var": var, "index": idx, "value": r.randint(0, 100)}
+                st = {"op": "crash", "var": var, "index": idx,
+                      "value": r.randint(0, 100) if self.chance(0.5) else self.value(rs)}
                 steps.append(st)
             elif k < 0.95 and self.ok("page_ops"):
                 op = self.pick(["flush_async", "wait_writeback", "flush_range", "evict"])
@@ -649,6 +659,11 @@ class Gen:
             size = max(end, self.files.get(f, 0)) + self.pick([0, 0, 1, 100, 4096])
             if self.chance(0.3):
                 size = end  # exactly the end of the furthest mapping
+            elif self.chance(0.4) and end > 0:
+                # Inside the page holding the furthest mapping's last byte: NumPy reads zeros past EOF there (a
+                # page wholly past EOF would be SIGBUS).
+                lo = (end - 1) // 4096 * 4096 + 1
+                size = max(lo, self.pick([lo, lo + 1, (lo + end) // 2, end - 1, end - 3]))
             self.files[f] = size
             st = {"op": "truncate", "size": size}
             if self.chance(0.3):

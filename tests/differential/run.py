@@ -84,6 +84,8 @@ def main(argv=None):
     ap.add_argument("--json", default=None, help="also write every differing lesson's result here (JSON lines)")
     ap.add_argument("--list-tags", action="store_true", help="print the construct tags and exit")
     ap.add_argument("--quiet", action="store_true")
+    ap.add_argument("--regressions", action="store_true",
+                    help="run the minimal lessons of fixed root causes (regressions.json) instead of seeds")
     ap.add_argument("--show", default=None, metavar="SEED|FILE.yaml",
                     help="run one seed (or a lesson YAML this script wrote, needs PyYAML) and print every difference")
     a = ap.parse_args(argv)
@@ -112,9 +114,36 @@ def main(argv=None):
     snap = os.path.join(snap_dir, "memmap-tutor")
     shutil.copy2(tutor, snap)
     try:
+        if a.regressions:
+            return regressions(snap)
         return run(a, tutor, snap)
     finally:
         shutil.rmtree(snap_dir, ignore_errors=True)
+
+
+REGRESSIONS = os.path.join(HERE, "regressions.json")
+
+
+def regressions(tutor):
+    """Every minimal lesson of a fixed root cause (regressions.json: name, why, lesson), run by the tutor and by
+    NumPy now; exit 1 when any differs."""
+    from compare import check
+
+    with open(REGRESSIONS) as f:
+        cases = json.load(f)
+    bad = 0
+    steps = 0
+    for c in cases:
+        r = check(c["lesson"], tutor)
+        steps += r.steps
+        if r.diffs:
+            bad += 1
+            d = r.diffs[0]
+            print("DIFFERS %s (%s): step %s (%s) %s\n  tutor: %s\n  numpy: %s" % (
+                c["name"], c["why"], d["step"], d["op"], d["what"], json.dumps(d["tutor"]),
+                json.dumps(d["numpy"])))
+    print("regression lessons: %d, steps: %d, differing: %d" % (len(cases), steps, bad))
+    return 1 if bad else 0
 
 
 def run(a, tutor_path, tutor):

@@ -3,7 +3,6 @@
 use super::super::lifetime::Lifetimes;
 use super::super::parse::{check_path, check_size, parse_dtype, parse_mode, shape_of};
 use super::super::StepInput;
-use crate::expr::suggest::did_you_mean;
 use crate::lesson::model::{Op, Yaml};
 use crate::lesson::{Action, LessonError, OpenSpec};
 
@@ -70,19 +69,10 @@ fn offset(s: &StepInput) -> Result<i64, LessonError> {
     }
 }
 
-/// `order:` one of NumPy's 'C', 'F', 'A', 'K' (default 'C').
+/// `order:` (default 'C'). Any text loads: NumPy checks it when the call runs (`ValueError: order
+/// must be one of 'C', 'F', 'A', or 'K' (got 'X')`, lower case accepted), and so does the step.
 fn order(s: &StepInput) -> Result<String, LessonError> {
-    let order = s.step.order.clone().unwrap_or_else(|| "C".to_string());
-    if !matches!(order.as_str(), "C" | "F" | "A" | "K") {
-        return Err(s.err(
-            "order",
-            format!(
-                "order must be one of 'C', 'F', 'A', or 'K' (got '{order}'){}",
-                did_you_mean(&order, ["C", "F", "A", "K"])
-            ),
-        ));
-    }
-    Ok(order)
+    Ok(s.step.order.clone().unwrap_or_else(|| "C".to_string()))
 }
 
 /// Map a closed variable again, as it was opened, in `mode` (default r+).
