@@ -16,6 +16,7 @@ contract repeats every variable at every step, so its size is steps x variables 
 variables lesson would write about a gigabyte); the runner's own work is not.
 
 Usage: bench/lesson_size.py path/to/memmap-tutor   (bench/run.sh builds the profiling binary)
+BENCH_ROUNDS=N (default 3), BENCH_STEPS=1000,10000 and BENCH_VARS=100,1000 choose the rounds and sizes.
 """
 
 import json
@@ -51,6 +52,24 @@ def vars_lesson(n):
                   "    dtype: uint8", "    shape: 16",
                   "  - op: assign", f"    var: v{k}", "    index: '[0]'", f"    value: {k % 250}"]
     return "\n".join(lines) + "\n"
+
+
+def vars_flushed_lesson(n):
+    """As vars_lesson, with each variable flushed after its store: its file is clean from then on, so later
+    steps carry its page map instead of asking the kernel again (a dirty file is asked at every step)."""
+    lines = ["title: many variables, flushed", "steps:"]
+    for k in range(n):
+        lines += ["  - op: open", f"    var: v{k}", f"    file: f{k}.dat", "    mode: w+",
+                  "    dtype: uint8", "    shape: 16",
+                  "  - op: assign", f"    var: v{k}", "    index: '[0]'", f"    value: {k % 250}",
+                  "  - op: flush", f"    var: v{k}"]
+    return "\n".join(lines) + "\n"
+
+
+def sizes(name, default):
+    """Sizes from the environment (BENCH_STEPS / BENCH_VARS, comma-separated), else the default list."""
+    text = os.environ.get(name)
+    return [int(x) for x in text.split(",")] if text else default
 
 
 def gnu_time():
@@ -153,8 +172,11 @@ def main():
     print("# CPU s is the tutor's user + system time (what the lesson costs); wall s also holds the wait for a")
     print("# CPU on a shared machine. " + (f"Peak RSS: GNU time ({TIME}), the tutor's own." if TIME else
           "Peak RSS: wait4 (no GNU time here), an upper bound: it includes this script's size at each fork."))
-    family(binary, "steps", steps_lesson, [1000, 2500, 5000, 10000], rounds, "step", 10_000)
-    family(binary, "variables", vars_lesson, [100, 250, 500, 1000], rounds, "var", JSON_MAX_VARS)
+    family(binary, "steps", steps_lesson, sizes("BENCH_STEPS", [1000, 2500, 5000, 10000]), rounds, "step",
+           10_000)
+    var_sizes = sizes("BENCH_VARS", [100, 250, 500, 1000])
+    family(binary, "variables", vars_lesson, var_sizes, rounds, "var", JSON_MAX_VARS)
+    family(binary, "variables, flushed", vars_flushed_lesson, var_sizes, rounds, "var", JSON_MAX_VARS)
 
 
 if __name__ == "__main__":

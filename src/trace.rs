@@ -688,15 +688,16 @@ pub struct PageMap {
     pub legend: String,
     /// Why the hole/not-cached distinction is missing (FIEMAP unavailable), if it is.
     pub holes_unknown: Option<String>,
-    /// The step at which the kernel was last asked about this file: a step later than this one shows the
-    /// map carried from that step (see [`Probed`] and [`CARRIED_RULE`]), never measured again.
+    /// The step whose probe took this map: a later step shows it carried from there (see [`Probed`] and
+    /// [`CARRIED_RULE`]) — not asked again, or asked and found with the same counts.
     pub probed_at_step: usize,
 }
 
 /// Why a page map may be carried from an earlier step instead of probed again (the views say it).
-pub(crate) const CARRIED_RULE: &str = "not probed again since: the lesson did not touch the file, it had \
-     no dirty or writeback page then, inotify reported no open, read, write or rename of it by any process, \
-     and /proc/vmstat no page-cache reclaim or drop_caches anywhere in the system";
+pub(crate) const CARRIED_RULE: &str = "taken at that step and not again: a step asks the kernel again only \
+     about a file that can have changed (touched by the lesson, dirty or under writeback at its last look, \
+     opened, read or written by any process (inotify), or every file after reclaim or drop_caches anywhere \
+     in the system (/proc/vmstat)), and takes a new map where its page counts moved";
 
 /// Which files a step asked the kernel about again (each page map says at which step it was probed).
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
@@ -706,7 +707,7 @@ pub struct Probed {
     pub all_because: Option<String>,
     /// Files whose page cache was asked about at this step.
     pub files: usize,
-    /// Files whose page map is carried from an earlier step ([`CARRIED_RULE`]).
+    /// Page maps taken at an earlier step ([`CARRIED_RULE`]).
     pub carried: usize,
 }
 

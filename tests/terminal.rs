@@ -229,6 +229,27 @@ fn bash_completes_the_hyphenated_binary_and_never_offers_the_child() {
         man.contains(".TH memmap-tutor 1") && !man.contains("__child"),
         "{man}"
     );
+    // The page renders without a roff warning where man(1) is installed.
+    let page = tempfile::NamedTempFile::new().unwrap();
+    std::fs::write(page.path(), man.as_bytes()).unwrap();
+    match Command::new("man")
+        .args(["--warnings", "-l"])
+        .arg(page.path())
+        .env("MANWIDTH", "80")
+        .env("MANPAGER", "cat")
+        .output()
+    {
+        Ok(out) if out.status.success() => {
+            let text = String::from_utf8_lossy(&out.stdout);
+            assert!(text.contains("MEMMAP-TUTOR RUN"), "{text}");
+            assert!(
+                out.stderr.is_empty(),
+                "{}",
+                String::from_utf8_lossy(&out.stderr)
+            );
+        }
+        other => eprintln!("not rendering the man page: man(1) is not usable here ({other:?})"),
+    }
 }
 
 #[test]

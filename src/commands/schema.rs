@@ -101,9 +101,108 @@ fn fish_positional_values(cmd: &clap::Command) -> String {
 
 /// `man`: the man page in roff.
 pub fn man() -> Result<(), CommandError> {
+    let text =
+        man_page().map_err(|e| CommandError::Io(format!("cannot render the man page: {e}")))?;
+    emit(&text)
+}
+
+/// One page for the whole tool: clap_mangen's page of the top command would list `memmap-tutor-run(1)` and the
+/// like, pages nobody installs; here each public subcommand gets its own section instead (`MEMMAP-TUTOR RUN`,
+/// with its synopsis, description, options and examples as subsections).
+pub fn man_page() -> std::io::Result<String> {
+    use clap_mangen::Man;
+    let top = public_command();
+    let man = Man::new(top.clone());
     let mut out = Vec::new();
-    clap_mangen::Man::new(public_command())
-        .render(&mut out)
-        .map_err(|e| CommandError::Io(format!("cannot render the man page: {e}")))?;
-    emit(&String::from_utf8_lossy(&out))
+    man.render_title(&mut out)?;
+    man.render_name_section(&mut out)?;
+    man.render_synopsis_section(&mut out)?;
+    man.render_description_section(&mut out)?;
+    man.render_options_section(&mut out)?;
+    for sub in top.get_subcommands().filter(|s| !s.is_hide_set()) {
+        let name = format!("{BIN} {}", sub.get_name());
+        let sub_man = Man::new(sub.clone().bin_name(&name));
+        let mut part = Vec::new();
+        sub_man.render_synopsis_section(&mut part)?;
+        sub_man.render_description_section(&mut part)?;
+        if sub.get_arguments().any(|a| !a.is_hide_set()) {
+            sub_man.render_options_section(&mut part)?;
+        }
+        if sub.get_after_long_help().is_some() || sub.get_after_help().is_some() {
+            sub_man.render_extra_section(&mut part)?;
+        }
+        out.extend(format!(".SH \"{}\"\n", name.to_uppercase().replace('-', "\\-")).bytes());
+        out.extend(subsections(&String::from_utf8_lossy(&part)).bytes());
+    }
+    if top.get_after_long_help().is_some() {
+        let mut part = Vec::new();
+        man.render_extra_section(&mut part)?;
+        out.extend(
+            String::from_utf8_lossy(&part)
+                .replace(".SH EXTRA", ".SH EXAMPLES")
+                .bytes(),
+        );
+    }
+    man.render_version_section(&mut out)?;
+    // Each rendered part starts with clap_mangen's roff preamble (the `Aq` string): once is enough.
+    let text = String::from_utf8_lossy(&out);
+    let mut seen = std::collections::HashSet::new();
+    let mut page = String::with_capacity(text.len());
+    for line in text.lines() {
+        let preamble = line.starts_with(".ie \\n(.g") || line.starts_with(".el .ds Aq");
+        if !preamble || seen.insert(line.to_string()) {
+            page.push_str(line);
+            page.push('\n');
+        }
+    }
+    Ok(page)
+}
+
+/// A command's sections as subsections of its own section (`.SH OPTIONS` -> `.SS Options`); the text after
+/// the options, the examples, named as such.
+fn subsections(roff: &str) -> String {
+    let mut out = String::new();
+    for line in roff.lines() {
+        match line.strip_prefix(".SH ") {
+            Some("EXTRA") => out.push_str(".SS Examples\n"),
+            Some(title) => {
+                let mut t = title.to_lowercase();
+                if let Some(first) = t.get_mut(..1) {
+                    first.make_ascii_uppercase();
+                }
+                out.push_str(&format!(".SS {t}\n"));
+            }
+            None => {
+                out.push_str(line);
+                out.push('\n');
+            }
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_man_page_has_a_section_per_public_command_and_names_no_missing_page() {
+        let page = man_page().unwrap();
+        for sub in public_command().get_subcommands() {
+            let heading = format!(
+                ".SH \"{}\"",
+                format!("{BIN} {}", sub.get_name())
+                    .to_uppercase()
+                    .replace('-', "\\-")
+            );
+            assert!(page.contains(&heading), "{heading} missing");
+        }
+        // clap_mangen's own page would point at memmap-tutor-run(1) etc., which nobody installs.
+        assert!(!page.contains("tutor\\-run(1)") && !page.contains("__child"));
+        assert!(
+            page.contains("\\fB\\-\\-watch\\fR"),
+            "run's options are in the page"
+        );
+        assert_eq!(page.matches(".ie \\n(.g").count(), 1);
+    }
 }

@@ -27,7 +27,7 @@ pub(crate) fn page_map_text(step: &StepRecord) -> Option<(String, Option<String>
                 // A map carried from an earlier step says so: it was not measured at this one.
                 let when = if m.probed_at_step < step.step {
                     carried = true;
-                    format!(" (as probed at step {}*)", m.probed_at_step)
+                    format!(" (taken at step {}*)", m.probed_at_step)
                 } else {
                     String::new()
                 };

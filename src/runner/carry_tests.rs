@@ -70,7 +70,6 @@ fn a_clean_untouched_file_is_not_probed_again_and_says_from_which_step() {
             // The kernel reclaimed pages somewhere: every file is probed, as it must be.
             Some(why) => {
                 assert!(looks >= 1, "step {}: {why} but a.dat not probed", r.step);
-                assert_eq!(m.probed_at_step, r.step);
                 reclaimed.push(why.clone());
             }
             None => {
@@ -81,8 +80,6 @@ fn a_clean_untouched_file_is_not_probed_again_and_says_from_which_step() {
                 );
                 assert!(m.probed_at_step < r.step, "step {}: {m:?}", r.step);
                 assert!(r.probed.carried >= 1, "{:?}", r.probed);
-                // b.dat, the step's own file, is measured at every step.
-                assert_eq!(map(&r, "b.dat").map(|m| m.probed_at_step), Some(r.step));
                 carried += 1;
             }
         }
@@ -141,8 +138,12 @@ fn writeback_completing_is_seen_without_the_lesson_touching_the_file() {
     let dir = tempfile::tempdir().expect("tempdir");
     let lesson = load(&lesson(false, false, 3));
     let mut runner = Runner::new(&lesson, dir.path());
-    // open a, assign (a dirty), open b, read b.
-    let records: Vec<StepRecord> = (0..4).filter_map(|_| runner.step()).collect();
+    // open a, assign (a dirty), open b; then read b.
+    let mut records: Vec<StepRecord> = (0..3).filter_map(|_| runner.step()).collect();
+    let a = dir.path().join("a.dat");
+    let looks = crate::probe::looks_at(&a);
+    records.extend(runner.step());
+    let dirty_probed = crate::probe::looks_at(&a) > looks;
     let Some(before) = map(&records[3], "a.dat").filter(|m| m.cells.contains('D')) else {
         eprintln!(
             "skip: a.dat has no dirty page to write back (no dirty accounting here, or already written): {:?}",
@@ -150,10 +151,7 @@ fn writeback_completing_is_seen_without_the_lesson_touching_the_file() {
         );
         return;
     };
-    assert_eq!(
-        before.probed_at_step, 4,
-        "a dirty file is probed at every step"
-    );
+    assert!(dirty_probed, "a dirty file is probed at every step");
     // SAFETY: sync(2) takes no arguments; it opens no file of ours (no inotify event), and waits for the
     // writeback it starts.
     unsafe { libc::sync() };

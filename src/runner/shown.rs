@@ -198,9 +198,10 @@ impl Shown {
             }
         }
         self.extra_prev = extra.map(str::to_string);
-        let candidates = self.candidates(&at, extra);
+        let (candidates, unsettled) = self.candidates(&at, extra);
         let mut mapped = 0;
-        for rel in &candidates {
+        let rest = unsettled.iter().filter(|u| !candidates.contains(*u));
+        for rel in candidates.iter().chain(rest) {
             let path = workdir.join(rel);
             if !self.looked.contains_key(rel) {
                 // Watched before the first probe: nothing between the two can go unseen.
@@ -238,12 +239,8 @@ impl Shown {
                 out.snaps.insert(rel.to_string(), snap);
                 pages
             } else {
-                // Asked again and unchanged: the map stands, probed at this step.
-                if let Some(Measured::Value(m)) = self.page_map.get(rel).filter(|_| is_bound) {
-                    let mut m = m.clone();
-                    m.probed_at_step = at.step;
-                    self.page_map.insert(rel, Measured::Value(m));
-                }
+                // Asked again and unchanged: the map from its step stands (no record is copied: a lesson
+                // with many dirty files would otherwise copy every one of them at every step).
                 counts
             };
             let settled = now.value().is_some_and(|p| p.dirty + p.writeback == 0)
@@ -261,7 +258,11 @@ impl Shown {
             }
             if !is_bound {
                 self.page_map.remove(rel);
-            } else if self.page_map.contains_key(rel) {
+            } else if self
+                .page_map
+                .get(rel)
+                .is_some_and(|m| m.value().is_some_and(|m| m.probed_at_step == at.step))
+            {
                 mapped += 1;
             }
             out.probed.push((rel.clone(), now));
@@ -274,20 +275,24 @@ impl Shown {
         out
     }
 
-    /// The files this look must ask about (see [`Shown::look`]).
-    fn candidates(&self, at: &LookAt<'_>, extra: Option<&str>) -> BTreeSet<String> {
+    /// The files this look must ask about (see [`Shown::look`]): those the step or a process touched, and
+    /// the unsettled ones (taken out of `self.unsettled`, not copied: the look puts back those still so).
+    fn candidates(
+        &mut self,
+        at: &LookAt<'_>,
+        extra: Option<&str>,
+    ) -> (BTreeSet<String>, BTreeSet<String>) {
         let bound = at.bound;
+        let mut unsettled = std::mem::take(&mut self.unsettled);
+        unsettled.retain(|r| bound.contains_key(r) || Some(r.as_str()) == extra);
+        let mut out: BTreeSet<String> = BTreeSet::new();
         if at.all_because.is_some() || at.touched.all {
-            return bound
-                .keys()
-                .map(String::as_str)
-                .chain(extra)
-                .map(str::to_string)
-                .collect();
+            let all = bound.keys().map(String::as_str).chain(extra);
+            out.extend(all.filter(|r| !unsettled.contains(*r)).map(str::to_string));
+            return (out, unsettled);
         }
-        let mut out: BTreeSet<String> = at.file.into_iter().map(str::to_string).collect();
+        out.extend(at.file.map(str::to_string));
         out.extend(at.bound_new.iter().cloned());
-        out.extend(self.unsettled.iter().cloned());
         for n in &at.touched.names {
             if bound.contains_key(n) {
                 out.insert(n.clone());
@@ -298,7 +303,7 @@ impl Shown {
             out.extend(self.rel_by_ino.get(i).into_iter().flatten().cloned());
         }
         out.retain(|r| bound.contains_key(r) || Some(r.as_str()) == extra);
-        out
+        (out, unsettled)
     }
 
     /// Keep what file `rel` was like at its snapshot, findable by normal name and inode.
