@@ -4,7 +4,7 @@ use std::collections::BTreeMap;
 use std::path::Path;
 
 use memmap_tutor::engine::{Engine, ReadResult};
-use memmap_tutor::expr::index::{IndexExpr, IndexItem};
+use memmap_tutor::expr::index::{parse_index, IndexExpr, IndexItem};
 use memmap_tutor::expr::value::parse_value_str;
 use memmap_tutor::expr::value::{BinOp, ValueExpr};
 use memmap_tutor::lesson::{Action, Mode, OpenSpec};
@@ -111,14 +111,20 @@ fn index(j: &J) -> IndexExpr {
         .map(|it| match it {
             J::String(s) if s == "..." => IndexItem::Ellipsis,
             J::String(s) if s == "newaxis" => IndexItem::NewAxis,
-            J::Object(o) if o.contains_key("int") => IndexItem::Int(o["int"].as_i64().unwrap()),
+            // An integer beyond int64 is written as its text: the tutor's parser reads it.
+            J::Object(o) if o.contains_key("int") => match &o["int"] {
+                J::String(text) => parse_index(&format!("[{text}]")).unwrap().items.remove(0),
+                n => IndexItem::Int(n.as_i64().unwrap()),
+            },
             J::Object(o) => {
                 let s = o["slice"].as_array().unwrap();
-                IndexItem::Slice {
-                    start: s[0].as_i64(),
-                    stop: s[1].as_i64(),
-                    step: s[2].as_i64(),
-                }
+                let text = |p: &J| match p {
+                    J::Null => String::new(),
+                    J::String(t) => t.clone(),
+                    n => n.to_string(),
+                };
+                let parsed = format!("[{}:{}:{}]", text(&s[0]), text(&s[1]), text(&s[2]));
+                parse_index(&parsed).unwrap().items.remove(0)
             }
             other => panic!("index item {other}"),
         })
@@ -307,7 +313,9 @@ fn run_case(case: &J) -> Vec<String> {
         }
         if let (Some(r), Some(got)) = (exp.get("read"), &read) {
             let (s, rp) = match got {
-                ReadResult::Scalar(v, dt) => (scalar_str(*v, *dt), scalar_repr(*v, *dt)),
+                ReadResult::Scalar(v, dt) => {
+                    (scalar_str(v.clone(), *dt), scalar_repr(v.clone(), *dt))
+                }
                 ReadResult::View(v) => (
                     array_str(v.as_ref()),
                     array_repr(v.as_ref(), got.class_name()),
@@ -328,7 +336,7 @@ fn run_case(case: &J) -> Vec<String> {
             (None, None) => {}
             (Some(r), Some(ReadResult::Scalar(s, dt))) => {
                 let mut b = [0u8; 32];
-                dt.encode(s, &mut b);
+                dt.encode(s.clone(), &mut b);
                 if !r["scalar"].as_bool().unwrap() || hex(&b[..dt.size]) != r["hex"] {
                     fail(format!("scalar {s:?}, NumPy {r}"));
                 }

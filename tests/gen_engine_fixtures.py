@@ -23,12 +23,17 @@ OUT = os.path.join(HERE, "fixtures", "engine", "cases.json")
 
 
 # ---- tiny builders for the JSON forms --------------------------------------------------------
+def big(n):
+    """An integer beyond int64 travels as its decimal text (JSON readers take it for a float)."""
+    return n if n is None or -(2**63) <= n < 2**63 else str(n)
+
+
 def I(n):
-    return {"int": n}
+    return {"int": big(n)}
 
 
 def S(start=None, stop=None, step=None):
-    return {"slice": [start, stop, step]}
+    return {"slice": [big(start), big(stop), big(step)]}
 
 
 E = "..."
@@ -171,9 +176,9 @@ def idx(items):
         elif it == "newaxis":
             out.append(None)
         elif "int" in it:
-            out.append(it["int"])
+            out.append(int(it["int"]))
         else:
-            out.append(slice(*it["slice"]))
+            out.append(slice(*[None if x is None else int(x) for x in it["slice"]]))
     return tuple(out)
 
 
@@ -619,6 +624,7 @@ def scenarios():
     half(add)
     complex_(add)
     clongdouble(add)
+    bigints(add)
     return sc_
 
 
@@ -844,6 +850,138 @@ def complex_(add):
         assign("z", ALL, X("[1.5] - np.complex64(2)")), read("z", ALL),
         assign("z", ALL, X("np.array([0.0, 1, -2], dtype=np.complex64) / np.complex64(0)")), read("z", ALL),
         assign("z", ALL, X("(np.arange(3) + 1) / np.complex128(-3)")), read("z", ALL)])
+
+
+def bigints(add):
+    """Python ints of any size (issue 15, root cause 2): Python's arithmetic, true division,
+    float(), NumPy's stores into every dtype kind, object arrays. Values are written as decimal
+    literals (the lesson language has no `**`)."""
+    b = str  # a Python int as the literal the lesson writes
+    add("big ints: arithmetic and true division into float64", [
+        open_("f", "bf.dat", "w+", "float64", [4]),
+        assign("f", [I(0)], X(f"{b(2**200)} / 3")),
+        assign("f", [I(1)], X(f"{b(10**400)} / {b(10**399 + 7)}")),
+        assign("f", [I(2)], X(f"-{b(3**500)} / {b(2**700)}")),
+        assign("f", [I(3)], X(f"{b(2**300 + 1)} - {b(2**300)} + {b(2**64)} * {b(2**64)}")),
+        read("f", ALL),
+        assign("f", [I(0)], X(f"1 / {b(2**1074)}")), assign("f", [I(1)], X(f"3 / {b(2**1076)}")),
+        assign("f", [I(2)], X(f"1 / {b(2**1075)}")), assign("f", [I(3)], X(f"-1 / {b(2**1100)}")),
+        read("f", ALL),
+        assign("f", [I(0)], X(f"{b(10**400)} / 3")),
+        assign("f", [I(0)], X(f"{b(10**400)} / 0")),
+        assign("f", [I(0)], X(f"{b(10**400)} / 0.5")),
+        assign("f", [I(0)], X(f"{b(10**400)}")),
+        assign("f", [I(0)], X(f"{b(10**400)} * 1.5")),
+        assign("f", [I(0)], X(f"0.5 + {b(10**400)}")),
+        assign("f", [I(0)], X(f"{b(2**1024 - 2**970)}")),
+        assign("f", [I(0)], X(f"{b(2**1024 - 2**970)} / 1")),
+        assign("f", [I(0)], X(f"{b(2**1024 - 2**970 - 1)}")),
+        assign("f", [I(1)], X(f"-{b(2**1024 - 2**971)}")),
+        assign("f", [I(2)], X(f"{b(2**53 + 1)} * {b(2**200)}")),
+        assign("f", [I(3)], X(f"{b(2**53 + 1)} * {b(2**200)} + 1")),
+        read("f", ALL),
+        # Past 4300 digits a value still computes (only str() and literals are limited); an
+        # expression has at most 10,000 characters.
+        assign("f", [I(0)], X(f"{b(10**2400)} * {b(10**2400)} / {b(10**2399)} / {b(10**2399)}")),
+        assign("f", [I(1)], X(f"-{b(10**4299)} * {b(10**4299)} - 1")),
+        read("f", ALL)])
+    targets = ["bool", "int8", "uint8", "int64", "uint64", "longlong", "ulonglong", "uint32",
+               "float16", "float32", "float64", "longdouble", "complex64", "complex128"]
+    values = [2**64, -(2**64) - 1, 2**127 + 2**64 + 3, 2**200 + 1, 3**300, -(10**400),
+              2**1024 - 2**970 - 1, 10**4000 + 1]
+    for dt in targets:
+        ops = [open_("t", "t.dat", "w+", dt, [len(values)])]
+        for k, v in enumerate(values):
+            ops += [assign("t", [I(k)], X(b(v))), assign("t", [S(k, k + 1)], X(f"[{b(v)}]"))]
+        ops += [read("t", ALL), assign("t", [I(0)], X(f"{b(10**4299)} * 10")), read("t", ALL)]
+        add(f"big ints stored into {dt}", ops)
+    add("big ints: object arrays", [
+        open_("f", "of.dat", "w+", "float64", [2, 3]),
+        assign("f", ALL, X(f"np.array([[{b(2**130)}, 1, -2], [3, 4, {b(2**200)}]]) * {b(2**70)}")),
+        read("f", ALL),
+        assign("f", ALL, X(f"np.full((2, 3), {b(10**30)}) * {b(10**30)} / {b(10**59)}")), read("f", ALL),
+        assign("f", ALL, X(f"-np.array([{b(2**150)}, 2, 3]) + np.arange(3)")), read("f", ALL),
+        assign("f", ALL, X(f"np.array([{b(2**150)}]) * np.array([[1.5], [2]])")), read("f", ALL),
+        assign("f", ALL, X(f"np.array([1, 2, {b(10**300)}]) * {b(10**10)}")), read("f", ALL),
+        assign("f", ALL, X(f"np.array([{b(10**300)}, 1, 2]) * 1.5")), read("f", ALL),
+        assign("f", ALL, X(f"np.array([{b(2**64)}, 2, 3]) / np.array([3, 0, 1])")),
+        assign("f", ALL, X(f"np.array([{b(2**64)}, 2, 3]) / np.array([3, 1, 0.0])")),
+        assign("f", ALL, X(f"np.asarray({b(10**30)}) * {b(2**32)}")), read("f", ALL),
+        assign("f", ALL, X(f"np.array([{b(2**200)}, 1, 2]).astype(np.float32)")), read("f", ALL),
+        assign("f", ALL, X(f"np.array([{b(10**400)}, 1, 2]).astype(float)")),
+        assign("f", ALL, X(f"np.array([{b(2**200)}, 1, 2]).astype(np.longdouble) / 3")), read("f", ALL),
+        assign("f", ALL, X(f"np.array([{b(2**200)}, 0, 2]).astype(bool)")), read("f", ALL),
+        assign("f", ALL, X(f"np.array([{b(2**200)}, 0, 2]).astype(np.int64)")),
+        assign("f", ALL, X(f"np.array([1.5, {b(2**200)}]) * 2 + np.zeros((2, 1))")), read("f", ALL),
+        assign("f", ALL, X(f"np.array([{b(2**70)}]) * np.float16(2) + np.array([True, False, True])")),
+        read("f", ALL),
+        open_("i", "oi.dat", "w+", "int64", [2, 2]),
+        assign("i", ALL, X(f"np.array([[{b(2**64)}]]) * {b(2**64)}")),
+        assign("i", ALL, X(f"np.array([{b(2**64)}, 5]) - {b(2**64)}")), read("i", ALL),
+        assign("i", ALL, X(f"np.array([[{b(2**100)}, 7], [8, 9]]) - np.array([{b(2**100)}, 0])")),
+        read("i", ALL),
+        assign("i", [S(4, None, 3)], X(f"np.full((), fill_value=-{b(2**64)})")),
+        assign("i", [S(4, None, 3)], X(f"np.array([-{b(2**64)}])")),
+        assign("i", [I(0), S(2, None)], X(f"np.asarray({b(2**64)})")),
+        assign("i", [I(0), S(0, 1)], X(f"np.asarray({b(2**64)})")),
+        open_("s", "os.dat", "w+", "int8", [2]),
+        assign("s", ALL, X(f"np.array([{b(2**70)}, 300]) - {b(2**70)}")), read("s", ALL)])
+    add("big ints: NumPy scalars and constructors", [
+        open_("f", "nf.dat", "w+", "float64", [2]),
+        assign("f", ALL, X(f"np.float64({b(10**400)})")),
+        assign("f", ALL, X(f"np.float32({b(2**200)})")), read("f", ALL),
+        assign("f", ALL, X(f"np.int8({b(2**200)})")),
+        assign("f", ALL, X(f"np.bool_({b(2**200)})")), read("f", ALL),
+        assign("f", ALL, X(f"np.longdouble({b(2**300 + 1)}) / {b(2**299)}")), read("f", ALL),
+        assign("f", ALL, X(f"np.full(2, {b(10**400)}, dtype=float)")),
+        assign("f", ALL, X(f"np.full(2, {b(2**200)}, dtype=np.float32)")), read("f", ALL),
+        assign("f", ALL, X(f"np.array({b(10**400)}, dtype=float)")),
+        assign("f", ALL, X(f"np.array([{b(2**100)}, 1], dtype=float)")), read("f", ALL),
+        assign("f", ALL, X(f"np.ones(2) * {b(10**400)}")),
+        assign("f", ALL, X(f"np.ones(2, dtype=np.float32) * {b(2**200)}")), read("f", ALL),
+        assign("f", ALL, X(f"np.arange(2) / {b(2**70)}")), read("f", ALL),
+        assign("f", ALL, X(f"np.arange(2) / {b(10**400)}")),
+        assign("f", ALL, X(f"np.ones(2, dtype=np.longdouble) * {b(10**400)} / {b(10**399)}")),
+        read("f", ALL),
+        assign("f", ALL, X(f"np.ones(2, dtype=np.longdouble) * ({b(10**4299)} * 10)")),
+        assign("f", ALL, X(f"np.int8(3) * {b(2**200)}")),
+        assign("f", ALL, X(f"np.float64(3) * {b(10**400)}")),
+        assign("f", ALL, X(f"[1, 2] * {b(2**70)}")),
+        open_("z", "nz.dat", "w+", "complex64", [2]),
+        assign("z", ALL, X(f"np.ones(2, dtype=np.complex64) * {b(2**200)}")), read("z", ALL),
+        assign("z", ALL, X(f"np.ones(2, dtype=np.complex128) * {b(10**400)}"))])
+    add("big ints: np.arange", [
+        open_("f", "ar.dat", "w+", "float64", [3]),
+        assign("f", ALL, X(f"np.arange({b(2**70)}, {b(2**70 + 3)}) - {b(2**70)}")), read("f", ALL),
+        assign("f", ALL, X(f"np.arange({b(2**70)}, {b(2**70 + 3)}, 1.0) * 2")), read("f", ALL),
+        assign("f", [S(0, 2)], X(f"np.arange(5, {b(2**70)}, {b(2**69)})")), read("f", ALL),
+        assign("f", [S(0, 1)], X(f"np.arange(0, 3, {b(2**70)})")), read("f", ALL),
+        assign("f", [S(0, 0)], X(f"np.arange(0, 3, -{b(2**70)})")),
+        assign("f", ALL, X(f"np.arange({b(2**70)}, 0)")),
+        assign("f", ALL, X(f"np.arange({b(2**65)})")),
+        assign("f", ALL, X(f"np.arange({b(10**400)})")),
+        assign("f", ALL, X(f"np.arange(-{b(2**64)}, -{b(2**64 - 3)})")), read("f", ALL),
+        assign("f", ALL, X(f"np.arange({b(2**63)}, {b(2**63 + 3)})")), read("f", ALL),
+        assign("f", [S(0, 1)], X(f"np.arange({b(2**63)}, {b(2**63 + 3)}, {b(2**63)})")), read("f", ALL),
+        assign("f", [S(0, 2)], X(f"np.arange(0, {b(2**64 - 1)}, {b(2**63)})")), read("f", ALL),
+        assign("f", ALL, X(f"np.arange({b(2**70)}, {b(2**70 + 3)}, dtype=np.float32)")), read("f", ALL),
+        assign("f", ALL, X(f"np.arange({b(2**70)}, {b(2**70 + 3)}, dtype=np.int64)")),
+        assign("f", ALL, X(f"np.arange(0, {b(2**70)}, {b(2**68)}, dtype=np.int64)")),
+        assign("f", ALL, X(f"np.arange(-3, {b(2**70)}, {b(2**68)}, dtype=np.uint8)")),
+        assign("f", ALL, X(f"np.arange(0, {b(2**63)}, {b(2**62)}, dtype=np.int8)")),
+        assign("f", ALL, X(f"np.arange({b(2**70)}, {b(2**70 + 3)}, dtype=bool)")),
+        assign("f", [S(0, 0)], X(f"np.arange({b(2**70)}, {b(2**70)}, dtype=np.int8)")),
+        assign("f", [S(0, 2)], X(f"np.arange(0, {b(2**64)}, {b(2**63)}, dtype=np.uint64)")), read("f", ALL)])
+    add("big ints as indexes", [
+        open_("a", "ix.dat", "w+", "int16", [2, 3]),
+        assign("a", ALL, X("np.arange(6).reshape(2, 3)")),
+        read("a", [S(None, 2**70)]), read("a", [S(2**70, None)]), read("a", [I(1), S(None, None, 2**70)]),
+        read("a", [I(0), S(None, None, -(2**70))]), read("a", [S(-(2**70), None), S(-(10**30), 2**64)]),
+        read("a", [I(2**63)]), read("a", [I(2**64 - 1)]), read("a", [I(2**64)]), read("a", [I(-(2**63) - 1)]),
+        read("a", [I(2**63 - 1)]), read("a", [I(-(2**63))]), read("a", [I(0), I(10**40)]),
+        read("a", [I(2**70), E, E]), read("a", [E, E, I(2**70)]), read("a", [I(2**70), I(0), I(0)]),
+        read("a", [N, I(2**63)]), assign("a", [I(2**64)], V(1)), assign("a", [S(None, 2**70)], V(7)),
+        read("a", ALL)])
 
 
 def clongdouble(add):

@@ -88,7 +88,7 @@ fn run(path: &str) -> (usize, Vec<String>) {
         };
         let (got_str, got_repr) = if case.kind == "scalar" {
             let v = src.get(&[]);
-            (scalar_str(v, dtype), scalar_repr(v, dtype))
+            (scalar_str(v.clone(), dtype), scalar_repr(v, dtype))
         } else {
             (array_str(&src), array_repr(&src, &case.class))
         };

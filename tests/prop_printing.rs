@@ -24,7 +24,7 @@ impl ElementSource for TestArray {
         for (i, d) in index.iter().zip(&self.shape) {
             flat = flat * d + i;
         }
-        self.data[flat]
+        self.data[flat].clone()
     }
 }
 
@@ -94,7 +94,7 @@ proptest! {
     #[test]
     fn any_f32_bits_print(b in any::<u32>()) {
         let v = Scalar::Float(f32::from_bits(b) as f64);
-        prop_assert!(!scalar_str(v, dtype("float32")).is_empty());
+        prop_assert!(!scalar_str(v.clone(), dtype("float32")).is_empty());
         prop_assert!(scalar_repr(v, dtype("float32")).starts_with("np.float32("));
     }
 

@@ -105,7 +105,7 @@ fn write_converting(
     }
     let mut idx = vec![0usize; shape.len()];
     for leaf in leaves {
-        let v = values::leaf_convert(*leaf, &dt)?;
+        let v = values::leaf_convert(leaf.clone(), &dt)?;
         let pos = element_pos(base, strides, &idx);
         if let Some(out) = bytes.get_mut(pos..pos + dt.size) {
             dt.encode(v, out);

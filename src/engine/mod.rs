@@ -801,7 +801,7 @@ impl Engine {
             (Some(values), Some(dt)) => {
                 let mut out = vec![0u8; values.len() * dt.size];
                 for (i, s) in values.iter().enumerate() {
-                    dt.encode(*s, &mut out[i * dt.size..]);
+                    dt.encode(s.clone(), &mut out[i * dt.size..]);
                 }
                 out
             }

@@ -120,6 +120,8 @@ pub(crate) fn apply_index(
                 out_strides.push(0);
             }
             IndexItem::Ellipsis => {}
+            // Refused by `prepare_index` above.
+            IndexItem::BigInt(ref text) => return Err(IndexItem::big_error(text)),
         }
     }
     // Axes not mentioned are taken whole.
@@ -144,8 +146,22 @@ fn prepare_index(shape: &[usize], items: &[IndexItem]) -> Result<usize, String> 
         return Err("IndexError: too many indices for array".to_string());
     }
     let count = |pred: fn(&IndexItem) -> bool| items.iter().filter(|i| pred(i)).count();
-    if count(|i| matches!(i, IndexItem::Ellipsis)) > 1 {
-        return Err("IndexError: an index can only have a single ellipsis ('...')".to_string());
+    // Items are converted left to right: the first bad one (a second ellipsis, an integer
+    // beyond int64) raises (measured: `a[2**70, ..., ...]` is the integer's error).
+    let mut ellipses = 0;
+    for item in items {
+        match item {
+            IndexItem::Ellipsis => {
+                ellipses += 1;
+                if ellipses > 1 {
+                    return Err(
+                        "IndexError: an index can only have a single ellipsis ('...')".to_string(),
+                    );
+                }
+            }
+            IndexItem::BigInt(text) => return Err(IndexItem::big_error(text)),
+            _ => {}
+        }
     }
     let consuming = count(|i| matches!(i, IndexItem::Int(_) | IndexItem::Slice { .. }));
     if consuming > shape.len() {

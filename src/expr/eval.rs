@@ -5,8 +5,11 @@
 
 use crate::expr::object::{self, Objects};
 use crate::expr::value::{BinOp, UnOp, ValueExpr};
+use num_bigint::BigInt;
+
 use crate::numpy::clong;
 use crate::numpy::dtype::{DType, Kind, Scalar};
+use crate::numpy::pyint;
 
 /// Elements a list literal nested inside an expression may hold once materialised.
 const MAX_MATERIALISED: usize = 1 << 24;
@@ -100,8 +103,8 @@ impl Lazy {
 
     /// True for a single value repeated over the whole shape (lets assignment fill fast).
     pub(crate) fn fill_value(&self) -> Option<Scalar> {
-        match self.node {
-            Node::Fill(s) => Some(s),
+        match &self.node {
+            Node::Fill(s) => Some(s.clone()),
             _ => None,
         }
     }
@@ -137,8 +140,8 @@ impl Lazy {
     /// The element at C-order position `flat` (in range), of this array's dtype kind.
     pub fn at(&self, flat: usize) -> Scalar {
         match &self.node {
-            Node::Fill(s) => *s,
-            Node::Data(v) => v.get(flat).copied().unwrap_or(Scalar::Int(0)),
+            Node::Fill(s) => s.clone(),
+            Node::Data(v) => v.get(flat).cloned().unwrap_or(Scalar::Int(0)),
             Node::ArangeInt { start, step } => {
                 Scalar::Int(start.wrapping_add((flat as i64).wrapping_mul(*step)))
             }
@@ -214,7 +217,7 @@ fn neg(x: Scalar) -> Scalar {
         Scalar::Complex(re, im) => Scalar::Complex(-re, -im),
         Scalar::Long(x) => Scalar::Long(-x),
         Scalar::CLong(re, im) => Scalar::CLong(-re, -im),
-        Scalar::Big(v) => Scalar::Big(v.wrapping_neg()),
+        Scalar::Big(v) => Scalar::py_int(-v.get()),
         Scalar::Bool(b) => Scalar::Bool(b),
     }
 }
@@ -238,22 +241,22 @@ fn arith(op: BinOp, x: Scalar, y: Scalar, dt: &DType) -> Scalar {
             BinOp::Div => a / b,
         });
     }
-    match (x, y) {
-        (Scalar::Int(a), Scalar::Int(b)) => Scalar::Int(match op {
+    match (&x, &y) {
+        (&Scalar::Int(a), &Scalar::Int(b)) => Scalar::Int(match op {
             BinOp::Add => a.wrapping_add(b),
             BinOp::Sub => a.wrapping_sub(b),
             BinOp::Mul => a.wrapping_mul(b),
             BinOp::Div => return Scalar::Float(a as f64 / b as f64),
         })
         .cast(dt),
-        (Scalar::UInt(a), Scalar::UInt(b)) => Scalar::UInt(match op {
+        (&Scalar::UInt(a), &Scalar::UInt(b)) => Scalar::UInt(match op {
             BinOp::Add => a.wrapping_add(b),
             BinOp::Sub => a.wrapping_sub(b),
             BinOp::Mul => a.wrapping_mul(b),
             BinOp::Div => return Scalar::Float(a as f64 / b as f64),
         })
         .cast(dt),
-        (Scalar::Bool(a), Scalar::Bool(b)) => match op {
+        (&Scalar::Bool(a), &Scalar::Bool(b)) => match op {
             BinOp::Add => Scalar::Bool(a || b),
             BinOp::Mul => Scalar::Bool(a && b),
             BinOp::Sub => Scalar::Bool(a != b),
@@ -311,7 +314,7 @@ pub(crate) fn np_shape(shape: &[usize]) -> String {
 }
 
 /// Default NumPy dtype of a Python scalar (`np.array(x).dtype`).
-fn py_dtype(s: Scalar) -> DType {
+fn py_dtype(s: &Scalar) -> DType {
     match s {
         Scalar::Bool(_) => DType::BOOL,
         Scalar::Int(_) => DType::INT64,
@@ -368,8 +371,35 @@ pub(crate) fn promote(a: DType, b: DType) -> DType {
     }
 }
 
+/// A Python int beyond 64 bits into a bool, float or complex dtype (`None` for integer dtypes,
+/// which raise): Python's `float()` (correctly rounded; OverflowError at 2**1024) then
+/// NumPy's cast to float32/float16 (inf past their range); longdouble through `str()`.
+fn big_convert(v: &BigInt, dt: &DType) -> Result<Option<Scalar>, String> {
+    let float = || pyint::to_f64(v).ok_or_else(pyint::float_overflow);
+    Ok(match dt.kind {
+        Kind::Bool => Some(Scalar::Bool(true)),
+        Kind::Float if dt.size == 16 => Some(Scalar::Long(pyint::to_f80(v)?)),
+        Kind::Float => Some(Scalar::Float(float()?).cast(dt)),
+        Kind::Complex => Some(Scalar::Complex(float()?, 0.0).cast(dt)),
+        Kind::Int | Kind::UInt => None,
+    })
+}
+
+/// Python's `float(x)` of a Python number (OverflowError for an int past 2**1024).
+pub(crate) fn py_float(s: &Scalar) -> Result<f64, String> {
+    match s {
+        Scalar::Big(v) => pyint::to_f64(v.get()).ok_or_else(pyint::float_overflow),
+        other => Ok(other.as_f64()),
+    }
+}
+
 /// Convert a Python scalar into `dt` the way `arr[...] = x` does (Python's int()/float()/bool()).
 pub(crate) fn py_convert(s: Scalar, dt: &DType) -> Result<Scalar, String> {
+    if let Scalar::Big(v) = &s {
+        if let Some(r) = big_convert(v.get(), dt)? {
+            return Ok(r);
+        }
+    }
     let too_large = || {
         if dt.longlong {
             "OverflowError: int too big to convert".to_string()
@@ -395,7 +425,7 @@ pub(crate) fn py_convert(s: Scalar, dt: &DType) -> Result<Scalar, String> {
                 Scalar::Bool(b) => b as i128,
                 Scalar::Int(i) => i as i128,
                 Scalar::UInt(u) => u as i128,
-                Scalar::Big(v) => v,
+                Scalar::Big(_) => return Err(too_large()),
                 Scalar::Long(x) | Scalar::CLong(x, _) => {
                     if x.is_nan() {
                         return Err(
@@ -502,7 +532,7 @@ pub(crate) fn list_shape(expr: &ValueExpr, maxdims: usize) -> Result<Vec<usize>,
 }
 
 /// One element of a list literal: a Python number or a NumPy scalar (`np.float64(15)`).
-#[derive(Debug, Clone, Copy, PartialEq)]
+#[derive(Debug, Clone, PartialEq)]
 pub enum Leaf {
     Py(Scalar),
     Np(Scalar, DType),
@@ -539,7 +569,7 @@ pub(crate) fn list_leaves(expr: &ValueExpr, out: &mut Vec<Leaf>) -> Result<(), S
             Ok(())
         }
         ValueExpr::Scalar(s) => {
-            out.push(Leaf::Py(*s));
+            out.push(Leaf::Py(s.clone()));
             Ok(())
         }
         ValueExpr::ScalarCall(..) => match compile(expr)? {
@@ -569,7 +599,7 @@ fn list_to_array(expr: &ValueExpr, dtype: Option<DType>) -> Result<Lazy, String>
     let py: Vec<Scalar> = leaves
         .iter()
         .filter_map(|l| match l {
-            Leaf::Py(s) => Some(*s),
+            Leaf::Py(s) => Some(s.clone()),
             Leaf::Np(..) => None,
         })
         .collect();
@@ -625,7 +655,7 @@ pub(crate) fn to_array(v: Value) -> Result<Lazy, String> {
         Value::Array(l) => Ok(l),
         Value::NpScalar(s, dt) => Ok(Lazy::new(vec![], dt, Node::Fill(s))),
         Value::PyScalar(s) => {
-            let dt = py_dtype(s);
+            let dt = py_dtype(&s);
             Ok(Lazy::new(vec![], dt, Node::Fill(py_convert(s, &dt)?)))
         }
         Value::PyList(e) => list_to_array(&e, None),
@@ -689,24 +719,26 @@ fn shape_from_u64(dims: &[u64]) -> Result<Vec<usize>, String> {
 
 /// Python arithmetic between two Python scalars (the result is again a Python scalar).
 pub(crate) fn py_arith(op: BinOp, a: Scalar, b: Scalar) -> Result<Scalar, String> {
-    let as_int = |s: Scalar| -> Option<i128> {
-        match s {
-            Scalar::Bool(b) => Some(b as i128),
-            Scalar::Int(i) => Some(i as i128),
-            Scalar::UInt(u) => Some(u as i128),
-            Scalar::Big(v) => Some(v),
-            Scalar::Float(_) | Scalar::Complex(..) | Scalar::Long(_) | Scalar::CLong(..) => None,
+    if let (Scalar::CLong(..), _) | (_, Scalar::CLong(..)) = (&a, &b) {
+        // A np.clongdouble with a Python number (object arrays): clongdouble arithmetic (a
+        // Python int converted to longdouble through `str()`, as for longdouble).
+        for s in [&a, &b] {
+            if let Scalar::Big(v) = s {
+                pyint::to_f80(v.get())?;
+            }
         }
-    };
-    if let (Scalar::CLong(..), _) | (_, Scalar::CLong(..)) = (a, b) {
-        // A np.clongdouble with a Python number (object arrays): clongdouble arithmetic.
         let (re, im) = clong::arith(op_symbol(op), clong::parts80(a), clong::parts80(b));
         return Ok(Scalar::CLong(re, im));
     }
-    if let (Scalar::Long(_), _) | (_, Scalar::Long(_)) = (a, b) {
+    if let (Scalar::Long(_), _) | (_, Scalar::Long(_)) = (&a, &b) {
         // A np.longdouble with a Python number (object arrays of longdouble results): NumPy's
-        // longdouble arithmetic, the Python number converted to longdouble.
-        let (x, y) = (a.as_f80(), b.as_f80());
+        // longdouble arithmetic, the Python number converted to longdouble (an int through
+        // `str()`, so past 4300 digits it raises as NumPy does).
+        let long = |s: &Scalar| match s {
+            Scalar::Big(v) => pyint::to_f80(v.get()),
+            other => Ok(other.as_f80()),
+        };
+        let (x, y) = (long(&a)?, long(&b)?);
         return Ok(Scalar::Long(match op {
             BinOp::Add => x + y,
             BinOp::Sub => x - y,
@@ -714,23 +746,35 @@ pub(crate) fn py_arith(op: BinOp, a: Scalar, b: Scalar) -> Result<Scalar, String
             BinOp::Div => x / y,
         }));
     }
-    match (as_int(a), as_int(b), op) {
-        (Some(x), Some(y), BinOp::Add | BinOp::Sub | BinOp::Mul) => {
-            let r = match op {
-                BinOp::Add => x.checked_add(y),
-                BinOp::Sub => x.checked_sub(y),
-                _ => x.checked_mul(y),
-            };
-            py_int(r)
+    let small = |s: &Scalar| -> Option<i128> {
+        match *s {
+            Scalar::Bool(b) => Some(b as i128),
+            Scalar::Int(i) => Some(i as i128),
+            Scalar::UInt(u) => Some(u as i128),
+            _ => None,
         }
-        (Some(x), Some(y), BinOp::Div) => {
-            if y == 0 {
-                return Err("ZeroDivisionError: division by zero".to_string());
-            }
-            Ok(Scalar::Float(int_true_div(x, y)))
+    };
+    // Both within 64 bits: i128 holds every sum and difference, and most products.
+    if let (Some(x), Some(y), BinOp::Add | BinOp::Sub | BinOp::Mul) = (small(&a), small(&b), op) {
+        let r = match op {
+            BinOp::Add => x.checked_add(y),
+            BinOp::Sub => x.checked_sub(y),
+            _ => x.checked_mul(y),
+        };
+        if let Some(r) = r {
+            return Ok(py_int_value(r));
         }
+    }
+    match (a.to_bigint(), b.to_bigint()) {
+        (Some(x), Some(y)) => match op {
+            BinOp::Add => py_int(x + y),
+            BinOp::Sub => py_int(x - y),
+            BinOp::Mul => py_int(x * y),
+            BinOp::Div => Ok(Scalar::Float(pyint::true_div(&x, &y)?)),
+        },
         _ => {
-            let (x, y) = (a.as_f64(), b.as_f64());
+            // int op float converts the int with float() first (OverflowError past 2**1024).
+            let (x, y) = (py_float(&a)?, py_float(&b)?);
             Ok(Scalar::Float(match op {
                 BinOp::Add => x + y,
                 BinOp::Sub => x - y,
@@ -753,68 +797,28 @@ pub(crate) fn py_int_value(r: i128) -> Scalar {
     } else if r >= 0 && r <= u64::MAX as i128 {
         Scalar::UInt(r as u64)
     } else {
-        Scalar::Big(r)
+        Scalar::py_int(BigInt::from(r))
     }
 }
 
-/// A Python int result (`None`: it overflowed the 127 bits the tutor models).
-fn py_int(r: Option<i128>) -> Result<Scalar, String> {
-    r.map(py_int_value).ok_or_else(|| {
-        "the tutor models Python ints up to 127 bits; this result is larger".to_string()
-    })
-}
-
-/// Python's `int / int`: the exact quotient rounded once to the nearest double (ties to
-/// even), which `x as f64 / y as f64` is not once an operand passes 2**53. `y` is non-zero.
-fn int_true_div(x: i128, y: i128) -> f64 {
-    let (a, b) = (x.unsigned_abs(), y.unsigned_abs());
-    let neg = (x < 0) != (y < 0);
-    if a == 0 {
-        return if neg { -0.0 } else { 0.0 };
-    }
-    if a <= 1 << 53 && b <= 1 << 53 {
-        return x as f64 / y as f64;
-    }
-    // Long division: 64 significant quotient bits, then a sticky bit for the remainder.
-    let mut q = a / b;
-    let mut r = a % b;
-    let mut exp = 0i32;
-    while q < 1 << 63 {
-        // r < b <= 2^127, so 2r fits.
-        let r2 = r << 1;
-        q = (q << 1) | u128::from(r2 >= b);
-        r = if r2 >= b { r2 - b } else { r2 };
-        exp -= 1;
-    }
-    let mut sticky = r != 0;
-    while q >= 1 << 64 {
-        sticky |= q & 1 == 1;
-        q >>= 1;
-        exp += 1;
-    }
-    let (mut m, low) = ((q >> 11) as u64, (q & 0x7ff) as u64);
-    if low > 0x400 || (low == 0x400 && (sticky || m & 1 == 1)) {
-        m += 1;
-    }
-    let v = m as f64 * 2f64.powi(exp + 11);
-    if neg {
-        -v
-    } else {
-        v
-    }
+/// A Python int result, within the tutor's resource cap ([`pyint::MAX_BITS`]).
+fn py_int(r: BigInt) -> Result<Scalar, String> {
+    Ok(Scalar::py_int(pyint::capped(r)?))
 }
 
 /// NEP 50: a Python scalar next to a typed operand takes that dtype when its kind allows
 /// (with NumPy 2's range check), except in true division of integers, whose loop is float64.
 fn weak_to_array(s: Scalar, other: DType, op: BinOp) -> Result<Lazy, String> {
     if op == BinOp::Div && !matches!(other.kind, Kind::Float | Kind::Complex) {
+        // float() of the Python number: OverflowError for an int past 2**1024 (measured:
+        // `np.arange(3) / 10**400`).
         return Ok(Lazy::new(
             vec![],
             DType::FLOAT64,
-            Node::Fill(Scalar::Float(s.as_f64())),
+            Node::Fill(Scalar::Float(py_float(&s)?)),
         ));
     }
-    let dt = match (s, other.kind) {
+    let dt = match (&s, other.kind) {
         // The C conversion names the C type: "int too big to convert" for long long.
         (Scalar::Big(_), Kind::Int | Kind::UInt) if other.longlong => {
             return Err("OverflowError: int too big to convert".to_string())
@@ -1048,12 +1052,12 @@ pub(crate) fn unary(op: UnOp, v: Value) -> Result<Value, String> {
             (UnOp::Neg, Scalar::Complex(re, im)) => Scalar::Complex(-re, -im),
             (UnOp::Neg, Scalar::Long(x)) => Scalar::Long(-x),
             (UnOp::Neg, Scalar::CLong(re, im)) => Scalar::CLong(-re, -im),
-            (UnOp::Neg, Scalar::Big(v)) => py_int(v.checked_neg())?,
+            (UnOp::Neg, Scalar::Big(v)) => py_int(-v.get())?,
             (UnOp::Pos, Scalar::Float(f)) => Scalar::Float(f),
             (UnOp::Neg, Scalar::Bool(b)) => Scalar::Int(-(b as i64)),
             (UnOp::Pos, Scalar::Bool(b)) => Scalar::Int(b as i64),
-            (UnOp::Neg, Scalar::Int(i)) => py_int(Some(-(i as i128)))?,
-            (UnOp::Neg, Scalar::UInt(u)) => py_int(Some(-(u as i128)))?,
+            (UnOp::Neg, Scalar::Int(i)) => py_int_value(-(i as i128)),
+            (UnOp::Neg, Scalar::UInt(u)) => py_int_value(-(u as i128)),
             (UnOp::Pos, other) => other,
         })),
         Value::PyList(_) => Err(format!(
@@ -1149,12 +1153,17 @@ fn arange(start: &Scalar, stop: &Scalar, step: &Scalar) -> Result<Lazy, String> 
     if is_int(start) && is_int(stop) && is_int(step) {
         let to_i = |s: &Scalar| -> i128 {
             match *s {
+                // Beyond 127 bits the i64 conversions below raise as they do for any Big.
+                Scalar::Big(ref v) => v
+                    .get()
+                    .clamp(&BigInt::from(i128::MIN), &BigInt::from(i128::MAX))
+                    .try_into()
+                    .unwrap_or(0),
                 Scalar::Bool(b) => b as i128,
                 Scalar::Int(i) => i as i128,
                 Scalar::UInt(u) => u as i128,
                 Scalar::Float(f) | Scalar::Complex(f, _) => f as i128,
                 Scalar::Long(x) | Scalar::CLong(x, _) => x.to_f64() as i128,
-                Scalar::Big(v) => v,
             }
         };
         let (a, b, st) = (to_i(start), to_i(stop), to_i(step));
@@ -1198,6 +1207,96 @@ fn arange(start: &Scalar, stop: &Scalar, step: &Scalar) -> Result<Lazy, String> 
     }
 }
 
+/// True when `np.arange` needs Python's arithmetic on its arguments: a Python int beyond 64
+/// bits, or one beyond int64 among integers (NumPy then computes in float64 or object).
+fn python_length(start: &Scalar, stop: &Scalar, step: &Scalar) -> bool {
+    let args = [start, stop, step];
+    args.iter().any(|s| matches!(s, Scalar::Big(_)))
+        || (args.iter().any(|s| matches!(s, Scalar::UInt(_)))
+            && args
+                .iter()
+                .all(|s| matches!(s, Scalar::Int(_) | Scalar::UInt(_) | Scalar::Bool(_))))
+}
+
+/// NumPy's arange length from Python objects: `ceil((stop - start) / step)` with Python's
+/// arithmetic (ZeroDivisionError, OverflowError), which must fit an intp.
+pub(crate) fn arange_len(start: &Scalar, stop: &Scalar, step: &Scalar) -> Result<usize, String> {
+    let span = py_arith(BinOp::Sub, stop.clone(), start.clone())?;
+    // NumPy reports a quotient too large for a float as a size error (measured:
+    // `np.arange(10**400)` is "Maximum allowed size exceeded", not OverflowError).
+    let f = py_arith(BinOp::Div, span, step.clone())
+        .map_err(|e| {
+            if e.starts_with("OverflowError") {
+                "ValueError: Maximum allowed size exceeded".to_string()
+            } else {
+                e
+            }
+        })?
+        .as_f64();
+    if f.is_nan() {
+        return Err("ValueError: arange: cannot compute length".to_string());
+    }
+    let c = f.ceil();
+    let limit = 2f64.powi(63); // intp
+    if !(-limit..limit).contains(&c) {
+        return Err("ValueError: Maximum allowed size exceeded".to_string());
+    }
+    Ok(if c > 0.0 { c as usize } else { 0 })
+}
+
+/// `np.arange(..., dtype=dt)` (or float64 when int64 meets uint64) whose length needs Python's
+/// arithmetic: the first element is `start` and the second `start + step` converted into
+/// `dt` with Python's checks (measured: `np.arange(0, 2**63, 2**62, dtype=np.int8)` raises
+/// for 2**62), the rest filled from those two as NumPy's typed fill does.
+fn arange_typed(start: &Scalar, stop: &Scalar, step: &Scalar, dt: DType) -> Result<Lazy, String> {
+    let n = arange_len(start, stop, step)?;
+    if dt.kind == Kind::Bool && n > 2 {
+        return Err("TypeError: arange() is only supported for booleans when the result has at most length 2.".to_string());
+    }
+    if n == 0 {
+        return Ok(Lazy::new(vec![0], dt, Node::Data(vec![])));
+    }
+    let first = py_convert(start.clone(), &dt)?;
+    if n == 1 {
+        return Ok(Lazy::new(vec![1], dt, Node::Data(vec![first])));
+    }
+    let second = py_convert(py_arith(BinOp::Add, start.clone(), step.clone())?, &dt)?;
+    if n == 2 {
+        return Ok(Lazy::new(vec![2], dt, Node::Data(vec![first, second])));
+    }
+    let fill = match dt.kind {
+        Kind::Float | Kind::Complex => {
+            let (a, b) = (first.as_f64(), second.as_f64());
+            Lazy::new(
+                vec![n],
+                DType::FLOAT64,
+                Node::ArangeFloat {
+                    start: a,
+                    delta: b - a,
+                },
+            )
+        }
+        _ => {
+            let bits = |s: &Scalar| match *s {
+                Scalar::Int(i) => i,
+                Scalar::UInt(u) => u as i64,
+                Scalar::Bool(b) => i64::from(b),
+                _ => 0,
+            };
+            let (a, b) = (bits(&first), bits(&second));
+            Lazy::new(
+                vec![n],
+                DType::INT64,
+                Node::ArangeInt {
+                    start: a,
+                    step: b.wrapping_sub(a),
+                },
+            )
+        }
+    };
+    Ok(cast(fill, dt))
+}
+
 /// A constructor called with `dtype=`.
 fn with_dtype(inner: &ValueExpr, dt: DType) -> Result<Value, String> {
     match inner {
@@ -1228,10 +1327,13 @@ fn with_dtype(inner: &ValueExpr, dt: DType) -> Result<Value, String> {
                         "OverflowError: Python int too large to convert to C long".to_string()
                     )
                 }
-                Scalar::Int(_) | Scalar::UInt(_) | Scalar::Big(_) => py_convert(*fill, &dt)?,
+                Scalar::Int(_) | Scalar::UInt(_) | Scalar::Big(_) => py_convert(fill.clone(), &dt)?,
                 other => other.cast(&dt),
             };
             Ok(Value::Array(Lazy::new(shape, dt, Node::Fill(fill))))
+        }
+        ValueExpr::Arange { start, stop, step } if python_length(start, stop, step) => {
+            Ok(Value::Array(arange_typed(start, stop, step, dt)?))
         }
         ValueExpr::Arange { start, stop, step } => {
             let a = arange(start, stop, step)?;
@@ -1242,7 +1344,7 @@ fn with_dtype(inner: &ValueExpr, dt: DType) -> Result<Value, String> {
                 // NumPy stores `start` into the dtype with Python's range check when the
                 // result has an element (measured: `np.arange(-2, 5, dtype=np.uint8)` raises,
                 // `np.arange(-2, -2, dtype=np.uint8)` is empty; later values wrap).
-                py_convert(*start, &dt)?;
+                py_convert(start.clone(), &dt)?;
             }
             Ok(Value::Array(cast(a, dt)))
         }
@@ -1294,7 +1396,7 @@ fn linspace(start: f64, stop: f64, num: u64, endpoint: bool) -> Result<Value, St
 /// Compile a value expression (errors are NumPy's, raised while evaluating the right-hand side).
 pub(crate) fn compile(expr: &ValueExpr) -> Result<Value, String> {
     match expr {
-        ValueExpr::Scalar(s) => Ok(Value::PyScalar(*s)),
+        ValueExpr::Scalar(s) => Ok(Value::PyScalar(s.clone())),
         ValueExpr::List(_) => {
             // Python builds the list first: a NumPy scalar in it raises its errors now.
             list_leaves(expr, &mut Vec::new())?;
@@ -1307,6 +1409,23 @@ pub(crate) fn compile(expr: &ValueExpr) -> Result<Value, String> {
                 _ => Err("TypeError: the fill value must be a number".to_string()),
             }
         }
+        ValueExpr::Arange { start, stop, step } if python_length(start, stop, step) => {
+            if [start, stop, step]
+                .iter()
+                .any(|s| matches!(s, Scalar::Big(_)))
+            {
+                // NumPy discovers the object dtype, as for `np.array([start, stop, step])`.
+                object::arange(start, stop, step)
+            } else {
+                // int64 (NumPy's starting point) with uint64 promotes to float64.
+                Ok(Value::Array(arange_typed(
+                    start,
+                    stop,
+                    step,
+                    DType::FLOAT64,
+                )?))
+            }
+        }
         ValueExpr::Arange { start, stop, step } => Ok(Value::Array(arange(start, stop, step)?)),
         ValueExpr::Linspace {
             start,
@@ -1315,15 +1434,15 @@ pub(crate) fn compile(expr: &ValueExpr) -> Result<Value, String> {
             endpoint,
         } => linspace(*start, *stop, *num, *endpoint),
         ValueExpr::Full { shape, fill } => {
-            let dt = py_dtype(*fill);
+            let dt = py_dtype(fill);
             let shape = shape_from_u64(shape)?;
             if let Scalar::Big(_) = fill {
-                return object::full(shape, *fill);
+                return object::full(shape, fill.clone());
             }
             Ok(Value::Array(Lazy::new(
                 shape,
                 dt,
-                Node::Fill(py_convert(*fill, &dt)?),
+                Node::Fill(py_convert(fill.clone(), &dt)?),
             )))
         }
         ValueExpr::Reshape(inner, dims) => {
@@ -1490,8 +1609,11 @@ fn object_source(
     element: bool,
 ) -> Result<Source, String> {
     let fill = |s: Scalar| Source::ready(Lazy::new(vec![], *dtype, Node::Fill(s)), false);
-    if o.shape.is_empty() {
-        let s = o.items.first().copied().unwrap_or(Scalar::Int(0));
+    // A 0-d object array is converted once, and not at all into an empty selection (measured:
+    // `a[4::3] = np.full((), -2**64)` into a 4-element int64 array stores nothing, no error).
+    let empty = !element && crate::numpy::layout::checked_size(shape) == Some(0);
+    if o.shape.is_empty() && !empty {
+        let s = o.items.first().cloned().unwrap_or(Scalar::Int(0));
         return Ok(fill(py_convert(s, dtype)?));
     }
     if element {
@@ -1502,7 +1624,7 @@ fn object_source(
             );
         }
         if dtype.kind == Kind::Bool && o.items.len() == 1 {
-            return Ok(fill(py_convert(o.items[0], dtype)?));
+            return Ok(fill(py_convert(o.items[0].clone(), dtype)?));
         }
         return Err("ValueError: setting an array element with a sequence.".to_string());
     }
@@ -1526,7 +1648,7 @@ fn object_source(
                     i += (rest % d) * strides[ax];
                     rest /= d;
                 }
-                leaves.push(object::leaf(o.items[i]));
+                leaves.push(object::leaf(o.items[i].clone()));
             }
             Ok(Source {
                 lazy: Lazy::new(shape.to_vec(), *dtype, Node::Fill(Scalar::Int(0))),

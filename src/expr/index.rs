@@ -22,6 +22,23 @@ pub enum IndexItem {
     Ellipsis,
     /// `None` / `np.newaxis`
     NewAxis,
+    /// An integer beyond int64, as written: NumPy raises when it indexes with it
+    /// (OverflowError below 2**64, IndexError beyond; see [`IndexItem::big_error`]).
+    BigInt(String),
+}
+
+impl IndexItem {
+    /// NumPy's error for an integer index beyond int64 (measured with NumPy 2.4.6: `a[2**63]`
+    /// and `a[2**64 - 1]` go through a C long, `a[2**64]` and `a[-2**63 - 1]` become object
+    /// arrays, which are not valid indices).
+    pub fn big_error(text: &str) -> String {
+        let v: num_bigint::BigInt = text.parse().unwrap_or_default();
+        if v.sign() == num_bigint::Sign::Plus && v.bits() == 64 {
+            "OverflowError: Python int too large to convert to C long".to_string()
+        } else {
+            "IndexError: only integers, slices (`:`), ellipsis (`...`), numpy.newaxis (`None`) and integer or boolean arrays are valid indices".to_string()
+        }
+    }
 }
 
 /// A parsed index expression; `var` is the name before the brackets, if written.
@@ -200,17 +217,32 @@ impl<'a> Parser<'a> {
                 let start = self.opt_int()?;
                 if !self.eat(':') {
                     return match start {
-                        Some(i) => Ok(IndexItem::Int(i)),
+                        Some(v) => Ok(match i64::try_from(&v) {
+                            Ok(i) => IndexItem::Int(i),
+                            Err(_) => IndexItem::BigInt(v.to_string()),
+                        }),
                         None => Err(self.error_here(format!(
                             "expected an integer, `:` or `...`, found {}",
                             self.peek().kind.describe()
                         ))),
                     };
                 }
-                let stop = self.opt_int()?;
+                // A slice clamps its parts to the C ssize_t range (CPython's
+                // `_PyEval_SliceIndex`), so a Python int beyond int64 in a slice is exact.
+                let clamp = |v: Option<num_bigint::BigInt>| {
+                    v.map(|v| {
+                        i64::try_from(&v).unwrap_or(if v.sign() == num_bigint::Sign::Minus {
+                            i64::MIN
+                        } else {
+                            i64::MAX
+                        })
+                    })
+                };
+                let start = clamp(start);
+                let stop = clamp(self.opt_int()?);
                 let mut step = None;
                 if self.eat(':') {
-                    step = self.opt_int()?;
+                    step = clamp(self.opt_int()?);
                 }
                 Ok(IndexItem::Slice { start, stop, step })
             }
@@ -218,7 +250,7 @@ impl<'a> Parser<'a> {
     }
 
     /// An optionally signed integer, or None when the next token cannot start one.
-    fn opt_int(&mut self) -> Result<Option<i64>, ParseError> {
+    fn opt_int(&mut self) -> Result<Option<num_bigint::BigInt>, ParseError> {
         let save = self.pos;
         let col = self.peek().col;
         let mut negative = false;
@@ -230,15 +262,13 @@ impl<'a> Parser<'a> {
         match &self.peek().kind {
             Tok::Int(digits) => {
                 self.pos += 1;
-                let magnitude: i128 = digits.parse().map_err(|_| ParseError {
-                    column: col,
-                    message: format!("integer `{digits}` is too large"),
-                })?;
-                let v = if negative { -magnitude } else { magnitude };
-                i64::try_from(v).map(Some).map_err(|_| ParseError {
-                    column: col,
-                    message: format!("index {v} does not fit in a 64-bit integer"),
-                })
+                // Python's compiler refuses a literal past 4300 digits (SyntaxError).
+                let magnitude =
+                    crate::numpy::pyint::parse_literal(digits).map_err(|message| ParseError {
+                        column: col,
+                        message,
+                    })?;
+                Ok(Some(if negative { -magnitude } else { magnitude }))
             }
             Tok::Float(f) => Err(ParseError {
                 column: self.peek().col,
@@ -285,6 +315,7 @@ impl fmt::Display for IndexItem {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             IndexItem::Int(i) => write!(f, "{i}"),
+            IndexItem::BigInt(text) => f.write_str(text),
             IndexItem::Ellipsis => f.write_str("..."),
             IndexItem::NewAxis => f.write_str("None"),
             IndexItem::Slice { start, stop, step } => {
@@ -377,7 +408,26 @@ mod tests {
         assert!(parse_index("arr[1]x").is_err());
         assert!(parse_index("").is_err());
         assert!(parse_index("[]").is_err());
-        assert!(parse_index("[99999999999999999999]").is_err());
+        // Ints beyond int64 parse (NumPy raises when indexing with one; a slice clamps them);
+        // past 4300 digits Python's compiler refuses the literal.
+        assert_eq!(
+            parse_index("[99999999999999999999]").unwrap().items,
+            vec![IndexItem::BigInt("99999999999999999999".to_string())]
+        );
+        assert_eq!(
+            parse_index("[-99999999999999999999:99999999999999999999]")
+                .unwrap()
+                .items,
+            vec![IndexItem::Slice {
+                start: Some(i64::MIN),
+                stop: Some(i64::MAX),
+                step: None
+            }]
+        );
+        assert!(parse_index(&format!("[{}]", "9".repeat(4301)))
+            .unwrap_err()
+            .message
+            .starts_with("SyntaxError: Exceeds the limit (4300 digits)"));
     }
 
     #[test]

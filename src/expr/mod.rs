@@ -4,6 +4,8 @@ pub(crate) mod eval;
 pub mod index;
 pub(crate) mod lex;
 pub(crate) mod object;
+#[cfg(test)]
+mod pyint_vs_python;
 pub(crate) mod suggest;
 pub mod value;
 

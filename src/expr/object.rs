@@ -13,6 +13,30 @@ use crate::numpy::dtype::{DType, Scalar};
 /// Elements an object array may hold here (they are materialised, unlike typed arrays).
 const MAX_OBJECTS: usize = 1 << 22;
 
+/// The tutor's cap on the Python ints beyond 64 bits that one computed object array holds:
+/// their bits summed, each counted at least 512 (its allocation). 2^28 bits is 32 MiB of
+/// digits; the work to compute them is bounded with it (each element at most
+/// [`crate::numpy::pyint::MAX_BITS`]), so an untrusted lesson cannot make one operation run for minutes.
+/// NumPy has no such limit; no lesson of ordinary size comes near it.
+const MAX_OBJECT_BITS: u64 = 1 << 28;
+
+/// Counts what an object array's Python ints cost while it is computed.
+struct Budget(u64);
+
+impl Budget {
+    fn charge(&mut self, s: &Scalar) -> Result<(), String> {
+        if let Scalar::Big(v) = s {
+            self.0 += v.get().bits().max(512);
+            if self.0 > MAX_OBJECT_BITS {
+                return Err(format!(
+                    "the tutor stops at object arrays whose Python ints beyond 64 bits hold more than {MAX_OBJECT_BITS} bits in all (a resource limit; NumPy has none)"
+                ));
+            }
+        }
+        Ok(())
+    }
+}
+
 /// An object array: its shape and its elements (Python numbers) in C order.
 #[derive(Debug, Clone)]
 pub struct Objects {
@@ -40,7 +64,7 @@ pub(crate) fn objects_of(v: &Value) -> Result<Option<Objects>, String> {
         Value::Object(o) => Ok(Some(o.clone())),
         Value::PyScalar(s @ Scalar::Big(_)) => Ok(Some(Objects {
             shape: vec![],
-            items: vec![*s],
+            items: vec![s.clone()],
         })),
         Value::PyList(e) if list_has_big(e) => {
             let shape = list_shape(e, 64)?;
@@ -97,7 +121,7 @@ fn as_objects(v: Value) -> Result<Objects, String> {
 /// An operation's result: a 0-d object result is the Python object itself.
 fn wrap(o: Objects) -> Value {
     if o.shape.is_empty() {
-        Value::PyScalar(o.items.first().copied().unwrap_or(Scalar::Int(0)))
+        Value::PyScalar(o.items.first().cloned().unwrap_or(Scalar::Int(0)))
     } else {
         Value::Object(o)
     }
@@ -113,6 +137,37 @@ pub(crate) fn array(v: &Value) -> Result<Option<Value>, String> {
     Ok(objects_of(v)?.map(wrap_array))
 }
 
+/// `np.arange` of Python objects (a Python int beyond 64 bits among the arguments): NumPy's
+/// `OBJECT_fill`: `start`, `start + step`, then repeated `+ delta` with
+/// `delta = (start + step) - start`, all in Python's arithmetic (so an int start with a float
+/// step gives `[int, float, float, ...]`, as measured).
+pub(crate) fn arange(start: &Scalar, stop: &Scalar, step: &Scalar) -> Result<Value, String> {
+    let n = crate::expr::eval::arange_len(start, stop, step)?;
+    if n > MAX_OBJECTS {
+        return Err(too_many());
+    }
+    let mut items = Vec::with_capacity(n);
+    if n >= 1 {
+        items.push(start.clone());
+    }
+    if n >= 2 {
+        let second = py_arith(BinOp::Add, start.clone(), step.clone())?;
+        let delta = py_arith(BinOp::Sub, second.clone(), start.clone())?;
+        items.push(second);
+        let mut cur = py_arith(BinOp::Add, start.clone(), delta.clone())?;
+        let mut budget = Budget(0);
+        for _ in 2..n {
+            cur = py_arith(BinOp::Add, cur, delta.clone())?;
+            budget.charge(&cur)?;
+            items.push(cur.clone());
+        }
+    }
+    Ok(wrap_array(Objects {
+        shape: vec![n],
+        items,
+    }))
+}
+
 /// `a <op> b` with an object array on either side: Python's arithmetic per element, broadcast.
 pub(crate) fn binary(op: BinOp, x: Value, y: Value) -> Result<Value, String> {
     let (a, b) = (as_objects(x)?, as_objects(y)?);
@@ -122,6 +177,7 @@ pub(crate) fn binary(op: BinOp, x: Value, y: Value) -> Result<Value, String> {
         return Err(too_many());
     }
     let mut items = Vec::with_capacity(n);
+    let mut budget = Budget(0);
     for flat in 0..n {
         let (mut ia, mut ib, mut rest) = (0usize, 0usize, flat);
         for ax in (0..shape.len()).rev() {
@@ -131,7 +187,9 @@ pub(crate) fn binary(op: BinOp, x: Value, y: Value) -> Result<Value, String> {
             ia += i * sa[ax];
             ib += i * sb[ax];
         }
-        items.push(py_arith(op, a.items[ia], b.items[ib])?);
+        let r = py_arith(op, a.items[ia].clone(), b.items[ib].clone())?;
+        budget.charge(&r)?;
+        items.push(r);
     }
     Ok(wrap(Objects { shape, items }))
 }
@@ -139,9 +197,13 @@ pub(crate) fn binary(op: BinOp, x: Value, y: Value) -> Result<Value, String> {
 /// `-x` / `+x` of an object array: Python's operator on every element.
 pub(crate) fn unary_objects(op: UnOp, o: Objects) -> Result<Value, String> {
     let mut items = Vec::with_capacity(o.items.len());
+    let mut budget = Budget(0);
     for s in o.items {
         match unary(op, Value::PyScalar(s))? {
-            Value::PyScalar(r) => items.push(r),
+            Value::PyScalar(r) => {
+                budget.charge(&r)?;
+                items.push(r)
+            }
             _ => return Err("internal: Python unary gave a non-number".to_string()),
         }
     }
@@ -154,7 +216,10 @@ pub(crate) fn unary_objects(op: UnOp, o: Objects) -> Result<Value, String> {
 /// Every element converted into `dt` as `astype` and assignment do (Python's int()/float()
 /// for Python numbers, NumPy's cast for the np.longdouble results of longdouble arithmetic).
 pub(crate) fn convert(o: &Objects, dt: &DType) -> Result<Vec<Scalar>, String> {
-    o.items.iter().map(|s| leaf_convert(leaf(*s), dt)).collect()
+    o.items
+        .iter()
+        .map(|s| leaf_convert(leaf(s.clone()), dt))
+        .collect()
 }
 
 /// An element as a list leaf: a longdouble is a NumPy scalar, anything else a Python number.

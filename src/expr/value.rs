@@ -740,14 +740,13 @@ fn int_literal(digits: &str, col: usize) -> Result<Scalar, ParseError> {
         Ok(Scalar::Int(i))
     } else if let Ok(u) = digits.parse::<u64>() {
         Ok(Scalar::UInt(u))
-    } else if let Ok(v) = digits.parse::<i128>() {
-        // A Python int beyond 64 bits: NumPy raises, converts or makes an object array later.
-        Ok(Scalar::Big(v))
     } else {
-        Err(perr(
-            col,
-            format!("integer `{digits}` is too large: the tutor models Python ints up to 127 bits"),
-        ))
+        // A Python int beyond 64 bits: NumPy raises, converts or makes an object array later.
+        // Past 4300 digits Python's compiler refuses the source (SyntaxError), so the lesson
+        // is refused at load with Python's message.
+        let v = crate::numpy::pyint::parse_literal(digits).map_err(|m| perr(col, m))?;
+        let v = crate::numpy::pyint::capped(v).map_err(|m| perr(col, m))?;
+        Ok(Scalar::py_int(v))
     }
 }
 
@@ -760,8 +759,10 @@ fn negate(v: ValueExpr) -> ValueExpr {
             ValueExpr::Scalar(Scalar::Int(i64::MIN))
         }
         ValueExpr::Scalar(Scalar::Float(f)) => ValueExpr::Scalar(Scalar::Float(-f)),
-        ValueExpr::Scalar(Scalar::UInt(u)) => ValueExpr::Scalar(Scalar::Big(-(u as i128))),
-        ValueExpr::Scalar(Scalar::Big(v)) => ValueExpr::Scalar(crate::expr::eval::py_int_value(-v)),
+        ValueExpr::Scalar(Scalar::UInt(u)) => {
+            ValueExpr::Scalar(Scalar::py_int(-num_bigint::BigInt::from(u)))
+        }
+        ValueExpr::Scalar(Scalar::Big(v)) => ValueExpr::Scalar(Scalar::py_int(-v.get())),
         ValueExpr::Scalar(Scalar::Bool(b)) => ValueExpr::Scalar(Scalar::Int(-(b as i64))),
         other => ValueExpr::Unary(UnOp::Neg, Box::new(other)),
     }
@@ -769,9 +770,9 @@ fn negate(v: ValueExpr) -> ValueExpr {
 
 fn number(node: Node, col: usize, what: &str) -> Result<Scalar, ParseError> {
     match node {
-        Node::Val(ValueExpr::Scalar(s @ (Scalar::Int(_) | Scalar::UInt(_) | Scalar::Float(_)))) => {
-            Ok(s)
-        }
+        Node::Val(ValueExpr::Scalar(
+            s @ (Scalar::Int(_) | Scalar::UInt(_) | Scalar::Float(_) | Scalar::Big(_)),
+        )) => Ok(s),
         _ => Err(perr(col, format!("expected a number for {what}"))),
     }
 }
@@ -900,8 +901,19 @@ fn linspace(mut args: Args) -> Result<ValueExpr, ParseError> {
     let mut pos = args.positional.into_iter();
     let (s, sc) = pos.next().unwrap_or((Node::Tuple(vec![]), 0));
     let (e, ec) = pos.next().unwrap_or((Node::Tuple(vec![]), 0));
-    let start = number(s, sc, "start")?.as_f64();
-    let stop = number(e, ec, "stop")?.as_f64();
+    let (start, stop) = (number(s, sc, "start")?, number(e, ec, "stop")?);
+    if let Some(c) = [(&stop, ec), (&start, sc)]
+        .iter()
+        .find_map(|(v, c)| matches!(v, Scalar::Big(_)).then_some(*c))
+    {
+        // NumPy computes `stop - start` on object arrays and raises UFuncTypeError ("Cannot
+        // cast ufunc 'subtract' input 0 from dtype('O') ...") when the lesson runs.
+        return Err(perr(
+            c,
+            "`np.linspace` with a Python int beyond 64 bits: NumPy raises UFuncTypeError (Cannot cast ufunc 'subtract' ... from dtype('O') to dtype('float64')); the tutor refuses it when loading",
+        ));
+    }
+    let (start, stop) = (start.as_f64(), stop.as_f64());
     let num_node = match (pos.next(), kw[0].take()) {
         (Some(_), Some((_, c))) => return Err(perr(c, "`num` given twice")),
         (Some(x), None) | (None, Some(x)) => Some(x),
@@ -1049,9 +1061,11 @@ pub(crate) fn py_scalar(s: &Scalar) -> String {
         Scalar::Big(v) => v.to_string(),
         Scalar::Long(_) => format!(
             "np.longdouble('{}')",
-            crate::numpy::print::scalar_str(*s, DType::LONGDOUBLE)
+            crate::numpy::print::scalar_str(s.clone(), DType::LONGDOUBLE)
         ),
-        Scalar::CLong(..) => crate::numpy::print::scalar_repr(*s, crate::numpy::clong::CLONGDOUBLE),
+        Scalar::CLong(..) => {
+            crate::numpy::print::scalar_repr(s.clone(), crate::numpy::clong::CLONGDOUBLE)
+        }
     }
 }
 

@@ -2,7 +2,11 @@
 
 use std::fmt;
 
+use num_bigint::BigInt;
+use num_traits::ToPrimitive;
+
 use crate::numpy::f80::F80;
+use crate::numpy::pyint::{self, PyInt};
 
 /// The kind of an element, independent of its size and byte order.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -47,8 +51,9 @@ pub struct DType {
 /// One element value, wide enough for every supported dtype.
 ///
 /// Floats are kept as `f64`; a float32 element is an `f64` that is exactly representable as `f32`,
-/// so printing can recover the float32 shortest digits.
-#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize)]
+/// so printing can recover the float32 shortest digits. Not `Copy`: a Python int beyond 64 bits
+/// is a shared heap value (clone is a reference-count increment).
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 #[serde(untagged)]
 pub enum Scalar {
     Bool(bool),
@@ -63,7 +68,7 @@ pub enum Scalar {
     CLong(F80, F80),
     /// A Python int outside int64 and uint64 (NumPy never stores one in a typed array: it
     /// raises OverflowError, converts it to a float, or makes an object array).
-    Big(i128),
+    Big(PyInt),
 }
 
 /// A dtype string the tutor cannot use: NumPy's message when NumPy rejects it too, or a
@@ -331,7 +336,7 @@ impl DType {
         }
         let raw: u64 = match value.cast(self) {
             Scalar::Long(x) => x.to_f64().to_bits(),
-            Scalar::Big(v) => v as u64,
+            Scalar::Big(v) => low_u64(v.get()),
             Scalar::Bool(b) => b as u64,
             Scalar::Int(i) => i as u64,
             Scalar::UInt(u) => u,
@@ -368,7 +373,7 @@ impl fmt::Display for DType {
 impl Scalar {
     /// NumPy's unsafe cast (`arr[...] = other_array`) of this value to `dtype`'s kind and size:
     /// integers wrap, floats truncate toward zero, anything non-zero is `True`.
-    pub fn cast(self, dtype: &DType) -> Scalar {
+    pub fn cast(&self, dtype: &DType) -> Scalar {
         let bits = dtype.size as u32 * 8;
         let wrap_int = |v: i64| -> i64 {
             if bits == 64 {
@@ -385,18 +390,18 @@ impl Scalar {
                 v & ((1u64 << bits) - 1)
             }
         };
-        if let Scalar::Long(x) = self {
+        if let Scalar::Long(x) = *self {
             return long_cast(x, dtype);
         }
-        if let Scalar::CLong(re, im) = self {
+        if let Scalar::CLong(re, im) = *self {
             return crate::numpy::clong::clong_cast(re, im, dtype);
         }
         if crate::numpy::clong::is_clongdouble(dtype) {
-            let (re, im) = crate::numpy::clong::parts80(self);
+            let (re, im) = crate::numpy::clong::parts80(self.clone());
             return Scalar::CLong(re, im);
         }
         match dtype.kind {
-            Kind::Bool => Scalar::Bool(match self {
+            Kind::Bool => Scalar::Bool(match *self {
                 Scalar::Bool(b) => b,
                 Scalar::Int(i) => i != 0,
                 Scalar::UInt(u) => u != 0,
@@ -404,82 +409,124 @@ impl Scalar {
                 Scalar::Complex(re, im) => re != 0.0 || im != 0.0,
                 Scalar::Long(x) => !x.is_zero(),
                 Scalar::CLong(re, im) => !re.is_zero() || !im.is_zero(),
-                Scalar::Big(v) => v != 0,
+                Scalar::Big(_) => true,
             }),
             Kind::Complex => {
                 let (re, im) = self.parts();
                 let half = dtype.size / 2;
                 Scalar::Complex(round_float(re, half), round_float(im, half))
             }
-            Kind::Float if dtype.size == 16 => Scalar::Long(match self {
+            Kind::Float if dtype.size == 16 => Scalar::Long(match *self {
                 Scalar::Bool(b) => F80::from_bool(b),
                 Scalar::Int(i) => F80::from_i64(i),
                 Scalar::UInt(u) => F80::from_u64(u),
                 Scalar::Float(f) | Scalar::Complex(f, _) => F80::from_f64(f),
                 Scalar::Long(x) | Scalar::CLong(x, _) => x,
-                Scalar::Big(v) => F80::from_i128(v),
+                Scalar::Big(ref v) => pyint::to_f80(v.get()).unwrap_or(F80::ZERO),
             }),
-            Kind::Int => Scalar::Int(match self {
+            Kind::Int => Scalar::Int(match *self {
                 Scalar::Bool(b) => b as i64,
                 Scalar::Int(i) => wrap_int(i),
                 Scalar::UInt(u) => wrap_int(u as i64),
                 Scalar::Float(f) | Scalar::Complex(f, _) => float_to_int(f, bits),
                 Scalar::Long(x) | Scalar::CLong(x, _) => wrap_int(x.to_int_bits(bits, true) as i64),
-                Scalar::Big(v) => wrap_int(v as i64),
+                Scalar::Big(ref v) => wrap_int(low_u64(v.get()) as i64),
             }),
-            Kind::UInt => Scalar::UInt(match self {
+            Kind::UInt => Scalar::UInt(match *self {
                 Scalar::Bool(b) => b as u64,
                 Scalar::Int(i) => wrap_uint(i as u64),
                 Scalar::UInt(u) => wrap_uint(u),
                 Scalar::Float(f) | Scalar::Complex(f, _) => float_to_uint(f, bits),
                 Scalar::Long(x) | Scalar::CLong(x, _) => x.to_int_bits(bits, false),
-                Scalar::Big(v) => wrap_uint(v as u64),
+                Scalar::Big(ref v) => wrap_uint(low_u64(v.get())),
             }),
-            Kind::Float => Scalar::Float(match self {
+            Kind::Float => Scalar::Float(match *self {
                 Scalar::Bool(b) => b as u8 as f64,
                 Scalar::Int(i) => round_float(i as f64, dtype.size),
                 Scalar::UInt(u) => round_float(u as f64, dtype.size),
                 Scalar::Float(f) => round_float(f, dtype.size),
                 Scalar::Complex(re, _) => round_float(re, dtype.size),
                 Scalar::Long(x) | Scalar::CLong(x, _) => x.to_f64(),
-                Scalar::Big(v) => round_float(v as f64, dtype.size),
+                Scalar::Big(_) => round_float(self.as_f64(), dtype.size),
             }),
         }
     }
 
     /// (real, imaginary) of the value (imaginary 0 for real values).
-    pub fn parts(self) -> (f64, f64) {
-        match self {
+    pub fn parts(&self) -> (f64, f64) {
+        match *self {
             Scalar::Complex(re, im) => (re, im),
             Scalar::CLong(re, im) => (re.to_f64(), im.to_f64()),
             Scalar::Long(x) => (x.to_f64(), 0.0),
-            other => (other.as_f64(), 0.0),
+            _ => (self.as_f64(), 0.0),
         }
     }
 
     /// The value as f64 (for arithmetic in value expressions and quiz distractors).
-    pub fn as_f64(self) -> f64 {
-        match self {
+    pub fn as_f64(&self) -> f64 {
+        match *self {
             Scalar::Bool(b) => b as u8 as f64,
             Scalar::Int(i) => i as f64,
             Scalar::UInt(u) => u as f64,
             Scalar::Float(f) => f,
             Scalar::Complex(re, _) => re,
             Scalar::Long(x) | Scalar::CLong(x, _) => x.to_f64(),
-            // Rust rounds an i128 to the nearest double, ties to even, as Python's float() does.
-            Scalar::Big(v) => v as f64,
+            // Python's float(): nearest double, ties to even (infinite where Python raises
+            // OverflowError; conversions that must raise use `pyint::to_f64`).
+            Scalar::Big(ref v) => {
+                pyint::to_f64(v.get()).unwrap_or(if v.get().sign() == num_bigint::Sign::Minus {
+                    f64::NEG_INFINITY
+                } else {
+                    f64::INFINITY
+                })
+            }
         }
     }
 
     /// The value as a longdouble (exact for every other kind; the real part of a complex).
-    pub fn as_f80(self) -> F80 {
-        match self {
+    pub fn as_f80(&self) -> F80 {
+        match *self {
             Scalar::Long(x) | Scalar::CLong(x, _) => x,
-            other => match other.cast(&DType::LONGDOUBLE) {
+            _ => match self.cast(&DType::LONGDOUBLE) {
                 Scalar::Long(x) => x,
                 _ => F80::ZERO,
             },
         }
+    }
+}
+
+impl Scalar {
+    /// A Python int as the tutor keeps it: `Int` in the int64 range, `UInt` above it up to
+    /// 2**64-1, `Big` beyond.
+    pub fn py_int(v: BigInt) -> Scalar {
+        if let Some(i) = v.to_i64() {
+            Scalar::Int(i)
+        } else if let Some(u) = v.to_u64() {
+            Scalar::UInt(u)
+        } else {
+            Scalar::Big(PyInt::new(v))
+        }
+    }
+
+    /// The value as a Python int, for bools and integers (`None` for floats and complex).
+    pub fn to_bigint(&self) -> Option<BigInt> {
+        match self {
+            Scalar::Bool(b) => Some(BigInt::from(u8::from(*b))),
+            Scalar::Int(i) => Some(BigInt::from(*i)),
+            Scalar::UInt(u) => Some(BigInt::from(*u)),
+            Scalar::Big(v) => Some(v.get().clone()),
+            Scalar::Float(_) | Scalar::Complex(..) | Scalar::Long(_) | Scalar::CLong(..) => None,
+        }
+    }
+}
+
+/// The low 64 bits of a two's-complement integer (C's wrap-around cast).
+fn low_u64(v: &BigInt) -> u64 {
+    let digits = v.iter_u64_digits().next().unwrap_or(0);
+    if v.sign() == num_bigint::Sign::Minus {
+        digits.wrapping_neg()
+    } else {
+        digits
     }
 }
 

@@ -6,4 +6,5 @@ pub(crate) mod f80;
 pub(crate) mod layout;
 pub mod npy;
 pub mod print;
+pub mod pyint;
 pub(crate) mod simd_cast;

@@ -83,10 +83,10 @@ pub fn scalar_repr(v: Scalar, dtype: DType) -> String {
     match v {
         Scalar::Bool(b) => if b { "np.True_" } else { "np.False_" }.to_string(),
         // `np.longdouble('0.10000000000000000555')`: quoted, as Python floats cannot hold it.
-        Scalar::Long(_) => format!("np.longdouble('{}')", scalar_str(v, dtype)),
+        Scalar::Long(_) => format!("np.longdouble('{}')", scalar_str(v.clone(), dtype)),
         // `np.clongdouble('1+2j')`: the str without its parentheses, quoted.
         Scalar::CLong(..) => {
-            let s = scalar_str(v, dtype);
+            let s = scalar_str(v.clone(), dtype);
             let inner = s
                 .strip_prefix('(')
                 .and_then(|t| t.strip_suffix(')'))
@@ -95,7 +95,7 @@ pub fn scalar_repr(v: Scalar, dtype: DType) -> String {
         }
         // `np.complex128(1+2j)`: the str without its parentheses.
         Scalar::Complex(..) => {
-            let s = scalar_str(v, dtype);
+            let s = scalar_str(v.clone(), dtype);
             let inner = s
                 .strip_prefix('(')
                 .and_then(|t| t.strip_suffix(')'))
@@ -146,7 +146,7 @@ fn array2string(a: &dyn ElementSource, separator: &str, prefix: &str, suffix: &s
     let values = fetch_shown(a, &shown);
     let dtype = a.dtype();
     let format = Format::new(&values, dtype, shape.is_empty());
-    let words: Vec<String> = values.iter().map(|&v| format.word(v)).collect();
+    let words: Vec<String> = values.iter().map(|v| format.word(v)).collect();
     if shape.is_empty() {
         return words.into_iter().next().unwrap_or_default();
     }
@@ -290,17 +290,17 @@ impl Format {
         match dtype.kind {
             Kind::Bool => Format::Bool { zero_d },
             Kind::Int | Kind::UInt => {
-                let width = values.iter().map(|v| int_str(*v).len()).max().unwrap_or(0);
+                let width = values.iter().map(|v| int_str(v).len()).max().unwrap_or(0);
                 Format::Int { width }
             }
             Kind::Float => {
-                let floats: Vec<Num> = values.iter().map(|v| Num::of(*v)).collect();
+                let floats: Vec<Num> = values.iter().map(Num::of).collect();
                 Format::Float(FloatFormat::new(&floats, dtype.size, false))
             }
             Kind::Complex => {
                 let half = dtype.size / 2;
-                let re: Vec<Num> = values.iter().map(|v| Num::parts(*v).0).collect();
-                let im: Vec<Num> = values.iter().map(|v| Num::parts(*v).1).collect();
+                let re: Vec<Num> = values.iter().map(|v| Num::parts(v.clone()).0).collect();
+                let im: Vec<Num> = values.iter().map(|v| Num::parts(v.clone()).1).collect();
                 Format::Complex(
                     FloatFormat::new(&re, half, false),
                     FloatFormat::new(&im, half, true),
@@ -309,12 +309,12 @@ impl Format {
         }
     }
 
-    fn word(&self, v: Scalar) -> String {
+    fn word(&self, v: &Scalar) -> String {
         match self {
             Format::Bool { zero_d } => {
-                let b = match v {
+                let b = match *v {
                     Scalar::Bool(b) => b,
-                    other => other.as_f64() != 0.0,
+                    _ => v.as_f64() != 0.0,
                 };
                 match (b, zero_d) {
                     (true, true) => "True".to_string(),
@@ -325,7 +325,7 @@ impl Format {
             Format::Int { width } => format!("{:>width$}", int_str(v), width = *width),
             Format::Float(f) => f.word(Num::of(v)),
             Format::Complex(fr, fi) => {
-                let (re, im) = Num::parts(v);
+                let (re, im) = Num::parts(v.clone());
                 let r = fr.word(re);
                 let i = fi.word(im);
                 let sp = i.trim_end().len();
@@ -335,14 +335,14 @@ impl Format {
     }
 }
 
-fn int_str(v: Scalar) -> String {
-    match v {
+fn int_str(v: &Scalar) -> String {
+    match *v {
         Scalar::Int(i) => i.to_string(),
         Scalar::UInt(u) => u.to_string(),
         Scalar::Bool(b) => (b as u8).to_string(),
         Scalar::Float(f) | Scalar::Complex(f, _) => f.to_string(),
         Scalar::Long(x) | Scalar::CLong(x, _) => x.to_f64().to_string(),
-        Scalar::Big(v) => v.to_string(),
+        Scalar::Big(ref v) => v.to_string(),
     }
 }
 
@@ -354,10 +354,10 @@ enum Num {
 }
 
 impl Num {
-    fn of(s: Scalar) -> Num {
-        match s {
+    fn of(s: &Scalar) -> Num {
+        match *s {
             Scalar::Long(x) | Scalar::CLong(x, _) => Num::L(x),
-            other => Num::D(other.as_f64()),
+            _ => Num::D(s.as_f64()),
         }
     }
     /// (real, imaginary) of a complex element: longdoubles for clongdouble, else doubles.
@@ -1219,7 +1219,7 @@ mod tests {
                 .iter()
                 .zip(&self.shape)
                 .fold(0usize, |acc, (&i, &n)| acc * n + i);
-            self.vals[flat]
+            self.vals[flat].clone()
         }
     }
 

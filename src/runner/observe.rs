@@ -225,7 +225,7 @@ pub fn watched(var: &Variable, index: &IndexExpr, readers: &Readers) -> (String,
     };
     if view.is_scalar {
         let s = q.get(&[]);
-        (scalar_str(s, var.dtype), scalar_repr(s, var.dtype))
+        (scalar_str(s.clone(), var.dtype), scalar_repr(s, var.dtype))
     } else {
         (array_str(&q), array_repr(&q, "memmap"))
     }
@@ -323,7 +323,10 @@ pub(crate) fn read_value(step: &ResolvedStep, result: &ReadResult) -> ReadValue 
 /// `str()` and `repr()` of a read result.
 pub fn printed(result: &ReadResult) -> (String, String) {
     match result {
-        ReadResult::Scalar(v, dtype) => (scalar_str(*v, *dtype), scalar_repr(*v, *dtype)),
+        ReadResult::Scalar(v, dtype) => (
+            scalar_str(v.clone(), *dtype),
+            scalar_repr(v.clone(), *dtype),
+        ),
         ReadResult::View(view) => (
             array_str(view.as_ref()),
             array_repr(view.as_ref(), result.class_name()),

@@ -776,7 +776,7 @@ impl Stepper {
         };
         Some(ReadValue {
             expr,
-            str: scalar_str(value, *dtype),
+            str: scalar_str(value.clone(), *dtype),
             repr: scalar_repr(value, *dtype),
         })
     }

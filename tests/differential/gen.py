@@ -154,6 +154,8 @@ class Gen:
         vals = [2**31 - 1, 2**31, 2**32, -(2**31), 2**63 - 1, 2**63, 2**64 - 1, -(2**63)]
         if self.ok("bigint"):
             vals += [2**64, 2**70, -(2**64), -(2**70), 10**30]
+            # Beyond 127 bits: past float32, past float64 (OverflowError), at float64's rounding edge.
+            vals += [2**128, -(2**127) - 1, 10**40, 2**200 + 1, 10**400, 2**1024 - 2**970]
         return str(self.pick(vals))
 
     def float_literal(self):
@@ -310,7 +312,10 @@ class Gen:
                      "np.full(2, 1000000000000000000000000000000) / 3", "np.array(1180591620717411303424) + 1",
                      "np.array([18446744073709551615, 9])", "np.asarray([18446744073709551616, 2.5]) - 1",
                      "np.array([[1180591620717411303424]]).reshape(1, 1, 1)",
-                     "np.array([5, 18446744073709551616]).astype(np.float32)"]
+                     "np.array([5, 18446744073709551616]).astype(np.float32)",
+                     "%d / 3" % 2**200, "np.arange(%d, %d)" % (2**70, 2**70 + 3), "np.arange(0, 3, %d)" % 2**70,
+                     "np.array([%d, 1]) * %d" % (10**200, 10**200), "np.full(2, %d) / %d" % (10**400, 10**399),
+                     "np.asarray(%d) * 4294967296" % 10**30]
         if self.ok("clongdouble"):
             opts += ["np.ones(3, dtype='g') * np.complex64(1.5)", "np.arange(4, dtype=np.longdouble) / np.cdouble(3)",
                      "np.clongdouble(1) / 3", "np.complex256(2.5) - np.arange(3)", "-np.clongdouble(0.0)",

@@ -104,7 +104,7 @@ fn value_bytes(
     let var_values = (s.step.dtype.is_none() && target.var().is_some()).then(|| scalars.clone());
     let mut data = vec![0u8; scalars.len() * dtype.size];
     for (i, x) in scalars.iter().enumerate() {
-        dtype.encode(*x, &mut data[i * dtype.size..]);
+        dtype.encode(x.clone(), &mut data[i * dtype.size..]);
     }
     let items: Vec<String> = scalars.iter().map(py_scalar).collect();
     let literal = if matches!(value, Yaml::Sequence(_)) {
