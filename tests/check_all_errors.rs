@@ -155,3 +155,41 @@ fn a_step_with_an_unknown_key_or_op_does_not_stop_the_checks_of_later_steps() {
     assert!(err.contains("did you mean `open`"), "{err}");
     assert!(!err.contains("timeout"), "{err}");
 }
+
+#[test]
+fn a_lesson_with_thousands_of_bad_steps_shows_the_first_hundred_errors_and_counts_the_rest() {
+    // 1,500 steps with an index that does not parse, and 40 with an unquoted `[...]` (repaired to read on):
+    // every error cannot be located (each lookup walks the text), so check shows 100 and counts the rest.
+    let mut yaml = format!("title: t\nsteps:\n{OPEN}");
+    for i in 0..1540 {
+        let index = if i < 40 { "[:]" } else { "\"99\"" };
+        yaml.push_str(&format!("  - op: assign\n    index: {index}\n    value: 1\n"));
+    }
+    let (code, err) = check(&yaml);
+    assert_eq!(code, 2, "{err}");
+    let lines: Vec<&str> = err.lines().collect();
+    assert_eq!(lines.len(), 101, "{}", &err[..err.len().min(2000)]);
+    let located = lines[..100]
+        .iter()
+        .filter(|l| {
+            let l = l.trim_start_matches("memmap-tutor: ");
+            l.strip_prefix("l.yaml:")
+                .and_then(|r| r.split(':').next())
+                .is_some_and(|n| n.parse::<usize>().is_ok())
+        })
+        .count();
+    assert_eq!(located, 100, "every shown error has its line: {err}");
+    assert!(
+        lines[100].contains("more errors not shown"),
+        "{}",
+        lines[100]
+    );
+    // 40 repairs + 1,500 meaning errors, 100 shown.
+    let more: usize = lines[100]
+        .split(": ")
+        .nth(1)
+        .and_then(|r| r.split(' ').next())
+        .and_then(|n| n.parse().ok())
+        .unwrap_or(0);
+    assert!(more >= 1400, "{}", lines[100]);
+}
