@@ -163,7 +163,9 @@ fn a_lesson_with_thousands_of_bad_steps_shows_the_first_hundred_errors_and_count
     let mut yaml = format!("title: t\nsteps:\n{OPEN}");
     for i in 0..1540 {
         let index = if i < 40 { "[:]" } else { "\"99\"" };
-        yaml.push_str(&format!("  - op: assign\n    index: {index}\n    value: 1\n"));
+        yaml.push_str(&format!(
+            "  - op: assign\n    index: {index}\n    value: 1\n"
+        ));
     }
     let (code, err) = check(&yaml);
     assert_eq!(code, 2, "{err}");
