@@ -84,14 +84,17 @@ pub(crate) fn assign_compiled(
             &view.strides,
             view.base,
             pending,
+            src.memory_order,
         );
     }
     write(bytes, var.dtype, &view, &src, &vstrides, progress);
     Ok(())
 }
 
-/// Store Python numbers one by one in C order of the target, converting each with Python's
-/// rules; the first that fails stops the store with its error (earlier ones stay stored).
+/// Store Python numbers one by one, converting each with Python's rules; the first that fails stops
+/// the store with its error (earlier ones stay stored). `leaves` are in the target's C order; they are
+/// converted in that order (a list's store) or, with `memory_order`, in the target's memory order (an
+/// object array's copy: NumPy's raw-array iterator sorts the axes by stride and flips negative ones).
 fn write_converting(
     bytes: &mut [u8],
     dt: DType,
@@ -99,22 +102,86 @@ fn write_converting(
     strides: &[isize],
     base: usize,
     leaves: &[values::Leaf],
+    memory_order: bool,
 ) -> Result<(), String> {
     if shape.iter().product::<usize>() == 0 {
         return Ok(());
     }
-    let mut idx = vec![0usize; shape.len()];
-    for leaf in leaves {
+    let axes = if memory_order {
+        memory_axes(shape, strides)
+    } else {
+        (0..shape.len()).map(|a| (a, false)).collect()
+    };
+    // The odometer runs over `axes` (outermost first); `idx` is the logical index.
+    let mut idx: Vec<usize> = axes
+        .iter()
+        .map(|&(a, flip)| if flip { shape[a] - 1 } else { 0 })
+        .collect::<Vec<_>>();
+    let mut logical = vec![0usize; shape.len()];
+    loop {
+        for (k, &(a, _)) in axes.iter().enumerate() {
+            logical[a] = idx[k];
+        }
+        let flat = logical
+            .iter()
+            .zip(shape)
+            .fold(0usize, |acc, (&i, &d)| acc * d + i);
+        let Some(leaf) = leaves.get(flat) else {
+            break;
+        };
         let v = values::leaf_convert(leaf.clone(), &dt)?;
-        let pos = element_pos(base, strides, &idx);
+        let pos = element_pos(base, strides, &logical);
         if let Some(out) = bytes.get_mut(pos..pos + dt.size) {
             dt.encode(v, out);
         }
-        if !next_index(&mut idx, shape) {
-            break;
+        // Advance the innermost of `axes` first.
+        let mut k = axes.len();
+        loop {
+            if k == 0 {
+                return Ok(());
+            }
+            k -= 1;
+            let (a, flip) = axes[k];
+            if flip {
+                if idx[k] > 0 {
+                    idx[k] -= 1;
+                    break;
+                }
+                idx[k] = shape[a] - 1;
+            } else {
+                if idx[k] + 1 < shape[a] {
+                    idx[k] += 1;
+                    break;
+                }
+                idx[k] = 0;
+            }
         }
     }
     Ok(())
+}
+
+/// The target's axes in memory order, outermost first, each with whether it runs backwards (a negative
+/// stride): NumPy's `PyArray_CreateSortedStridePerm` (a stable sort by decreasing |stride|) as its
+/// raw-array iterator uses it. Axes of length 1 keep their place (their stride does not matter).
+fn memory_axes(shape: &[usize], strides: &[isize]) -> Vec<(usize, bool)> {
+    let mut axes: Vec<usize> = (0..shape.len()).collect();
+    // A stable insertion sort: an axis moves before another only when its |stride| is strictly larger.
+    for i in 1..axes.len() {
+        let mut j = i;
+        while j > 0 {
+            let (a, b) = (axes[j - 1], axes[j]);
+            let ambiguous = shape[a] <= 1 || shape[b] <= 1;
+            if !ambiguous && strides[b].unsigned_abs() > strides[a].unsigned_abs() {
+                axes.swap(j - 1, j);
+                j -= 1;
+            } else {
+                break;
+            }
+        }
+    }
+    axes.into_iter()
+        .map(|a| (a, strides[a] < 0 && shape[a] > 1))
+        .collect()
 }
 
 /// Fills of at least this many bytes report progress (smaller ones finish too fast to need it).

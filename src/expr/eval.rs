@@ -1510,6 +1510,10 @@ pub struct Source {
     /// Python numbers of a list that matches the target's shape exactly: NumPy converts and
     /// stores them one at a time, so a failing element leaves the earlier ones stored.
     pub pending: Option<Vec<Leaf>>,
+    /// True when `pending` comes from an object array: NumPy's array-to-array copy converts the
+    /// elements in the target's memory order (axes by stride, negative strides flipped), not in
+    /// its C order as a list's store does.
+    pub memory_order: bool,
 }
 
 impl Source {
@@ -1518,6 +1522,7 @@ impl Source {
             lazy,
             needs_cast,
             pending: None,
+            memory_order: false,
         }
     }
 }
@@ -1573,6 +1578,7 @@ pub(crate) fn into_source(
                     lazy: Lazy::new(lshape, *dtype, Node::Fill(Scalar::Int(0))),
                     needs_cast: false,
                     pending: Some(leaves),
+                    memory_order: false,
                 });
             }
             let data = leaves
@@ -1654,6 +1660,7 @@ fn object_source(
                 lazy: Lazy::new(shape.to_vec(), *dtype, Node::Fill(Scalar::Int(0))),
                 needs_cast: false,
                 pending: Some(leaves),
+                memory_order: true,
             })
         }
         // Not broadcastable: the store raises NumPy's broadcast error before converting.
