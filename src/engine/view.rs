@@ -25,7 +25,7 @@ fn slice_indices(
         return Err("ValueError: slice step cannot be zero".to_string());
     }
     // CPython's PySlice_Unpack: a step below -PY_SSIZE_T_MAX becomes -PY_SSIZE_T_MAX, so `-step`
-    // cannot overflow (`a[::-2**63]` is the first element).
+    // cannot overflow (`a[::-2**63]` is the last element alone: `np.arange(16)[::-2**63]` is `[15]`).
     let step = step.max(-i64::MAX);
     let len = len as i64;
     let clip = |v: Option<i64>, default: i64| -> i64 {
