@@ -1,7 +1,7 @@
 //! `memmap-tutor check`: parse and validate lessons without running them (touches no file).
 
 use super::{emit, CommandError};
-use crate::lesson::{check_all, error_position, load, readable_text, resolve_source, LessonError};
+use crate::lesson::{check_all, error_position, load, LessonError};
 
 /// Most errors printed for one lesson: a lesson with thousands of bad steps must not cost thousands of
 /// lookups of where each is (each walks the text); the count of the rest is printed instead.
@@ -18,17 +18,15 @@ pub fn run(lessons: &[String]) -> Result<(), CommandError> {
             Ok(l) => out.push_str(&format!("ok: {} ({} steps)\n", l.source, l.steps.len())),
             // Every error of the lesson at once, so one edit-and-check round fixes them all.
             Err(first) => {
-                let mut all = check_all(name);
+                let checked = check_all(name);
+                let mut all = checked.errors;
                 if all.is_empty() {
                     all.push(first);
                 }
                 let more = all.len().saturating_sub(MAX_SHOWN);
                 all.truncate(MAX_SHOWN);
-                // Read once for every error's position (the repairs `check` made to read on included).
-                let text = resolve_source(name)
-                    .ok()
-                    .and_then(|(_, yaml)| readable_text(&yaml));
-                failures.extend(in_text_order(&all, text.as_deref()));
+                // Every error's position in the text as `check` read it (its repairs included).
+                failures.extend(in_text_order(&all, checked.text.as_deref()));
                 if more > 0 {
                     failures.push(format!(
                         "{name}: {more} more error{} not shown (the first {MAX_SHOWN} are above: fix \

@@ -684,21 +684,8 @@ fn step_keys_for(raw: &serde_yaml::Value, message: &str) -> Option<Vec<&'static 
     Some(validate::step_keys(op))
 }
 
-/// The lesson's text as `check` reads it: each unquoted `[...]` YAML cannot read put in quotes (lines and
-/// keys stay put), at most [`tolerant::MAX_ERRORS`] of them; None when some other syntax error remains.
-pub fn readable_text(yaml: &str) -> Option<String> {
-    let mut text = yaml.to_string();
-    for _ in 0..=tolerant::MAX_ERRORS {
-        let Err(err) = serde_yaml::from_str::<serde_yaml::Value>(&text) else {
-            return Some(text);
-        };
-        text = tolerant::quote_bare_flow(&text, err.location()?.line())?;
-    }
-    None
-}
-
 /// Line and column of the key a meaning error (`step N, field `f``, `quiz question N, …`) is about in
-/// `text` (the lesson as [`readable_text`] gives it), so `check` can print every error at file:line:column;
+/// `text` (the lesson as [`Checked::text`] gives it), so `check` can print every error at file:line:column;
 /// None where the text does not say.
 pub fn error_position(text: &str, e: &LessonError) -> Option<(usize, usize)> {
     locate::position(text, e)
@@ -706,28 +693,39 @@ pub fn error_position(text: &str, e: &LessonError) -> Option<(usize, usize)> {
 
 /// Every error `check` can report for a lesson in one run: YAML syntax (fatal), then every structure error
 /// (unknown keys, wrong types), each at its line and column (`tolerant`), then the meaning of the steps, key
-/// moments, quiz and claims that did parse (`validate::validate_all`). Empty when the lesson loads.
-pub fn check_all(name_or_path: &str) -> Vec<LessonError> {
-    let (source, yaml) = match resolve_source(name_or_path) {
-        Ok(s) => s,
-        Err(e) => return vec![e],
-    };
-    check_text(&source, &yaml)
+/// moments, quiz and claims that did parse (`validate::validate_all`). No errors when the lesson loads.
+pub fn check_all(name_or_path: &str) -> Checked {
+    match resolve_source(name_or_path) {
+        Ok((source, yaml)) => check_text(&source, &yaml),
+        Err(e) => Checked {
+            errors: vec![e],
+            text: None,
+        },
+    }
+}
+
+/// What `check` found in a lesson, and the text it read.
+pub struct Checked {
+    pub errors: Vec<LessonError>,
+    /// The lesson's text as `check` read it — each unquoted `[...]` YAML cannot read put in quotes, lines and
+    /// keys in place — for [`error_position`]; None when YAML cannot read it at all.
+    pub text: Option<String>,
 }
 
 /// [`check_all`] of a lesson's text. Each unquoted `[...]` YAML cannot read (`index: [:]`) is reported, then
 /// quoted, and the check reads on — in a loop, not by recursion, so a lesson with many of them costs one
 /// parse per repair and one tolerant parse, not a tolerant parse per repair.
-fn check_text(source: &str, yaml: &str) -> Vec<LessonError> {
+fn check_text(source: &str, yaml: &str) -> Checked {
     let source = source.to_string();
+    let only = |errors: Vec<LessonError>| Checked { errors, text: None };
     let mut first = match load_str(&source, yaml) {
-        Ok(_) => return Vec::new(),
+        Ok(_) => return only(Vec::new()),
         Err(e) => e,
     };
     let yaml = yaml.strip_prefix('\u{feff}').unwrap_or(yaml);
     // The guards first: an alias bomb or deep nesting would make the parse below the problem.
     if flow_depth_guard(yaml).is_err() || alias_budget::check(yaml).is_err() {
-        return vec![first];
+        return only(vec![first]);
     }
     let mut errors: Vec<LessonError> = Vec::new();
     let mut text = yaml.to_string();
@@ -748,13 +746,16 @@ fn check_text(source: &str, yaml: &str) -> Vec<LessonError> {
                 }
                 let Some(repaired) = repaired else {
                     tolerant::sort_located(&mut errors);
-                    return errors;
+                    return only(errors);
                 };
                 text = repaired;
                 first = match load_str(&source, &text) {
                     Ok(_) => {
                         tolerant::sort_located(&mut errors);
-                        return errors;
+                        return Checked {
+                            errors,
+                            text: Some(text),
+                        };
                     }
                     Err(e) => e,
                 };
@@ -766,7 +767,10 @@ fn check_text(source: &str, yaml: &str) -> Vec<LessonError> {
         if !errors.contains(&first) {
             errors.push(first);
         }
-        return errors;
+        return Checked {
+            errors,
+            text: Some(text),
+        };
     }
     let found = tolerant::parse(&source, &text, &raw);
     let mut found_errors = found.errors;
@@ -788,7 +792,10 @@ fn check_text(source: &str, yaml: &str) -> Vec<LessonError> {
     if repaired {
         tolerant::sort_located(&mut errors);
     }
-    errors
+    Checked {
+        errors,
+        text: Some(text),
+    }
 }
 
 /// Drop serde_yaml's " at line N column M" / " at position N": the error carries them as fields.
