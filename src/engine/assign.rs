@@ -116,7 +116,7 @@ fn write_converting(
     let mut idx: Vec<usize> = axes
         .iter()
         .map(|&(a, flip)| if flip { shape[a] - 1 } else { 0 })
-        .collect::<Vec<_>>();
+        .collect();
     let mut logical = vec![0usize; shape.len()];
     loop {
         for (k, &(a, _)) in axes.iter().enumerate() {
