@@ -393,6 +393,8 @@ impl Stepper {
                 all_because: Some("a traced script probes every file at every step".to_string()),
                 files: page_map.len(),
                 carried: 0,
+                deferred: 0,
+                budget: 0,
             },
             page_map: page_map.into(),
             observer,
