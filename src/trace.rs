@@ -709,6 +709,9 @@ pub struct Probed {
     pub all_because: Option<String>,
     /// Files whose page cache was asked about at this step.
     pub files: usize,
+    /// Of those, the files asked because the step touched them (its own, new ones, ones some process acted
+    /// on, or all where the step itself may have changed anything): beyond the budget.
+    pub touched: usize,
     /// Page maps taken at an earlier step ([`CARRIED_RULE`]).
     pub carried: usize,
     /// Files that may have changed since their last look (untouched, but dirty or under writeback then, or

@@ -94,6 +94,7 @@ fn at_most_the_budget_of_untouched_dirty_files_is_asked_per_step_and_the_rest_ca
             continue; // the first step asks about everything there is (one file)
         }
         // The step touches at most its own file (an open also binds it: the same file).
+        assert!(num(&p["touched"]) <= 1, "step {n}: {p}");
         assert!(
             num(&p["files"]) <= budget + 1,
             "step {n} asked about {} files, more than the budget {budget} + the step's own: {p}",

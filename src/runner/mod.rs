@@ -9,6 +9,7 @@ mod freshness;
 mod observe;
 mod readers;
 pub(crate) mod script;
+mod script_looks;
 mod shown;
 
 use std::collections::BTreeMap;

@@ -219,6 +219,7 @@ impl Shown {
         self.extra_prev = extra.map(str::to_string);
         let plan = self.plan(&at, extra);
         let mut mapped = 0;
+        let mut touched = 0;
         for rel in plan.must.iter().chain(&plan.chosen) {
             let path = workdir.join(rel);
             if !self.looked.contains_key(rel) {
@@ -234,6 +235,7 @@ impl Shown {
                 self.forget(rel);
                 continue;
             };
+            touched += usize::from(plan.must.contains(rel));
             self.asked.set(rel, at.step);
             let is_bound = bound.contains_key(rel.as_str());
             let fresh = match self.looked.get(rel) {
@@ -289,6 +291,7 @@ impl Shown {
         out.summary = Probed {
             all_because: at.all_because,
             files: out.probed.len(),
+            touched,
             carried: self.page_map.len().saturating_sub(mapped),
             deferred: plan.deferred,
             budget: LOOK_BUDGET,
