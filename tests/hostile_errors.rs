@@ -84,7 +84,7 @@ fn watch_reports_an_invalid_lesson_without_raw_control_characters() {
         .stderr(Stdio::piped())
         .spawn()
         .unwrap();
-    // Read stderr until the watcher says it is watching (it never exits on its own).
+    // Read stderr until the watcher's whole line is out (it never exits on its own).
     let mut stderr = child.stderr.take().unwrap();
     let reader = std::thread::spawn(move || {
         let mut all = Vec::new();
@@ -94,7 +94,7 @@ fn watch_reports_an_invalid_lesson_without_raw_control_characters() {
                 break;
             }
             all.extend_from_slice(&buf[..n]);
-            if String::from_utf8_lossy(&all).contains("Watching") {
+            if String::from_utf8_lossy(&all).contains("(Ctrl-C to stop)") {
                 break;
             }
         }
