@@ -397,6 +397,13 @@ pub(crate) fn preflight(
                     (target.file(), target_field(target), true)
                 }
                 Action::ExternalRead { target, .. } => (target.file(), target_field(target), false),
+                // After `close` a crash maps the file read-write (the name has no mapping left).
+                Action::Close { var } => {
+                    if let Some(entry) = vars.get_mut(var.as_str()) {
+                        entry.1 = Mode::ReadWrite;
+                    }
+                    continue;
+                }
                 Action::Crash { var, .. } => match vars.get(var.as_str()) {
                     Some((file, mode)) => {
                         (*file, "var", matches!(mode, Mode::ReadWrite | Mode::Write))
