@@ -407,6 +407,14 @@ pub(crate) fn py_convert(s: Scalar, dt: &DType) -> Result<Scalar, String> {
             "OverflowError: Python int too large to convert to C long".to_string()
         }
     };
+    if let Scalar::Complex(..) = s {
+        // Python's complex has no int() or float() (NumPy's setitem calls them).
+        match dt.kind {
+            Kind::Int | Kind::UInt => return Err("TypeError: int() argument must be a string, a bytes-like object or a real number, not 'complex'".to_string()),
+            Kind::Float => return Err("TypeError: float() argument must be a string or a real number, not 'complex'".to_string()),
+            Kind::Bool | Kind::Complex => {}
+        }
+    }
     match dt.kind {
         Kind::Bool => Ok(s.cast(dt)),
         // A Python int is exact in longdouble when it fits 64 bits; a float always is.
@@ -547,6 +555,8 @@ pub(crate) fn leaf_convert(leaf: Leaf, dt: &DType) -> Result<Scalar, String> {
         Leaf::Np(s, _) if dt.kind == Kind::Int => {
             let py = match s {
                 Scalar::Bool(b) => Scalar::Int(b as i64),
+                // A NumPy complex scalar goes through its real part (a Python complex raises).
+                Scalar::Complex(re, _) => Scalar::Float(re),
                 other => other,
             };
             py_convert(py, dt)
@@ -606,6 +616,9 @@ fn list_to_array(expr: &ValueExpr, dtype: Option<DType>) -> Result<Lazy, String>
     let py_dt = match () {
         _ if py.is_empty() => None,
         _ if py.iter().all(|s| matches!(s, Scalar::Bool(_))) => Some(DType::BOOL),
+        _ if py.iter().any(|s| matches!(s, Scalar::Complex(..))) => {
+            Some(DType::native(Kind::Complex, 16))
+        }
         _ if py.iter().any(|s| matches!(s, Scalar::Float(_))) => Some(DType::FLOAT64),
         // Each Python int is int64 when it fits, else uint64; int64 with uint64 promotes to
         // float64 (measured: `np.array([2**64 - 1, 9])` is float64, `[2**64 - 1, True]` uint64).
@@ -746,6 +759,9 @@ pub(crate) fn py_arith(op: BinOp, a: Scalar, b: Scalar) -> Result<Scalar, String
             BinOp::Div => x / y,
         }));
     }
+    if let (Scalar::Complex(..), _) | (_, Scalar::Complex(..)) = (&a, &b) {
+        return py_complex_arith(op, &a, &b);
+    }
     let small = |s: &Scalar| -> Option<i128> {
         match *s {
             Scalar::Bool(b) => Some(b as i128),
@@ -790,6 +806,41 @@ pub(crate) fn py_arith(op: BinOp, a: Scalar, b: Scalar) -> Result<Scalar, String
     }
 }
 
+/// Python `complex` arithmetic (CPython 3.11: the real operand becomes `complex(float(x), 0.0)`,
+/// then `_Py_c_sum`/`_Py_c_diff`/`_Py_c_prod`/`_Py_c_quot`).
+fn py_complex_arith(op: BinOp, a: &Scalar, b: &Scalar) -> Result<Scalar, String> {
+    let parts = |s: &Scalar| -> Result<(f64, f64), String> {
+        match s {
+            Scalar::Complex(re, im) => Ok((*re, *im)),
+            other => Ok((py_float(other)?, 0.0)),
+        }
+    };
+    let ((ar, ai), (br, bi)) = (parts(a)?, parts(b)?);
+    let (re, im) = match op {
+        BinOp::Add => (ar + br, ai + bi),
+        BinOp::Sub => (ar - br, ai - bi),
+        BinOp::Mul => (ar * br - ai * bi, ar * bi + ai * br),
+        BinOp::Div => {
+            let (abs_br, abs_bi) = (br.abs(), bi.abs());
+            if abs_br >= abs_bi {
+                if abs_br == 0.0 {
+                    return Err("ZeroDivisionError: complex division by zero".to_string());
+                }
+                let ratio = bi / br;
+                let denom = br + bi * ratio;
+                ((ar + ai * ratio) / denom, (ai - ar * ratio) / denom)
+            } else if abs_bi >= abs_br {
+                let ratio = br / bi;
+                let denom = br * ratio + bi;
+                ((ar * ratio + ai) / denom, (ai * ratio - ar) / denom)
+            } else {
+                (f64::NAN, f64::NAN)
+            }
+        }
+    };
+    Ok(Scalar::Complex(re, im))
+}
+
 /// A Python int: `Int` in the int64 range, `UInt` above it up to 2**64-1, `Big` beyond.
 pub(crate) fn py_int_value(r: i128) -> Scalar {
     if r >= i64::MIN as i128 && r <= i64::MAX as i128 {
@@ -809,7 +860,10 @@ fn py_int(r: BigInt) -> Result<Scalar, String> {
 /// NEP 50: a Python scalar next to a typed operand takes that dtype when its kind allows
 /// (with NumPy 2's range check), except in true division of integers, whose loop is float64.
 fn weak_to_array(s: Scalar, other: DType, op: BinOp) -> Result<Lazy, String> {
-    if op == BinOp::Div && !matches!(other.kind, Kind::Float | Kind::Complex) {
+    if op == BinOp::Div
+        && !matches!(other.kind, Kind::Float | Kind::Complex)
+        && !matches!(s, Scalar::Complex(..))
+    {
         // float() of the Python number: OverflowError for an int past 2**1024 (measured:
         // `np.arange(3) / 10**400`).
         return Ok(Lazy::new(
@@ -824,6 +878,9 @@ fn weak_to_array(s: Scalar, other: DType, op: BinOp) -> Result<Lazy, String> {
             return Err("OverflowError: int too big to convert".to_string())
         }
         (Scalar::Bool(_), _) => DType::BOOL,
+        // A Python complex next to a float type takes the complex type of that precision
+        // (float16/float32 -> complex64, float64 -> complex128, longdouble -> clongdouble).
+        (Scalar::Complex(..), Kind::Float) => DType::native(Kind::Complex, (2 * other.size).max(8)),
         (Scalar::Float(_) | Scalar::Complex(..), Kind::Float | Kind::Complex) => {
             DType::native(other.kind, other.size)
         }
@@ -1546,6 +1603,8 @@ pub(crate) fn into_source(
         Value::NpScalar(s, _) if signed => {
             let py = match s {
                 Scalar::Bool(b) => Scalar::Int(b as i64),
+                // A NumPy complex scalar goes through its real part (a Python complex raises).
+                Scalar::Complex(re, _) => Scalar::Float(re),
                 other => other,
             };
             Ok(Source::ready(
