@@ -796,8 +796,16 @@ fn negate(v: ValueExpr) -> ValueExpr {
     }
 }
 
-fn number(node: Node, col: usize, what: &str) -> Result<Scalar, ParseError> {
+/// A call argument with its Python constant arithmetic done (`np.full(3, 1+2j)`, `np.arange(2*3)`).
+fn folded(node: Node) -> Node {
     match node {
+        Node::Val(v) => Node::Val(fold_python_constant(v)),
+        other => other,
+    }
+}
+
+fn number(node: Node, col: usize, what: &str) -> Result<Scalar, ParseError> {
+    match folded(node) {
         Node::Val(ValueExpr::Scalar(
             s @ (Scalar::Int(_) | Scalar::UInt(_) | Scalar::Float(_) | Scalar::Big(_)),
         )) => Ok(s),
@@ -806,7 +814,7 @@ fn number(node: Node, col: usize, what: &str) -> Result<Scalar, ParseError> {
 }
 
 fn integer(node: Node, col: usize, what: &str) -> Result<i64, ParseError> {
-    match node {
+    match folded(node) {
         Node::Val(ValueExpr::Scalar(Scalar::Int(i))) => Ok(i),
         Node::Val(ValueExpr::Scalar(Scalar::Float(_))) => Err(perr(
             col,
@@ -989,7 +997,7 @@ fn full(name: &str, mut args: Args) -> Result<ValueExpr, ParseError> {
             (Some(x), None) | (None, Some(x)) => x,
             (None, None) => return Err(perr(args.end, "`np.full` needs a fill value")),
         };
-        match node {
+        match folded(node) {
             Node::Val(ValueExpr::Scalar(s)) => s,
             Node::Val(v @ ValueExpr::ScalarCall(..)) if is_list_item(&v) => {
                 if let Some((_, c)) = pos.next() {
