@@ -34,11 +34,8 @@ fn main() {
     if let Err(e) = result {
         let code = e.exit_code();
         // A failed quiz or verify has already said why on stdout; its error carries no text.
-        let message = e.to_string();
-        if !matches!(e, CommandError::BrokenPipe) && !message.is_empty() {
-            // Messages echo lesson text (unknown keys, file names): never raw control characters.
-            eprintln!("memmap-tutor: {}", memmap_tutor::term_safe::clean(&message));
-        }
+        // Messages echo lesson text (unknown keys, file names): never raw control characters.
+        eprint!("{}", commands::error_text(&e));
         std::process::exit(code);
     }
 }

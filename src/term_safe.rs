@@ -47,6 +47,26 @@ pub fn clean(s: &str) -> Cow<'_, str> {
     Cow::Owned(out)
 }
 
+/// `s` as one line: like [`clean`], and a line feed is shown as `\n` too. For text that must stay
+/// on its line: an error message that echoes a lesson's key or value, so a lesson cannot start a
+/// line of its own (a forged `file:line:column: …` or `ok: …`) in the tutor's output.
+pub fn one_line(s: &str) -> Cow<'_, str> {
+    if !s.chars().any(|c| c == '\n' || is_unsafe(c)) {
+        return Cow::Borrowed(s);
+    }
+    let mut out = String::with_capacity(s.len() + 8);
+    for c in s.chars() {
+        if c == '\n' {
+            out.push_str("\\n");
+        } else if is_unsafe(c) {
+            out.push_str(&escaped(c));
+        } else {
+            out.push(c);
+        }
+    }
+    Cow::Owned(out)
+}
+
 /// [`clean`] into an owned string.
 pub fn cleaned(s: &str) -> String {
     clean(s).into_owned()
@@ -89,6 +109,16 @@ mod tests {
             let s = cleaned(&c.to_string());
             assert!(!s.chars().any(is_unsafe), "{cp:#x} -> {s:?}");
         }
+    }
+
+    #[test]
+    fn one_line_shows_line_feeds_too() {
+        assert_eq!(
+            one_line("key `a\nb:1:1: forged`"),
+            "key `a\\nb:1:1: forged`"
+        );
+        assert_eq!(one_line("x\r\x1b"), "x\\r\\x1b");
+        assert!(matches!(one_line("plain ✓"), Cow::Borrowed(_)));
     }
 
     #[test]

@@ -101,6 +101,10 @@ fn check_case(c: &Case) -> Result<(), String> {
         if !r.tmp_after.is_empty() {
             return fail(format!("left in TMPDIR: {:?}", r.tmp_after));
         }
+        // One `memmap-tutor: ` per line: lesson text echoed in a message cannot start a line.
+        if let Some(line) = stderr.lines().find(|l| !l.starts_with("memmap-tutor: ")) {
+            return fail(format!("a stderr line without `memmap-tutor: `: {line:?}"));
+        }
         if c.code == 2 {
             let prefix = format!("memmap-tutor: {file_name}{}", c.location);
             if !stderr.starts_with(&prefix) {

@@ -188,6 +188,7 @@ fn a_lesson_with_thousands_of_bad_steps_shows_the_first_hundred_errors_and_count
     );
     // 40 repairs + 1,500 meaning errors, 100 shown.
     let more: usize = lines[100]
+        .trim_start_matches("memmap-tutor: ")
         .split(": ")
         .nth(1)
         .and_then(|r| r.split(' ').next())

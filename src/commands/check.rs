@@ -26,7 +26,12 @@ pub fn run(lessons: &[String]) -> Result<(), CommandError> {
                 let more = all.len().saturating_sub(MAX_SHOWN);
                 all.truncate(MAX_SHOWN);
                 // Every error's position in the text as `check` read it (its repairs included).
-                failures.extend(in_text_order(&all, checked.text.as_deref()));
+                // One line per error: a line feed an error echoes from the lesson is shown as `\n`.
+                failures.extend(
+                    in_text_order(&all, checked.text.as_deref())
+                        .iter()
+                        .map(|f| crate::term_safe::one_line(f).into_owned()),
+                );
                 if more > 0 {
                     failures.push(format!(
                         "{name}: {more} more error{} not shown (the first {MAX_SHOWN} are above: fix \

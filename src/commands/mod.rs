@@ -60,6 +60,23 @@ impl From<crate::workdir::PrepareError> for CommandError {
     }
 }
 
+/// What the tutor prints on stderr for a failed command: every line starts with `memmap-tutor: `.
+/// One lesson error is one line (a line feed it echoes from the lesson is shown as `\n`); a
+/// message made of several (every error `check` found) keeps one line per error. Control
+/// characters are shown escaped ([`crate::term_safe`]). Empty for errors that print nothing.
+pub fn error_text(e: &CommandError) -> String {
+    let message = match e {
+        CommandError::BrokenPipe => return String::new(),
+        CommandError::Lesson(l) => crate::term_safe::one_line(&l.to_string()).into_owned(),
+        other => crate::term_safe::cleaned(&other.to_string()),
+    };
+    message
+        .lines()
+        .filter(|l| !l.is_empty())
+        .map(|l| format!("memmap-tutor: {l}\n"))
+        .collect()
+}
+
 /// Write text for a terminal to stdout: lesson text in it has its control characters shown
 /// escaped ([`crate::term_safe`]). A closed pipe becomes [`CommandError::BrokenPipe`].
 pub(crate) fn emit(text: &str) -> Result<(), CommandError> {

@@ -70,8 +70,10 @@ fn verify_all(names: &[String], base: Option<&std::path::Path>) -> Result<(), Co
         let lesson = match lesson::load(name) {
             Ok(l) => l,
             Err(e) => {
+                // One line each: a line feed the message echoes from the lesson is shown as `\n`.
+                let e = crate::term_safe::one_line(&e.to_string()).into_owned();
                 text.push_str(&format!("INVALID {e}\n"));
-                invalid.push(e.to_string());
+                invalid.push(e);
                 continue;
             }
         };
@@ -85,8 +87,8 @@ fn verify_all(names: &[String], base: Option<&std::path::Path>) -> Result<(), Co
     text.push('\n');
     emit(&text)?;
     if !invalid.is_empty() {
-        // Each message starts with its lesson's location (`file:line:column`, `step N, field`).
-        return Err(CommandError::Invalid(invalid.join("\nmemmap-tutor: ")));
+        // One line per lesson, each starting with its location (`file:line:column`, `step N, field`).
+        return Err(CommandError::Invalid(invalid.join("\n")));
     }
     if failed > 0 {
         return Err(CommandError::Failed(format!(

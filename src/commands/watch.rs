@@ -30,7 +30,8 @@ pub fn watch(
         }
         match once() {
             Err(CommandError::BrokenPipe) => return Err(CommandError::BrokenPipe),
-            Err(e) if !e.to_string().is_empty() => eprintln!("memmap-tutor: {e}"),
+            // The same text as a failed run prints: lesson text in it shown escaped.
+            Err(e) => eprint!("{}", super::error_text(&e)),
             _ => {}
         }
         eprintln!(

@@ -22,6 +22,12 @@ const THRESHOLD: usize = 1000;
 const EDGEITEMS: usize = 3;
 const LINEWIDTH: usize = 75;
 
+/// Most elements the tutor prints of one array. NumPy summarises only axes longer than
+/// `2 * EDGEITEMS`, so a many-dimensional array of short axes (`(2,) * 40`) would print every one
+/// of its 2**40 elements; past this count the tutor says so instead of building the text (which
+/// could not fit in memory). Six dimensions of six (46,656 elements) still print in full.
+pub const MAX_PRINTED_ELEMENTS: usize = 1 << 17;
+
 /// NumPy's `str(a)`.
 pub fn array_str(a: &dyn ElementSource) -> String {
     let shape = a.shape();
@@ -143,6 +149,12 @@ fn array2string(a: &dyn ElementSource, separator: &str, prefix: &str, suffix: &s
             }
         })
         .collect();
+    let count = shown
+        .iter()
+        .try_fold(1usize, |acc, s| acc.checked_mul(s.len()));
+    if count.is_none_or(|c| c > MAX_PRINTED_ELEMENTS) {
+        return too_many_to_print(&shape);
+    }
     let values = fetch_shown(a, &shown);
     let dtype = a.dtype();
     let format = Format::new(&values, dtype, shape.is_empty());
@@ -169,6 +181,18 @@ fn array2string(a: &dyn ElementSource, separator: &str, prefix: &str, suffix: &s
     let next_line_prefix = format!(" {}", " ".repeat(prefix.len()));
     let width = LINEWIDTH.saturating_sub(suffix.len());
     layout.recurse(0, 0, &next_line_prefix, width)
+}
+
+/// What is printed instead of an array NumPy would print more than [`MAX_PRINTED_ELEMENTS`] of.
+fn too_many_to_print(shape: &[usize]) -> String {
+    let size = shape
+        .iter()
+        .fold(1u128, |acc, &d| acc.saturating_mul(d as u128));
+    format!(
+        "[... {size} elements: NumPy would print every one (no axis is longer than {}); \
+         the tutor prints at most {MAX_PRINTED_ELEMENTS} ...]",
+        2 * EDGEITEMS
+    )
 }
 
 /// Fetches exactly the shown elements, in C order of the shown sub-array.
@@ -1199,6 +1223,38 @@ mod tests {
                 _ => Scalar::Int(flat as i64),
             }
         }
+    }
+
+    #[test]
+    fn many_short_axes_are_not_printed_element_by_element() {
+        // (2,) * 40: NumPy summarises no axis (each is 6 or shorter) and would print 2**40
+        // elements; the tutor says so and reads none of them. (6,) * 6 still prints in full.
+        let huge = Counting {
+            dtype: DType::FLOAT64,
+            shape: vec![2; 40],
+            calls: Cell::new(0),
+        };
+        let s = array_str(&huge);
+        assert!(s.contains("1099511627776 elements"), "{s}");
+        assert_eq!(huge.calls.get(), 0);
+        // 64 axes of 6: the shown count overflows usize.
+        let overflow = Counting {
+            dtype: DType::FLOAT64,
+            shape: vec![6; 64],
+            calls: Cell::new(0),
+        };
+        assert!(array_repr(&overflow, "memmap").contains("elements: NumPy would print"));
+        let full = Counting {
+            dtype: DType::FLOAT64,
+            shape: vec![6; 6],
+            calls: Cell::new(0),
+        };
+        let s = array_str(&full);
+        assert_eq!(full.calls.get(), 46656);
+        assert!(
+            s.starts_with("[[[[[[0.0000e+00") && s.ends_with("4.6655e+04]]]]]]"),
+            "{s}"
+        );
     }
 
     struct Vals {

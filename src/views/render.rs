@@ -237,25 +237,45 @@ fn facts_text(facts: &[(String, String)], width: usize) -> String {
 /// interpreted): `<` before a letter, `/`, `!` or `?` (an HTML tag, comment or autolink such as
 /// `<script>` or `<javascript:…>`) becomes `&lt;`, an inline link's `](` becomes `]\(` and a
 /// line starting a link definition (`[x]: url`) is escaped, so notes carry no markup or links.
+///
+/// Code spans are copied as they are, so this must find exactly the spans Markdown finds: a span
+/// here is a run of n backticks closed by the next run of exactly n *on the same line*; a run
+/// with no such close is escaped (`\``), so Markdown cannot pair it with a run on a later line
+/// (or across a blank line) and turn text this function escaped for an inline context into
+/// code, or code it copied into text. A backslash escape (`\``, `\<`) is copied as the pair
+/// Markdown reads. A `~~~` or an unclosed ```` ``` ```` at a line start would open a fenced
+/// block that swallows the tutor's own fences: escaped too.
 pub(crate) fn md_inert(s: &str) -> String {
     let chars: Vec<char> = s.chars().collect();
     let mut out = String::with_capacity(s.len());
     let mut i = 0;
     let mut line_start = true;
+    let mut indent = 0;
     while i < chars.len() {
         let c = chars[i];
+        if c == '\\' && chars.get(i + 1).is_some_and(|n| n.is_ascii_punctuation()) {
+            out.push(c);
+            out.push(chars[i + 1]);
+            line_start = false;
+            i += 2;
+            continue;
+        }
         if c == '`' {
-            // A code span: a run of n backticks up to the next run of exactly n, copied as is.
             let n = chars[i..].iter().take_while(|&&b| b == '`').count();
-            let close = (i + n..chars.len()).find(|&j| {
+            let line_end = (i + n..chars.len())
+                .find(|&j| chars[j] == '\n')
+                .unwrap_or(chars.len());
+            let close = (i + n..line_end).find(|&j| {
                 chars[j] == '`'
-                    && (j == 0 || chars[j - 1] != '`')
+                    && chars[j - 1] != '`'
                     && chars[j..].iter().take_while(|&&b| b == '`').count() == n
             });
-            let end = close.map_or(i + n, |j| j + n);
-            out.extend(&chars[i..end]);
+            match close {
+                Some(j) => out.extend(&chars[i..j + n]),
+                None => (0..n).for_each(|_| out.push_str("\\`")),
+            }
             line_start = false;
-            i = end;
+            i = close.map_or(i + n, |j| j + n);
             continue;
         }
         let next = chars.get(i + 1).copied();
@@ -265,12 +285,68 @@ pub(crate) fn md_inert(s: &str) -> String {
             }
             ']' if next == Some('(') => out.push_str("]\\"),
             '[' if line_start && starts_definition(&chars[i..]) => out.push_str("\\["),
+            '~' if line_start
+                && indent < 4
+                && chars[i..].iter().take_while(|&&t| t == '~').count() >= 3 =>
+            {
+                out.push_str("\\~")
+            }
+            // A heading of the lesson's own (`# x`, or a `===`/`---` line under text) would pose
+            // as one of the tutor's sections.
+            '#' | '=' | '-' if line_start && indent < 4 && starts_heading(&chars[i..]) => {
+                out.push('\\');
+                out.push(c);
+            }
             c => out.push(c),
+        }
+        if c == '\n' {
+            indent = 0;
+        } else if line_start && c == ' ' {
+            indent += 1;
         }
         line_start = c == '\n' || (line_start && c == ' ');
         i += 1;
     }
     out
+}
+
+/// A fenced code block around `content` that `content` cannot close: the fence is longer than
+/// any run of backticks in it. The info string is one word of safe characters (a lesson's
+/// `sample.language` with a backtick or a line feed in it must not leave the opening line).
+pub(crate) fn md_fence(info: &str, content: &str) -> String {
+    let mut longest = 0;
+    let mut run = 0;
+    for c in content.chars() {
+        run = if c == '`' { run + 1 } else { 0 };
+        longest = longest.max(run);
+    }
+    let fence = "`".repeat((longest + 1).max(3));
+    let info: String = info
+        .chars()
+        .take_while(|c| c.is_ascii_alphanumeric() || "+-_.#".contains(*c))
+        .collect();
+    let info = if info.is_empty() { "text" } else { &info };
+    let body = content.trim_end();
+    format!("{fence}{info}\n{body}\n{fence}\n\n")
+}
+
+/// A Markdown heading is one line: the line feeds of a lesson's title or question become spaces
+/// (a second line would be a paragraph, a heading or a list of its own).
+fn md_heading(h: &str) -> String {
+    md_inert(&h.replace('\n', " "))
+}
+
+/// True when `rest` (at a line start) makes a Markdown heading: `#` to `######` then a space or
+/// the line's end, or a line of only `=` or only `-` (a setext underline; `---` alone is a rule).
+fn starts_heading(rest: &[char]) -> bool {
+    let line: Vec<char> = rest.iter().copied().take_while(|&c| c != '\n').collect();
+    let first = line[0];
+    let run = line.iter().take_while(|&&c| c == first).count();
+    let after = line[run..].iter().all(|c| c.is_whitespace());
+    match first {
+        '#' => run <= 6 && line.get(run).is_none_or(|c| c.is_whitespace()),
+        _ => after,
+    }
 }
 
 /// True when `rest` (at a line start) reads `[label]:`, a Markdown link reference definition.
@@ -285,8 +361,8 @@ impl Render for MarkdownRender {
         let blocks: Vec<Block> = safe_blocks(blocks)
             .into_iter()
             .map(|b| match b {
-                Block::Heading(h) => Block::Heading(md_inert(&h)),
-                Block::Subheading(h) => Block::Subheading(md_inert(&h)),
+                Block::Heading(h) => Block::Heading(md_heading(&h)),
+                Block::Subheading(h) => Block::Subheading(md_heading(&h)),
                 Block::Text(t) => Block::Text(md_inert(&t)),
                 Block::Table { headers, rows } => Block::Table {
                     headers: headers.iter().map(|c| md_inert(c)).collect(),
@@ -310,18 +386,22 @@ impl Render for MarkdownRender {
                 Block::Subheading(h) => out.push_str(&format!("### {h}\n\n")),
                 Block::Text(t) => out.push_str(&format!("{t}\n\n")),
                 Block::Code { language, code } => {
-                    let lang = language.to_lowercase();
+                    let lang: String = language
+                        .to_lowercase()
+                        .chars()
+                        .take_while(|c| !c.is_whitespace())
+                        .collect();
                     let lang = if lang == "numpy" {
                         "python".to_string()
                     } else {
                         lang
                     };
-                    out.push_str(&format!("```{lang}\n{}\n```\n\n", code.trim_end()));
+                    out.push_str(&md_fence(&lang, code));
                 }
-                Block::Pre(p) => out.push_str(&format!("```text\n{}\n```\n\n", p.trim_end())),
-                Block::Flow(boxes) => out.push_str(&format!(
-                    "```text\n{}```\n\n",
-                    super::flow::picture(boxes, MARKDOWN_PICTURE_WIDTH)
+                Block::Pre(p) => out.push_str(&md_fence("text", p)),
+                Block::Flow(boxes) => out.push_str(&md_fence(
+                    "text",
+                    &super::flow::picture(boxes, MARKDOWN_PICTURE_WIDTH),
                 )),
                 Block::Table { headers, rows } => {
                     out.push_str(&md_row(headers));
@@ -333,7 +413,7 @@ impl Render for MarkdownRender {
                 }
                 Block::Facts(facts) => {
                     for (k, v) in facts {
-                        out.push_str(&format!("- **{k}**: {}\n", md_cell(v)));
+                        out.push_str(&format!("- **{}**: {}\n", k.replace('\n', " "), md_cell(v)));
                     }
                     out.push('\n');
                 }
@@ -460,7 +540,53 @@ mod tests {
         assert_eq!(md_inert("arrays [0 0 0 0] stay"), "arrays [0 0 0 0] stay");
         assert_eq!(md_inert("[0 0 0 0]"), "[0 0 0 0]");
         assert_eq!(md_inert("[D] dirty: yes"), "[D] dirty: yes");
-        assert_eq!(md_inert("`unclosed <b>"), "`unclosed &lt;b>");
+        assert_eq!(md_inert("`unclosed <b>"), "\\`unclosed &lt;b>");
+    }
+
+    #[test]
+    fn markdown_code_spans_are_the_ones_markdown_finds() {
+        // A span never crosses a line: Markdown would end it at a blank line (the text between
+        // is then HTML), and an unclosed run is escaped so it cannot pair with a later one.
+        assert_eq!(
+            md_inert("`x\n\n<script>a</script>\n\n`"),
+            "\\`x\n\n&lt;script>a&lt;/script>\n\n\\`"
+        );
+        assert_eq!(
+            md_inert("`a\nb` <img src=x> `c` <b>"),
+            "\\`a\nb` <img src=x> `c\\` &lt;b>"
+        );
+        // A backslash-escaped backtick opens nothing, in Markdown as here.
+        assert_eq!(
+            md_inert("\\`<script>x</script>`"),
+            "\\`&lt;script>x&lt;/script>\\`"
+        );
+        assert_eq!(md_inert("\\\\`<b>`"), "\\\\`<b>`");
+        // Fences opened by lesson text would swallow the tutor's own.
+        assert_eq!(md_inert("x\n~~~\n<b>"), "x\n\\~~~\n&lt;b>");
+        assert_eq!(md_inert("x\n```\ny"), "x\n\\`\\`\\`\ny");
+        assert_eq!(md_inert("    ~~~ indented code"), "    ~~~ indented code");
+        // Headings of the lesson's own.
+        assert_eq!(md_inert("a\n# Forged\n##x"), "a\n\\# Forged\n##x");
+        assert_eq!(
+            md_inert("a\n===\nb\n- item\n---"),
+            "a\n\\===\nb\n- item\n\\---"
+        );
+    }
+
+    #[test]
+    fn markdown_fences_outlast_their_content() {
+        let md = MarkdownRender.render(&[
+            Block::Code {
+                language: "NumPy\n<b>`".into(),
+                code: "x = 1\n```\n<script>alert(1)</script>\n````".into(),
+            },
+            Block::Heading("T\n# forged\n<script>".into()),
+        ]);
+        assert_eq!(
+            md,
+            "`````python\nx = 1\n```\n<script>alert(1)</script>\n````\n`````\n\n\
+             ## T # forged &lt;script>\n\n"
+        );
     }
 
     #[test]
