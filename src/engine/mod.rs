@@ -408,7 +408,7 @@ const MADV_POPULATE_READ: libc::c_int = 22;
 const READ_POPULATE_MAX: usize = 1 << 20;
 
 /// The error step for a store whose pages could not be populated.
-fn populate_error(e: &std::io::Error) -> String {
+pub(crate) fn populate_error(e: &std::io::Error) -> String {
     match e.raw_os_error() {
         Some(libc::EFAULT) | Some(libc::ENOSPC) | Some(libc::EIO) => format!(
             "OSError: [Errno {}] No space left on device: the filesystem cannot give this access a page \
@@ -1003,8 +1003,11 @@ impl Engine {
         value: &crate::expr::value::ValueExpr,
     ) -> Result<(), String> {
         let v = self.known_var(var)?;
+        // The crashing process maps the file as the variable does; a closed name has no mapping
+        // left, so the process maps it read-write (`r+`), as another program would.
+        let mode = if v.closed { Mode::ReadWrite } else { v.mode };
         // Only a shared mapping can carry the store to the file.
-        let map = match v.mode {
+        let map = match mode {
             Mode::ReadWrite | Mode::Write => child::CrashMap::Shared,
             Mode::CopyOnWrite => child::CrashMap::Private,
             Mode::ReadOnly => child::CrashMap::ReadOnly,
