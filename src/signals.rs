@@ -96,12 +96,30 @@ pub fn unregister_temp_dir(path: &std::path::Path) {
 
 /// Remove the registered temporary directory with raw system calls only (async-signal-safe):
 /// unlink every entry (the directory is flat: a lesson cannot make subdirectories), then rmdir.
+/// The signal may run this on another thread while the main one still creates a file (the next
+/// step's `w+`): rmdir then fails with ENOTEMPTY, and the entries are unlinked again.
 fn remove_temp_dir_in_handler() {
     let fd = TEMP_FD.load(Ordering::SeqCst);
     let path = TEMP_PATH.load(Ordering::SeqCst);
     if fd < 0 || path.is_null() {
         return;
     }
+    for _ in 0..REMOVE_ATTEMPTS {
+        unlink_entries(fd);
+        // SAFETY: rmdir of a NUL-terminated path that stays allocated for the process's life.
+        if unsafe { libc::rmdir(path) } == 0 {
+            return;
+        }
+    }
+}
+
+/// How many times the clean-up tries again when the directory gained an entry meanwhile.
+const REMOVE_ATTEMPTS: usize = 50;
+
+/// Unlink every entry of the directory `fd` (raw syscalls only: called from a signal handler).
+fn unlink_entries(fd: libc::c_int) {
+    // SAFETY: rewind the directory stream of our own fd (a previous pass may have read it to the end).
+    unsafe { libc::lseek(fd, 0, libc::SEEK_SET) };
     let mut buf = [0u8; 4096];
     for _ in 0..64 {
         // SAFETY: getdents64 fills at most buf.len() bytes of our stack buffer.
@@ -127,8 +145,6 @@ fn remove_temp_dir_in_handler() {
         // SAFETY: rewind the directory stream of our own fd.
         unsafe { libc::lseek(fd, 0, libc::SEEK_SET) };
     }
-    // SAFETY: rmdir of a NUL-terminated path that stays allocated for the process's life.
-    unsafe { libc::rmdir(path) };
 }
 
 /// The handler of SIGBUS and the other catchable terminating signals: say why, clean up, exit.
@@ -176,7 +192,14 @@ pub(crate) fn remove_temp_dirs() -> bool {
     };
     let any = !dirs.is_empty();
     for d in dirs {
-        let _ = std::fs::remove_dir_all(&d);
+        // The main thread may still be creating a file in it (this runs on the handler's thread):
+        // try again while the directory is there, so no directory without its pid file is left.
+        for _ in 0..REMOVE_ATTEMPTS {
+            if std::fs::remove_dir_all(&d).is_ok() || !d.exists() {
+                break;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(2));
+        }
     }
     any
 }

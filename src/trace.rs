@@ -694,21 +694,32 @@ pub struct PageMap {
 }
 
 /// Why a page map may be carried from an earlier step instead of probed again (the views say it).
-pub(crate) const CARRIED_RULE: &str = "taken at that step and not again: a step asks the kernel again only \
-     about a file that can have changed (touched by the lesson, dirty or under writeback at its last look, \
-     opened, read or written by any process (inotify), or every file after reclaim or drop_caches anywhere \
-     in the system (/proc/vmstat)), and takes a new map where its page counts moved";
+pub(crate) const CARRIED_RULE: &str = "taken at that step and not again: a step asks the kernel again about \
+     the files it touched and those opened, read or written by any process (inotify), and takes a new map \
+     where a file's page counts moved; of the files that only may have changed on their own (dirty or under \
+     writeback at their last look, or every file after reclaim or drop_caches anywhere in the system \
+     (/proc/vmstat)) it asks at most 32 per step, the longest unasked first";
 
 /// Which files a step asked the kernel about again (each page map says at which step it was probed).
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 pub struct Probed {
-    /// Why every file was probed at this step (the first step, reclaim seen, events lost, …), if so.
+    /// Why every file may have changed at this step (the first step, reclaim seen, events lost, …), if so:
+    /// every file was asked about, or where `deferred` > 0, as many as the budget allows.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub all_because: Option<String>,
     /// Files whose page cache was asked about at this step.
     pub files: usize,
+    /// Of those, the files asked because the step touched them (its own, new ones, ones some process acted
+    /// on, or all where the step itself may have changed anything): beyond the budget.
+    pub touched: usize,
     /// Page maps taken at an earlier step ([`CARRIED_RULE`]).
     pub carried: usize,
+    /// Files that may have changed since their last look (untouched, but dirty or under writeback then, or
+    /// anything after reclaim) and were not asked at this step: more than `budget`. Their maps are carried and
+    /// say from which step.
+    pub deferred: usize,
+    /// At most this many such files are asked about per step (the files the step touched come on top).
+    pub budget: usize,
 }
 
 impl PageMap {

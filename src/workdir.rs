@@ -33,8 +33,9 @@ impl WorkDir {
     /// A fresh temporary directory inside `base` (created if missing), checked for free space
     /// first; removed afterwards like the default one (`verify --workdir DIR`).
     pub fn prepare_temp_in(base: &Path, lesson: &LoadedLesson) -> Result<WorkDir, PrepareError> {
+        check_place(base)?;
         check_free_space(base, lesson)?;
-        std::fs::create_dir_all(base).map_err(|e| io_at(base, e))?;
+        make_dir(base)?;
         remove_stale_temp_dirs(base);
         WorkDir::create(None, base)
     }
@@ -43,7 +44,8 @@ impl WorkDir {
     fn create(dir: Option<&Path>, temp_base: &Path) -> Result<WorkDir, PrepareError> {
         match dir {
             Some(d) => {
-                std::fs::create_dir_all(d).map_err(|e| io_at(d, e))?;
+                check_place(d)?;
+                make_dir(d)?;
                 let path = d.canonicalize().map_err(|e| io_at(d, e))?;
                 let lock = lock(&path)?;
                 Ok(WorkDir {
@@ -89,6 +91,9 @@ impl WorkDir {
         overwrite: bool,
     ) -> Result<WorkDir, PrepareError> {
         remove_stale_temp_dirs(&std::env::temp_dir());
+        if let Some(d) = dir {
+            check_place(d)?;
+        }
         let mut w = match dir {
             Some(d) if d.is_dir() => {
                 // Lock before checking, so the check holds for the whole run.
@@ -141,6 +146,85 @@ impl Drop for WorkDir {
     }
 }
 
+/// Create the work directory `dir` if it is missing — only its last component, as `mkdir` does
+/// ([`check_place`] has refused a missing parent); an existing directory is used as it is.
+fn make_dir(dir: &Path) -> Result<(), PrepareError> {
+    match std::fs::create_dir(dir) {
+        Ok(()) => Ok(()),
+        Err(e) if e.kind() == io::ErrorKind::AlreadyExists && dir.is_dir() => Ok(()),
+        Err(e) => Err(io_at(dir, e)),
+    }
+}
+
+/// Refuse (exit 2, nothing created) a `--workdir` that cannot be what the user meant:
+/// - a missing parent: the tutor creates only the last component, like `mkdir` (not `mkdir -p`),
+///   so a typo such as `/nonexistent/deep/x` never leaves a tree of directories behind;
+/// - a directory on a kernel pseudo-filesystem (proc, sysfs, cgroup, debugfs, …), which holds no
+///   files a lesson could create (its "free space" of 0 bytes would be a misleading reason).
+fn check_place(dir: &Path) -> Result<(), PrepareError> {
+    let shown = shell_quote(&dir.to_string_lossy());
+    let existing = if dir.exists() {
+        dir.to_path_buf()
+    } else {
+        let parent = match dir.parent() {
+            Some(p) if !p.as_os_str().is_empty() => p,
+            _ => Path::new("."),
+        };
+        if !parent.is_dir() {
+            return Err(PrepareError::Usage(format!(
+                "work directory {shown}: its parent {} does not exist (or is not a directory); \
+                 memmap-tutor creates only the last component of the path, as mkdir does: create the \
+                 parent first or fix the path",
+                shell_quote(&parent.to_string_lossy())
+            )));
+        }
+        parent.to_path_buf()
+    };
+    if let Some(kind) = pseudo_filesystem(&existing) {
+        return Err(PrepareError::Usage(format!(
+            "work directory {shown}: it is on {kind}, a kernel pseudo-filesystem that cannot hold a \
+             lesson's files; choose a directory on a real filesystem (or tmpfs)"
+        )));
+    }
+    Ok(())
+}
+
+/// The name of the kernel pseudo-filesystem holding `path`, if it is one (statfs `f_type`).
+fn pseudo_filesystem(path: &Path) -> Option<&'static str> {
+    let st = statfs(path)?;
+    // The magic numbers of linux/magic.h.
+    const KINDS: [(i64, &str); 12] = [
+        (0x9fa0, "procfs"),
+        (0x6265_6572, "sysfs"),
+        (0x27e0eb, "cgroup"),
+        (0x6367_7270, "cgroup2"),
+        (0x6462_6720, "debugfs"),
+        (0x7363_6673, "securityfs"),
+        (0x7472_6163, "tracefs"),
+        (0x6165_676c, "pstore"),
+        (0xcafe4a11, "bpf"),
+        (0x6265_6570, "configfs"),
+        (0x6573_5546, "fusectl"),
+        (0x1cd1, "devpts"),
+    ];
+    // f_type is i64 on x86_64 but u32/i32 elsewhere: the cast is needed there.
+    #[allow(clippy::unnecessary_cast)]
+    let t = st.f_type as i64;
+    KINDS.iter().find(|(m, _)| *m == t).map(|(_, k)| *k)
+}
+
+/// statfs(2) of `path`; None when it fails.
+fn statfs(path: &Path) -> Option<libc::statfs> {
+    let c = std::ffi::CString::new(path.as_os_str().as_encoded_bytes()).ok()?;
+    let mut st = std::mem::MaybeUninit::<libc::statfs>::zeroed();
+    // SAFETY: `c` is a valid NUL-terminated path and `st` points to writable statfs storage.
+    if unsafe { libc::statfs(c.as_ptr(), st.as_mut_ptr()) } != 0 {
+        return None;
+    }
+    // SAFETY: statfs returned 0, so it filled the struct.
+    Some(unsafe { st.assume_init() })
+}
+
 /// Open `path` and take an exclusive flock on it, or say that another tutor runs there.
 /// An I/O error that names the directory (and says "not a directory" where the OS says "exists").
 fn io_at(path: &Path, e: io::Error) -> PrepareError {
@@ -170,8 +254,11 @@ fn lock(path: &Path) -> Result<DirFd, PrepareError> {
 }
 
 /// Remove `memmap-tutor-*` directories in `base` left by tutors that are gone (SIGKILL, power
-/// loss): owned by this user, holding a [`PID_FILE`] whose process no longer exists, and not
-/// locked by anyone. Anything else is left alone.
+/// loss): real directories (not symlinks) owned by this user, holding a [`PID_FILE`], and not
+/// locked by anyone. A tutor writes its pid file only once it holds the directory's `flock`, and
+/// keeps the lock until the directory is removed, so "pid file and no lock holder" means the
+/// owner is gone — also when its pid has since been reused by an unrelated process (a pid check
+/// alone would keep such a directory forever). Anything else is left alone.
 pub fn remove_stale_temp_dirs(base: &Path) -> Vec<PathBuf> {
     let mut removed = Vec::new();
     let Ok(entries) = std::fs::read_dir(base) else {
@@ -198,12 +285,17 @@ pub fn remove_stale_temp_dirs(base: &Path) -> Vec<PathBuf> {
         else {
             continue;
         };
-        // SAFETY: kill with signal 0 only asks whether the process exists.
-        let gone = unsafe { libc::kill(pid, 0) } == -1
-            && io::Error::last_os_error().raw_os_error() == Some(libc::ESRCH);
-        if gone && lock(&path).is_ok() && std::fs::remove_dir_all(&path).is_ok() {
+        if pid == std::process::id() as libc::pid_t {
+            continue;
+        }
+        // Held while removing, so a tutor cannot start using it meanwhile (none would: the name is random).
+        let Ok(held) = lock(&path) else {
+            continue;
+        };
+        if std::fs::remove_dir_all(&path).is_ok() {
             removed.push(path);
         }
+        drop(held);
     }
     removed
 }
@@ -220,6 +312,9 @@ pub enum PrepareError {
     /// The directory could not be created (exit 1).
     #[error("cannot prepare the work directory: {0}")]
     Io(io::Error),
+    /// The directory given cannot be meant (a missing parent, a pseudo-filesystem): exit 2.
+    #[error("{0}")]
+    Usage(String),
 }
 
 /// A path (or any text) quoted for the shell so it can be pasted as one word: as is when it is
@@ -581,7 +676,8 @@ fn grow_size(spec: &OpenSpec) -> Option<u128> {
 }
 
 /// Bytes available to an unprivileged user on the filesystem holding `dir` (or its nearest
-/// existing ancestor); None when statvfs fails (then the check is skipped, not guessed).
+/// existing ancestor); None when statvfs fails or the filesystem states no capacity (then the
+/// check is skipped, not guessed).
 fn free_bytes(dir: &Path) -> Option<u64> {
     let mut p = dir;
     while !p.exists() {
@@ -601,6 +697,11 @@ fn free_bytes(dir: &Path) -> Option<u64> {
     }
     // SAFETY: statvfs returned 0, so it filled the struct.
     let st = unsafe { st.assume_init() };
+    // A filesystem that states no capacity at all (ramfs: it grows with memory) has no free
+    // space to compare with: unknown, not 0 (which would refuse every lesson).
+    if st.f_blocks == 0 {
+        return None;
+    }
     Some(st.f_bavail.saturating_mul(st.f_frsize))
 }
 

@@ -19,7 +19,6 @@ pub fn run(args: &ExportArgs) -> Result<(), CommandError> {
     match &args.output {
         // The export escapes every lesson string itself (see codegen): it is emitted exactly.
         None => emit_exact(&script),
-        Some(path) => std::fs::write(path, script)
-            .map_err(|e| CommandError::Io(format!("cannot write {}: {e}", path.display()))),
+        Some(path) => super::output_file::write_whole(path, &script),
     }
 }

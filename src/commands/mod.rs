@@ -5,6 +5,7 @@ pub mod export;
 pub mod input;
 pub(crate) mod keys;
 pub mod list;
+pub(crate) mod output_file;
 pub mod pager;
 pub mod quiz;
 pub mod run;
@@ -54,7 +55,9 @@ impl From<crate::workdir::PrepareError> for CommandError {
     fn from(e: crate::workdir::PrepareError) -> Self {
         match e {
             crate::workdir::PrepareError::Refused(l) => CommandError::Lesson(l),
-            crate::workdir::PrepareError::Busy(_) => CommandError::Invalid(e.to_string()),
+            crate::workdir::PrepareError::Busy(_) | crate::workdir::PrepareError::Usage(_) => {
+                CommandError::Invalid(e.to_string())
+            }
             crate::workdir::PrepareError::Io(_) => CommandError::Io(e.to_string()),
         }
     }

@@ -141,10 +141,9 @@ fn next_hint(lesson: Option<&str>, width: usize) -> String {
     out
 }
 
-/// `-o FILE`: write the output there (replacing the file), and say so on stderr.
+/// `-o FILE`: write the output there (replacing the file only once all of it is written), and say so on stderr.
 pub(crate) fn write_file(path: &std::path::Path, text: &str) -> Result<(), CommandError> {
-    std::fs::write(path, text)
-        .map_err(|e| CommandError::Io(format!("cannot write {}: {e}", path.display())))?;
+    super::output_file::write_whole(path, text)?;
     eprintln!("wrote {} ({} bytes)", path.display(), text.len());
     Ok(())
 }

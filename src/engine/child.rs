@@ -449,8 +449,13 @@ fn crash(
                     errno: Some(libc::EINVAL),
                     message: "a store lies outside the mapping".to_string(),
                 })?;
-        super::populate_write(m.as_mut_ptr() as usize, s.at, s.data.len())
-            .map_err(|e| failed("madvise(MADV_POPULATE_WRITE)", &e))?;
+        // A page the filesystem cannot give (full disk, EFAULT from the populate) is said as such.
+        super::populate_write(m.as_mut_ptr() as usize, s.at, s.data.len()).map_err(|e| {
+            ChildEvent::Failed {
+                errno: e.raw_os_error(),
+                message: super::populate_error(&e),
+            }
+        })?;
         m[s.at..end].copy_from_slice(&s.data);
         bytes += s.data.len() as u64;
     }

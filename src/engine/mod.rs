@@ -408,7 +408,7 @@ const MADV_POPULATE_READ: libc::c_int = 22;
 const READ_POPULATE_MAX: usize = 1 << 20;
 
 /// The error step for a store whose pages could not be populated.
-fn populate_error(e: &std::io::Error) -> String {
+pub(crate) fn populate_error(e: &std::io::Error) -> String {
     match e.raw_os_error() {
         Some(libc::EFAULT) | Some(libc::ENOSPC) | Some(libc::EIO) => format!(
             "OSError: [Errno {}] No space left on device: the filesystem cannot give this access a page \

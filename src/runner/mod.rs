@@ -1,5 +1,6 @@
 //! Runs a lesson: performs each step with the engine, probes the system around it, and records the trace.
 
+mod by_age;
 #[cfg(test)]
 mod carry_tests;
 mod disk;
@@ -8,6 +9,7 @@ mod freshness;
 mod observe;
 mod readers;
 pub(crate) mod script;
+mod script_looks;
 mod shown;
 
 use std::collections::BTreeMap;

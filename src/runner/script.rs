@@ -9,6 +9,7 @@ use std::time::Instant;
 
 use super::disk::{self, Sample};
 use super::readers::{self, Readers};
+use super::script_looks::{LookFor, ScriptLooks};
 use crate::numpy::dtype::{DType, Scalar};
 use crate::numpy::print::{array_repr, array_str, scalar_repr, scalar_str, ElementSource};
 use crate::probe::{self, FileElements, ProcMapping, ProcStat, ProcessPages, VmaQuery};
@@ -17,8 +18,8 @@ use crate::script::{
 };
 use crate::trace::{
     Allocation, ArrayLife, ArrayState, DiskWrite, Environment, Faults, FileState, HexLine,
-    LessonInfo, MappingState, Measured, ObserverFootprint, Op, OpReport, PageMap, PageState,
-    ReadValue, ScriptInfo, ScriptStep, StepRecord, Trace,
+    LessonInfo, MappingState, Measured, ObserverFootprint, Op, OpReport, PageState, ReadValue,
+    ScriptInfo, ScriptStep, StepRecord, Trace,
 };
 
 /// Steps recorded by default before the script runs on untraced (as Python Tutor does).
@@ -280,6 +281,12 @@ struct Stepper {
     /// The mappings that held arrays at the previous step: one gone from the process is a munmap.
     held: Vec<ProcMapping>,
     resumed: Instant,
+    /// Which files to ask the kernel about at each step, and the page maps carried for the others.
+    looks: ScriptLooks,
+    /// The step after which each file's "before" sample in `files` was taken.
+    sampled_at: BTreeMap<PathBuf, usize>,
+    /// `MEMMAP_TUTOR_OBSERVE_ALL` is set: every file is asked about at every step.
+    observe_all: bool,
 }
 
 impl Stepper {
@@ -302,6 +309,10 @@ impl Stepper {
             var_files: BTreeMap::new(),
             held: Vec::new(),
             resumed: Instant::now(),
+            looks: ScriptLooks::default(),
+            sampled_at: BTreeMap::new(),
+            observe_all: std::env::var_os(super::OBSERVE_ALL_ENV)
+                .is_some_and(|v| !v.is_empty() && v != "0"),
         }
     }
 
@@ -348,15 +359,23 @@ impl Stepper {
         let text = self.line_text(p.line);
         let var = self.choose_var(&text, p.metas);
         let target = resolved.iter().find(|r| r.meta.name == var);
-        let (page_map, snaps) = self.snapshots(number);
+        let var_path = target
+            .and_then(|r| r.path().map(Path::to_path_buf))
+            .or_else(|| self.var_files.get(&var).cloned());
+        let look = self.look(
+            number,
+            &text,
+            &resolved,
+            var_path.as_deref(),
+            &faults,
+            p.events,
+        );
+        let snaps = &look.snaps;
         let mapping = self.mapping_memory(target);
         let observed = self.observed_op(p.events, &gone);
         let truncates = matches!(observed, Some((Op::Open, _)))
             && target.is_some_and(|r| r.meta.mode.as_deref() == Some("w+"));
-        let var_path = target
-            .and_then(|r| r.path().map(Path::to_path_buf))
-            .or_else(|| self.var_files.get(&var).cloned());
-        let measure = self.measure(var_path.as_deref(), &snaps, truncates);
+        let measure = self.measure(var_path.as_deref(), snaps, truncates, number);
         // 2. Display reads: never a page of the child that is not present, never a fault in its mapping.
         let (arrays, files) = self.display(&resolved);
         let (op, op_from) = observed
@@ -367,7 +386,8 @@ impl Stepper {
             _ => Vec::new(),
         };
         // 3. What the display reads left behind (nothing, unless O_DIRECT was refused), kept apart.
-        let observer = self.footprint_and_resample(&snaps);
+        self.looks.after_display(&self.readers.paths());
+        let observer = self.footprint_and_resample(snaps, &look.asked, number);
         StepRecord {
             step: number,
             action: format!("line {}: {text}", p.line),
@@ -389,12 +409,8 @@ impl Stepper {
             watches,
             note: printed_note(p.printed),
             report: OpReport::default(),
-            probed: crate::trace::Probed {
-                all_because: Some("a traced script probes every file at every step".to_string()),
-                files: page_map.len(),
-                carried: 0,
-            },
-            page_map: page_map.into(),
+            probed: look.summary,
+            page_map: look.page_map,
             observer,
             elapsed_ms,
             probe_ms: started.elapsed().as_secs_f64() * 1e3,
@@ -484,28 +500,60 @@ impl Stepper {
         var
     }
 
-    /// One snapshot per existing file (page map, counts and FIEMAP agree by construction).
-    fn snapshots(
-        &self,
+    /// Ask the kernel about the files the line touched and, within the budget, those that may have changed
+    /// (see `script_looks`); every other page map is carried.
+    fn look(
+        &mut self,
         number: usize,
-    ) -> (
-        BTreeMap<String, Measured<PageMap>>,
-        BTreeMap<PathBuf, probe::FileSnapshot>,
-    ) {
-        let mut page_map = BTreeMap::new();
-        let mut snaps = BTreeMap::new();
-        for p in self.files.keys() {
-            if !p.exists() {
-                continue;
+        text: &str,
+        resolved: &[Resolved],
+        var_path: Option<&Path>,
+        faults: &Measured<Faults>,
+        events: &[Event],
+    ) -> super::script_looks::ScriptLook {
+        // The step variable's file and those of the arrays the line names.
+        let names = identifiers(text.split('#').next().unwrap_or(""));
+        let mut touched: std::collections::BTreeSet<PathBuf> =
+            var_path.map(Path::to_path_buf).into_iter().collect();
+        for r in resolved {
+            if names.contains(&r.meta.name) {
+                touched.extend(r.path().map(Path::to_path_buf));
             }
-            let mut snap = probe::snapshot(p);
-            if let crate::trace::Measured::Value(m) = &mut snap.page_map {
-                m.probed_at_step = number;
-            }
-            page_map.insert(self.name(p), snap.page_map.clone());
-            snaps.insert(p.clone(), snap);
         }
-        (page_map, snaps)
+        let everything = if number == 1 {
+            Some("the first step".to_string())
+        } else if self.observe_all {
+            Some(format!("{} is set", super::OBSERVE_ALL_ENV))
+        } else {
+            None
+        };
+        let may_all = match faults {
+            Measured::Value(f) if f.minor + f.major > 0 => Some(format!(
+                "the program took {} page fault(s) on this line: any mapped file may have changed",
+                f.minor + f.major
+            )),
+            Measured::Value(_) if events.contains(&Event::Flush) => {
+                Some("np.memmap.flush() ran on this line".to_string())
+            }
+            Measured::Value(_) => None,
+            Measured::Unavailable { unavailable } => Some(format!(
+                "the program's page faults cannot be counted ({unavailable})"
+            )),
+        };
+        let at = LookFor {
+            step: number,
+            files: &self.files,
+            touched,
+            everything,
+            may_all,
+        };
+        let cwd = self.cwd.clone();
+        let name = move |p: &Path| {
+            p.strip_prefix(&cwd)
+                .map(|q| q.display().to_string())
+                .unwrap_or_else(|_| p.display().to_string())
+        };
+        self.looks.look(at, &name)
     }
 
     /// Resident, dirty and anonymous memory of the step variable's mapping (one VMA, not all of smaps).
@@ -601,6 +649,7 @@ impl Stepper {
         path: Option<&Path>,
         snaps: &BTreeMap<PathBuf, probe::FileSnapshot>,
         truncates: bool,
+        number: usize,
     ) -> FileMeasure {
         let Some(p) = path else {
             let why = "no mapped file on this line";
@@ -628,8 +677,23 @@ impl Stepper {
         let dirty = |s: &Sample| s.pages.as_ref().and_then(|m| m.value()).map(|v| v.dirty);
         let dirtied = matches!((dirty(before), dirty(&after)), (Some(b), Some(a)) if a > b);
         let gone = "the file is gone";
+        // The "before" is from the end of the previous step unless the budget left the file unasked then.
+        let stale = self
+            .sampled_at
+            .get(p)
+            .filter(|&&k| k + 1 < number && self.looks.may_have_moved_since(p, k));
+        let disk_write = match stale {
+            Some(k) => Measured::unavailable(format!(
+                "{} was last sampled after step {k} and may have changed since (more files may have \
+                 changed per step than the {} asked: see probed.deferred), so what this line wrote back \
+                 cannot be told",
+                self.name(p),
+                super::by_age::LOOK_BUDGET
+            )),
+            None => disk::decide(&env, before, &after, truncates),
+        };
         FileMeasure {
-            disk_write: disk::decide(&env, before, &after, truncates),
+            disk_write,
             pages: after
                 .pages
                 .clone()
@@ -678,11 +742,14 @@ impl Stepper {
     fn footprint_and_resample(
         &mut self,
         snaps: &BTreeMap<PathBuf, probe::FileSnapshot>,
+        asked: &[PathBuf],
+        number: usize,
     ) -> ObserverFootprint {
         let mut notes = self.readers.notes();
         let mut cached_pages = 0;
-        let paths: Vec<PathBuf> = self.files.keys().cloned().collect();
-        for path in paths {
+        // The files asked about at this step: the others were not measured, so there is nothing to compare
+        // (and their "before" stays from their last look; see `measure`).
+        for path in asked.iter().cloned() {
             let now = Sample::take(Some(&path));
             if let Some(then) = snaps.get(&path).and_then(|s| s.pages.value()) {
                 match &now.pages {
@@ -696,6 +763,7 @@ impl Stepper {
                     None => {}
                 }
             }
+            self.sampled_at.insert(path.clone(), number);
             self.files.insert(path, Some(now));
         }
         let resident_kb = match self.pages.newly_present() {

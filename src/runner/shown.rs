@@ -2,9 +2,13 @@
 //!
 //! A step changes the data of the files it acts on, so every variable mapping one of them (by name or, for
 //! a hard link, by inode) is read again; any other variable's record is shared with the step before. The
-//! kernel can change a file's page cache on its own: a file with dirty or writeback pages is asked again at
-//! every step, and every file when reclaim or another process may have acted (`freshness`); any other page
-//! map is carried from the step that last probed it, and says so (`PageMap::probed_at_step`).
+//! kernel can change a file's page cache on its own: a file with dirty or writeback pages may change at any
+//! step, and every file when reclaim may have acted (`freshness`). The files a step touched (or another
+//! process acted on) are always asked again; of the files that only *may* have changed, at most
+//! [`LOOK_BUDGET`] are asked per step, the longest unasked first, so a lesson leaving thousands of files dirty
+//! costs a bounded number of looks per step and every such file is asked again within a bounded number of
+//! steps. Any other page map is carried from the step that last probed it, and says so
+//! (`PageMap::probed_at_step`; the step's `probed.deferred` counts the files the budget left unasked).
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
@@ -15,7 +19,19 @@ use crate::lesson::Action;
 use crate::probe;
 use crate::trace::{ArrayState, FileState, Measured, PageMap, PageState, Probed, Records};
 
+use super::by_age::{choose, ByAge, LOOK_BUDGET};
 use super::observe;
+
+/// Which files one step's look asks about.
+struct Plan {
+    /// The files it must ask about (touched, new, the step's own; every file where everything may have
+    /// changed through the step itself).
+    must: BTreeSet<String>,
+    /// The files that may have changed, chosen within the budget (oldest look first).
+    chosen: Vec<String>,
+    /// Files that may have changed but were left for a later step (over the budget).
+    deferred: usize,
+}
 
 /// A file's identity (device, inode): two names of one file (a hard link) share it.
 type Inode = (u64, u64);
@@ -130,9 +146,11 @@ pub(super) struct Shown {
     pub counts: BTreeMap<String, Measured<PageState>>,
     /// Per file: what it was like when its snapshot was last taken.
     looked: BTreeMap<String, Seen>,
-    /// Files to probe at every step: their last look found dirty or writeback pages (writeback moves on its
-    /// own), or could not measure them.
-    unsettled: BTreeSet<String>,
+    /// Files that may change at any step: their last look found dirty or writeback pages (writeback moves on
+    /// its own), or could not measure them; by the step of that look.
+    unsettled: ByAge<String>,
+    /// Every file looked at, by the step of its last look (after reclaim every file may have changed).
+    asked: ByAge<String>,
     /// Files looked at, by normal name and by inode (to find the files a step touched).
     rel_by_norm: BTreeMap<String, BTreeSet<String>>,
     rel_by_ino: BTreeMap<Inode, BTreeSet<String>>,
@@ -179,9 +197,10 @@ pub(super) struct LookAt<'a> {
 
 impl Shown {
     /// Ask the kernel, before any display read, about every file whose page cache can have changed since its
-    /// last look: the files the step touched (or some process acted on), the files last seen dirty or in
-    /// writeback, new files — or every file, when `all_because` says why. A file whose counts moved or that
-    /// was touched gets a new snapshot. Every other page map is carried: it keeps the step it was probed at.
+    /// last look: the files the step touched (or some process acted on), new files and the step's own file —
+    /// and, within [`LOOK_BUDGET`] and longest unasked first, the files last seen dirty or in writeback, or
+    /// every file when `all_because` says why. A file whose counts moved or that was touched gets a new
+    /// snapshot. Every other page map is carried: it keeps the step it was probed at.
     pub(super) fn look(
         &mut self,
         engine: &Engine,
@@ -198,10 +217,10 @@ impl Shown {
             }
         }
         self.extra_prev = extra.map(str::to_string);
-        let (candidates, unsettled) = self.candidates(&at, extra);
+        let plan = self.plan(&at, extra);
         let mut mapped = 0;
-        let rest = unsettled.iter().filter(|u| !candidates.contains(*u));
-        for rel in candidates.iter().chain(rest) {
+        let mut touched = 0;
+        for rel in plan.must.iter().chain(&plan.chosen) {
             let path = workdir.join(rel);
             if !self.looked.contains_key(rel) {
                 // Watched before the first probe: nothing between the two can go unseen.
@@ -216,6 +235,8 @@ impl Shown {
                 self.forget(rel);
                 continue;
             };
+            touched += usize::from(plan.must.contains(rel));
+            self.asked.set(rel, at.step);
             let is_bound = bound.contains_key(rel.as_str());
             let fresh = match self.looked.get(rel) {
                 Some(seen) => {
@@ -248,7 +269,7 @@ impl Shown {
             if settled {
                 self.unsettled.remove(rel);
             } else {
-                self.unsettled.insert(rel.clone());
+                self.unsettled.set(rel, at.step);
             }
             match self.counts.get_mut(rel) {
                 Some(slot) => *slot = now.clone(),
@@ -270,40 +291,61 @@ impl Shown {
         out.summary = Probed {
             all_because: at.all_because,
             files: out.probed.len(),
+            touched,
             carried: self.page_map.len().saturating_sub(mapped),
+            deferred: plan.deferred,
+            budget: LOOK_BUDGET,
         };
         out
     }
 
-    /// The files this look must ask about (see [`Shown::look`]): those the step or a process touched, and
-    /// the unsettled ones (taken out of `self.unsettled`, not copied: the look puts back those still so).
-    fn candidates(
-        &mut self,
-        at: &LookAt<'_>,
-        extra: Option<&str>,
-    ) -> (BTreeSet<String>, BTreeSet<String>) {
+    /// The files this look asks about (see [`Shown::look`]).
+    fn plan(&mut self, at: &LookAt<'_>, extra: Option<&str>) -> Plan {
         let bound = at.bound;
-        let mut unsettled = std::mem::take(&mut self.unsettled);
-        unsettled.retain(|r| bound.contains_key(r) || Some(r.as_str()) == extra);
-        let mut out: BTreeSet<String> = BTreeSet::new();
-        if at.all_because.is_some() || at.touched.all {
-            let all = bound.keys().map(String::as_str).chain(extra);
-            out.extend(all.filter(|r| !unsettled.contains(*r)).map(str::to_string));
-            return (out, unsettled);
+        let shown = |r: &str| bound.contains_key(r) || Some(r) == extra;
+        let mut must: BTreeSet<String> = BTreeSet::new();
+        if at.touched.all {
+            // The step itself may have changed anything: every file, beyond any budget.
+            must.extend(
+                bound
+                    .keys()
+                    .map(String::as_str)
+                    .chain(extra)
+                    .map(str::to_string),
+            );
+            return Plan {
+                must,
+                chosen: Vec::new(),
+                deferred: 0,
+            };
         }
-        out.extend(at.file.map(str::to_string));
-        out.extend(at.bound_new.iter().cloned());
+        must.extend(at.file.map(str::to_string));
+        must.extend(at.bound_new.iter().cloned());
         for n in &at.touched.names {
             if bound.contains_key(n) {
-                out.insert(n.clone());
+                must.insert(n.clone());
             }
-            out.extend(self.rel_by_norm.get(n).into_iter().flatten().cloned());
+            must.extend(self.rel_by_norm.get(n).into_iter().flatten().cloned());
         }
         for i in &at.touched.inodes {
-            out.extend(self.rel_by_ino.get(i).into_iter().flatten().cloned());
+            must.extend(self.rel_by_ino.get(i).into_iter().flatten().cloned());
         }
-        out.retain(|r| bound.contains_key(r) || Some(r.as_str()) == extra);
-        (out, unsettled)
+        must.retain(|r| shown(r));
+        // What may have changed without the step: every file after reclaim, else the unsettled ones.
+        let pool = if at.all_because.is_some() {
+            &self.asked
+        } else {
+            &self.unsettled
+        };
+        let (chosen, stale, left) = choose(pool, &must, |r| shown(r));
+        for rel in stale {
+            self.forget(&rel);
+        }
+        Plan {
+            must,
+            chosen,
+            deferred: left,
+        }
     }
 
     /// Keep what file `rel` was like at its snapshot, findable by normal name and inode.
@@ -339,8 +381,10 @@ impl Shown {
     fn forget(&mut self, rel: &str) {
         self.unindex_file(rel);
         self.counts.remove(rel);
-        self.unsettled.remove(rel);
-        self.page_map.remove(rel);
+        let rel = rel.to_string();
+        self.unsettled.remove(&rel);
+        self.asked.remove(&rel);
+        self.page_map.remove(&rel);
     }
 
     /// The variables whose records the step can have changed (those to read again).

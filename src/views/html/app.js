@@ -386,7 +386,7 @@
     });
     // Page map.
     Object.keys(s.page_map || {}).forEach(function (file) {
-      card.appendChild(pageMap(file, s.page_map[file], false));
+      card.appendChild(pageMap(file, s.page_map[file], false, s.step));
     });
     // The numbers.
     var dl = el("dl", { class: "facts" });
@@ -449,7 +449,12 @@
       return { sym: part.charAt(0), words: part.slice(2) };
     }).filter(function (x) { return x.sym; });
   }
-  function pageMap(file, m, compact) {
+  // A map carried from an earlier step (not probed at `step`) says from which: never shown as measured now.
+  function carriedNote(m, step) {
+    return step && typeof m.probed_at_step === "number" && m.probed_at_step < step ?
+      " (taken at step " + m.probed_at_step + ", carried: not asked again since)" : "";
+  }
+  function pageMap(file, m, compact, step) {
     var box = el("figure", { class: "pagemap" + (compact ? " compact" : "") });
     if (!m || m.unavailable !== undefined || typeof m.cells !== "string") {
       box.appendChild(el("figcaption", { text: "Page map of " + file + ": unavailable (" + ((m && m.unavailable) || "?") + ")" }));
@@ -458,7 +463,7 @@
     var words = {};
     legendEntries(m.legend).forEach(function (e) { words[e.sym] = e.words; });
     if (!compact) {
-      box.appendChild(el("figcaption", { text: "Page map of " + file + ": " + plural(m.total_pages, "page") + ", " +
+      box.appendChild(el("figcaption", { text: "Page map of " + file + carriedNote(m, step) + ": " + plural(m.total_pages, "page") + ", " +
         (m.pages_per_cell === 1 ? "1 page per cell" : m.pages_per_cell + " pages per cell") }));
     }
     var strip = el("div", { class: "strip", role: "img", "aria-label": "Page map " + "[" + m.cells + "]" });
@@ -469,7 +474,7 @@
         title: (first === last ? "page " + first : "pages " + first + "–" + last) + ": " + (words[ch] || ch) }));
     });
     box.appendChild(strip);
-    box.appendChild(el("code", { class: "strip-text", text: "[" + m.cells + "]" }));
+    box.appendChild(el("code", { class: "strip-text", text: "[" + m.cells + "]" + (compact && carriedNote(m, step) ? " (step " + m.probed_at_step + ")" : "") }));
     if (!compact) {
       var legend = el("ul", { class: "legend", "aria-label": "Page map legend" });
       legendEntries(m.legend).forEach(function (e) {
@@ -511,7 +516,7 @@
           var a = s.arrays && s.arrays[s.var];
           var m = a ? s.page_map[a.file] : null;
           var link = el("a", { href: "#step-" + stepNo, class: "step-link", "data-step": stepNo, title: "Open step " + stepNo });
-          if (m && typeof m.cells === "string" && m.cells.length <= 16) link.appendChild(pageMap(a.file, m, true));
+          if (m && typeof m.cells === "string" && m.cells.length <= 16) link.appendChild(pageMap(a.file, m, true, stepNo));
           else link.appendChild(document.createTextNode(cell));
           td.appendChild(link);
         } else {
