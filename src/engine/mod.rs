@@ -1003,8 +1003,11 @@ impl Engine {
         value: &crate::expr::value::ValueExpr,
     ) -> Result<(), String> {
         let v = self.known_var(var)?;
+        // The crashing process maps the file as the variable does; a closed name has no mapping
+        // left, so the process maps it read-write (`r+`), as another program would.
+        let mode = if v.closed { Mode::ReadWrite } else { v.mode };
         // Only a shared mapping can carry the store to the file.
-        let map = match v.mode {
+        let map = match mode {
             Mode::ReadWrite | Mode::Write => child::CrashMap::Shared,
             Mode::CopyOnWrite => child::CrashMap::Private,
             Mode::ReadOnly => child::CrashMap::ReadOnly,

@@ -543,6 +543,15 @@ pub enum Leaf {
 /// integer, cast into anything else (measured with NumPy 2.4.6).
 pub(crate) fn leaf_convert(leaf: Leaf, dt: &DType) -> Result<Scalar, String> {
     match leaf {
+        // A Python complex (an element of an object array): int() and float() refuse it.
+        Leaf::Py(Scalar::Complex(..)) if matches!(dt.kind, Kind::Int | Kind::UInt) => Err(
+            "TypeError: int() argument must be a string, a bytes-like object or a real number, not 'complex'"
+                .to_string(),
+        ),
+        Leaf::Py(Scalar::Complex(..)) if dt.kind == Kind::Float => Err(
+            "TypeError: float() argument must be a string or a real number, not 'complex'"
+                .to_string(),
+        ),
         Leaf::Py(s) => py_convert(s, dt),
         Leaf::Np(s, _) if dt.kind == Kind::Int => {
             let py = match s {
@@ -730,6 +739,9 @@ pub(crate) fn py_arith(op: BinOp, a: Scalar, b: Scalar) -> Result<Scalar, String
         let (re, im) = clong::arith(op_symbol(op), clong::parts80(a), clong::parts80(b));
         return Ok(Scalar::CLong(re, im));
     }
+    if let (Scalar::Complex(..), _) | (_, Scalar::Complex(..)) = (&a, &b) {
+        return py_complex_arith(op, &a, &b);
+    }
     if let (Scalar::Long(_), _) | (_, Scalar::Long(_)) = (&a, &b) {
         // A np.longdouble with a Python number (object arrays of longdouble results): NumPy's
         // longdouble arithmetic, the Python number converted to longdouble (an int through
@@ -790,6 +802,42 @@ pub(crate) fn py_arith(op: BinOp, a: Scalar, b: Scalar) -> Result<Scalar, String
     }
 }
 
+/// Python's complex arithmetic (CPython 3.11 `complexobject.c`): an int or float operand becomes
+/// `complex(x, 0.0)` first (an int through float(), OverflowError past 2**1024), then the
+/// textbook product and CPython's scaled quotient (`_Py_c_quot`).
+fn py_complex_arith(op: BinOp, a: &Scalar, b: &Scalar) -> Result<Scalar, String> {
+    let c = |s: &Scalar| -> Result<(f64, f64), String> {
+        match s {
+            Scalar::Complex(re, im) => Ok((*re, *im)),
+            other => Ok((py_float(other)?, 0.0)),
+        }
+    };
+    let ((ar, ai), (br, bi)) = (c(a)?, c(b)?);
+    let (re, im) = match op {
+        BinOp::Add => (ar + br, ai + bi),
+        BinOp::Sub => (ar - br, ai - bi),
+        BinOp::Mul => (ar * br - ai * bi, ar * bi + ai * br),
+        BinOp::Div => {
+            let (abs_br, abs_bi) = (br.abs(), bi.abs());
+            if abs_br >= abs_bi {
+                if abs_br == 0.0 {
+                    return Err("ZeroDivisionError: complex division by zero".to_string());
+                }
+                let ratio = bi / br;
+                let denom = br + bi * ratio;
+                ((ar + ai * ratio) / denom, (ai - ar * ratio) / denom)
+            } else if abs_bi >= abs_br {
+                let ratio = br / bi;
+                let denom = br * ratio + bi;
+                ((ar * ratio + ai) / denom, (ai * ratio - ar) / denom)
+            } else {
+                (f64::NAN, f64::NAN)
+            }
+        }
+    };
+    Ok(Scalar::Complex(re, im))
+}
+
 /// A Python int: `Int` in the int64 range, `UInt` above it up to 2**64-1, `Big` beyond.
 pub(crate) fn py_int_value(r: i128) -> Scalar {
     if r >= i64::MIN as i128 && r <= i64::MAX as i128 {
@@ -824,6 +872,9 @@ fn weak_to_array(s: Scalar, other: DType, op: BinOp) -> Result<Lazy, String> {
             return Err("OverflowError: int too big to convert".to_string())
         }
         (Scalar::Bool(_), _) => DType::BOOL,
+        // A Python complex (an object array's element) with a float array: the complex dtype
+        // of that precision (float16 and float32 give complex64).
+        (Scalar::Complex(..), Kind::Float) => DType::native(Kind::Complex, (other.size * 2).max(8)),
         (Scalar::Float(_) | Scalar::Complex(..), Kind::Float | Kind::Complex) => {
             DType::native(other.kind, other.size)
         }
@@ -968,6 +1019,11 @@ fn list_op(op: BinOp, x: &Value, y: &Value) -> Result<Value, String> {
         }
         _ => unsupported(),
     }
+}
+
+/// `a <op> b` between two scalars (an object array's elements), Python's or NumPy's rules.
+pub(crate) fn binary_scalars(op: BinOp, a: Value, b: Value) -> Result<Value, String> {
+    binary(op, a, b)
 }
 
 /// `a <op> b` with Python's dispatch: Python objects alone follow Python's rules, anything
@@ -1619,8 +1675,8 @@ fn object_source(
     // `a[4::3] = np.full((), -2**64)` into a 4-element int64 array stores nothing, no error).
     let empty = !element && crate::numpy::layout::checked_size(shape) == Some(0);
     if o.shape.is_empty() && !empty {
-        let s = o.items.first().cloned().unwrap_or(Scalar::Int(0));
-        return Ok(fill(py_convert(s, dtype)?));
+        let s = o.items.first().cloned().unwrap_or(Leaf::Py(Scalar::Int(0)));
+        return Ok(fill(leaf_convert(s, dtype)?));
     }
     if element {
         if dtype.kind == Kind::Complex || dtype.is_longdouble() {
@@ -1630,7 +1686,7 @@ fn object_source(
             );
         }
         if dtype.kind == Kind::Bool && o.items.len() == 1 {
-            return Ok(fill(py_convert(o.items[0].clone(), dtype)?));
+            return Ok(fill(leaf_convert(o.items[0].clone(), dtype)?));
         }
         return Err("ValueError: setting an array element with a sequence.".to_string());
     }
@@ -1654,7 +1710,7 @@ fn object_source(
                     i += (rest % d) * strides[ax];
                     rest /= d;
                 }
-                leaves.push(object::leaf(o.items[i].clone()));
+                leaves.push(o.items[i].clone());
             }
             Ok(Source {
                 lazy: Lazy::new(shape.to_vec(), *dtype, Node::Fill(Scalar::Int(0))),

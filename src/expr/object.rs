@@ -1,14 +1,17 @@
 //! NumPy object arrays of Python numbers: what `np.array([1, 2**64])` and `np.full(2, 10**30)`
-//! make of Python ints beyond 64 bits. Their elements follow Python's arithmetic; storing one
-//! into a typed array converts it as Python's `int()`/`float()` does (measured with NumPy 2.4.6:
-//! `np.array([5, 300], dtype=object)` into uint8 stores 5, then raises
-//! `OverflowError: Python integer 300 out of bounds for uint8`).
+//! make of Python ints beyond 64 bits. Every element keeps its Python type (int, float, complex,
+//! bool, or a NumPy scalar such as `np.float32` or `np.clongdouble`), so element arithmetic is
+//! Python's or NumPy's scalar arithmetic as that type decides; storing one into a typed array
+//! converts it as NumPy's setitem does (measured with NumPy 2.4.6: `np.array([5, 300],
+//! dtype=object)` into uint8 stores 5, then raises `OverflowError: Python integer 300 out of
+//! bounds for uint8`; a `np.clongdouble(-1000)` element into uint8 is cast, 24).
 
 use crate::expr::eval::{
-    broadcast_pair, leaf_convert, list_leaves, list_shape, py_arith, to_array, unary, Leaf, Value,
+    binary_scalars, broadcast_pair, leaf_convert, list_leaves, list_shape, py_arith, py_int_value,
+    to_array, unary, Leaf, Value,
 };
 use crate::expr::value::{BinOp, UnOp, ValueExpr};
-use crate::numpy::dtype::{DType, Scalar};
+use crate::numpy::dtype::{DType, Kind, Scalar};
 
 /// Elements an object array may hold here (they are materialised, unlike typed arrays).
 const MAX_OBJECTS: usize = 1 << 22;
@@ -37,16 +40,16 @@ struct Budget {
 }
 
 /// Bits of a Python int beyond 64 bits (0 for anything cheaper).
-fn big_bits(s: &Scalar) -> u64 {
+fn big_bits(s: &Leaf) -> u64 {
     match s {
-        Scalar::Big(v) => v.get().bits(),
+        Leaf::Py(Scalar::Big(v)) => v.get().bits(),
         _ => 0,
     }
 }
 
 impl Budget {
-    fn charge(&mut self, s: &Scalar) -> Result<(), String> {
-        if let Scalar::Big(v) = s {
+    fn charge(&mut self, s: &Leaf) -> Result<(), String> {
+        if let Leaf::Py(Scalar::Big(v)) = s {
             self.bits += v.get().bits().max(512);
             if self.bits > MAX_OBJECT_BITS {
                 return Err(format!(
@@ -58,12 +61,7 @@ impl Budget {
     }
 
     /// The work of one operation on `a` (and `b`), before it is done.
-    fn operands(
-        &mut self,
-        op: Option<BinOp>,
-        a: &Scalar,
-        b: Option<&Scalar>,
-    ) -> Result<(), String> {
+    fn operands(&mut self, op: Option<BinOp>, a: &Leaf, b: Option<&Leaf>) -> Result<(), String> {
         let (x, y) = (big_bits(a), b.map_or(0, big_bits));
         let product = match op {
             Some(BinOp::Mul | BinOp::Div) => (x / 64) * (y / 64),
@@ -79,11 +77,34 @@ impl Budget {
     }
 }
 
-/// An object array: its shape and its elements (Python numbers) in C order.
+/// An object array: its shape and its elements in C order, each a Python number or a NumPy
+/// scalar (its type decides its arithmetic and its conversions).
 #[derive(Debug, Clone)]
 pub struct Objects {
     pub shape: Vec<usize>,
-    pub items: Vec<Scalar>,
+    pub items: Vec<Leaf>,
+}
+
+/// A typed array's element as NumPy's cast to object makes it (measured with NumPy 2.4.6:
+/// `.astype(object)` and the object loops of `+ - * /`): bool and integer elements become
+/// Python `bool`/`int`, float16/32/64 a Python `float`, complex64/128 a Python `complex`;
+/// longdouble and clongdouble stay NumPy scalars (Python has no such type).
+pub(crate) fn object_of(s: Scalar, dt: &DType) -> Leaf {
+    match dt.kind {
+        Kind::Bool => Leaf::Py(Scalar::Bool(s.as_f64() != 0.0)),
+        Kind::Int | Kind::UInt => Leaf::Py(match s {
+            Scalar::Int(i) => py_int_value(i as i128),
+            Scalar::UInt(u) => py_int_value(u as i128),
+            other => other,
+        }),
+        Kind::Float if dt.is_longdouble() => Leaf::Np(s, DType::LONGDOUBLE),
+        Kind::Float => Leaf::Py(Scalar::Float(s.as_f64())),
+        Kind::Complex if dt.size == 32 => Leaf::Np(s, crate::numpy::clong::CLONGDOUBLE),
+        Kind::Complex => Leaf::Py(match s {
+            c @ Scalar::Complex(..) => c,
+            other => Scalar::Complex(other.as_f64(), 0.0),
+        }),
+    }
 }
 
 fn too_many() -> String {
@@ -106,18 +127,13 @@ pub(crate) fn objects_of(v: &Value) -> Result<Option<Objects>, String> {
         Value::Object(o) => Ok(Some(o.clone())),
         Value::PyScalar(s @ Scalar::Big(_)) => Ok(Some(Objects {
             shape: vec![],
-            items: vec![s.clone()],
+            items: vec![Leaf::Py(s.clone())],
         })),
+        // The list's elements as they are: NumPy scalars stay NumPy scalars in an object array.
         Value::PyList(e) if list_has_big(e) => {
             let shape = list_shape(e, 64)?;
-            let mut leaves = Vec::new();
-            list_leaves(e, &mut leaves)?;
-            let items = leaves
-                .into_iter()
-                .map(|l| match l {
-                    Leaf::Py(s) | Leaf::Np(s, _) => s,
-                })
-                .collect();
+            let mut items = Vec::new();
+            list_leaves(e, &mut items)?;
             Ok(Some(Objects { shape, items }))
         }
         _ => Ok(None),
@@ -132,19 +148,24 @@ pub(crate) fn full(shape: Vec<usize>, fill: Scalar) -> Result<Value, String> {
     }
     Ok(wrap_array(Objects {
         shape,
-        items: vec![fill; n],
+        items: vec![Leaf::Py(fill); n],
     }))
 }
 
-/// Any value cast to object (a typed array's elements become Python numbers).
+/// Any value cast to object: a Python number stays itself; a NumPy scalar or a typed array's
+/// elements become what NumPy's cast to object makes of them ([`object_of`]).
 fn as_objects(v: Value) -> Result<Objects, String> {
     if let Some(o) = objects_of(&v)? {
         return Ok(o);
     }
     match v {
-        Value::PyScalar(s) | Value::NpScalar(s, _) => Ok(Objects {
+        Value::PyScalar(s) => Ok(Objects {
             shape: vec![],
-            items: vec![s],
+            items: vec![Leaf::Py(s)],
+        }),
+        Value::NpScalar(s, dt) => Ok(Objects {
+            shape: vec![],
+            items: vec![object_of(s, &dt)],
         }),
         other => {
             let a = to_array(other)?;
@@ -154,16 +175,49 @@ fn as_objects(v: Value) -> Result<Objects, String> {
             }
             Ok(Objects {
                 shape: a.shape.clone(),
-                items: (0..n).map(|i| a.at(i)).collect(),
+                items: (0..n).map(|i| object_of(a.at(i), &a.dtype)).collect(),
             })
         }
     }
 }
 
-/// An operation's result: a 0-d object result is the Python object itself.
+/// `x <op> y` between two elements: Python's arithmetic between Python numbers, NumPy's scalar
+/// arithmetic (NEP 50) once a NumPy scalar takes part (`np.int8(100) * 2` wraps to -56).
+fn item_arith(op: BinOp, x: Leaf, y: Leaf) -> Result<Leaf, String> {
+    match (x, y) {
+        (Leaf::Py(a), Leaf::Py(b)) => Ok(Leaf::Py(py_arith(op, a, b)?)),
+        (a, b) => into_leaf(binary_scalars(op, leaf_value(a), leaf_value(b))?),
+    }
+}
+
+/// An element as a value of the expression language.
+fn leaf_value(l: Leaf) -> Value {
+    match l {
+        Leaf::Py(s) => Value::PyScalar(s),
+        Leaf::Np(s, dt) => Value::NpScalar(s, dt),
+    }
+}
+
+/// A scalar result back as an element.
+fn into_leaf(v: Value) -> Result<Leaf, String> {
+    match v {
+        Value::PyScalar(s) => Ok(Leaf::Py(s)),
+        Value::NpScalar(s, dt) => Ok(Leaf::Np(s, dt)),
+        Value::Array(a) if a.shape.is_empty() => Ok(Leaf::Np(a.at(0), a.dtype)),
+        _ => Err("internal: scalar arithmetic gave an array".to_string()),
+    }
+}
+
+/// An operation's result: a 0-d object result is the element itself (a Python number, or a
+/// NumPy scalar such as `np.longdouble`), as NumPy returns it.
 fn wrap(o: Objects) -> Value {
     if o.shape.is_empty() {
-        Value::PyScalar(o.items.first().cloned().unwrap_or(Scalar::Int(0)))
+        leaf_value(
+            o.items
+                .into_iter()
+                .next()
+                .unwrap_or(Leaf::Py(Scalar::Int(0))),
+        )
     } else {
         Value::Object(o)
     }
@@ -190,19 +244,21 @@ pub(crate) fn arange(start: &Scalar, stop: &Scalar, step: &Scalar) -> Result<Val
     }
     let mut items = Vec::with_capacity(n);
     if n >= 1 {
-        items.push(start.clone());
+        items.push(Leaf::Py(start.clone()));
     }
     if n >= 2 {
         let second = py_arith(BinOp::Add, start.clone(), step.clone())?;
         let delta = py_arith(BinOp::Sub, second.clone(), start.clone())?;
-        items.push(second);
+        items.push(Leaf::Py(second));
         let mut cur = py_arith(BinOp::Add, start.clone(), delta.clone())?;
         let mut budget = Budget::default();
+        let step = Leaf::Py(delta.clone());
         for _ in 2..n {
-            budget.operands(Some(BinOp::Add), &cur, Some(&delta))?;
+            budget.operands(Some(BinOp::Add), &Leaf::Py(cur.clone()), Some(&step))?;
             cur = py_arith(BinOp::Add, cur, delta.clone())?;
-            budget.charge(&cur)?;
-            items.push(cur.clone());
+            let item = Leaf::Py(cur.clone());
+            budget.charge(&item)?;
+            items.push(item);
         }
     }
     Ok(wrap_array(Objects {
@@ -231,26 +287,22 @@ pub(crate) fn binary(op: BinOp, x: Value, y: Value) -> Result<Value, String> {
             ib += i * sb[ax];
         }
         budget.operands(Some(op), &a.items[ia], Some(&b.items[ib]))?;
-        let r = py_arith(op, a.items[ia].clone(), b.items[ib].clone())?;
+        let r = item_arith(op, a.items[ia].clone(), b.items[ib].clone())?;
         budget.charge(&r)?;
         items.push(r);
     }
     Ok(wrap(Objects { shape, items }))
 }
 
-/// `-x` / `+x` of an object array: Python's operator on every element.
+/// `-x` / `+x` of an object array: each element's own operator (Python's or NumPy's).
 pub(crate) fn unary_objects(op: UnOp, o: Objects) -> Result<Value, String> {
     let mut items = Vec::with_capacity(o.items.len());
     let mut budget = Budget::default();
     for s in o.items {
         budget.operands(None, &s, None)?;
-        match unary(op, Value::PyScalar(s))? {
-            Value::PyScalar(r) => {
-                budget.charge(&r)?;
-                items.push(r)
-            }
-            _ => return Err("internal: Python unary gave a non-number".to_string()),
-        }
+        let r = into_leaf(unary(op, leaf_value(s))?)?;
+        budget.charge(&r)?;
+        items.push(r)
     }
     Ok(wrap(Objects {
         shape: o.shape,
@@ -258,23 +310,111 @@ pub(crate) fn unary_objects(op: UnOp, o: Objects) -> Result<Value, String> {
     }))
 }
 
-/// Every element converted into `dt` as `astype` and assignment do (Python's int()/float()
-/// for Python numbers, NumPy's cast for the np.longdouble results of longdouble arithmetic).
+/// Every element converted into `dt` as `astype` and assignment do (NumPy's setitem: Python's
+/// int()/float() for Python numbers, NumPy's rules for NumPy scalars), the first failure raised.
 pub(crate) fn convert(o: &Objects, dt: &DType) -> Result<Vec<Scalar>, String> {
     let mut budget = Budget::default();
     o.items
         .iter()
         .map(|s| {
             budget.operands(None, s, None)?;
-            leaf_convert(leaf(s.clone()), dt)
+            leaf_convert(s.clone(), dt)
         })
         .collect()
 }
 
-/// An element as a list leaf: a longdouble is a NumPy scalar, anything else a Python number.
-pub(crate) fn leaf(s: Scalar) -> Leaf {
-    match s {
-        Scalar::Long(_) => Leaf::Np(s, DType::LONGDOUBLE),
-        other => Leaf::Py(other),
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn c(re: f64, im: f64) -> Scalar {
+        Scalar::Complex(re, im)
+    }
+
+    fn same(a: &Scalar, b: &Scalar) -> bool {
+        match (a, b) {
+            (Scalar::Complex(w, x), Scalar::Complex(y, z)) => {
+                (w == y || w.is_nan() && y.is_nan()) && (x == z || x.is_nan() && z.is_nan())
+            }
+            _ => a == b,
+        }
+    }
+
+    #[test]
+    fn python_complex_arithmetic_is_cpythons() {
+        // python3.11: complex(1, 2) / complex(3, -4), complex(inf, inf) / complex(1, 1), ...
+        let inf = f64::INFINITY;
+        let cases = [
+            (BinOp::Div, c(1.0, 2.0), c(3.0, -4.0), c(-0.2, 0.4)),
+            (BinOp::Mul, c(1.0, 2.0), c(3.0, -4.0), c(11.0, 2.0)),
+            (BinOp::Div, c(inf, inf), c(1.0, 1.0), c(inf, f64::NAN)),
+            (BinOp::Mul, c(inf, inf), c(1.0, 1.0), c(f64::NAN, inf)),
+            (BinOp::Div, c(1e308, 1e308), c(1e-308, 1e-308), c(inf, 0.0)),
+            (BinOp::Mul, Scalar::Int(2), c(inf, 0.0), c(inf, f64::NAN)),
+            (BinOp::Div, Scalar::Int(2), c(inf, 0.0), c(0.0, 0.0)),
+            (BinOp::Mul, c(1.0, inf), Scalar::Int(2), c(f64::NAN, inf)),
+            (BinOp::Sub, Scalar::Float(2.5), c(0.0, -0.0), c(2.5, 0.0)),
+        ];
+        for (op, a, b, want) in cases {
+            let got = py_arith(op, a.clone(), b.clone()).unwrap();
+            assert!(
+                same(&got, &want),
+                "{a:?} {op:?} {b:?}: {got:?}, want {want:?}"
+            );
+        }
+        assert_eq!(
+            py_arith(BinOp::Div, c(1.0, 1.0), c(0.0, 0.0)).unwrap_err(),
+            "ZeroDivisionError: complex division by zero"
+        );
+        // int -> float first: OverflowError past 2**1024.
+        let huge = Scalar::py_int(num_bigint::BigInt::from(1) << 1100);
+        assert!(py_arith(BinOp::Add, huge, c(1.0, 0.0))
+            .unwrap_err()
+            .starts_with("OverflowError"));
+    }
+
+    #[test]
+    fn elements_keep_their_type() {
+        // NumPy 2.4.6: np.array([2**64, np.int8(100)]) * 2 -> [36893488147419103232, np.int8(-56)]
+        let o = Objects {
+            shape: vec![2],
+            items: vec![
+                Leaf::Py(Scalar::py_int(num_bigint::BigInt::from(1) << 64)),
+                Leaf::Np(Scalar::Int(100), DType::native(Kind::Int, 1)),
+            ],
+        };
+        let Value::Object(r) = binary(
+            BinOp::Mul,
+            Value::Object(o),
+            Value::PyScalar(Scalar::Int(2)),
+        )
+        .unwrap() else {
+            panic!("not an object array")
+        };
+        assert_eq!(
+            r.items[1],
+            Leaf::Np(Scalar::Int(-56), DType::native(Kind::Int, 1))
+        );
+        // A typed array's elements cast to object: float32 -> Python float, complex64 -> Python
+        // complex, clongdouble stays a NumPy scalar.
+        let f4 = DType::native(Kind::Float, 4);
+        assert_eq!(
+            object_of(Scalar::Float(1.5), &f4),
+            Leaf::Py(Scalar::Float(1.5))
+        );
+        let c8 = DType::native(Kind::Complex, 8);
+        assert_eq!(object_of(c(1.0, 2.0), &c8), Leaf::Py(c(1.0, 2.0)));
+        let g = crate::numpy::clong::CLONGDOUBLE;
+        assert!(matches!(object_of(Scalar::Float(1.0).cast(&g), &g), Leaf::Np(_, d) if d == g));
+        // Into an integer dtype a Python complex refuses int(); a np.clongdouble is cast.
+        let u1 = DType::native(Kind::UInt, 1);
+        assert!(leaf_convert(Leaf::Py(c(1.5, 0.0)), &u1)
+            .unwrap_err()
+            .starts_with("TypeError: int() argument"));
+        let minus = Scalar::Float(-1000.0).cast(&g);
+        assert_eq!(
+            leaf_convert(Leaf::Np(minus, g), &u1).unwrap(),
+            Scalar::UInt(24)
+        );
     }
 }
