@@ -19,6 +19,8 @@ pub enum Tok {
     Int(String),
     /// A float literal as written (underscores removed, no sign).
     Float(String),
+    /// An imaginary literal (`2j`, `1.5e3J`): the number before the `j`, as written.
+    Imag(String),
     /// A Python identifier.
     Ident(String),
     /// A quoted string, unescaped.
@@ -36,6 +38,7 @@ impl Tok {
     pub(crate) fn describe(&self) -> String {
         match self {
             Tok::Int(s) | Tok::Float(s) => format!("`{s}`"),
+            Tok::Imag(s) => format!("`{s}j`"),
             Tok::Ident(s) => format!("`{s}`"),
             Tok::Str(s) => format!("the string '{s}'"),
             Tok::Ellipsis => "`...`".to_string(),
@@ -182,6 +185,28 @@ pub(crate) fn tokenize(text: &str) -> Result<Vec<Token>, ParseError> {
 /// Lex a number starting at `i`: digits with `_` separators, optional fraction and exponent.
 fn number(chars: &[char], mut i: usize) -> Result<(Tok, usize), ParseError> {
     let start = i;
+    // Python's `0x1f`, `0o17`, `0b101` (underscores allowed): an Int token in decimal.
+    let radix = match (chars.get(i), chars.get(i + 1)) {
+        (Some('0'), Some('x' | 'X')) => 16,
+        (Some('0'), Some('o' | 'O')) => 8,
+        (Some('0'), Some('b' | 'B')) => 2,
+        _ => 10,
+    };
+    if radix != 10 {
+        let mut j = i + 2;
+        let mut digits = String::new();
+        while j < chars.len() && (chars[j].is_ascii_alphanumeric() || chars[j] == '_') {
+            if chars[j] != '_' {
+                digits.push(chars[j]);
+            }
+            j += 1;
+        }
+        let text: String = chars[start..j].iter().collect();
+        return match num_bigint::BigUint::parse_bytes(digits.as_bytes(), radix) {
+            Some(v) if !digits.is_empty() => Ok((Tok::Int(v.to_string()), j)),
+            _ => Err(err(start, format!("invalid number `{text}`"))),
+        };
+    }
     let mut s = String::new();
     let mut is_float = false;
     let digits = |i: &mut usize, s: &mut String| {
@@ -218,6 +243,12 @@ fn number(chars: &[char], mut i: usize) -> Result<(Tok, usize), ParseError> {
         } else {
             return Err(err(j, "expected digits in the exponent of a number"));
         }
+    }
+    // Python's imaginary literal: a number followed by `j` or `J` (`2j`, `1.5e-3J`).
+    if matches!(chars.get(i), Some('j') | Some('J'))
+        && !chars.get(i + 1).is_some_and(|&c| is_ident_char(c))
+    {
+        return Ok((Tok::Imag(s), i + 1));
     }
     if chars.get(i).is_some_and(|&c| is_ident_char(c)) {
         return Err(err(
