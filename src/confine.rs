@@ -4,6 +4,7 @@ use std::fs::{File, OpenOptions};
 use std::os::fd::{AsRawFd, FromRawFd, RawFd};
 use std::os::unix::fs::OpenOptionsExt;
 use std::path::{Component, Path, PathBuf};
+use std::sync::Mutex;
 
 /// The work directory opened once: every lesson file is opened relative to this descriptor,
 /// never by path, and no symlink is followed on the way (`openat2` with `RESOLVE_BENEATH |
@@ -15,9 +16,44 @@ pub struct DirFd {
     dir: File,
 }
 
+/// Work directories already opened (and locked) by `workdir`, by path: a later [`DirFd::open`] of
+/// the same path (the engine's) gets a duplicate of that descriptor instead of walking the path
+/// again, so a directory renamed or swapped for a symlink between preparing the run and its first
+/// step cannot move the run elsewhere.
+static PREPARED: Mutex<Vec<(PathBuf, File)>> = Mutex::new(Vec::new());
+
+/// Remember `dir` as the descriptor of the prepared work directory `path` (see [`PREPARED`]).
+pub fn register_prepared(path: &Path, dir: &File) {
+    if let (Ok(dup), Ok(mut list)) = (dir.try_clone(), PREPARED.lock()) {
+        list.retain(|(p, _)| p != path);
+        list.push((path.to_path_buf(), dup));
+    }
+}
+
+/// Forget the prepared work directory `path` (the run is over).
+pub fn unregister_prepared(path: &Path) {
+    if let Ok(mut list) = PREPARED.lock() {
+        list.retain(|(p, _)| p != path);
+    }
+}
+
 impl DirFd {
-    /// Open `path` as the directory lessons are confined to.
+    /// Open `path` as the directory lessons are confined to: the prepared work directory's own
+    /// descriptor (duplicated) when `path` is one, else a fresh open.
     pub fn open(path: &Path) -> std::io::Result<DirFd> {
+        if let Ok(list) = PREPARED.lock() {
+            if let Some((_, f)) = list.iter().find(|(p, _)| p == path) {
+                return Ok(DirFd {
+                    path: path.to_path_buf(),
+                    dir: f.try_clone()?,
+                });
+            }
+        }
+        DirFd::open_new(path)
+    }
+
+    /// Open `path` afresh (its own open file description: a `flock` on it is its own).
+    pub fn open_new(path: &Path) -> std::io::Result<DirFd> {
         let dir = OpenOptions::new()
             .read(true)
             .custom_flags(libc::O_DIRECTORY | libc::O_CLOEXEC)
@@ -210,5 +246,32 @@ mod tests {
         assert!(d.inspect("sub/none.dat").unwrap().is_none());
         assert_eq!(normal_name("./sub//a.dat").as_deref(), Some("sub/a.dat"));
         assert_eq!(normal_name("../a"), None);
+    }
+
+    #[test]
+    fn a_prepared_work_directory_is_reused_by_descriptor_not_reopened_by_path() {
+        use std::os::unix::fs::MetadataExt;
+        let base = tempfile::tempdir().unwrap();
+        let w = base.path().join("w");
+        std::fs::create_dir(&w).unwrap();
+        let prepared = DirFd::open_new(&w).unwrap();
+        let ino = prepared.file().metadata().unwrap().ino();
+        register_prepared(&w, prepared.file());
+        // Swapped after preparing: renamed away, a symlink to another directory in its place.
+        std::fs::rename(&w, base.path().join("moved")).unwrap();
+        std::fs::create_dir(base.path().join("elsewhere")).unwrap();
+        std::os::unix::fs::symlink(base.path().join("elsewhere"), &w).unwrap();
+        let again = DirFd::open(&w).unwrap();
+        assert_eq!(again.file().metadata().unwrap().ino(), ino);
+        again
+            .open_file("new.dat", libc::O_CREAT | libc::O_WRONLY, 0o600)
+            .unwrap();
+        assert!(base.path().join("moved/new.dat").exists());
+        assert!(!base.path().join("elsewhere/new.dat").exists());
+        unregister_prepared(&w);
+        assert_ne!(
+            DirFd::open(&w).unwrap().file().metadata().unwrap().ino(),
+            ino
+        );
     }
 }

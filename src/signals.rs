@@ -5,6 +5,7 @@
 //! - SIGBUS (a mapped file shrank or its filesystem is full where the pre-checks could not see
 //!   it coming): a message, removed, exit [`EXIT_SIGBUS`];
 //! - a panic (a bug): removed, exit 101;
+//! - SIGXFSZ (a `ulimit -f` file-size limit): ignored, as CPython does: the write fails with EFBIG;
 //! - SIGKILL cannot be caught: the directory stays, and the next tutor removes it at start-up
 //!   (its pid file names a process that is gone; see `workdir::remove_stale_temp_dirs`).
 //!
@@ -224,6 +225,12 @@ fn end_on_interrupt() -> String {
 /// removes the temporary work directory and exits 130 whatever the main thread is doing —
 /// filling a large mapping or waiting for Enter in `step`. Exiting unmaps every mapping.
 pub fn install() {
+    // A file-size limit (`ulimit -f`) must be an error (EFBIG: `OSError: [Errno 27] File too large`
+    // in the step, `cannot write output` for -o/stdout), not a death by SIGXFSZ that leaves the
+    // temporary directory behind; CPython ignores SIGXFSZ at start-up for the same reason, so a
+    // NumPy script meets the same EFBIG.
+    // SAFETY: setting one signal's disposition to SIG_IGN.
+    unsafe { libc::signal(libc::SIGXFSZ, libc::SIG_IGN) };
     for sig in FATAL_SIGNALS {
         // SAFETY: installing a handler that only makes async-signal-safe calls.
         unsafe {

@@ -40,8 +40,15 @@ impl WorkDir {
         WorkDir::create(None, base)
     }
 
-    /// `dir`, or a temporary directory made in `temp_base`.
+    /// `dir`, or a temporary directory made in `temp_base`; its locked descriptor is the one the
+    /// engine will use (see `confine::register_prepared`).
     fn create(dir: Option<&Path>, temp_base: &Path) -> Result<WorkDir, PrepareError> {
+        let w = WorkDir::create_unregistered(dir, temp_base)?;
+        crate::confine::register_prepared(&w.path, w.lock.file());
+        Ok(w)
+    }
+
+    fn create_unregistered(dir: Option<&Path>, temp_base: &Path) -> Result<WorkDir, PrepareError> {
         match dir {
             Some(d) => {
                 check_place(d)?;
@@ -139,6 +146,7 @@ impl WorkDir {
 
 impl Drop for WorkDir {
     fn drop(&mut self) {
+        crate::confine::unregister_prepared(&self.path);
         if let Some(t) = &self.temp {
             crate::signals::unregister_temp_dir(t.path());
         }
@@ -241,7 +249,7 @@ fn io_at(path: &Path, e: io::Error) -> PrepareError {
 
 fn lock(path: &Path) -> Result<DirFd, PrepareError> {
     use std::os::fd::AsRawFd;
-    let d = DirFd::open(path).map_err(|e| io_at(path, e))?;
+    let d = DirFd::open_new(path).map_err(|e| io_at(path, e))?;
     // SAFETY: plain flock(2) on a descriptor we own.
     if unsafe { libc::flock(d.file().as_raw_fd(), libc::LOCK_EX | libc::LOCK_NB) } != 0 {
         let e = io::Error::last_os_error();

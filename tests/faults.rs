@@ -375,3 +375,67 @@ fn fill(dir: &Path) {
     while f.write_all(&[0xab]).is_ok() {}
     let _ = f.sync_all();
 }
+
+/// A file-size limit (`ulimit -f`) is an error, never a death by SIGXFSZ: a `w+` open growing the
+/// file past it is an error step with Python's `[Errno 27] File too large` (CPython ignores
+/// SIGXFSZ too), and an output file past it is exit 1 naming it, with no partial file and the
+/// temporary directory removed.
+#[test]
+fn a_file_size_limit_is_an_error_not_a_death_by_sigxfsz() {
+    use std::os::unix::process::CommandExt;
+    let cwd = tempfile::tempdir().expect("tempdir");
+    let tmp = tempfile::tempdir().expect("tempdir");
+    std::fs::write(
+        cwd.path().join("l.yaml"),
+        "title: t\nsteps:\n  - {op: open, file: big.dat, mode: w+, shape: 100000}\n  - {op: open, var: b, file: small.dat, mode: w+, shape: 100}\n",
+    )
+    .expect("lesson");
+    let limited = |args: &[&str]| {
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_memmap-tutor"));
+        cmd.current_dir(cwd.path())
+            .env("TMPDIR", tmp.path())
+            .env("NO_COLOR", "1")
+            .args(args);
+        // SAFETY: setrlimit(2) only, between fork and exec (async-signal-safe).
+        unsafe {
+            cmd.pre_exec(|| {
+                let lim = libc::rlimit {
+                    rlim_cur: 16384,
+                    rlim_max: 16384,
+                };
+                if libc::setrlimit(libc::RLIMIT_FSIZE, &lim) != 0 {
+                    return Err(std::io::Error::last_os_error());
+                }
+                Ok(())
+            });
+        }
+        let out = cmd.output().expect("runs");
+        let err = String::from_utf8_lossy(&out.stderr).into_owned();
+        assert_eq!(
+            std::os::unix::process::ExitStatusExt::signal(&out.status),
+            None,
+            "died of a signal: {err}"
+        );
+        (
+            out.status.code().unwrap_or(-1),
+            String::from_utf8_lossy(&out.stdout).into_owned(),
+            err,
+        )
+    };
+    let (code, out, err) = limited(&["run", "l.yaml", "--format", "json"]);
+    assert_eq!(code, 0, "{err}");
+    let trace: serde_json::Value = serde_json::from_str(&out).expect("json");
+    let e = trace["steps"][0]["error"].as_str().unwrap_or_default();
+    assert!(e.contains("[Errno 27] File too large"), "{e}");
+    assert_eq!(trace["steps"][1]["ok"], true, "{}", trace["steps"][1]);
+    assert_eq!(listing(tmp.path()), Vec::<String>::new());
+    // The default lesson's JSON is larger than 16 KiB.
+    let (code, _, err) = limited(&["run", "--format", "json", "-o", "out.json"]);
+    assert_eq!(code, 1, "{err}");
+    assert!(
+        err.contains("File too large") && err.contains("out.json"),
+        "{err}"
+    );
+    assert_eq!(listing(cwd.path()), vec!["l.yaml"]);
+    assert_eq!(listing(tmp.path()), Vec::<String>::new());
+}
