@@ -117,6 +117,56 @@ fn generated_lessons_match_numpy() {
     );
 }
 
+/// Seeds of the second generator (gen2.py, written apart from gen.py: longer lessons, views of N-d arrays,
+/// aliasing names, raw bit patterns, page-crossing offsets, teacher mistakes, other YAML spellings) run by
+/// `cargo test`; any range runs on demand with `run.py --gen gen2 --seeds A:B`.
+const GEN2_SEEDS: &str = "0:60";
+
+#[test]
+fn gen2_lessons_match_numpy() {
+    let python = match python_with_numpy() {
+        Ok(p) => p,
+        Err(why) => {
+            eprintln!("SKIPPED numpy differential test (gen2): {why} (CI installs numpy)");
+            return;
+        }
+    };
+    let tutor = env!("CARGO_BIN_EXE_memmap-tutor");
+    let (code, text) = run_harness(
+        &python,
+        &[
+            "--gen",
+            "gen2",
+            "--seeds",
+            GEN2_SEEDS,
+            // An invalid dtype is refused at load (NumPy raises when the call runs): FINDINGS 35.
+            "--exclude",
+            "removed_alias",
+            "--tutor",
+            tutor,
+            "--shrink-per-bucket",
+            "1",
+            "--shrink-budget",
+            "60",
+        ],
+        &[],
+    );
+    eprintln!("{text}");
+    assert_eq!(
+        summary_count(&text, "lessons"),
+        Some(60),
+        "the harness did not run every gen2 seed"
+    );
+    assert!(
+        summary_count(&text, "steps").unwrap_or(0) >= 500,
+        "too few gen2 steps compared"
+    );
+    assert_eq!(
+        code, 0,
+        "gen2 lessons differ from NumPy (minimal lessons are listed above)"
+    );
+}
+
 /// The minimal lesson of every root cause fixed since the generator found it
 /// (tests/differential/regressions.json), compared with NumPy as the seeds are.
 #[test]

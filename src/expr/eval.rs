@@ -407,6 +407,14 @@ pub(crate) fn py_convert(s: Scalar, dt: &DType) -> Result<Scalar, String> {
             "OverflowError: Python int too large to convert to C long".to_string()
         }
     };
+    if let Scalar::Complex(..) = s {
+        // Python's complex has no int() or float() (NumPy's setitem calls them).
+        match dt.kind {
+            Kind::Int | Kind::UInt => return Err("TypeError: int() argument must be a string, a bytes-like object or a real number, not 'complex'".to_string()),
+            Kind::Float => return Err("TypeError: float() argument must be a string or a real number, not 'complex'".to_string()),
+            Kind::Bool | Kind::Complex => {}
+        }
+    }
     match dt.kind {
         Kind::Bool => Ok(s.cast(dt)),
         // A Python int is exact in longdouble when it fits 64 bits; a float always is.
@@ -556,6 +564,8 @@ pub(crate) fn leaf_convert(leaf: Leaf, dt: &DType) -> Result<Scalar, String> {
         Leaf::Np(s, _) if dt.kind == Kind::Int => {
             let py = match s {
                 Scalar::Bool(b) => Scalar::Int(b as i64),
+                // A NumPy complex scalar goes through its real part (a Python complex raises).
+                Scalar::Complex(re, _) => Scalar::Float(re),
                 other => other,
             };
             py_convert(py, dt)
@@ -615,6 +625,9 @@ fn list_to_array(expr: &ValueExpr, dtype: Option<DType>) -> Result<Lazy, String>
     let py_dt = match () {
         _ if py.is_empty() => None,
         _ if py.iter().all(|s| matches!(s, Scalar::Bool(_))) => Some(DType::BOOL),
+        _ if py.iter().any(|s| matches!(s, Scalar::Complex(..))) => {
+            Some(DType::native(Kind::Complex, 16))
+        }
         _ if py.iter().any(|s| matches!(s, Scalar::Float(_))) => Some(DType::FLOAT64),
         // Each Python int is int64 when it fits, else uint64; int64 with uint64 promotes to
         // float64 (measured: `np.array([2**64 - 1, 9])` is float64, `[2**64 - 1, True]` uint64).
@@ -857,7 +870,10 @@ fn py_int(r: BigInt) -> Result<Scalar, String> {
 /// NEP 50: a Python scalar next to a typed operand takes that dtype when its kind allows
 /// (with NumPy 2's range check), except in true division of integers, whose loop is float64.
 fn weak_to_array(s: Scalar, other: DType, op: BinOp) -> Result<Lazy, String> {
-    if op == BinOp::Div && !matches!(other.kind, Kind::Float | Kind::Complex) {
+    if op == BinOp::Div
+        && !matches!(other.kind, Kind::Float | Kind::Complex)
+        && !matches!(s, Scalar::Complex(..))
+    {
         // float() of the Python number: OverflowError for an int past 2**1024 (measured:
         // `np.arange(3) / 10**400`).
         return Ok(Lazy::new(
@@ -1602,6 +1618,8 @@ pub(crate) fn into_source(
         Value::NpScalar(s, _) if signed => {
             let py = match s {
                 Scalar::Bool(b) => Scalar::Int(b as i64),
+                // A NumPy complex scalar goes through its real part (a Python complex raises).
+                Scalar::Complex(re, _) => Scalar::Float(re),
                 other => other,
             };
             Ok(Source::ready(

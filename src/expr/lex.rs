@@ -19,6 +19,8 @@ pub enum Tok {
     Int(String),
     /// A float literal as written (underscores removed, no sign).
     Float(String),
+    /// An imaginary literal (`2j`, `1.5e3J`): the number before the `j`, as written.
+    Imag(String),
     /// A Python identifier.
     Ident(String),
     /// A quoted string, unescaped.
@@ -36,6 +38,7 @@ impl Tok {
     pub(crate) fn describe(&self) -> String {
         match self {
             Tok::Int(s) | Tok::Float(s) => format!("`{s}`"),
+            Tok::Imag(s) => format!("`{s}j`"),
             Tok::Ident(s) => format!("`{s}`"),
             Tok::Str(s) => format!("the string '{s}'"),
             Tok::Ellipsis => "`...`".to_string(),
@@ -276,6 +279,12 @@ fn number(chars: &[char], mut i: usize) -> Result<(Tok, usize), ParseError> {
         } else {
             return Err(err(start, BAD_DECIMAL));
         }
+    }
+    // Python's imaginary literal: a number followed by `j` or `J` (`2j`, `1.5e-3J`).
+    if matches!(chars.get(i), Some('j') | Some('J'))
+        && !chars.get(i + 1).is_some_and(|&c| is_ident_char(c))
+    {
+        return Ok((Tok::Imag(s), i + 1));
     }
     if chars.get(i).is_some_and(|&c| is_ident_char(c)) {
         return Err(err(

@@ -23,18 +23,55 @@ const MAX_OBJECTS: usize = 1 << 22;
 /// NumPy has no such limit; no lesson of ordinary size comes near it.
 const MAX_OBJECT_BITS: u64 = 1 << 28;
 
+/// The tutor's cap on the work of computing one object array: the bits of the Python ints
+/// beyond 64 bits that its operations read (a product or quotient counted as the product of
+/// its operands' lengths in 64-bit words, on top). The cap on the results alone
+/// ([`MAX_OBJECT_BITS`]) does not bound operations whose results are small:
+/// `np.full(4000000, 10**4299) / np.full(4000000, 10**4299)` is four million divisions of
+/// 14,000-bit ints giving 1.0 (about 17 minutes in a debug build). 2^31 is about 150,000 such
+/// subtractions or 7,000 such divisions; an arange of four million ints of 65 to 127 bits fits.
+const MAX_OBJECT_WORK: u64 = 1 << 31;
+
 /// Counts what an object array's Python ints cost while it is computed.
-struct Budget(u64);
+#[derive(Default)]
+struct Budget {
+    bits: u64,
+    work: u64,
+}
+
+/// Bits of a Python int beyond 64 bits (0 for anything cheaper).
+fn big_bits(s: &Leaf) -> u64 {
+    match s {
+        Leaf::Py(Scalar::Big(v)) => v.get().bits(),
+        _ => 0,
+    }
+}
 
 impl Budget {
     fn charge(&mut self, s: &Leaf) -> Result<(), String> {
         if let Leaf::Py(Scalar::Big(v)) = s {
-            self.0 += v.get().bits().max(512);
-            if self.0 > MAX_OBJECT_BITS {
+            self.bits += v.get().bits().max(512);
+            if self.bits > MAX_OBJECT_BITS {
                 return Err(format!(
                     "the tutor stops at object arrays whose Python ints beyond 64 bits hold more than {MAX_OBJECT_BITS} bits in all (a resource limit; NumPy has none)"
                 ));
             }
+        }
+        Ok(())
+    }
+
+    /// The work of one operation on `a` (and `b`), before it is done.
+    fn operands(&mut self, op: Option<BinOp>, a: &Leaf, b: Option<&Leaf>) -> Result<(), String> {
+        let (x, y) = (big_bits(a), b.map_or(0, big_bits));
+        let product = match op {
+            Some(BinOp::Mul | BinOp::Div) => (x / 64) * (y / 64),
+            _ => 0,
+        };
+        self.work = self.work.saturating_add(x + y + product);
+        if self.work > MAX_OBJECT_WORK {
+            return Err(format!(
+                "the tutor stops at object arrays whose Python ints beyond 64 bits take more than {MAX_OBJECT_WORK} bits of work to compute (a resource limit; NumPy has none)"
+            ));
         }
         Ok(())
     }
@@ -214,8 +251,10 @@ pub(crate) fn arange(start: &Scalar, stop: &Scalar, step: &Scalar) -> Result<Val
         let delta = py_arith(BinOp::Sub, second.clone(), start.clone())?;
         items.push(Leaf::Py(second));
         let mut cur = py_arith(BinOp::Add, start.clone(), delta.clone())?;
-        let mut budget = Budget(0);
+        let mut budget = Budget::default();
+        let step = Leaf::Py(delta.clone());
         for _ in 2..n {
+            budget.operands(Some(BinOp::Add), &Leaf::Py(cur.clone()), Some(&step))?;
             cur = py_arith(BinOp::Add, cur, delta.clone())?;
             let item = Leaf::Py(cur.clone());
             budget.charge(&item)?;
@@ -237,7 +276,7 @@ pub(crate) fn binary(op: BinOp, x: Value, y: Value) -> Result<Value, String> {
         return Err(too_many());
     }
     let mut items = Vec::with_capacity(n);
-    let mut budget = Budget(0);
+    let mut budget = Budget::default();
     for flat in 0..n {
         let (mut ia, mut ib, mut rest) = (0usize, 0usize, flat);
         for ax in (0..shape.len()).rev() {
@@ -247,6 +286,7 @@ pub(crate) fn binary(op: BinOp, x: Value, y: Value) -> Result<Value, String> {
             ia += i * sa[ax];
             ib += i * sb[ax];
         }
+        budget.operands(Some(op), &a.items[ia], Some(&b.items[ib]))?;
         let r = item_arith(op, a.items[ia].clone(), b.items[ib].clone())?;
         budget.charge(&r)?;
         items.push(r);
@@ -257,8 +297,9 @@ pub(crate) fn binary(op: BinOp, x: Value, y: Value) -> Result<Value, String> {
 /// `-x` / `+x` of an object array: each element's own operator (Python's or NumPy's).
 pub(crate) fn unary_objects(op: UnOp, o: Objects) -> Result<Value, String> {
     let mut items = Vec::with_capacity(o.items.len());
-    let mut budget = Budget(0);
+    let mut budget = Budget::default();
     for s in o.items {
+        budget.operands(None, &s, None)?;
         let r = into_leaf(unary(op, leaf_value(s))?)?;
         budget.charge(&r)?;
         items.push(r)
@@ -272,9 +313,13 @@ pub(crate) fn unary_objects(op: UnOp, o: Objects) -> Result<Value, String> {
 /// Every element converted into `dt` as `astype` and assignment do (NumPy's setitem: Python's
 /// int()/float() for Python numbers, NumPy's rules for NumPy scalars), the first failure raised.
 pub(crate) fn convert(o: &Objects, dt: &DType) -> Result<Vec<Scalar>, String> {
+    let mut budget = Budget::default();
     o.items
         .iter()
-        .map(|s| leaf_convert(s.clone(), dt))
+        .map(|s| {
+            budget.operands(None, s, None)?;
+            leaf_convert(s.clone(), dt)
+        })
         .collect()
 }
 

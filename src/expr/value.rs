@@ -173,6 +173,24 @@ fn is_list_item(v: &ValueExpr) -> bool {
     }
 }
 
+/// Python arithmetic on Python numbers inside a list literal (`[1+2j, 3-1j]`, `[2*3, 1]`) is
+/// done when the list is built, as Python does; anything else (or an error) is left as written.
+fn fold_python_constant(v: ValueExpr) -> ValueExpr {
+    match v {
+        ValueExpr::Binary(op, a, b) => {
+            let (a, b) = (fold_python_constant(*a), fold_python_constant(*b));
+            if let (ValueExpr::Scalar(x), ValueExpr::Scalar(y)) = (&a, &b) {
+                if let Ok(r) = crate::expr::eval::py_arith(op, x.clone(), y.clone()) {
+                    return ValueExpr::Scalar(r);
+                }
+            }
+            ValueExpr::Binary(op, Box::new(a), Box::new(b))
+        }
+        ValueExpr::Unary(UnOp::Neg, a) => negate(fold_python_constant(*a)),
+        other => other,
+    }
+}
+
 /// Lists must be rectangular and hold only numbers (NumPy rejects ragged nested lists).
 fn check_list(v: &ValueExpr, col: usize) -> Result<(), ParseError> {
     fn shape(v: &ValueExpr, col: usize, depth: usize) -> Result<Vec<usize>, ParseError> {
@@ -493,6 +511,13 @@ impl<'a> Parser<'a> {
                     .map_err(|_| perr(col, format!("invalid number `{text}`")))?;
                 Ok(Node::Val(ValueExpr::Scalar(Scalar::Float(f))))
             }
+            Tok::Imag(text) => {
+                self.pos += 1;
+                let f: f64 = text
+                    .parse()
+                    .map_err(|_| perr(col, format!("invalid number `{text}j`")))?;
+                Ok(Node::Val(ValueExpr::Scalar(Scalar::Complex(0.0, f))))
+            }
             Tok::Str(s) => {
                 self.pos += 1;
                 Ok(Node::Str(s.clone()))
@@ -510,7 +535,7 @@ impl<'a> Parser<'a> {
                 let mut items = Vec::new();
                 while self.peek().kind != Tok::Punct(']') {
                     let icol = self.peek().col;
-                    let v = self.expr()?.into_value(icol)?;
+                    let v = fold_python_constant(self.expr()?.into_value(icol)?);
                     if !is_list_item(&v) {
                         return Err(perr(
                             icol,
@@ -536,6 +561,8 @@ impl<'a> Parser<'a> {
                     "float" => Ok(Node::Type(DType::FLOAT64)),
                     "int" => Ok(Node::Type(DType::INT64)),
                     "bool" => Ok(Node::Type(DType::BOOL)),
+                    // Python's `complex` as a dtype is complex128 (`dtype=complex`, `.astype(complex)`).
+                    "complex" => Ok(Node::Type(DType::parse("complex128").map_err(|e| perr(col, e.to_string()))?)),
                     "np" | "numpy" => self.np_member(name),
                     other => Err(perr(
                         col,
@@ -764,12 +791,21 @@ fn negate(v: ValueExpr) -> ValueExpr {
         }
         ValueExpr::Scalar(Scalar::Big(v)) => ValueExpr::Scalar(Scalar::py_int(-v.get())),
         ValueExpr::Scalar(Scalar::Bool(b)) => ValueExpr::Scalar(Scalar::Int(-(b as i64))),
+        ValueExpr::Scalar(Scalar::Complex(re, im)) => ValueExpr::Scalar(Scalar::Complex(-re, -im)),
         other => ValueExpr::Unary(UnOp::Neg, Box::new(other)),
     }
 }
 
-fn number(node: Node, col: usize, what: &str) -> Result<Scalar, ParseError> {
+/// A call argument with its Python constant arithmetic done (`np.full(3, 1+2j)`, `np.arange(2*3)`).
+fn folded(node: Node) -> Node {
     match node {
+        Node::Val(v) => Node::Val(fold_python_constant(v)),
+        other => other,
+    }
+}
+
+fn number(node: Node, col: usize, what: &str) -> Result<Scalar, ParseError> {
+    match folded(node) {
         Node::Val(ValueExpr::Scalar(
             s @ (Scalar::Int(_) | Scalar::UInt(_) | Scalar::Float(_) | Scalar::Big(_)),
         )) => Ok(s),
@@ -778,7 +814,7 @@ fn number(node: Node, col: usize, what: &str) -> Result<Scalar, ParseError> {
 }
 
 fn integer(node: Node, col: usize, what: &str) -> Result<i64, ParseError> {
-    match node {
+    match folded(node) {
         Node::Val(ValueExpr::Scalar(Scalar::Int(i))) => Ok(i),
         Node::Val(ValueExpr::Scalar(Scalar::Float(_))) => Err(perr(
             col,
@@ -961,7 +997,7 @@ fn full(name: &str, mut args: Args) -> Result<ValueExpr, ParseError> {
             (Some(x), None) | (None, Some(x)) => x,
             (None, None) => return Err(perr(args.end, "`np.full` needs a fill value")),
         };
-        match node {
+        match folded(node) {
             Node::Val(ValueExpr::Scalar(s)) => s,
             Node::Val(v @ ValueExpr::ScalarCall(..)) if is_list_item(&v) => {
                 if let Some((_, c)) = pos.next() {

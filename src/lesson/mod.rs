@@ -1,6 +1,8 @@
 //! Lessons: loading YAML (built-in or from a path), strict validation, and the resolved steps the engine runs.
 
 mod alias_budget;
+mod big_value;
+pub(crate) use big_value::value_with_big_ints;
 pub mod builtin;
 pub(crate) mod code;
 pub(crate) mod compare;
@@ -491,8 +493,14 @@ pub fn load_str(source_name: &str, yaml: &str) -> Result<LoadedLesson, LessonErr
     alias_budget::check(yaml).map_err(|(line, column, message)| syntax(line, column, message))?;
     // A first untyped pass catches empty files and non-mapping documents with a clearer message
     // than "invalid type: ..., expected struct Lesson".
-    let raw: serde_yaml::Value =
-        serde_yaml::from_str(yaml).map_err(|e| located_error(source_name, yaml, None, &e))?;
+    let raw: serde_yaml::Value = match serde_yaml::from_str(yaml) {
+        Ok(v) => v,
+        // A `value:` may be a Python int beyond 64 bits; any other such number is refused below.
+        Err(e) if big_value::is_big_int_error(&e) => {
+            big_value::from_str(yaml).map_err(|_| located_error(source_name, yaml, None, &e))?
+        }
+        Err(e) => return Err(located_error(source_name, yaml, None, &e)),
+    };
     match &raw {
         serde_yaml::Value::Null => {
             return Err(syntax(

@@ -169,7 +169,7 @@ pub struct Step {
     #[serde(default)]
     pub index: Option<String>,
     /// assign: the value (YAML scalar, nested list, or an expression such as `np.arange(9).reshape(3, 3)`).
-    #[serde(default)]
+    #[serde(default, deserialize_with = "crate::lesson::value_with_big_ints")]
     #[schemars(with = "Option<serde_json::Value>")]
     pub value: Option<Yaml>,
     /// external_write: the bytes to write as a hex string (`"00 00 c6 42"`), instead of `value`.

@@ -77,6 +77,10 @@ pub enum Scalar {
 pub enum DTypeError {
     #[error("TypeError: data type '{0}' not understood")]
     NotUnderstood(String),
+    #[error(
+        "TypeError: Alias '{0}' was removed in NumPy 2.0. Use a name without a digit at the end."
+    )]
+    RemovedAlias(String),
     #[error("dtype '{0}' is a NumPy {1} dtype that the tutor does not support (it supports bool, int8-64, uint8-64, float16, float32, float64, complex64, complex128, and longdouble and clongdouble on x86-64)")]
     Unsupported(String, &'static str),
 }
@@ -84,6 +88,9 @@ pub enum DTypeError {
 /// NumPy dtype spellings of the kinds the tutor does not model, and what they are.
 fn unsupported_kind(s: &str) -> Option<&'static str> {
     let code = s.trim_start_matches(['<', '>', '=', '|']);
+    if let Some(what) = other_numpy_kind(s, code) {
+        return Some(what);
+    }
     match code {
         "longdouble" | "float128" | "g" | "f16" if !crate::numpy::f80::SUPPORTED => {
             Some("longdouble (80-bit x87 extended precision stored in 16 bytes on x86-64 Linux; modelled on x86-64 only)")
@@ -91,6 +98,48 @@ fn unsupported_kind(s: &str) -> Option<&'static str> {
         "clongdouble" | "complex256" | "G" | "c32" if !crate::numpy::f80::SUPPORTED => {
             Some("clongdouble (two 80-bit x87 values stored in 32 bytes on x86-64 Linux; modelled on x86-64 only)")
         }
+        _ => None,
+    }
+}
+
+/// The kinds NumPy 2.4 has beyond the numeric ones the lesson format models (strings, bytes,
+/// void, datetime, timedelta, object, structured): `np.dtype(s)` accepts these spellings, so
+/// they are refused by name instead of with NumPy's "not understood" (checked with NumPy 2.4.6).
+fn other_numpy_kind(s: &str, code: &str) -> Option<&'static str> {
+    let digits = |t: &str| t.chars().all(|c| c.is_ascii_digit());
+    // `[unit]` of a datetime/timedelta: `[s]`, `[10ms]`, `[D]` (any text in brackets).
+    let unit = |t: &str| t.is_empty() || (t.starts_with('[') && t.ends_with(']') && t.len() > 2);
+    if s.contains(',')
+        || code.starts_with('(')
+        || (code.len() > 1 && code.starts_with(|c: char| c.is_ascii_digit()))
+    {
+        return Some("structured (record or subarray)");
+    }
+    match s {
+        "str" | "str_" | "unicode" => return Some("string (unicode)"),
+        "bytes" | "bytes_" => return Some("bytes"),
+        "object" | "object_" => return Some("object"),
+        "void" => return Some("void"),
+        "T" => return Some("variable-width string (StringDType)"),
+        _ => {}
+    }
+    if let Some(rest) = s.strip_prefix("datetime64") {
+        return unit(rest).then_some("datetime64");
+    }
+    if let Some(rest) = s.strip_prefix("timedelta64") {
+        return unit(rest).then_some("timedelta64");
+    }
+    let mut chars = code.chars();
+    let first = chars.next()?;
+    let rest = chars.as_str();
+    match first {
+        'S' | 'a' if digits(rest) => Some("bytes"),
+        'c' if rest.is_empty() => Some("bytes"),
+        'U' if digits(rest) => Some("string (unicode)"),
+        'V' if digits(rest) => Some("void"),
+        'O' if matches!(rest, "" | "4" | "8") => Some("object"),
+        'M' if unit(rest) || rest.strip_prefix('8').is_some_and(unit) => Some("datetime64"),
+        'm' if unit(rest) || rest.strip_prefix('8').is_some_and(unit) => Some("timedelta64"),
         _ => None,
     }
 }
@@ -130,19 +179,24 @@ impl DType {
                 ..DType::native(kind, 8)
             });
         }
+        if matches!(
+            s,
+            "int0" | "uint0" | "bool8" | "object0" | "str0" | "bytes0" | "void0"
+        ) {
+            return Err(DTypeError::RemovedAlias(s.to_string()));
+        }
         let err = || DTypeError::NotUnderstood(s.to_string());
         let named = match s {
             "bool" | "bool_" | "?" | "b1" => Some((Kind::Bool, 1)),
             "int8" | "byte" | "b" | "i1" => Some((Kind::Int, 1)),
             "int16" | "short" | "h" | "i2" => Some((Kind::Int, 2)),
             "int32" | "intc" | "i" | "i4" => Some((Kind::Int, 4)),
-            "int64" | "int" | "int_" | "long" | "longlong" | "intp" | "l" | "q" | "p" | "i8" => {
-                Some((Kind::Int, 8))
-            }
+            "int64" | "int" | "int_" | "long" | "longlong" | "intp" | "l" | "q" | "p" | "n"
+            | "i8" => Some((Kind::Int, 8)),
             "uint8" | "ubyte" | "B" | "u1" => Some((Kind::UInt, 1)),
             "uint16" | "ushort" | "H" | "u2" => Some((Kind::UInt, 2)),
             "uint32" | "uintc" | "I" | "u4" => Some((Kind::UInt, 4)),
-            "uint64" | "uint" | "ulong" | "ulonglong" | "uintp" | "L" | "Q" | "P" | "u8" => {
+            "uint64" | "uint" | "ulong" | "ulonglong" | "uintp" | "L" | "Q" | "P" | "N" | "u8" => {
                 Some((Kind::UInt, 8))
             }
             "float16" | "half" | "e" | "f2" => Some((Kind::Float, 2)),

@@ -304,7 +304,7 @@ fn descr_dtype(descr: &Literal) -> Result<DType, String> {
             }
             match DType::parse(s) {
                 Ok(d) => Ok(d),
-                Err(DTypeError::NotUnderstood(_)) => Err(format!(
+                Err(DTypeError::NotUnderstood(_) | DTypeError::RemovedAlias(_)) => Err(format!(
                     "ValueError: descr is not a valid dtype descriptor: {}",
                     str_repr(s)
                 )),

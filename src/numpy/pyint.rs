@@ -96,16 +96,31 @@ pub fn capped(v: BigInt) -> Result<BigInt, String> {
 /// Python's `repr(int)`: the decimal digits, or `ValueError` past 4300 digits (checked on the
 /// bit length first, so a huge value is refused without converting it).
 pub fn repr(v: &BigInt) -> Result<String, String> {
-    // 2^14284 < 10^4300 <= 2^14285: fewer bits always fit, more never do.
-    if v.bits() > 14_286 {
+    str_limit(v)?;
+    Ok(v.to_string())
+}
+
+/// Python's 4300-digit limit on `str(int)` alone, without building the digits: the conversions
+/// that go through `str()` (longdouble, clongdouble) run once per element of an object array,
+/// and the decimal string of a 14,000-bit int costs milliseconds (a 4,000,000-element multiply
+/// by `np.clongdouble` took hours).
+pub fn str_limit(v: &BigInt) -> Result<(), String> {
+    // 2^14284 < 10^4300 <= 2^14285: fewer bits always fit, more than 14,286 never do; between,
+    // the value has more than 4300 digits exactly when its magnitude is at least 10^4300.
+    let bits = v.bits();
+    if bits <= 14_284 {
+        return Ok(());
+    }
+    if bits > 14_286 {
         return Err(str_limit_error());
     }
-    let s = v.to_string();
-    let digits = s.len() - usize::from(v.sign() == Sign::Minus);
-    if digits > MAX_STR_DIGITS {
-        return Err(str_limit_error());
+    static LIMIT: std::sync::OnceLock<BigUint> = std::sync::OnceLock::new();
+    let limit = LIMIT.get_or_init(|| BigUint::from(10u32).pow(MAX_STR_DIGITS as u32));
+    if v.magnitude() >= limit {
+        Err(str_limit_error())
+    } else {
+        Ok(())
     }
-    Ok(s)
 }
 
 /// A decimal literal (digits only, `_` already removed) as Python's compiler reads it: past
@@ -245,7 +260,7 @@ pub fn true_div(a: &BigInt, b: &BigInt) -> Result<f64, String> {
 /// NumPy's longdouble from a Python int (it converts through `str()` and `strtold`): the
 /// nearest x87 value, ties to even; Python's ValueError past 4300 digits.
 pub fn to_f80(v: &BigInt) -> Result<F80, String> {
-    repr(v)?;
+    str_limit(v)?;
     let mag = v.magnitude();
     let bits = mag.bits();
     if bits == 0 {
@@ -269,6 +284,31 @@ pub fn to_f80(v: &BigInt) -> Result<F80, String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_str_limit_is_decided_without_the_digits_exactly_at_the_boundary() {
+        let ten = BigInt::from(10u32).pow(MAX_STR_DIGITS as u32);
+        for v in [
+            ten.clone() - BigInt::from(1u32),
+            ten.clone(),
+            ten.clone() + BigInt::from(1u32),
+            -(ten.clone() - BigInt::from(1u32)),
+            -ten.clone(),
+            BigInt::from(1u32) << 14_284usize,
+            BigInt::from(1u32) << 14_285usize,
+            (BigInt::from(1u32) << 14_286usize) - BigInt::from(1u32),
+            BigInt::from(1u32) << 14_286usize,
+        ] {
+            let digits = v.magnitude().to_string().len();
+            assert_eq!(
+                str_limit(&v).is_ok(),
+                digits <= MAX_STR_DIGITS,
+                "{} bits",
+                v.bits()
+            );
+            assert_eq!(repr(&v).is_ok(), digits <= MAX_STR_DIGITS);
+        }
+    }
 
     fn big(s: &str) -> BigInt {
         s.parse().unwrap()

@@ -101,6 +101,15 @@ def refusal_kind(msg):
     return re.sub(r"`[^`]*`|'[^']*'|\d+", "_", tail)[:80]
 
 
+def lesson_yaml(lesson):
+    """The lesson as YAML, written by the generator that made it (gen2's lessons say so with `_gen`)."""
+    if lesson.get("_gen") == "gen2":
+        import gen2
+
+        return gen2.to_yaml(lesson)
+    return to_yaml(lesson)
+
+
 class Result:
     def __init__(self, lesson, steps, diffs, refused=None, numpy=None, tutor=None):
         self.lesson = lesson
@@ -211,7 +220,7 @@ def check(lesson, tutor, keep=None):
     try:
         path = os.path.join(base, "lesson.yaml")
         with open(path, "w") as f:
-            f.write(to_yaml(lesson))
+            f.write(lesson_yaml(lesson))
         twd, nwd = os.path.join(base, "tutor"), os.path.join(base, "numpy")
         os.mkdir(twd)
         os.mkdir(nwd)

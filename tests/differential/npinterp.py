@@ -165,7 +165,7 @@ def fork_store(m, body, value):
             u = ld_bytes(m)
             before = None if u is None else u.copy()
             try:
-                exec("m%s = __v" % body, {"m": m, "__v": value, "np": np})
+                exec("m%s = __v" % body, {"m": m, "__v": value, "np": np, "numpy": np})
             finally:
                 zero_padding(m, before)
         except BaseException as e:

@@ -2,6 +2,7 @@
 """Randomized differential test: generated lessons run by the tutor and by real NumPy, compared step by step.
 
     python3 tests/differential/run.py --seeds 0:5000 [--jobs N] [--tutor PATH] [--out DIR] [--exclude-known]
+    python3 tests/differential/run.py --gen gen2 --seeds 0:2000     # the second, independently written generator
 
 Prints a summary (lessons, steps, differing lessons, root-cause buckets) and writes one shrunk minimal failing lesson
 per bucket (up to --shrink-per-bucket) to --out. Exit 0 when no lesson differs, 1 when some do, 2 on bad usage or when
@@ -47,16 +48,23 @@ def parse_seeds(text):
 _ARGS = {}
 
 
-def _init(tutor, exclude):
+def _init(tutor, exclude, gen="gen"):
     _ARGS["tutor"] = tutor
     _ARGS["exclude"] = exclude
+    _ARGS["gen"] = gen
+
+
+def generator(name):
+    """The generator module: gen (the default) or gen2 (written apart from it; see gen2.py)."""
+    import importlib
+
+    return importlib.import_module(name)
 
 
 def _one(seed):
     from compare import check
-    from gen import generate
 
-    lesson = generate(seed, _ARGS["exclude"])
+    lesson = generator(_ARGS.get("gen", "gen")).generate(seed, _ARGS["exclude"])
     r = check(lesson, _ARGS["tutor"])
     return {
         "seed": seed,
@@ -76,6 +84,8 @@ def main(argv=None):
     ap.add_argument("--tutor", default=None, help="the memmap-tutor binary (default target/debug/memmap-tutor)")
     ap.add_argument("--out", default=None, help="directory for the minimal failing lessons "
                                                 "(default target/differential)")
+    ap.add_argument("--gen", default="gen", choices=["gen", "gen2"],
+                    help="the lesson generator: gen (default) or gen2 (a second one, written apart from gen)")
     ap.add_argument("--exclude", default="", help="comma list of construct tags the generator leaves out")
     ap.add_argument("--exclude-known", action="store_true",
                     help="leave out the constructs listed in tests/differential/known_unfixed.txt")
@@ -90,7 +100,7 @@ def main(argv=None):
                     help="run one seed (or a lesson YAML this script wrote, needs PyYAML) and print every difference")
     a = ap.parse_args(argv)
 
-    from gen import KNOWN_TAGS
+    KNOWN_TAGS = generator(a.gen).KNOWN_TAGS
 
     if a.list_tags:
         for k, v in KNOWN_TAGS.items():
@@ -148,28 +158,29 @@ def regressions(tutor):
 
 def run(a, tutor_path, tutor):
     import numpy
-    from gen import KNOWN_TAGS
+
+    KNOWN_TAGS = generator(a.gen).KNOWN_TAGS
 
     repo = os.path.dirname(os.path.dirname(HERE))
     exclude = [t for t in a.exclude.split(",") if t]
-    if a.exclude_known:
+    if a.exclude_known and a.gen == "gen":
         exclude += read_known()
     unknown = [t for t in exclude if t not in KNOWN_TAGS]
     if unknown:
         print("differential: unknown construct tags %s (see --list-tags)" % unknown, file=sys.stderr)
         return 2
     if a.show is not None:
-        return show(a.show, tutor, exclude, a.shrink_per_bucket > 0)
+        return show(a.show, tutor, exclude, a.shrink_per_bucket > 0, a.gen)
     seeds = parse_seeds(a.seeds)
     out = os.path.abspath(a.out or os.path.join(repo, "target", "differential"))
 
-    print("differential: NumPy %s, tutor %s, %d seeds (%s), %d jobs%s" % (
-        numpy.__version__, tutor_path, len(seeds), a.seeds, a.jobs,
+    print("differential: NumPy %s, tutor %s, %s, %d seeds (%s), %d jobs%s" % (
+        numpy.__version__, tutor_path, a.gen, len(seeds), a.seeds, a.jobs,
         ", excluding " + ",".join(exclude) if exclude else ""), flush=True)
     t0 = time.time()
     results = []
     ctx = multiprocessing.get_context("fork")
-    with ctx.Pool(a.jobs, initializer=_init, initargs=(tutor, exclude)) as pool:
+    with ctx.Pool(a.jobs, initializer=_init, initargs=(tutor, exclude, a.gen)) as pool:
         for i, r in enumerate(pool.imap_unordered(_one, seeds, chunksize=4)):
             results.append(r)
             if not a.quiet and (i + 1) % 500 == 0:
@@ -198,8 +209,7 @@ def run(a, tutor_path, tutor):
             for r in bad:
                 f.write(json.dumps(r) + "\n")
     if bad and a.shrink_per_bucket > 0:
-        from compare import Result
-        from gen import to_yaml
+        from compare import Result, lesson_yaml
         from shrink import shrink
 
         os.makedirs(out, exist_ok=True)
@@ -215,27 +225,26 @@ def run(a, tutor_path, tutor):
                         b, r["seed"], r["steps"], len(small["steps"])))
                     f.write("# step %s (%s), %s:\n#   tutor: %s\n#   numpy: %s\n" % (
                         d["step"], d["op"], d["what"], json.dumps(d["tutor"]), json.dumps(d["numpy"])))
-                    f.write(to_yaml(small))
+                    f.write(lesson_yaml(small))
                 print("  %s  (%s)" % (name, b))
     return 1 if bad else 0
 
 
-def show(what, tutor, exclude, shrink_it):
-    from compare import check
-    from gen import generate, to_yaml
+def show(what, tutor, exclude, shrink_it, gen="gen"):
+    from compare import check, lesson_yaml
 
     if what.endswith(".yaml"):
         import yaml  # only for reading back a written lesson
 
         lesson = yaml.safe_load(open(what))
     else:
-        lesson = generate(int(what), exclude)
+        lesson = generator(gen).generate(int(what), exclude)
     r = check(lesson, tutor)
     if r.diffs and shrink_it:
         from shrink import shrink
 
         lesson, r = shrink(r, tutor, budget=150)
-    print(to_yaml(lesson))
+    print(lesson_yaml(lesson))
     for d in r.diffs:
         print("step %s (%s) %s  [%s]\n  tutor: %s\n  numpy: %s" % (
             d["step"], d["op"], d["what"], d["bucket"], json.dumps(d["tutor"]), json.dumps(d["numpy"])))

@@ -33,21 +33,17 @@ impl Lifetimes {
         self.specs.len()
     }
 
-    /// The spec a `reopen` maps again: the variable must have been opened and closed before.
+    /// The spec a `reopen` maps again: the variable must have been opened before. A name still
+    /// open is bound again, as `arr = np.memmap(...)` rebinds it in Python (the old map is dropped
+    /// once the new one exists).
     pub(super) fn closed_spec(&self, s: &StepInput) -> Result<OpenSpec, LessonError> {
         let var = &s.var;
         match (self.vars.get(var), self.specs.get(var)) {
-            (Some(VarState::Closed), Some(spec)) => Ok(spec.clone()),
-            (Some(VarState::Open), _) => Err(s.err(
-                "var",
-                format!(
-                    "`{var}` is still open; `reopen` maps a closed variable again (to map the same file a second time, `open` it under another name)"
-                ),
-            )),
+            (Some(VarState::Closed | VarState::Open), Some(spec)) => Ok(spec.clone()),
             _ => Err(s.err(
                 "var",
                 format!(
-                    "no variable `{var}` was opened and closed before this step; `reopen` needs an earlier `open` and `close` of it{}",
+                    "no variable `{var}` was opened before this step; `reopen` needs an earlier `open` of it{}",
                     did_you_mean(var, self.specs.keys().map(|k| k.as_str()))
                 ),
             )),
@@ -68,7 +64,7 @@ impl Lifetimes {
                 }
             }
             Op::Reopen => {
-                // Checked by `closed_spec`: the variable is closed and its spec known.
+                // Checked by `closed_spec`: the variable's spec is known.
                 if s.step.expect_error.is_none() {
                     self.vars.insert(var.clone(), VarState::Open);
                 }
