@@ -10,8 +10,9 @@ per step (or per variable) at the largest size over that at the smallest: a rati
 
 Then one `--format json` run per size where the JSON stays small enough to write: its size, and the time the
 runner spent observing (the sum of every step's `probe_ms`, the probes and display reads after the step), the
-files whose page cache was asked about over the run (`probes`: the step's files, dirty ones, and all of them at a
-step after reclaim) and the steps that asked about every file (`all-steps`). The JSON
+files whose page cache was asked about over the run (`probes`: the step's files, and at most the per-step budget
+of dirty ones or, after reclaim, of any), the steps where every file may have changed (`all-steps`: the first, and
+after reclaim) and the looks the budget left for a later step (`deferred`, summed over the steps). The JSON
 contract repeats every variable at every step, so its size is steps x variables by design (a run of the largest
 variables lesson would write about a gigabyte); the runner's own work is not.
 
@@ -144,7 +145,8 @@ def family(binary, name, make, sizes, rounds, unit, json_max):
               f"a constant base makes it smaller)")
         print(f"  ({name}: --format json, one run each)")
         print(f"    {unit + 's':>10} {'wall s':>9} {'CPU s':>8} {'peak RSS MiB':>13} {'JSON MiB':>9}"
-              f" {'records':>10} {'observe ms':>11} {'ms/' + unit:>10} {'probes':>8} {'all-steps':>9}")
+              f" {'records':>10} {'observe ms':>11} {'ms/' + unit:>10} {'probes':>8} {'all-steps':>9}"
+              f" {'deferred':>9}")
         for n in sizes:
             if n > json_max:
                 print(f"    {n:>10}  not written: the JSON holds steps x variables records by contract")
@@ -157,9 +159,11 @@ def family(binary, name, make, sizes, rounds, unit, json_max):
             # and any step after which /proc/vmstat showed reclaim or drop_caches somewhere in the system).
             probes = sum(s.get("probed", {}).get("files", 0) for s in trace["steps"])
             every = sum(1 for s in trace["steps"] if s.get("probed", {}).get("all_because"))
+            # Files that may have changed but were left for a later step (over the per-step look budget).
+            deferred = sum(s.get("probed", {}).get("deferred", 0) for s in trace["steps"])
             del trace, text
             print(f"    {n:>10} {wall:>9.2f} {cpu:>8.2f} {rss:>13.1f} {size / 2**20:>9.1f} {records:>10}"
-                  f" {observe:>11.0f} {observe / n:>10.3f} {probes:>8} {every:>9}")
+                  f" {observe:>11.0f} {observe / n:>10.3f} {probes:>8} {every:>9} {deferred:>9}")
 
 
 def main():

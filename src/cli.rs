@@ -371,9 +371,9 @@ pub struct TraceArgs {
     /// Arguments passed on to the script (`sys.argv[1:]`).
     #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
     pub args: Vec<String>,
-    /// Steps recorded at most (at least 1); after them the script runs on untraced and the trace says where it stopped.
+    /// Steps recorded at most (1 to 10000, a lesson's cap); after them the script runs on untraced and the trace says where it stopped.
     #[arg(long, value_name = "N", default_value_t = 1000,
-          value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(1..))]
+          value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(1..=10_000))]
     pub max_steps: usize,
     /// Record one step per N finished lines (samples long loops).
     #[arg(long, value_name = "N", default_value_t = 1, value_parser = clap::value_parser!(u64).range(1..))]

@@ -338,7 +338,7 @@ pub struct ChildRecord {
 }
 
 /// One variable as the program sees it.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct ArrayState {
     pub dtype: String,
     pub shape: Vec<usize>,
@@ -357,7 +357,7 @@ pub struct ArrayState {
 }
 
 /// The file as read(2) sees it.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct FileState {
     /// Path relative to the work directory as the lesson names it.
     pub path: String,
@@ -377,7 +377,7 @@ pub struct FileState {
 
 /// One hex dump line: up to 16 bytes, spelled `00 00 80 3f` (or `unavailable (<why>)` when the bytes
 /// could not be read).
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct HexLine {
     pub offset: u64,
     /// The bytes as the JSON contract spells them.

@@ -160,3 +160,17 @@ fn observe_all_asks_about_every_file_of_a_traced_script() {
     assert!(own_maps(last).len() >= FILES, "{}", own_maps(last).len());
     assert_eq!(num(&p["carried"]), 0, "{p}");
 }
+
+#[test]
+fn trace_refuses_more_steps_than_a_lesson_may_have() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("x.py"), "x = 1\n").unwrap();
+    let out = tutor()
+        .current_dir(dir.path())
+        .args(["trace", "--max-steps", "10001", "x.py"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("1..=10000"), "{err}");
+}

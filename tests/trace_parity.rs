@@ -110,7 +110,7 @@ fn compare_lesson(name: &str, yaml: &str, dir: &Path) -> (usize, Vec<String>) {
                 "--format",
                 "json",
                 "--max-steps",
-                "100000",
+                "10000",
                 "lesson.py",
             ])
             .output()

@@ -19,7 +19,7 @@ use crate::script::{
 use crate::trace::{
     Allocation, ArrayLife, ArrayState, DiskWrite, Environment, Faults, FileState, HexLine,
     LessonInfo, MappingState, Measured, ObserverFootprint, Op, OpReport, PageState, ReadValue,
-    ScriptInfo, ScriptStep, StepRecord, Trace,
+    Records, ScriptInfo, ScriptStep, StepRecord, Trace,
 };
 
 /// Steps recorded by default before the script runs on untraced (as Python Tutor does).
@@ -287,6 +287,28 @@ struct Stepper {
     sampled_at: BTreeMap<PathBuf, usize>,
     /// `MEMMAP_TUTOR_OBSERVE_ALL` is set: every file is asked about at every step.
     observe_all: bool,
+    /// The records of the last step, shared with the next where equal (see [`share`]).
+    shown_arrays: Records<ArrayState>,
+    shown_files: Records<FileState>,
+}
+
+/// `now` as this step's records, sharing every record equal to the previous step's: the trace holds one
+/// record per change, not one per step and array in scope.
+fn share<T: PartialEq>(prev: &mut Records<T>, now: BTreeMap<String, T>) -> Records<T> {
+    let gone: Vec<String> = prev
+        .keys()
+        .filter(|k| !now.contains_key(*k))
+        .map(str::to_string)
+        .collect();
+    for k in gone {
+        prev.remove(&k);
+    }
+    for (k, v) in now {
+        if prev.get(&k) != Some(&v) {
+            prev.insert(&k, v);
+        }
+    }
+    prev.clone()
 }
 
 impl Stepper {
@@ -313,6 +335,8 @@ impl Stepper {
             sampled_at: BTreeMap::new(),
             observe_all: std::env::var_os(super::OBSERVE_ALL_ENV)
                 .is_some_and(|v| !v.is_empty() && v != "0"),
+            shown_arrays: Records::new(),
+            shown_files: Records::new(),
         }
     }
 
@@ -388,6 +412,9 @@ impl Stepper {
         // 3. What the display reads left behind (nothing, unless O_DIRECT was refused), kept apart.
         self.looks.after_display(&self.readers.paths());
         let observer = self.footprint_and_resample(snaps, &look.asked, number);
+        let file = files.get(&var).cloned();
+        let files = share(&mut self.shown_files, files);
+        let arrays = share(&mut self.shown_arrays, arrays);
         StepRecord {
             step: number,
             action: format!("line {}: {text}", p.line),
@@ -396,10 +423,10 @@ impl Stepper {
             ok: p.error.is_none(),
             error: p.error.clone(),
             expected_error: false,
-            file: files.get(&var).cloned(),
-            files: files.into(),
+            file,
+            files,
             var,
-            arrays: arrays.into(),
+            arrays,
             pages: measure.pages,
             disk_write: measure.disk_write,
             allocation: measure.allocation,
@@ -1246,6 +1273,26 @@ mod tests {
         assert_eq!(stored_index("a[i] = 5", "a", &[3]), None);
         assert_eq!(stored_index("a[1] == 5", "a", &[3]), None);
         assert_eq!(stored_index("ab[1] = 5", "a", &[3]), None);
+    }
+
+    #[test]
+    fn equal_records_are_shared_with_the_step_before() {
+        let mut prev: Records<String> = Records::new();
+        let one = share(
+            &mut prev,
+            BTreeMap::from([("a".into(), "1".into()), ("b".into(), "2".into())]),
+        );
+        let two = share(
+            &mut prev,
+            BTreeMap::from([("a".into(), "1".into()), ("c".into(), "3".into())]),
+        );
+        let a = |r: &Records<String>| r.get_shared("a").cloned().expect("a");
+        assert!(
+            std::sync::Arc::ptr_eq(&a(&one), &a(&two)),
+            "a unchanged: one record"
+        );
+        assert_eq!(two.keys().collect::<Vec<_>>(), vec!["a", "c"]);
+        assert_eq!(one.keys().collect::<Vec<_>>(), vec!["a", "b"]);
     }
 
     #[test]

@@ -654,6 +654,26 @@ class Gen2:
                 vals.append(np.array([x], dtype=part).tobytes())
         return b"".join(vals)
 
+    def scan(self, var):
+        """`scan`: count_nonzero chunk by chunk over a view (release keep/dontneed only on shared maps: MADV_DONTNEED
+        drops a copy-on-write map's private pages, and `recreate` reads the file, not them)."""
+        s = self.vars[var]
+        st = {"op": "scan", "var": var}
+        idx = self.index_text(var, s["shape"], simple=True)
+        rs = self.result_shape(s["shape"], idx)
+        if rs is None or len(rs) == 0:
+            idx, rs = "[:]", s["shape"]
+        if len(rs) == 0:
+            return None
+        if idx != "[:]" or self.chance(0.5):
+            st["index"] = idx
+        st["chunk"] = self.r.randint(1, max(1, rs[0] + 1))
+        if s["mode"] in ("r+", "w+") and self.chance(0.5):
+            st["release"] = self.pick(["keep", "dontneed", "recreate"])
+        if self.chance(0.3):
+            st["summary"] = self.pick([True, False])
+        return self.add(st)
+
     def external_read(self, var):
         s = self.vars[var]
         st = {"op": "external_read", "var": var}
@@ -734,6 +754,8 @@ class Gen2:
                 self.read(v)
             elif k < 0.93:
                 self.add({"op": "flush", "var": v})
+            elif k < 0.945:
+                self.scan(v)
             elif k < 0.96:
                 self.external_write(v)
             else:

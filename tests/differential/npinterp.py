@@ -17,6 +17,8 @@ printing decide everything:
   madvise   VAR._mmap.madvise(mmap.MADV_X[, start[, length]])
   truncate  os.truncate(FILE, SIZE) (the generator never shrinks a file under a live mapping: NumPy would die of
             SIGBUS on the next print)
+  scan      v = VAR[INDEX]; total = 0; for i in range(0, len(v), CHUNK): total += np.count_nonzero(v[i:i + CHUNK])
+            (the step's read value is `total`)
   load      VAR = np.load(FILE, mmap_mode=MODE)
   open_memmap  VAR = np.lib.format.open_memmap(FILE, mode=..., dtype=..., shape=..., fortran_order=ORDER == 'F')
 
@@ -234,6 +236,14 @@ def interpret(lesson, workdir):
             elif op == "read":
                 r = eval("%s%s" % (var, index_body(st, var)), ns)
                 rec["read"] = {"str": str(r), "repr": repr(r)}
+            elif op == "scan":
+                # for i in range(0, len(v), chunk): total += np.count_nonzero(v[i:i + chunk])  (README, `scan`)
+                v = eval("%s%s" % (var, index_body(st, var)), ns)
+                chunk = int(st["chunk"])
+                total = 0
+                for i in range(0, len(v), chunk):
+                    total += np.count_nonzero(v[i:i + chunk])
+                rec["read"] = {"str": str(total), "repr": repr(total)}
             elif op == "flush":
                 eval("%s.flush()" % var, ns)
             elif op == "close":
