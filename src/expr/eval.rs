@@ -176,7 +176,8 @@ impl Lazy {
                 // `astype` runs one contiguous loop over a fresh array: float→uint32 in its
                 // vector part differs from the scalar cast (see numpy::simd_cast).
                 if crate::numpy::simd_cast::applies(inner.dtype, self.dtype) {
-                    let vector = crate::numpy::simd_cast::in_vector_part(flat, self.size());
+                    let vector =
+                        crate::numpy::simd_cast::in_vector_part(flat, self.size(), inner.dtype);
                     return crate::numpy::simd_cast::cast(v, &self.dtype, vector);
                 }
                 v.cast(&self.dtype)

@@ -1064,18 +1064,27 @@ fn array(mut args: Args) -> Result<ValueExpr, ParseError> {
         return Err(perr(args.end, "`np.array` takes exactly one value"));
     }
     let (node, c) = first(args.positional);
-    let inner = match node.into_value(c)? {
-        // `np.array(np.arange(3), dtype=…)` casts the finished array; it is not `np.arange(3, dtype=…)`.
-        v @ (ValueExpr::Arange { .. }
-        | ValueExpr::Linspace { .. }
-        | ValueExpr::Full { .. }
-        | ValueExpr::FullOf { .. }) => ValueExpr::Array(Box::new(v)),
-        v => v,
-    };
+    let inner = node.into_value(c)?;
     match kw[0].take() {
+        // `np.array(np.full(...), dtype=d)` builds the inner array first, then casts it: not
+        // `np.full(..., dtype=d)`, which converts its fill into `d` (NumPy 2.4.6: `np.array(
+        // np.full(2, 300), dtype='int8')` is [44, 44], `np.full(2, 300, dtype='int8')` raises).
+        Some(d) if constructs(&inner) => wrap_dtype(ValueExpr::Array(Box::new(inner)), Some(d)),
         Some(d) => wrap_dtype(inner, Some(d)),
         None => Ok(ValueExpr::Array(Box::new(inner))),
     }
+}
+
+/// True for a constructor call that treats its own `dtype=` specially (so `np.array(x, dtype=)`
+/// must not pass its dtype into it).
+fn constructs(v: &ValueExpr) -> bool {
+    matches!(
+        v,
+        ValueExpr::Full { .. }
+            | ValueExpr::FullOf { .. }
+            | ValueExpr::Arange { .. }
+            | ValueExpr::Linspace { .. }
+    )
 }
 
 /// Python's `repr(float)`: shortest round-trip digits, exponent outside 1e-4 ≤ |x| < 1e16.
@@ -1428,10 +1437,20 @@ mod tests {
             p("np.array([1, 2])"),
             ValueExpr::Array(Box::new(p("[1, 2]")))
         );
+        // `np.array(constructor, dtype=)` casts the built array (not the constructor's dtype=).
+        assert_eq!(
+            p("np.array(np.ones(3), dtype='f4')"),
+            ValueExpr::WithDtype(Box::new(ValueExpr::Array(Box::new(p("np.ones(3)")))), f4)
+        );
+        assert_eq!(
+            p("np.array([1, 2], dtype='f4')"),
+            ValueExpr::WithDtype(Box::new(p("[1, 2]")), f4)
+        );
         // Printed back exactly as written: NumPy's script behaves as the tutor does.
         for text in [
             "np.ones(3, dtype='float32')",
             "np.array([1, 2])",
+            "np.array(np.full(2, 300), dtype='int8')",
             "[1, 2].reshape(2, 1)",
             "(3).astype('float64')",
             "-[1, 2]",
