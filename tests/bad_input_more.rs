@@ -50,7 +50,7 @@ fn verify_names_the_location_of_an_invalid_lesson_on_stderr() {
     .unwrap();
     std::fs::write(
         cwd.path().join("m.yaml"),
-        "title: t\nsteps:\n  - {op: open, file: a.dat, mode: w+, shape: 4, dtype: flaot32}\n",
+        "title: t\nsteps:\n  - {op: open, file: a.dat, mode: w+, shape: 4, dtype: S4}\n",
     )
     .unwrap();
     let (code, out, err) = run(cwd.path(), &["verify", "l.yaml"]);

@@ -65,10 +65,14 @@ fn unknown_op_is_rejected() {
 
 #[test]
 fn unknown_dtype_gives_step_and_field() {
-    let yaml = "title: x\nsteps:\n  - op: open\n    file: a.dat\n    dtype: flaot32\n    mode: w+\n    shape: 3\n";
-    let (code, err) = run_bad(yaml);
+    // On `open` (and in values) it is NumPy's TypeError when the step runs (tests/fixtures/bad/cases.txt
+    // `bad_dtype`); the tutor's own outside-process ops refuse it at load.
+    let yaml = format!(
+        "title: x\nsteps:\n{GOOD_OPEN}  - op: external_read\n    file: a.dat\n    dtype: flaot32\n"
+    );
+    let (code, err) = run_bad(&yaml);
     assert_eq!(code, 2, "{err}");
-    assert!(err.contains("step 1") && err.contains("dtype"), "{err}");
+    assert!(err.contains("step 2") && err.contains("dtype"), "{err}");
     assert!(err.contains("float32"), "no suggestion in {err}");
 }
 

@@ -146,6 +146,7 @@ fn action(op: &J) -> Option<Action> {
             offset: op["offset"].as_i64().unwrap(),
             order: op["order"].as_str().unwrap().to_string(),
             bad_mode: None,
+            bad_dtype: None,
             npy: None,
         }),
         "assign" => Action::Assign {
@@ -320,6 +321,7 @@ fn run_case(case: &J) -> Vec<String> {
                     array_str(v.as_ref()),
                     array_repr(v.as_ref(), got.class_name()),
                 ),
+                ReadResult::PyInt(i) => (i.to_string(), i.to_string()),
             };
             if let Some(want) = r.get("repr").and_then(|x| x.as_str()) {
                 if rp != want {
@@ -438,6 +440,7 @@ fn fill_peak(n: i64) -> isize {
         offset: 0,
         order: "C".into(),
         bad_mode: None,
+        bad_dtype: None,
         npy: None,
     }));
     assert!(out.error.is_none());

@@ -13,7 +13,7 @@ use std::time::{Duration, Instant};
 use common::tutor;
 
 /// A lesson with three errors whose echoed text holds line feeds and escape sequences.
-const FORGER: &str = "title: t\nsteps:\n  - {op: open, file: a.dat, dtype: \"f\\n4\\e[2J\", mode: w+, shape: 3}\n  - {op: flush, \"k\\nforger.yaml: ok\\e]52;c;eA==\\a\": 1}\n  - {op: flsh}\n";
+const FORGER: &str = "title: t\nsteps:\n  - {op: external_read, file: a.dat, dtype: \"f\\n4\\e[2J\"}\n  - {op: flush, \"k\\nforger.yaml: ok\\e]52;c;eA==\\a\": 1}\n  - {op: flsh}\n";
 
 fn assert_clean_lines(what: &str, stderr: &str, lines: usize) {
     assert!(stderr.ends_with('\n'), "{what}: {stderr:?}");

@@ -124,6 +124,7 @@ fn npy_reads_and_writes_match_numpy() {
                     dtype_given: true,
                 }),
                 bad_mode: None,
+                bad_dtype: None,
             };
             diffs.extend(replay(&format!("open_memmap w+ {w:?}"), spec, None, case));
             compared += 1;
@@ -147,6 +148,7 @@ fn npy_reads_and_writes_match_numpy() {
                 dtype_given: false,
             }),
             bad_mode: None,
+            bad_dtype: None,
         };
         let label = format!("{} {name} mode {mode}", case["call"]);
         diffs.extend(replay(&label, spec, Some(&bytes), case));

@@ -139,9 +139,6 @@ fn gen2_lessons_match_numpy() {
             "gen2",
             "--seeds",
             GEN2_SEEDS,
-            // An invalid dtype is refused at load (NumPy raises when the call runs): FINDINGS 35.
-            "--exclude",
-            "removed_alias",
             "--tutor",
             tutor,
             "--shrink-per-bucket",

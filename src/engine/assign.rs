@@ -213,7 +213,7 @@ fn write(
     }
     if src.needs_cast && crate::numpy::simd_cast::applies(src.lazy.dtype, dt) {
         // float→uint32: the result depends on NumPy's loop structure (see simd_cast).
-        let sizes = (src.lazy.dtype.size, dt.size);
+        let sizes = (src.lazy.dtype, dt.size);
         crate::numpy::simd_cast::for_each_element(
             shape,
             strides,

@@ -321,6 +321,9 @@ pub enum ReadResult {
     Scalar(Scalar, DType),
     /// A view of the mapping; printed through ElementSource (class from [`ReadResult::class_name`]).
     View(Box<dyn ElementSource>),
+    /// A Python int: what a `scan` of a view with no rows returns (the README's `total = 0` with no
+    /// `total += np.count_nonzero(...)` after it).
+    PyInt(i64),
 }
 
 impl ReadResult {
@@ -857,6 +860,7 @@ impl Engine {
             offset: v.offset as i64,
             order: v.order.to_string(),
             bad_mode: None,
+            bad_dtype: None,
             npy: None,
         };
         let dir = self.dir.as_ref().map_err(|e| e.clone())?;

@@ -136,6 +136,7 @@ fn open_memmap(
             order: if fortran { "F" } else { "C" }.to_string(),
             npy: None,
             bad_mode: None,
+            bad_dtype: None,
             ..spec.clone()
         };
         let mut var = open::open(dir, &mapped, guard)?;
@@ -159,6 +160,7 @@ fn open_memmap(
         order: if header.fortran_order { "F" } else { "C" }.to_string(),
         npy: None,
         bad_mode: None,
+        bad_dtype: None,
         ..spec.clone()
     };
     let mut var = open::open(dir, &mapped, guard)?;

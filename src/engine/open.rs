@@ -9,6 +9,7 @@ use memmap2::MmapOptions;
 use super::array::{contiguous_strides, Mapping};
 use super::Variable;
 use crate::lesson::{Mode, OpenSpec};
+use crate::numpy::dtype::{DType, DTypeError};
 
 pub(crate) use crate::python::{os_error, py_repr};
 // Confinement by descriptor lives below engine and probe, which both open files through it.
@@ -152,6 +153,10 @@ pub fn open(dir: &DirFd, spec: &OpenSpec, guard: &mut WriteGuard) -> Result<Vari
     let flen = file
         .seek(SeekFrom::End(0))
         .map_err(|e| os_error(&e, None))? as i128;
+    // Step 5: dtypedescr(dtype), after the file was opened (and a w+ truncated it).
+    if let Some(text) = &spec.bad_dtype {
+        return Err(bad_dtype_error(text));
+    }
     let itemsize = spec.dtype.size as i128;
     let offset = spec.offset as i128;
     // Step 6: shape (and size as an intp).
@@ -403,6 +408,14 @@ fn array_shape(
 }
 
 /// NumPy's ValueError for a mode it does not know (the list in `np.memmap`'s order).
+/// NumPy's TypeError for a dtype `np.dtype` does not understand (or a removed alias), in its words.
+pub(crate) fn bad_dtype_error(text: &str) -> String {
+    match DType::parse(text) {
+        Err(e) => e.to_string(),
+        Ok(_) => DTypeError::NotUnderstood(text.to_string()).to_string(),
+    }
+}
+
 pub(crate) fn bad_mode_error(mode: &str) -> String {
     format!(
         "ValueError: mode must be one of {} (got {})",

@@ -15,10 +15,23 @@ use crate::trace::scan::{ChunkRecord, Release, ScanReport};
 use crate::trace::{Faults, Measured, OpReport, StepEvent};
 
 /// Whether one element's bytes are non-zero as NumPy's `count_nonzero` sees it: a float is zero when
-/// every bit but the sign is clear (`-0.0 == 0`); NaN is non-zero.
+/// every bit but the sign is clear (`-0.0 == 0`); NaN is non-zero. A longdouble is its 80 bits, not its
+/// padding (x87 compares an unnormal unordered: non-zero); a complex is non-zero when either part is.
 fn element_nonzero(bytes: &[u8], dtype: DType) -> bool {
-    if dtype.kind != Kind::Float {
-        return bytes.iter().any(|&b| b != 0);
+    match dtype.kind {
+        Kind::Complex => {
+            let part = dtype.part();
+            let h = part.size;
+            return element_nonzero(&bytes[..h], part) || element_nonzero(&bytes[h..2 * h], part);
+        }
+        Kind::Float if dtype.is_longdouble() => {
+            return match dtype.decode(bytes) {
+                Scalar::Long(x) => !x.is_zero(),
+                _ => true,
+            };
+        }
+        Kind::Float => {}
+        _ => return bytes.iter().any(|&b| b != 0),
     }
     let sign_at = match dtype.order {
         ByteOrder::Little => bytes.len().saturating_sub(1),
@@ -219,10 +232,28 @@ fn file_rss(id: &Result<(u64, u64), String>) -> Measured<u64> {
     }
 }
 
+/// The name of the NumPy scalar type of `dtype` (`int64`, `longlong`, `longdouble`, `clongdouble`).
+fn scalar_type_name(dtype: DType) -> String {
+    match (dtype.kind, dtype.longlong) {
+        (Kind::Int, true) => "longlong".to_string(),
+        (Kind::UInt, true) => "ulonglong".to_string(),
+        (Kind::Float, _) if dtype.size == 16 => "longdouble".to_string(),
+        (Kind::Complex, _) if dtype.size == 32 => "clongdouble".to_string(),
+        _ => dtype.name(),
+    }
+}
+
 /// Rows, rows per chunk and chunk count of a scan of `view`, refused as NumPy's `len()` refuses a 0-d
 /// view, or when the chunks are more than the tutor measures.
-fn chunking(view: &View, spec: &ScanSpec) -> Result<(usize, usize, usize), String> {
-    if view.is_scalar || view.shape.is_empty() {
+fn chunking(view: &View, spec: &ScanSpec, dtype: DType) -> Result<(usize, usize, usize), String> {
+    if view.is_scalar {
+        // An integer index in every axis gives a NumPy scalar, not a 0-d array.
+        return Err(format!(
+            "TypeError: object of type 'numpy.{}' has no len()",
+            scalar_type_name(dtype)
+        ));
+    }
+    if view.shape.is_empty() {
         return Err("TypeError: len() of unsized object".to_string());
     }
     let rows = view.shape[0];
@@ -324,7 +355,7 @@ pub fn scan(
 ) -> Result<ReadResult, String> {
     v.check_mapped_range()?;
     let view = apply_index(&v.shape, &v.strides, v.array_offset, &spec.index.items)?;
-    let (rows, chunk_rows, chunks) = chunking(&view, spec)?;
+    let (rows, chunk_rows, chunks) = chunking(&view, spec, v.dtype)?;
     let elements = checked_size(&view.shape).unwrap_or(0) as u64;
     let id = probe::file_id(&v.path).map_err(|e| format!("cannot stat the file: {e}"));
     let tutor_anon_kb_before = probe::own_anon_kb();
@@ -373,10 +404,12 @@ pub fn scan(
     };
     report.event = Some(StepEvent::Scanned(scan.clone()));
     report.scan = Some(scan);
-    Ok(ReadResult::Scalar(
-        Scalar::Int(totals.nonzero as i64),
-        DType::INT64,
-    ))
+    // `total = 0` is a Python int; the first `total += np.count_nonzero(...)` makes it np.int64.
+    Ok(if chunks == 0 {
+        ReadResult::PyInt(0)
+    } else {
+        ReadResult::Scalar(Scalar::Int(totals.nonzero as i64), DType::INT64)
+    })
 }
 
 #[cfg(test)]
@@ -408,6 +441,35 @@ mod tests {
             bytes.extend_from_slice(&x.to_be_bytes());
         }
         assert_eq!(count_contiguous(&bytes, be), 1);
+    }
+
+    #[test]
+    fn complex_parts_and_longdouble_padding_follow_count_nonzero() {
+        let c16 = DType::parse(">c16").expect("dtype");
+        let mut bytes = Vec::new();
+        for (re, im) in [
+            (-0.0f64, -0.0f64),
+            (0.0, -0.0),
+            (-0.0, 1.0),
+            (f64::NAN, 0.0),
+        ] {
+            bytes.extend_from_slice(&re.to_be_bytes());
+            bytes.extend_from_slice(&im.to_be_bytes());
+        }
+        assert_eq!(count_contiguous(&bytes, c16), 2);
+        if !crate::numpy::f80::SUPPORTED {
+            return;
+        }
+        // -0.0 in 80 bits, then 6 bytes of padding NumPy never looks at; then 1.0.
+        let mut g = vec![0u8; 32];
+        g[9] = 0x80;
+        g[10..16].fill(0xff);
+        g[16 + 7] = 0x80;
+        g[16 + 8] = 0xff;
+        g[16 + 9] = 0x3f;
+        assert_eq!(count_contiguous(&g, DType::parse("<g").expect("dtype")), 1);
+        let be: Vec<u8> = g.chunks(16).flat_map(|e| e.iter().rev().copied()).collect();
+        assert_eq!(count_contiguous(&be, DType::parse(">g").expect("dtype")), 1);
     }
 
     #[test]

@@ -15,6 +15,7 @@ fn open(var: &str, file: &str, mode: Mode, dtype: &str, shape: Option<Vec<i64>>)
         offset: 0,
         order: "C".to_string(),
         bad_mode: None,
+        bad_dtype: None,
         npy: None,
     })
 }

@@ -176,7 +176,8 @@ impl Lazy {
                 // `astype` runs one contiguous loop over a fresh array: float→uint32 in its
                 // vector part differs from the scalar cast (see numpy::simd_cast).
                 if crate::numpy::simd_cast::applies(inner.dtype, self.dtype) {
-                    let vector = crate::numpy::simd_cast::in_vector_part(flat, self.size());
+                    let vector =
+                        crate::numpy::simd_cast::in_vector_part(flat, self.size(), inner.dtype);
                     return crate::numpy::simd_cast::cast(v, &self.dtype, vector);
                 }
                 v.cast(&self.dtype)
@@ -1465,6 +1466,25 @@ fn linspace(start: f64, stop: f64, num: u64, endpoint: bool) -> Result<Value, St
     )))
 }
 
+/// `x.astype(BAD)` or a constructor with `dtype=BAD`: the receiver (or the constructor's Python arguments)
+/// first, then NumPy's TypeError for the dtype, raised before anything is built.
+fn bad_dtype(of: &ValueExpr, text: &str, astype: bool) -> Result<Value, String> {
+    if astype {
+        no_method(&compile(of)?, "astype")?;
+    } else {
+        match of {
+            ValueExpr::FullOf { fill, .. } => drop(compile(fill)?),
+            ValueExpr::Arange { .. } | ValueExpr::Linspace { .. } | ValueExpr::Full { .. } => {}
+            // np.array's argument.
+            other => drop(compile(other)?),
+        }
+    }
+    Err(match DType::parse(text) {
+        Err(e) => e.to_string(),
+        Ok(_) => crate::numpy::dtype::DTypeError::NotUnderstood(text.to_string()).to_string(),
+    })
+}
+
 /// Compile a value expression (errors are NumPy's, raised while evaluating the right-hand side).
 pub(crate) fn compile(expr: &ValueExpr) -> Result<Value, String> {
     match expr {
@@ -1558,6 +1578,7 @@ pub(crate) fn compile(expr: &ValueExpr) -> Result<Value, String> {
             Ok(Value::Array(to_array(v)?))
         }
         ValueExpr::WithDtype(inner, dt) => with_dtype(inner, *dt),
+        ValueExpr::BadDtype { of, text, astype } => bad_dtype(of, text, *astype),
         ValueExpr::Unary(op, inner) => unary(*op, compile(inner)?),
         ValueExpr::Binary(op, x, y) => {
             let (vx, vy) = (compile(x)?, compile(y)?);
@@ -1748,6 +1769,45 @@ fn object_source(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_bad_dtype_raises_numpys_type_error_after_the_operand() {
+        let run = |t: &str| match crate::expr::value::parse_value_str(t) {
+            Ok(v) => compile(&v).err(),
+            Err(e) => panic!("{t}: {e}"),
+        };
+        let te = |d: &str| Some(format!("TypeError: data type '{d}' not understood"));
+        assert_eq!(run("np.arange(3).astype('f3')"), te("f3"));
+        assert_eq!(run("np.zeros(3, dtype='float_')"), te("float_"));
+        assert_eq!(run("np.array([1, 2], dtype='Float64')"), te("Float64"));
+        assert_eq!(
+            run("np.full(2, np.uint8(5), dtype='int0')"),
+            Some("TypeError: Alias 'int0' was removed in NumPy 2.0. Use a name without a digit at the end.".to_string())
+        );
+        // The receiver first: a list has no astype; np.uint8(300) raises before np.array sees the dtype.
+        assert_eq!(
+            run("[1, 2].astype('f3')"),
+            Some("AttributeError: 'list' object has no attribute 'astype'".to_string())
+        );
+        assert!(run("np.array([np.uint8(300)], dtype='f3')")
+            .is_some_and(|e| e.starts_with("OverflowError")));
+    }
+
+    #[test]
+    fn np_array_of_a_constructor_with_dtype_casts_the_finished_array() {
+        let v = crate::expr::value::parse_value_str("np.array(np.arange(-2, 2), dtype=np.uint8)")
+            .expect("parses");
+        assert_eq!(v.to_python(), "np.array(np.arange(-2, 2), dtype='uint8')");
+        assert!(
+            compile(&v).is_ok(),
+            "a cast wraps; np.arange(-2, 2, dtype=np.uint8) would raise"
+        );
+        let v = crate::expr::value::parse_value_str("np.array([1, 2], dtype='float32')")
+            .expect("parses");
+        assert_eq!(v.to_python(), "np.array([1, 2], dtype='float32')");
+        let v = crate::expr::value::parse_value_str("np.zeros(3, dtype='f3')").expect("parses");
+        assert_eq!(v.to_python(), "np.zeros(3, dtype='f3')");
+    }
 
     fn arr(v: Value) -> Lazy {
         to_array(v).unwrap()

@@ -182,48 +182,85 @@ pub(crate) fn tokenize(text: &str) -> Result<Vec<Token>, ParseError> {
     Ok(out)
 }
 
-/// Lex a number starting at `i`: digits with `_` separators, optional fraction and exponent.
+/// Python's message for a malformed number literal (the lesson is refused, as Python's compiler
+/// refuses the script).
+const BAD_DECIMAL: &str = "SyntaxError: invalid decimal literal";
+
+/// Digits of `radix` with Python's `_` separators (one `_` between digits, or right after a
+/// `0x`/`0o`/`0b` prefix); `None` when an underscore is misplaced. Stops at the first other char.
+fn digit_run(chars: &[char], i: &mut usize, radix: u32, after_prefix: bool) -> Option<String> {
+    let mut s = String::new();
+    let mut prev_underscore = false;
+    let mut first = true;
+    while let Some(&c) = chars.get(*i) {
+        if c == '_' {
+            if prev_underscore || (first && !after_prefix) {
+                return None;
+            }
+            prev_underscore = true;
+        } else if c.is_digit(radix) {
+            s.push(c);
+            prev_underscore = false;
+        } else {
+            break;
+        }
+        first = false;
+        *i += 1;
+    }
+    if prev_underscore {
+        return None;
+    }
+    Some(s)
+}
+
+/// Lex a number starting at `i` as Python's tokenizer does: decimal digits with `_` separators,
+/// optional fraction and exponent; `0x`/`0o`/`0b` integers (kept with their prefix for
+/// [`crate::numpy::pyint::parse_literal`]); Python's SyntaxError for a malformed one (leading
+/// zeros in a decimal integer, a misplaced `_`, a digit outside the radix).
 fn number(chars: &[char], mut i: usize) -> Result<(Tok, usize), ParseError> {
     let start = i;
-    // Python's `0x1f`, `0o17`, `0b101` (underscores allowed): an Int token in decimal.
-    let radix = match (chars.get(i), chars.get(i + 1)) {
-        (Some('0'), Some('x' | 'X')) => 16,
-        (Some('0'), Some('o' | 'O')) => 8,
-        (Some('0'), Some('b' | 'B')) => 2,
-        _ => 10,
+    let prefix = match (chars.get(i), chars.get(i + 1)) {
+        (Some('0'), Some(&p)) if "xXoObB".contains(p) => Some(p.to_ascii_lowercase()),
+        _ => None,
     };
-    if radix != 10 {
-        let mut j = i + 2;
-        let mut digits = String::new();
-        while j < chars.len() && (chars[j].is_ascii_alphanumeric() || chars[j] == '_') {
-            if chars[j] != '_' {
-                digits.push(chars[j]);
-            }
-            j += 1;
-        }
-        let text: String = chars[start..j].iter().collect();
-        return match num_bigint::BigUint::parse_bytes(digits.as_bytes(), radix) {
-            Some(v) if !digits.is_empty() => Ok((Tok::Int(v.to_string()), j)),
-            _ => Err(err(start, format!("invalid number `{text}`"))),
+    if let Some(p) = prefix {
+        let (radix, name) = match p {
+            'x' => (16, "hexadecimal"),
+            'o' => (8, "octal"),
+            _ => (2, "binary"),
         };
-    }
-    let mut s = String::new();
-    let mut is_float = false;
-    let digits = |i: &mut usize, s: &mut String| {
-        while *i < chars.len() && (chars[*i].is_ascii_digit() || chars[*i] == '_') {
-            if chars[*i] != '_' {
-                s.push(chars[*i]);
-            }
-            *i += 1;
+        i += 2;
+        let body = digit_run(chars, &mut i, radix, true);
+        let bad = || err(start, format!("SyntaxError: invalid {name} literal"));
+        let body = body.ok_or_else(bad)?;
+        if body.is_empty() {
+            return Err(bad());
         }
-    };
-    digits(&mut i, &mut s);
+        if let Some(&c) = chars.get(i) {
+            if c.is_ascii_digit() {
+                return Err(err(
+                    i,
+                    format!("SyntaxError: invalid digit '{c}' in {name} literal"),
+                ));
+            }
+            if is_ident_char(c) || c == '.' {
+                return Err(bad());
+            }
+        }
+        return Ok((Tok::Int(format!("0{p}{body}")), i));
+    }
+    let mut s = digit_run(chars, &mut i, 10, false).ok_or_else(|| err(start, BAD_DECIMAL))?;
+    let mut is_float = false;
     // A `.` followed by another `.` is the start of `...`, not a fraction.
     if chars.get(i) == Some(&'.') && chars.get(i + 1) != Some(&'.') {
         is_float = true;
         s.push('.');
         i += 1;
-        digits(&mut i, &mut s);
+        if chars.get(i) == Some(&'_') {
+            return Err(err(start, BAD_DECIMAL));
+        }
+        let frac = digit_run(chars, &mut i, 10, false).ok_or_else(|| err(start, BAD_DECIMAL))?;
+        s.push_str(&frac);
     }
     if matches!(chars.get(i), Some('e') | Some('E')) {
         let mut j = i + 1;
@@ -234,14 +271,13 @@ fn number(chars: &[char], mut i: usize) -> Result<(Tok, usize), ParseError> {
         }
         if chars.get(j).is_some_and(|d| d.is_ascii_digit()) {
             let mut k = j;
-            let mut e = String::new();
-            digits(&mut k, &mut e);
+            let e = digit_run(chars, &mut k, 10, false).ok_or_else(|| err(start, BAD_DECIMAL))?;
             exp.push_str(&e);
             s.push_str(&exp);
             is_float = true;
             i = k;
         } else {
-            return Err(err(j, "expected digits in the exponent of a number"));
+            return Err(err(start, BAD_DECIMAL));
         }
     }
     // Python's imaginary literal: a number followed by `j` or `J` (`2j`, `1.5e-3J`).
@@ -257,6 +293,13 @@ fn number(chars: &[char], mut i: usize) -> Result<(Tok, usize), ParseError> {
                 "invalid number `{}`",
                 chars[start..=i].iter().collect::<String>()
             ),
+        ));
+    }
+    // `007` is Python's SyntaxError (`00` and `0_0` are zero).
+    if !is_float && s.len() > 1 && s.starts_with('0') && s.bytes().any(|b| b != b'0') {
+        return Err(err(
+            start,
+            "SyntaxError: leading zeros in decimal integer literals are not permitted; use an 0o prefix for octal integers",
         ));
     }
     Ok((if is_float { Tok::Float(s) } else { Tok::Int(s) }, i))
@@ -287,6 +330,20 @@ mod tests {
         assert!(tokenize("1x").is_err());
         assert!(tokenize("'abc").is_err());
         assert!(tokenize("2 ** 3").is_err());
+        // Python's literal forms: radix prefixes, separators; its SyntaxErrors.
+        let one = |t: &str| tokenize(t).map(|v| v[0].kind.clone());
+        assert_eq!(one("0x1_F"), Ok(Tok::Int("0x1F".into())));
+        assert_eq!(one("0B11"), Ok(Tok::Int("0b11".into())));
+        assert_eq!(one("0o_7"), Ok(Tok::Int("0o7".into())));
+        assert_eq!(one("1_000.5e1_0"), Ok(Tok::Float("1000.5e10".into())));
+        assert_eq!(one("0_0"), Ok(Tok::Int("00".into())));
+        assert_eq!(one("07.5"), Ok(Tok::Float("07.5".into())));
+        for bad in [
+            "007", "1__0", "1_", "1_.5", "1._5", "1.5_", "0x", "0x_", "0b12", "0o8", "1e", "0x1.5",
+        ] {
+            let e = tokenize(bad).unwrap_err();
+            assert!(e.message.starts_with("SyntaxError"), "{bad}: {}", e.message);
+        }
         assert!(is_identifier("arr_2"));
         assert!(!is_identifier("2arr"));
         assert!(!is_identifier("del"));

@@ -8,7 +8,8 @@ use super::lex::{self, Tok, Token};
 use super::suggest;
 use super::ParseError;
 
-use crate::numpy::dtype::{DType, Scalar};
+use crate::numpy::dtype::{DType, DTypeError, Scalar};
+use crate::python::py_repr;
 
 /// Binary arithmetic between values, with NumPy broadcasting and type promotion.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -65,6 +66,14 @@ pub enum ValueExpr {
     /// `dtype=` on `np.arange`, `np.linspace`, `np.full`/`zeros`/`ones` or `np.array`: the
     /// constructor builds that dtype (Python numbers are converted with range checks).
     WithDtype(Box<ValueExpr>, DType),
+    /// `x.astype(BAD)` (`astype: true`) or a constructor with `dtype=BAD`, where BAD is a dtype NumPy does
+    /// not understand (as written): NumPy raises its TypeError when the call runs, after the operand's
+    /// Python parts were evaluated. `of` is what [`ValueExpr::AsType`] / [`ValueExpr::WithDtype`] would hold.
+    BadDtype {
+        of: Box<ValueExpr>,
+        text: String,
+        astype: bool,
+    },
     /// `a + b`, `a - b`, `a * b`, `a / b`.
     Binary(BinOp, Box<ValueExpr>, Box<ValueExpr>),
     /// `-x`, `+x` (folded into number literals, as Python's parser does).
@@ -237,6 +246,7 @@ fn check_list(v: &ValueExpr, col: usize) -> Result<(), ParseError> {
             | ValueExpr::ScalarCall(x, _)
             | ValueExpr::Array(x)
             | ValueExpr::WithDtype(x, _)
+            | ValueExpr::BadDtype { of: x, .. }
             | ValueExpr::Unary(_, x) => walk(x, col, depth + 1),
             ValueExpr::Binary(_, a, b) => {
                 walk(a, col, depth + 1)?;
@@ -479,8 +489,14 @@ impl<'a> Parser<'a> {
                         ));
                     }
                     let (arg, acol) = first(args.positional);
-                    let dt = node_dtype(arg, acol)?;
-                    node = Node::Val(ValueExpr::AsType(Box::new(recv), dt));
+                    node = Node::Val(match node_dtype(arg, acol)? {
+                        Ok(dt) => ValueExpr::AsType(Box::new(recv), dt),
+                        Err(text) => ValueExpr::BadDtype {
+                            of: Box::new(recv),
+                            text,
+                            astype: true,
+                        },
+                    });
                 }
                 other => {
                     return Err(perr(
@@ -824,18 +840,22 @@ fn integer(node: Node, col: usize, what: &str) -> Result<i64, ParseError> {
     }
 }
 
-fn node_dtype(node: Node, col: usize) -> Result<DType, ParseError> {
+/// A dtype argument; `Ok(Err(text))` for a spelling NumPy does not understand (or a removed alias), which
+/// raises NumPy's TypeError when the call runs. A kind the tutor does not model is refused here.
+fn node_dtype(node: Node, col: usize) -> Result<Result<DType, String>, ParseError> {
     match node {
-        Node::Type(d) => Ok(d),
-        Node::Str(s) => DType::parse(&s).map_err(|e| {
-            perr(
+        Node::Type(d) => Ok(Ok(d)),
+        Node::Str(s) => match DType::parse(&s) {
+            Ok(d) => Ok(Ok(d)),
+            Err(DTypeError::NotUnderstood(_) | DTypeError::RemovedAlias(_)) => Ok(Err(s)),
+            Err(e) => Err(perr(
                 col,
                 format!(
                     "{e}{}",
                     suggest::did_you_mean(&s, suggest::DTYPE_NAMES.iter().copied())
                 ),
-            )
-        }),
+            )),
+        },
         _ => Err(perr(
             col,
             "expected a dtype such as 'float32' or np.float32",
@@ -881,7 +901,14 @@ fn reshape_dims(args: Args) -> Result<Vec<i64>, ParseError> {
 
 fn wrap_dtype(v: ValueExpr, dtype: Option<(Node, usize)>) -> Result<ValueExpr, ParseError> {
     match dtype {
-        Some((n, c)) => Ok(ValueExpr::WithDtype(Box::new(v), node_dtype(n, c)?)),
+        Some((n, c)) => Ok(match node_dtype(n, c)? {
+            Ok(dt) => ValueExpr::WithDtype(Box::new(v), dt),
+            Err(text) => ValueExpr::BadDtype {
+                of: Box::new(v),
+                text,
+                astype: false,
+            },
+        }),
         None => Ok(v),
     }
 }
@@ -1039,9 +1066,25 @@ fn array(mut args: Args) -> Result<ValueExpr, ParseError> {
     let (node, c) = first(args.positional);
     let inner = node.into_value(c)?;
     match kw[0].take() {
+        // `np.array(np.full(...), dtype=d)` builds the inner array first, then casts it: not
+        // `np.full(..., dtype=d)`, which converts its fill into `d` (NumPy 2.4.6: `np.array(
+        // np.full(2, 300), dtype='int8')` is [44, 44], `np.full(2, 300, dtype='int8')` raises).
+        Some(d) if constructs(&inner) => wrap_dtype(ValueExpr::Array(Box::new(inner)), Some(d)),
         Some(d) => wrap_dtype(inner, Some(d)),
         None => Ok(ValueExpr::Array(Box::new(inner))),
     }
+}
+
+/// True for a constructor call that treats its own `dtype=` specially (so `np.array(x, dtype=)`
+/// must not pass its dtype into it).
+fn constructs(v: &ValueExpr) -> bool {
+    matches!(
+        v,
+        ValueExpr::Full { .. }
+            | ValueExpr::FullOf { .. }
+            | ValueExpr::Arange { .. }
+            | ValueExpr::Linspace { .. }
+    )
 }
 
 /// Python's `repr(float)`: shortest round-trip digits, exponent outside 1e-4 ≤ |x| < 1e16.
@@ -1144,6 +1187,23 @@ impl ValueExpr {
 }
 
 impl ValueExpr {
+    /// The constructor call `self` with `dtype=` added (`np.array(self, dtype=…)` for np.array's argument).
+    fn fmt_with_dtype(&self, f: &mut fmt::Formatter<'_>, dtype: &str) -> fmt::Result {
+        match self {
+            ValueExpr::Arange { .. }
+            | ValueExpr::Linspace { .. }
+            | ValueExpr::Full { .. }
+            | ValueExpr::FullOf { .. } => {
+                // These print as a call ending in `)`.
+                let inner = self.to_string();
+                let head = inner.strip_suffix(')').unwrap_or(&inner);
+                write!(f, "{head}, dtype={dtype})")
+            }
+            ValueExpr::Array(x) => write!(f, "np.array({x}, dtype={dtype})"),
+            other => write!(f, "np.array({other}, dtype={dtype})"),
+        }
+    }
+
     /// `np.arange`, `np.linspace`, `np.zeros`/`np.ones`/`np.full` as Python source.
     fn fmt_constructor(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
@@ -1256,12 +1316,13 @@ impl fmt::Display for ValueExpr {
             ValueExpr::AsType(x, dt) => write!(f, "{}.astype('{dt}')", x.receiver()),
             ValueExpr::ScalarCall(x, dt) => write!(f, "np.{}({x})", dt.name()),
             ValueExpr::Array(x) => write!(f, "np.array({x})"),
-            ValueExpr::WithDtype(x, dt) => {
-                // Every constructor that takes `dtype=` prints as a call ending in `)`.
-                let inner = x.to_string();
-                let head = inner.strip_suffix(')').unwrap_or(&inner);
-                write!(f, "{head}, dtype='{dt}')")
-            }
+            ValueExpr::WithDtype(x, dt) => x.fmt_with_dtype(f, &py_repr(&dt.to_string())),
+            ValueExpr::BadDtype {
+                of,
+                text,
+                astype: true,
+            } => write!(f, "{}.astype({})", of.receiver(), py_repr(text)),
+            ValueExpr::BadDtype { of, text, .. } => of.fmt_with_dtype(f, &py_repr(text)),
             ValueExpr::Unary(..) | ValueExpr::Binary(..) => self.fmt_operator(f),
         }
     }
@@ -1376,10 +1437,20 @@ mod tests {
             p("np.array([1, 2])"),
             ValueExpr::Array(Box::new(p("[1, 2]")))
         );
+        // `np.array(constructor, dtype=)` casts the built array (not the constructor's dtype=).
+        assert_eq!(
+            p("np.array(np.ones(3), dtype='f4')"),
+            ValueExpr::WithDtype(Box::new(ValueExpr::Array(Box::new(p("np.ones(3)")))), f4)
+        );
+        assert_eq!(
+            p("np.array([1, 2], dtype='f4')"),
+            ValueExpr::WithDtype(Box::new(p("[1, 2]")), f4)
+        );
         // Printed back exactly as written: NumPy's script behaves as the tutor does.
         for text in [
             "np.ones(3, dtype='float32')",
             "np.array([1, 2])",
+            "np.array(np.full(2, 300), dtype='int8')",
             "[1, 2].reshape(2, 1)",
             "(3).astype('float64')",
             "-[1, 2]",
@@ -1432,10 +1503,16 @@ mod tests {
         assert!(parse_value_str("").is_err());
         assert!(parse_value_str("1 +").is_err());
         assert!(parse_value_str("'abc'").is_err());
-        assert!(parse_value_str("np.arange(9).astype('flaot32')")
+        // A dtype NumPy does not understand is its TypeError at run time; one NumPy has but the tutor
+        // does not model is refused here.
+        assert!(matches!(
+            parse_value_str("np.arange(9).astype('flaot32')"),
+            Ok(ValueExpr::BadDtype { astype: true, .. })
+        ));
+        assert!(parse_value_str("np.arange(9).astype('S4')")
             .unwrap_err()
             .message
-            .contains("did you mean `float32`"));
+            .contains("does not support"));
         let deep = format!("{}1{}", "[".repeat(10_000), "]".repeat(10_000));
         assert!(parse_value_str(&deep).unwrap_err().message.contains("too"));
         let deep = format!("{}1{}", "(".repeat(3_000), ")".repeat(3_000));

@@ -18,7 +18,7 @@ pub(crate) fn open_code(spec: &OpenSpec) -> String {
         "{} = np.memmap({}, dtype={}, mode={}",
         spec.var,
         py_str(&spec.file),
-        py_str(&spec.dtype.to_string()),
+        py_str(&spec.dtype_text()),
         spec.mode_literal(py_str)
     );
     if spec.offset != 0 {
@@ -138,7 +138,7 @@ fn open_text(spec: &OpenSpec) -> String {
     let mut t = format!(
         "Open {} as {} {}, mode {}",
         spec.file,
-        spec.dtype,
+        spec.dtype_text(),
         shape,
         spec.mode_text()
     );
@@ -183,7 +183,7 @@ pub fn action_text(action: &Action) -> String {
         Action::Reopen(spec) => format!(
             "Reopen {} as {} on {}, mode {}",
             spec.var,
-            spec.dtype,
+            spec.dtype_text(),
             spec.file,
             spec.mode_text()
         ),

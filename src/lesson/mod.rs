@@ -88,6 +88,10 @@ pub struct OpenSpec {
     /// anything else (`mode` is then a placeholder that touches nothing).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub bad_mode: Option<String>,
+    /// A dtype NumPy cannot understand, as written: `np.memmap` raises its TypeError at run time after the
+    /// file was opened (a `w+` has created or truncated it); `dtype` is then a placeholder never used.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub bad_dtype: Option<String>,
     /// Set for a `.npy` file opened with `np.load(mmap_mode=...)` or `open_memmap` (then dtype, shape, offset
     /// and order come from the file's header, or are written into it); `None` for `np.memmap`.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -95,6 +99,13 @@ pub struct OpenSpec {
 }
 
 impl OpenSpec {
+    /// The dtype as the lesson wrote it when NumPy rejects it, else its NumPy name.
+    pub fn dtype_text(&self) -> String {
+        self.bad_dtype
+            .clone()
+            .unwrap_or_else(|| self.dtype.to_string())
+    }
+
     /// The mode as the lesson wrote it when NumPy rejects it, else its short name.
     pub fn mode_text(&self) -> &str {
         let t = self.bad_mode.as_deref().unwrap_or(self.mode.as_str());

@@ -37,7 +37,7 @@ pub(crate) fn code(spec: &OpenSpec, call: &NpyCall) -> String {
         py_str(&call.mode)
     );
     if call.dtype_given {
-        s.push_str(&format!(", dtype={}", py_str(&spec.dtype.to_string())));
+        s.push_str(&format!(", dtype={}", py_str(&spec.dtype_text())));
     }
     if let Some(shape) = &spec.shape {
         s.push_str(&format!(", shape={}", crate::numpy::npy::tuple_repr(shape)));

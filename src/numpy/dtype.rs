@@ -75,7 +75,8 @@ pub enum Scalar {
 /// refusal that says NumPy has the dtype but the tutor does not support it.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum DTypeError {
-    #[error("TypeError: data type '{0}' not understood")]
+    /// The text as NumPy shows it: Python's repr (`data type "it's" not understood`).
+    #[error("TypeError: data type {} not understood", crate::python::py_repr(.0))]
     NotUnderstood(String),
     #[error(
         "TypeError: Alias '{0}' was removed in NumPy 2.0. Use a name without a digit at the end."

@@ -126,6 +126,13 @@ pub fn str_limit(v: &BigInt) -> Result<(), String> {
 /// A decimal literal (digits only, `_` already removed) as Python's compiler reads it: past
 /// 4300 digits Python refuses the whole source with a SyntaxError (an all-zero literal is 0).
 pub fn parse_literal(digits: &str) -> Result<BigInt, String> {
+    // `0x`/`0o`/`0b` (the lexer's lower-case prefix, separators dropped): no digit limit.
+    for (prefix, radix) in [("0x", 16), ("0o", 8), ("0b", 2)] {
+        if let Some(body) = digits.strip_prefix(prefix) {
+            return BigInt::parse_bytes(body.as_bytes(), radix)
+                .ok_or_else(|| format!("invalid literal `{digits}`"));
+        }
+    }
     let significant = digits.trim_start_matches('0');
     if significant.is_empty() {
         return Ok(BigInt::zero());

@@ -331,5 +331,6 @@ pub fn printed(result: &ReadResult) -> (String, String) {
             array_str(view.as_ref()),
             array_repr(view.as_ref(), result.class_name()),
         ),
+        ReadResult::PyInt(i) => (i.to_string(), i.to_string()),
     }
 }

@@ -69,6 +69,7 @@ CLONGDOUBLE_DTYPES = ["clongdouble", "complex256", "G", "c32", ">G", "<G", "=G",
 NP_SCALAR_NAMES = [
     "int8", "int16", "int32", "int64", "uint8", "uint16", "uint32", "uint64", "float32", "float64", "bool_",
     "intc", "uintc", "short", "ushort", "byte", "ubyte", "longlong", "ulonglong", "single", "double", "intp",
+    "bool", "int_", "uintp", "long", "ulong",
 ]
 NP_SCALAR_F16 = ["float16", "half"]
 NP_SCALAR_COMPLEX = ["complex64", "complex128", "csingle", "cdouble"]
@@ -150,7 +151,8 @@ class Gen:
             return str(self.r.randint(-5, 20))
         if k < 0.8:
             return str(self.pick([127, 128, 255, 256, -128, -129, 32767, 32768, 65535, 65536, -1, 1000, 300,
-                                  "1_000", "0"]))
+                                  "1_000", "0", "0x1F", "0xff", "-0x80", "0o17", "0b101", "0x_7f_ff", "0B11",
+                                  "0O777", "0_0", "00", "0X1_0000"]))
         vals = [2**31 - 1, 2**31, 2**32, -(2**31), 2**63 - 1, 2**63, 2**64 - 1, -(2**63)]
         if self.ok("bigint"):
             vals += [2**64, 2**70, -(2**64), -(2**70), 10**30]
@@ -161,7 +163,8 @@ class Gen:
     def float_literal(self):
         k = self.r.random()
         if k < 0.6:
-            return self.pick(["2.5", "-1.5", "0.1", "3.0", "1e-5", "0.5", "-0.25", "100.75", "1e3"])
+            return self.pick(["2.5", "-1.5", "0.1", "3.0", "1e-5", "0.5", "-0.25", "100.75", "1e3", "5.", ".5",
+                              "1E3", "1_0.2_5", "07.5", "1e0_1", "2.5E-3"])
         if k < 0.8 or not self.ok("nonfinite"):
             return self.pick(["1e20", "-1e20", "3.4e38", "1e300", "65504.0", "70000.5", "2.0**0" if False else "1.5e10"])
         return self.pick(["nan", "np.nan", "inf", "-inf", "np.inf", "-np.inf", "-0.0", "np.pi", "np.e", "numpy.nan"])
@@ -247,6 +250,8 @@ class Gen:
                 "np.full(%s, fill_value=%s)" % (st, self.scalar_text(nested=True)),
             ])
         if k < 0.65:
+            if self.ok("bigint") and self.chance(0.15):
+                return self.object_expr(shape)
             return "np.%s(%s%s)" % (self.pick(["array", "array", "asarray"]), self.list_text(shape), dtype_kw)
         if k < 0.75:
             return self.list_text(shape)
@@ -266,6 +271,62 @@ class Gen:
 
     def paren(self, t):
         return "(" + t + ")"
+
+    # ---- object arrays (a Python int beyond 64 bits makes one) ----
+    OBJ_ELEMENTS = ["0", "7", "-1", "-1000", "300", "255", "2.5", "-1.5", "1e20", "True", "nan", "-0.0",
+                    str(2**63), str(2**64 - 1), str(-(2**63)), "np.float32(1.5)", "np.float32(-1.5)",
+                    "np.int8(100)", "np.int16(300)", "np.uint64(7)", "np.bool_(True)", "np.float64(1e20)",
+                    "np.float16(0.5)", "np.complex64(-1000)", "np.complex128(2.5)", "np.longdouble(1.5)",
+                    "np.clongdouble(-1000)", "np.clongdouble(0.5)", "np.longdouble(-3)"]
+    OBJ_OPERANDS = ["2", "0", "-3", "2.5", "0.0", "True", "nan", str(2**64), "np.float32(2)", "np.int8(3)",
+                    "np.uint64(7)", "np.complex128(2)", "np.complex64(0)", "np.longdouble(2)", "np.clongdouble(3)",
+                    "np.float16(0.5)", "np.bool_(True)", "np.array(2)", "np.array(2.5)", "np.arange(1).reshape(())",
+                    "np.complex128(np.arange(1).reshape(()))", "np.array([1, 2])", "np.array([1.5, 0])",
+                    "np.array([1, 2], dtype='c16')", "np.array([1, 2], dtype='f4')", "np.array([1, 2], dtype='e')",
+                    "np.array([1, 2], dtype='g')", "np.array([1, 2], dtype='G')", "np.array([True, False])",
+                    "np.array([3, 4], dtype='u1')", "np.array([-1, 300], dtype='c8')"]
+
+    def big_literal(self):
+        return str(self.pick([2**64, 2**70, -(2**64), 10**30, 2**128, -(2**127) - 1, 2**64 + 1]))
+
+    def object_expr(self, shape):
+        """An object array (or the Python object a 0-d one gives), of `shape` or broadcastable to it."""
+        n = 1
+        for d in shape:
+            n *= d
+        k = self.r.random()
+        if k < 0.35 and shape and 1 <= n <= 8:
+            items = [self.big_literal() if self.chance(0.3) else self.pick(self.OBJ_ELEMENTS) for _ in range(n)]
+            if not any(i.lstrip("-").isdigit() and abs(int(i)) >= 2**64 for i in items):
+                items[self.r.randrange(n)] = self.big_literal()
+            body = "np.%s([%s])" % (self.pick(["array", "asarray"]), ", ".join(items))
+            if len(shape) > 1:
+                body += ".reshape(%s)" % ", ".join(map(str, shape))
+        elif k < 0.55:
+            st = self.shape_text(shape) if shape else "()"
+            body = "np.full(%s, %s)" % (st, self.big_literal())
+        elif k < 0.7:
+            body = "np.array(%s)" % self.big_literal()
+        elif k < 0.8 and len(shape) == 1:
+            b = 2**64 + self.r.randint(0, 5)
+            body = "np.arange(%d, %d)" % (b, b + shape[0])
+        else:
+            body = "(np.array([%s]) * %s).reshape(())" % (self.big_literal(), self.pick(self.OBJ_OPERANDS))
+        for _ in range(self.r.randint(0, 2)):
+            other = self.pick(self.OBJ_OPERANDS)
+            op = self.pick(["+", "-", "*", "/"])
+            body = ("%s %s %s" if self.chance(0.5) else "%s %s (%s)") % (self.paren(body), op, other) \
+                if self.chance(0.6) else "%s %s %s" % (other, op, self.paren(body))
+        if self.chance(0.1):
+            body = "-" + self.paren(body)
+        k = self.r.random()
+        if k < 0.15:
+            body = "%s.astype(%s)" % (self.paren(body), self.astype_arg())
+        elif k < 0.25 and self.ok("scalar_ctor"):
+            body = "np.%s(%s)" % (self.np_scalar_name(), body)
+        elif k < 0.35:
+            body = "np.array(%s, dtype=%s)" % (body, self.astype_arg())
+        return body
 
     def reshape_suffix(self, shape):
         dims = list(shape)

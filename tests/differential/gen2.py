@@ -252,6 +252,9 @@ class Gen2:
 
     def dtype_kw(self):
         k = self.r.random()
+        if k < 0.08 and self.ok("removed_alias"):
+            # NumPy's TypeError when the expression runs (after the receiver / the Python arguments).
+            return self.pick(["'%s'" % d for d in REMOVED] + ['"it\'s"'])
         if k < 0.5:
             return "'%s'" % self.dtype_spelling()
         if k < 0.85:
@@ -285,6 +288,9 @@ class Gen2:
         if k < 0.58:
             if n > 40:
                 return "np.arange(%d)%s" % (n, rs)
+            if self.chance(0.15):
+                # np.array of a finished array with dtype=: a cast, not the constructor's own dtype=.
+                return "np.array(%s, dtype=%s)" % (self.array_text(shape, dt, depth + 1), self.dtype_kw())
             return "np.%s(%s%s)" % (self.pick(["array", "asarray"]), self.list_text(shape, dt), kw)
         if k < 0.66:
             if n > 40:

@@ -5,6 +5,7 @@ use super::super::parse::{check_path, check_size, parse_dtype, parse_mode, shape
 use super::super::StepInput;
 use crate::lesson::model::{Op, Yaml};
 use crate::lesson::{Action, LessonError, OpenSpec};
+use crate::numpy::dtype::{DType, DTypeError};
 
 /// `np.memmap(file, dtype, mode, offset, shape, order)`, with NumPy's defaults.
 pub(super) fn spec(s: &StepInput) -> Result<OpenSpec, LessonError> {
@@ -16,7 +17,7 @@ pub(super) fn spec(s: &StepInput) -> Result<OpenSpec, LessonError> {
         )
     })?;
     check_path(file).map_err(|m| s.err("file", m))?;
-    let dtype = parse_dtype(s, step.dtype.as_deref().unwrap_or("uint8"))?;
+    let (dtype, bad_dtype) = open_dtype(s, step.dtype.as_deref().unwrap_or("uint8"))?;
     let (mode, bad_mode) = parse_mode(step.mode.as_deref().unwrap_or("r+"));
     let shape = match &step.shape {
         None | Some(Yaml::Null) => None,
@@ -24,7 +25,8 @@ pub(super) fn spec(s: &StepInput) -> Result<OpenSpec, LessonError> {
     };
     let offset = offset(s)?;
     let order = order(s)?;
-    if let Some(dims) = &shape {
+    // With a bad dtype NumPy raises before the shape is used.
+    if let (Some(dims), None) = (&shape, &bad_dtype) {
         check_size(dims, dtype.size, offset).map_err(|m| s.err("shape", m))?;
     }
     // `w+` without a shape is NumPy's run-time error (`ValueError: shape must be given if
@@ -39,7 +41,21 @@ pub(super) fn spec(s: &StepInput) -> Result<OpenSpec, LessonError> {
         order,
         npy: None,
         bad_mode,
+        bad_dtype,
     })
+}
+
+/// `dtype:` of an open. A spelling NumPy does not understand (`float_`, `f3`, a removed alias) loads:
+/// np.memmap raises its TypeError when the call runs, after opening the file, and so does the step
+/// (the dtype is then a placeholder). A kind NumPy has but the tutor does not model is refused here.
+fn open_dtype(s: &StepInput, text: &str) -> Result<(DType, Option<String>), LessonError> {
+    match DType::parse(text) {
+        Ok(d) => Ok((d, None)),
+        Err(DTypeError::NotUnderstood(_) | DTypeError::RemovedAlias(_)) => {
+            Ok((DType::UINT8, Some(text.to_string())))
+        }
+        Err(DTypeError::Unsupported(..)) => parse_dtype(s, text).map(|d| (d, None)),
+    }
 }
 
 /// `np.load(file, mmap_mode=…)` or `np.lib.format.open_memmap(file, …)`: an open of a `.npy` file.
@@ -47,7 +63,12 @@ pub(super) fn npy(s: &StepInput) -> Result<Action, LessonError> {
     if s.step.op == Op::Load && s.step.mode.is_none() {
         return Err(s.err("mode", crate::lesson::npy::LOAD_NEEDS_MODE));
     }
-    Ok(Action::Open(crate::lesson::npy::npy_spec(spec(s)?, s.step)))
+    let spec = spec(s)?;
+    if let Some(text) = &spec.bad_dtype {
+        // open_memmap's own order of checks is not modelled: refused at load with NumPy's words.
+        parse_dtype(s, text)?;
+    }
+    Ok(Action::Open(crate::lesson::npy::npy_spec(spec, s.step)))
 }
 
 /// `offset:` in bytes; a negative one is NumPy's run-time error, so it passes here.
