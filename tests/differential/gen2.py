@@ -268,7 +268,8 @@ class Gen2:
         one NumPy rejects with its TypeError when it runs."""
         st = self.shape_text([n])
         d = self.dtype_kw()
-        lt = self.list_text([n], dt) if n <= 12 else "[%s]" % ", ".join(str(i) for i in range(n))
+        # A literal list only while short: expressions over 10,000 characters are refused at load (README).
+        lt = self.list_text([n], dt) if n <= 12 else "np.arange(%d)" % n
         good = ["np.zeros(shape=%s)" % st, "np.ones(%s, %s)" % (st, d), "np.zeros(%s, dtype=None)" % st,
                 "np.full(shape=%s, fill_value=%s)" % (st, self.py_scalar_text(dt)),
                 "np.full(%s, %s, %s)" % (st, self.py_scalar_text(dt), d), "np.arange(stop=%d)" % n,
