@@ -1579,6 +1579,20 @@ pub(crate) fn compile(expr: &ValueExpr) -> Result<Value, String> {
         }
         ValueExpr::WithDtype(inner, dt) => with_dtype(inner, *dt),
         ValueExpr::BadDtype { of, text, astype } => bad_dtype(of, text, *astype),
+        ValueExpr::CallError {
+            receiver,
+            args,
+            message,
+            ..
+        } => {
+            if let Some(r) = receiver {
+                no_method(&compile(r)?, "astype")?;
+            }
+            for a in args {
+                compile(a)?;
+            }
+            Err(message.clone())
+        }
         ValueExpr::Unary(op, inner) => unary(*op, compile(inner)?),
         ValueExpr::Binary(op, x, y) => {
             let (vx, vy) = (compile(x)?, compile(y)?);
@@ -1791,6 +1805,70 @@ mod tests {
         );
         assert!(run("np.array([np.uint8(300)], dtype='f3')")
             .is_some_and(|e| e.starts_with("OverflowError")));
+    }
+
+    #[test]
+    fn call_forms_bind_as_python_binds_them() {
+        let p = |t: &str| match crate::expr::value::parse_value_str(t) {
+            Ok(v) => v,
+            Err(e) => panic!("{t}: {e}"),
+        };
+        // Keyword and positional forms mean what NumPy's signature says.
+        for (a, b) in [
+            ("np.zeros(shape=3)", "np.zeros(3)"),
+            ("np.zeros(3, float)", "np.zeros(3, dtype=float)"),
+            ("np.zeros(3, dtype=None)", "np.zeros(3)"),
+            ("np.arange(stop=3)", "np.arange(3)"),
+            ("np.arange(1, stop=4)", "np.arange(1, 4)"),
+            (
+                "np.arange(1, 7, 2, float)",
+                "np.arange(1, 7, 2, dtype=float)",
+            ),
+            (
+                "np.linspace(start=0, stop=1, num=5)",
+                "np.linspace(0, 1, 5)",
+            ),
+            (
+                "np.linspace(0, 1, 5, False)",
+                "np.linspace(0, 1, 5, endpoint=False)",
+            ),
+            ("np.full(shape=2, fill_value=3)", "np.full(2, 3)"),
+            ("np.array((1, 2.5))", "np.array([1, 2.5])"),
+            ("np.asarray(a=[1, 2])", "np.asarray([1, 2])"),
+            ("np.array([1, 2], None)", "np.array([1, 2])"),
+            (
+                "np.arange(3).astype(dtype=float)",
+                "np.arange(3).astype(float)",
+            ),
+            (
+                "np.arange(3).astype(None)",
+                "np.arange(3).astype('float64')",
+            ),
+        ] {
+            assert_eq!(p(a), p(b), "{a}");
+        }
+        // A call Python binds but NumPy rejects is its TypeError when the value runs, printed as written.
+        let v = p("np.zeros(3, foo=1)");
+        assert_eq!(v.to_python(), "np.zeros(3, foo=1)");
+        assert_eq!(
+            compile(&v).err().as_deref(),
+            Some("TypeError: zeros() got an unexpected keyword argument 'foo'")
+        );
+        assert_eq!(
+            compile(&p("np.ones(2, shape=2)")).err().as_deref(),
+            Some("TypeError: ones() got multiple values for argument 'shape'")
+        );
+        assert_eq!(
+            compile(&p("np.arange(3, start=1)")).err().as_deref(),
+            Some("TypeError: argument for arange() given by name ('start') and position (position 0)")
+        );
+        // Repeated keywords and a positional after a keyword are Python's SyntaxError: refused at load.
+        assert!(
+            crate::expr::value::parse_value_str("np.zeros(3, dtype=float, dtype=int)").is_err()
+        );
+        assert!(crate::expr::value::parse_value_str("np.zeros(shape=3, float)").is_err());
+        // Parameters the subset does not model are refused at load.
+        assert!(crate::expr::value::parse_value_str("np.zeros(3, order='F')").is_err());
     }
 
     #[test]

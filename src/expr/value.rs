@@ -74,6 +74,14 @@ pub enum ValueExpr {
         text: String,
         astype: bool,
     },
+    /// A call Python binds but NumPy rejects (`np.zeros(3, foo=1)`, `np.full(2)`): the receiver (for a
+    /// method) and the arguments are evaluated, then NumPy's TypeError `message`; `call` is the source.
+    CallError {
+        receiver: Option<Box<ValueExpr>>,
+        call: String,
+        args: Vec<ValueExpr>,
+        message: String,
+    },
     /// `a + b`, `a - b`, `a * b`, `a / b`.
     Binary(BinOp, Box<ValueExpr>, Box<ValueExpr>),
     /// `-x`, `+x` (folded into number literals, as Python's parser does).
@@ -252,6 +260,11 @@ fn check_list(v: &ValueExpr, col: usize) -> Result<(), ParseError> {
                 walk(a, col, depth + 1)?;
                 walk(b, col, depth + 1)
             }
+            ValueExpr::CallError { receiver, args, .. } => receiver
+                .iter()
+                .map(|r| r.as_ref())
+                .chain(args)
+                .try_for_each(|x| walk(x, col, depth + 1)),
             _ => Ok(()),
         }
     }
@@ -268,6 +281,8 @@ enum Node {
     Str(String),
     /// `np.float32`, `float`: a dtype used as an argument.
     Type(DType),
+    /// Python's `None` (only as `dtype=None`).
+    NoneLit,
 }
 
 impl Node {
@@ -286,7 +301,50 @@ impl Node {
                 col,
                 format!("`{d}` is a type, not a value; call it to cast, e.g. `np.{d}(1)`"),
             )),
+            Node::NoneLit => Err(perr(
+                col,
+                "`None` is not a value here (the subset takes it only as `dtype=None`)",
+            )),
         }
+    }
+
+    /// The node as Python source, for a call NumPy rejects when it runs.
+    fn source(&self) -> String {
+        match self {
+            Node::Val(v) => v.to_string(),
+            Node::Str(s) => py_repr(s),
+            Node::Type(d) => format!("np.{}", d.name()),
+            Node::NoneLit => "None".to_string(),
+            Node::Tuple(items) => {
+                let parts: Vec<String> = items.iter().map(|(n, _)| n.source()).collect();
+                match parts.len() {
+                    1 => format!("({},)", parts[0]),
+                    _ => format!("({})", parts.join(", ")),
+                }
+            }
+        }
+    }
+
+    /// The values Python evaluates in this argument (a tuple's items too), in source order.
+    fn values(&self, out: &mut Vec<ValueExpr>) {
+        match self {
+            Node::Val(v) => out.push(v.clone()),
+            Node::Tuple(items) => items.iter().for_each(|(n, _)| n.values(out)),
+            _ => {}
+        }
+    }
+}
+
+/// `np.array`'s data: a tuple is a sequence like a list.
+fn array_object(node: Node, col: usize) -> Result<ValueExpr, ParseError> {
+    match node {
+        Node::Tuple(items) => Ok(ValueExpr::List(
+            items
+                .into_iter()
+                .map(|(n, c)| array_object(n, c))
+                .collect::<Result<_, _>>()?,
+        )),
+        other => other.into_value(col),
     }
 }
 
@@ -481,14 +539,27 @@ impl<'a> Parser<'a> {
                 }
                 "astype" => {
                     let args = self.call_args()?;
-                    no_keywords(&args, "astype")?;
-                    if args.positional.len() != 1 {
-                        return Err(perr(
-                            args.end,
-                            "`.astype` takes exactly one dtype, e.g. `.astype('float32')`",
-                        ));
-                    }
-                    let (arg, acol) = first(args.positional);
+                    let call = format!("{}.astype({})", recv.receiver(), args_source(&args));
+                    let mut slots = match bind(args, signature("astype"))? {
+                        Ok(slots) => slots,
+                        Err((message, args)) => {
+                            node = Node::Val(ValueExpr::CallError {
+                                receiver: Some(Box::new(recv)),
+                                call,
+                                args,
+                                message,
+                            });
+                            continue;
+                        }
+                    };
+                    let Some((arg, acol)) = slots[0].take() else {
+                        return Err(perr(mcol, "`.astype` needs a dtype"));
+                    };
+                    // `.astype(None)` is float64, as np.dtype(None) is.
+                    let arg = match arg {
+                        Node::NoneLit => Node::Type(DType::FLOAT64),
+                        other => other,
+                    };
                     node = Node::Val(match node_dtype(arg, acol)? {
                         Ok(dt) => ValueExpr::AsType(Box::new(recv), dt),
                         Err(text) => ValueExpr::BadDtype {
@@ -577,6 +648,7 @@ impl<'a> Parser<'a> {
                     "float" => Ok(Node::Type(DType::FLOAT64)),
                     "int" => Ok(Node::Type(DType::INT64)),
                     "bool" => Ok(Node::Type(DType::BOOL)),
+                    "None" => Ok(Node::NoneLit),
                     // Python's `complex` as a dtype is complex128 (`dtype=complex`, `.astype(complex)`).
                     "complex" => Ok(Node::Type(DType::parse("complex128").map_err(|e| perr(col, e.to_string()))?)),
                     "np" | "numpy" => self.np_member(name),
@@ -682,6 +754,21 @@ impl<'a> Parser<'a> {
             )));
         }
         let args = self.call_args()?;
+        let call = format!("{prefix}.{name}({})", args_source(&args));
+        let n = args.positional.len();
+        let end = args.end;
+        let slots = match bind(args, signature(&name))? {
+            Ok(slots) => slots,
+            Err((message, args)) => {
+                return Ok(Node::Val(ValueExpr::CallError {
+                    receiver: None,
+                    call,
+                    args,
+                    message,
+                }))
+            }
+        };
+        let args = rebuild(&name, slots, n, end);
         let v = match name.as_str() {
             "arange" => arange(args)?,
             "linspace" => linspace(args)?,
@@ -899,8 +986,263 @@ fn reshape_dims(args: Args) -> Result<Vec<i64>, ParseError> {
     }
 }
 
+/// A NumPy function's parameters, for binding a call's arguments as Python does.
+struct Signature {
+    /// The name in NumPy's messages (`zeros`, `astype`).
+    name: &'static str,
+    /// Positional-or-keyword parameters, in order.
+    params: &'static [&'static str],
+    /// How many leading parameters are required.
+    required: usize,
+    /// Keyword-only parameters (none of them modelled).
+    kwonly: &'static [&'static str],
+    /// Parameters the subset does not model (refused at load when given).
+    unmodelled: &'static [&'static str],
+    /// A C function (argument clinic's messages) rather than a Python one.
+    c_style: bool,
+}
+
+/// np.zeros(shape, dtype=float, order='C', *, device=None, like=None) and the others the subset has.
+const SIGNATURES: &[Signature] = &[
+    Signature {
+        name: "zeros",
+        params: &["shape", "dtype", "order"],
+        required: 1,
+        kwonly: &["device", "like"],
+        unmodelled: &["order", "device", "like"],
+        c_style: true,
+    },
+    Signature {
+        name: "ones",
+        params: &["shape", "dtype", "order"],
+        required: 1,
+        kwonly: &["device", "like"],
+        unmodelled: &["order", "device", "like"],
+        c_style: false,
+    },
+    Signature {
+        name: "full",
+        params: &["shape", "fill_value", "dtype", "order"],
+        required: 2,
+        kwonly: &["device", "like"],
+        unmodelled: &["order", "device", "like"],
+        c_style: false,
+    },
+    Signature {
+        name: "arange",
+        params: &["start", "stop", "step", "dtype"],
+        required: 0,
+        kwonly: &["device", "like"],
+        unmodelled: &["device", "like"],
+        c_style: true,
+    },
+    Signature {
+        name: "linspace",
+        params: &[
+            "start", "stop", "num", "endpoint", "retstep", "dtype", "axis",
+        ],
+        required: 2,
+        kwonly: &["device"],
+        unmodelled: &["retstep", "axis", "device"],
+        c_style: false,
+    },
+    Signature {
+        name: "array",
+        params: &["object", "dtype"],
+        required: 1,
+        kwonly: &["copy", "order", "subok", "ndmin", "like"],
+        unmodelled: &["copy", "order", "subok", "ndmin", "like"],
+        c_style: true,
+    },
+    Signature {
+        name: "asarray",
+        params: &["a", "dtype", "order"],
+        required: 1,
+        kwonly: &["device", "copy", "like"],
+        unmodelled: &["order", "device", "copy", "like"],
+        c_style: true,
+    },
+    Signature {
+        name: "astype",
+        params: &["dtype", "order", "casting", "subok", "copy"],
+        required: 1,
+        kwonly: &[],
+        unmodelled: &["order", "casting", "subok", "copy"],
+        c_style: true,
+    },
+];
+
+/// The arguments of a call bound to `sig`'s parameters (one slot each), or NumPy's TypeError for a call
+/// that Python binds but NumPy rejects (raised when the step runs, after the arguments are evaluated).
+#[allow(clippy::type_complexity)]
+fn bind(
+    args: Args,
+    sig: &Signature,
+) -> Result<Result<Vec<Option<(Node, usize)>>, (String, Vec<ValueExpr>)>, ParseError> {
+    let f = sig.name;
+    let n = args.positional.len();
+    // What Python evaluates before the call, in source order.
+    let mut values = Vec::new();
+    args.positional
+        .iter()
+        .for_each(|(n, _)| n.values(&mut values));
+    args.keywords
+        .iter()
+        .for_each(|(_, n, _)| n.values(&mut values));
+    let mut slots: Vec<Option<(Node, usize)>> = sig.params.iter().map(|_| None).collect();
+    let mut error: Option<String> = None;
+    if n > sig.params.len() {
+        error = Some(format!(
+            "TypeError: {f}() takes from {} to {} positional arguments but {n} were given",
+            sig.required,
+            sig.params.len()
+        ));
+    }
+    for (i, (node, c)) in args.positional.into_iter().enumerate() {
+        if i < slots.len() {
+            slots[i] = Some((node, c));
+        }
+    }
+    for (k, node, c) in args.keywords {
+        match sig.params.iter().position(|p| *p == k) {
+            Some(i) if i < n => {
+                error.get_or_insert_with(|| {
+                    if sig.c_style {
+                        format!("TypeError: argument for {f}() given by name ('{k}') and position (position {i})")
+                    } else {
+                        format!("TypeError: {f}() got multiple values for argument '{k}'")
+                    }
+                });
+            }
+            Some(i) => slots[i] = Some((node, c)),
+            None if sig.kwonly.contains(&k.as_str()) => slots_unmodelled(sig, &k, c)?,
+            None => {
+                error.get_or_insert_with(|| {
+                    format!("TypeError: {f}() got an unexpected keyword argument '{k}'")
+                });
+            }
+        }
+    }
+    if error.is_none() {
+        let missing: Vec<&str> = (0..sig.required)
+            .filter(|&i| slots[i].is_none())
+            .map(|i| sig.params[i])
+            .collect();
+        if f == "arange" && slots[1].is_none() && n == 0 {
+            error = Some("TypeError: arange() requires stop to be specified.".to_string());
+        } else if let Some(first) = missing.first() {
+            error = Some(if sig.c_style {
+                let pos = sig.params.iter().position(|p| p == first).unwrap_or(0);
+                format!("TypeError: {f}() missing required argument '{first}' (pos {pos})")
+            } else {
+                let names: Vec<String> = missing.iter().map(|m| format!("'{m}'")).collect();
+                let list = match names.len() {
+                    1 => names[0].clone(),
+                    _ => format!(
+                        "{} and {}",
+                        names[..names.len() - 1].join(", "),
+                        names[names.len() - 1]
+                    ),
+                };
+                format!(
+                    "TypeError: {f}() missing {} required positional argument{}: {list}",
+                    names.len(),
+                    if names.len() == 1 { "" } else { "s" }
+                )
+            });
+        }
+    }
+    if let Some(e) = error {
+        return Ok(Err((e, values)));
+    }
+    for (i, p) in sig.params.iter().enumerate() {
+        if let Some((_, c)) = &slots[i] {
+            if sig.unmodelled.contains(p) {
+                slots_unmodelled(sig, p, *c)?;
+            }
+        }
+    }
+    Ok(Ok(slots))
+}
+
+/// The refusal for a parameter NumPy has that the subset does not model.
+fn slots_unmodelled(sig: &Signature, k: &str, c: usize) -> Result<(), ParseError> {
+    Err(perr(
+        c,
+        format!(
+            "`{}` has no `{k}` in this subset (it models {})",
+            sig.name,
+            sig.params
+                .iter()
+                .filter(|p| !sig.unmodelled.contains(p))
+                .copied()
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
+    ))
+}
+
+/// The signature of a function or method the subset has.
+fn signature(name: &str) -> &'static Signature {
+    let name = if name == "asarray" { "asarray" } else { name };
+    SIGNATURES
+        .iter()
+        .find(|s| s.name == name)
+        .unwrap_or(&SIGNATURES[0])
+}
+
+/// A call's arguments as Python source.
+fn args_source(args: &Args) -> String {
+    args.positional
+        .iter()
+        .map(|(n, _)| n.source())
+        .chain(
+            args.keywords
+                .iter()
+                .map(|(k, n, _)| format!("{k}={}", n.source())),
+        )
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// Bound arguments back in the form the constructors' parsers take: the leading parameters positional,
+/// the others by keyword (`n` positional arguments were given; `end` is the `)` column).
+fn rebuild(name: &str, slots: Vec<Option<(Node, usize)>>, n: usize, end: usize) -> Args {
+    let sig = signature(name);
+    let leading = match name {
+        "full" | "linspace" => 2,
+        // arange(3) is stop; arange(stop=3) too; arange(1, stop=3) is start and stop.
+        "arange" => {
+            if slots[1].is_none() || (slots[0].is_none()) {
+                0
+            } else {
+                2 + usize::from(n >= 3)
+            }
+        }
+        _ => 1,
+    };
+    let mut args = Args {
+        positional: vec![],
+        keywords: vec![],
+        end,
+    };
+    for (i, slot) in slots.into_iter().enumerate() {
+        let Some((node, c)) = slot else { continue };
+        if i < leading {
+            args.positional.push((node, c));
+        } else if name == "arange" && leading == 0 && (i == 0 || i == 1) {
+            // One of start/stop alone is the stop.
+            args.positional.push((node, c));
+        } else {
+            args.keywords.push((sig.params[i].to_string(), node, c));
+        }
+    }
+    args
+}
+
 fn wrap_dtype(v: ValueExpr, dtype: Option<(Node, usize)>) -> Result<ValueExpr, ParseError> {
     match dtype {
+        Some((Node::NoneLit, _)) => Ok(v),
         Some((n, c)) => Ok(match node_dtype(n, c)? {
             Ok(dt) => ValueExpr::WithDtype(Box::new(v), dt),
             Err(text) => ValueExpr::BadDtype {
@@ -1064,14 +1406,15 @@ fn array(mut args: Args) -> Result<ValueExpr, ParseError> {
         return Err(perr(args.end, "`np.array` takes exactly one value"));
     }
     let (node, c) = first(args.positional);
-    let inner = node.into_value(c)?;
+    let inner = array_object(node, c)?;
     match kw[0].take() {
         // `np.array(np.full(...), dtype=d)` builds the inner array first, then casts it: not
         // `np.full(..., dtype=d)`, which converts its fill into `d` (NumPy 2.4.6: `np.array(
         // np.full(2, 300), dtype='int8')` is [44, 44], `np.full(2, 300, dtype='int8')` raises).
+        // `dtype=None` is np.array's default.
+        None | Some((Node::NoneLit, _)) => Ok(ValueExpr::Array(Box::new(inner))),
         Some(d) if constructs(&inner) => wrap_dtype(ValueExpr::Array(Box::new(inner)), Some(d)),
         Some(d) => wrap_dtype(inner, Some(d)),
-        None => Ok(ValueExpr::Array(Box::new(inner))),
     }
 }
 
@@ -1323,6 +1666,7 @@ impl fmt::Display for ValueExpr {
                 astype: true,
             } => write!(f, "{}.astype({})", of.receiver(), py_repr(text)),
             ValueExpr::BadDtype { of, text, .. } => of.fmt_with_dtype(f, &py_repr(text)),
+            ValueExpr::CallError { call, .. } => f.write_str(call),
             ValueExpr::Unary(..) | ValueExpr::Binary(..) => self.fmt_operator(f),
         }
     }

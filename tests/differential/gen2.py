@@ -42,6 +42,8 @@ KNOWN_TAGS = {
     "npy": "load / open_memmap",
     "yaml_style": "YAML spellings: .inf/.nan, exponent floats, flow mappings, single quotes",
     "removed_alias": "dtype aliases NumPy 2 removed (int0, bool8): NumPy's own TypeError",
+    "call_forms": "keyword/positional call forms (np.zeros(shape=3), np.arange(stop=3), positional dtype, dtype=None, "
+                  "tuples) and NumPy's TypeErrors for bad keywords, missing and extra arguments",
 }
 
 # dtype spellings by kind (every one NumPy 2.4 accepts for the kinds the lesson format has)
@@ -261,6 +263,31 @@ class Gen2:
             return "np." + self.cast_name()
         return self.pick(["float", "int", "bool", "complex" if self.ok("complex") else "float"])
 
+    def call_form(self, shape, n, dt):
+        """A constructor call in one of the other forms Python binds (keywords, positional dtype, None), or
+        one NumPy rejects with its TypeError when it runs."""
+        st = self.shape_text([n])
+        d = self.dtype_kw()
+        lt = self.list_text([n], dt) if n <= 12 else "[%s]" % ", ".join(str(i) for i in range(n))
+        good = ["np.zeros(shape=%s)" % st, "np.ones(%s, %s)" % (st, d), "np.zeros(%s, dtype=None)" % st,
+                "np.full(shape=%s, fill_value=%s)" % (st, self.py_scalar_text(dt)),
+                "np.full(%s, %s, %s)" % (st, self.py_scalar_text(dt), d), "np.arange(stop=%d)" % n,
+                "np.arange(1, stop=%d)" % (n + 1), "np.arange(0, %d, 1, %s)" % (n, d),
+                "np.arange(%d, dtype=None)" % n,
+                "np.linspace(start=%d, stop=%d, num=%d)" % (self.r.randint(-5, 5), self.r.randint(6, 99), n),
+                "np.linspace(0, 1, %d, %s)" % (n, self.pick(["True", "False"])),
+                "np.linspace(0, stop=2, num=%d, dtype=None)" % n,
+                "np.array(%s, %s)" % (lt, d), "np.array(%s, None)" % lt, "np.asarray(a=%s)" % lt,
+                "np.array(%s)" % lt.replace("[", "(").replace("]", ",)" if n == 1 else ")"),
+                "np.arange(%d).astype(dtype=%s)" % (n, d), "np.arange(%d).astype(None)" % n]
+        bad = ["np.zeros(%s, foo=1)" % st, "np.ones(%s, shape=%s)" % (st, st), "np.zeros(%s, shape=%s)" % (st, st),
+               "np.full(%s)" % st, "np.full()", "np.arange(start=2)", "np.arange(%d, start=1)" % n,
+               "np.linspace(0)", "np.linspace(0, 1, %d, start=0)" % n, "np.array(%s, float, dtype=int)" % lt,
+               "np.array(a=%s)" % lt, "np.arange(%d).astype()" % n, "np.arange(%d).astype(float, foo=1)" % n,
+               "np.zeros(%s, float, 'C', 1)" % st, "np.asarray(%s, float, 'C', 1, 2)" % lt,
+               "np.zeros(%s, foo=np.uint8(300))" % st]
+        return self.pick(bad if self.chance(0.3) else good)
+
     def array_text(self, shape, dt=None, depth=0):
         """A NumPy expression whose value has `shape` (mostly)."""
         n = prod(shape)
@@ -269,6 +296,8 @@ class Gen2:
             k = 0.05
         kw = ", dtype=%s" % self.dtype_kw() if self.chance(0.25) else ""
         rs = self.reshape_text(shape)
+        if depth <= 2 and self.ok("call_forms") and self.chance(0.06):
+            return self.call_form(shape, n, dt) + rs
         if k < 0.18:
             a = self.pick(["np.arange(%d%s)" % (n, kw), "np.arange(%d, %d%s)" % (-n, 0, kw) if n else "np.arange(0)",
                            "np.arange(%d, %d, -1)" % (n, 0), "np.arange(0.5, %d.5)" % n,
