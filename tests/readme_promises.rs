@@ -27,13 +27,16 @@ fn code_spans(text: &str) -> Vec<String> {
 /// A test function name as README cites it: lower snake case with at least three words.
 fn is_test_name(s: &str) -> bool {
     s.split('_').filter(|w| !w.is_empty()).count() >= 3
-        && s.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
+        && s.chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
         && !s.starts_with('_')
 }
 
 /// Every `.rs` file under `dir`, recursively.
 fn rust_files(dir: &Path, out: &mut Vec<std::path::PathBuf>) {
-    let Ok(entries) = fs::read_dir(dir) else { return };
+    let Ok(entries) = fs::read_dir(dir) else {
+        return;
+    };
     for e in entries.flatten() {
         let p = e.path();
         if p.is_dir() {
@@ -53,7 +56,10 @@ fn every_test_readme_cites_for_untrusted_lessons_exists() {
     let mut files = Vec::new();
     rust_files(&root.join("tests"), &mut files);
     rust_files(&root.join("src"), &mut files);
-    let sources: Vec<String> = files.iter().filter_map(|p| fs::read_to_string(p).ok()).collect();
+    let sources: Vec<String> = files
+        .iter()
+        .filter_map(|p| fs::read_to_string(p).ok())
+        .collect();
     let cases = fs::read_to_string(root.join("tests/fixtures/bad/cases.txt")).unwrap_or_default();
     let case_names: Vec<&str> = cases
         .lines()
@@ -74,15 +80,22 @@ fn every_test_readme_cites_for_untrusted_lessons_exists() {
         } else if is_test_name(span) {
             cited_tests += 1;
             let as_fn = format!("fn {span}(");
-            let found = sources.iter().any(|s| s.contains(&as_fn)) || case_names.contains(&span.as_str());
+            let found =
+                sources.iter().any(|s| s.contains(&as_fn)) || case_names.contains(&span.as_str());
             if !found {
                 missing.push(format!("test `{span}`"));
             }
         }
     }
     // The section cites dozens of tests; a parser that finds none would make this check empty.
-    assert!(cited_tests >= 20, "only {cited_tests} test names found in the section: {spans:?}");
-    assert!(missing.is_empty(), "README's Untrusted lessons section cites what does not exist: {missing:?}");
+    assert!(
+        cited_tests >= 20,
+        "only {cited_tests} test names found in the section: {spans:?}"
+    );
+    assert!(
+        missing.is_empty(),
+        "README's Untrusted lessons section cites what does not exist: {missing:?}"
+    );
 }
 
 #[test]
@@ -92,6 +105,11 @@ fn the_name_check_tells_test_names_from_other_code() {
     assert!(!is_test_name("file:line:column"));
     assert!(!is_test_name("--overwrite"));
     assert!(!is_test_name("O_EXCL"));
-    assert!(!is_test_name("openat2(RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS)"));
-    assert_eq!(code_spans("a `b` c `d_e` f"), vec!["b".to_string(), "d_e".to_string()]);
+    assert!(!is_test_name(
+        "openat2(RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS)"
+    ));
+    assert_eq!(
+        code_spans("a `b` c `d_e` f"),
+        vec!["b".to_string(), "d_e".to_string()]
+    );
 }
